@@ -1,0 +1,116 @@
+# Makefile -- builds libdsim (sim/), the dsim program, the tests and the benchmarks.
+#
+#   make            build build/dsim
+#   make run        install what is missing, build, run the default scenario
+#   make test       build and run every cmocka test
+#   make san        the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make bench      benchmarks, printed as figures
+#   make deps       install the Debian/Ubuntu packages dsim needs
+#
+# Dependencies are found with pkg-config; when one is missing, `make` runs `make deps`
+# first (see scripts in .ci/deps.sh for what that does on other systems).
+
+PKGS      := sdl2 SDL2_ttf libcjson gsl
+TEST_PKGS := cmocka
+DEFAULT_SCENARIO ?= scenarios/gossip-partition.json
+
+# Install missing packages before anything else is evaluated, but only for goals that
+# build something (not for `make clean` or `make deps` itself).
+ifeq ($(filter clean deps help,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok),ok)
+$(info dsim: some packages are missing; running 'make deps' first)
+DEPS_STATUS := $(shell sh .ci/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error dsim: could not install the packages dsim needs; see the message above)
+endif
+endif
+endif
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2 -g
+WERROR   := $(if $(CI),-Werror,)
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
+               -Wno-unused-parameter -Wshadow -Wstrict-prototypes $(WERROR) $(OPT)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SIM_LIBS   := $(shell pkg-config --libs libcjson gsl 2>/dev/null) -lm
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS   = $(CFLAGS_BASE) $(EXTRA_CFLAGS) $(PKG_CFLAGS) -Isim -Iviz
+
+SIM_SRC  := $(wildcard sim/*.c sim/proto/*.c)
+VIZ_SRC  := $(wildcard viz/*.c)
+CLI_SRC  := $(wildcard sim/cli/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
+VIZ_OBJ  := $(VIZ_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCHES  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+LIBSIM   := $(BUILD)/libdsim.a
+LIBVIZ   := $(BUILD)/libdsimviz.a
+DSIM     := $(BUILD)/dsim
+
+.PHONY: all run test san bench deps clean help
+all: $(DSIM)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBSIM): $(SIM_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBVIZ): $(VIZ_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(DSIM): $(CLI_OBJ) $(LIBVIZ) $(LIBSIM)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIBVIZ) $(LIBSIM) $(PKG_LIBS) $(SIM_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIBVIZ) $(LIBSIM) $(DSIM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -MMD -MP -o $@ $< $(LIBVIZ) $(LIBSIM) $(PKG_LIBS) $(SIM_LIBS) $(TEST_LIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIBSIM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBSIM) $(SIM_LIBS)
+
+# Tests run from the repository root so that relative paths (scenarios/, tests/data/)
+# resolve; DSIM tells end-to-end tests where the program is.
+test: $(DSIM) $(TESTS)
+	@failed=0; for t in $(TESTS); do \
+	  echo "== $$t"; DSIM=$(DSIM) SDL_VIDEODRIVER=dummy $$t || failed=$$((failed+1)); \
+	done; \
+	if [ $$failed -ne 0 ]; then echo "$$failed test program(s) failed"; exit 1; fi; \
+	echo "all $(words $(TESTS)) test programs passed"
+
+san:
+	$(MAKE) BUILD=build/san OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" \
+	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 test
+
+bench: $(DSIM) $(BENCHES)
+	@sh tests/bench/run.sh $(DSIM) $(BUILD)/bench
+
+run: $(DSIM)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && $(DSIM) help view >/dev/null 2>&1; then \
+	  $(DSIM) view $(DEFAULT_SCENARIO); \
+	else \
+	  echo "(no display: running headless)"; $(DSIM) run $(DEFAULT_SCENARIO); \
+	fi
+
+deps:
+	@sh .ci/deps.sh
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '3,12p' Makefile
+
+-include $(SIM_OBJ:.o=.d) $(VIZ_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d)
