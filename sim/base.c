@@ -154,10 +154,10 @@ char *sim_format_duration(sim_time_t t, char *buf, size_t len)
         uint64_t whole = a / u, rest = a % u;
         if (rest == 0) { snprintf(buf, len, "%s%" PRIu64 "%s", sign, whole, f[i].unit); return buf; }
         /* Print the fraction with as many digits as needed, trailing zeros removed. */
-        char frac[16];
+        char frac[32];
         int digits = 0;
         for (uint64_t d = u; d > 1; d /= 10) digits++;
-        snprintf(frac, sizeof frac, "%0*" PRIu64, digits, rest);
+        snprintf(frac, sizeof frac, "%0*" PRIu64, digits & 15, rest);
         for (int k = digits - 1; k > 0 && frac[k] == '0'; k--) frac[k] = 0;
         snprintf(buf, len, "%s%" PRIu64 ".%s%s", sign, whole, frac, f[i].unit);
         return buf;
