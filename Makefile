@@ -31,7 +31,7 @@ BUILD    ?= build
 OPT      ?= -O2 -g
 WERROR   := $(if $(CI),-Werror,)
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
-               -Wno-unused-parameter -Wshadow -Wstrict-prototypes $(WERROR) $(OPT)
+               -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes $(WERROR) $(OPT)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SIM_LIBS   := $(shell pkg-config --libs libcjson gsl 2>/dev/null) -lm

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "base.h"
 
 static const struct { int code; const char *text; } sim_errors[] = {
@@ -64,6 +65,21 @@ void *sim_xrealloc(void *p, size_t size)
 {
     void *q = realloc(p, size ? size : 1);
     return q ? q : oom(size);
+}
+
+void *sim_xcalloc_huge(size_t n, size_t size)
+{
+    const size_t huge = (size_t)2 << 20;
+    size_t bytes = n * size;
+    if (bytes < huge) return sim_xcalloc(n, size);
+    bytes = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, bytes);
+    if (!p) return oom(bytes);
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);   /* advice only: failure changes nothing */
+#endif
+    memset(p, 0, bytes);
+    return p;
 }
 
 char *sim_xstrdup(const char *s)
@@ -163,5 +179,17 @@ char *sim_format_duration(sim_time_t t, char *buf, size_t len)
         return buf;
     }
     snprintf(buf, len, "%s%" PRIu64 "ns", sign, a);
+    return buf;
+}
+
+char *sim_format_duration_short(sim_time_t t, char *buf, size_t len)
+{
+    double a = (double)(t < 0 ? -t : t);
+    const char *sign = t < 0 ? "-" : "";
+    if (a >= 60.0 * SIM_SEC) snprintf(buf, len, "%s%.3gm", sign, a / (60.0 * SIM_SEC));
+    else if (a >= SIM_SEC) snprintf(buf, len, "%s%.3gs", sign, a / SIM_SEC);
+    else if (a >= SIM_MS) snprintf(buf, len, "%s%.3gms", sign, a / SIM_MS);
+    else if (a >= SIM_US) snprintf(buf, len, "%s%.3gus", sign, a / SIM_US);
+    else snprintf(buf, len, "%s%.0fns", sign, a);
     return buf;
 }

@@ -30,7 +30,7 @@ typedef int64_t sim_time_t;             /* simulated nanoseconds */
 #define SIM_GROUPS_MAX       16          /* groups of one partition */
 #define SIM_FAULTS_MAX       4096        /* scheduled fault actions in a scenario */
 #define SIM_NEMESES_MAX      16          /* random fault generators in a scenario */
-#define SIM_LINK_OVERRIDES_MAX 4096      /* per-link parameter overrides */
+#define SIM_LINK_OVERRIDES_MAX 4096      /* per-link parameter overrides (fits uint16_t) */
 #define SIM_LINKS_MAX        (1u << 22)  /* directed links held in the link table */
 #define SIM_KEYS_MAX         (1u << 20)  /* keys of a workload */
 #define SIM_CLIENTS_MAX      1024        /* client nodes */
@@ -62,6 +62,10 @@ void sim_assert_context(sim_time_t now, uint64_t seed);
 void *sim_xcalloc(size_t n, size_t size);
 void *sim_xrealloc(void *p, size_t size);
 char *sim_xstrdup(const char *s);
+/* Zeroed memory for a large table that is read at random (the link table): aligned
+ * to 2 MiB and marked for transparent huge pages where the system offers them, so
+ * lookups do not also miss the TLB. Freed with free(). */
+void *sim_xcalloc_huge(size_t n, size_t size);
 
 /* Durations: "150ms", "1.5s", "20us", "300ns", "2m", "1h". A bare number is an
  * error. Returns SIM_OK and sets *out, or SIM_EINPUT. signed_ok allows a leading '-'. */
@@ -70,6 +74,8 @@ int sim_parse_duration(const char *s, bool signed_ok, sim_time_t *out);
 int sim_parse_rate(const char *s, double *per_sec);
 /* Formats t into buf as the shortest exact unit ("1.5s", "150ms"); returns buf. */
 char *sim_format_duration(sim_time_t t, char *buf, size_t len);
+/* Formats t for people, rounded to three significant digits ("9.73ms", "1.25s"). */
+char *sim_format_duration_short(sim_time_t t, char *buf, size_t len);
 
 /* 64-bit mixing (SplitMix64's finalizer; Steele, Lea and Flood, OOPSLA 2014). */
 static inline uint64_t sim_mix64(uint64_t z)

@@ -146,8 +146,10 @@ const char *sim_node_name(sim_ctx *c, uint32_t node);
 const void *sim_config(sim_ctx *c);                  /* the parsed parameters */
 void *sim_state(sim_ctx *c);                         /* this node's volatile state */
 void *sim_durable(sim_ctx *c);                       /* this node's durable storage */
-/* Neighbours in the topology (all other servers in a full mesh). */
-uint32_t sim_neighbors(sim_ctx *c, const uint32_t **out);
+/* Peers: the other servers this node has a link to in the topology (all of them in a
+ * full mesh), numbered 0 .. sim_n_peers-1. O(1) each, so a million-node mesh is cheap. */
+uint32_t sim_n_peers(sim_ctx *c);
+uint32_t sim_peer(sim_ctx *c, uint32_t i);
 
 sim_time_t sim_now(sim_ctx *c);                      /* true simulated time */
 sim_time_t sim_clock(sim_ctx *c);                    /* this node's local clock: skewed, drifting */
@@ -156,13 +158,20 @@ rng_t *sim_rng(sim_ctx *c);                          /* this node's own random s
 /* Sends len bytes of payload as message type `type` (an index into msg_types). The
  * payload is copied. size is the wire size for bandwidth and statistics (0: len). */
 void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size);
-/* Answers a client request; values are a read's result (n may be 0). */
+/* Answers a client request; values are a read's result: none (never written), one
+ * value, or a list when n > 1. sim_reply_list always answers OK with a list (a set of
+ * broadcast values, an appended log), even of length 0 or 1. */
 void sim_reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n);
+void sim_reply_list(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n);
 void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node);
 
 /* Timers fire on_timer(kind, data) after delay. The id cancels it; a crash cancels all. */
 uint64_t sim_timer_set(sim_ctx *c, sim_time_t delay, int kind, uint64_t data);
 void sim_timer_cancel(sim_ctx *c, uint64_t id);
+
+/* Stops the run with an error: for a protocol bound that the scenario outgrew (say, a
+ * table of values is full). The message should name the parameter to raise. */
+void sim_halt(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A line in the trace, attributed to this node. */
 void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

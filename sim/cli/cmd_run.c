@@ -1,0 +1,236 @@
+/* cmd_run.c -- `dsim run`, `dsim validate` and `dsim list`. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "sim.h"
+
+static int parse_seed(const char *cmd, const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-') return cli_usage_error(cmd, "--seed: expected a whole number such as 7, found \"%s\"", v);
+    *out = (uint64_t)x;
+    return 0;
+}
+
+static void print_human(sim_t *s, double wall)
+{
+    const sim_stats_t *st = sim_stats(s);
+    const scn_t *scn = sim_scenario(s);
+    char d[32], p50[32], p90[32], p99[32], mx[32];
+    uint64_t dropped = 0;
+    for (int r = 0; r < DROP_COUNT_; r++) dropped += st->dropped[r];
+    printf("%s: %s, %u nodes, %u clients, seed %" PRIu64 "\n", scn->name, sim_protocol(s)->name,
+           scn->n_servers, scn->wl.clients, sim_seed(s));
+    printf("  simulated   %s in %.3fs of wall time, %" PRIu64 " events\n",
+           sim_format_duration(sim_time(s), d, sizeof d), wall, st->events);
+    printf("  messages    %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped "
+           "(loss %" PRIu64 ", partition %" PRIu64 ", crash %" PRIu64 ", unreachable %" PRIu64 "), %" PRIu64 " duplicated\n",
+           st->sent, st->delivered, dropped, st->dropped[DROP_LOSS], st->dropped[DROP_PARTITION],
+           st->dropped[DROP_CRASH], st->dropped[DROP_UNREACHABLE], st->duplicated);
+    if (st->ops_invoked || scn->wl.clients) {
+        printf("  operations  %" PRIu64 " invoked: %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info (unknown)",
+               st->ops_invoked, st->ops_ok, st->ops_fail, st->ops_info);
+        if (st->ops_shed) printf(", %" PRIu64 " shed", st->ops_shed);
+        printf("\n");
+        printf("  latency     p50 %s, p90 %s, p99 %s, max %s\n",
+               sim_format_duration_short(sim_latency_quantile(s, 0.5), p50, sizeof p50),
+               sim_format_duration_short(sim_latency_quantile(s, 0.9), p90, sizeof p90),
+               sim_format_duration_short(sim_latency_quantile(s, 0.99), p99, sizeof p99),
+               sim_format_duration_short(sim_latency_quantile(s, 1.0), mx, sizeof mx));
+    }
+    if (st->crashes || st->partitions)
+        printf("  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",
+               st->crashes, st->restarts, st->partitions);
+    printf("  trace hash  %016" PRIx64 "\n", sim_trace_hash(s));
+}
+
+static void print_violation(sim_t *s, const char *path, const char *seed_flag)
+{
+    sim_time_t when;
+    const sim_violation_t *v = sim_violation(s, &when);
+    char t[32];
+    fprintf(stderr, "\ninvariant violated: %s at t=%s\n  %s\n  nodes:", v->name,
+            sim_format_duration(when, t, sizeof t), v->detail);
+    for (int i = 0; i < v->n_nodes; i++) {
+        sim_node_info_t ni;
+        sim_node_info(s, v->nodes[i], &ni);
+        fprintf(stderr, " %s", ni.name);
+    }
+    fprintf(stderr, "\n  replay: dsim run %s --seed %" PRIu64 " --trace trace.jsonl%s\n", path, sim_seed(s), seed_flag);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const cli_flag_t flags[] = {
+        {"--seed", true}, {"--json", false}, {"--trace", true}, {"--history", true},
+        {"--duration", true}, {"--no-invariants", false}, {NULL, false},
+    };
+    const char *val[7] = {0}, *pos[1];
+    int npos;
+    if (cli_parse("run", argc, argv, flags, val, pos, &npos, 1) != SIM_OK) return 2;
+    if (npos != 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json");
+    sim_opts_t o = {0};
+    if (val[0]) { if (parse_seed("run", val[0], &o.seed)) return 2; o.seed_set = true; }
+    if (val[4] && (sim_parse_duration(val[4], false, &o.duration_ns) != SIM_OK || o.duration_ns <= 0))
+        return cli_usage_error("run", "--duration: expected a duration such as \"10s\", found \"%s\"", val[4]);
+    o.no_invariants = val[5] != NULL;
+    bool json = val[1] != NULL;
+
+    char err[1024];
+    scn_t scn;
+    if (scn_load_file(pos[0], &scn, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    sim_t *s = sim_create(&scn, &o, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s: %s\n", pos[0], err);
+        scn_free(&scn);
+        return 2;
+    }
+    trace_file_t *tf = NULL;
+    if (val[2]) {
+        tf = trace_file_open(val[2], s);
+        if (!tf) {
+            fprintf(stderr, "dsim run: --trace: cannot write %s: %s\n", val[2], strerror(errno));
+            sim_destroy(s);
+            scn_free(&scn);
+            return 2;
+        }
+        sim_set_trace(s, trace_file_write, tf);
+    }
+    double t0 = cli_wall_seconds();
+    sim_run(s);
+    double wall = cli_wall_seconds() - t0;
+    int rc = 0;
+    if (tf && trace_file_close(tf, true) != SIM_OK) {
+        fprintf(stderr, "dsim run: --trace: could not write %s completely; nothing was written\n", val[2]);
+        rc = 2;
+    }
+    if (val[3] && hist_write_jsonl(sim_history(s), val[3]) != SIM_OK) {
+        fprintf(stderr, "dsim run: --history: could not write %s; nothing was written\n", val[3]);
+        rc = 2;
+    }
+    if (json) {
+        jw_t w;
+        jw_init(&w, false);
+        sim_write_summary(s, &w, wall);
+        jw_newline(&w);
+        jw_flush(&w, stdout);
+        jw_free(&w);
+    } else {
+        print_human(s, wall);
+    }
+    if (sim_error(s)) {
+        fprintf(stderr, "%s: the run stopped: %s\n", pos[0], sim_error(s));
+        rc = 2;
+    } else if (sim_violation(s, NULL)) {
+        print_violation(s, pos[0], "");
+        rc = 3;
+    }
+    sim_destroy(s);
+    scn_free(&scn);
+    return rc;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    if (argc < 2) return cli_usage_error("validate", "expected one or more scenario files");
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') return cli_usage_error("validate", "unknown flag %s", argv[i]);
+        char err[1024], d[32];
+        scn_t scn;
+        if (scn_load_file(argv[i], &scn, err, sizeof err) != SIM_OK) {
+            fprintf(stderr, "%s\n", err);
+            rc = 2;
+            continue;
+        }
+        printf("%s: ok: %s, %s, %u nodes, %u clients, %s, %u faults, %u nemeses\n", argv[i], scn.name,
+               scn.proto->name, scn.n_servers, scn.wl.clients, sim_format_duration(scn.duration_ns, d, sizeof d),
+               scn.n_faults, scn.n_nemeses);
+        scn_free(&scn);
+    }
+    return rc;
+}
+
+static const char *param_type_name(param_type_t t)
+{
+    switch (t) {
+    case PARAM_INT: return "integer";
+    case PARAM_REAL: return "number";
+    case PARAM_DURATION: return "duration";
+    case PARAM_DURATION_RANGE: return "[duration, duration]";
+    case PARAM_BOOL: return "true|false";
+    case PARAM_ENUM: return "choice";
+    }
+    return "?";
+}
+
+int cmd_list(int argc, char **argv)
+{
+    static const char *const what[] = {"protocols", "nemeses", "distributions", "topologies", "actions", NULL};
+    if (argc != 2) return cli_usage_error("list", "expected what to list: protocols, nemeses, distributions, topologies or actions");
+    const char *w = argv[1];
+    if (strcmp(w, "protocols") == 0) {
+        for (int i = 0; proto_registry[i]; i++) {
+            const proto_t *p = proto_registry[i];
+            printf("%s\n    %s\n", p->name, p->purpose);
+            if (p->msg_types && p->msg_types[0]) {
+                printf("    messages:");
+                for (int k = 0; p->msg_types[k]; k++) printf(" %s", p->msg_types[k]);
+                printf("\n");
+            }
+            for (int k = 0; p->params && p->params[k].name; k++) {
+                const proto_param_t *pp = &p->params[k];
+                printf("    %-18s %s (default %s%s%s)\n        %s\n", pp->name, param_type_name(pp->type), pp->def,
+                       pp->type == PARAM_ENUM ? "; one of " : "", pp->type == PARAM_ENUM ? pp->choices : "", pp->help);
+            }
+            printf("\n");
+        }
+        return 0;
+    }
+    if (strcmp(w, "nemeses") == 0) {
+        printf("random-partitions  every, duration [, start, stop]\n"
+               "    every `every`, cut the servers into a random minority and majority for `duration`\n"
+               "random-crashes     mttf, mttr [, start, stop]\n"
+               "    each server crashes after Exp(mttf) and restarts after Exp(mttr)\n");
+        return 0;
+    }
+    if (strcmp(w, "distributions") == 0) {
+        printf("\"5ms\"                                       constant\n"
+               "{\"dist\": \"constant\", \"value\": \"1ms\"}\n"
+               "{\"dist\": \"uniform\", \"min\": \"10ms\", \"max\": \"15ms\"}\n"
+               "{\"dist\": \"normal\", \"mean\": \"5ms\", \"sd\": \"1ms\"}         truncated at zero\n"
+               "{\"dist\": \"exponential\", \"mean\": \"2ms\"}\n"
+               "{\"dist\": \"lognormal\", \"median\": \"3ms\", \"sigma\": 0.5}\n"
+               "{\"dist\": \"pareto\", \"xm\": \"0.235ms\", \"alpha\": 10}\n"
+               "{\"dist\": \"mixture\", \"of\": [{\"weight\": 0.9, \"dist\": ...}, {\"weight\": 0.1, \"dist\": ...}]}\n"
+               "every form also takes \"offset\": a fixed duration added to each draw\n");
+        return 0;
+    }
+    if (strcmp(w, "topologies") == 0) {
+        printf("mesh (default), ring, line, star {\"center\"}, grid {\"width\"}, tree {\"arity\"},\n"
+               "edges {\"edges\": [[\"n1\", \"n2\"], ...]}; clients reach every server whatever the topology\n");
+        return 0;
+    }
+    if (strcmp(w, "actions") == 0) {
+        printf("{\"at\": \"5s\", \"crash\": \"n3\"}        {\"at\": \"8s\", \"restart\": \"n3\"}\n"
+               "{\"at\": \"5s\", \"pause\": \"n3\"}        {\"at\": \"8s\", \"resume\": \"n3\"}\n"
+               "{\"at\": \"5s\", \"partition\": [[\"n1\", \"n2\"], [\"n3\", \"n4\", \"n5\"]], \"oneway\": false}\n"
+               "{\"at\": \"9s\", \"heal\": true}          {\"at\": \"5s\", \"isolate\": \"n1\"}\n"
+               "{\"at\": \"5s\", \"link\": {\"from\": \"n1\", \"to\": \"n2\", \"latency\": \"200ms\", \"loss\": 0.5}}\n"
+               "{\"at\": \"5s\", \"network\": {\"loss\": 0.1}}\n"
+               "{\"at\": \"5s\", \"clock\": \"n2\", \"skew\": \"-300ms\", \"drift\": 0.001}\n"
+               "{\"at\": \"5s\", \"request\": {\"client\": \"c1\", \"node\": \"n1\", \"f\": \"write\", \"key\": 0, \"value\": 5}}\n");
+        return 0;
+    }
+    const char *s = scn_suggest(w, what);
+    if (s) return cli_usage_error("list", "nothing called \"%s\"; did you mean \"%s\"?", w, s);
+    return cli_usage_error("list", "nothing called \"%s\"; expected protocols, nemeses, distributions, topologies or actions", w);
+}

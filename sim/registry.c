@@ -1,0 +1,33 @@
+/* registry.c -- the protocols dsim knows, by name: one static table.
+ *
+ * Adding a protocol is one line here and one file under sim/proto/. The table ends
+ * with NULL, like Lua's library tables.
+ */
+#include <string.h>
+#include "scenario.h"
+#include "sim.h"
+
+extern const proto_t proto_echo, proto_gossip, proto_randpeer;
+
+const proto_t *const proto_registry[] = {
+    &proto_echo,
+    &proto_gossip,
+    &proto_randpeer,
+    NULL,
+};
+
+const proto_t *proto_find(const char *name)
+{
+    for (int i = 0; proto_registry[i]; i++)
+        if (strcmp(proto_registry[i]->name, name) == 0) return proto_registry[i];
+    return NULL;
+}
+
+int proto_msg_type(const proto_t *p, const char *name)
+{
+    if (strcmp(name, "request") == 0) return 0;
+    if (strcmp(name, "reply") == 0) return 1;
+    for (int i = 0; p->msg_types && p->msg_types[i]; i++)
+        if (strcmp(p->msg_types[i], name) == 0) return SIM_MSG_BUILTIN + i;
+    return -1;
+}

@@ -1,0 +1,114 @@
+/* stats.c -- latency percentiles and the run summary (the --json object).
+ *
+ * Percentiles use GSL's quantile of sorted data (linear interpolation between order
+ * statistics, as gsl_stats_quantile_from_sorted_data defines it). The latencies are
+ * copied before sorting so the record of completion order stays intact.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include "sim_int.h"
+
+int64_t sim_latency_quantile(sim_t *s, double q)
+{
+    uint64_t n = s->st.n_latency;
+    if (!n) return 0;
+    double *d = sim_xcalloc(n, sizeof *d);
+    for (uint64_t i = 0; i < n; i++) d[i] = (double)s->st.latency_ns[i];
+    gsl_sort(d, 1, n);
+    double v = gsl_stats_quantile_from_sorted_data(d, 1, n, q);
+    free(d);
+    return (int64_t)(v + 0.5);
+}
+
+void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
+{
+    const sim_stats_t *st = &s->st;
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016" PRIx64, s->hash);
+    jw_obj_begin(w);
+    jw_kstr(w, "scenario", s->scn->name);
+    jw_kstr(w, "protocol", s->proto->name);
+    jw_kuint(w, "seed", s->seed);
+    jw_kuint(w, "nodes", s->n_servers);
+    jw_kuint(w, "clients", s->n_clients);
+    jw_kint(w, "sim_time_ns", s->now);
+    jw_kuint(w, "events", st->events);
+
+    jw_key(w, "messages");
+    jw_obj_begin(w);
+    jw_kuint(w, "sent", st->sent);
+    jw_kuint(w, "delivered", st->delivered);
+    jw_key(w, "dropped");
+    jw_obj_begin(w);
+    uint64_t total = 0;
+    for (int r = 0; r < DROP_COUNT_; r++) { jw_kuint(w, drop_reason_names[r], st->dropped[r]); total += st->dropped[r]; }
+    jw_kuint(w, "total", total);
+    jw_obj_end(w);
+    jw_kuint(w, "duplicated", st->duplicated);
+    jw_kuint(w, "bytes_sent", st->bytes_sent);
+    jw_key(w, "by_type");
+    jw_obj_begin(w);
+    for (unsigned t = 0; t < s->n_mtypes; t++) {
+        jw_key(w, s->mtype[t]);
+        jw_obj_begin(w);
+        jw_kuint(w, "sent", st->sent_by_type[t]);
+        jw_kuint(w, "delivered", st->delivered_by_type[t]);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_obj_end(w);
+
+    jw_key(w, "ops");
+    jw_obj_begin(w);
+    jw_kuint(w, "invoked", st->ops_invoked);
+    jw_kuint(w, "ok", st->ops_ok);
+    jw_kuint(w, "fail", st->ops_fail);
+    jw_kuint(w, "info", st->ops_info);
+    jw_kuint(w, "shed", st->ops_shed);
+    jw_kuint(w, "retried", st->ops_retried);
+    jw_obj_end(w);
+
+    jw_key(w, "latency_ns");
+    jw_obj_begin(w);
+    jw_kint(w, "p50", sim_latency_quantile(s, 0.50));
+    jw_kint(w, "p90", sim_latency_quantile(s, 0.90));
+    jw_kint(w, "p99", sim_latency_quantile(s, 0.99));
+    jw_kint(w, "max", sim_latency_quantile(s, 1.0));
+    jw_obj_end(w);
+
+    jw_key(w, "faults");
+    jw_obj_begin(w);
+    jw_kuint(w, "crashes", st->crashes);
+    jw_kuint(w, "restarts", st->restarts);
+    jw_kuint(w, "partitions", st->partitions);
+    jw_obj_end(w);
+
+    jw_key(w, "invariants");
+    jw_obj_begin(w);
+    jw_kbool(w, "checked", s->invariants);
+    jw_key(w, "violation");
+    sim_time_t when;
+    const sim_violation_t *v = sim_violation(s, &when);
+    if (!v) {
+        jw_null(w);
+    } else {
+        jw_obj_begin(w);
+        jw_kstr(w, "name", v->name);
+        jw_kint(w, "time_ns", when);
+        jw_kstr(w, "detail", v->detail);
+        jw_key(w, "nodes");
+        jw_arr_begin(w);
+        for (int i = 0; i < v->n_nodes; i++) jw_str(w, sim_name(s, v->nodes[i]));
+        jw_arr_end(w);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    if (s->error[0]) jw_kstr(w, "error", s->error);
+    jw_kstr(w, "trace_hash", hash);
+    jw_kreal(w, "wall_seconds", wall_seconds);
+    jw_obj_end(w);
+}
