@@ -78,6 +78,7 @@ int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t
     n->specs[0] = n->params[0];
     n->n_params = 1;
     n->group = sim_xcalloc(n->n_nodes, 1);
+    n->seed = seed;
     uint64_t nn = n->n_nodes;
 
     if (t->kind == TOPO_MESH) {
@@ -132,19 +133,7 @@ int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t
         free(fill);
         free(e);
     }
-    n->link_rng = sim_xcalloc_huge(n->n_links ? n->n_links : 1, sizeof *n->link_rng);
-    /* Seed each link's stream from its endpoints, not its position, so that a link
-     * keeps its draws when other nodes are added. */
-    if (t->kind == TOPO_MESH) {
-        for (uint64_t a = 0; a < nn; a++)
-            for (uint64_t b = 0; b < nn; b++)
-                if (a != b) rng_seed(&n->link_rng[mesh_index((uint32_t)nn, (uint32_t)a, (uint32_t)b)],
-                                     seed, RNG_LINK, a << 32 | b);
-    } else {
-        for (uint64_t a = 0; a < nn; a++)
-            for (uint32_t i = n->off[a]; i < n->off[a + 1]; i++)
-                rng_seed(&n->link_rng[i], seed, RNG_LINK, a << 32 | n->adj[i]);
-    }
+    n->link_draws = sim_xcalloc_huge(n->n_links ? n->n_links : 1, sizeof *n->link_draws);
     net_enable_state(n, &n->params[0]);
     return SIM_OK;
 }
@@ -154,7 +143,7 @@ void net_destroy(net_t *n)
     free(n->off);
     free(n->adj);
     free(n->n_server_adj);
-    free(n->link_rng);
+    free(n->link_draws);
     free(n->link_params);
     free(n->fifo_last_ns);
     free(n->busy_until_ns);

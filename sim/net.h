@@ -60,10 +60,12 @@ typedef struct net {
     /* CSR (non-mesh): neighbours of node a are adj[off[a] .. off[a+1]), sorted, with
      * the servers among them first; n_server_adj[a] counts those. */
     uint32_t *off, *adj, *n_server_adj;
-    /* Per-link state, indexed by link. Only the stream is always there (8 bytes a
-     * link, so a 1000-node mesh's million links stay in cache); the rest is
-     * allocated the first time something needs it. */
-    rng_t *link_rng;
+    /* Per-link state, indexed by link. Only the stream is always there, as a 32-bit
+     * count of draws (its key is derived from the seed and the link's ends), so a
+     * 1000-node mesh's million links take 4 MB; the rest is allocated the first time
+     * something needs it. */
+    uint64_t seed;
+    uint32_t *link_draws;
     uint16_t *link_params;       /* index into params; NULL while no link is overridden */
     sim_time_t *fifo_last_ns;    /* arrival of the last message; NULL until FIFO is used */
     sim_time_t *busy_until_ns;   /* end of serialization; NULL until bandwidth is used */
@@ -83,6 +85,26 @@ typedef struct net {
 int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t,
                const net_params_t *defaults, uint64_t seed, char *err, size_t err_len);
 void net_destroy(net_t *n);
+
+/* The random stream of the link from a to b, positioned after its previous draws.
+ * net_stream_close stores its new position. Implicit meshes use the sender's own
+ * network stream instead (node_rng). */
+typedef struct net_stream { rng_t r; uint64_t key; uint32_t *draws; rng_t *node_rng; } net_stream_t;
+static inline void net_stream_open(const net_t *n, int64_t link, uint32_t a, uint32_t b, rng_t *node_rng, net_stream_t *st)
+{
+    if (link < 0) { st->r = *node_rng; st->node_rng = node_rng; st->draws = NULL; return; }
+    rng_t k;
+    rng_seed(&k, n->seed, RNG_LINK, (uint64_t)a << 32 | b);
+    st->key = k.s;
+    st->draws = &n->link_draws[link];
+    st->node_rng = NULL;
+    rng_at(&st->r, st->key, *st->draws);
+}
+static inline void net_stream_close(net_stream_t *st)
+{
+    if (st->draws) *st->draws = (uint32_t)rng_draws(&st->r, st->key);
+    else *st->node_rng = st->r;
+}
 
 /* The index of the link from a to b, or -1 if they are not neighbours (or the mesh is
  * implicit). */

@@ -19,6 +19,9 @@
 
 typedef struct rng { uint64_t s; } rng_t;
 
+#define RNG_GAMMA 0x9e3779b97f4a7c15ULL        /* SplitMix64's increment (odd) */
+#define RNG_GAMMA_INV 0xf1de83e19937733dULL    /* its inverse modulo 2^64 */
+
 enum rng_kind {
     RNG_NODE = 1,      /* a node's protocol randomness */
     RNG_NODE_NET = 2,  /* a node's outgoing links when links are not tabled */
@@ -32,9 +35,15 @@ void rng_seed(rng_t *r, uint64_t seed, unsigned kind, uint64_t id);
 
 static inline uint64_t rng_next(rng_t *r)
 {
-    r->s += 0x9e3779b97f4a7c15ULL;
+    r->s += RNG_GAMMA;
     return sim_mix64(r->s);
 }
+
+/* SplitMix64 is counter-based: the k-th state of a stream is its key plus k gammas.
+ * So a stream can be stored as a 32-bit count of draws (the link table does) and
+ * rebuilt from its key when needed. */
+static inline void rng_at(rng_t *r, uint64_t key, uint64_t draws) { r->s = key + draws * RNG_GAMMA; }
+static inline uint64_t rng_draws(const rng_t *r, uint64_t key) { return (r->s - key) * RNG_GAMMA_INV; }
 /* Uniform in [0, 1) with 53 random bits. */
 static inline double rng_double(rng_t *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 /* Uniform in [0, n), n > 0, by Lemire's multiply-shift (bias below 2^-32 for n < 2^32). */

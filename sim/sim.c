@@ -238,14 +238,17 @@ static void trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, s
     sim_trace(s, &r);
 }
 
-/* Schedules one copy of a message over link l (NULL: implicit mesh). */
+/* Decides the fate of one copy of a message, drawing from the link's stream, and
+ * schedules its arrival. */
 static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint32_t handle,
                       uint32_t len, uint32_t size, uint64_t id, bool dup)
 {
     net_t *net = &s->net;
     int64_t l = net_link(net, from, to);
     const net_params_t *p = net_params_of(net, l);
-    rng_t *r = l >= 0 ? &net->link_rng[l] : &s->nodes[from].net_rng;
+    net_stream_t ns;
+    net_stream_open(net, l, from, to, &s->nodes[from].net_rng, &ns);
+    rng_t *r = &ns.r;
     const dist_t *d = &p->latency;
     for (unsigned i = 0; i < p->n_type_latency; i++)
         if (p->type_latency_type[i] == type) d = &p->type_latency[i];
@@ -263,8 +266,10 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
         net->fifo_last_ns[l] = arrive;
     }
     int doomed = -1;
-    if (net_blocked(&s->net, from, to)) doomed = DROP_PARTITION;
+    if (net_blocked(net, from, to)) doomed = DROP_PARTITION;
     else if (rng_chance(r, p->loss)) doomed = DROP_LOSS;
+    bool again = !dup && rng_chance(r, p->duplicate);
+    net_stream_close(&ns);
 
     uint32_t i = sim_ev_alloc(s);
     ev_t *e = &s->ev[i];
@@ -282,7 +287,7 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
     sim_ev_push(s, i, arrive);
     trace_msg(s, dup ? TR_DUPLICATE : TR_SEND, e, 0, arrive);
 
-    if (!dup && rng_chance(r, p->duplicate)) {
+    if (again) {
         int64_t h2 = handle == POOL_NONE ? POOL_NONE : pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
         if (h2 < 0) return;   /* no room for the copy: the duplicate does not happen */
         s->st.duplicated++;
