@@ -15,9 +15,9 @@ const char *const act_kind_names[] = {
     "crash", "restart", "pause", "resume", "partition", "heal", "isolate", "link", "network",
     "clock", "drop", "request", NULL,
 };
-const char *const nem_kind_names[] = {"random-partitions", "random-crashes", NULL};
+const char *const nem_kind_names[] = {"random-partitions", "random-crashes", "crash-leader", "isolate-leader", NULL};
 
-enum { NEM_PART_START, NEM_PART_HEAL, NEM_CRASH, NEM_RESTART };
+enum { NEM_PART_START, NEM_PART_HEAL, NEM_CRASH, NEM_RESTART, NEM_AIM, NEM_AIM_RESTART, NEM_AIM_HEAL };
 
 struct nem {
     rng_t rng[SIM_NEMESES_MAX];
@@ -48,6 +48,8 @@ void fault_create(sim_t *s)
         rng_seed(r, s->seed, RNG_NEMESIS, k);
         if (n->kind == NEM_RANDOM_PARTITIONS) {
             sim_ev_schedule(s, EV_NEMESIS, NEM_PART_START, 0, n->start_ns + n->every_ns, k, 0);
+        } else if (n->kind == NEM_CRASH_LEADER || n->kind == NEM_ISOLATE_LEADER) {
+            sim_ev_schedule(s, EV_NEMESIS, NEM_AIM, 0, n->at_ns >= 0 ? n->at_ns : n->start_ns + n->every_ns, k, 0);
         } else {
             for (uint32_t i = 0; i < s->n_servers; i++)
                 sim_ev_schedule(s, EV_NEMESIS, NEM_CRASH, i, n->start_ns + exp_draw(r, n->mttf_ns), k, 0);
@@ -121,6 +123,34 @@ void fault_on_event(sim_t *s, const ev_t *e)
         sim_node_restart(s, e->node);
         sim_ev_schedule(s, EV_NEMESIS, NEM_CRASH, e->node, s->now + exp_draw(r, n->mttf_ns), e->id, 0);
         break;
+    case NEM_AIM: {
+        if (s->now >= stop && n->at_ns < 0) return;
+        if (n->at_ns < 0) sim_ev_schedule(s, EV_NEMESIS, NEM_AIM, 0, s->now + n->every_ns, e->id, 0);
+        int64_t leader = sim_leader(s);
+        if (leader < 0) return;
+        sim_action_t a = {0};
+        a.node = (uint32_t)leader;
+        if (n->kind == NEM_CRASH_LEADER) {
+            a.kind = ACT_CRASH;
+            sim_apply(s, &a);
+            if (n->restart_after_ns > 0)
+                sim_ev_schedule(s, EV_NEMESIS, NEM_AIM_RESTART, a.node, s->now + n->restart_after_ns, e->id, 0);
+        } else {
+            a.kind = ACT_ISOLATE;
+            sim_apply(s, &a);
+            sim_ev_schedule(s, EV_NEMESIS, NEM_AIM_HEAL, a.node, s->now + n->duration_ns, e->id, 0);
+        }
+        break;
+    }
+    case NEM_AIM_RESTART:
+        if (!s->nodes[e->node].up) sim_node_restart(s, e->node);
+        break;
+    case NEM_AIM_HEAL: {
+        sim_action_t a = {0};
+        a.kind = ACT_HEAL;
+        sim_apply(s, &a);
+        break;
+    }
     }
 }
 

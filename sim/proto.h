@@ -34,7 +34,9 @@ typedef struct jw jw_t;            /* JSON writer, for exports (jw.h) */
 
 /* Operations that clients invoke. Names as in histories ("read", "write", ...). */
 typedef enum {
-    OP_READ, OP_WRITE, OP_CAS, OP_APPEND, OP_ADD, OP_COUNT_
+    OP_READ, OP_WRITE, OP_CAS, OP_APPEND, OP_ADD,
+    OP_TRANSFER,           /* a transaction: move `value` from key to key2 (both or neither) */
+    OP_COUNT_
 } op_f_t;
 extern const char *const op_f_names[];   /* indexed by op_f_t, NULL-terminated */
 
@@ -46,6 +48,7 @@ typedef struct sim_req {
     uint64_t op_id;        /* unique per run; echo it back through sim_reply */
     uint8_t f;             /* op_f_t */
     uint32_t key;          /* key index, 0 .. keys-1 */
+    uint32_t key2;         /* transfer: the key receiving the amount */
     int64_t value;         /* write/append/add: the value; cas: expected value */
     int64_t value2;        /* cas: new value */
 } sim_req_t;
@@ -67,6 +70,19 @@ typedef struct sim_msg {
     const void *payload;
     sim_time_t sent_at;
 } sim_msg_t;
+
+/* Roles a node can hold. The leading ones (leader, primary, head, coordinator) are the
+ * nodes the role-aware nemeses aim at and whose absence counts as "leaderless". */
+typedef enum {
+    ROLE_NONE, ROLE_FOLLOWER, ROLE_CANDIDATE, ROLE_LEADER, ROLE_PRIMARY, ROLE_BACKUP,
+    ROLE_HEAD, ROLE_MIDDLE, ROLE_TAIL, ROLE_COORDINATOR, ROLE_PARTICIPANT, ROLE_MASTER,
+    ROLE_REPLICA, ROLE_COUNT_
+} role_t;
+extern const char *const role_names[];     /* "", "follower", "candidate", "leader", ... */
+static inline bool role_leads(role_t r)
+{
+    return r == ROLE_LEADER || r == ROLE_PRIMARY || r == ROLE_HEAD || r == ROLE_COORDINATOR;
+}
 
 /* What the live view and summaries show of a node. Strings are truncated to fit. */
 typedef struct proto_desc {
@@ -173,6 +189,13 @@ void sim_timer_cancel(sim_ctx *c, uint64_t id);
  * table of values is full). The message should name the parameter to raise. */
 void sim_halt(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Tells the core this node's role and term (or ballot, epoch) now. Call it whenever
+ * either changes; a crash resets the role to ROLE_NONE. The core traces the change,
+ * counts elections (a node taking a leading role), measures leaderless intervals
+ * (while no up node holds a leading role at the highest term anyone has reported),
+ * and lets nemeses such as crash-leader find their target. */
+void sim_set_role(sim_ctx *c, role_t role, int64_t term);
+
 /* A line in the trace, attributed to this node. */
 void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -182,6 +205,9 @@ uint32_t sim_n_servers(const sim_t *s);
 void *sim_node_state(sim_t *s, uint32_t node);
 void *sim_node_durable(sim_t *s, uint32_t node);
 bool sim_node_up(const sim_t *s, uint32_t node);      /* not crashed */
+role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term);
+/* The up node holding a leading role at the highest term reported, or -1. */
+int64_t sim_leader(const sim_t *s);
 sim_time_t sim_time(const sim_t *s);
 
 #endif

@@ -796,7 +796,17 @@ static void parse_workload(ld_t *L, const cJSON *v)
 static const char *const fault_actions[] = {
     "crash", "restart", "pause", "resume", "partition", "heal", "isolate", "link", "network", "clock", "drop", "request", NULL,
 };
-static const char *const nemesis_keys[] = {"nemesis", "every", "duration", "mttf", "mttr", "start", "stop", NULL};
+static const char *const nemesis_keys[] = {
+    "nemesis", "every", "duration", "mttf", "mttr", "at", "restart_after", "start", "stop", NULL,
+};
+
+/* Which timing keys each nemesis takes: required ones, then optional ones. */
+static const struct { const char *need[2]; const char *optional[3]; } nemesis_timing[] = {
+    [NEM_RANDOM_PARTITIONS] = {{"every", "duration"}, {NULL}},
+    [NEM_RANDOM_CRASHES] = {{"mttf", "mttr"}, {NULL}},
+    [NEM_CRASH_LEADER] = {{NULL}, {"at", "every", "restart_after"}},
+    [NEM_ISOLATE_LEADER] = {{"duration"}, {"at", "every"}},
+};
 
 static void parse_nemesis(ld_t *L, const cJSON *e, const char *p, nemesis_spec_t *n)
 {
@@ -811,26 +821,33 @@ static void parse_nemesis(ld_t *L, const cJSON *e, const char *p, nemesis_spec_t
     n->start_ns = opt_duration(L, e, "start", p, 0);
     n->stop_ns = opt_duration(L, e, "stop", p, 0);
     if (n->stop_ns && n->stop_ns <= n->start_ns) { child(q, p, "stop"); fail(L, q, "expected stop after start"); }
-    const char *need[2] = {NULL, NULL};
-    if (n->kind == NEM_RANDOM_PARTITIONS) { need[0] = "every"; need[1] = "duration"; }
-    else { need[0] = "mttf"; need[1] = "mttr"; }
-    for (int i = 0; i < 2; i++) {
+    const char *const *need = nemesis_timing[n->kind].need, *const *opt = nemesis_timing[n->kind].optional;
+    for (int i = 0; i < 2 && need[i]; i++)
         if (!get(e, need[i])) fail(L, p, "a %s nemesis needs \"%s\"", k, need[i]);
-        sim_time_t t = opt_duration(L, e, need[i], p, 0);
-        child(q, p, need[i]);
-        if (t <= 0) expected(L, q, "a duration above zero", get(e, need[i]));
-    }
-    for (const char *const *x = (const char *const[]){"every", "duration", "mttf", "mttr", NULL}; *x; x++) {
-        if (get(e, *x) && strcmp(*x, need[0]) && strcmp(*x, need[1])) {
-            child(q, p, *x);
-            fail(L, q, "a %s nemesis does not take \"%s\" (it takes \"%s\" and \"%s\")", k, *x, need[0], need[1]);
-        }
+    static const char *const timing[] = {"every", "duration", "mttf", "mttr", "at", "restart_after", NULL};
+    for (int t = 0; timing[t]; t++) {
+        const cJSON *v = get(e, timing[t]);
+        if (!v) continue;
+        bool ok = false;
+        for (int i = 0; i < 2 && need[i]; i++) ok |= strcmp(need[i], timing[t]) == 0;
+        for (int i = 0; i < 3 && opt[i]; i++) ok |= strcmp(opt[i], timing[t]) == 0;
+        child(q, p, timing[t]);
+        if (!ok) fail(L, q, "a %s nemesis does not take \"%s\"", k, timing[t]);
+        sim_time_t x = as_duration(L, v, q, false);
+        if (x <= 0 && strcmp(timing[t], "at") != 0) expected(L, q, "a duration above zero", v);
     }
     n->every_ns = opt_duration(L, e, "every", p, 0);
     n->duration_ns = opt_duration(L, e, "duration", p, 0);
     n->mttf_ns = opt_duration(L, e, "mttf", p, 0);
     n->mttr_ns = opt_duration(L, e, "mttr", p, 0);
-    if (n->kind == NEM_RANDOM_PARTITIONS && n->duration_ns >= n->every_ns) {
+    n->restart_after_ns = opt_duration(L, e, "restart_after", p, 0);
+    n->at_ns = get(e, "at") ? opt_duration(L, e, "at", p, 0) : -1;
+    if (n->kind == NEM_CRASH_LEADER || n->kind == NEM_ISOLATE_LEADER) {
+        if ((n->at_ns >= 0) == (get(e, "every") != NULL))
+            fail(L, p, "a %s nemesis needs either \"at\" (once) or \"every\" (again and again)", k);
+        if (n->at_ns > L->s->duration_ns) { child(q, p, "at"); fail(L, q, "expected a time within the run's duration"); }
+    }
+    if ((n->kind == NEM_RANDOM_PARTITIONS || (n->kind == NEM_ISOLATE_LEADER && n->every_ns)) && n->duration_ns >= n->every_ns) {
         child(q, p, "duration");
         fail(L, q, "expected a duration shorter than \"every\", so each partition heals before the next");
     }

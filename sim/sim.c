@@ -17,7 +17,11 @@
 #include <string.h>
 #include "sim_int.h"
 
-const char *const op_f_names[] = {"read", "write", "cas", "append", "add", NULL};
+const char *const op_f_names[] = {"read", "write", "cas", "append", "add", "transfer", NULL};
+const char *const role_names[] = {
+    "", "follower", "candidate", "leader", "primary", "backup", "head", "middle", "tail",
+    "coordinator", "participant", "master", "replica", NULL,
+};
 
 /* ---- Event pool. --------------------------------------------------------------- */
 
@@ -84,7 +88,23 @@ void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_t
 void sim_trace(sim_t *s, const trace_rec_t *r)
 {
     s->hash = trace_hash_step(s->hash, r);
+    if (s->invariants) {
+        recent_t *k = &s->recent[s->n_recent++ % SIM_RECENT];
+        k->r = *r;
+        if (r->text) {
+            snprintf(k->text, sizeof k->text, "%s", r->text);
+            k->r.text = k->text;
+        }
+    }
     if (s->trace) s->trace(s->trace_ud, r);
+}
+
+uint32_t sim_recent(const sim_t *s, trace_rec_t *out, uint32_t max)
+{
+    uint32_t n = s->n_recent < SIM_RECENT ? s->n_recent : SIM_RECENT;
+    if (n > max) n = max;
+    for (uint32_t i = 0; i < n; i++) out[i] = s->recent[(s->n_recent - n + i) % SIM_RECENT].r;
+    return n;
 }
 
 void sim_set_trace(sim_t *s, trace_fn fn, void *ud) { s->trace = fn; s->trace_ud = ud; }
@@ -131,6 +151,10 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     sim_assert_context(0, s->seed);
 
     s->nodes = sim_xcalloc(s->n_nodes, sizeof *s->nodes);
+    s->role = sim_xcalloc(s->n_servers, 1);
+    s->term = sim_xcalloc(s->n_servers, sizeof *s->term);
+    s->leader = -1;
+    s->leaderless_since = -1;
     names_build(s);
     s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
     s->durable_size = s->proto->durable_size;
@@ -218,6 +242,9 @@ void sim_destroy(sim_t *s)
     free(s->durable);
     free(s->names);
     free(s->nodes);
+    free(s->role);
+    free(s->term);
+    free(s->st.leaderless_ns);
     free(s);
 }
 
@@ -342,6 +369,28 @@ static void trace_node(sim_t *s, trace_kind_t k, uint32_t node)
     sim_trace(s, &r);
 }
 
+/* Re-derives the leader after a role change or crash: the up node holding a leading
+ * role at the highest term anyone has reported. Leaderless intervals run from losing
+ * one to establishing the next. O(servers), but roles change rarely. */
+static void leader_update(sim_t *s)
+{
+    int64_t leader = -1;
+    for (uint32_t i = 0; i < s->n_servers; i++)
+        if (s->nodes[i].up && role_leads((role_t)s->role[i]) && s->term[i] >= s->st.max_term) leader = i;
+    if (leader >= 0 && s->leaderless_since >= 0) {
+        sim_stats_t *st = &s->st;
+        if (st->n_leaderless == st->cap_leaderless) {
+            st->cap_leaderless = st->cap_leaderless ? 2 * st->cap_leaderless : 64;
+            st->leaderless_ns = sim_xrealloc(st->leaderless_ns, st->cap_leaderless * sizeof *st->leaderless_ns);
+        }
+        st->leaderless_ns[st->n_leaderless++] = s->now - s->leaderless_since;
+        s->leaderless_since = -1;
+    }
+    if (leader < 0 && s->had_leader && s->leaderless_since < 0) s->leaderless_since = s->now;
+    if (leader >= 0) s->had_leader = true;
+    s->leader = leader;
+}
+
 static void drop_event(sim_t *s, uint32_t i, drop_reason_t why)
 {
     ev_t *e = &s->ev[i];
@@ -370,6 +419,10 @@ void sim_node_crash(sim_t *s, uint32_t node)
     n->wait_head = n->wait_tail = EV_NONE;
     s->st.crashes++;
     trace_node(s, TR_CRASH, node);
+    if (s->role[node] != ROLE_NONE) {
+        s->role[node] = ROLE_NONE;
+        leader_update(s);
+    }
 }
 
 void sim_node_restart(sim_t *s, uint32_t node)
@@ -674,6 +727,33 @@ void sim_halt(sim_ctx *c, const char *fmt, ...)
 }
 
 const char *sim_error(const sim_t *s) { return s->error[0] ? s->error : NULL; }
+
+void sim_set_role(sim_ctx *c, role_t role, int64_t term)
+{
+    sim_t *s = c->s;
+    uint32_t n = c->node;
+    if (s->role[n] == role && s->term[n] == term) return;
+    if (role_leads(role) && !role_leads((role_t)s->role[n])) s->st.elections++;
+    s->role[n] = (uint8_t)role;
+    s->term[n] = term;
+    if (term > s->st.max_term) s->st.max_term = term;
+    trace_rec_t r = {0};
+    r.kind = TR_ROLE;
+    r.type = (uint16_t)role;
+    r.a = n;
+    r.t = s->now;
+    r.x = term;
+    sim_trace(s, &r);
+    leader_update(s);
+}
+
+role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term)
+{
+    if (term) *term = s->term[node];
+    return (role_t)s->role[node];
+}
+
+int64_t sim_leader(const sim_t *s) { return s->leader; }
 
 uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
 void *sim_node_state(sim_t *s, uint32_t node) { return s->state + (size_t)node * s->state_size; }

@@ -40,6 +40,10 @@ typedef struct sim_stats {
     uint64_t ops_invoked, ops_ok, ops_fail, ops_info, ops_shed, ops_retried;
     int64_t *latency_ns;           /* of ok operations, in completion order */
     uint64_t n_latency, cap_latency;
+    uint64_t elections;            /* times a node took a leading role */
+    int64_t max_term;              /* the highest term any node reported */
+    int64_t *leaderless_ns;        /* each finished interval without a leader */
+    uint64_t n_leaderless, cap_leaderless;
 } sim_stats_t;
 
 /* Creates a simulation at time zero with every node initialized. Returns NULL and a
@@ -109,6 +113,11 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
 int sim_inject(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len);
 /* The same for a client request arriving at a server. */
 int sim_inject_request(sim_t *s, uint32_t to, const sim_req_t *req);
+
+/* The last trace records before now (at most SIM_RECENT, oldest first), kept while
+ * invariants are checked so a violation can show what led to it. */
+#define SIM_RECENT 24
+uint32_t sim_recent(const sim_t *s, trace_rec_t *out, uint32_t max);
 
 /* Writes the run summary (the --json object). */
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds);

@@ -66,6 +66,11 @@ typedef struct reply_msg {
 
 struct sim_ctx { sim_t *s; uint32_t node; };
 
+typedef struct recent {
+    trace_rec_t r;
+    char text[64];             /* r.text points here */
+} recent_t;
+
 typedef struct wl wl_t;        /* workload state (workload.c) */
 typedef struct nem nem_t;      /* nemesis state (fault.c) */
 
@@ -112,6 +117,13 @@ struct sim {
     sim_time_t violation_ns;
     sim_ctx ctx;
     char logbuf[256];
+    uint8_t *role;                     /* per server: role_t */
+    int64_t *term;                     /* per server: the term it reported */
+    int64_t leader;                    /* current leader, or -1 */
+    sim_time_t leaderless_since;       /* start of the current leaderless interval, or -1 */
+    bool had_leader;                   /* a leader was ever established */
+    recent_t recent[SIM_RECENT];
+    uint32_t n_recent;                 /* records ever kept (ring position) */
     reply_msg_t *reply;                /* scratch for sim_reply: SIM_REPLY_VALUES_MAX values */
 };
 

@@ -12,17 +12,18 @@
 #include <gsl/gsl_statistics_double.h>
 #include "sim_int.h"
 
-int64_t sim_latency_quantile(sim_t *s, double q)
+static int64_t quantile(const int64_t *x, uint64_t n, double q)
 {
-    uint64_t n = s->st.n_latency;
     if (!n) return 0;
     double *d = sim_xcalloc(n, sizeof *d);
-    for (uint64_t i = 0; i < n; i++) d[i] = (double)s->st.latency_ns[i];
+    for (uint64_t i = 0; i < n; i++) d[i] = (double)x[i];
     gsl_sort(d, 1, n);
     double v = gsl_stats_quantile_from_sorted_data(d, 1, n, q);
     free(d);
     return (int64_t)(v + 0.5);
 }
+
+int64_t sim_latency_quantile(sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
 
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
 {
@@ -85,6 +86,18 @@ void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
     jw_kuint(w, "crashes", st->crashes);
     jw_kuint(w, "restarts", st->restarts);
     jw_kuint(w, "partitions", st->partitions);
+    jw_obj_end(w);
+
+    jw_kuint(w, "elections", st->elections);
+    jw_kint(w, "max_term", st->max_term);
+    jw_key(w, "leaderless_ns");
+    jw_obj_begin(w);
+    jw_kuint(w, "count", st->n_leaderless);
+    double sum = 0;
+    for (uint64_t i = 0; i < st->n_leaderless; i++) sum += (double)st->leaderless_ns[i];
+    jw_kint(w, "mean", st->n_leaderless ? (int64_t)(sum / (double)st->n_leaderless + 0.5) : 0);
+    jw_kint(w, "p99", quantile(st->leaderless_ns, st->n_leaderless, 0.99));
+    jw_kint(w, "max", quantile(st->leaderless_ns, st->n_leaderless, 1.0));
     jw_obj_end(w);
 
     jw_key(w, "invariants");

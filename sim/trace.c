@@ -12,7 +12,7 @@
 const char *const trace_kind_names[] = {
     "send", "deliver", "drop", "duplicate", "timer", "crash", "restart", "pause", "resume",
     "partition", "heal", "isolate", "link", "network", "clock", "invoke", "complete", "log",
-    "violation", NULL,
+    "violation", "role", NULL,
 };
 const char *const drop_reason_names[] = {"loss", "partition", "crash", "unreachable", "user", NULL};
 
@@ -57,8 +57,13 @@ static void kname(jw_t *w, const char *k, const sim_t *s, uint32_t node) { jw_ks
 void trace_file_write(void *ud, const trace_rec_t *r)
 {
     trace_file_t *tf = ud;
-    const sim_t *s = tf->s;
-    jw_t *w = &tf->w;
+    trace_format(tf->s, r, &tf->w);
+    jw_newline(&tf->w);
+    if (tf->w.len > (1u << 16) && jw_flush(&tf->w, tf->af.f) != SIM_OK) tf->failed = true;
+}
+
+void trace_format(const sim_t *s, const trace_rec_t *r, jw_t *w)
+{
     jw_obj_begin(w);
     jw_kint(w, "t", r->t);
     jw_kstr(w, "ev", trace_kind_names[r->kind]);
@@ -110,12 +115,15 @@ void trace_file_write(void *ud, const trace_rec_t *r)
     case TR_VIOLATION:
         jw_kstr(w, "invariant", r->text);
         break;
+    case TR_ROLE:
+        kname(w, "node", s, r->a);
+        jw_kstr(w, "role", role_names[r->type]);
+        jw_kint(w, "term", r->x);
+        break;
     case TR_COUNT_:
         break;
     }
     jw_obj_end(w);
-    jw_newline(w);
-    if (w->len > (1u << 16) && jw_flush(w, tf->af.f) != SIM_OK) tf->failed = true;
 }
 
 int trace_file_close(trace_file_t *tf, bool keep)

@@ -20,7 +20,7 @@ typedef enum {
     TR_SEND, TR_DELIVER, TR_DROP, TR_DUPLICATE, TR_TIMER,
     TR_CRASH, TR_RESTART, TR_PAUSE, TR_RESUME,
     TR_PARTITION, TR_HEAL, TR_ISOLATE, TR_LINK, TR_NETWORK, TR_CLOCK,
-    TR_INVOKE, TR_COMPLETE, TR_LOG, TR_VIOLATION, TR_COUNT_
+    TR_INVOKE, TR_COMPLETE, TR_LOG, TR_VIOLATION, TR_ROLE, TR_COUNT_
 } trace_kind_t;
 extern const char *const trace_kind_names[];
 
@@ -43,10 +43,14 @@ typedef struct trace_rec {
 
 typedef void (*trace_fn)(void *ud, const trace_rec_t *r);
 
+typedef struct sim sim_t;
+typedef struct jw jw_t;
+/* Writes one record as a JSON object (no newline), as the --trace file has it. */
+void trace_format(const sim_t *s, const trace_rec_t *r, jw_t *w);
+
 /* Folds one record into a running hash. */
 uint64_t trace_hash_step(uint64_t h, const trace_rec_t *r);
 
-typedef struct sim sim_t;
 /* The JSON-lines writer: written beside path and renamed into place when closed, so a
  * trace file is complete or absent. */
 typedef struct trace_file trace_file_t;

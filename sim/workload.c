@@ -31,7 +31,7 @@ typedef struct slot {
     uint32_t process;
     uint64_t op_id;
     uint8_t f;
-    uint32_t key;
+    uint32_t key, key2;
     int64_t v1, v2;
     uint32_t attempt;
     uint32_t target;
@@ -153,6 +153,7 @@ static uint32_t op_values(const slot_t *sl, int64_t v[2], hist_vkind_t *kind)
     switch ((op_f_t)sl->f) {
     case OP_READ: *kind = HIST_V_NONE; return 0;
     case OP_CAS: v[0] = sl->v1; v[1] = sl->v2; *kind = HIST_V_LIST; return 2;
+    case OP_TRANSFER: v[0] = sl->key2; v[1] = sl->v1; *kind = HIST_V_LIST; return 2;
     default: v[0] = sl->v1; *kind = HIST_V_INT; return 1;
     }
 }
@@ -166,12 +167,14 @@ static void send_attempt(sim_t *s, uint32_t ci, uint32_t k)
     req.op_id = sl->op_id;
     req.f = sl->f;
     req.key = sl->key;
+    req.key2 = sl->key2;
     req.value = sl->v1;
     req.value2 = sl->v2;
     sim_send_from(s, s->n_servers + ci, sl->target, 0, &req, sizeof req, 64);
 }
 
-static void invoke(sim_t *s, uint32_t ci, uint32_t k, uint8_t f, uint32_t key, int64_t v1, int64_t v2, uint32_t target)
+static void invoke(sim_t *s, uint32_t ci, uint32_t k, uint8_t f, uint32_t key, uint32_t key2,
+                   int64_t v1, int64_t v2, uint32_t target)
 {
     wl_t *w = s->wl;
     slot_t *sl = &w->c[ci].slot[k];
@@ -179,6 +182,7 @@ static void invoke(sim_t *s, uint32_t ci, uint32_t k, uint8_t f, uint32_t key, i
     sl->op_id = ++w->next_op;
     sl->f = f;
     sl->key = key;
+    sl->key2 = key2;
     sl->v1 = v1;
     sl->v2 = v2;
     sl->attempt = 0;
@@ -209,18 +213,27 @@ static void issue(sim_t *s, uint32_t ci, uint32_t k)
     wl_t *w = s->wl;
     rng_t *r = crng(s, ci);
     uint8_t f = pick_f(w, r);
-    uint32_t key = pick_key(w, r);
+    uint32_t key = pick_key(w, r), key2 = key;
     int64_t v1 = 0, v2 = 0;
     switch ((op_f_t)f) {
     case OP_READ: break;
     case OP_WRITE: case OP_APPEND: v1 = (int64_t)++w->next_value; break;
     case OP_CAS: v1 = w->last_value[key]; v2 = (int64_t)++w->next_value; break;
     case OP_ADD: v1 = 1; break;
+    case OP_TRANSFER: {
+        /* Two different keys (when there are two), and an amount from 1 to 5. */
+        uint32_t keys = w->cfg->keys ? w->cfg->keys : 1;
+        if (keys > 1) {
+            key2 = (key + 1 + (uint32_t)rng_below(r, keys - 1)) % keys;
+        }
+        v1 = 1 + (int64_t)rng_below(r, 5);
+        break;
+    }
     case OP_COUNT_: break;
     }
     client_t *c = &w->c[ci];
     uint32_t target = w->cfg->target == TARGET_RANDOM ? random_server(s, r) : c->target;
-    invoke(s, ci, k, f, key, v1, v2, target);
+    invoke(s, ci, k, f, key, key2, v1, v2, target);
 }
 
 static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const reply_msg_t *m)
@@ -354,7 +367,7 @@ int wl_request(sim_t *s, const sim_action_t *a)
     uint32_t ci = a->node - s->n_servers;
     for (uint32_t k = 0; k < w->cfg->concurrency; k++)
         if (!w->c[ci].slot[k].busy) {
-            invoke(s, ci, k, a->op_f, a->key, a->value, a->value2, a->node2);
+            invoke(s, ci, k, a->op_f, a->key, a->op_f == OP_TRANSFER ? (uint32_t)a->value2 : a->key, a->value, a->value2, a->node2);
             return SIM_OK;
         }
     s->st.ops_shed++;

@@ -61,7 +61,18 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
         sim_node_info(s, v->nodes[i], &ni);
         fprintf(stderr, " %s", ni.name);
     }
-    fprintf(stderr, "\n  replay: dsim run %s --seed %" PRIu64 " --trace trace.jsonl%s\n", path, sim_seed(s), seed_flag);
+    trace_rec_t last[SIM_RECENT];
+    uint32_t n = sim_recent(s, last, SIM_RECENT);
+    fprintf(stderr, "\n  the last %u events before it:\n", n);
+    jw_t w;
+    jw_init(&w, false);
+    for (uint32_t i = 0; i < n; i++) {
+        jw_reset(&w);
+        trace_format(s, &last[i], &w);
+        fprintf(stderr, "    %s\n", w.buf);
+    }
+    jw_free(&w);
+    fprintf(stderr, "  replay: dsim run %s --seed %" PRIu64 " --trace trace.jsonl%s\n", path, sim_seed(s), seed_flag);
 }
 
 int cmd_run(int argc, char **argv)
@@ -199,7 +210,11 @@ int cmd_list(int argc, char **argv)
         printf("random-partitions  every, duration [, start, stop]\n"
                "    every `every`, cut the servers into a random minority and majority for `duration`\n"
                "random-crashes     mttf, mttr [, start, stop]\n"
-               "    each server crashes after Exp(mttf) and restarts after Exp(mttr)\n");
+               "    each server crashes after Exp(mttf) and restarts after Exp(mttr)\n"
+               "crash-leader       at or every [, restart_after, start, stop]\n"
+               "    crash the current leader (leader, primary, head or coordinator)\n"
+               "isolate-leader     at or every, duration [, start, stop]\n"
+               "    cut the current leader off from the other servers for `duration`\n");
         return 0;
     }
     if (strcmp(w, "distributions") == 0) {
