@@ -125,6 +125,13 @@ typedef struct proto_param {
 
 #define PROTO_VERSION 1
 
+/* What a protocol may know about the scenario when it configures itself. */
+typedef struct proto_env {
+    uint32_t n_servers;
+    uint32_t n_clients;
+    uint32_t n_keys;       /* the workload's keys (1 when there is no workload) */
+} proto_env_t;
+
 typedef struct proto {
     int version;                        /* PROTO_VERSION this table was written for */
     const char *name;                   /* as written in scenarios: "gossip" */
@@ -135,9 +142,10 @@ typedef struct proto {
     const char *const *msg_types;       /* NULL-terminated names of message types */
     const proto_param_t *params;        /* terminated by {NULL} */
 
-    /* Called once after parameters are parsed; may check combinations and derive
-     * values. Returns SIM_OK or SIM_EINPUT with a sentence in err. May be NULL. */
-    int (*configure)(void *config, int n_servers, char *err, size_t err_len);
+    /* Called once after parameters are parsed; may check combinations, derive values
+     * and size tables from env. Returns SIM_OK or SIM_EINPUT with a sentence in err.
+     * May be NULL. */
+    int (*configure)(void *config, const proto_env_t *env, char *err, size_t err_len);
     /* Per-node state size when it depends on the parameters; NULL means state_size. */
     size_t (*state_size_for)(const void *config);
 
@@ -152,6 +160,9 @@ typedef struct proto {
     /* Checks the protocol's invariants across all server nodes after an event; returns
      * true and fills v on a violation. May be NULL. Must be cheap: it runs per event. */
     bool (*check)(sim_t *s, sim_violation_t *v);
+    /* Writes protocol-specific statistics as keys of the summary's "protocol_stats"
+     * object (e.g. blocked transactions). May be NULL. */
+    void (*summary)(sim_t *s, jw_t *w);
 } proto_t;
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */

@@ -706,7 +706,8 @@ static void parse_protocol(ld_t *L, const cJSON *v)
     }
     if (s->proto->configure) {
         char msg[256] = "";
-        if (s->proto->configure(s->proto_config, (int)s->n_servers, msg, sizeof msg) != SIM_OK)
+        proto_env_t env = {s->n_servers, s->wl.clients, s->wl.keys ? s->wl.keys : 1};
+        if (s->proto->configure(s->proto_config, &env, msg, sizeof msg) != SIM_OK)
             fail(L, params ? pjp : jp, "%s", msg[0] ? msg : "these parameters do not work together");
     }
 }

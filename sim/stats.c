@@ -100,6 +100,14 @@ void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
     jw_kint(w, "max", quantile(st->leaderless_ns, st->n_leaderless, 1.0));
     jw_obj_end(w);
 
+    if (s->proto->summary) {
+        jw_key(w, "protocol_stats");
+        jw_obj_begin(w);
+        s->proto->summary(s, w);
+        jw_obj_end(w);
+    }
+    jw_kreal(w, "messages_per_ok_op", st->ops_ok ? (double)st->sent / (double)st->ops_ok : 0);
+
     jw_key(w, "invariants");
     jw_obj_begin(w);
     jw_kbool(w, "checked", s->invariants);

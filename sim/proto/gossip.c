@@ -167,7 +167,7 @@ static void gossip_export(sim_ctx *c, jw_t *w)
     jw_obj_end(w);
 }
 
-static int gossip_configure(void *cfgp, int n_servers, char *err, size_t len)
+static int gossip_configure(void *cfgp, const proto_env_t *env, char *err, size_t len)
 {
     gossip_config_t *cfg = cfgp;
     /* The hash set needs a power of two: round max_values up. */
