@@ -163,6 +163,9 @@ typedef struct proto {
     /* Writes protocol-specific statistics as keys of the summary's "protocol_stats"
      * object (e.g. blocked transactions). May be NULL. */
     void (*summary)(sim_t *s, jw_t *w);
+    /* Durable storage size when it depends on the parameters (a log of log_max
+     * entries); NULL means durable_size. */
+    size_t (*durable_size_for)(const void *config);
 } proto_t;
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */

@@ -157,7 +157,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->leaderless_since = -1;
     names_build(s);
     s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
-    s->durable_size = s->proto->durable_size;
+    s->durable_size = s->proto->durable_size_for ? s->proto->durable_size_for(s->cfg) : s->proto->durable_size;
     s->state = sim_xcalloc(s->n_servers, s->state_size ? s->state_size : 1);
     s->durable = sim_xcalloc(s->n_servers, s->durable_size ? s->durable_size : 1);
 
