@@ -42,6 +42,8 @@ void fault_create(sim_t *s)
     s->nem = sim_xcalloc(1, sizeof *s->nem);
     s->nem->perm = sim_xcalloc(s->n_servers, sizeof *s->nem->perm);
     for (uint32_t i = 0; i < scn->n_faults; i++) sim_schedule(s, &scn->faults[i]);
+    if (s->opts)
+        for (uint32_t i = 0; i < s->opts->n_extra_actions; i++) sim_schedule(s, &s->opts->extra_actions[i]);
     for (uint32_t k = 0; k < scn->n_nemeses; k++) {
         const nemesis_spec_t *n = &scn->nemeses[k];
         rng_t *r = &s->nem->rng[k];

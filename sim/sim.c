@@ -219,7 +219,9 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
         s->proto->init(&s->ctx);
         s->in_callback = false;
     }
+    s->opts = o;
     fault_create(s);
+    s->opts = NULL;
     wl_create(s);
     return s;
 }

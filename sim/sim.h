@@ -27,6 +27,11 @@ typedef struct sim_opts {
     uint64_t seed;                 /* overrides the scenario's seed when seed_set */
     bool no_invariants;            /* skip protocol invariant checks */
     sim_time_t duration_ns;        /* overrides the scenario's duration when > 0 */
+    /* Actions added to the scenario's fault schedule, right after its own (as a
+     * scenario written with them appended to "faults" would schedule them): this is
+     * how a recorded session is replayed exactly. Copied by sim_create. */
+    const sim_action_t *extra_actions;
+    uint32_t n_extra_actions;
 } sim_opts_t;
 
 typedef struct sim_stats {

@@ -76,6 +76,7 @@ typedef struct nem nem_t;      /* nemesis state (fault.c) */
 
 struct sim {
     const scn_t *scn;
+    const sim_opts_t *opts;            /* valid during sim_create only */
     uint64_t seed;
     sim_time_t now, end;
     const proto_t *proto;
