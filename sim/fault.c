@@ -13,7 +13,7 @@
 
 const char *const act_kind_names[] = {
     "crash", "restart", "pause", "resume", "partition", "heal", "isolate", "link", "network",
-    "clock", "drop", "request", NULL,
+    "clock", "drop", "request", "join", "leave", NULL,
 };
 const char *const nem_kind_names[] = {"random-partitions", "random-crashes", "crash-leader", "isolate-leader", NULL};
 
@@ -268,6 +268,14 @@ int sim_apply(sim_t *s, const sim_action_t *a)
         return sim_drop_message(s, a->msg_id);
     case ACT_REQUEST:
         return wl_request(s, a);
+    case ACT_JOIN:
+        if (!server || s->nodes[a->node].member) return SIM_EINPUT;
+        sim_node_join(s, a->node);
+        return SIM_OK;
+    case ACT_LEAVE:
+        if (!server || !s->nodes[a->node].member) return SIM_EINPUT;
+        sim_node_leave(s, a->node);
+        return SIM_OK;
     case ACT_COUNT_:
         break;
     }
@@ -336,6 +344,7 @@ void fault_write_json(const sim_t *s, const sim_action_t *a, jw_t *w)
     write_duration(w, a->at_ns);
     switch (a->kind) {
     case ACT_CRASH: case ACT_RESTART: case ACT_PAUSE: case ACT_RESUME: case ACT_ISOLATE:
+    case ACT_JOIN: case ACT_LEAVE:
         jw_kstr(w, act_kind_names[a->kind], sim_name(s, a->node));
         break;
     case ACT_PARTITION:

@@ -31,6 +31,8 @@ typedef enum {
     ACT_CLOCK,        /* set a node's clock skew and/or drift */
     ACT_DROP,         /* drop one message in flight (by id) */
     ACT_REQUEST,      /* a client sends one request (from the live view or a lesson) */
+    ACT_JOIN,         /* a server joins the cluster (starts, becomes a member) */
+    ACT_LEAVE,        /* a member leaves the cluster (keeps running to hand off, no longer a member) */
     ACT_COUNT_
 } act_kind_t;
 extern const char *const act_kind_names[];    /* "crash", "restart", ... */

@@ -166,6 +166,9 @@ typedef struct proto {
     /* Durable storage size when it depends on the parameters (a log of log_max
      * entries); NULL means durable_size. */
     size_t (*durable_size_for)(const void *config);
+    /* Membership changed: `node` joined (after its init) or left. Called on every
+     * member server that is up, and on the node itself. May be NULL. */
+    void (*on_membership)(sim_ctx *c, uint32_t node, bool joined);
 } proto_t;
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */
@@ -180,6 +183,10 @@ void *sim_durable(sim_ctx *c);                       /* this node's durable stor
  * full mesh), numbered 0 .. sim_n_peers-1. O(1) each, so a million-node mesh is cheap. */
 uint32_t sim_n_peers(sim_ctx *c);
 uint32_t sim_peer(sim_ctx *c, uint32_t i);
+/* Membership: servers that have not joined yet, or have left, are not members. A
+ * scenario starts a server outside with {"name": "n6", "joined": false} and changes
+ * membership with the join and leave actions. */
+bool sim_is_member(sim_ctx *c, uint32_t node);
 
 sim_time_t sim_now(sim_ctx *c);                      /* true simulated time */
 sim_time_t sim_clock(sim_ctx *c);                    /* this node's local clock: skewed, drifting */

@@ -294,7 +294,7 @@ static void parse_dist(ld_t *L, const cJSON *v, const char *jpath, dist_t *d, bo
     case DIST_UNIFORM:
         d->a = (double)opt_duration(L, v, "min", jpath, 0);
         d->b = (double)opt_duration(L, v, "max", jpath, 0);
-        if (d->b < d->a) { child(p, jpath, "max"); fail(L, p, "expected max at least min"); }
+        if (d->b < d->a) { child(p, jpath, "max"); expected(L, p, "a max at least the min", get(v, "max")); }
         break;
     case DIST_NORMAL:
         d->a = (double)opt_duration(L, v, "mean", jpath, 0);
@@ -462,7 +462,7 @@ int scn_node_id(const scn_t *s, const char *name, uint32_t *id)
     return SIM_ENOTFOUND;
 }
 
-static const char *const node_keys[] = {"name", "x", "y", "clock_skew", "clock_drift", NULL};
+static const char *const node_keys[] = {"name", "x", "y", "clock_skew", "clock_drift", "joined", NULL};
 
 static void parse_nodes(ld_t *L, const cJSON *v)
 {
@@ -517,6 +517,7 @@ static void parse_nodes(ld_t *L, const cJSON *v)
             const cJSON *sk = get(e, "clock_skew");
             if (sk) { child(q, p, "clock_skew"); nd->skew_ns = as_duration(L, sk, q, true); }
             nd->drift = opt_number(L, e, "clock_drift", p, -0.5, 0.5, "a drift between -0.5 and 0.5 (0.001 is 0.1% fast)", 0);
+            nd->absent = !opt_bool(L, e, "joined", p, true);
         }
     }
 }
@@ -696,7 +697,7 @@ static void parse_protocol(ld_t *L, const cJSON *v)
         if (val) { parse_param(L, &pp[i], val, q, s->proto_config); continue; }
         /* Defaults are written as in a file; a bare word such as push is a string. A
          * default that does not parse is the protocol's bug, and is reported as such. */
-        L->tmp = cJSON_Parse(pp[i].def);
+        L->tmp = cJSON_ParseWithOpts(pp[i].def, NULL, 1);
         if (!L->tmp) L->tmp = cJSON_CreateString(pp[i].def);
         char dpath[JPATH_MAX];
         snprintf(dpath, sizeof dpath, "%s (the default of protocol %s)", q, nm);
@@ -728,9 +729,8 @@ static void parse_workload(ld_t *L, const cJSON *v)
     if (!cJSON_IsObject(v)) expected(L, jp, "an object such as {\"clients\": 2, \"ops\": {\"read\": 0.5, \"write\": 0.5}, \"rate\": \"50/s\"}", v);
     check_keys(L, v, jp, wl_keys);
     char p[JPATH_MAX];
-    w->clients = (uint32_t)opt_number(L, v, "clients", jp, 0, SIM_CLIENTS_MAX, "a number of clients from 0 to 1024", 1);
-    if (w->clients != floor(opt_number(L, v, "clients", jp, 0, SIM_CLIENTS_MAX, "a number of clients from 0 to 1024", 1)))
-        expected(L, "$.workload.clients", "a whole number of clients", get(v, "clients"));
+    w->clients = get(v, "clients") ? (uint32_t)as_int(L, get(v, "clients"), "$.workload.clients", 0, SIM_CLIENTS_MAX,
+                                                     "a whole number of clients from 0 to 1024") : 1;
     const cJSON *ops = get(v, "ops");
     child(p, jp, "ops");
     if (!ops) fail(L, jp, "expected \"ops\": the operation mix, such as {\"read\": 0.5, \"write\": 0.5}");
@@ -795,7 +795,8 @@ static void parse_workload(ld_t *L, const cJSON *v)
 /* ---- Faults. ------------------------------------------------------------------- */
 
 static const char *const fault_actions[] = {
-    "crash", "restart", "pause", "resume", "partition", "heal", "isolate", "link", "network", "clock", "drop", "request", NULL,
+    "crash", "restart", "pause", "resume", "partition", "heal", "isolate", "link", "network", "clock", "drop", "request",
+    "join", "leave", NULL,
 };
 static const char *const nemesis_keys[] = {
     "nemesis", "every", "duration", "mttf", "mttr", "at", "restart_after", "start", "stop", NULL,
@@ -932,7 +933,7 @@ static void parse_faults(ld_t *L, const cJSON *v)
         }
         if (s->n_faults == SIM_FAULTS_MAX) fail(L, p, "more than SIM_FAULTS_MAX (%d) scheduled faults", SIM_FAULTS_MAX);
         sim_action_t *a = &s->faults[s->n_faults++];
-        const char *allowed[20] = {"at", "oneway", "skew", "drift"};
+        const char *allowed[24] = {"at", "oneway", "skew", "drift"};
         int na = 4;
         for (int k = 0; fault_actions[k]; k++) allowed[na++] = fault_actions[k];
         allowed[na] = NULL;
@@ -941,13 +942,18 @@ static void parse_faults(ld_t *L, const cJSON *v)
         child(q, p, "at");
         if (!at) fail(L, p, "expected \"at\": when the fault happens, such as \"5s\"");
         a->at_ns = as_duration(L, at, q, false);
+        if (a->at_ns > s->duration_ns) {
+            char d[32], what[96];
+            snprintf(what, sizeof what, "a time within the run's duration (%s)", sim_format_duration(s->duration_ns, d, sizeof d));
+            expected(L, q, what, at);
+        }
         int kind = -1;
         for (int k = 0; fault_actions[k]; k++) {
             if (!get(e, fault_actions[k])) continue;
             if (kind >= 0) fail(L, p, "expected one action per fault, found both \"%s\" and \"%s\"", fault_actions[kind], fault_actions[k]);
             kind = k;
         }
-        if (kind < 0) fail(L, p, "expected an action: one of crash, restart, pause, resume, partition, heal, isolate, link, network, clock");
+        if (kind < 0) fail(L, p, "expected an action: one of crash, restart, pause, resume, partition, heal, isolate, link, network, clock, join, leave, request, drop");
         a->kind = (act_kind_t)kind;
         const cJSON *x = get(e, fault_actions[kind]);
         child(q, p, fault_actions[kind]);
@@ -958,6 +964,7 @@ static void parse_faults(ld_t *L, const cJSON *v)
         }
         switch (a->kind) {
         case ACT_CRASH: case ACT_RESTART: case ACT_PAUSE: case ACT_RESUME: case ACT_ISOLATE:
+        case ACT_JOIN: case ACT_LEAVE:
             a->node = as_node(L, x, q, false);
             break;
         case ACT_PARTITION:
@@ -1040,14 +1047,23 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
     L.root = cJSON_ParseWithOpts(json, &end, 1);
     if (!L.root) {
         size_t off = end ? (size_t)(end - json) : 0;
+        /* cJSON stops one past a closing bracket that follows a trailing comma; find
+         * the comma itself, the usual mistake, and point at it. */
+        size_t j = off;
+        if (j > 0 && (json[j - 1] == '}' || json[j - 1] == ']')) j--;
+        while (j > 0 && strchr(" \t\r\n", json[j - 1])) j--;
         int line, col;
+        if (j > 0 && json[j - 1] == ',' && off > 0) {
+            line_col(json, j - 1, &line, &col);
+            fail(&L, NULL, "line %d, column %d: invalid JSON: a trailing comma (remove the comma before the closing bracket)", line, col);
+        }
         line_col(json, off, &line, &col);
         char near[24] = "";
         size_t k = 0;
         for (const char *c = json + off; *c && *c != '\n' && k < 16; c++) near[k++] = *c;
         near[k] = 0;
         if (!*(json + off)) fail(&L, NULL, "line %d, column %d: invalid JSON: the file ends too early (an unclosed { or [ ?)", line, col);
-        fail(&L, NULL, "line %d, column %d: invalid JSON near \"%s\" (a missing comma or quote, or a trailing comma?)", line, col, near);
+        fail(&L, NULL, "line %d, column %d: invalid JSON near \"%s\" (a missing comma or quote?)", line, col, near);
     }
     const cJSON *r = L.root;
     if (!cJSON_IsObject(r)) expected(&L, "$", "a JSON object describing the scenario", r);
@@ -1083,15 +1099,6 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
         if (out->net.fifo || out->net.bandwidth_bps > 0)
             fail(&L, "$.network", "\"fifo\" and \"bandwidth\" need at most %u directed links; this mesh has %llu",
                  SIM_LINKS_MAX, (unsigned long long)(nn * (nn - 1)));
-    }
-    for (uint32_t i = 0; i < out->n_faults; i++) {
-        const sim_action_t *a = &out->faults[i];
-        char p[JPATH_MAX];
-        snprintf(p, sizeof p, "$.faults (the fault at %lldns)", (long long)a->at_ns);
-        if (a->at_ns > out->duration_ns) {
-            char d[32];
-            fail(&L, p, "expected a time within the run's duration (%s)", sim_format_duration(out->duration_ns, d, sizeof d));
-        }
     }
     cJSON_Delete(L.root);
     return SIM_OK;

@@ -25,6 +25,7 @@ typedef struct scn_node {
     double x, y;                 /* position for the live view, in [0, 1] */
     sim_time_t skew_ns;          /* local clock offset */
     double drift;                /* local clock rate error: 0.001 runs 0.1% fast */
+    bool absent;                 /* starts outside the cluster ("joined": false) */
 } scn_node_t;
 
 typedef struct scn_link {

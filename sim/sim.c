@@ -192,6 +192,8 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
         node_t *n = &s->nodes[i];
         n->client = i >= s->n_servers;
         n->up = 1;
+        n->member = !n->client;
+        if (!n->client && scn->nodes && scn->nodes[i].absent) n->up = n->member = 0;
         n->wait_head = n->wait_tail = EV_NONE;
         rng_seed(&n->rng, s->seed, n->client ? RNG_CLIENT : RNG_NODE, i);
         rng_seed(&n->net_rng, s->seed, RNG_NODE_NET, i);
@@ -214,6 +216,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     /* Nodes start first, then faults, then clients: the order of their first events
      * in the queue is part of the run's definition. */
     for (uint32_t i = 0; i < s->n_servers; i++) {
+        if (!s->nodes[i].up) continue;      /* absent until it joins */
         s->ctx.node = i;
         s->in_callback = true;
         s->proto->init(&s->ctx);
@@ -441,6 +444,55 @@ void sim_node_restart(sim_t *s, uint32_t node)
     s->in_callback = false;
 }
 
+static void membership_notify(sim_t *s, uint32_t node, bool joined)
+{
+    if (!s->proto->on_membership) return;
+    for (uint32_t i = 0; i < s->n_servers; i++) {
+        if (!s->nodes[i].up || (!s->nodes[i].member && i != node)) continue;
+        s->ctx.node = i;
+        s->in_callback = true;
+        s->proto->on_membership(&s->ctx, node, joined);
+        s->in_callback = false;
+    }
+}
+
+void sim_node_join(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    if (n->member) return;
+    n->member = 1;
+    trace_node(s, TR_JOIN, node);
+    if (!n->up) {
+        n->up = 1;
+        s->ctx.node = node;
+        s->in_callback = true;
+        s->proto->init(&s->ctx);
+        s->in_callback = false;
+    }
+    membership_notify(s, node, true);
+}
+
+void sim_node_leave(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    if (!n->member) return;
+    n->member = 0;
+    trace_node(s, TR_LEAVE, node);
+    membership_notify(s, node, false);
+}
+
+uint32_t sim_random_member(sim_t *s, rng_t *r)
+{
+    uint32_t k = (uint32_t)rng_below(r, s->n_servers);
+    /* Probe from a random start so members are chosen uniformly enough; one draw
+     * keeps the stream's use independent of how many are members. */
+    for (uint32_t i = 0; i < s->n_servers; i++) {
+        uint32_t c = (k + i) % s->n_servers;
+        if (s->nodes[c].member) return c;
+    }
+    return k;
+}
+
 void sim_node_pause(sim_t *s, uint32_t node)
 {
     node_t *n = &s->nodes[node];
@@ -630,6 +682,7 @@ const void *sim_config(sim_ctx *c) { return c->s->cfg; }
 void *sim_state(sim_ctx *c) { return c->s->state + (size_t)c->node * c->s->state_size; }
 void *sim_durable(sim_ctx *c) { return c->s->durable + (size_t)c->node * c->s->durable_size; }
 uint32_t sim_n_peers(sim_ctx *c) { return net_n_peers(&c->s->net, c->node); }
+bool sim_is_member(sim_ctx *c, uint32_t node) { return node < c->s->n_servers && c->s->nodes[node].member; }
 uint32_t sim_peer(sim_ctx *c, uint32_t i) { return net_peer(&c->s->net, c->node, i); }
 sim_time_t sim_now(sim_ctx *c) { return c->s->now; }
 sim_time_t sim_clock(sim_ctx *c) { return sim_node_clock(c->s, c->node); }

@@ -42,7 +42,7 @@ typedef struct ev {
 #define EV_NONE 0xffffffffu
 
 typedef struct node {
-    uint8_t up, paused, client;
+    uint8_t up, paused, client, member;
     uint32_t epoch;            /* incarnation: bumped by crash */
     rng_t rng;                 /* protocol randomness */
     rng_t net_rng;             /* outgoing links when the mesh is implicit */
@@ -145,12 +145,17 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
 void sim_node_crash(sim_t *s, uint32_t node);
 void sim_node_restart(sim_t *s, uint32_t node);
 void sim_node_pause(sim_t *s, uint32_t node);
+void sim_node_join(sim_t *s, uint32_t node);
+void sim_node_leave(sim_t *s, uint32_t node);
 void sim_node_resume(sim_t *s, uint32_t node);
 sim_time_t sim_node_clock(const sim_t *s, uint32_t node);
 void sim_node_set_clock(sim_t *s, uint32_t node, unsigned mask, sim_time_t skew_ns, double drift);
 const char *sim_name(const sim_t *s, uint32_t node);
 /* Drops a message in flight by id; SIM_ENOTFOUND if it is not in flight. */
 int sim_drop_message(sim_t *s, uint64_t id);
+
+/* A random member server drawn from r (any server if none is a member). */
+uint32_t sim_random_member(sim_t *s, rng_t *r);
 
 /* Workload (workload.c). */
 void wl_create(sim_t *s);

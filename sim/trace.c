@@ -12,7 +12,7 @@
 const char *const trace_kind_names[] = {
     "send", "deliver", "drop", "duplicate", "timer", "crash", "restart", "pause", "resume",
     "partition", "heal", "isolate", "link", "network", "clock", "invoke", "complete", "log",
-    "violation", "role", NULL,
+    "violation", "role", "join", "leave", NULL,
 };
 const char *const drop_reason_names[] = {"loss", "partition", "crash", "unreachable", "user", NULL};
 
@@ -81,6 +81,7 @@ void trace_format(const sim_t *s, const trace_rec_t *r, jw_t *w)
         jw_kint(w, "kind", r->x);
         break;
     case TR_CRASH: case TR_RESTART: case TR_PAUSE: case TR_RESUME: case TR_ISOLATE: case TR_CLOCK:
+    case TR_JOIN: case TR_LEAVE:
         kname(w, "node", s, r->a);
         if (r->kind == TR_CLOCK) { jw_kint(w, "skew", r->x); }
         break;

@@ -65,7 +65,7 @@ static sim_time_t exp_ns(rng_t *r, double mean_ns)
     return (sim_time_t)gsl_ran_exponential(&g, mean_ns);
 }
 
-static uint32_t random_server(sim_t *s, rng_t *r) { return (uint32_t)rng_below(r, s->n_servers); }
+static uint32_t random_server(sim_t *s, rng_t *r) { return sim_random_member(s, r); }
 
 void wl_create(sim_t *s)
 {
