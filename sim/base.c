@@ -126,10 +126,10 @@ int sim_parse_duration(const char *s, bool signed_ok, sim_time_t *out)
         if (strcmp(p, sim_units[i].unit) != 0) continue;
         uint64_t u = (uint64_t)sim_units[i].ns;
         if (whole > (uint64_t)INT64_MAX / u) return SIM_EINPUT;
-        uint64_t fns = frac * u;               /* frac < 1e9 and u <= 3.6e12: may overflow */
-        if (frac && fns / frac != u) return SIM_EINPUT;
-        uint64_t ns = whole * u + fns / frac_scale;
-        if (ns > (uint64_t)INT64_MAX) return SIM_EINPUT;
+        /* frac < 1e9 and u <= 3.6e12, so the product needs up to 72 bits. */
+        unsigned __int128 fns = (unsigned __int128)frac * u;
+        unsigned __int128 ns = (unsigned __int128)whole * u + fns / frac_scale;
+        if (ns > (unsigned __int128)INT64_MAX) return SIM_EINPUT;
         if (frac && (fns % frac_scale) != 0) return SIM_EINPUT;   /* finer than 1ns */
         *out = neg ? -(sim_time_t)ns : (sim_time_t)ns;
         return SIM_OK;
@@ -184,12 +184,21 @@ char *sim_format_duration(sim_time_t t, char *buf, size_t len)
 
 char *sim_format_duration_short(sim_time_t t, char *buf, size_t len)
 {
-    double a = (double)(t < 0 ? -t : t);
+    static const struct { const char *unit; double ns; } u[] = {
+        {"h", 3600e9}, {"m", 60e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3},
+    };
+    uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
+    double a = (double)mag;
     const char *sign = t < 0 ? "-" : "";
-    if (a >= 60.0 * SIM_SEC) snprintf(buf, len, "%s%.3gm", sign, a / (60.0 * SIM_SEC));
-    else if (a >= SIM_SEC) snprintf(buf, len, "%s%.3gs", sign, a / SIM_SEC);
-    else if (a >= SIM_MS) snprintf(buf, len, "%s%.3gms", sign, a / SIM_MS);
-    else if (a >= SIM_US) snprintf(buf, len, "%s%.3gus", sign, a / SIM_US);
-    else snprintf(buf, len, "%s%.0fns", sign, a);
+    /* The largest unit in which the value rounds to at least 1.00, so 999.7us reads
+     * "1ms" rather than "1e+03us". */
+    for (size_t i = 0; i < SIM_ARRAY_LEN(u); i++) {
+        if (a / u[i].ns < 0.9995) continue;
+        double x = a / u[i].ns;
+        if (i == 0 || x < 999.5) snprintf(buf, len, "%s%.3g%s", sign, x, u[i].unit);
+        else snprintf(buf, len, "%s%.0f%s", sign, x, u[i].unit);
+        return buf;
+    }
+    snprintf(buf, len, "%s%" PRIu64 "ns", sign, mag);
     return buf;
 }

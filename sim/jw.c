@@ -17,6 +17,7 @@ void jw_free(jw_t *w) { free(w->buf); memset(w, 0, sizeof *w); }
 void jw_reset(jw_t *w)
 {
     w->len = 0;
+    if (w->buf) w->buf[0] = 0;
     w->depth = 0;
     w->first[0] = true;
     w->after_key = false;
@@ -55,6 +56,7 @@ int jw_flush(jw_t *w, FILE *f)
 {
     int rc = (w->len && fwrite(w->buf, 1, w->len, f) != w->len) ? SIM_EIO : SIM_OK;
     w->len = 0;
+    if (w->buf) w->buf[0] = 0;
     return rc;
 }
 

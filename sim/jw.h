@@ -1,7 +1,7 @@
 /* jw.h -- a small streaming JSON writer for traces, summaries and state exports.
  *
  * Output is deterministic (no hash-table ordering, integers printed exactly, reals with
- * %.17g only where asked), which the trace and its hash depend on. It writes into a
+ * six significant digits), which traces and summaries depend on. It writes into a
  * growable buffer that the caller flushes to a FILE, or keeps as a string. Nesting is
  * tracked so commas are never the caller's problem.
  */
@@ -35,7 +35,7 @@ void jw_key(jw_t *w, const char *k);
 void jw_str(jw_t *w, const char *s);
 void jw_int(jw_t *w, int64_t v);
 void jw_uint(jw_t *w, uint64_t v);
-void jw_real(jw_t *w, double v);              /* shortest of %.6g that round-trips well enough; NaN/inf -> null */
+void jw_real(jw_t *w, double v);              /* six significant digits (%.6g); whole numbers as 12.0; NaN/inf -> null */
 void jw_bool(jw_t *w, bool v);
 void jw_null(jw_t *w);
 void jw_raw(jw_t *w, const char *json);       /* a value already formatted */
