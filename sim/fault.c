@@ -235,6 +235,7 @@ int sim_apply(sim_t *s, const sim_action_t *a)
             if (a->members[i] >= s->n_nodes || a->groups[i] < 1 || a->groups[i] > a->n_groups) return SIM_EINPUT;
         net_partition(&s->net, a->members, a->groups, a->n_members, a->n_groups, a->oneway);
         s->st.partitions++;
+        s->st.last_fault_ns = s->now;
         char buf[512];
         describe_groups(s, a, buf, sizeof buf);
         trace_simple(s, TR_PARTITION, 0, 0, a->oneway, buf);
@@ -242,12 +243,14 @@ int sim_apply(sim_t *s, const sim_action_t *a)
     }
     case ACT_HEAL:
         net_heal(&s->net);
+        s->st.last_fault_ns = s->now;
         trace_simple(s, TR_HEAL, 0, 0, 0, NULL);
         return SIM_OK;
     case ACT_ISOLATE:
         if (!server) return SIM_EINPUT;
         net_isolate(&s->net, a->node);
         s->st.partitions++;
+        s->st.last_fault_ns = s->now;
         trace_simple(s, TR_ISOLATE, a->node, 0, 0, NULL);
         return SIM_OK;
     case ACT_LINK:

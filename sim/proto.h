@@ -169,6 +169,9 @@ typedef struct proto {
     /* Membership changed: `node` joined (after its init) or left. Called on every
      * member server that is up, and on the node itself. May be NULL. */
     void (*on_membership)(sim_ctx *c, uint32_t node, bool joined);
+    /* True when every up replica holds the same data (for convergence times). Called
+     * at most once per simulated millisecond. May be NULL. */
+    bool (*replicas_equal)(sim_t *s);
 } proto_t;
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */

@@ -717,8 +717,22 @@ static void parse_protocol(ld_t *L, const cJSON *v)
 
 static const char *const wl_keys[] = {
     "clients", "ops", "keys", "key_dist", "zipf_s", "rate", "think", "concurrency", "timeout",
-    "retries", "retry_delay", "target", "start", "stop", "limit", NULL,
+    "retries", "retry_delay", "target", "start", "stop", "limit", "read_after_write", "t_visibility", NULL,
 };
+
+/* A list of up to VIS_T_MAX durations, such as ["0ms", "5ms", "50ms"]. */
+static uint32_t parse_durations(ld_t *L, const cJSON *v, const char *jpath, sim_time_t *out)
+{
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 || cJSON_GetArraySize(v) > VIS_T_MAX)
+        expected(L, jpath, "a list of 1 to 32 durations such as [\"0ms\", \"10ms\", \"100ms\"]", v);
+    uint32_t n = 0;
+    for (const cJSON *e = v->child; e; e = e->next) {
+        char q[JPATH_MAX];
+        elem(q, jpath, (int)n);
+        out[n++] = as_duration(L, e, q, false);
+    }
+    return n;
+}
 
 static void parse_workload(ld_t *L, const cJSON *v)
 {
@@ -790,6 +804,9 @@ static void parse_workload(ld_t *L, const cJSON *v)
     w->stop_ns = opt_duration(L, v, "stop", jp, 0);
     if (w->stop_ns && w->stop_ns <= w->start_ns) fail(L, "$.workload.stop", "expected stop after start");
     w->limit = (uint64_t)opt_number(L, v, "limit", jp, 0, 1e12, "a number of operations, 0 for no limit", 0);
+    if (get(v, "read_after_write")) w->n_probe = parse_durations(L, get(v, "read_after_write"), "$.workload.read_after_write", w->probe_ns);
+    if (get(v, "t_visibility")) w->n_tvis = parse_durations(L, get(v, "t_visibility"), "$.workload.t_visibility", w->tvis_ns);
+    else { w->n_tvis = w->n_probe; memcpy(w->tvis_ns, w->probe_ns, sizeof w->probe_ns); }
 }
 
 /* ---- Faults. ------------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include "fault.h"
 #include "net.h"
 #include "proto.h"
+#include "visibility.h"
 
 typedef struct scn_node {
     char name[SIM_NAME_MAX];
@@ -54,6 +55,13 @@ typedef struct scn_workload {
     uint32_t target_node;
     sim_time_t start_ns, stop_ns;
     uint64_t limit;              /* at most this many ops (0: no limit) */
+    /* After each acknowledged write, other clients read the same key at these delays
+     * ("read_after_write"): the probe that makes t-visibility precise. */
+    uint32_t n_probe;
+    sim_time_t probe_ns[VIS_T_MAX];
+    /* The t values of the t-visibility table ("t_visibility"; default: the probes). */
+    uint32_t n_tvis;
+    sim_time_t tvis_ns[VIS_T_MAX];
 } scn_workload_t;
 
 typedef struct scn {

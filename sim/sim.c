@@ -155,6 +155,8 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->term = sim_xcalloc(s->n_servers, sizeof *s->term);
     s->leader = -1;
     s->leaderless_since = -1;
+    s->st.equal_since_ns = -1;
+    s->equal_checked_ns = -SIM_MS;
     names_build(s);
     s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
     s->durable_size = s->proto->durable_size_for ? s->proto->durable_size_for(s->cfg) : s->proto->durable_size;
@@ -423,6 +425,7 @@ void sim_node_crash(sim_t *s, uint32_t node)
     }
     n->wait_head = n->wait_tail = EV_NONE;
     s->st.crashes++;
+    s->st.last_fault_ns = s->now;
     trace_node(s, TR_CRASH, node);
     if (s->role[node] != ROLE_NONE) {
         s->role[node] = ROLE_NONE;
@@ -437,6 +440,7 @@ void sim_node_restart(sim_t *s, uint32_t node)
     if (n->up) return;
     n->up = 1;
     s->st.restarts++;
+    s->st.last_fault_ns = s->now;
     trace_node(s, TR_RESTART, node);
     s->ctx.node = node;
     s->in_callback = true;
@@ -461,6 +465,7 @@ void sim_node_join(sim_t *s, uint32_t node)
     node_t *n = &s->nodes[node];
     if (n->member) return;
     n->member = 1;
+    s->st.last_fault_ns = s->now;
     trace_node(s, TR_JOIN, node);
     if (!n->up) {
         n->up = 1;
@@ -477,6 +482,7 @@ void sim_node_leave(sim_t *s, uint32_t node)
     node_t *n = &s->nodes[node];
     if (!n->member) return;
     n->member = 0;
+    s->st.last_fault_ns = s->now;
     trace_node(s, TR_LEAVE, node);
     membership_notify(s, node, false);
 }
@@ -618,6 +624,15 @@ static void fire_timer(sim_t *s, uint32_t i)
     s->in_callback = false;
 }
 
+/* Tracks since when all replicas have been equal, sampled once per simulated
+ * millisecond: convergence times are reported to that resolution. */
+static void equal_update(sim_t *s)
+{
+    s->equal_checked_ns = s->now;
+    if (!s->proto->replicas_equal(s)) s->st.equal_since_ns = -1;
+    else if (s->st.equal_since_ns < 0) s->st.equal_since_ns = s->now;
+}
+
 bool sim_step(sim_t *s)
 {
     sim_time_t at;
@@ -649,6 +664,7 @@ bool sim_step(sim_t *s)
     case EV_FREE: sim_assert(!"a free event was queued"); break;
     }
     if (s->invariants && !s->stopped) check_invariants(s);
+    if (s->proto->replicas_equal && s->now - s->equal_checked_ns >= SIM_MS) equal_update(s);
     return true;
 }
 
@@ -670,6 +686,7 @@ void sim_finish(sim_t *s)
 {
     if (s->finished) return;
     s->finished = true;
+    if (s->proto->replicas_equal) equal_update(s);
     wl_finish(s);
 }
 

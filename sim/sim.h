@@ -45,6 +45,10 @@ typedef struct sim_stats {
     uint64_t ops_invoked, ops_ok, ops_fail, ops_info, ops_shed, ops_retried;
     int64_t *latency_ns;           /* of ok operations, in completion order */
     uint64_t n_latency, cap_latency;
+    uint64_t ops_in_partition;     /* operations invoked while a partition was in force */
+    uint64_t ok_in_partition;      /* ... of which ended ok */
+    sim_time_t last_fault_ns;      /* the last crash, restart, partition, heal, join or leave */
+    sim_time_t equal_since_ns;     /* replicas equal continuously since; -1 when they differ */
     uint64_t elections;            /* times a node took a leading role */
     int64_t max_term;              /* the highest term any node reported */
     int64_t *leaderless_ns;        /* each finished interval without a leader */

@@ -123,6 +123,7 @@ struct sim {
     int64_t leader;                    /* current leader, or -1 */
     sim_time_t leaderless_since;       /* start of the current leaderless interval, or -1 */
     bool had_leader;                   /* a leader was ever established */
+    sim_time_t equal_checked_ns;       /* last replicas_equal evaluation */
     recent_t recent[SIM_RECENT];
     uint32_t n_recent;                 /* records ever kept (ring position) */
     reply_msg_t *reply;                /* scratch for sim_reply: SIM_REPLY_VALUES_MAX values */

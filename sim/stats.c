@@ -11,6 +11,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include "sim_int.h"
+#include "visibility.h"
 
 static int64_t quantile(const int64_t *x, uint64_t n, double q)
 {
@@ -87,6 +88,48 @@ void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
     jw_kuint(w, "restarts", st->restarts);
     jw_kuint(w, "partitions", st->partitions);
     jw_obj_end(w);
+
+    /* How eventual: staleness of reads, t-visibility, availability, convergence. */
+    vis_result_t vr;
+    vis_compute(&s->hist, s->scn->wl.tvis_ns, s->scn->wl.n_tvis, &vr);
+    jw_key(w, "stale_reads");
+    jw_obj_begin(w);
+    jw_kuint(w, "reads", vr.reads);
+    jw_kuint(w, "stale", vr.stale);
+    jw_kint(w, "max_staleness_ns", vr.stale_max_ns);
+    jw_obj_end(w);
+    jw_key(w, "t_visibility");
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < vr.n_t; i++) {
+        jw_obj_begin(w);
+        jw_kint(w, "t_ns", vr.t_ns[i]);
+        jw_kuint(w, "reads", vr.reads);
+        jw_kreal(w, "p_consistent", vr.reads ? (double)vr.consistent[i] / (double)vr.reads : 1.0);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_kreal(w, "p_consistent_at_0", vr.reads ? (double)(vr.reads - vr.stale) / (double)vr.reads : 1.0);
+    jw_kint(w, "t_consistent_999_ns", vr.t_999_ns);
+    jw_key(w, "availability");
+    jw_obj_begin(w);
+    jw_kuint(w, "ops_during_partitions", st->ops_in_partition);
+    jw_kuint(w, "ok_during_partitions", st->ok_in_partition);
+    jw_kreal(w, "fraction", st->ops_in_partition ? (double)st->ok_in_partition / (double)st->ops_in_partition : 1.0);
+    jw_obj_end(w);
+    jw_key(w, "convergence_ns");
+    if (!s->proto->replicas_equal || st->equal_since_ns < 0) {
+        jw_null(w);
+    } else {
+        sim_time_t quiet = st->last_fault_ns;
+        const scn_workload_t *wl = &s->scn->wl;
+        if (wl->clients) {
+            sim_time_t stop = wl->stop_ns > 0 && wl->stop_ns < s->end ? wl->stop_ns : s->end;
+            if (stop > quiet) quiet = stop;
+        }
+        /* Time from the moment the system went quiet (the last fault, or the end of
+         * the workload if later) until the replicas were equal for good. */
+        jw_int(w, st->equal_since_ns > quiet ? st->equal_since_ns - quiet : 0);
+    }
 
     jw_kuint(w, "elections", st->elections);
     jw_kint(w, "max_term", st->max_term);

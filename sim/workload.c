@@ -24,7 +24,7 @@
 #include <gsl/gsl_randist.h>
 #include "sim_int.h"
 
-enum { WL_ARRIVE, WL_NEXT, WL_TIMEOUT, WL_RETRY };
+enum { WL_ARRIVE, WL_NEXT, WL_TIMEOUT, WL_RETRY, WL_PROBE };
 
 typedef struct slot {
     bool busy;
@@ -35,6 +35,7 @@ typedef struct slot {
     int64_t v1, v2;
     uint32_t attempt;
     uint32_t target;
+    bool in_partition;         /* invoked while a partition was in force */
     sim_time_t invoked_ns;
 } slot_t;
 
@@ -188,8 +189,10 @@ static void invoke(sim_t *s, uint32_t ci, uint32_t k, uint8_t f, uint32_t key, u
     sl->attempt = 0;
     sl->target = target;
     sl->invoked_ns = s->now;
+    sl->in_partition = s->net.partitioned;
     w->issued++;
     s->st.ops_invoked++;
+    if (sl->in_partition) s->st.ops_in_partition++;
     int64_t v[2];
     hist_vkind_t vk;
     uint32_t n = op_values(sl, v, &vk);
@@ -252,6 +255,14 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
     hist_add(&s->hist, sl->process, type, w->fid[sl->f], w->kid[sl->key], vk, vals, n, s->now);
     if (type == HIST_OK) {
         s->st.ops_ok++;
+        if (sl->in_partition) s->st.ok_in_partition++;
+        if (sl->f == OP_WRITE && w->cfg->n_probe && w->cfg->clients > 1) {
+            /* Probes: other clients read this key at each delay, round robin. */
+            for (uint32_t j = 0; j < w->cfg->n_probe; j++) {
+                uint32_t reader = (ci + 1 + j % (w->cfg->clients - 1)) % w->cfg->clients;
+                sim_ev_schedule(s, EV_CLIENT, WL_PROBE, s->n_servers + reader, s->now + w->cfg->probe_ns[j], 0, sl->key);
+            }
+        }
         if (s->st.n_latency == s->st.cap_latency) {
             s->st.cap_latency = s->st.cap_latency ? 2 * s->st.cap_latency : 1024;
             s->st.latency_ns = sim_xrealloc(s->st.latency_ns, s->st.cap_latency * sizeof *s->st.latency_ns);
@@ -308,6 +319,17 @@ void wl_on_event(sim_t *s, const ev_t *e)
         if (!sl->busy || sl->op_id != e->id) return;   /* it completed in time */
         if (w->cfg->target == TARGET_STICKY) c->target = random_server(s, crng(s, ci));
         complete(s, ci, k, sl->f == OP_READ ? HIST_FAIL : HIST_INFO, NULL);
+        return;
+    }
+    case WL_PROBE: {
+        if (s->finished) return;
+        for (k = 0; k < w->cfg->concurrency; k++)
+            if (!c->slot[k].busy) {
+                uint32_t target = w->cfg->target == TARGET_RANDOM ? random_server(s, crng(s, ci)) : c->target;
+                invoke(s, ci, k, OP_READ, (uint32_t)e->data, (uint32_t)e->data, 0, 0, target);
+                return;
+            }
+        s->st.ops_shed++;
         return;
     }
     case WL_RETRY: {

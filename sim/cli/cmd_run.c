@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cli.h"
 #include "sim.h"
+#include "visibility.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {
@@ -42,6 +43,25 @@ static void print_human(sim_t *s, double wall)
                sim_format_duration_short(sim_latency_quantile(s, 0.9), p90, sizeof p90),
                sim_format_duration_short(sim_latency_quantile(s, 0.99), p99, sizeof p99),
                sim_format_duration_short(sim_latency_quantile(s, 1.0), mx, sizeof mx));
+    }
+    if (scn->wl.clients) {
+        vis_result_t vr;
+        vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        if (vr.reads) {
+            char mx[32], t999[32];
+            printf("  staleness   %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
+                   vr.stale, vr.reads, 100.0 * (double)vr.stale / (double)vr.reads,
+                   sim_format_duration_short(vr.stale_max_ns, mx, sizeof mx),
+                   sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
+            for (uint32_t i = 0; i < vr.n_t; i++) {
+                char t[32];
+                printf("  %s t=%-8s P(consistent) = %.4f\n", i ? "           " : "visibility ",
+                       sim_format_duration_short(vr.t_ns[i], t, sizeof t), (double)vr.consistent[i] / (double)vr.reads);
+            }
+        }
+        if (st->ops_in_partition)
+            printf("  available   %.1f%% of the %" PRIu64 " operations invoked during partitions succeeded\n",
+                   100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
     }
     if (st->crashes || st->partitions)
         printf("  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",

@@ -43,6 +43,7 @@ enum { TIMER_ANTI_ENTROPY };
 typedef struct gossip_state {
     uint32_t n;
     uint32_t _pad;
+    uint64_t digest;         /* sum of mixed values: equal sets have equal digests */
     int64_t values[];
 } gossip_state_t;
 
@@ -85,6 +86,7 @@ static bool add(sim_ctx *c, int64_t v)
     while (t[i] != EMPTY) i = (i + 1) & mask;
     t[i] = v;
     st->values[st->n++] = v;
+    st->digest += sim_mix64((uint64_t)v);
     return true;
 }
 
@@ -167,6 +169,20 @@ static void gossip_export(sim_ctx *c, jw_t *w)
     jw_obj_end(w);
 }
 
+/* Convergence: every up node holds the same set. Comparing sizes and order-free
+ * digests is O(nodes) and stops at the first difference. */
+static bool gossip_equal(sim_t *s)
+{
+    const gossip_state_t *first = NULL;
+    for (uint32_t i = 0; i < sim_n_servers(s); i++) {
+        if (!sim_node_up(s, i)) continue;
+        const gossip_state_t *st = sim_node_state(s, i);
+        if (!first) first = st;
+        else if (st->n != first->n || st->digest != first->digest) return false;
+    }
+    return true;
+}
+
 static int gossip_configure(void *cfgp, const proto_env_t *env, char *err, size_t len)
 {
     gossip_config_t *cfg = cfgp;
@@ -204,4 +220,5 @@ const proto_t proto_gossip = {
     .on_request = gossip_request,
     .describe = gossip_describe,
     .export_state = gossip_export,
+    .replicas_equal = gossip_equal,
 };
