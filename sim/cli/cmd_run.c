@@ -48,10 +48,10 @@ static void print_human(sim_t *s, double wall)
         vis_result_t vr;
         vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
         if (vr.reads) {
-            char mx[32], t999[32];
+            char worst[32], t999[32];
             printf("  staleness   %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
                    vr.stale, vr.reads, 100.0 * (double)vr.stale / (double)vr.reads,
-                   sim_format_duration_short(vr.stale_max_ns, mx, sizeof mx),
+                   sim_format_duration_short(vr.stale_max_ns, worst, sizeof worst),
                    sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
             for (uint32_t i = 0; i < vr.n_t; i++) {
                 char t[32];
