@@ -293,10 +293,10 @@ static void write_duration(jw_t *w, sim_time_t t)
     jw_str(w, sim_format_duration(t, buf, sizeof buf));
 }
 
-void fault_write_dist(jw_t *w, const dist_t *d)
+/* The fields of a distribution, without braces: a mixture's parts are written inline
+ * with their weight, as the loader reads them. */
+static void dist_fields(jw_t *w, const dist_t *d)
 {
-    if (d->kind == DIST_CONSTANT && !d->offset_ns) { write_duration(w, (sim_time_t)d->a); return; }
-    jw_obj_begin(w);
     jw_kstr(w, "dist", dist_kind_name(d->kind));
     switch (d->kind) {
     case DIST_CONSTANT: jw_key(w, "value"); write_duration(w, (sim_time_t)d->a); break;
@@ -311,14 +311,20 @@ void fault_write_dist(jw_t *w, const dist_t *d)
         for (int i = 0; i < d->n; i++) {
             jw_obj_begin(w);
             jw_kreal(w, "weight", d->weight[i]);
-            jw_key(w, "dist");
-            fault_write_dist(w, &d->part[i]);
+            dist_fields(w, &d->part[i]);
             jw_obj_end(w);
         }
         jw_arr_end(w);
         break;
     }
     if (d->offset_ns) { jw_key(w, "offset"); write_duration(w, d->offset_ns); }
+}
+
+void fault_write_dist(jw_t *w, const dist_t *d)
+{
+    if (d->kind == DIST_CONSTANT && !d->offset_ns) { write_duration(w, (sim_time_t)d->a); return; }
+    jw_obj_begin(w);
+    dist_fields(w, d);
     jw_obj_end(w);
 }
 
@@ -327,7 +333,11 @@ static void write_net(const sim_t *s, jw_t *w, const net_params_t *p)
     if (p->mask & NET_F_LATENCY) { jw_key(w, "latency"); fault_write_dist(w, &p->latency); }
     if (p->mask & NET_F_LOSS) jw_kreal(w, "loss", p->loss);
     if (p->mask & NET_F_DUPLICATE) jw_kreal(w, "duplicate", p->duplicate);
-    if (p->mask & NET_F_BANDWIDTH) jw_kreal(w, "bandwidth_bps", p->bandwidth_bps);
+    if (p->mask & NET_F_BANDWIDTH) {
+        char bw[48];
+        snprintf(bw, sizeof bw, "%.0fbps", p->bandwidth_bps);
+        jw_kstr(w, "bandwidth", bw);
+    }
     if (p->mask & NET_F_FIFO) jw_kbool(w, "fifo", p->fifo);
     if (p->mask & NET_F_TYPE_LATENCY) {
         jw_key(w, "type_latency");

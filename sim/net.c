@@ -78,6 +78,7 @@ int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t
     n->specs[0] = n->params[0];
     n->n_params = 1;
     n->group = sim_xcalloc(n->n_nodes, 1);
+    n->isolated = sim_xcalloc(n->n_nodes, 1);
     n->seed = seed;
     uint64_t nn = n->n_nodes;
 
@@ -150,6 +151,7 @@ void net_destroy(net_t *n)
     free(n->params);
     free(n->specs);
     free(n->group);
+    free(n->isolated);
     memset(n, 0, sizeof *n);
 }
 
@@ -167,14 +169,15 @@ static int64_t csr_find(const net_t *n, uint32_t a, uint32_t b)
 int64_t net_link(const net_t *n, uint32_t a, uint32_t b)
 {
     if (a == b || n->implicit) return -1;
-    if (n->kind == TOPO_MESH) return mesh_index(n->n_nodes, a, b);
+    if (n->kind == TOPO_MESH) return (a < n->n_servers || b < n->n_servers) ? mesh_index(n->n_nodes, a, b) : -1;
     return csr_find(n, a, b);
 }
 
 bool net_connected(const net_t *n, uint32_t a, uint32_t b)
 {
     if (a == b) return false;
-    if (n->kind == TOPO_MESH) return a < n->n_nodes && b < n->n_nodes;
+    /* Clients talk to servers only (the mesh's table has client pairs, unused). */
+    if (n->kind == TOPO_MESH) return a < n->n_nodes && b < n->n_nodes && (a < n->n_servers || b < n->n_servers);
     return csr_find(n, a, b) >= 0;
 }
 
@@ -257,6 +260,8 @@ void net_set_defaults(net_t *n, const net_params_t *spec)
 void net_heal(net_t *n)
 {
     memset(n->group, 0, n->n_nodes);
+    if (n->n_isolated) memset(n->isolated, 0, n->n_nodes);
+    n->n_isolated = 0;
     memset(n->blocked, 0, sizeof n->blocked);
     n->partitioned = false;
     n->n_groups = 0;
@@ -282,14 +287,8 @@ void net_partition(net_t *n, const uint32_t *members, const uint8_t *groups, uin
 
 void net_isolate(net_t *n, uint32_t node)
 {
-    if (!n->partitioned) {
-        memset(n->group, 1, n->n_servers);
-        n->n_groups = 1;
-        n->partitioned = true;
-    }
-    /* Reuse a group of its own if it has one already; otherwise open a new one. */
-    uint8_t g = n->n_groups < SIM_GROUPS_MAX + 1 ? ++n->n_groups : n->n_groups;
-    n->group[node] = g;
-    for (uint32_t i = 1; i <= n->n_groups; i++)
-        if (i != g) { n->blocked[i] |= 1u << g; n->blocked[g] |= 1u << i; }
+    if (n->isolated[node]) return;
+    n->isolated[node] = 1;
+    n->n_isolated++;
+    n->partitioned = true;
 }

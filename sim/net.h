@@ -73,8 +73,11 @@ typedef struct net {
     net_params_t *params;        /* [0] defaults; others per-link overrides, effective */
     net_params_t *specs;         /* what each entry was given, to re-merge on change */
     uint32_t n_params, cap_params;
-    /* Partitions: a group per node and which groups cannot send to which. */
+    /* Partitions: a group per node and which groups cannot send to which; isolated
+     * servers talk to no other server, whatever the groups. */
     uint8_t *group;
+    uint8_t *isolated;
+    uint32_t n_isolated;
     uint32_t blocked[SIM_GROUPS_MAX + 2];   /* bit j of blocked[i]: group i cannot reach j */
     bool partitioned;
     uint8_t n_groups;
@@ -129,11 +132,13 @@ void net_params_merge(net_params_t *dst, const net_params_t *spec);
  * cannot send to group j only when i < j. Replaces any partition in force. */
 void net_partition(net_t *n, const uint32_t *members, const uint8_t *groups, uint32_t n_members,
                    uint8_t n_groups, bool oneway);
-void net_isolate(net_t *n, uint32_t node);    /* cut one server off from everyone */
+void net_isolate(net_t *n, uint32_t node);    /* cut one server off from every other server */
 void net_heal(net_t *n);
 static inline bool net_blocked(const net_t *n, uint32_t a, uint32_t b)
 {
-    return n->partitioned && (n->blocked[n->group[a]] >> n->group[b] & 1u);
+    if (!n->partitioned) return false;
+    if (n->n_isolated && (n->isolated[a] || n->isolated[b]) && a < n->n_servers && b < n->n_servers) return true;
+    return n->blocked[n->group[a]] >> n->group[b] & 1u;
 }
 
 #endif
