@@ -169,7 +169,7 @@ static int64_t csr_find(const net_t *n, uint32_t a, uint32_t b)
 int64_t net_link(const net_t *n, uint32_t a, uint32_t b)
 {
     if (a == b || n->implicit) return -1;
-    if (n->kind == TOPO_MESH) return (a < n->n_servers || b < n->n_servers) ? mesh_index(n->n_nodes, a, b) : -1;
+    if (n->kind == TOPO_MESH) return (a < n->n_servers || b < n->n_servers) ? (int64_t)mesh_index(n->n_nodes, a, b) : -1;
     return csr_find(n, a, b);
 }
 
