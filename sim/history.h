@@ -51,6 +51,7 @@ typedef struct hist {
     char **keys;   uint32_t n_keys;  /* key names, interned ("k1", "0", ...) */
     char **strs;   uint32_t n_strs;  /* string values, interned */
     uint32_t cap_f, cap_keys, cap_strs;
+    struct hist_index *index;        /* private to history.c: hash tables behind interning */
 } hist_t;
 
 void hist_init(hist_t *h);
@@ -72,5 +73,30 @@ static inline const char *hist_f_name(const hist_t *h, const hist_event_t *e) { 
 /* Writes the history as dsim JSON lines. Written completely or not at all: the file is
  * written beside path and renamed into place. Returns SIM_OK or SIM_EIO. */
 int hist_write_jsonl(const hist_t *h, const char *path);
+
+/* ---- Added with the readers and checkers. ---------------------------------------- */
+
+#define HIST_F_MAX            1024          /* distinct function names */
+#define HIST_F_NONE           UINT16_MAX    /* hist_intern_f when HIST_F_MAX names exist */
+#define HIST_STR_BYTES_MAX    (1u << 28)    /* bytes of all interned string values */
+#define HIST_ARENA_VALUES_MAX (1u << 28)    /* values of all events together */
+
+/* The interning functions above also keep to these bounds, because a history read from
+ * a file is input from a person: hist_intern_f returns HIST_F_NONE past HIST_F_MAX
+ * names, hist_intern_key SIM_ELIMIT past SIM_KEYS_MAX keys and hist_intern_str
+ * SIM_ELIMIT past HIST_STR_BYTES_MAX bytes. hist_add returns SIM_ELIMIT for more than
+ * SIM_REPLY_VALUES_MAX values in one event or HIST_ARENA_VALUES_MAX in all. */
+
+/* Lookups that never create: the index, or -1 when the name is not interned. */
+int32_t hist_find_f(const hist_t *h, const char *name);
+int32_t hist_find_key(const hist_t *h, const char *name);
+int64_t hist_find_str(const hist_t *h, const char *s);
+
+/* The key's name, or NULL when the event has none. */
+static inline const char *hist_key_name(const hist_t *h, const hist_event_t *e) { return e->key < 0 ? NULL : h->keys[e->key]; }
+
+/* Formats an event's value for people: nil, 7, [1, 2], "x 1 0 y" (strings quoted and
+ * cut to fit with "..."). Returns buf. */
+char *hist_format_value(const hist_t *h, const hist_event_t *e, char *buf, size_t len);
 
 #endif
