@@ -47,6 +47,8 @@
 const char *const lin_verdict_names[] = { "ok", "violated", "unknown", NULL };
 const char *const lin_model_names[] = { "register", "cas-register", "kv", "counter", NULL };
 
+_Static_assert(LIN_NEVER == HIST_NONE, "an operation never completed has no completion event");
+
 enum { K_READ, K_WRITE, K_CAS, K_APPEND, K_ADD, K_NONE };
 
 /* The function names each model accepts. */
@@ -504,48 +506,26 @@ static int collect(lin_ctx_t *c)
         for (size_t k = 0; k < SIM_ARRAY_LEN(model_fs); k++)
             if (model_fs[k].model == c->model && strcmp(model_fs[k].f, h->fnames[f]) == 0) kind_of[f] = (int8_t)model_fs[k].kind;
     }
-    /* Outstanding operation per process: open addressing on the process id, sized for
-     * every invoke coming from a different process. */
+    uint32_t *other = sim_xcalloc((size_t)h->n_ev + 1, sizeof *other);
     uint32_t n_inv = 0;
     for (uint32_t i = 0; i < h->n_ev; i++) n_inv += h->ev[i].type == HIST_INVOKE;
-    uint32_t cap = 64;
-    while (cap < 2 * (uint64_t)n_inv + 2) cap *= 2;
-    uint64_t *open = sim_xcalloc(cap, sizeof *open);   /* (process + 1) << 32 | op + 1 */
-    op_t *all = sim_xcalloc(n_inv + 1, sizeof *all);
+    op_t *all = sim_xcalloc((size_t)n_inv + 1, sizeof *all);
     uint32_t n_all = 0;
     char vb[64];
-    int rc = SIM_OK;
+    int rc = hist_pair(h, other, c->res->err, sizeof c->res->err);
 
     for (uint32_t i = 0; i < h->n_ev && rc == SIM_OK; i++) {
         const hist_event_t *e = &h->ev[i];
-        uint32_t mask = cap - 1, s = (uint32_t)sim_mix64(e->process) & mask;
-        while (open[s] && (open[s] >> 32) != (uint64_t)e->process + 1) s = (s + 1) & mask;
-        if (e->type == HIST_INVOKE) {
-            if (open[s] && (uint32_t)open[s] != 0) {
-                rc = op_error(c, i, "invoked while the process's operation invoked at event %" PRIu32 " is outstanding",
-                              all[(uint32_t)open[s] - 1].inv + 1);
-                break;
-            }
-            if (kind_of[e->f] == K_NONE) {
-                rc = op_error(c, i, "the %s model has no function \"%s\" (it has %s)", lin_model_names[c->model],
-                              hist_f_name(h, e), model_fs_text[c->model]);
-                break;
-            }
-            all[n_all] = (op_t){ .inv = i, .done = LIN_NEVER, .ret = LIN_NEVER, .key = e->key,
-                                 .kind = (uint8_t)kind_of[e->f], .type = HIST_INFO };
-            open[s] = ((uint64_t)e->process + 1) << 32 | (n_all + 1);
-            n_all++;
-        } else {
-            if (!open[s] || (uint32_t)open[s] == 0) {
-                rc = op_error(c, i, "a completion (%s) with no operation outstanding", hist_type_names[e->type]);
-                break;
-            }
-            op_t *o = &all[(uint32_t)open[s] - 1];
-            open[s] = ((uint64_t)e->process + 1) << 32;   /* keep the slot: probing must not break */
-            o->done = i;
-            o->type = e->type;
-            if (e->type == HIST_OK) o->ret = i;
+        if (e->type != HIST_INVOKE) continue;
+        if (kind_of[e->f] == K_NONE) {
+            rc = op_error(c, i, "the %s model has no function \"%s\" (it has %s)", lin_model_names[c->model],
+                          hist_f_name(h, e), model_fs_text[c->model]);
+            break;
         }
+        uint32_t done = other[i];
+        uint8_t type = done == HIST_NONE ? HIST_INFO : h->ev[done].type;
+        all[n_all++] = (op_t){ .inv = i, .done = done, .ret = type == HIST_OK ? done : LIN_NEVER,
+                               .key = e->key, .kind = (uint8_t)kind_of[e->f], .type = type };
     }
 
     /* Values: a write's from its invoke, a read's from its ok completion. */
@@ -586,7 +566,7 @@ static int collect(lin_ctx_t *c)
         all[n++] = *o;
     }
     free(kind_of);
-    free(open);
+    free(other);
     c->ops = all;
     c->n_ops = n;
     return rc;
