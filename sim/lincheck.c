@@ -963,7 +963,8 @@ void lin_explain(const hist_t *h, const lin_result_t *r, FILE *out)
     if (key) fprintf(out, "key \"%s\"", key);
     else fprintf(out, "the %s", thing(r->model));
     fprintf(out, " (%" PRIu32 " of %" PRIu32 " key%s violated", r->n_keys_violated, r->n_keys, r->n_keys == 1 ? "" : "s");
-    if (r->n_keys_unknown) fprintf(out, ", %" PRIu32 " undecided", r->n_keys_unknown);
+    if (r->n_keys_unknown) fprintf(out, ", %" PRIu32 " undecided at a limit", r->n_keys_unknown);
+    if (r->n_keys_skipped) fprintf(out, ", %" PRIu32 " left undecided since one violation settles it", r->n_keys_skipped);
     fprintf(out, ").\n\nEvery order of its operations that respects real time was tried. The longest that the %s "
             "model accepts has %" PRIu32 " operation%s:\n", model, r->n_prefix, r->n_prefix == 1 ? "" : "s");
     uint32_t show_from = r->n_prefix > 20 ? r->n_prefix - 20 : 0;
