@@ -73,7 +73,8 @@ typedef struct lin_result {
     uint64_t states;             /* search configurations remembered, all keys */
     double elapsed_s;
 
-    /* For LIN_VIOLATED, the first violated key (in order of first appearance). The
+    /* For LIN_VIOLATED, the violated key found first (keys are searched in rounds of
+     * growing step budgets, each round in order of first appearance). The
      * search records the deepest dead end it met: a longest prefix of operations that
      * the model accepts in real-time order, after which neither the culprit (whose
      * completion has come, so it must be placed now) nor any other operation invoked

@@ -228,7 +228,7 @@ static void test_lincheck_input_errors(void **state)
     uint16_t rd = hist_intern_f(&h, "read");
     hist_add(&h, 0, HIST_OK, rd, -1, HIST_V_NONE, NULL, 0, 5);
     assert_int_equal(lin_check(&h, LIN_REGISTER, NULL, &r), SIM_EINPUT);
-    assert_string_equal(r.err, "process 0's read invoked at t=5 (event 1): a completion (ok) with no operation outstanding");
+    assert_string_equal(r.err, "event 1: process 0 completes (ok) with no operation outstanding");
     lin_result_free(&r);
     hist_free(&h);
 }
@@ -422,7 +422,7 @@ static int gen_history(rng_t *rng, lin_model_t m, hist_t *h, bop_t *ops)
     int started = 0, ev = 0;
     int32_t keyix[B_KEYS];
     for (int k = 0; k < B_KEYS; k++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "k%d", k);
         keyix[k] = hist_intern_key(h, name);
     }
