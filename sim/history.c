@@ -198,6 +198,49 @@ int64_t hist_add(hist_t *h, uint32_t process, hist_type_t type, uint16_t f, int3
     return h->n_ev++;
 }
 
+/* ---- Pairing. -------------------------------------------------------------------- */
+
+int hist_pair(const hist_t *h, uint32_t *other, char *err, size_t err_len)
+{
+    /* Open addressing by process: (process + 1) << 32 | outstanding invoke + 1. The
+     * table holds at most one slot per invoke, so twice the invokes never fills up. */
+    uint32_t n_inv = 0, cap = 64;
+    for (uint32_t i = 0; i < h->n_ev; i++) n_inv += h->ev[i].type == HIST_INVOKE;
+    while (cap < 2 * (uint64_t)n_inv + 2) cap *= 2;
+    uint64_t *open = sim_xcalloc(cap, sizeof *open);
+    int rc = SIM_OK;
+    for (uint32_t i = 0; i < h->n_ev; i++) {
+        const hist_event_t *e = &h->ev[i];
+        uint32_t mask = cap - 1, s = (uint32_t)sim_mix64(e->process) & mask;
+        while (open[s] && (open[s] >> 32) != (uint64_t)e->process + 1) s = (s + 1) & mask;
+        uint32_t pending = (uint32_t)open[s];   /* invoke + 1, or 0 */
+        if (e->type == HIST_INVOKE) {
+            if (pending) {
+                if (err && err_len)
+                    snprintf(err, err_len, "event %" PRIu32 ": process %" PRIu32 " invokes while its operation "
+                             "invoked at event %" PRIu32 " is outstanding", i + 1, e->process, pending);
+                rc = SIM_EINPUT;
+                break;
+            }
+            other[i] = HIST_NONE;
+            open[s] = ((uint64_t)e->process + 1) << 32 | (i + 1);
+        } else {
+            if (!pending) {
+                if (err && err_len)
+                    snprintf(err, err_len, "event %" PRIu32 ": process %" PRIu32 " completes (%s) with no "
+                             "operation outstanding", i + 1, e->process, hist_type_names[e->type]);
+                rc = SIM_EINPUT;
+                break;
+            }
+            other[i] = pending - 1;
+            other[pending - 1] = i;
+            open[s] = ((uint64_t)e->process + 1) << 32;   /* keep the slot: probing must not break */
+        }
+    }
+    free(open);
+    return rc;
+}
+
 /* ---- Formatting. ------------------------------------------------------------------ */
 
 /* Appends to buf at *pos, never past len; a cut-off result ends in "...". */

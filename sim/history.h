@@ -99,4 +99,12 @@ static inline const char *hist_key_name(const hist_t *h, const hist_event_t *e) 
  * cut to fit with "..."). Returns buf. */
 char *hist_format_value(const hist_t *h, const hist_event_t *e, char *buf, size_t len);
 
+#define HIST_NONE UINT32_MAX   /* no such event */
+
+/* Pairs each invoke with its completion: other[i] is, for an invoke, the index of its
+ * completion (HIST_NONE when it never completed) and, for a completion, the index of
+ * its invoke. other has h->n_ev entries. Returns SIM_OK, or SIM_EINPUT with a sentence
+ * in err when a process completes with nothing outstanding or invokes twice. */
+int hist_pair(const hist_t *h, uint32_t *other, char *err, size_t err_len);
+
 #endif

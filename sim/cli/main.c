@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "cli.h"
+#include "cli/cmd_check.h"
 #include "scenario.h"
 
 const cli_cmd_t cli_commands[] = {
@@ -45,6 +46,21 @@ const cli_cmd_t cli_commands[] = {
      "seconds. Prints one JSON object: nodes, sim_seconds, events, delivered,\n"
      "wall_seconds, events_per_second, delivered_per_second, peak_rss_bytes.\n"
      "chain: one node re-arming one timer N times: the cost of the event loop alone."},
+    {"check", cmd_check, "check a history: linearizable, and if not, why",
+     "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+     "\n"
+     "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
+     "HISTORY is a file of dsim JSON lines (dsim run --history) or Jepsen-style EDN\n"
+     "lines (\"-\" reads stdin).\n"
+     "\n"
+     "  --model MODEL   register, cas-register, kv or counter (required)\n"
+     "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
+     "                  (default 60s)\n"
+     "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
+     "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
+     "\n"
+     "Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit stopped the\n"
+     "search), 2 bad input (message on stderr, nothing on stdout)."},
     {"help", cmd_help, "show help for a command", "usage: dsim help [COMMAND]"},
     {NULL, NULL, NULL, NULL},
 };

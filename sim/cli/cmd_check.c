@@ -1,0 +1,228 @@
+/* cmd_check.c -- `dsim check --model kv history.jsonl`: flags, reading, checking, output.
+ *
+ * The command is a thin layer over histread, lincheck and svg: everything it prints
+ * in words comes from lin_explain, so the text a student sees on the terminal, in the
+ * JSON and in the picture's caption tells the same story. Every mistake on the command
+ * line is one line on stderr starting with "dsim check:" and exit status 2, with the
+ * nearest valid model name suggested when the model is misspelled.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+#include "cli/cmd_check.h"
+#include "histread.h"
+#include "lincheck.h"
+#include "svg.h"
+
+#define CHECK_TIMEOUT_DEFAULT "60s"
+
+static const char check_usage[] =
+    "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+    "\n"
+    "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
+    "HISTORY is a file of dsim JSON lines or Jepsen-style EDN lines (\"-\" reads stdin).\n"
+    "\n"
+    "  --model MODEL   register, cas-register, kv or counter (required)\n"
+    "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
+    "                  (default " CHECK_TIMEOUT_DEFAULT ")\n"
+    "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
+    "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
+    "  --help          this text\n"
+    "\n"
+    "Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit stopped the\n"
+    "search), 2 bad input (message on stderr, nothing on stdout).\n";
+
+static int input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr, "dsim check: ...", and the exit status for bad input. */
+static int input_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("dsim check: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CHECK_EXIT_INPUT;
+}
+
+static const char *models_list(void)
+{
+    return "register, cas-register, kv, counter";
+}
+
+/* ---- JSON output. ----------------------------------------------------------------- */
+
+static cJSON *value_json(const hist_t *h, const hist_event_t *e)
+{
+    const int64_t *v = hist_vals(h, e);
+    switch (e->vkind) {
+    case HIST_V_INT: return cJSON_CreateNumber((double)v[0]);
+    case HIST_V_STR: return cJSON_CreateString(h->strs[v[0]]);
+    case HIST_V_LIST: {
+        cJSON *a = cJSON_CreateArray();
+        for (uint32_t i = 0; i < e->n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
+        return a;
+    }
+    default: return cJSON_CreateNull();
+    }
+}
+
+static cJSON *op_json(const hist_t *h, lin_opref_t op)
+{
+    const hist_event_t *inv = &h->ev[op.inv];
+    const hist_event_t *done = op.done == LIN_NEVER ? NULL : &h->ev[op.done];
+    char label[256];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "process", inv->process);
+    cJSON_AddStringToObject(o, "f", hist_f_name(h, inv));
+    if (inv->key >= 0) cJSON_AddStringToObject(o, "key", h->keys[inv->key]);
+    cJSON_AddItemToObject(o, "value", value_json(h, inv));
+    bool is_read = strcmp(hist_f_name(h, inv), "read") == 0 || strcmp(hist_f_name(h, inv), "get") == 0;
+    cJSON_AddItemToObject(o, "result", is_read && done && done->type == HIST_OK ? value_json(h, done) : cJSON_CreateNull());
+    cJSON_AddStringToObject(o, "type", done ? hist_type_names[done->type] : "info");
+    cJSON_AddNumberToObject(o, "invoke_time", (double)inv->time_ns);
+    if (done) cJSON_AddNumberToObject(o, "complete_time", (double)done->time_ns);
+    else cJSON_AddNullToObject(o, "complete_time");
+    cJSON_AddStringToObject(o, "label", lin_op_describe(h, op, label, sizeof label));
+    return o;
+}
+
+static cJSON *ops_json(const hist_t *h, const lin_opref_t *ops, uint32_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (uint32_t k = 0; k < n; k++) cJSON_AddItemToArray(a, op_json(h, ops[k]));
+    return a;
+}
+
+static char *explain_text(const hist_t *h, const lin_result_t *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return NULL;
+    lin_explain(h, r, f);
+    fclose(f);
+    return text;
+}
+
+static void print_json(const hist_t *h, const lin_result_t *r, const char *file, const char *svg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "verdict", lin_verdict_names[r->verdict]);
+    cJSON_AddStringToObject(o, "model", lin_model_names[r->model]);
+    cJSON_AddStringToObject(o, "file", file);
+    cJSON_AddNumberToObject(o, "ops", r->n_ops);
+    cJSON_AddNumberToObject(o, "keys", r->n_keys);
+    cJSON_AddNumberToObject(o, "keys_violated", r->n_keys_violated);
+    cJSON_AddNumberToObject(o, "keys_unknown", r->n_keys_unknown);
+    cJSON_AddNumberToObject(o, "keys_skipped", r->n_keys_skipped);
+    cJSON_AddNumberToObject(o, "ops_set_aside", r->n_dropped);
+    cJSON_AddNumberToObject(o, "states", (double)r->states);
+    cJSON_AddNumberToObject(o, "elapsed_s", r->elapsed_s);
+    if (r->unknown_reason) cJSON_AddStringToObject(o, "unknown_reason", r->unknown_reason);
+    else cJSON_AddNullToObject(o, "unknown_reason");
+    if (svg) cJSON_AddStringToObject(o, "svg", svg);
+    cJSON *ex = cJSON_CreateObject();
+    char *text = explain_text(h, r);
+    cJSON_AddStringToObject(ex, "text", text ? text : "");
+    free(text);
+    if (r->verdict == LIN_VIOLATED) {
+        char why[256];
+        if (r->key >= 0) cJSON_AddStringToObject(ex, "key", h->keys[r->key]);
+        else cJSON_AddNullToObject(ex, "key");
+        cJSON_AddItemToObject(ex, "culprit", op_json(h, r->culprit));
+        cJSON_AddStringToObject(ex, "reason", lin_culprit_reason(h, r, why, sizeof why));
+        cJSON_AddItemToObject(ex, "prefix", ops_json(h, r->prefix, r->n_prefix));
+        cJSON_AddStringToObject(ex, "state_after_prefix", r->state);
+        cJSON_AddItemToObject(ex, "pending", ops_json(h, r->pending, r->n_pending));
+    }
+    cJSON_AddItemToObject(o, "explanation", ex);
+    char *s = cJSON_PrintUnformatted(o);
+    if (s) puts(s);
+    free(s);
+    cJSON_Delete(o);
+}
+
+/* ---- The command. ----------------------------------------------------------------- */
+
+int cmd_check(int argc, char **argv)
+{
+    const char *model_name = NULL, *timeout = CHECK_TIMEOUT_DEFAULT, *svg = NULL, *file = NULL;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dest = NULL;
+        const char *inline_value = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(check_usage, stdout);
+            return CHECK_EXIT_OK;
+        }
+        if (strcmp(a, "--json") == 0) { json = true; continue; }
+        static const char *const valued[] = { "--model", "--timeout", "--svg" };
+        for (int k = 0; k < 3; k++) {
+            size_t n = strlen(valued[k]);
+            if (strncmp(a, valued[k], n) != 0 || (a[n] != 0 && a[n] != '=')) continue;
+            dest = k == 0 ? &model_name : k == 1 ? &timeout : &svg;
+            if (a[n] == '=') inline_value = a + n + 1;
+        }
+        if (dest) {
+            if (inline_value) *dest = inline_value;
+            else if (i + 1 < argc) *dest = argv[++i];
+            else return input_error("%s needs a value (see dsim check --help)", a);
+            continue;
+        }
+        if (a[0] == '-' && a[1] != 0) return input_error("unknown option '%s' (see dsim check --help)", a);
+        if (file) return input_error("expected one history file, found a second: '%s' (after '%s')", a, file);
+        file = a;
+    }
+    if (!model_name) return input_error("--model is required: one of %s", models_list());
+    lin_model_t model;
+    if (lin_model_parse(model_name, &model) != SIM_OK)
+        return input_error("unknown model '%s'; did you mean '%s'? (models: %s)", model_name,
+                           lin_model_nearest(model_name), models_list());
+    sim_time_t timeout_ns;
+    if (sim_parse_duration(timeout, false, &timeout_ns) != SIM_OK)
+        return input_error("--timeout expects a duration such as 10s or 500ms, found '%s'", timeout);
+    if (!file) return input_error("expected a history file to check (see dsim check --help)");
+
+    hist_t h;
+    char err[512];
+    hist_init(&h);
+    int rc = strcmp(file, "-") == 0 ? hist_read_stream(stdin, "standard input", &h, err, sizeof err)
+                                    : hist_read_file(file, &h, err, sizeof err);
+    if (rc != SIM_OK) {
+        hist_free(&h);
+        return input_error("%s", err);
+    }
+
+    lin_limits_t lim = { .time_s_max = (double)timeout_ns / (double)SIM_SEC };
+    lin_result_t r;
+    if (lin_check(&h, model, &lim, &r) != SIM_OK) {
+        input_error("%s: %s", file, r.err);
+        lin_result_free(&r);
+        hist_free(&h);
+        return CHECK_EXIT_INPUT;
+    }
+    int status = r.verdict == LIN_OK ? CHECK_EXIT_OK : r.verdict == LIN_VIOLATED ? CHECK_EXIT_VIOLATED : CHECK_EXIT_UNKNOWN;
+
+    bool svg_failed = false;
+    if (svg && lin_write_svg(&h, &r, svg) != SIM_OK) svg_failed = true;
+
+    if (json) {
+        print_json(&h, &r, file, svg && !svg_failed ? svg : NULL);
+    } else {
+        printf("%s, %s model: %" PRIu32 " operations on %" PRIu32 " key%s\n\n", file, lin_model_names[model],
+               r.n_ops, r.n_keys, r.n_keys == 1 ? "" : "s");
+        lin_explain(&h, &r, stdout);
+        printf("\nChecked in %.3f s (%" PRIu64 " search states).\n", r.elapsed_s, r.states);
+        if (svg && !svg_failed) printf("Picture: %s\n", svg);
+    }
+    if (svg_failed) status = input_error("cannot write the picture to '%s'", svg);
+    lin_result_free(&r);
+    hist_free(&h);
+    return status;
+}
