@@ -186,7 +186,7 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
     for (uint32_t i = 0; i < h->n_ev && rc == SIM_OK; i++) {
         const hist_event_t *e = &h->ev[i];
         if (e->type != HIST_INVOKE) continue;
-        if (f_is(h, e, "add", "broadcast")) {
+        if (f_is(h, e, "add", "broadcast") || f_is(h, e, "write", NULL)) {
             if (e->vkind != HIST_V_INT) {
                 rc = fail(err, err_len, "event %" PRIu32 ": the set check needs an integer to add, found %s", i + 1,
                           hist_format_value(h, e, vb, sizeof vb));
@@ -234,33 +234,44 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
             }
         imap_free(&seen);
 
-        /* Each process's last read: the reader's final view. */
+        /* Each process's last read: the reader's final view. A process whose last
+         * operation ended unknown (info) was abandoned -- a client that timed out goes
+         * on as a new process -- so its last read is not a final view, and is left
+         * out; otherwise every timeout during a partition would look like a loss. */
+        uint8_t *abandoned = sim_xcalloc((size_t)n_procs + 1, 1);
+        for (uint32_t i = 0; i < h->n_ev; i++)
+            if (h->ev[i].type == HIST_INVOKE) abandoned[dense[i]] = outcome(h, other, i) == HIST_INFO;
         uint32_t *last = sim_xcalloc((size_t)n_procs + 1, sizeof *last);
         for (uint32_t p = 0; p < n_procs; p++) last[p] = NONE;
         for (uint32_t k = 0; k < n_reads; k++) {
+            if (abandoned[reads[k].proc]) continue;
             if (last[reads[k].proc] == NONE) out->n_readers++;
             last[reads[k].proc] = k;
         }
+        free(abandoned);
         out->n_reads = n_reads;
         out->values = sim_xcalloc((size_t)n_ok_adds + 1, sizeof *out->values);
         double delay_sum = 0;
         for (uint32_t i = 0; i < h->n_ev; i++) {
             const hist_event_t *e = &h->ev[i];
-            if (e->type != HIST_INVOKE || !f_is(h, e, "add", "broadcast") || outcome(h, other, i) != HIST_OK) continue;
+            if (e->type != HIST_INVOKE || !(f_is(h, e, "add", "broadcast") || f_is(h, e, "write", NULL)) ||
+                outcome(h, other, i) != HIST_OK) continue;
             uint32_t acked = other[i];
             chk_set_value_t *sv = &out->values[out->n_values++];
             sv->value = hist_vals(h, e)[0];
             sv->write_ev = i;
             sv->write_done_ns = h->ev[acked].time_ns;
+            /* Readers whose final view (last read, begun after the acknowledgement)
+             * lacks the value: reported, but the verdict follows the reads as a whole. */
             uint32_t readers = 0;
             for (uint32_t p = 0; p < n_procs; p++) {
                 if (last[p] == NONE || reads[last[p]].inv < acked) continue;
-                readers++;
                 if (!sread_has(&reads[last[p]], sv->value)) {
                     if (!sv->processes_missing) sv->missing_process = h->ev[reads[last[p]].inv].process;
                     sv->processes_missing++;
                 }
             }
+            for (uint32_t k = 0; k < n_reads; k++) readers += reads[k].inv > acked;
             /* The last read (in invoke order) that lacks the value, and whether any has it. */
             uint32_t last_lacking = NONE;
             for (uint32_t k = n_reads; k-- > 0;) {
@@ -271,11 +282,13 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
             if (readers == 0) {
                 sv->outcome = CHK_SET_NEVER_READ;
                 out->n_never_read++;
-            } else if (sv->processes_missing) {
+            } else if (last_lacking == n_reads - 1) {
+                /* The most recent read lacks it: absent from every read after its last
+                 * appearance (or never present). */
                 sv->outcome = CHK_SET_LOST;
                 out->n_lost++;
             } else {
-                /* Every reader's last read has it, so a read after last_lacking exists. */
+                /* The most recent read has it, so a read after last_lacking exists. */
                 uint32_t from = last_lacking == NONE ? 0 : last_lacking + 1;
                 sim_assert(from < n_reads);
                 sv->outcome = CHK_SET_STABLE;

@@ -34,18 +34,22 @@ typedef struct chk_example {
 
 /* ---- Set-full: every acknowledged element reaches every reader. -------------------
  *
- * Workload: adds (f "add" or "broadcast", an integer value, each value added at most
- * once) and reads (f "read", ok, a list of integers: the set as one node sees it).
+ * Workload: adds (f "add", "broadcast" or "write" -- a broadcast protocol's write adds
+ * to the set --, an integer value, each value added at most once) and reads (f "read", ok, a list of integers: the set as one node sees it).
  * Keys are not used; a history with more than one key is refused.
  *
- * For each acknowledged add (ok) of value v, with A its completion:
+ * For each acknowledged add (ok) of value v, with A its completion, judged as in
+ * Jepsen's set-full checker by the reads as a whole, in invocation order:
  *   never-read  no ok read began after A: the history cannot say whether v arrived;
- *   lost        some process's last read that began after A lacks v (it never reached
- *               that reader, or vanished again); processes_missing counts them;
- *   stable      every such last read has v. stable_ns is the invocation time of the
+ *   lost        the most recent read lacks v: absent from every read since its last
+ *               appearance (or never seen at all);
+ *   stable      the most recent read has v. stable_ns is the invocation time of the
  *               first read from which on every read (any process) contains v, and
  *               delay_ns how long after A that was (0 when a read that began before A
  *               already saw it).
+ * processes_missing counts readers whose own last read (begun after A) lacks v, leaving
+ * out processes whose last operation ended info (a client that timed out goes on as a
+ * new process, so the old one's last read is not a final view): a hint of who lagged.
  * Also counted: reads containing values no add ever wrote (unexpected) or that an add
  * reported as failed (failed_seen), both outright errors.
  * Cannot see: what happened after the last read; values added by info adds are not

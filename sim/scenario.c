@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
+#include "lincheck.h"
 #include "scenario.h"
 #include "sim.h"
 
@@ -1035,8 +1036,32 @@ static void parse_faults(ld_t *L, const cJSON *v)
 
 static const char *const top_keys[] = {
     "name", "description", "seed", "duration", "nodes", "topology", "protocol", "network",
-    "workload", "faults", "invariants", NULL,
+    "workload", "faults", "invariants", "check", NULL,
 };
+
+static void parse_check(ld_t *L, const cJSON *v)
+{
+    scn_check_t *c = &L->s->check;
+    const char *jp = "$.check";
+    c->linearizable = -1;
+    c->timeout_ns = 10 * SIM_SEC;
+    if (!v) return;
+    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "timeout", NULL};
+    if (!cJSON_IsObject(v)) expected(L, jp, "an object such as {\"linearizable\": \"kv\", \"convergence\": true}", v);
+    check_keys(L, v, jp, keys);
+    const cJSON *lin = get(v, "linearizable");
+    if (lin) {
+        const char *m = as_string(L, lin, "$.check.linearizable", "a model: register, cas-register, kv or counter");
+        lin_model_t model;
+        if (lin_model_parse(m, &model) != SIM_OK) unknown_name(L, "$.check.linearizable", "model", m, lin_model_names);
+        c->linearizable = (int)model;
+    }
+    c->convergence = opt_bool(L, v, "convergence", jp, false);
+    c->session = opt_bool(L, v, "session", jp, false);
+    c->set_full = opt_bool(L, v, "set_full", jp, false);
+    c->counter = opt_bool(L, v, "counter", jp, false);
+    c->timeout_ns = opt_duration(L, v, "timeout", jp, 10 * SIM_SEC);
+}
 
 /* Line and column of a byte offset, for JSON syntax errors. */
 static void line_col(const char *text, size_t off, int *line, int *col)
@@ -1105,6 +1130,7 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
     parse_topology(&L, get(r, "topology"));
     parse_network(&L, get(r, "network"));
     parse_faults(&L, get(r, "faults"));
+    parse_check(&L, get(r, "check"));
     if (out->wl.target == TARGET_NODE && out->wl.target_node >= out->n_servers)
         fail(&L, "$.workload.target", "expected a server");
 

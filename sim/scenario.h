@@ -64,6 +64,13 @@ typedef struct scn_workload {
     sim_time_t tvis_ns[VIS_T_MAX];
 } scn_workload_t;
 
+/* What to check after the run (the scenario's "check" object). */
+typedef struct scn_check {
+    int linearizable;            /* lin_model_t, or -1 for none */
+    bool convergence, session, set_full, counter;
+    sim_time_t timeout_ns;       /* wall-clock bound of the linearizability search */
+} scn_check_t;
+
 typedef struct scn {
     char *path;                  /* as given, for messages */
     char *name, *description;
@@ -83,6 +90,7 @@ typedef struct scn {
     nemesis_spec_t *nemeses;
     uint32_t n_nemeses;
     bool invariants;             /* check protocol invariants after every event */
+    scn_check_t check;
     void **allocs;               /* everything the loader allocated */
     uint32_t n_allocs, cap_allocs;
 } scn_t;

@@ -128,8 +128,10 @@ int sim_inject_request(sim_t *s, uint32_t to, const sim_req_t *req);
 #define SIM_RECENT 24
 uint32_t sim_recent(const sim_t *s, trace_rec_t *out, uint32_t max);
 
-/* Writes the run summary (the --json object). */
+/* Writes the run summary (the --json object). extra, when not NULL, writes more keys
+ * into it (dsim run's "check" verdicts) just before trace_hash. */
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds);
+void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra)(void *ud, jw_t *w), void *ud);
 
 /* Latency percentile (q in [0, 1]) of ok operations; 0 when there are none. */
 int64_t sim_latency_quantile(sim_t *s, double q);

@@ -26,7 +26,9 @@ static int64_t quantile(const int64_t *x, uint64_t n, double q)
 
 int64_t sim_latency_quantile(sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
 
-void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
+void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds) { sim_write_summary_with(s, w, wall_seconds, NULL, NULL); }
+
+void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra)(void *ud, jw_t *w), void *ud)
 {
     const sim_stats_t *st = &s->st;
     char hash[24];
@@ -172,6 +174,7 @@ void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds)
     }
     jw_obj_end(w);
     if (s->error[0]) jw_kstr(w, "error", s->error);
+    if (extra) extra(ud, w);
     jw_kstr(w, "trace_hash", hash);
     jw_kreal(w, "wall_seconds", wall_seconds);
     jw_obj_end(w);

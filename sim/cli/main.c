@@ -23,7 +23,8 @@ const cli_cmd_t cli_commands[] = {
      "  --no-invariants   do not check the protocol's invariants after every event\n"
      "\n"
      "The same scenario, seed and build always give the same trace (and trace_hash).\n"
-     "Exit status: 0 the run completed; 2 bad input; 3 an invariant was violated."},
+     "Exit status: 0 the run completed (and every check the scenario's \"check\" asks\n"
+     "for passed); 1 a check failed; 2 bad input; 3 an invariant was violated."},
     {"validate", cmd_validate, "check scenario files without running them",
      "usage: dsim validate SCENARIO...\n"
      "\n"
