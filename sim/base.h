@@ -30,7 +30,7 @@ typedef int64_t sim_time_t;             /* simulated nanoseconds */
 #define SIM_GROUPS_MAX       16          /* groups of one partition */
 #define SIM_FAULTS_MAX       4096        /* scheduled fault actions in a scenario */
 #define SIM_NEMESES_MAX      16          /* random fault generators in a scenario */
-#define SIM_LINK_OVERRIDES_MAX 4096      /* per-link parameter overrides (fits uint16_t) */
+#define SIM_LINK_OVERRIDES_MAX 4096      /* parameter sets: the defaults plus 4095 per-link overrides */
 #define SIM_LINKS_MAX        (1u << 22)  /* directed links held in the link table */
 #define SIM_KEYS_MAX         (1u << 20)  /* keys of a workload */
 #define SIM_CLIENTS_MAX      1024        /* client nodes */

@@ -76,8 +76,9 @@ typedef struct nemesis_spec {
     sim_time_t start_ns, stop_ns;         /* active window; stop 0 means the end */
 } nemesis_spec_t;
 
-/* Applies an action now. Returns SIM_OK, or SIM_EINPUT when it makes no sense (crash a
- * crashed node, an unknown message id) -- a scenario's actions were checked at load. */
+/* Applies an action now. Returns SIM_OK, SIM_EINPUT when it makes no sense (crash a
+ * crashed node), or SIM_ENOTFOUND for a drop of a message not in flight -- a
+ * scenario's actions were checked at load. */
 int sim_apply(sim_t *s, const sim_action_t *a);
 /* Schedules an action at a->at_ns (not before now). The action is copied. */
 int sim_schedule(sim_t *s, const sim_action_t *a);

@@ -84,7 +84,7 @@ typedef struct net {
 } net_t;
 
 /* Builds the topology and link table. Returns SIM_OK, or SIM_EINPUT/SIM_ELIMIT with a
- * sentence in err. seed keys the per-link streams. */
+ * sentence in err. seed keys the per-link streams. Call net_destroy either way. */
 int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t,
                const net_params_t *defaults, uint64_t seed, char *err, size_t err_len);
 void net_destroy(net_t *n);
