@@ -168,6 +168,12 @@ static bool sread_has(const sread_t *r, int64_t v)
     return r->n && bsearch(&v, r->vals, r->n, sizeof v, i64_cmp) != NULL;
 }
 
+static bool final_lacks(const sread_t *reads, uint32_t from, uint32_t n, int64_t v)
+{
+    for (uint32_t k = from; k < n; k++) if (!sread_has(&reads[k], v)) return true;
+    return false;
+}
+
 int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_len)
 {
     char vb[64];
@@ -251,6 +257,19 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
         free(abandoned);
         out->n_reads = n_reads;
         out->values = sim_xcalloc((size_t)n_ok_adds + 1, sizeof *out->values);
+        /* Final reads: those that began after every add was over (completed, or for
+         * adds never completed, invoked). When there are any, they are the replicas'
+         * settled views and decide; otherwise the most recent read does. */
+        uint32_t adds_over = 0;
+        for (uint32_t i = 0; i < h->n_ev; i++) {
+            const hist_event_t *e = &h->ev[i];
+            if (e->type != HIST_INVOKE || !(f_is(h, e, "add", "broadcast") || f_is(h, e, "write", NULL))) continue;
+            uint32_t end = other[i] != NONE ? other[i] : i;
+            if (end > adds_over) adds_over = end;
+        }
+        uint32_t first_final = n_reads;
+        for (uint32_t k = 0; k < n_reads; k++) if (reads[k].inv > adds_over) { first_final = k; break; }
+        out->n_final_reads = n_reads - first_final;
         double delay_sum = 0;
         for (uint32_t i = 0; i < h->n_ev; i++) {
             const hist_event_t *e = &h->ev[i];
@@ -282,9 +301,10 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
             if (readers == 0) {
                 sv->outcome = CHK_SET_NEVER_READ;
                 out->n_never_read++;
-            } else if (last_lacking == n_reads - 1) {
-                /* The most recent read lacks it: absent from every read after its last
-                 * appearance (or never present). */
+            } else if (first_final < n_reads ? final_lacks(reads, first_final, n_reads, sv->value)
+                                             : last_lacking == n_reads - 1) {
+                /* A final read lacks it, or (without final reads) the most recent read
+                 * does: absent from every read after its last appearance. */
                 sv->outcome = CHK_SET_LOST;
                 out->n_lost++;
             } else {

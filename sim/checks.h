@@ -38,12 +38,15 @@ typedef struct chk_example {
  * to the set --, an integer value, each value added at most once) and reads (f "read", ok, a list of integers: the set as one node sees it).
  * Keys are not used; a history with more than one key is refused.
  *
- * For each acknowledged add (ok) of value v, with A its completion, judged as in
- * Jepsen's set-full checker by the reads as a whole, in invocation order:
+ * For each acknowledged add (ok) of value v, with A its completion, judged by the reads
+ * as a whole, in invocation order. Final reads are those that began after every add
+ * was over (as Jepsen's final reads, issued once the system settled: dsim's workload
+ * key "final_reads" makes them); when there are any, they decide:
  *   never-read  no ok read began after A: the history cannot say whether v arrived;
- *   lost        the most recent read lacks v: absent from every read since its last
- *               appearance (or never seen at all);
- *   stable      the most recent read has v. stable_ns is the invocation time of the
+ *   lost        some final read lacks v (a replica never got it) -- or, without final
+ *               reads, the most recent read lacks v: absent from every read since its
+ *               last appearance;
+ *   stable      otherwise. stable_ns is the invocation time of the
  *               first read from which on every read (any process) contains v, and
  *               delay_ns how long after A that was (0 when a read that began before A
  *               already saw it).
@@ -73,6 +76,7 @@ typedef struct chk_set_value {
 typedef struct chk_set_report {
     uint32_t n_values, n_stable, n_lost, n_never_read;
     uint32_t n_reads, n_readers;   /* ok reads, and processes that made them */
+    uint32_t n_final_reads;        /* reads begun after every add was over */
     uint32_t n_unexpected;         /* distinct values read that no add wrote */
     uint32_t n_failed_seen;        /* distinct values read whose add failed */
     uint32_t n_info_seen;          /* distinct values read whose add was info (fine) */

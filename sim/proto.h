@@ -172,6 +172,10 @@ typedef struct proto {
     /* True when every up replica holds the same data (for convergence times). Called
      * at most once per simulated millisecond. May be NULL. */
     bool (*replicas_equal)(sim_t *s);
+    /* Writes keys at the top level of the summary (for a protocol whose numbers are
+     * the point of a lesson, such as streaming's "stream", "batch" and "log"). May be
+     * NULL. */
+    void (*summary_top)(sim_t *s, jw_t *w);
 } proto_t;
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */

@@ -718,7 +718,7 @@ static void parse_protocol(ld_t *L, const cJSON *v)
 
 static const char *const wl_keys[] = {
     "clients", "ops", "keys", "key_dist", "zipf_s", "rate", "think", "concurrency", "timeout",
-    "retries", "retry_delay", "target", "start", "stop", "limit", "read_after_write", "t_visibility", NULL,
+    "retries", "retry_delay", "target", "start", "stop", "limit", "read_after_write", "t_visibility", "final_reads", NULL,
 };
 
 /* A list of up to VIS_T_MAX durations, such as ["0ms", "5ms", "50ms"]. */
@@ -805,6 +805,7 @@ static void parse_workload(ld_t *L, const cJSON *v)
     w->stop_ns = opt_duration(L, v, "stop", jp, 0);
     if (w->stop_ns && w->stop_ns <= w->start_ns) fail(L, "$.workload.stop", "expected stop after start");
     w->limit = (uint64_t)opt_number(L, v, "limit", jp, 0, 1e12, "a number of operations, 0 for no limit", 0);
+    w->final_reads_ns = opt_duration(L, v, "final_reads", jp, 0);
     if (get(v, "read_after_write")) w->n_probe = parse_durations(L, get(v, "read_after_write"), "$.workload.read_after_write", w->probe_ns);
     if (get(v, "t_visibility")) w->n_tvis = parse_durations(L, get(v, "t_visibility"), "$.workload.t_visibility", w->tvis_ns);
     else { w->n_tvis = w->n_probe; memcpy(w->tvis_ns, w->probe_ns, sizeof w->probe_ns); }

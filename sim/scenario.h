@@ -59,6 +59,10 @@ typedef struct scn_workload {
      * ("read_after_write"): the probe that makes t-visibility precise. */
     uint32_t n_probe;
     sim_time_t probe_ns[VIS_T_MAX];
+    /* This long after the workload stops, clients read every key (up to 64) from every
+     * member server ("final_reads"), as Jepsen's final reads do: the history then
+     * shows each replica's settled state. 0: none. */
+    sim_time_t final_reads_ns;
     /* The t values of the t-visibility table ("t_visibility"; default: the probes). */
     uint32_t n_tvis;
     sim_time_t tvis_ns[VIS_T_MAX];

@@ -145,6 +145,7 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     jw_kint(w, "max", quantile(st->leaderless_ns, st->n_leaderless, 1.0));
     jw_obj_end(w);
 
+    if (s->proto->summary_top) s->proto->summary_top(s, w);
     if (s->proto->summary) {
         jw_key(w, "protocol_stats");
         jw_obj_begin(w);

@@ -24,7 +24,9 @@
 #include <gsl/gsl_randist.h>
 #include "sim_int.h"
 
-enum { WL_ARRIVE, WL_NEXT, WL_TIMEOUT, WL_RETRY, WL_PROBE };
+enum { WL_ARRIVE, WL_NEXT, WL_TIMEOUT, WL_RETRY, WL_PROBE, WL_FINAL };
+
+#define WL_FINAL_KEYS_MAX 64          /* final reads cover at most this many keys */
 
 typedef struct slot {
     bool busy;
@@ -103,6 +105,8 @@ void wl_create(sim_t *s)
         c->target = cfg->target == TARGET_NODE ? cfg->target_node : random_server(s, r);
         for (uint32_t k = 0; k < cfg->concurrency; k++) c->slot[k].process = ci * cfg->concurrency + k;
         uint32_t node = s->n_servers + ci;
+        if (cfg->final_reads_ns > 0 && ci == 0)
+            sim_ev_schedule(s, EV_CLIENT, WL_FINAL, node, w->stop_ns + cfg->final_reads_ns, 0, 0);
         if (cfg->closed) {
             for (uint32_t k = 0; k < cfg->concurrency; k++)
                 sim_ev_schedule(s, EV_CLIENT, WL_NEXT, node, cfg->start_ns + exp_ns(r, (double)cfg->think_ns), 0, k);
@@ -319,6 +323,23 @@ void wl_on_event(sim_t *s, const ev_t *e)
         if (!sl->busy || sl->op_id != e->id) return;   /* it completed in time */
         if (w->cfg->target == TARGET_STICKY) c->target = random_server(s, crng(s, ci));
         complete(s, ci, k, sl->f == OP_READ ? HIST_FAIL : HIST_INFO, NULL);
+        return;
+    }
+    case WL_FINAL: {
+        /* Every key (up to WL_FINAL_KEYS_MAX) from every member server, the reads
+         * spread round robin over the clients' free slots. */
+        uint32_t keys = w->cfg->keys ? w->cfg->keys : 1, n = 0;
+        if (keys > WL_FINAL_KEYS_MAX) keys = WL_FINAL_KEYS_MAX;
+        for (uint32_t srv = 0; srv < s->n_servers; srv++) {
+            if (!s->nodes[srv].member || !s->nodes[srv].up) continue;
+            for (uint32_t key = 0; key < keys; key++, n++) {
+                uint32_t cj = n % w->cfg->clients;
+                uint32_t kk = 0;
+                while (kk < w->cfg->concurrency && w->c[cj].slot[kk].busy) kk++;
+                if (kk == w->cfg->concurrency) { s->st.ops_shed++; continue; }
+                invoke(s, cj, kk, OP_READ, key, key, 0, 0, srv);
+            }
+        }
         return;
     }
     case WL_PROBE: {
