@@ -176,6 +176,11 @@ static bool final_lacks(const sread_t *reads, uint32_t from, uint32_t n, int64_t
 
 int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_len)
 {
+    return chk_set_full_settled(h, -1, out, err, err_len);
+}
+
+int chk_set_full_settled(const hist_t *h, sim_time_t settle_ns, chk_set_report_t *out, char *err, size_t err_len)
+{
     char vb[64];
     memset(out, 0, sizeof *out);
     int rc = one_key(h, "set", err, err_len);
@@ -268,7 +273,11 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
             if (end > adds_over) adds_over = end;
         }
         uint32_t first_final = n_reads;
-        for (uint32_t k = 0; k < n_reads; k++) if (reads[k].inv > adds_over) { first_final = k; break; }
+        if (settle_ns >= 0) {
+            sim_time_t settled = h->ev[adds_over].time_ns + settle_ns;
+            for (uint32_t k = 0; k < n_reads; k++)
+                if (reads[k].inv > adds_over && h->ev[reads[k].inv].time_ns >= settled) { first_final = k; break; }
+        }
         out->n_final_reads = n_reads - first_final;
         double delay_sum = 0;
         for (uint32_t i = 0; i < h->n_ev; i++) {

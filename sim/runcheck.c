@@ -56,7 +56,8 @@ void runcheck_run(sim_t *s, runcheck_t *r)
     }
     if (c->set_full) {
         r->any = r->set_asked = true;
-        r->set_rc = chk_set_full(h, &r->set, r->set_err, sizeof r->set_err);
+        sim_time_t settle = sim_scenario(s)->wl.final_reads_ns;
+        r->set_rc = chk_set_full_settled(h, settle > 0 ? settle : -1, &r->set, r->set_err, sizeof r->set_err);
         if (r->set_rc != SIM_OK || r->set.n_lost || r->set.n_unexpected || r->set.n_failed_seen) r->failed = true;
     }
     if (c->counter) {
