@@ -7,8 +7,9 @@
 #   make bench      benchmarks, printed as figures
 #   make deps       install the Debian/Ubuntu packages dsim needs
 #
-# Dependencies are found with pkg-config; when one is missing, `make` runs `make deps`
-# first (see scripts in .ci/deps.sh for what that does on other systems).
+# Dependencies are found with pkg-config; when one (or the DejaVu font) is missing,
+# `make` runs `make deps` first (.ci/deps.sh says what that does, and what to run on
+# Fedora or with Homebrew).
 
 PKGS      := sdl2 SDL2_ttf libcjson gsl
 TEST_PKGS := cmocka
@@ -17,7 +18,8 @@ DEFAULT_SCENARIO ?= scenarios/gossip-partition.json
 # Install missing packages before anything else is evaluated, but only for goals that
 # build something (not for `make clean` or `make deps` itself).
 ifeq ($(filter clean deps help,$(MAKECMDGOALS)),)
-ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok),ok)
+HAVE_FONT := $(or $(wildcard /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf),$(shell fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -i dejavu))
+ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok)$(if $(HAVE_FONT),,nofont),ok)
 $(info dsim: some packages are missing; running 'make deps' first)
 DEPS_STATUS := $(shell sh .ci/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_STATUS),0)
