@@ -8,11 +8,14 @@
 #include "sim.h"
 
 extern const proto_t proto_echo, proto_gossip, proto_randpeer;
+extern const proto_t proto_epidemic, proto_crdt;
 
 const proto_t *const proto_registry[] = {
     &proto_echo,
     &proto_gossip,
     &proto_randpeer,
+    &proto_epidemic,
+    &proto_crdt,
     NULL,
 };
 
