@@ -1,18 +1,20 @@
 /* visibility.h -- how eventual is eventual: t-visibility and stale reads, from a history.
  *
- * For a read r of key k that started at S and returned value v, let c be the earliest
- * completion time of any acknowledged write to k newer than v (written values are
- * unique and increase in invocation order, so "newer" is "larger"). If c <= S, the
- * read missed a write the system had already acknowledged: it is stale, by S - c. It
- * is consistent at t (in the sense of t-visibility, Bailis et al., "Probabilistically
- * Bounded Staleness for Practical Partial Quorums", VLDB 2012, section 3) when no newer
- * write had completed t before it started, that is when S - c < t. So each read has a
- * threshold T = S - c + 1 (0 if it was never stale), p_consistent(t) is the fraction
- * of reads with T <= t, and "the time until 99.9% of reads are consistent" is the
- * 99.9th percentile of T.
+ * For a read r of key k that started at S and returned the value of write w, the writes
+ * that supersede w are those invoked after w completed: real-time order, the order
+ * linearizability respects (concurrent writes may take effect in either order, so they
+ * prove nothing). Let c be the earliest completion of a superseding, acknowledged write.
+ * If c <= S, the read missed a write that followed w and had finished before the read
+ * began: it is stale, by S - c. It is consistent at t (in the sense of t-visibility,
+ * Bailis et al., "Probabilistically Bounded Staleness for Practical Partial Quorums",
+ * VLDB 2012, section 3) when no superseding write had completed t before it started,
+ * that is when S - c < t. So each read has a threshold T = S - c + 1 (0 if it was never
+ * stale), p_consistent(t) is the fraction of reads with T <= t, and "the time until
+ * 99.9% of reads are consistent" is the 99.9th percentile of T.
  *
  * Only reads that returned a single integer or nothing count (registers); a read of
- * nothing is older than every write.
+ * nothing is superseded by every write; a read of a value whose write's outcome is
+ * unknown (info) is never stale; a read of a value no write wrote is not judged.
  */
 #ifndef SIM_VISIBILITY_H
 #define SIM_VISIBILITY_H
