@@ -9,6 +9,7 @@
 
 extern const proto_t proto_echo, proto_gossip, proto_randpeer;
 extern const proto_t proto_epidemic, proto_crdt;
+extern const proto_t proto_chain, proto_tpc;
 
 const proto_t *const proto_registry[] = {
     &proto_echo,
@@ -16,6 +17,8 @@ const proto_t *const proto_registry[] = {
     &proto_randpeer,
     &proto_epidemic,
     &proto_crdt,
+    &proto_chain,
+    &proto_tpc,
     NULL,
 };
 
