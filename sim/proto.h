@@ -230,6 +230,7 @@ void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* ---- Read access across nodes, for proto_t.check and exports. -------------------- */
 
 uint32_t sim_n_servers(const sim_t *s);
+const void *sim_config_of(const sim_t *s);            /* the parsed parameters, for check */
 void *sim_node_state(sim_t *s, uint32_t node);
 void *sim_node_durable(sim_t *s, uint32_t node);
 bool sim_node_up(const sim_t *s, uint32_t node);      /* not crashed */

@@ -88,7 +88,9 @@ void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_t
 void sim_trace(sim_t *s, const trace_rec_t *r)
 {
     s->hash = trace_hash_step(s->hash, r);
-    if (s->invariants) {
+    /* Once a run stopped, what follows (the workload's final timeouts) must not push
+     * the events that led to the violation out of the ring. */
+    if (s->invariants && !s->stopped) {
         recent_t *k = &s->recent[s->n_recent++ % SIM_RECENT];
         k->r = *r;
         if (r->text) {
@@ -828,6 +830,7 @@ role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term)
 int64_t sim_leader(const sim_t *s) { return s->leader; }
 
 uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
+const void *sim_config_of(const sim_t *s) { return s->cfg; }
 void *sim_node_state(sim_t *s, uint32_t node) { return s->state + (size_t)node * s->state_size; }
 void *sim_node_durable(sim_t *s, uint32_t node) { return s->durable + (size_t)node * s->durable_size; }
 bool sim_node_up(const sim_t *s, uint32_t node) { return s->nodes[node].up; }
