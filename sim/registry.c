@@ -10,6 +10,7 @@
 extern const proto_t proto_echo, proto_gossip, proto_randpeer;
 extern const proto_t proto_epidemic, proto_crdt;
 extern const proto_t proto_chain, proto_tpc;
+extern const proto_t proto_paxos, proto_pb;
 
 const proto_t *const proto_registry[] = {
     &proto_echo,
@@ -19,6 +20,8 @@ const proto_t *const proto_registry[] = {
     &proto_crdt,
     &proto_chain,
     &proto_tpc,
+    &proto_paxos,
+    &proto_pb,
     NULL,
 };
 
