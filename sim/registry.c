@@ -11,6 +11,7 @@ extern const proto_t proto_echo, proto_gossip, proto_randpeer;
 extern const proto_t proto_epidemic, proto_crdt;
 extern const proto_t proto_chain, proto_tpc;
 extern const proto_t proto_paxos, proto_pb;
+extern const proto_t proto_shard, proto_quorum;
 
 const proto_t *const proto_registry[] = {
     &proto_echo,
@@ -22,6 +23,8 @@ const proto_t *const proto_registry[] = {
     &proto_tpc,
     &proto_paxos,
     &proto_pb,
+    &proto_shard,
+    &proto_quorum,
     NULL,
 };
 
