@@ -12,6 +12,7 @@ extern const proto_t proto_epidemic, proto_crdt;
 extern const proto_t proto_chain, proto_tpc;
 extern const proto_t proto_paxos, proto_pb;
 extern const proto_t proto_shard, proto_quorum;
+extern const proto_t proto_raft;
 
 const proto_t *const proto_registry[] = {
     &proto_echo,
@@ -25,6 +26,7 @@ const proto_t *const proto_registry[] = {
     &proto_pb,
     &proto_shard,
     &proto_quorum,
+    &proto_raft,
     NULL,
 };
 
