@@ -66,14 +66,17 @@ static void print_human(sim_t *s, double wall)
     }
     if (st->elections) {
         double sum = 0;
-        int64_t mx = 0;
-        for (uint64_t i = 0; i < st->n_leaderless; i++) { sum += (double)st->leaderless_ns[i]; if (st->leaderless_ns[i] > mx) mx = st->leaderless_ns[i]; }
+        int64_t longest = 0;
+        for (uint64_t i = 0; i < st->n_leaderless; i++) {
+            sum += (double)st->leaderless_ns[i];
+            if (st->leaderless_ns[i] > longest) longest = st->leaderless_ns[i];
+        }
         char mean[32], worst[32];
         printf("  leaders     %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
                st->elections, st->max_term, st->n_leaderless);
         if (st->n_leaderless)
             printf(" (mean %s, longest %s)", sim_format_duration_short((sim_time_t)(sum / (double)st->n_leaderless), mean, sizeof mean),
-                   sim_format_duration_short(mx, worst, sizeof worst));
+                   sim_format_duration_short(longest, worst, sizeof worst));
         printf("\n");
     }
     if (st->crashes || st->partitions)
