@@ -3,8 +3,9 @@
  * A protocol is a const proto_t: a table of callbacks that starts with a version, a
  * name and the size of one node's state, in the manner of SQLite's sqlite3_vfs. The
  * core allocates each node's state (zeroed) and its durable storage; the protocol
- * never allocates in its hot path. Slots are only ever appended to proto_t; the core
- * reads proto->version before calling a slot added after version 1.
+ * never allocates in its hot path. Slots are only ever appended to proto_t; once a
+ * version is released, slots added after it are called only when proto->version says
+ * the table has them. Version 1 is the table as it stands here.
  *
  * A protocol reaches the world only through its sim_ctx handle (send, reply, timers,
  * clocks, random numbers, logging, durable storage). It never calls time(), rand(),
@@ -176,6 +177,10 @@ typedef struct proto {
      * the point of a lesson, such as streaming's "stream", "batch" and "log"). May be
      * NULL. */
     void (*summary_top)(sim_t *s, jw_t *w);
+    /* Bytes of memory for check: the core allocates them zeroed for each simulation
+     * (sim_check_state), so a checker keeps its bookkeeping across events, crashes
+     * and nodes without allocating. */
+    size_t check_size;
 } proto_t;
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */
@@ -231,6 +236,7 @@ void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 uint32_t sim_n_servers(const sim_t *s);
 const void *sim_config_of(const sim_t *s);            /* the parsed parameters, for check */
+void *sim_check_state(sim_t *s);                      /* check_size zeroed bytes, one per simulation */
 void *sim_node_state(sim_t *s, uint32_t node);
 void *sim_node_durable(sim_t *s, uint32_t node);
 bool sim_node_up(const sim_t *s, uint32_t node);      /* not crashed */

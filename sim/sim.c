@@ -164,6 +164,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->durable_size = s->proto->durable_size_for ? s->proto->durable_size_for(s->cfg) : s->proto->durable_size;
     s->state = sim_xcalloc(s->n_servers, s->state_size ? s->state_size : 1);
     s->durable = sim_xcalloc(s->n_servers, s->durable_size ? s->durable_size : 1);
+    s->check = sim_xcalloc(1, s->proto->check_size ? s->proto->check_size : 1);
 
     s->mtype[0] = "request";
     s->mtype[1] = "reply";
@@ -249,6 +250,7 @@ void sim_destroy(sim_t *s)
     free(s->st.latency_ns);
     free(s->state);
     free(s->durable);
+    free(s->check);
     free(s->names);
     free(s->nodes);
     free(s->role);
@@ -831,6 +833,7 @@ int64_t sim_leader(const sim_t *s) { return s->leader; }
 
 uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
 const void *sim_config_of(const sim_t *s) { return s->cfg; }
+void *sim_check_state(sim_t *s) { return s->check; }
 void *sim_node_state(sim_t *s, uint32_t node) { return s->state + (size_t)node * s->state_size; }
 void *sim_node_durable(sim_t *s, uint32_t node) { return s->durable + (size_t)node * s->durable_size; }
 bool sim_node_up(const sim_t *s, uint32_t node) { return s->nodes[node].up; }

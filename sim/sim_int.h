@@ -87,6 +87,7 @@ struct sim {
     uint8_t *state;                    /* n_servers * state_size */
     size_t state_size;
     uint8_t *durable;                  /* n_servers * durable_size */
+    void *check;                       /* proto->check_size bytes for the checker */
     size_t durable_size;
 
     ev_t *ev;                          /* event pool */

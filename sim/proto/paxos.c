@@ -221,7 +221,6 @@ typedef struct paxos_durable {
     uint64_t n_accepts;               /* acceptances so far: the checker follows this count */
     uint32_t last_accept_slot;        /* the slot of the latest acceptance */
     uint32_t log_len;                 /* 1 + the highest slot accepted or known chosen */
-    uint64_t check_stamp;             /* node 0 only: the checker's run stamp (paxos_check) */
     paxos_slot_t slot[];              /* slots_max */
 } paxos_durable_t;
 
@@ -276,13 +275,9 @@ typedef struct paxos_check_slot {
     paxos_value_t value;
 } paxos_check_slot_t;
 
-/* Protocols cannot allocate, and check() sees only the sim_t, so the checker keeps its
- * bookkeeping here, in the parsed configuration, which the core allocates at load. A
- * configuration may serve several runs one after another; a run stamp written into
- * node 0's durable storage (zeroed for every new run) tells the checker when to start
- * afresh. */
+/* The checker's bookkeeping, in the memory the core gives each simulation for it
+ * (check_size, sim_check_state). */
 typedef struct paxos_check {
-    uint64_t stamp, stamp_next;
     uint64_t seen_accepts[PAXOS_NODES_MAX];
     uint64_t hist_seen;               /* history events read so far */
     uint32_t n_ops;                   /* invoked operations in the set */
@@ -302,7 +297,6 @@ typedef struct paxos_config {
     uint32_t n_servers;               /* from the environment */
     uint32_t n_keys;
     uint32_t _pad;
-    paxos_check_t check;
 } paxos_config_t;
 
 /* ---- Helpers. ---------------------------------------------------------------------- */
@@ -926,7 +920,7 @@ static void paxos_export(sim_ctx *c, jw_t *w)
 
 /* ---- The checker. -------------------------------------------------------------------- */
 
-static paxos_config_t *run_config(sim_t *s) { return sim_scenario(s)->proto_config; }
+static paxos_config_t *run_config(sim_t *s) { return (void *)sim_config_of(s); }
 
 static const char *sim_name_of(void *ud, uint32_t node)
 {
@@ -1050,15 +1044,7 @@ static bool tally(paxos_check_t *k, sim_t *s, uint32_t node, uint32_t slot, paxo
  * proposing every open slot to its own acceptor), the node's log is read again. */
 static bool paxos_check(sim_t *s, sim_violation_t *v)
 {
-    paxos_config_t *cfg = run_config(s);
-    paxos_check_t *k = &cfg->check;
-    paxos_durable_t *d0 = sim_node_durable(s, 0);
-    if (d0->check_stamp != k->stamp || !k->stamp) {
-        uint64_t next = k->stamp_next + 1;
-        memset(k, 0, sizeof *k);
-        k->stamp = k->stamp_next = next;
-        d0->check_stamp = next;
-    }
+    paxos_check_t *k = sim_check_state(s);
     ops_update(k, s);
     uint32_t n = sim_n_servers(s);
     for (uint32_t i = 0; i < n; i++) {
@@ -1180,4 +1166,5 @@ const proto_t proto_paxos = {
     .summary = paxos_summary,
     .durable_size_for = paxos_durable_size,
     .replicas_equal = paxos_replicas_equal,
+    .check_size = sizeof(paxos_check_t),
 };

@@ -150,7 +150,6 @@ typedef struct pb_state_msg {
 typedef struct pb_mark { uint64_t seq, digest, op_id; } pb_mark_t;
 
 typedef struct pb_durable {
-    uint64_t check_stamp;       /* node 0 only: the checker's run stamp (pb_check) */
     /* A replica's disk. */
     int64_t view;
     int64_t synced_view;
@@ -208,9 +207,9 @@ enum { TIMER_TICK };
 
 /* ---- Configuration and the checker's bookkeeping. --------------------------------------- */
 
-/* Kept in the configuration because check() cannot allocate; see paxos.c. */
+/* The checker's bookkeeping, in the memory the core gives each simulation for it. */
 typedef struct pb_check {
-    uint64_t stamp, stamp_next;
+    bool ran;                   /* the checker ran in this simulation */
     uint64_t seen_acks[PB_NODES_MAX];
     uint64_t n_acked;           /* acknowledgements seen, for the summary */
     uint8_t have_acked;
@@ -244,7 +243,6 @@ typedef struct pb_config {
     sim_time_t heartbeat_ns;
     sim_time_t dead_after_ns;
     uint32_t n_servers, n_keys;
-    pb_check_t check;
 } pb_config_t;
 
 /* ---- Helpers. ----------------------------------------------------------------------- */
@@ -743,7 +741,6 @@ static void pb_export(sim_ctx *c, jw_t *w)
 
 /* ---- The checker. --------------------------------------------------------------------------------- */
 
-static pb_config_t *run_config(sim_t *s) { return sim_scenario(s)->proto_config; }
 
 static const char *name_of(sim_t *s, uint32_t node)
 {
@@ -828,15 +825,8 @@ static bool check_ack(pb_check_t *k, sim_t *s, uint32_t r, const pb_ack_t *a, si
 
 static bool pb_check(sim_t *s, sim_violation_t *v)
 {
-    pb_config_t *cfg = run_config(s);
-    pb_check_t *k = &cfg->check;
-    pb_durable_t *d0 = sim_node_durable(s, 0);
-    if (d0->check_stamp != k->stamp || !k->stamp) {
-        uint64_t next = k->stamp_next + 1;
-        memset(k, 0, sizeof *k);
-        k->stamp = k->stamp_next = next;
-        d0->check_stamp = next;
-    }
+    pb_check_t *k = sim_check_state(s);
+    k->ran = true;
     uint32_t n = service(sim_n_servers(s)), primaries = 0;
     sim_time_t now = sim_time(s);
     if (k->primaries >= 2) k->split_ns += now - k->last_ns;
@@ -876,15 +866,14 @@ static bool pb_replicas_equal(sim_t *s)
 
 static void pb_summary(sim_t *s, jw_t *w)
 {
-    const pb_config_t *cfg = run_config(s);
     const pb_durable_t *cs = sim_node_durable(s, service(sim_n_servers(s)));
     jw_kint(w, "views", cs->cs_view.num);
     /* The rest is the checker's, and only there when it ran (not with --no-invariants). */
-    const pb_durable_t *d0 = sim_node_durable(s, 0);
-    if (!cfg->check.stamp || d0->check_stamp != cfg->check.stamp) return;
-    jw_kuint(w, "acknowledged_ops", cfg->check.n_acked);
-    jw_kint(w, "two_primaries_ns", cfg->check.split_ns);
-    jw_kuint(w, "max_primaries", cfg->check.max_primaries);
+    const pb_check_t *k = sim_check_state(s);
+    if (!k->ran) return;
+    jw_kuint(w, "acknowledged_ops", k->n_acked);
+    jw_kint(w, "two_primaries_ns", k->split_ns);
+    jw_kuint(w, "max_primaries", k->max_primaries);
 }
 
 /* ---- Configuration and registration. ---------------------------------------------------------------- */
@@ -953,4 +942,5 @@ const proto_t proto_pb = {
     .summary = pb_summary,
     .durable_size_for = pb_durable_size,
     .replicas_equal = pb_replicas_equal,
+    .check_size = sizeof(pb_check_t),
 };

@@ -97,13 +97,8 @@ enum { TIMER_ELECTION, TIMER_HEARTBEAT };
 /* ---- Configuration and memory layout. ------------------------------------------ */
 
 /* The invariant checker's memory. It must outlive crashes and see every node, so it
- * cannot live in a node's state; the core gives protocols no per-run memory of their
- * own, so it lives here, in the parsed parameters, which the loader allocates for each
- * scenario. A scenario may be run several times (one seed after another), so the
- * checker stamps node 0's durable storage -- zeroed when a run is created -- with a
- * run number, and starts afresh whenever the stamp is not its own (chk_adopt). Two
- * runs of one scenario stepped in turn would keep starting afresh: each would still
- * be checked, but with a shorter memory. */
+ * cannot live in a node's state: the core gives each simulation check_size zeroed
+ * bytes of its own (sim_check_state). */
 typedef struct chk_node {
     int64_t lead_term;       /* the term it was leader in at the last check; 0: not leader */
     int64_t lead_last;       /* its last log index then */
@@ -144,7 +139,6 @@ typedef struct raft_config {
     size_t kv_bytes, machine_bytes;
     size_t st_peers, st_reads, st_kv, st_stage, st_scratch, st_bytes;
     size_t du_snap, du_log, du_bytes;
-    raft_check_t chk;
 } raft_config_t;
 
 /* Counters for the summary, kept on disk so a crash does not lose them. */
@@ -166,7 +160,6 @@ typedef struct raft_durable {
     int64_t log_base_term;   /* its term */
     int64_t n_log;           /* entries held */
     raft_stats_t stats;
-    uint32_t chk_run;        /* not Raft: the checker's run stamp (see raft_check_t) */
     uint32_t _pad;
 } raft_durable_t;
 
@@ -1265,14 +1258,9 @@ static bool violated(sim_violation_t *v, const char *name, uint32_t a, uint32_t 
 
 static raft_check_t *chk_adopt(sim_t *s, raft_config_t *cfg)
 {
-    raft_check_t *k = &cfg->chk;
-    raft_durable_t *d0 = sim_node_durable(s, 0);
-    if (k->run == 0 || d0->chk_run != k->run) {
-        k->run = k->run + 1 ? k->run + 1 : 1;
-        k->max_committed = 0;
-        memset(k->node, 0, sizeof k->node);
-        d0->chk_run = k->run;
-    }
+    (void)cfg;
+    raft_check_t *k = sim_check_state(s);
+    if (k->run == 0) k->run = 1;     /* ring slots of run 0 are empty */
     return k;
 }
 
@@ -1523,4 +1511,5 @@ const proto_t proto_raft = {
     .summary = raft_summary,
     .durable_size_for = raft_durable_size,
     .replicas_equal = raft_replicas_equal,
+    .check_size = sizeof(raft_check_t),
 };
