@@ -179,7 +179,7 @@ int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_l
     return chk_set_full_settled(h, -1, out, err, err_len);
 }
 
-int chk_set_full_settled(const hist_t *h, sim_time_t settle_ns, chk_set_report_t *out, char *err, size_t err_len)
+int chk_set_full_settled(const hist_t *h, sim_time_t final_from_ns, chk_set_report_t *out, char *err, size_t err_len)
 {
     char vb[64];
     memset(out, 0, sizeof *out);
@@ -273,10 +273,9 @@ int chk_set_full_settled(const hist_t *h, sim_time_t settle_ns, chk_set_report_t
             if (end > adds_over) adds_over = end;
         }
         uint32_t first_final = n_reads;
-        if (settle_ns >= 0) {
-            sim_time_t settled = h->ev[adds_over].time_ns + settle_ns;
+        if (final_from_ns >= 0) {
             for (uint32_t k = 0; k < n_reads; k++)
-                if (reads[k].inv > adds_over && h->ev[reads[k].inv].time_ns >= settled) { first_final = k; break; }
+                if (reads[k].inv > adds_over && h->ev[reads[k].inv].time_ns >= final_from_ns) { first_final = k; break; }
         }
         out->n_final_reads = n_reads - first_final;
         double delay_sum = 0;

@@ -39,10 +39,10 @@ typedef struct chk_example {
  * Keys are not used; a history with more than one key is refused.
  *
  * For each acknowledged add (ok) of value v, with A its completion, judged by the reads
- * as a whole, in invocation order. Final reads are those that began a settling delay
- * after every add was over (as Jepsen's final reads, issued once the system settled:
- * dsim's workload key "final_reads" makes them and chk_set_full_settled names the
- * delay); when there are any, they decide:
+ * as a whole, in invocation order. Final reads are those issued once the system settled,
+ * after every add was over (as Jepsen's final reads: dsim's workload key "final_reads"
+ * makes them and chk_set_full_settled names the time they start); when there are any,
+ * they decide:
  *   never-read  no ok read began after A: the history cannot say whether v arrived;
  *   lost        some final read lacks v (a replica never got it) -- or, without final
  *               reads, the most recent read lacks v: absent from every read since its
@@ -87,9 +87,10 @@ typedef struct chk_set_report {
 } chk_set_report_t;
 
 int chk_set_full(const hist_t *h, chk_set_report_t *out, char *err, size_t err_len);
-/* The same with final reads: reads that began at least settle_ns after the last add was
- * over (a workload's "final_reads" delay). settle_ns < 0: no final reads (chk_set_full). */
-int chk_set_full_settled(const hist_t *h, sim_time_t settle_ns, chk_set_report_t *out, char *err, size_t err_len);
+/* The same with final reads: reads that began at or after final_from_ns, and after every
+ * add was over (a workload's "final_reads", made once the system settled).
+ * final_from_ns < 0: no final reads (chk_set_full). */
+int chk_set_full_settled(const hist_t *h, sim_time_t final_from_ns, chk_set_report_t *out, char *err, size_t err_len);
 void chk_set_free(chk_set_report_t *r);
 
 /* ---- Counters. ------------------------------------------------------------------

@@ -56,8 +56,11 @@ void runcheck_run(sim_t *s, runcheck_t *r)
     }
     if (c->set_full) {
         r->any = r->set_asked = true;
-        sim_time_t settle = sim_scenario(s)->wl.final_reads_ns;
-        r->set_rc = chk_set_full_settled(h, settle > 0 ? settle : -1, &r->set, r->set_err, sizeof r->set_err);
+        /* The workload's final reads start this long after it stops (workload.c). */
+        const scn_workload_t *wl = &sim_scenario(s)->wl;
+        sim_time_t stop = wl->stop_ns > 0 && wl->stop_ns < sim_end(s) ? wl->stop_ns : sim_end(s);
+        sim_time_t from = wl->final_reads_ns > 0 ? stop + wl->final_reads_ns : -1;
+        r->set_rc = chk_set_full_settled(h, from, &r->set, r->set_err, sizeof r->set_err);
         if (r->set_rc != SIM_OK || r->set.n_lost || r->set.n_unexpected || r->set.n_failed_seen) r->failed = true;
     }
     if (c->counter) {
