@@ -13,6 +13,7 @@ extern const proto_t proto_chain, proto_tpc;
 extern const proto_t proto_paxos, proto_pb;
 extern const proto_t proto_shard, proto_quorum;
 extern const proto_t proto_raft;
+extern const proto_t proto_stream;
 
 const proto_t *const proto_registry[] = {
     &proto_echo,
@@ -27,6 +28,7 @@ const proto_t *const proto_registry[] = {
     &proto_shard,
     &proto_quorum,
     &proto_raft,
+    &proto_stream,
     NULL,
 };
 
