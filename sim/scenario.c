@@ -689,6 +689,8 @@ static void parse_protocol(ld_t *L, const cJSON *v)
                 if (k == 0) fail(L, q, "protocol %s takes no parameters", nm);
                 unknown_name(L, q, "parameter", e->string, keys);
             }
+            for (const cJSON *d = e->next; d; d = d->next)
+                if (strcmp(d->string, e->string) == 0) fail(L, q, "the key \"%s\" appears twice", e->string);
         }
     }
     for (int i = 0; pp && pp[i].name; i++) {

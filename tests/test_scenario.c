@@ -932,6 +932,13 @@ static void test_scenario_workload_bad_values(void **state)
                 "$.workload.stop: expected stop after start");
 }
 
+static void test_scenario_duplicate_protocol_parameter(void **state)
+{
+    (void)state;
+    expect_fail("{'duration': '10s', 'nodes': 3, 'protocol': {'name': 'gossip', 'params': {'fanout': 2, 'fanout': 3}}}",
+                "$.protocol.params.fanout: the key \"fanout\" appears twice");
+}
+
 static void test_scenario_workload_fractional_clients(void **state)
 {
     (void)state;
@@ -1235,6 +1242,7 @@ int main(void)
         cmocka_unit_test(test_scenario_workload_unknown_op),
         cmocka_unit_test(test_scenario_workload_bad_values),
         cmocka_unit_test(test_scenario_workload_fractional_clients),
+        cmocka_unit_test(test_scenario_duplicate_protocol_parameter),
         cmocka_unit_test(test_scenario_clock_fault_needs_skew_or_drift),
         cmocka_unit_test(test_scenario_fault_after_the_end),
         cmocka_unit_test(test_scenario_fault_at_the_end_is_allowed),
