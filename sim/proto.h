@@ -102,6 +102,11 @@ typedef struct sim_violation {
     int n_nodes;
 } sim_violation_t;
 
+/* Fills v: the invariant's name, a sentence, and the nodes involved (a, and b unless b
+ * is negative or equal to a). Returns true, so a check can `return sim_violation_set(...)`. */
+bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* Protocol parameters are declared in a table; the scenario loader parses and checks
  * them (type, range, unknown names) into the protocol's config struct, so protocols
  * never see JSON. */

@@ -833,6 +833,19 @@ int64_t sim_leader(const sim_t *s) { return s->leader; }
 
 uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
 const void *sim_config_of(const sim_t *s) { return s->cfg; }
+
+bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...)
+{
+    snprintf(v->name, sizeof v->name, "%s", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+    va_end(ap);
+    v->n_nodes = 0;
+    if (a >= 0) v->nodes[v->n_nodes++] = (uint32_t)a;
+    if (b >= 0 && b != a) v->nodes[v->n_nodes++] = (uint32_t)b;
+    return true;
+}
 void *sim_check_state(sim_t *s) { return s->check; }
 void *sim_node_state(sim_t *s, uint32_t node) { return s->state + (size_t)node * s->state_size; }
 void *sim_node_durable(sim_t *s, uint32_t node) { return s->durable + (size_t)node * s->durable_size; }

@@ -975,22 +975,6 @@ static void ops_update(paxos_check_t *k, sim_t *s)
     }
 }
 
-static bool violation(sim_violation_t *v, const char *name, uint32_t a, uint32_t b, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool violation(sim_violation_t *v, const char *name, uint32_t a, uint32_t b, const char *fmt, ...)
-{
-    snprintf(v->name, sizeof v->name, "%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
-    va_end(ap);
-    v->nodes[0] = a;
-    v->n_nodes = 1;
-    if (b != a) v->nodes[v->n_nodes++] = b;
-    return true;
-}
-
 /* Acceptor `node` has accepted `val` in `slot` at `ballot`: count it, and judge the
  * value once a majority of acceptors has accepted it in one ballot. */
 static bool tally(paxos_check_t *k, sim_t *s, uint32_t node, uint32_t slot, paxos_ballot_t ballot,
@@ -1015,7 +999,7 @@ static bool tally(paxos_check_t *k, sim_t *s, uint32_t node, uint32_t slot, paxo
     }
     char b1[48], b2[48], s1[64], s2[64];
     if (t->value_hash != h)
-        return violation(v, "one-value-per-ballot", node, paxos_node(ballot),
+        return sim_violation_set(v, "one-value-per-ballot", node, paxos_node(ballot),
                          "slot %u: acceptors accepted two different values in ballot %s; %s now holds %s",
                          slot, ballot_str(sim_name_of, s, ballot, b1, sizeof b1), sim_name_of(s, node),
                          value_str(val, s1, sizeof s1));
@@ -1027,13 +1011,13 @@ static bool tally(paxos_check_t *k, sim_t *s, uint32_t node, uint32_t slot, paxo
         k->n_chosen++;
         if (val->f != PAXOS_NOOP && k->n_ops < PAXOS_CHECK_OPS / 2 &&
             !ops_has(k, op_hash(val->f, val->key, val->v1, val->v2)))
-            return violation(v, "nontriviality", node, paxos_node(ballot),
+            return sim_violation_set(v, "nontriviality", node, paxos_node(ballot),
                              "slot %u: %s was chosen in ballot %s, but no client invoked it: only a proposed value may be chosen",
                              slot, value_str(val, s1, sizeof s1), ballot_str(sim_name_of, s, ballot, b1, sizeof b1));
         return false;
     }
     if (value_equal(&cs->value, val)) return false;
-    return violation(v, "agreement", node, paxos_node(ballot),
+    return sim_violation_set(v, "agreement", node, paxos_node(ballot),
                      "slot %u: %s was chosen in ballot %s, then a majority accepted %s in ballot %s: two values chosen in one slot",
                      slot, value_str(&cs->value, s1, sizeof s1), ballot_str(sim_name_of, s, cs->chosen_ballot, b1, sizeof b1),
                      value_str(val, s2, sizeof s2), ballot_str(sim_name_of, s, ballot, b2, sizeof b2));

@@ -749,22 +749,6 @@ static const char *name_of(sim_t *s, uint32_t node)
     return ni.name;
 }
 
-static bool violation(sim_violation_t *v, uint32_t a, uint32_t b, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static bool violation(sim_violation_t *v, uint32_t a, uint32_t b, const char *fmt, ...)
-{
-    snprintf(v->name, sizeof v->name, "acknowledged-write-lost");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
-    va_end(ap);
-    v->nodes[0] = a;
-    v->n_nodes = 1;
-    if (b != a) v->nodes[v->n_nodes++] = b;
-    return true;
-}
-
 /* Node `r` just became primary of view `view`, newer than any before: it must hold the
  * newest acknowledged operation. */
 static bool check_install(pb_check_t *k, sim_t *s, uint32_t r, int64_t view, sim_violation_t *v)
@@ -774,14 +758,14 @@ static bool check_install(pb_check_t *k, sim_t *s, uint32_t r, int64_t view, sim
     if (k->have_acked) {
         uint64_t dg;
         if (d->applied < k->acked_seq)
-            return violation(v, r, k->acked_node,
+            return sim_violation_set(v, "acknowledged-write-lost", r, k->acked_node,
                              "%s became primary of view %lld having applied %llu operations, but %s (operation %llu) "
                              "was acknowledged by %s in view %lld: that write is lost",
                              name_of(s, r), (long long)view, (unsigned long long)d->applied,
                              cmd_str(&k->acked_cmd, op, sizeof op), (unsigned long long)k->acked_seq,
                              name_of(s, k->acked_node), (long long)k->acked_view);
         if (digest_at(d, k->acked_seq, &dg) && dg != k->acked_digest)
-            return violation(v, r, k->acked_node,
+            return sim_violation_set(v, "acknowledged-write-lost", r, k->acked_node,
                              "%s became primary of view %lld, but its operations up to %llu differ from the ones %s "
                              "acknowledged in view %lld (the last: %s): an acknowledged write is lost",
                              name_of(s, r), (long long)view, (unsigned long long)k->acked_seq,
@@ -805,7 +789,7 @@ static bool check_ack(pb_check_t *k, sim_t *s, uint32_t r, const pb_ack_t *a, si
         uint64_t dg;
         bool have = a->seq <= k->inst_seq && (!digest_at(d, a->seq, &dg) || dg == a->digest);
         if (!have)
-            return violation(v, r, k->inst_node,
+            return sim_violation_set(v, "acknowledged-write-lost", r, k->inst_node,
                              "%s, still acting as primary of view %lld, acknowledged %s (operation %llu), but %s has been "
                              "primary of view %lld without it: two primaries (split brain), and that write is lost",
                              name_of(s, r), (long long)a->view, cmd_str(&a->cmd, op, sizeof op),

@@ -1241,21 +1241,6 @@ static const char *node_name(const sim_t *s, uint32_t u)
     return i.name;
 }
 
-static bool violated(sim_violation_t *v, const char *name, uint32_t a, uint32_t b, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static bool violated(sim_violation_t *v, const char *name, uint32_t a, uint32_t b, const char *fmt, ...)
-{
-    snprintf(v->name, sizeof v->name, "%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
-    va_end(ap);
-    v->nodes[0] = a;
-    v->n_nodes = 1;
-    if (b != a) v->nodes[v->n_nodes++] = b;
-    return true;
-}
-
 static raft_check_t *chk_adopt(sim_t *s, raft_config_t *cfg)
 {
     (void)cfg;
@@ -1287,13 +1272,13 @@ static bool chk_log_matching(sim_t *s, const raft_config_t *cfg, uint32_t u, int
                 char a[64], b[64];
                 entry_text(e, a, sizeof a);
                 entry_text(f, b, sizeof b);
-                return violated(v, "log-matching", u, w, "%s and %s both hold an entry of term %lld at index %lld, "
+                return sim_violation_set(v, "log-matching", u, w, "%s and %s both hold an entry of term %lld at index %lld, "
                                 "but different ones: %s and %s", node_name(s, u), node_name(s, w),
                                 (long long)e->term, (long long)i, a, b);
             }
             int64_t j = i - 1;
             if (j > du->log_base && j > dw->log_base && term_at(cfg, du, j) != term_at(cfg, dw, j))
-                return violated(v, "log-matching", u, w, "%s and %s agree on index %lld (term %lld) but not on "
+                return sim_violation_set(v, "log-matching", u, w, "%s and %s agree on index %lld (term %lld) but not on "
                                 "index %lld before it (terms %lld and %lld)", node_name(s, u), node_name(s, w),
                                 (long long)i, (long long)e->term, (long long)j,
                                 (long long)term_at(cfg, du, j), (long long)term_at(cfg, dw, j));
@@ -1308,7 +1293,7 @@ static bool chk_new_leader(sim_t *s, const raft_config_t *cfg, raft_check_t *k, 
     int64_t term = du->current_term;
     chk_leader_t *l = &k->leader[term % RAFT_CHECK_TERMS];
     if (l->run == k->run && l->term == term && l->node != u)
-        return violated(v, "election-safety", l->node, u, "%s and %s were both leader in term %lld",
+        return sim_violation_set(v, "election-safety", l->node, u, "%s and %s were both leader in term %lld",
                         node_name(s, l->node), node_name(s, u), (long long)term);
     l->term = term;
     l->node = u;
@@ -1320,7 +1305,7 @@ static bool chk_new_leader(sim_t *s, const raft_config_t *cfg, raft_check_t *k, 
         if (g->run != k->run || g->index != i || g->commit_term >= term || chk_holds(cfg, du, i, &g->e)) continue;
         char a[64];
         entry_text(&g->e, a, sizeof a);
-        return violated(v, "leader-completeness", u, g->node, "%s became leader of term %lld without the entry at "
+        return sim_violation_set(v, "leader-completeness", u, g->node, "%s became leader of term %lld without the entry at "
                         "index %lld (%s, term %lld), which was committed by term %lld (%s applied it)",
                         node_name(s, u), (long long)term, (long long)i, a, (long long)g->e.term,
                         (long long)g->commit_term, node_name(s, g->node));
@@ -1343,7 +1328,7 @@ static bool chk_applied(sim_t *s, const raft_config_t *cfg, raft_check_t *k, uin
             char a[64], b[64];
             entry_text(&g->e, a, sizeof a);
             entry_text(e, b, sizeof b);
-            return violated(v, "state-machine-safety", g->node, u, "%s applied %s (term %lld) at index %lld, "
+            return sim_violation_set(v, "state-machine-safety", g->node, u, "%s applied %s (term %lld) at index %lld, "
                             "but %s applied %s (term %lld) there", node_name(s, g->node), a, (long long)g->e.term,
                             (long long)i, node_name(s, u), b, (long long)e->term);
         }
@@ -1361,7 +1346,7 @@ static bool chk_applied(sim_t *s, const raft_config_t *cfg, raft_check_t *k, uin
             if (chk_holds(cfg, dw, i, e)) continue;
             char a[64];
             entry_text(e, a, sizeof a);
-            return violated(v, "leader-completeness", w, u, "%s is leader of term %lld without the entry at index "
+            return sim_violation_set(v, "leader-completeness", w, u, "%s is leader of term %lld without the entry at index "
                             "%lld (%s, term %lld), which %s applied as committed in term %lld", node_name(s, w),
                             (long long)dw->current_term, (long long)i, a, (long long)e->term, node_name(s, u),
                             (long long)g->commit_term);
@@ -1384,7 +1369,7 @@ static bool raft_check(sim_t *s, sim_violation_t *v)
         int64_t dirty = st->chk_dirty;
         st->chk_dirty = 0;
         if (same_leader && ((dirty && dirty <= kn->lead_last) || last_index(du) < kn->lead_last))
-            return violated(v, "leader-append-only", u, u, "%s, leader of term %lld, changed its log at index %lld; "
+            return sim_violation_set(v, "leader-append-only", u, u, "%s, leader of term %lld, changed its log at index %lld; "
                             "it held entries up to %lld and may only append", node_name(s, u),
                             (long long)du->current_term, (long long)(dirty ? dirty : last_index(du) + 1),
                             (long long)kn->lead_last);

@@ -464,21 +464,6 @@ void st_summary(sim_t *s, jw_t *w)
 
 /* ---- Invariants. --------------------------------------------------------------------- */
 
-static bool violated(sim_violation_t *v, const char *name, uint32_t a, int64_t b, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static bool violated(sim_violation_t *v, const char *name, uint32_t a, int64_t b, const char *fmt, ...)
-{
-    snprintf(v->name, sizeof v->name, "%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
-    va_end(ap);
-    v->nodes[0] = a;
-    v->n_nodes = 1;
-    if (b >= 0) { v->nodes[1] = (uint32_t)b; v->n_nodes = 2; }
-    return true;
-}
-
 bool st_check(sim_t *s, sim_violation_t *v)
 {
     const st_config_t *cfg = cfg_of(s);
@@ -490,7 +475,7 @@ bool st_check(sim_t *s, sim_violation_t *v)
             if (!sim_node_up(s, nb)) continue;
             const st_plog_t *l = st_plog(cfg, du_of(s, nb), p);
             if (l->hw > l->leo || l->leo > cfg->log_max)
-                return violated(v, "high-watermark-within-log", nb, -1,
+                return sim_violation_set(v, "high-watermark-within-log", nb, -1,
                                 "p%u: the replica's high watermark %lld is beyond its log end %lld", p, (long long)l->hw, (long long)l->leo);
             const st_bpart_t *bp = &state_of(s, nb)->u.bk.part[p];
             if (bp->role != BP_LEADER) continue;
@@ -498,7 +483,7 @@ bool st_check(sim_t *s, sim_violation_t *v)
                 uint32_t n2 = st_broker_node(cfg, b2);
                 const st_bpart_t *bp2 = &state_of(s, n2)->u.bk.part[p];
                 if (sim_node_up(s, n2) && bp2->role == BP_LEADER && bp2->epoch == bp->epoch)
-                    return violated(v, "one-leader-per-epoch", nb, n2, "p%u: two brokers lead at epoch %d", p, bp->epoch);
+                    return sim_violation_set(v, "one-leader-per-epoch", nb, n2, "p%u: two brokers lead at epoch %d", p, bp->epoch);
             }
         }
         int32_t lb = cd->part[p].leader;
@@ -518,7 +503,7 @@ bool st_check(sim_t *s, sim_violation_t *v)
                 if (!fl->hw) continue;
                 const st_rec_t *fr = st_recs(fl) + fl->hw - 1;
                 if (fl->hw > ll->leo || lr[fl->hw - 1].id != fr->id || lr[fl->hw - 1].epoch != fr->epoch)
-                    return violated(v, "committed-prefix-agreement", nb, ln,
+                    return sim_violation_set(v, "committed-prefix-agreement", nb, ln,
                                     "p%u: the follower's committed record at offset %lld is not the leader's", p, (long long)(fl->hw - 1));
             }
         if (!no_loss) continue;
@@ -527,7 +512,7 @@ bool st_check(sim_t *s, sim_violation_t *v)
             const st_last_ack_t *la = &du_of(s, nq)->u.pr.last_ack[p];
             if (!la->set || la->offset < 0) continue;
             if (la->offset >= ll->leo || lr[la->offset].id != la->id)
-                return violated(v, "acked-record-lost", nq, ln,
+                return sim_violation_set(v, "acked-record-lost", nq, ln,
                                 "p%u: with acks=all the producer was told event %u is at offset %lld, but the leader's log has %s there",
                                 p, la->id, (long long)la->offset, la->offset >= ll->leo ? "nothing" : "another record");
         }
