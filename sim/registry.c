@@ -8,26 +8,25 @@
 #include "sim.h"
 
 extern const proto_t proto_echo, proto_gossip, proto_randpeer;
-extern const proto_t proto_epidemic, proto_crdt;
-extern const proto_t proto_chain, proto_tpc;
-extern const proto_t proto_paxos, proto_pb;
-extern const proto_t proto_shard, proto_quorum;
-extern const proto_t proto_raft;
+extern const proto_t proto_raft, proto_paxos, proto_pb, proto_chain, proto_tpc;
+extern const proto_t proto_quorum, proto_shard, proto_epidemic, proto_crdt;
 extern const proto_t proto_stream;
 
+/* In teaching order: the basics, strong consistency, eventual consistency and
+ * partitioning, then streaming. `dsim list protocols` prints them so. */
 const proto_t *const proto_registry[] = {
     &proto_echo,
     &proto_gossip,
     &proto_randpeer,
-    &proto_epidemic,
-    &proto_crdt,
-    &proto_chain,
-    &proto_tpc,
+    &proto_raft,
     &proto_paxos,
     &proto_pb,
-    &proto_shard,
+    &proto_chain,
+    &proto_tpc,
     &proto_quorum,
-    &proto_raft,
+    &proto_shard,
+    &proto_epidemic,
+    &proto_crdt,
     &proto_stream,
     NULL,
 };

@@ -1,0 +1,1301 @@
+/* paint.c -- drawing one frame: the cluster, the side panel, the space-time strip, the
+ * bars and whatever floats above them.
+ *
+ * Layers are painted back to front and flushed between them: partition groups and
+ * links, then messages (so they run under nodes), then nodes and their labels, then the
+ * panels, then tooltips and menus. Within a layer, shapes and text are batched (see
+ * draw.h), so a frame is a handful of draw calls however busy the cluster is.
+ *
+ * Colour carries meaning and nothing else: a node's fill is its role, a message's its
+ * type, vermillion is always something lost or cut, the accent is always "you" (the
+ * selection, the present moment). Everything coloured is explained by the legend.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "view_int.h"
+
+#define PI_F 3.14159265358979f
+
+/* ---- Small helpers. ------------------------------------------------------------ */
+
+static void fmt_count(uint64_t n, char *buf, size_t len)
+{
+    char tmp[32];
+    int k = snprintf(tmp, sizeof tmp, "%" PRIu64, n), o = 0;
+    for (int i = 0; i < k && (size_t)o + 2 < len; i++) {
+        if (i && (k - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+}
+
+static const char *dur(sim_time_t t, char *buf, size_t len) { return sim_format_duration_short(t, buf, len); }
+
+static void fmt_clock(sim_time_t t, char *buf, size_t len)
+{
+    double s = (double)t / 1e9;
+    if (fabs(s) >= 100) snprintf(buf, len, "%.2f s", s);
+    else snprintf(buf, len, "%.3f s", s);
+}
+
+/* "commit 12 · log 15", leaving out what the protocol does not report (-1). */
+static void log_fields(const proto_desc_t *d, char *buf, size_t len)
+{
+    int o = 0;
+    buf[0] = 0;
+    if (d->commit >= 0) o = snprintf(buf, len, "commit %" PRId64, d->commit);
+    if (d->log_len >= 0 && o >= 0 && (size_t)o < len)
+        snprintf(buf + o, len - (size_t)o, "%slog length %" PRId64, o ? " \xc2\xb7 " : "", d->log_len);
+}
+
+static viz_rgba_t node_fill(const viz_view_t *v, uint32_t i)
+{
+    const viz_nd_t *n = &v->nd[i];
+    if (i >= v->n_servers) return v->th->client;
+    if (!n->info.up) return v->th->crashed;
+    return viz_role_color(v->th, n->role);
+}
+
+/* A role's colour as text on the panel: on a light background the bright ones
+ * (yellow, sky blue) are darkened until they read. */
+static viz_rgba_t role_text(const viz_view_t *v, role_t r)
+{
+    viz_rgba_t c = viz_role_color(v->th, r);
+    if (v->th->dark) return c;
+    viz_rgba_t k = {0, 0, 0, 255};
+    return viz_mix(c, k, viz_luma(c) > 0.6f ? 0.45f : 0.25f);
+}
+
+static viz_rgba_t text_on(const viz_view_t *v, viz_rgba_t fill)
+{
+    return viz_luma(fill) > 0.52f ? v->th->node_text_dark : v->th->node_text_light;
+}
+
+static viz_rgba_t darker(viz_rgba_t c, float k)
+{
+    viz_rgba_t b = {0, 0, 0, c.a};
+    return viz_mix(c, b, k);
+}
+
+/* A label with a coloured background, as in the top bar. Returns its width. */
+static float chip(viz_view_t *v, float x, float y, const char *text, viz_rgba_t bg, viz_rgba_t fg)
+{
+    float s = v->s, w = viz_text_width(v->d, VIZ_FONT_SMALL, text) + 16 * s, h = 22 * s;
+    viz_fill_round_rect(v->d, x, y, w, h, h / 2, bg);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, y + (h - viz_font_height(v->d, VIZ_FONT_SMALL)) / 2, text, fg);
+    return w;
+}
+
+static void cross(viz_draw_t *d, float x, float y, float r, float w, viz_rgba_t c)
+{
+    viz_line(d, x - r, y - r, x + r, y + r, w, c);
+    viz_line(d, x - r, y + r, x + r, y - r, w, c);
+}
+
+/* ---- Partition groups. --------------------------------------------------------- */
+
+static float cross2(float ox, float oy, float ax, float ay, float bx, float by)
+{
+    return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox);
+}
+
+static int pt_cmp(const void *a, const void *b)
+{
+    const float *p = a, *q = b;
+    if (p[0] != q[0]) return p[0] < q[0] ? -1 : 1;
+    return p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+/* Andrew's monotone chain: the convex hull of n points in pts (x, y pairs), written
+ * counter-clockwise into out; returns its size. out holds 2n + 2 floats. */
+static int convex_hull(float *pts, int n, float *out)
+{
+    qsort(pts, (size_t)n, 2 * sizeof(float), pt_cmp);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        while (k >= 2 && cross2(out[2 * k - 4], out[2 * k - 3], out[2 * k - 2], out[2 * k - 1], pts[2 * i], pts[2 * i + 1]) <= 0) k--;
+        out[2 * k] = pts[2 * i];
+        out[2 * k + 1] = pts[2 * i + 1];
+        k++;
+    }
+    for (int i = n - 2, t = k + 1; i >= 0; i--) {
+        while (k >= t && cross2(out[2 * k - 4], out[2 * k - 3], out[2 * k - 2], out[2 * k - 1], pts[2 * i], pts[2 * i + 1]) <= 0) k--;
+        out[2 * k] = pts[2 * i];
+        out[2 * k + 1] = pts[2 * i + 1];
+        k++;
+    }
+    return k > 1 ? k - 1 : k;
+}
+
+static bool in_convex(const float *h, int n, float x, float y)
+{
+    for (int i = 0; i < n; i++) {
+        int j = (i + 1) % n;
+        if (cross2(h[2 * i], h[2 * i + 1], h[2 * j], h[2 * j + 1], x, y) < 0) return false;
+    }
+    return n >= 3;
+}
+
+/* Each group of a partition gets an outline around its nodes; when groups interleave
+ * (a random partition of a ring) outlines would overlap and mislead, so each node gets
+ * a ring in its group's colour instead. */
+static void paint_groups(viz_view_t *v)
+{
+    const net_t *net = sim_net(viz_session_sim(v->ses));
+    if (!net->partitioned) return;
+    float s = v->s;
+    uint8_t ng = net->n_groups;
+    bool rings = false;
+    float *pts = v->hull, *hull = v->hull + v->cap_hull / 2;
+    int cap = (int)(v->cap_hull / 2 / 2) - 2;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint8_t g = 1; g <= ng && ng > 1; g++) {
+            int np = 0;
+            for (uint32_t i = 0; i < v->n_servers && np + 12 <= cap; i++) {
+                if (v->nd[i].info.group != g || v->nd[i].isolated) continue;
+                float r = v->lay.r_server + 12 * s;
+                for (int k = 0; k < 12; k++) {
+                    float a = 2 * PI_F * (float)k / 12;
+                    pts[2 * np] = v->lay.x[i] + r * cosf(a);
+                    pts[2 * np + 1] = v->lay.y[i] + r * sinf(a);
+                    np++;
+                }
+            }
+            if (!np) continue;
+            int nh = convex_hull(pts, np, hull);
+            viz_rgba_t gc = v->th->group[(g - 1) % VIZ_GROUP_COLORS];
+            if (pass == 0) {
+                for (uint32_t i = 0; i < v->n_servers; i++)
+                    if (v->nd[i].info.group != g && !v->nd[i].isolated && in_convex(hull, nh, v->lay.x[i], v->lay.y[i])) rings = true;
+                continue;
+            }
+            if (rings) continue;
+            viz_fill_convex(v->d, hull, nh, viz_alpha(gc, v->th->dark ? 0.09f : 0.12f));
+            viz_stroke_poly(v->d, hull, nh, true, 1.5f * s, viz_alpha(gc, 0.55f));
+            /* The group's letter above its top. */
+            float tx = hull[0], ty = hull[1];
+            for (int k = 1; k < nh; k++) if (hull[2 * k + 1] < ty) { ty = hull[2 * k + 1]; tx = hull[2 * k]; }
+            char label[16];
+            snprintf(label, sizeof label, "group %c", 'A' + (g - 1));
+            float tw = viz_text_width(v->d, VIZ_FONT_SMALL, label);
+            viz_text(v->d, VIZ_FONT_SMALL, tx - tw / 2, fmaxf(ty - 16 * s, v->canvas.y + 2 * s), label, viz_alpha(gc, 0.9f));
+        }
+    }
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        const viz_nd_t *n = &v->nd[i];
+        float r = v->lay.r_server;
+        if (n->isolated) {
+            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], r + 7 * s, 1.6f * s, viz_alpha(v->th->danger, 0.85f));
+        } else if (rings && n->info.group) {
+            viz_rgba_t gc = v->th->group[(n->info.group - 1) % VIZ_GROUP_COLORS];
+            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], r + 6 * s, 3 * s, viz_alpha(gc, 0.8f));
+        }
+    }
+}
+
+/* ---- Links. -------------------------------------------------------------------- */
+
+static void paint_links(viz_view_t *v)
+{
+    sim_t *sim = viz_session_sim(v->ses);
+    const net_t *net = sim_net(sim);
+    const scn_t *scn = viz_session_scenario(v->ses);
+    float s = v->s;
+    uint32_t n = v->n_servers;
+    viz_rgba_t link = viz_alpha(v->th->link, 0.9f), cut = v->th->danger;
+    if (scn->topo.kind == TOPO_MESH) {
+        if (n > VIZ_LINKS_MESH_MAX) return;
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t j = i + 1; j < n; j++) {
+                float *x = v->lay.x, *y = v->lay.y;
+                bool ab = net_blocked(net, i, j), ba = net_blocked(net, j, i);
+                if (ab || ba) viz_dashed_line(v->d, x[i], y[i], x[j], y[j], (ab && ba ? 1.6f : 1.2f) * s, 7 * s, 5 * s,
+                                              viz_alpha(cut, ab && ba ? 0.9f : 0.6f));
+                else viz_line(v->d, x[i], y[i], x[j], y[j], 1 * s, link);
+            }
+        return;
+    }
+    if (!net->off || n > 2000) return;
+    for (uint32_t a = 0; a < n; a++)
+        for (uint32_t k = net->off[a]; k < net->off[a] + net->n_server_adj[a]; k++) {
+            uint32_t b = net->adj[k];
+            if (b <= a || b >= n) continue;
+            float *x = v->lay.x, *y = v->lay.y;
+            bool ab = net_blocked(net, a, b), ba = net_blocked(net, b, a);
+            if (ab || ba) viz_dashed_line(v->d, x[a], y[a], x[b], y[b], 1.6f * s, 7 * s, 5 * s, viz_alpha(cut, 0.9f));
+            else viz_line(v->d, x[a], y[a], x[b], y[b], (n > 200 ? 0.6f : 1.2f) * s, link);
+        }
+}
+
+/* ---- Messages. ----------------------------------------------------------------- */
+
+static void paint_flights(viz_view_t *v)
+{
+    /* Thousands of full-size dots merge into one mass; smaller ones keep the flows
+     * (and the doomed few, still ringed) apart. */
+    viz_sprite_id_t dot = v->n_fl > VIZ_FLIGHTS_DENSE ? VIZ_SPRITE_DOT_SMALL : VIZ_SPRITE_DOT;
+    for (uint32_t i = 0; i < v->n_fl; i++) {
+        const viz_fl_t *f = &v->fl[i];
+        viz_rgba_t c = viz_msg_color(v->th, f->type);
+        if ((int64_t)i == v->hover_fl) viz_sprite(v->d, VIZ_SPRITE_HALO, f->x, f->y, viz_alpha(v->th->accent, 0.9f));
+        if (f->doomed >= 0) {
+            viz_sprite(v->d, dot, f->x, f->y, viz_alpha(c, 0.75f));
+            viz_sprite(v->d, VIZ_SPRITE_RING, f->x, f->y, v->th->danger);
+        } else {
+            viz_sprite(v->d, dot, f->x, f->y, c);
+            if (f->dup) viz_sprite(v->d, VIZ_SPRITE_RING, f->x, f->y, viz_alpha(v->th->text, 0.7f));
+        }
+    }
+}
+
+/* Messages dropped in the last moments fall and fade where they were lost, marked with
+ * why. The log is ordered by send time, so the scan starts one longest flight before
+ * the fade window. */
+static void paint_drops(viz_view_t *v)
+{
+    sim_time_t now = viz_session_now(v->ses);
+    double fade = viz_view_fade_ns(v);
+    if (fade < 1) fade = 1;
+    sim_time_t from = now - (sim_time_t)fade - v->max_flight_ns - 1;
+    uint64_t first = viz_session_msg_since(v->ses, from), n = viz_session_msg_count(v->ses);
+    if (n - first > 200000) first = n - 200000;
+    float s = v->s, lane = v->n_servers <= VIZ_LABEL_NODES_MAX ? 3.5f * s : 0;
+    uint32_t shown = 0;
+    for (uint64_t i = first; i < n; i++) {
+        const viz_msg_t *m = viz_session_msg(v->ses, i);
+        if (m->fate != VIZ_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+        shown++;
+    }
+    for (uint64_t i = first; i < n; i++) {
+        const viz_msg_t *m = viz_session_msg(v->ses, i);
+        if (m->fate != VIZ_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+        float p = (float)((double)(now - m->end_ns) / fade), x, y;
+        /* Where it was lost: at the sender if it never left, else just short of the
+         * receiver (not under its disc). */
+        double at = m->reason == DROP_UNREACHABLE ? 0.0 : 0.9;
+        viz_flight_point(&v->lay, m->from, m->to, at, lane, &x, &y);
+        float fy = y + 30 * s * p * p + 6 * s * p, a = 1 - p;
+        viz_sprite(v->d, VIZ_SPRITE_DOT, x, fy, viz_alpha(viz_msg_color(v->th, m->type), a * 0.9f));
+        cross(v->d, x, fy, 3.2f * s, 1.4f * s, viz_alpha(v->th->danger, a));
+        if (shown <= 24) {
+            const char *why = m->reason < DROP_COUNT_ ? drop_reason_names[m->reason] : "drop";
+            viz_text(v->d, VIZ_FONT_SMALL, x + 7 * s, fy - 4 * s, why, viz_alpha(v->th->danger, a));
+        }
+    }
+}
+
+/* ---- Nodes. -------------------------------------------------------------------- */
+
+static void hatch(viz_draw_t *d, float cx, float cy, float r, float step, float w, viz_rgba_t c)
+{
+    /* Diagonal chords: lines x - y = k clipped to the circle. */
+    for (float k = -r * 1.4f; k <= r * 1.4f; k += step) {
+        /* Points (t + k/2, t - k/2) rotated: chord along direction (1,1)/sqrt2 at offset k/sqrt2. */
+        float off = k / 1.41421356f;
+        if (fabsf(off) >= r - 1) continue;
+        float half = sqrtf(r * r - off * off) - 0.8f;
+        float ox = cx + off * 0.70710678f, oy = cy - off * 0.70710678f;
+        viz_line(d, ox - half * 0.70710678f, oy - half * 0.70710678f, ox + half * 0.70710678f, oy + half * 0.70710678f, w, c);
+    }
+}
+
+static bool labels_on(const viz_view_t *v)
+{
+    return v->n_servers <= VIZ_LABEL_NODES_MAX && v->lay.r_server >= 9 * v->s && v->lay.kind != VIZ_LAYOUT_RINGS;
+}
+
+/* A disc and its rim: sprites when they are baked (see viz_draw_node_sprites). */
+static void disc(viz_view_t *v, bool sprites, viz_sprite_id_t id, float x, float y, float r, viz_rgba_t fill, viz_rgba_t rim)
+{
+    if (sprites) {
+        viz_sprite(v->d, id, x, y, fill);
+        if (rim.a && id == VIZ_SPRITE_NODE) viz_sprite(v->d, VIZ_SPRITE_RIM, x, y, rim);
+        return;
+    }
+    viz_fill_circle(v->d, x, y, r, fill);
+    if (rim.a) viz_stroke_circle(v->d, x, y, r - 0.6f * v->s, 1.2f * v->s, rim);
+}
+
+/* Pass one: the selection and pick rings, and the disc. */
+static void paint_server_disc(viz_view_t *v, uint32_t i, bool sprites)
+{
+    const viz_nd_t *n = &v->nd[i];
+    float s = v->s, x = v->lay.x[i], y = v->lay.y[i], r = v->lay.r_server;
+    viz_rgba_t fill = node_fill(v, i);
+    if ((int64_t)i == v->selected) viz_stroke_circle(v->d, x, y, r + 5 * s, 2.5f * s, v->th->accent);
+    else if ((int64_t)i == v->hover_node) viz_stroke_circle(v->d, x, y, r + 4 * s, 1.5f * s, viz_alpha(v->th->text_dim, 0.8f));
+    if (v->picked[i]) viz_stroke_circle(v->d, x, y, r + 9 * s, 2 * s, v->th->group[0]);
+    if (!n->member && !n->info.up) {
+        /* Not started yet (absent until it joins): an empty place. */
+        disc(v, sprites, VIZ_SPRITE_NODE, x, y, r, viz_alpha(v->th->panel, 0.9f), v->th->text_faint);
+    } else {
+        disc(v, sprites, VIZ_SPRITE_NODE, x, y, r, n->member ? fill : viz_alpha(fill, 0.45f), darker(fill, 0.3f));
+    }
+}
+
+/* Pass two, over the discs: a crash's cross, a pause's hatching, the labels. */
+static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
+{
+    const viz_nd_t *n = &v->nd[i];
+    float s = v->s, x = v->lay.x[i], y = v->lay.y[i], r = v->lay.r_server;
+    viz_rgba_t fill = node_fill(v, i);
+    if (!n->info.up && n->member) cross(v->d, x, y, r * 0.5f, fmaxf(r * 0.09f, 1.2f * s), viz_alpha(v->th->crashed_mark, 0.7f));
+    if (n->info.paused) hatch(v->d, x, y, r - 1.5f * s, fmaxf(r * 0.32f, 3 * s), fmaxf(r * 0.08f, 1.2f * s), viz_alpha(darker(fill, 0.55f), 0.75f));
+    if (!labels) return;
+    float fh = viz_font_height(v->d, VIZ_FONT_BOLD);
+    float nw = viz_text_width(v->d, VIZ_FONT_BOLD, n->info.name);
+    float ly = y + r + 4 * s;
+    if (nw <= r * 1.75f) {
+        viz_rgba_t tc = n->info.up ? text_on(v, fill) : v->th->text;
+        viz_text(v->d, VIZ_FONT_BOLD, x - nw / 2, y - fh / 2, n->info.name, tc);
+    } else {
+        viz_text(v->d, VIZ_FONT_BOLD, x - nw / 2, ly, n->info.name, v->th->text);
+        ly += fh;
+    }
+    /* Under the node: its role and the protocol's state line. */
+    char line[160];
+    line[0] = 0;
+    if (!n->info.up) snprintf(line, sizeof line, "%s", n->member ? "crashed" : "not started");
+    else if (!n->member) snprintf(line, sizeof line, "left the cluster");
+    else {
+        const char *role = n->role != ROLE_NONE ? role_names[n->role] : "";
+        const char *st = n->desc.line[0] ? n->desc.line : "";
+        /* Protocols often start their state line with the role already. */
+        size_t rl = strlen(role);
+        if (rl && !strncmp(st, role, rl) && (st[rl] == ' ' || !st[rl])) role = "";
+        snprintf(line, sizeof line, "%s%s%s%s%s", n->info.paused ? "paused" : "", n->info.paused && (role[0] || st[0]) ? " \xc2\xb7 " : "",
+                 role, role[0] && st[0] ? " \xc2\xb7 " : "", st);
+    }
+    if (line[0]) {
+        /* As wide as the nearest neighbour leaves room for, so labels never collide. */
+        float near = 1e9f;
+        for (uint32_t j = 0; j < v->n_servers; j++)
+            if (j != i) near = fminf(near, hypotf(v->lay.x[j] - x, v->lay.y[j] - y));
+        float maxw = fminf(fmaxf(near - 14 * s, 2 * r), 220 * s);
+        float lw = fminf(viz_text_width(v->d, VIZ_FONT_SMALL, line), maxw);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, x - lw / 2, ly, maxw, line, v->th->text_dim);
+    }
+}
+
+static void paint_clients(viz_view_t *v, bool sprites)
+{
+    uint32_t nc = v->lay.n_clients;
+    if (!nc) return;
+    float s = v->s, r = v->lay.r_client;
+    bool labels = r >= 5.5f * s && nc <= 48;
+    viz_text(v->d, VIZ_FONT_SMALL, v->canvas.x + 12 * s, v->lay.server_bottom + 2 * s, "clients", v->th->text_faint);
+    for (uint32_t k = 0; k < nc; k++) {
+        uint32_t i = v->n_servers + k;
+        float x = v->lay.x[i], y = v->lay.y[i];
+        if ((int64_t)i == v->selected) viz_stroke_circle(v->d, x, y, r + 4 * s, 2 * s, v->th->accent);
+        else if ((int64_t)i == v->hover_node) viz_stroke_circle(v->d, x, y, r + 3 * s, 1.2f * s, v->th->text_dim);
+        if (v->picked[i]) viz_stroke_circle(v->d, x, y, r + 7 * s, 2 * s, v->th->group[0]);
+        viz_rgba_t c = v->th->client;
+        if (v->nd[i].info.group) c = viz_mix(c, v->th->group[(v->nd[i].info.group - 1) % VIZ_GROUP_COLORS], 0.5f);
+        viz_rgba_t none = {0, 0, 0, 0};
+        disc(v, sprites, VIZ_SPRITE_CLIENT, x, y, r, c, none);
+        if (labels) {
+            float w = viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name);
+            viz_text(v->d, VIZ_FONT_SMALL, x - w / 2, y + r + 2 * s, v->nd[i].info.name, v->th->text_dim);
+        }
+    }
+}
+
+/* ---- The legend. --------------------------------------------------------------- */
+
+static void paint_legend(viz_view_t *v)
+{
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), row = fh + 3 * s;
+    sim_t *sim = viz_session_sim(v->ses);
+    uint32_t roles = viz_session_roles_seen(v->ses);
+    for (uint32_t i = 0; i < v->n_servers; i++) if (v->nd[i].role != ROLE_NONE) roles |= 1u << v->nd[i].role;
+    /* Entries: roles seen (or "server"), crashed, paused, client; message types; marks. */
+    const char *names[40];
+    viz_rgba_t cols[40];
+    int kinds[40], n = 0;   /* 0 disc, 1 crashed, 2 paused, 3 message, 4 drop, 5 doomed, 6 duplicate */
+    if (!(roles & ~1u)) { names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0; }
+    for (int r = 1; r < ROLE_COUNT_ && n < 20; r++)
+        if (roles >> r & 1) { names[n] = role_names[r]; cols[n] = viz_role_color(v->th, (role_t)r); kinds[n++] = 0; }
+    names[n] = "crashed"; cols[n] = v->th->crashed; kinds[n++] = 1;
+    names[n] = "paused"; cols[n] = v->th->node; kinds[n++] = 2;
+    if (v->lay.n_clients) { names[n] = "client"; cols[n] = v->th->client; kinds[n++] = 0; }
+    int split = n;
+    /* Message types that have been sent: a protocol may declare a dozen, of which a
+     * scenario uses four. */
+    unsigned nt = sim_n_msg_types(sim);
+    const sim_stats_t *st = sim_stats(sim);
+    for (unsigned t = 0; t < nt && n < 36; t++) {
+        if (!st->sent_by_type[t]) continue;
+        names[n] = sim_msg_type_name(sim, t); cols[n] = viz_msg_color(v->th, t); kinds[n++] = 3;
+    }
+    names[n] = "dropped"; cols[n] = v->th->danger; kinds[n++] = 4;
+    names[n] = "will be dropped"; cols[n] = v->th->danger; kinds[n++] = 5;
+    names[n] = "duplicate"; cols[n] = v->th->text; kinds[n++] = 6;
+    float colw[2] = {0, 0};
+    for (int i = 0; i < n; i++) {
+        float w = viz_text_width(v->d, VIZ_FONT_SMALL, names[i]);
+        int c = i < split ? 0 : 1;
+        if (w > colw[c]) colw[c] = w;
+    }
+    int rows = split > n - split ? split : n - split;
+    float pad = 8 * s, sw = 16 * s;
+    float bw = pad * 3 + 2 * sw + colw[0] + colw[1] + 6 * s, bh = pad * 2 + (float)rows * row;
+    float bx = v->canvas.x + 10 * s, by = v->canvas.y + 10 * s;
+    if (bw > v->canvas.w * 0.5f || bh > v->canvas.h * 0.6f) return;   /* no room: the canvas comes first */
+    viz_fill_round_rect(v->d, bx, by, bw, bh, 6 * s, viz_alpha(v->th->panel, 0.86f));
+    viz_stroke_round_rect(v->d, bx, by, bw, bh, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
+    for (int i = 0; i < n; i++) {
+        int c = i < split ? 0 : 1, rr = i < split ? i : i - split;
+        float x = bx + pad + (c ? sw + colw[0] + pad + 6 * s : 0), y = by + pad + (float)rr * row, cy = y + fh / 2;
+        float cx = x + sw / 2, rad = 5.5f * s;
+        switch (kinds[i]) {
+        case 0: viz_fill_circle(v->d, cx, cy, rad, cols[i]); break;
+        case 1: viz_fill_circle(v->d, cx, cy, rad, cols[i]); cross(v->d, cx, cy, rad * 0.5f, 1.2f * s, v->th->crashed_mark); break;
+        case 2: viz_fill_circle(v->d, cx, cy, rad, cols[i]); hatch(v->d, cx, cy, rad - 0.5f * s, 3 * s, 1 * s, darker(cols[i], 0.55f)); break;
+        case 3: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, cols[i]); break;
+        case 4: cross(v->d, cx, cy, 3 * s, 1.4f * s, cols[i]); break;
+        case 5: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, viz_alpha(v->th->text_dim, 0.75f)); viz_sprite(v->d, VIZ_SPRITE_RING, cx, cy, cols[i]); break;
+        case 6: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, v->th->text_dim); viz_sprite(v->d, VIZ_SPRITE_RING, cx, cy, viz_alpha(cols[i], 0.7f)); break;
+        }
+        viz_text(v->d, VIZ_FONT_SMALL, x + sw + 4 * s, y, names[i], v->th->text_dim);
+    }
+}
+
+static void paint_canvas(viz_view_t *v)
+{
+    SDL_Rect clip = {(int)v->canvas.x, (int)v->canvas.y, (int)v->canvas.w, (int)v->canvas.h};
+    viz_draw_clip(v->d, &clip);
+    if (v->lay.n_clients)
+        viz_fill_rect(v->d, v->canvas.x, v->lay.server_bottom, v->canvas.w, 1 * v->s, viz_alpha(v->th->border, 0.6f));
+    paint_groups(v);
+    paint_links(v);
+    viz_draw_flush(v->d);
+    paint_flights(v);
+    paint_drops(v);
+    viz_draw_flush(v->d);
+    bool labels = labels_on(v);
+    bool sprites = viz_draw_node_sprites(v->d, v->lay.r_server, 1.2f * v->s, v->lay.r_client);
+    for (uint32_t i = 0; i < v->n_servers; i++) paint_server_disc(v, i, sprites);
+    paint_clients(v, sprites);
+    viz_draw_flush(v->d);
+    for (uint32_t i = 0; i < v->n_servers; i++) paint_server_marks(v, i, labels);
+    if (v->cut_drag) {
+        float s = v->s;
+        for (uint32_t i = 0; i < v->n_servers; i++) {
+            int side = viz_side_of_line(v->cut[0], v->cut[1], v->cut[2], v->cut[3], v->lay.x[i], v->lay.y[i]);
+            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 7 * s, 2.5f * s, v->th->group[side > 0 ? 0 : 1]);
+        }
+        viz_dashed_line(v->d, v->cut[0], v->cut[1], v->cut[2], v->cut[3], 2.2f * s, 9 * s, 6 * s, v->th->danger);
+    }
+    viz_draw_flush(v->d);
+    paint_legend(v);
+    viz_draw_clip(v->d, NULL);
+}
+
+/* ---- The side panel. ----------------------------------------------------------- */
+
+static float section(viz_view_t *v, float x, float y, float w, const char *title)
+{
+    float s = v->s;
+    viz_fill_rect(v->d, x, y + 6 * s, w, 1 * s, v->th->border);
+    viz_text(v->d, VIZ_FONT_SMALL, x, y + 12 * s, title, v->th->text_faint);
+    return y + 14 * s + viz_font_height(v->d, VIZ_FONT_SMALL);
+}
+
+static float row(viz_view_t *v, float x, float y, float w, const char *label, const char *value, viz_rgba_t vc)
+{
+    float s = v->s, lw = 80 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, x, y + 1 * s, label, v->th->text_dim);
+    /* A value too long for the body font gets the small one before it gets cut. */
+    viz_font_id_t f = viz_text_width(v->d, VIZ_FONT_BODY, value) <= w - lw ? VIZ_FONT_BODY : VIZ_FONT_SMALL;
+    viz_text_fit(v->d, f, x + lw, y + (f == VIZ_FONT_SMALL ? 1 * s : 0), w - lw, value, vc);
+    return y + viz_font_height(v->d, VIZ_FONT_BODY) + 3 * s;
+}
+
+/* One line of pretty JSON, coloured by token: keys, strings, numbers, literals. */
+static void json_line(viz_view_t *v, float x, float y, const char *p, const char *end)
+{
+    viz_draw_t *d = v->d;
+    char buf[256];
+    while (p < end) {
+        const char *q = p;
+        viz_rgba_t c = v->th->text_dim;
+        if (*p == '"') {
+            q++;
+            while (q < end && *q != '"') q += *q == '\\' && q + 1 < end ? 2 : 1;
+            if (q < end) q++;
+            const char *r = q;
+            while (r < end && *r == ' ') r++;
+            c = r < end && *r == ':' ? v->th->json_key : v->th->json_str;
+        } else if ((*p >= '0' && *p <= '9') || *p == '-') {
+            while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == 'e' || *q == 'E' || *q == '+')) q++;
+            c = v->th->json_num;
+        } else if (*p >= 'a' && *p <= 'z') {
+            while (q < end && *q >= 'a' && *q <= 'z') q++;
+            c = v->th->json_lit;
+        } else {
+            q++;
+        }
+        size_t n = (size_t)(q - p) < sizeof buf - 1 ? (size_t)(q - p) : sizeof buf - 1;
+        memcpy(buf, p, n);
+        buf[n] = 0;
+        x += viz_text(d, VIZ_FONT_MONO, x, y, buf, c);
+        if (x > v->json_box.x + v->json_box.w) return;
+        p = q;
+    }
+}
+
+static void sparkline(viz_view_t *v, float x, float y, float w, float h)
+{
+    const sim_stats_t *st = sim_stats(viz_session_sim(v->ses));
+    uint64_t n = st->n_latency, k = n < 80 ? n : 80;
+    viz_fill_round_rect(v->d, x, y, w, h, 4 * v->s, v->th->panel_alt);
+    if (k < 2) {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + (h - viz_font_height(v->d, VIZ_FONT_SMALL)) / 2,
+                 "latency of recent operations", v->th->text_faint);
+        return;
+    }
+    double mx = 1;
+    for (uint64_t i = n - k; i < n; i++) if ((double)st->latency_ns[i] > mx) mx = (double)st->latency_ns[i];
+    /* A band on top for the words, the line below it: never one over the other. */
+    float band = viz_font_height(v->d, VIZ_FONT_SMALL) + 2 * v->s, top = y + band, bottom = y + h - 4 * v->s;
+    float pts[160];
+    for (uint64_t i = 0; i < k; i++) {
+        double val = (double)st->latency_ns[n - k + i];
+        pts[2 * i] = x + 6 * v->s + (w - 12 * v->s) * (float)i / (float)(k - 1);
+        pts[2 * i + 1] = bottom - (bottom - top) * (float)(val / mx);
+    }
+    viz_stroke_poly(v->d, pts, (int)k, false, 1.4f * v->s, v->th->accent);
+    char b[32], t[64];
+    viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + 1 * v->s, "latency of the last operations", v->th->text_faint);
+    snprintf(t, sizeof t, "max %s", dur((sim_time_t)mx, b, sizeof b));
+    float tw = viz_text_width(v->d, VIZ_FONT_SMALL, t);
+    viz_text(v->d, VIZ_FONT_SMALL, x + w - tw - 6 * v->s, y + 1 * v->s, t, v->th->text_faint);
+}
+
+static void paint_panel(viz_view_t *v)
+{
+    viz_draw_t *d = v->d;
+    const viz_theme_t *th = v->th;
+    sim_t *sim = viz_session_sim(v->ses);
+    const scn_t *scn = viz_session_scenario(v->ses);
+    const sim_stats_t *st = sim_stats(sim);
+    float s = v->s, pad = 14 * s, x = v->panel.x + pad, w = v->panel.w - 2 * pad, y = v->panel.y + 10 * s;
+    SDL_Rect clip = {(int)v->panel.x, (int)v->panel.y, (int)v->panel.w, (int)v->panel.h};
+    viz_draw_clip(d, &clip);
+    viz_fill_rect(d, v->panel.x, v->panel.y, v->panel.w, v->panel.h, th->panel);
+    viz_fill_rect(d, v->panel.x, v->panel.y, 1 * s, v->panel.h, th->border);
+
+    viz_text_fit(d, VIZ_FONT_TITLE, x, y, w, scn->name, th->text);
+    y += viz_font_height(d, VIZ_FONT_TITLE) + 1 * s;
+    char b[256], b1[48], b2[48], b3[48];
+    snprintf(b, sizeof b, "%s · %u server%s · %u client%s · seed %" PRIu64, sim_protocol(sim)->name, scn->n_servers,
+             scn->n_servers == 1 ? "" : "s", scn->wl.clients, scn->wl.clients == 1 ? "" : "s", sim_seed(sim));
+    viz_text_fit(d, VIZ_FONT_SMALL, x, y, w, b, th->text_dim);
+    y += viz_font_height(d, VIZ_FONT_SMALL) + 6 * s;
+    if (scn->description && scn->description[0]) {
+        float maxh = viz_font_height(d, VIZ_FONT_SMALL) * (v->panel.h > 560 * s ? 6 : 3);
+        float h = viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w, scn->description, th->text_dim, true);
+        SDL_Rect c2 = {(int)x, (int)y, (int)w, (int)fminf(h, maxh)};
+        viz_draw_clip(d, &c2);
+        viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w, scn->description, th->text_dim, false);
+        viz_draw_clip(d, &clip);
+        y += fminf(h, maxh) + 2 * s;
+    }
+
+    y = section(v, x, y, w, "CLUSTER");
+    int64_t leader = sim_leader(sim);
+    uint32_t roles = viz_session_roles_seen(v->ses);
+    if (leader >= 0) {
+        int64_t term;
+        sim_node_role(sim, (uint32_t)leader, &term);
+        snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, role_names[v->nd[leader].role], term);
+        y = row(v, x, y, w, "leader", b, role_text(v, v->nd[leader].role));
+    } else if (roles & ~1u) {
+        y = row(v, x, y, w, "leader", "none", th->danger);
+    }
+    /* Messages per second over the last simulated second, from the log. */
+    sim_time_t now = viz_session_now(v->ses);
+    uint64_t n_msgs = viz_session_msg_count(v->ses), first = viz_session_msg_first(v->ses);
+    uint64_t since = viz_session_msg_since(v->ses, now - SIM_SEC + 1);
+    double rate = (double)(n_msgs - since);
+    if (since == first && first > 0 && n_msgs > first) {
+        sim_time_t t0 = viz_session_msg(v->ses, first)->sent_ns;
+        if (now > t0) rate = (double)(n_msgs - first) * 1e9 / (double)(now - t0);
+    }
+    fmt_count(st->sent, b1, sizeof b1);
+    snprintf(b, sizeof b, "%.0f/s · %s sent", rate, b1);
+    y = row(v, x, y, w, "messages", b, th->text);
+    uint64_t dropped = 0;
+    for (int r = 0; r < DROP_COUNT_; r++) dropped += st->dropped[r];
+    fmt_count(dropped, b1, sizeof b1);
+    int o = snprintf(b, sizeof b, "%s", b1);
+    const char *sep = " (";
+    for (int r = 0; r < DROP_COUNT_ && o < (int)sizeof b - 32; r++) {
+        if (!st->dropped[r]) continue;
+        char c[32];
+        fmt_count(st->dropped[r], c, sizeof c);
+        o += snprintf(b + o, sizeof b - (size_t)o, "%s%s %s", sep, drop_reason_names[r], c);
+        sep = ", ";
+    }
+    if (sep[0] == ',') snprintf(b + o, sizeof b - (size_t)o, ")");
+    y = row(v, x, y, w, "dropped", b, dropped ? th->text : th->text_dim);
+    if (scn->wl.clients || st->ops_invoked) {
+        snprintf(b, sizeof b, "%" PRIu64 " ok · %" PRIu64 " fail · %" PRIu64 " info", st->ops_ok, st->ops_fail, st->ops_info);
+        y = row(v, x, y, w, "operations", b, th->text);
+        if (st->n_latency != v->stats_n && (v->wall - v->stats_wall > 0.5 || v->stats_n == UINT64_MAX)) {
+            v->p50 = sim_latency_quantile(sim, 0.5);
+            v->p90 = sim_latency_quantile(sim, 0.9);
+            v->p99 = sim_latency_quantile(sim, 0.99);
+            v->stats_n = st->n_latency;
+            v->stats_wall = v->wall;
+        }
+        snprintf(b, sizeof b, "p50 %s · p90 %s · p99 %s", dur(v->p50, b1, sizeof b1), dur(v->p90, b2, sizeof b2), dur(v->p99, b3, sizeof b3));
+        y = row(v, x, y, w, "latency", st->n_latency ? b : "no operation finished yet", st->n_latency ? th->text : th->text_dim);
+        sparkline(v, x, y + 1 * s, w, 44 * s);
+        y += 50 * s;
+    }
+    sim_time_t when;
+    const sim_violation_t *viol = sim_violation(sim, &when);
+    if (viol) {
+        snprintf(b, sizeof b, "violated: %s at %s", viol->name, dur(when, b1, sizeof b1));
+        y = row(v, x, y, w, "invariants", b, th->danger);
+        y += viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w, viol->detail, th->danger, false) + 2 * s;
+    } else if (sim_error(sim)) {
+        y = row(v, x, y, w, "stopped", sim_error(sim), th->danger);
+    } else if (sim_protocol(sim)->check && scn->invariants) {
+        y = row(v, x, y, w, "invariants", "\xe2\x9c\x93 holding (checked after every event)", th->ok);
+    } else {
+        y = row(v, x, y, w, "invariants", "none checked for this protocol", th->text_dim);
+    }
+    uint32_t n_acts;
+    viz_session_actions(v->ses, &n_acts);
+    snprintf(b, sizeof b, "%u action%s by you%s", n_acts, n_acts == 1 ? "" : "s", n_acts ? " · w writes a replayable scenario" : "");
+    y = row(v, x, y, w, "recorded", b, n_acts ? th->text : th->text_dim);
+
+    int64_t sel = v->selected;
+    if (sel < 0) {
+        y = section(v, x, y, w, "NODE");
+        y += viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w,
+                           "Click a node to see its state here and to crash, pause, isolate or restart it. "
+                           "Drag across the canvas to cut the network; click a moving message to drop it.",
+                           th->text_dim, false);
+        v->json_box = (viz_frect_t){0, 0, 0, 0};
+        viz_draw_clip(d, NULL);
+        return;
+    }
+    const viz_nd_t *n = &v->nd[sel];
+    snprintf(b, sizeof b, "NODE %s", n->info.name);
+    y = section(v, x, y, w, b);
+    const char *status = !n->info.up ? (n->member ? "crashed" : "not started") : n->info.paused ? "paused" : "up";
+    snprintf(b, sizeof b, "%s%s%s%s", status, n->member || n->info.client ? "" : " · not a member",
+             n->isolated ? " · isolated" : "", n->info.group ? " · in a partition group" : "");
+    y = row(v, x, y, w, "status", b, !n->info.up ? th->danger : th->text);
+    if ((uint64_t)sel < v->n_servers) {
+        if (n->role != ROLE_NONE) {
+            snprintf(b, sizeof b, "%s · term %" PRId64, role_names[n->role], n->term);
+            y = row(v, x, y, w, "role", b, role_text(v, n->role));
+        }
+        if (n->desc.line[0]) y = row(v, x, y, w, "state", n->desc.line, th->text);
+        if (n->desc.commit >= 0 || n->desc.log_len >= 0) {
+            log_fields(&n->desc, b, sizeof b);
+            y = row(v, x, y, w, "log", b, th->text);
+        }
+    }
+    fmt_clock(n->info.clock_ns, b1, sizeof b1);
+    snprintf(b, sizeof b, "%s (true time %s)", b1, dur(now, b2, sizeof b2));
+    y = row(v, x, y, w, "local clock", b, th->text_dim);
+
+    /* The exported state, pretty-printed and scrollable. */
+    float top = y + 6 * s, bottom = v->panel.y + v->panel.h - 10 * s;
+    if (bottom - top < 40 * s) { viz_draw_clip(d, NULL); return; }
+    v->json_box = (viz_frect_t){x, top, w, bottom - top};
+    viz_fill_round_rect(d, x, top, w, bottom - top, 6 * s, th->panel_alt);
+    jw_reset(&v->json);
+    if ((uint64_t)sel < v->n_servers && n->info.up) sim_export_node(sim, (uint32_t)sel, &v->json);
+    else jw_null(&v->json);
+    const char *txt = v->json.buf ? v->json.buf : "null";
+    float lh = viz_font_height(d, VIZ_FONT_MONO);
+    int lines = 1;
+    for (const char *p = txt; *p; p++) lines += *p == '\n';
+    v->json_content_h = (float)lines * lh + 16 * s;
+    float maxs = fmaxf(v->json_content_h - v->json_box.h, 0);
+    if (v->json_scroll > maxs) v->json_scroll = maxs;
+    SDL_Rect jc = {(int)x + 1, (int)top + 1, (int)w - 2, (int)(bottom - top) - 2};
+    viz_draw_clip(d, &jc);
+    float ly = top + 8 * s - v->json_scroll;
+    const char *p = txt;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        if (!e) e = p + strlen(p);
+        if (ly + lh >= top && ly <= bottom) json_line(v, x + 8 * s, ly, p, e);
+        ly += lh;
+        if (ly > bottom) break;
+        p = *e ? e + 1 : e;
+    }
+    if (maxs > 0) {
+        float bh = fmaxf(v->json_box.h * v->json_box.h / v->json_content_h, 16 * s);
+        float by = top + (v->json_box.h - bh) * (v->json_scroll / maxs);
+        viz_fill_round_rect(d, x + w - 6 * s, by + 2 * s, 3 * s, bh - 4 * s, 1.5f * s, viz_alpha(th->text_faint, 0.7f));
+    }
+    viz_draw_clip(d, NULL);
+}
+
+/* ---- The space-time strip. ----------------------------------------------------- */
+
+static float nice_step(double span, int want)
+{
+    double raw = span / want, p = pow(10, floor(log10(raw)));
+    double m = raw / p;
+    return (float)(m < 1.5 ? p : m < 3.5 ? 2 * p : m < 7.5 ? 5 * p : 10 * p);
+}
+
+static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
+{
+    const viz_theme_t *th = v->th;
+    float s = v->s;
+    if (x1 <= x0) return;
+    if (!v->ln_up[i]) { viz_fill_rect(v->d, x0, y - 2 * s, x1 - x0, 4 * s, viz_alpha(th->crashed, 0.8f)); return; }
+    viz_rgba_t c = i < v->n_servers ? viz_role_color(th, (role_t)v->ln_role[i]) : th->client;
+    float w = role_leads((role_t)v->ln_role[i]) ? 3.5f : v->ln_role[i] != ROLE_NONE ? 2 : 1;
+    if (v->ln_role[i] == ROLE_NONE && i < v->n_servers) c = th->link;
+    if (v->ln_paused[i]) {
+        for (float x = x0; x < x1; x += 6 * s) viz_fill_rect(v->d, x, y - 1.5f * s, fminf(3 * s, x1 - x), 3 * s, c);
+        return;
+    }
+    viz_fill_rect(v->d, x0, y - w * s / 2, x1 - x0, w * s, viz_alpha(c, 0.85f));
+}
+
+static void mark_apply(viz_view_t *v, const viz_mark_t *m)
+{
+    if (m->node >= v->n_nodes) return;
+    switch (m->kind) {
+    case TR_ROLE: v->ln_role[m->node] = m->role; break;
+    case TR_CRASH: v->ln_up[m->node] = 0; v->ln_paused[m->node] = 0; v->ln_role[m->node] = ROLE_NONE; break;
+    case TR_RESTART: case TR_JOIN: v->ln_up[m->node] = 1; break;
+    case TR_PAUSE: v->ln_paused[m->node] = 1; break;
+    case TR_RESUME: v->ln_paused[m->node] = 0; break;
+    default: break;
+    }
+}
+
+static void paint_strip(viz_view_t *v)
+{
+    viz_draw_t *d = v->d;
+    const viz_theme_t *th = v->th;
+    float s = v->s;
+    viz_frect_t R = v->strip;
+    SDL_Rect clip = {(int)R.x, (int)R.y, (int)R.w, (int)R.h};
+    viz_draw_clip(d, &clip);
+    viz_fill_rect(d, R.x, R.y, R.w, R.h, th->panel);
+    viz_fill_rect(d, R.x, R.y, R.w, 1 * s, th->border);
+    sim_time_t t0, t1, now = viz_session_now(v->ses);
+    viz_view_strip_window(v, &t0, &t1);
+    float gx = R.x + 56 * s, gw = R.w - 56 * s - 8 * s;
+    double k = (double)(t1 - t0) / gw;      /* ns per pixel */
+#define TX(t) (gx + (float)((double)((t) - t0) / k))
+    float lane_h = (R.h - 26 * s) / (float)(v->n_nodes ? v->n_nodes : 1);
+
+    /* Time axis. */
+    float step = nice_step((double)(t1 - t0), 6);
+    double tick = ceil((double)t0 / step) * step;
+    char b[64], b1[32];
+    for (; tick <= (double)t1; tick += step) {
+        if (tick < 0) continue;
+        float x = TX((sim_time_t)tick);
+        viz_fill_rect(d, x, R.y + 16 * s, 1 * s, R.h - 16 * s, viz_alpha(th->border, 0.5f));
+        viz_text(d, VIZ_FONT_SMALL, x + 3 * s, R.y + 3 * s, tick < 0.5 ? "0" : dur((sim_time_t)tick, b1, sizeof b1), th->text_faint);
+    }
+    viz_text(d, VIZ_FONT_SMALL, R.x + 8 * s, R.y + 3 * s, "time \xe2\x86\x92", th->text_faint);
+
+    /* Node state along each lane: replay the marks up to the window's start, then
+     * draw a segment whenever a node's role or status changes. */
+    uint64_t mf = viz_session_mark_first(v->ses), mn = viz_session_mark_count(v->ses);
+    for (uint32_t i = 0; i < v->n_nodes; i++) {
+        v->ln_role[i] = ROLE_NONE;
+        v->ln_up[i] = i >= v->n_servers || viz_session_member(v->ses, i) || v->nd[i].info.up;
+        v->ln_paused[i] = 0;
+        v->ln_since[i] = t0;
+    }
+    /* Partition bands first (under everything), from partition/isolate to heal. */
+    sim_time_t cut_from = -1;
+    uint64_t mi = mf;
+    for (; mi < mn; mi++) {
+        const viz_mark_t *m = viz_session_mark(v->ses, mi);
+        if (m->t > t0) break;
+        if (m->kind == TR_PARTITION || m->kind == TR_ISOLATE) cut_from = m->t;
+        else if (m->kind == TR_HEAL) cut_from = -1;
+        mark_apply(v, m);
+    }
+    float top = R.y + 22 * s, bot = R.y + R.h - 4 * s;
+    sim_time_t band_end = now < t1 ? now : t1;
+    for (uint64_t j = mi; j <= mn; j++) {
+        const viz_mark_t *m = j < mn ? viz_session_mark(v->ses, j) : NULL;
+        bool heal = m && m->kind == TR_HEAL && m->t <= band_end;
+        if (m && m->t <= band_end && (m->kind == TR_PARTITION || m->kind == TR_ISOLATE)) {
+            if (cut_from < 0) cut_from = m->t;
+            continue;
+        }
+        if (!heal && m && m->t <= band_end) continue;
+        if (cut_from >= 0) {
+            float xa = TX(cut_from > t0 ? cut_from : t0), xb = TX(heal ? m->t : band_end);
+            viz_fill_rect(d, xa, top, xb - xa, bot - top, viz_alpha(th->danger, 0.10f));
+            if (xb - xa > 70 * s) viz_text(d, VIZ_FONT_SMALL, xa + 4 * s, bot - 14 * s, "partitioned", viz_alpha(th->danger, 0.9f));
+            cut_from = -1;
+        }
+        if (!heal) break;
+    }
+    for (uint64_t j = mi; j < mn; j++) {
+        const viz_mark_t *m = viz_session_mark(v->ses, j);
+        if (m->t > now || m->t > t1) break;
+        if (m->node >= v->n_nodes || (m->kind != TR_ROLE && m->kind != TR_CRASH && m->kind != TR_RESTART &&
+                                      m->kind != TR_PAUSE && m->kind != TR_RESUME && m->kind != TR_JOIN)) continue;
+        uint32_t i = m->node;
+        lane_segment(v, i, TX(v->ln_since[i]), TX(m->t), viz_view_lane_y(v, i));
+        v->ln_since[i] = m->t;
+        mark_apply(v, m);
+        if (m->kind == TR_CRASH) cross(d, TX(m->t), viz_view_lane_y(v, i), 3 * s, 1.3f * s, th->danger);
+    }
+    sim_time_t lane_end = now < t1 ? now : t1;
+    for (uint32_t i = 0; i < v->n_nodes; i++) lane_segment(v, i, TX(v->ln_since[i]), TX(lane_end), viz_view_lane_y(v, i));
+    /* Arrows stay right of the gutter: those sent before the window start at its edge. */
+    SDL_Rect plot = {(int)gx, (int)(R.y + 14 * s), (int)(R.x + R.w - gx), (int)(R.h - 14 * s)};
+    viz_draw_clip(d, &plot);
+
+    /* Messages: an arrow from the sender's lane at its send time to the receiver's at
+     * its delivery (or drop, marked x); those still flying end where they are now. */
+    uint64_t mcount = viz_session_msg_count(v->ses);
+    uint64_t first = viz_session_msg_since(v->ses, t0 - v->max_flight_ns - 1);
+    uint64_t last = viz_session_msg_since(v->ses, lane_end + 1);
+    if (last > mcount) last = mcount;
+    uint64_t total = last > first ? last - first : 0;
+    /* Too many to draw: an even sample across the window (every k-th message), plus
+     * every message of the selected node, keeps the picture's density honest. */
+    uint64_t every = total > VIZ_STRIP_ARROWS_MAX ? (total + VIZ_STRIP_ARROWS_MAX - 1) / VIZ_STRIP_ARROWS_MAX : 1;
+    bool aa = total <= VIZ_STRIP_ARROWS_AA_MAX;
+    /* When the diagram is dense and a node is selected, its messages are drawn last
+     * and bright, the sample of everyone else's faint behind them. */
+    bool focus = every > 1 && v->selected >= 0;
+    for (int pass = 0; pass < (focus ? 2 : 1); pass++)
+        for (uint64_t i = first; i < last; i++) {
+            const viz_msg_t *m = viz_session_msg(v->ses, i);
+            if (m->from >= v->n_nodes || m->to >= v->n_nodes) continue;
+            bool mine = (int64_t)m->from == v->selected || (int64_t)m->to == v->selected;
+            if (every > 1 && i % every && !mine) continue;
+            if (focus && mine != (pass == 1)) continue;
+            sim_time_t te = m->end_ns >= 0 && m->end_ns <= now ? m->end_ns : now;
+            if (te < t0) continue;
+            float x0 = TX(m->sent_ns), y0 = viz_view_lane_y(v, m->from), x1 = TX(te), y1;
+            if (m->end_ns >= 0 && m->end_ns <= now) y1 = viz_view_lane_y(v, m->to);
+            else y1 = y0 + (viz_view_lane_y(v, m->to) - y0) * (float)viz_flight_frac(m->sent_ns, m->arrive_ns, now);
+            bool dropped = m->fate == VIZ_FATE_DROPPED && m->end_ns <= now;
+            float a = dropped ? 0.5f : 0.9f;
+            if (focus && pass == 0) a *= 0.35f;
+            viz_rgba_t c = viz_alpha(viz_msg_color(th, m->type), a);
+            if (aa) {
+                viz_line(d, x0, y0, x1, y1, 1.2f * s, c);
+                if (dropped) cross(d, x1, y1, 2.6f * s, 1.2f * s, th->danger);
+                else if (m->end_ns < 0 || m->end_ns > now) viz_fill_circle(d, x1, y1, 2.2f * s, c);
+                else {
+                    float dx = x1 - x0, dy = y1 - y0, l = sqrtf(dx * dx + dy * dy);
+                    if (l > 8 * s) {
+                        dx /= l; dy /= l;
+                        float ah = 5 * s, aw = 2.6f * s;
+                        float tri[6] = {x1, y1, x1 - dx * ah - dy * aw, y1 - dy * ah + dx * aw, x1 - dx * ah + dy * aw, y1 - dy * ah - dx * aw};
+                        viz_fill_convex(d, tri, 3, c);
+                    }
+                }
+            } else {
+                viz_thin_line(d, x0, y0, x1, y1, c);
+                if (dropped) viz_thin_line(d, x1 - 2 * s, y1 - 2 * s, x1 + 2 * s, y1 + 2 * s, th->danger);
+            }
+        }
+    /* Messages older than the log's memory are not drawn: say where that starts. */
+    uint64_t oldest = viz_session_msg_first(v->ses);
+    if (oldest > 0 && oldest < mcount) {
+        sim_time_t t = viz_session_msg(v->ses, oldest)->sent_ns;
+        if (t > t0 && t < t1) {
+            float x = TX(t);
+            viz_dashed_line(d, x, top, x, bot, 1 * s, 3 * s, 3 * s, th->text_faint);
+            const char *msg = "older messages are not kept";
+            float w = viz_text_width(d, VIZ_FONT_SMALL, msg);
+            if (x - w - 6 * s > gx) {
+                viz_fill_rect(d, x - w - 6 * s, bot - 16 * s, w + 4 * s, 14 * s, viz_alpha(th->panel, 0.85f));
+                viz_text(d, VIZ_FONT_SMALL, x - w - 4 * s, bot - 16 * s, msg, th->text_faint);
+            }
+        }
+    }
+    viz_draw_clip(d, &clip);
+    /* The gutter: a lane's name at its left, over a plain background. */
+    viz_fill_rect(d, R.x, R.y + 16 * s, gx - R.x - 2 * s, R.h - 16 * s, th->panel);
+    float fh = viz_font_height(d, VIZ_FONT_SMALL);
+    uint32_t label_every = lane_h >= fh ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
+    for (uint32_t i = 0; i < v->n_nodes; i++) {
+        if (i % label_every && (int64_t)i != v->selected) continue;
+        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, 44 * s, v->nd[i].info.name,
+                     (int64_t)i == v->selected ? th->accent : th->text_dim);
+    }
+    if (every > 1) {
+        char b2[32];
+        fmt_count(total, b2, sizeof b2);
+        snprintf(b, sizeof b, "showing 1 in %" PRIu64 " of %s messages%s; wheel zooms in", every, b2, v->selected >= 0 ? " (all of the selected node's)" : "");
+        float tw = viz_text_width(d, VIZ_FONT_SMALL, b);
+        viz_fill_round_rect(d, R.x + R.w - tw - 20 * s, R.y + 20 * s, tw + 12 * s, 18 * s, 4 * s, viz_alpha(th->panel, 0.9f));
+        viz_text(d, VIZ_FONT_SMALL, R.x + R.w - tw - 14 * s, R.y + 21 * s, b, th->text_dim);
+    }
+
+    /* What you did: a marker at each recorded action. */
+    uint32_t na;
+    const sim_action_t *acts = viz_session_actions(v->ses, &na);
+    float label_end = -1e9f, label_y = top;
+    for (uint32_t i = 0; i < na; i++) {
+        if (acts[i].at_ns < t0 || acts[i].at_ns > t1) continue;
+        float x = TX(acts[i].at_ns);
+        viz_dashed_line(d, x, top, x, bot, 1.2f * s, 4 * s, 3 * s, viz_alpha(th->danger, 0.8f));
+        /* Actions close together stack their names instead of writing over each other. */
+        label_y = x < label_end ? label_y + viz_font_height(d, VIZ_FONT_SMALL) : top;
+        const char *name = act_kind_names[acts[i].kind];
+        float w = viz_text_width(d, VIZ_FONT_SMALL, name);
+        viz_fill_rect(d, x + 2 * s, label_y, w + 2 * s, viz_font_height(d, VIZ_FONT_SMALL), viz_alpha(th->panel, 0.8f));
+        viz_text(d, VIZ_FONT_SMALL, x + 3 * s, label_y, name, th->danger);
+        label_end = fmaxf(label_end, x + w + 8 * s);
+    }
+    /* The present. */
+    float xn = TX(now);
+    viz_fill_rect(d, xn - 0.75f * s, R.y + 14 * s, 1.5f * s, R.h - 14 * s, th->accent);
+    float tri[6] = {xn - 5 * s, R.y + 12 * s, xn + 5 * s, R.y + 12 * s, xn, R.y + 18 * s};
+    viz_fill_convex(d, tri, 3, th->accent);
+    viz_draw_clip(d, NULL);
+#undef TX
+}
+
+/* ---- The top bar and the control bar. ------------------------------------------ */
+
+static void paint_top(viz_view_t *v)
+{
+    viz_draw_t *d = v->d;
+    const viz_theme_t *th = v->th;
+    sim_t *sim = viz_session_sim(v->ses);
+    float s = v->s;
+    viz_fill_rect(d, v->top.x, v->top.y, v->top.w, v->top.h, th->panel);
+    viz_fill_rect(d, v->top.x, v->top.y + v->top.h - 1 * s, v->top.w, 1 * s, th->border);
+    float x = 14 * s, ty = (v->top.h - viz_font_height(d, VIZ_FONT_TITLE)) / 2;
+    x += viz_text(d, VIZ_FONT_TITLE, x, ty, "dsim", th->accent) + 6 * s;
+    x += viz_text(d, VIZ_FONT_TITLE, x, ty, "view", th->text_dim) + 16 * s;
+    float cy = (v->top.h - 22 * s) / 2;
+    char b[256], b1[32], b2[32];
+    if (v->playing) snprintf(b, sizeof b, "\xe2\x96\xb6 playing at %s/s", dur((sim_time_t)v->speed_ns, b1, sizeof b1));
+    else snprintf(b, sizeof b, "paused \xc2\xb7 %s/s", dur((sim_time_t)v->speed_ns, b1, sizeof b1));
+    x += chip(v, x, cy, b, v->playing ? viz_alpha(th->ok, 0.25f) : th->panel_alt, v->playing ? th->text : th->text_dim) + 8 * s;
+    const net_t *net = sim_net(sim);
+    float right = v->top.w - 230 * s;
+    sim_time_t when;
+    const sim_violation_t *viol = sim_violation(sim, &when);
+    if (viol && x < right) {
+        snprintf(b, sizeof b, "invariant violated: %s", viol->name);
+        x += chip(v, x, cy, b, th->danger, th->node_text_light) + 8 * s;
+    }
+    if (v->behind && x < right) {
+        snprintf(b, sizeof b, "simulation behind: %s/s of %s/s", dur((sim_time_t)v->achieved_ns, b1, sizeof b1),
+                 dur((sim_time_t)v->speed_ns, b2, sizeof b2));
+        x += chip(v, x, cy, b, viz_alpha(viz_role_color(th, ROLE_CANDIDATE), 0.3f), th->text) + 8 * s;
+    }
+    if (net->partitioned && x < right) {
+        /* The groups by name: "n1 n2 | n3 n4 n5". */
+        int o = snprintf(b, sizeof b, "partitioned: ");
+        bool any = false;
+        for (uint8_t g = 1; g <= net->n_groups && o < (int)sizeof b - 40; g++) {
+            bool first = true;
+            for (uint32_t i = 0; i < v->n_servers && o < (int)sizeof b - 40; i++) {
+                if (v->nd[i].info.group != g || v->nd[i].isolated) continue;
+                o += snprintf(b + o, sizeof b - (size_t)o, "%s%s", first ? (any ? " | " : "") : " ", v->nd[i].info.name);
+                first = false;
+                any = true;
+            }
+        }
+        for (uint32_t i = 0; i < v->n_servers && o < (int)sizeof b - 40; i++)
+            if (v->nd[i].isolated) { o += snprintf(b + o, sizeof b - (size_t)o, "%s%s alone", any ? " | " : "", v->nd[i].info.name); any = true; }
+        float maxw = right - x;
+        if (maxw > 60 * s) {
+            float w = fminf(viz_text_width(d, VIZ_FONT_SMALL, b) + 16 * s, maxw);
+            viz_fill_round_rect(d, x, cy, w, 22 * s, 11 * s, viz_alpha(th->danger, 0.22f));
+            viz_text_fit(d, VIZ_FONT_SMALL, x + 8 * s, cy + (22 * s - viz_font_height(d, VIZ_FONT_SMALL)) / 2, w - 16 * s, b, th->text);
+        }
+    }
+    fmt_clock(viz_session_now(v->ses), b1, sizeof b1);
+    snprintf(b, sizeof b, "t = %s", b1);
+    float tw = viz_text_width(d, VIZ_FONT_TITLE, b);
+    dur(viz_session_end(v->ses), b2, sizeof b2);
+    char e[48];
+    snprintf(e, sizeof e, "  of %s", b2);
+    float ew = viz_text_width(d, VIZ_FONT_SMALL, e);
+    viz_text(d, VIZ_FONT_TITLE, v->top.w - 14 * s - ew - tw, ty, b, th->text);
+    viz_text(d, VIZ_FONT_SMALL, v->top.w - 14 * s - ew, ty + 3 * s, e, th->text_dim);
+}
+
+static void button(viz_view_t *v, const viz_frect_t *r)
+{
+    bool hot = v->mouse_in && viz_in(r, v->mx, v->my);
+    viz_fill_round_rect(v->d, r->x, r->y, r->w, r->h, 7 * v->s, hot ? viz_mix(v->th->panel_alt, v->th->text_faint, 0.25f) : v->th->panel_alt);
+}
+
+static void paint_bar(viz_view_t *v)
+{
+    viz_draw_t *d = v->d;
+    const viz_theme_t *th = v->th;
+    float s = v->s;
+    viz_fill_rect(d, v->bar.x, v->bar.y, v->bar.w, v->bar.h, th->panel);
+    viz_fill_rect(d, v->bar.x, v->bar.y, v->bar.w, 1 * s, th->border);
+
+    const viz_frect_t *p = &v->b_play;
+    button(v, p);
+    float cx = p->x + p->w / 2, cy = p->y + p->h / 2;
+    if (v->playing) {
+        viz_fill_round_rect(d, cx - 6 * s, cy - 7 * s, 4 * s, 14 * s, 1 * s, th->text);
+        viz_fill_round_rect(d, cx + 2 * s, cy - 7 * s, 4 * s, 14 * s, 1 * s, th->text);
+    } else {
+        float tri[6] = {cx - 5 * s, cy - 8 * s, cx + 8 * s, cy, cx - 5 * s, cy + 8 * s};
+        viz_fill_convex(d, tri, 3, th->text);
+    }
+    p = &v->b_step;
+    button(v, p);
+    cx = p->x + p->w / 2;
+    float tri2[6] = {cx - 7 * s, cy - 7 * s, cx + 4 * s, cy, cx - 7 * s, cy + 7 * s};
+    viz_fill_convex(d, tri2, 3, th->text);
+    viz_fill_rect(d, cx + 4 * s, cy - 7 * s, 2.5f * s, 14 * s, th->text);
+
+    /* Speed: a log scale from 1 ms to 100 s of simulated time per real second. */
+    const viz_frect_t *sp = &v->speed;
+    char b[96], b1[32], b2[32];
+    float ty = sp->y + 22 * s, pos = (float)viz_speed_to_slider(v->speed_ns);
+    snprintf(b, sizeof b, "speed %s/s", dur((sim_time_t)v->speed_ns, b1, sizeof b1));
+    viz_text(d, VIZ_FONT_SMALL, sp->x, sp->y + 1 * s, b, th->text_dim);
+    viz_fill_round_rect(d, sp->x, ty - 2 * s, sp->w, 4 * s, 2 * s, th->panel_alt);
+    viz_fill_round_rect(d, sp->x, ty - 2 * s, sp->w * pos, 4 * s, 2 * s, viz_alpha(th->accent, 0.7f));
+    for (int k = 0; k <= 5; k++) viz_fill_rect(d, sp->x + sp->w * (float)k / 5 - 0.5f * s, ty + 4 * s, 1 * s, 3 * s, th->text_faint);
+    viz_fill_circle(d, sp->x + sp->w * pos, ty, 6 * s, th->accent);
+    viz_fill_circle(d, sp->x + sp->w * pos, ty, 2.5f * s, th->panel);
+
+    /* The scrubber over the whole run: how far it has been explored, where it is,
+     * the scenario's scheduled faults (ticks) and your actions (vermillion). */
+    const viz_frect_t *sc = &v->scrub;
+    const scn_t *scn = viz_session_scenario(v->ses);
+    sim_time_t end = viz_session_end(v->ses), now = viz_session_now(v->ses);
+    float ky = sc->y + 22 * s;
+    viz_text(d, VIZ_FONT_SMALL, sc->x, sc->y + 1 * s, "time (drag to rewind or jump ahead)", th->text_faint);
+    viz_fill_round_rect(d, sc->x, ky - 3 * s, sc->w, 6 * s, 3 * s, th->panel_alt);
+    float fx = sc->w * (float)((double)viz_session_explored(v->ses) / (double)end);
+    viz_fill_round_rect(d, sc->x, ky - 3 * s, fx, 6 * s, 3 * s, viz_alpha(th->text_faint, 0.45f));
+    float nx = sc->w * (float)((double)now / (double)end);
+    viz_fill_round_rect(d, sc->x, ky - 3 * s, nx, 6 * s, 3 * s, th->accent);
+    for (uint32_t i = 0; i < scn->n_faults; i++) {
+        float x = sc->x + sc->w * (float)((double)scn->faults[i].at_ns / (double)end);
+        viz_fill_rect(d, x - 0.5f * s, ky - 7 * s, 1.5f * s, 4 * s, th->text_dim);
+    }
+    uint32_t na;
+    const sim_action_t *acts = viz_session_actions(v->ses, &na);
+    for (uint32_t i = 0; i < na; i++) {
+        float x = sc->x + sc->w * (float)((double)acts[i].at_ns / (double)end);
+        viz_fill_rect(d, x - 1 * s, ky - 9 * s, 2 * s, 6 * s, th->danger);
+    }
+    viz_fill_circle(d, sc->x + nx, ky, 7 * s, th->accent);
+    viz_fill_circle(d, sc->x + nx, ky, 3 * s, th->panel);
+    fmt_clock(now, b1, sizeof b1);
+    snprintf(b, sizeof b, "%s / %s", b1, dur(end, b2, sizeof b2));
+    viz_text(d, VIZ_FONT_BODY, sc->x + sc->w + 12 * s, sc->y + (sc->h - viz_font_height(d, VIZ_FONT_BODY)) / 2, b, th->text);
+
+    button(v, &v->b_help);
+    float qw = viz_text_width(d, VIZ_FONT_BOLD, "?");
+    viz_text(d, VIZ_FONT_BOLD, v->b_help.x + (v->b_help.w - qw) / 2,
+             v->b_help.y + (v->b_help.h - viz_font_height(d, VIZ_FONT_BOLD)) / 2, "?", th->text);
+}
+
+/* ---- Floating things: tooltip, menu, toast, help. ------------------------------ */
+
+static void panel_box(viz_view_t *v, float x, float y, float w, float h)
+{
+    float s = v->s;
+    viz_fill_round_rect(v->d, x + 2 * s, y + 3 * s, w, h, 8 * s, v->th->shadow);
+    viz_fill_round_rect(v->d, x, y, w, h, 8 * s, v->th->tooltip);
+    viz_stroke_round_rect(v->d, x, y, w, h, 8 * s, 1 * s, v->th->border);
+}
+
+static void tooltip(viz_view_t *v, const char *const *lines, const viz_rgba_t *cols, int n)
+{
+    float s = v->s, pad = 9 * s, lh = viz_font_height(v->d, VIZ_FONT_SMALL) + 2 * s, w = 0;
+    for (int i = 0; i < n; i++) w = fmaxf(w, viz_text_width(v->d, i ? VIZ_FONT_SMALL : VIZ_FONT_BOLD, lines[i]));
+    w += 2 * pad;
+    float h = 2 * pad + lh * (float)n + 2 * s, x = v->mx + 16 * s, y = v->my + 14 * s;
+    if (x + w > (float)v->w - 4) x = v->mx - w - 12 * s;
+    if (y + h > (float)v->h - 4) y = v->my - h - 10 * s;
+    panel_box(v, x, y, w, h);
+    float yy = y + pad;
+    for (int i = 0; i < n; i++) {
+        viz_text(v->d, i ? VIZ_FONT_SMALL : VIZ_FONT_BOLD, x + pad, yy, lines[i], cols[i]);
+        yy += lh + (i ? 0 : 2 * s);
+    }
+}
+
+static void paint_tooltip(viz_view_t *v)
+{
+    const viz_theme_t *th = v->th;
+    sim_t *sim = viz_session_sim(v->ses);
+    char l[8][160], b1[32], b2[32], b3[32];
+    const char *lines[8];
+    viz_rgba_t cols[8];
+    int n = 0;
+    for (int i = 0; i < 8; i++) { lines[i] = l[i]; cols[i] = th->text_dim; }
+    if (v->hover_fl >= 0) {
+        const viz_fl_t *f = &v->fl[v->hover_fl];
+        snprintf(l[n], 160, "%s  #%" PRIu64, sim_msg_type_name(sim, f->type), f->id);
+        cols[n++] = viz_msg_color(th, f->type);
+        snprintf(l[n++], 160, "from %s to %s", v->nd[f->from].info.name, v->nd[f->to].info.name);
+        snprintf(l[n++], 160, "size %u bytes on the wire, payload %u bytes", f->size, f->len);
+        snprintf(l[n++], 160, "sent %s, arrives %s (flight %s)", dur(f->sent_ns, b1, sizeof b1), dur(f->arrive_ns, b2, sizeof b2),
+                 dur(f->arrive_ns - f->sent_ns, b3, sizeof b3));
+        if (f->doomed >= 0) {
+            snprintf(l[n], 160, "will be dropped on arrival: %s", drop_reason_names[f->doomed]);
+            cols[n++] = th->danger;
+        }
+        if (f->dup) snprintf(l[n++], 160, "the network duplicated it: two copies are in flight");
+        if (f->doomed < 0) { snprintf(l[n], 160, "click to drop it"); cols[n++] = th->text_faint; }
+    } else if (v->hover_node >= 0) {
+        const viz_nd_t *nd = &v->nd[v->hover_node];
+        bool server = (uint64_t)v->hover_node < v->n_servers;
+        snprintf(l[n], 160, "%s%s", nd->info.name, server ? "" : " (client)");
+        cols[n++] = th->text;
+        if (server) {
+            snprintf(l[n], 160, "%s%s%s", !nd->info.up ? (nd->member ? "crashed" : "not started") : nd->info.paused ? "paused" : "up",
+                     nd->role != ROLE_NONE ? " \xc2\xb7 " : "", nd->role != ROLE_NONE ? role_names[nd->role] : "");
+            cols[n] = nd->info.up ? role_text(v, nd->role) : th->danger;
+            if (nd->role == ROLE_NONE && nd->info.up) cols[n] = th->text_dim;
+            n++;
+            if (nd->term > 0 || nd->desc.term >= 0) snprintf(l[n++], 160, "term %" PRId64, nd->desc.term >= 0 ? nd->desc.term : nd->term);
+            if (nd->desc.line[0]) snprintf(l[n++], 160, "%s", nd->desc.line);
+            if (nd->desc.commit >= 0 || nd->desc.log_len >= 0) log_fields(&nd->desc, l[n++], 160);
+        }
+        if (nd->isolated) { snprintf(l[n], 160, "isolated from the other servers"); cols[n++] = th->danger; }
+        else if (nd->info.group) { snprintf(l[n], 160, "partition group %c", 'A' + nd->info.group - 1); cols[n++] = th->danger; }
+        snprintf(l[n++], 160, "local clock %s", dur(nd->info.clock_ns, b1, sizeof b1));
+        if (server && n < 8) { snprintf(l[n], 160, "click for actions, shift-click to pick for a partition"); cols[n++] = th->text_faint; }
+    }
+    if (n) tooltip(v, lines, cols, n);
+}
+
+static void paint_menu(viz_view_t *v)
+{
+    if (v->menu_node < 0) return;
+    float s = v->s;
+    float w = 250 * s, ih = 26 * s, h = (float)v->n_menu * ih + 34 * s, x = v->menu_x, y = v->menu_y;
+    if (x + w > (float)v->w) x = (float)v->w - w - 4;
+    if (y + h > (float)v->h) y = (float)v->h - h - 4;
+    panel_box(v, x, y, w, h);
+    const viz_nd_t *n = &v->nd[v->menu_node];
+    char t[96], buf[96];
+    snprintf(t, sizeof t, "%s%s%s", n->info.name, n->role != ROLE_NONE ? " \xc2\xb7 " : "", n->role != ROLE_NONE ? role_names[n->role] : "");
+    viz_text(v->d, VIZ_FONT_BOLD, x + 12 * s, y + 8 * s, t, v->th->text);
+    for (int i = 0; i < v->n_menu; i++) {
+        float iy = y + 28 * s + (float)i * ih;
+        if (i == v->menu_hover) viz_fill_round_rect(v->d, x + 4 * s, iy, w - 8 * s, ih, 5 * s, viz_alpha(v->th->accent, 0.25f));
+        viz_rgba_t c = v->menu_items[i] == VIZ_MI_CRASH ? v->th->danger : v->th->text;
+        viz_text(v->d, VIZ_FONT_BODY, x + 14 * s, iy + (ih - viz_font_height(v->d, VIZ_FONT_BODY)) / 2,
+                 viz_menu_label(v, v->menu_items[i], buf, sizeof buf), c);
+    }
+}
+
+static void paint_toast(viz_view_t *v)
+{
+    if (!v->toast[0] || v->wall > v->toast_until) return;
+    float s = v->s, a = (float)fmin(1.0, (v->toast_until - v->wall) / 0.5);
+    float w = fminf(viz_text_width(v->d, VIZ_FONT_BODY, v->toast) + 28 * s, v->canvas.w - 20 * s), h = 32 * s;
+    float x = v->canvas.x + (v->canvas.w - w) / 2, y = v->canvas.y + v->canvas.h - h - 12 * s;
+    viz_fill_round_rect(v->d, x, y, w, h, h / 2, viz_alpha(v->th->tooltip, 0.95f * a));
+    viz_stroke_round_rect(v->d, x, y, w, h, h / 2, 1 * s, viz_alpha(v->th->border, a));
+    viz_text_fit(v->d, VIZ_FONT_BODY, x + 14 * s, y + (h - viz_font_height(v->d, VIZ_FONT_BODY)) / 2, w - 28 * s, v->toast, viz_alpha(v->th->text, a));
+}
+
+static const char *const help_keys[][2] = {
+    {"Space", "play or pause"},
+    {"\xe2\x86\x92  /  \xe2\x86\x90", "next event / back one event"},
+    {"d", "run to the next message delivery"},
+    {"o", "run to the next client operation"},
+    {"r", "run to the next role change"},
+    {"+  /  -", "faster / slower (1 ms to 100 s per second)"},
+    {"Home", "back to time zero"},
+    {"c  p  i", "crash or restart, pause or resume, isolate the selected server"},
+    {"x", "send a client write to the selected server"},
+    {"h", "heal every partition"},
+    {"g", "partition the shift-clicked nodes from the rest"},
+    {"w", "write this session as a scenario that replays it"},
+    {"s", "save a screenshot (PNG)"},
+    {"t  /  l", "dark or light theme / next layout"},
+    {"?  or  F1", "this help; Esc closes it"},
+    {"Ctrl+Q", "quit"},
+};
+
+static const char *const help_mouse[][2] = {
+    {"click a node", "select it and open its menu (crash, pause, isolate, request ...)"},
+    {"shift-click nodes", "pick a group, then g cuts it off"},
+    {"drag on empty canvas", "cut the network along the line: the servers on each side form a group"},
+    {"click a message", "drop it (it falls where it would have arrived)"},
+    {"hover", "a message's fields or a node's state"},
+    {"drag the time bar", "rewind to any moment (re-run exactly) or jump ahead"},
+    {"click the diagram", "go to the send or delivery under the pointer"},
+    {"wheel on the diagram", "zoom its time span; on the state panel: scroll"},
+};
+
+static void paint_help(viz_view_t *v)
+{
+    if (!v->help) return;
+    viz_draw_t *d = v->d;
+    float s = v->s;
+    viz_fill_rect(d, 0, 0, (float)v->w, (float)v->h, viz_alpha(v->th->shadow, 0.8f));
+    int nk = (int)SIM_ARRAY_LEN(help_keys), nm = (int)SIM_ARRAY_LEN(help_mouse);
+    float lh = viz_font_height(d, VIZ_FONT_BODY) + 5 * s;
+    float kw = 0, mw = 0, dw = 0;
+    for (int i = 0; i < nk; i++) { kw = fmaxf(kw, viz_text_width(d, VIZ_FONT_BOLD, help_keys[i][0])); dw = fmaxf(dw, viz_text_width(d, VIZ_FONT_BODY, help_keys[i][1])); }
+    for (int i = 0; i < nm; i++) { mw = fmaxf(mw, viz_text_width(d, VIZ_FONT_BOLD, help_mouse[i][0])); dw = fmaxf(dw, viz_text_width(d, VIZ_FONT_BODY, help_mouse[i][1])); }
+    float col = fmaxf(kw, mw) + 18 * s;
+    float w = fminf(col + dw + 48 * s, (float)v->w - 40 * s), h = (float)(nk + nm) * lh + 110 * s;
+    float x = ((float)v->w - w) / 2, y = fmaxf(((float)v->h - h) / 2, 10 * s);
+    panel_box(v, x, y, w, h);
+    float yy = y + 18 * s;
+    viz_text(d, VIZ_FONT_TITLE, x + 24 * s, yy, "Keys and mouse", v->th->text);
+    yy += viz_font_height(d, VIZ_FONT_TITLE) + 12 * s;
+    for (int i = 0; i < nk; i++, yy += lh) {
+        viz_text(d, VIZ_FONT_BOLD, x + 24 * s, yy, help_keys[i][0], v->th->accent);
+        viz_text_fit(d, VIZ_FONT_BODY, x + 24 * s + col, yy, w - col - 48 * s, help_keys[i][1], v->th->text);
+    }
+    yy += 10 * s;
+    for (int i = 0; i < nm; i++, yy += lh) {
+        viz_text(d, VIZ_FONT_BOLD, x + 24 * s, yy, help_mouse[i][0], v->th->accent);
+        viz_text_fit(d, VIZ_FONT_BODY, x + 24 * s + col, yy, w - col - 48 * s, help_mouse[i][1], v->th->text);
+    }
+    SDL_RendererInfo info;
+    char foot[256];
+    snprintf(foot, sizeof foot, "Everything you do is recorded as a scenario action; w writes them all out to replay exactly. "
+             "(Drawing with SDL's %s renderer.)", SDL_GetRendererInfo(viz_draw_renderer(d), &info) == 0 ? info.name : "?");
+    viz_text_fit(d, VIZ_FONT_SMALL, x + 24 * s, yy + 8 * s, w - 48 * s, foot, v->th->text_dim);
+}
+
+void viz_paint(viz_view_t *v)
+{
+    SDL_Renderer *r = viz_draw_renderer(v->d);
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, v->th->bg.r, v->th->bg.g, v->th->bg.b, 255);
+    SDL_RenderClear(r);
+    paint_canvas(v);
+    paint_strip(v);
+    paint_panel(v);
+    paint_top(v);
+    paint_bar(v);
+    viz_draw_flush(v->d);
+    if (!v->help && v->menu_node < 0) paint_tooltip(v);
+    paint_menu(v);
+    if (!v->help) paint_toast(v);
+    paint_help(v);
+    viz_draw_flush(v->d);
+}

@@ -1,0 +1,64 @@
+/* view.h -- the live view of a session: a window to watch and break a cluster, or an
+ * offscreen picture of one moment.
+ *
+ * The same code draws both. A window adds input (keys, clicks, drags) and a clock that
+ * moves simulated time forward at a chosen speed; the offscreen form draws into a
+ * memory surface with SDL's software renderer and needs no display, which is how
+ * screenshots, the benchmark and the tests run. This header has no SDL in it, so tests
+ * and the command line can use it without knowing how pictures are made.
+ */
+#ifndef VIZ_VIEW_H
+#define VIZ_VIEW_H
+
+#include "layout.h"
+#include "session.h"
+#include "theme.h"
+
+#define VIZ_SIDE_MIN 320           /* pixels: the smallest window or picture side */
+#define VIZ_SIDE_MAX 8192
+
+typedef struct viz_view_opts {
+    int w, h;                      /* window size in screen coordinates, or picture pixels */
+    bool light;                    /* the light theme */
+    int64_t select;                /* the node shown in the side panel, or -1 */
+    viz_layout_kind_t layout;
+    double speed_ns;               /* simulated ns per real second; 0 picks one from the latency */
+} viz_view_opts_t;
+
+typedef struct viz_view viz_view_t;
+
+/* An offscreen view drawing into a w x h picture. NULL with a sentence in err. */
+viz_view_t *viz_view_create_offscreen(viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
+void viz_view_destroy(viz_view_t *v);
+/* Draws one frame of the session as it is now. */
+void viz_view_render(viz_view_t *v);
+/* Advances simulated time as dt_s of real time at the view's speed would, within a
+ * frame's budget of wall time, when playing. */
+void viz_view_advance(viz_view_t *v, double dt_s);
+/* viz_view_advance, then viz_view_render: one frame. */
+void viz_view_frame(viz_view_t *v, double dt_s);
+/* Copies the last frame as 8-bit R, G, B (w * h * 3 bytes). Returns 0 or -1. */
+int viz_view_read_rgb(viz_view_t *v, uint8_t *rgb);
+int viz_view_save_png(viz_view_t *v, const char *path);
+void viz_view_size(const viz_view_t *v, int *w, int *h);
+
+const viz_layout_t *viz_view_layout(const viz_view_t *v);
+const viz_theme_t *viz_view_theme(const viz_view_t *v);
+/* A pixel inside a node's disc that no text, cross or hatching covers: where a test
+ * looks to see the node's colour. */
+void viz_view_probe(const viz_view_t *v, uint32_t node, float *x, float *y);
+/* Messages in flight drawn in the last frame. */
+uint32_t viz_view_flights_drawn(const viz_view_t *v);
+/* Triangles drawn so far, for the benchmark. */
+uint64_t viz_view_triangles(const viz_view_t *v);
+double viz_view_speed(const viz_view_t *v);
+void viz_view_set_playing(viz_view_t *v, bool playing);
+
+/* Opens a window and runs until it is closed. Returns 0, or 2 with a sentence in err
+ * when there is no display or the font is missing. */
+int viz_view_run_window(viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
+
+/* A default speed for a scenario: a typical message takes most of a second to cross. */
+double viz_default_speed(const scn_t *scn);
+
+#endif
