@@ -926,7 +926,9 @@ int viz_view_run_window(viz_session_t *s, const viz_view_opts_t *o, char *err, s
     if (view_init(v, s, o, err, err_len) != 0) { viz_view_destroy(v); SDL_Quit(); return 2; }
     SDL_RendererInfo info;
     bool vsync = SDL_GetRendererInfo(v->r, &info) == 0 && (info.flags & SDL_RENDERER_PRESENTVSYNC);
-    toast(v, "Space plays, ? shows every key and mouse action");
+    /* A student's first look should already move: the window opens playing. */
+    v->playing = true;
+    toast(v, "Space pauses, ? shows every key and mouse action");
     double last = wall_now();
     while (!v->quit) {
         SDL_Event e;
