@@ -420,6 +420,10 @@ static double join_fraction(const char *file, uint64_t *moved, uint32_t *held)
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c0 = cJSON_GetArrayItem(ch, 0);
     double f = path(c0, "keys_moved_fraction", NULL)->valuedouble;
+    /* The same figure at the summary's top level, one per join or leave. */
+    const cJSON *top = path(j, "keys_moved_fraction", NULL);
+    assert_int_equal(cJSON_GetArraySize(top), 1);
+    assert_true(cJSON_GetArrayItem(top, 0)->valuedouble == f);
     assert_true(cJSON_IsNumber(path(c0, "handoff_ns", NULL)));       /* the move finished */
     assert_true(path(c0, "handoff_ns", NULL)->valuedouble < 1e9);
     *moved = (uint64_t)path(ps, "records_moved", NULL)->valuedouble;

@@ -702,20 +702,38 @@ static bool shard_equal(sim_t *s)
     return cfg->replicas < 2 || held == copies * primary;
 }
 
-static void shard_summary(sim_t *s, jw_t *w)
+/* The server that saw the most joins and leaves: its log of them is the fullest. */
+static const shard_durable_t *change_log(sim_t *s)
 {
-    const shard_config_t *cfg = shard_sim_cfg(s);
     uint32_t n = sim_n_servers(s), best = 0;
     for (uint32_t i = 1; i < n; i++)
         if (((shard_durable_t *)sim_node_durable(s, i))->n_changes > ((shard_durable_t *)sim_node_durable(s, best))->n_changes)
             best = i;
+    return sim_node_durable(s, best);
+}
+
+/* Top level of the summary: "keys_moved_fraction", one per join or leave in order, the
+ * figure a sweep compares across schemes (details are in protocol_stats). */
+static void shard_summary_top(sim_t *s, jw_t *w)
+{
+    const shard_durable_t *log = change_log(s);
+    jw_key(w, "keys_moved_fraction");
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < log->n_changes; i++) jw_real(w, log->changes[i].moved_fraction);
+    jw_arr_end(w);
+}
+
+static void shard_summary(sim_t *s, jw_t *w)
+{
+    const shard_config_t *cfg = shard_sim_cfg(s);
+    uint32_t n = sim_n_servers(s);
     jw_kstr(w, "scheme", ring_scheme_names[cfg->scheme]);
     jw_kint(w, "vnodes", cfg->scheme == RING_CONSISTENT ? cfg->vnodes : 0);
     jw_kint(w, "replicas", cfg->replicas);
     /* One entry per join or leave, from the server that saw the most of them. The
      * ideal is the newcomer's (or the leaver's) fair share, 1/N of the larger
      * membership: all that would move if no other key changed hands. */
-    const shard_durable_t *log = sim_node_durable(s, best);
+    const shard_durable_t *log = change_log(s);
     double total = 0;
     jw_key(w, "membership_changes");
     jw_arr_begin(w);
@@ -861,6 +879,7 @@ const proto_t proto_shard = {
     .describe = shard_describe,
     .export_state = shard_export,
     .summary = shard_summary,
+    .summary_top = shard_summary_top,
     .durable_size_for = shard_durable_size,
     .on_membership = shard_membership,
     .replicas_equal = shard_equal,
