@@ -86,11 +86,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBSIM)
 # Tests run from the repository root so that relative paths (scenarios/, tests/data/)
 # resolve; DSIM tells end-to-end tests where the program is.
 test: $(DSIM) $(TESTS)
-	@failed=0; for t in $(TESTS); do \
-	  echo "== $$t"; DSIM=$(DSIM) SDL_VIDEODRIVER=dummy $$t || failed=$$((failed+1)); \
-	done; \
-	if [ $$failed -ne 0 ]; then echo "$$failed test program(s) failed"; exit 1; fi; \
-	echo "all $(words $(TESTS)) test programs passed"
+	@sh tests/run.sh $(DSIM) $(TESTS)
 
 san:
 	$(MAKE) BUILD=build/san OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" \
