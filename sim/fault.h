@@ -77,8 +77,9 @@ typedef struct nemesis_spec {
 } nemesis_spec_t;
 
 /* Applies an action now. Returns SIM_OK, SIM_EINPUT when it makes no sense (crash a
- * crashed node), or SIM_ENOTFOUND for a drop of a message not in flight -- a
- * scenario's actions were checked at load. */
+ * crashed node), or SIM_ENOTFOUND for a drop of a message already delivered or
+ * dropped -- a scenario's actions were checked at load. A drop of a message not sent
+ * yet waits for it (at most SIM_PENDING_DROPS_MAX such drops). */
 int sim_apply(sim_t *s, const sim_action_t *a);
 /* Schedules an action at a->at_ns (not before now). The action is copied. */
 int sim_schedule(sim_t *s, const sim_action_t *a);

@@ -276,10 +276,12 @@ static void trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, s
     sim_trace(s, &r);
 }
 
+static bool take_pending_drop(sim_t *s, uint64_t id);
+
 /* Decides the fate of one copy of a message, drawing from the link's stream, and
  * schedules its arrival. */
 static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint32_t handle,
-                      uint32_t len, uint32_t size, uint64_t id, bool dup)
+                      uint32_t len, uint32_t size, uint64_t id, bool dup, bool user_drop)
 {
     net_t *net = &s->net;
     int64_t l = net_link(net, from, to);
@@ -306,6 +308,7 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
     int doomed = -1;
     if (net_blocked(net, from, to)) doomed = DROP_PARTITION;
     else if (rng_chance(r, p->loss)) doomed = DROP_LOSS;
+    if (user_drop) doomed = DROP_USER;
     bool again = !dup && rng_chance(r, p->duplicate);
     net_stream_close(&ns);
 
@@ -329,7 +332,7 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
         int64_t h2 = handle == POOL_NONE ? POOL_NONE : pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
         if (h2 < 0) return;   /* no room for the copy: the duplicate does not happen */
         s->st.duplicated++;
-        send_copy(s, from, to, type, (uint32_t)h2, len, size, id, true);
+        send_copy(s, from, to, type, (uint32_t)h2, len, size, id, true, user_drop);
     }
 }
 
@@ -357,16 +360,33 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
                 s->scn->path, len, SIM_PAYLOAD_BYTES_MAX, SIM_PAYLOADS_MAX, (long long)s->now);
         exit(2);
     }
-    send_copy(s, from, to, type, (uint32_t)h, len, size, id, false);
+    bool drop = s->n_pending_drops && take_pending_drop(s, id);
+    send_copy(s, from, to, type, (uint32_t)h, len, size, id, false, drop);
 }
 
+/* A drop recorded in the live view at the instant its message was sent is replayed
+ * before that send (recorded actions are scheduled first among events at one time), so
+ * a drop of a message not sent yet waits for it. */
 int sim_drop_message(sim_t *s, uint64_t id)
 {
     for (uint32_t k = 0; k < s->q.n; k++) {
         ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
         if (e->kind == EV_DELIVER && e->id == id) { e->doomed = DROP_USER; return SIM_OK; }
     }
-    return SIM_ENOTFOUND;
+    if (id <= s->next_msg_id) return SIM_ENOTFOUND;          /* delivered or dropped already */
+    if (s->n_pending_drops == SIM_PENDING_DROPS_MAX) return SIM_ELIMIT;
+    s->pending_drop[s->n_pending_drops++] = id;
+    return SIM_OK;
+}
+
+static bool take_pending_drop(sim_t *s, uint64_t id)
+{
+    for (uint32_t i = 0; i < s->n_pending_drops; i++)
+        if (s->pending_drop[i] == id) {
+            s->pending_drop[i] = s->pending_drop[--s->n_pending_drops];
+            return true;
+        }
+    return false;
 }
 
 /* ---- Node lifecycle. ----------------------------------------------------------- */

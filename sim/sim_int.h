@@ -100,6 +100,8 @@ struct sim {
     unsigned n_mtypes;
 
     uint64_t next_msg_id;
+    uint64_t pending_drop[SIM_PENDING_DROPS_MAX];   /* message ids to drop when sent */
+    uint32_t n_pending_drops;
     uint64_t hash;
     trace_fn trace;
     void *trace_ud;

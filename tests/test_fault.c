@@ -127,8 +127,10 @@ static void test_fault_apply_refuses_what_makes_no_sense(void **state)
     a.kind = ACT_ISOLATE;
     a.node = 7;
     assert_int_equal(sim_apply(s, &a), SIM_EINPUT);
+    /* A message not sent yet may still be dropped when it is (see the replay test
+     * below); a message already delivered or dropped cannot. */
     sim_action_t d = {.kind = ACT_DROP, .msg_id = 12345};
-    assert_int_not_equal(sim_apply(s, &d), SIM_OK);
+    assert_int_equal(sim_apply(s, &d), SIM_OK);
     uint32_t members[] = {1};
     uint8_t groups[] = {2};
     sim_action_t p = {.kind = ACT_PARTITION, .n_groups = 1, .n_members = 1, .members = members, .groups = groups};
@@ -599,6 +601,55 @@ static void test_fault_write_json_round_trips_mixture_latency(void **state)
         "   {\"weight\": 0.25, \"dist\": \"uniform\", \"min\": \"20ms\", \"max\": \"40ms\"}]}}}"), 1);
 }
 
+/* A drop recorded at the very instant its message was sent replays before that send
+ * (recorded actions are scheduled first among events at one time): it must wait for
+ * the message and drop it, or a written-out session would not replay what happened. */
+typedef struct first_send { bool found; uint64_t id; sim_time_t t; uint64_t dropped, delivered; uint64_t watch; } first_send_t;
+
+static void watch_sends(void *ud, const trace_rec_t *r)
+{
+    first_send_t *f = ud;
+    if (r->kind == TR_SEND && !f->found && r->t > 0) { f->found = true; f->id = r->id; f->t = r->t; }
+    if (r->id == f->watch && r->kind == TR_DROP && r->reason == DROP_USER) f->dropped++;
+    if (r->id == f->watch && r->kind == TR_DELIVER) f->delivered++;
+}
+
+static void test_fault_drop_at_the_instant_of_sending_replays(void **state)
+{
+    (void)state;
+    scn_t scn;
+    load("{\"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\","
+         " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\"}}", &scn);
+    first_send_t f = {0};
+    sim_t *s = create(&scn);
+    sim_set_trace(s, watch_sends, &f);
+    sim_run(s);
+    assert_true(f.found);
+    sim_action_t late = {.kind = ACT_DROP, .msg_id = f.id};
+    assert_int_equal(sim_apply(s, &late), SIM_ENOTFOUND);     /* delivered long ago */
+    sim_destroy(s);
+
+    sim_action_t drop = {0};
+    drop.kind = ACT_DROP;
+    drop.at_ns = f.t;
+    drop.msg_id = f.id;
+    sim_opts_t o = {0};
+    o.extra_actions = &drop;
+    o.n_extra_actions = 1;
+    char err[256];
+    first_send_t g = {0};
+    g.watch = f.id;
+    s = sim_create(&scn, &o, err, sizeof err);
+    assert_non_null(s);
+    sim_set_trace(s, watch_sends, &g);
+    sim_run(s);
+    assert_int_equal(g.dropped, 1);
+    assert_int_equal(g.delivered, 0);
+    assert_int_equal(sim_stats(s)->dropped[DROP_USER], 1);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_fault_write_json_round_trips_requests),
         cmocka_unit_test(test_fault_write_json_round_trips_links_and_network),
         cmocka_unit_test(test_fault_write_json_round_trips_bandwidth),
+        cmocka_unit_test(test_fault_drop_at_the_instant_of_sending_replays),
         cmocka_unit_test(test_fault_write_json_round_trips_mixture_latency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
