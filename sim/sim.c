@@ -217,6 +217,8 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     hist_init(&s->hist);
     s->reply = sim_xcalloc(1, sizeof(reply_msg_t) + (size_t)SIM_REPLY_VALUES_MAX * sizeof(int64_t));
     s->ctx.s = s;
+    s->trace = o->trace;
+    s->trace_ud = o->trace_ud;
 
     /* Nodes start first, then faults, then clients: the order of their first events
      * in the queue is part of the run's definition. */
@@ -439,6 +441,7 @@ void sim_node_crash(sim_t *s, uint32_t node)
     if (!n->up) return;
     s->ctx.node = node;
     if (s->proto->on_crash) s->proto->on_crash(&s->ctx);
+    if (n->paused) s->n_paused--;
     n->up = 0;
     n->paused = 0;
     n->epoch++;
@@ -528,6 +531,7 @@ void sim_node_pause(sim_t *s, uint32_t node)
     node_t *n = &s->nodes[node];
     if (!n->up || n->paused) return;
     n->paused = 1;
+    s->n_paused++;
     trace_node(s, TR_PAUSE, node);
 }
 
@@ -536,6 +540,7 @@ void sim_node_resume(sim_t *s, uint32_t node)
     node_t *n = &s->nodes[node];
     if (!n->paused) return;
     n->paused = 0;
+    s->n_paused--;
     trace_node(s, TR_RESUME, node);
     /* What waited is processed now, in the order it arrived. */
     for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
@@ -550,6 +555,7 @@ static void wait_append(sim_t *s, uint32_t node, uint32_t i)
 {
     node_t *n = &s->nodes[node];
     s->ev[i].next = EV_NONE;
+    if (s->ev[i].kind == EV_DELIVER) s->ev[i].data = s->now;      /* when it arrived */
     if (n->wait_tail == EV_NONE) n->wait_head = i;
     else s->ev[n->wait_tail].next = i;
     n->wait_tail = i;
@@ -924,6 +930,7 @@ void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out)
     out->client = n->client;
     out->up = n->up;
     out->paused = n->paused;
+    out->member = n->member;
     out->group = s->net.partitioned ? s->net.group[node] : 0;
     out->clock_ns = sim_node_clock(s, node);
 }
@@ -949,8 +956,16 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
     for (uint32_t k = 0; k < s->q.n; k++) {
         const ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
         if (e->kind != EV_DELIVER) continue;
-        sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, s->q.h[k].at, e->doomed,
+        sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, s->q.h[k].at, e->doomed, false,
                           pool_get((pool_t *)&s->payloads, e->payload), e->len};
         fn(ud, &f);
     }
+    for (uint32_t n = 0; s->n_paused && n < s->n_nodes; n++)
+        for (uint32_t i = s->nodes[n].wait_head; i != EV_NONE; i = s->ev[i].next) {
+            const ev_t *e = &s->ev[i];
+            if (e->kind != EV_DELIVER) continue;
+            sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, e->data, e->doomed, true,
+                              pool_get((pool_t *)&s->payloads, e->payload), e->len};
+            fn(ud, &f);
+        }
 }

@@ -32,6 +32,10 @@ typedef struct sim_opts {
      * how a recorded session is replayed exactly. Copied by sim_create. */
     const sim_action_t *extra_actions;
     uint32_t n_extra_actions;
+    /* A trace listener from the very start, so what nodes do while they initialize
+     * (their first roles, their first messages) is seen too. sim_set_trace changes it. */
+    trace_fn trace;
+    void *trace_ud;
 } sim_opts_t;
 
 typedef struct sim_stats {
@@ -93,6 +97,7 @@ const char *sim_error(const sim_t *s);                 /* why sim_halt stopped t
 typedef struct sim_node_info {
     const char *name;
     bool client, up, paused;
+    bool member;                   /* a server that has joined and not left */
     uint8_t group;                 /* partition group; 0 when not cut off */
     sim_time_t clock_ns;           /* its local clock now */
 } sim_node_info_t;
@@ -102,7 +107,7 @@ void sim_describe(sim_t *s, uint32_t node, proto_desc_t *d);
 void sim_export_node(sim_t *s, uint32_t node, jw_t *w);
 const net_t *sim_net(const sim_t *s);
 
-/* Messages in flight, in no particular order. */
+/* Messages in flight, in no particular order, then those waiting at paused nodes. */
 typedef struct sim_flight {
     uint64_t id;
     uint32_t from, to;
@@ -110,6 +115,7 @@ typedef struct sim_flight {
     uint32_t size;
     sim_time_t sent_ns, arrive_ns;
     int doomed;                    /* -1, or the drop_reason_t it will be dropped for */
+    bool waiting;                  /* arrived at a paused node, waiting for it (arrive_ns: when) */
     const void *payload;
     uint32_t len;
 } sim_flight_t;

@@ -102,6 +102,7 @@ struct sim {
     uint64_t next_msg_id;
     uint64_t pending_drop[SIM_PENDING_DROPS_MAX];   /* message ids to drop when sent */
     uint32_t n_pending_drops;
+    uint32_t n_paused;                 /* nodes paused now */
     uint64_t hash;
     trace_fn trace;
     void *trace_ud;

@@ -1055,9 +1055,61 @@ static void test_sim_override_of_a_missing_link_is_refused(void **state)
     scn_free(&scn);
 }
 
+/* What arrives at a paused node waits there, and the views say so. */
+typedef struct wait_count { uint32_t waiting, flying, to; sim_time_t latest_arrival; } wait_count_t;
+
+static void count_waiting(void *ud, const sim_flight_t *f)
+{
+    wait_count_t *c = ud;
+    if (f->waiting) {
+        c->waiting++;
+        assert_int_equal(f->to, c->to);
+        if (f->arrive_ns > c->latest_arrival) c->latest_arrival = f->arrive_ns;
+    } else {
+        c->flying++;
+    }
+}
+
+static void test_sim_flights_show_what_waits_at_a_paused_node(void **state)
+{
+    (void)state;
+    scn_t scn;
+    char err[512];
+    const char *json = "{\"duration\": \"4s\", \"nodes\": [\"a\", \"b\", {\"name\": \"c\", \"joined\": false}],"
+                       " \"protocol\": {\"name\": \"gossip\", \"params\": {\"anti_entropy\": \"100ms\"}},"
+                       " \"network\": {\"latency\": \"10ms\"},"
+                       " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"50/s\", \"target\": \"a\"},"
+                       " \"faults\": [{\"at\": \"1s\", \"pause\": \"b\"}, {\"at\": \"3s\", \"resume\": \"b\"}]}";
+    if (scn_load_string(json, "(test)", &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+    sim_t *s = sim_create(&scn, NULL, err, sizeof err);
+    assert_non_null(s);
+    sim_node_info_t ni;
+    sim_node_info(s, 0, &ni);
+    assert_true(ni.member);
+    sim_node_info(s, 2, &ni);
+    assert_false(ni.member);                         /* "joined": false */
+    sim_node_info(s, 3, &ni);
+    assert_false(ni.member);                         /* a client */
+    sim_run_until(s, 2 * SIM_SEC);
+    wait_count_t c = {0};
+    c.to = 1;
+    sim_each_flight(s, count_waiting, &c);
+    assert_true(c.waiting > 10);                     /* a second of pushes and syncs to b */
+    assert_true(c.latest_arrival <= sim_time(s));
+    assert_true(c.latest_arrival > SIM_SEC);
+    sim_run_until(s, 3 * SIM_SEC + SIM_MS);
+    wait_count_t after = {0};
+    after.to = 1;
+    sim_each_flight(s, count_waiting, &after);
+    assert_int_equal(after.waiting, 0);              /* resumed: all processed */
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim_flights_show_what_waits_at_a_paused_node),
         cmocka_unit_test(test_sim_loss_rate_matches_the_parameter),
         cmocka_unit_test(test_sim_duplication_rate_matches_the_parameter),
         cmocka_unit_test(test_sim_partition_drops_exactly_the_crossing_messages),

@@ -1154,8 +1154,12 @@ static void paint_tooltip(viz_view_t *v)
         cols[n++] = viz_msg_color(th, f->type);
         snprintf(l[n++], 160, "from %s to %s", v->nd[f->from].info.name, v->nd[f->to].info.name);
         snprintf(l[n++], 160, "size %u bytes on the wire, payload %u bytes", f->size, f->len);
-        snprintf(l[n++], 160, "sent %s, arrives %s (flight %s)", dur(f->sent_ns, b1, sizeof b1), dur(f->arrive_ns, b2, sizeof b2),
-                 dur(f->arrive_ns - f->sent_ns, b3, sizeof b3));
+        if (f->waiting)
+            snprintf(l[n++], 160, "sent %s, arrived %s: waits until %s resumes", dur(f->sent_ns, b1, sizeof b1),
+                     dur(f->arrive_ns, b2, sizeof b2), v->nd[f->to].info.name);
+        else
+            snprintf(l[n++], 160, "sent %s, arrives %s (flight %s)", dur(f->sent_ns, b1, sizeof b1), dur(f->arrive_ns, b2, sizeof b2),
+                     dur(f->arrive_ns - f->sent_ns, b3, sizeof b3));
         if (f->doomed >= 0) {
             snprintf(l[n], 160, "will be dropped on arrival: %s", drop_reason_names[f->doomed]);
             cols[n++] = th->danger;

@@ -215,6 +215,7 @@ static void flight_add(void *ud, const sim_flight_t *f)
     e->type = f->type;
     e->doomed = (int8_t)f->doomed;
     e->dup = false;
+    e->waiting = f->waiting;
     e->sent_ns = f->sent_ns;
     e->arrive_ns = f->arrive_ns;
 }

@@ -49,6 +49,7 @@ typedef struct viz_fl {
     uint16_t type;
     int8_t doomed;                 /* -1, or the drop_reason_t */
     bool dup;                      /* another copy of it is in flight too */
+    bool waiting;                  /* arrived at a paused node, waiting for it to resume */
     sim_time_t sent_ns, arrive_ns;
     float x, y;
 } viz_fl_t;
