@@ -18,28 +18,9 @@
 #include <cJSON.h>
 #include "proto/crdt.h"
 #include "sim_int.h"
+#include "support.h"
 
 /* ---- Helpers. -------------------------------------------------------------------- */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static void load_file(const char *path, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_file(path, scn, err, sizeof err) != SIM_OK) fail_msg("%s: %s", path, err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 /* A node's exported state as a string (caller frees). */
 static char *export_str(sim_t *s, uint32_t node)
@@ -67,17 +48,6 @@ static const cJSON *k0(const cJSON *exp)
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(exp, "objects"), "k0");
     assert_non_null(o);
     return o;
-}
-
-static cJSON *summary(sim_t *s)
-{
-    jw_t w;
-    jw_init(&w, false);
-    sim_write_summary(s, &w, 0);
-    cJSON *j = cJSON_Parse(w.buf);
-    jw_free(&w);
-    assert_non_null(j);
-    return j;
 }
 
 static void assert_all_exports_equal(sim_t *s)
@@ -306,8 +276,8 @@ static sim_t *quiet(const char *type, scn_t *scn)
 {
     char json[512];
     snprintf(json, sizeof json, quiet_fmt, type);
-    load(json, scn);
-    return create(scn);
+    ts_load(json, scn);
+    return ts_create(scn, NULL);
 }
 
 static void test_crdt_read_your_writes_on_one_replica(void **state)
@@ -424,8 +394,8 @@ static int64_t count_ok_adds(const hist_t *h)
 static void test_crdt_counter_converges_to_the_sum_after_partition_heals(void **state)
 {
     scn_t scn;
-    load_file("scenarios/crdt-counter-partition.json", &scn);
-    sim_t *s = create(&scn);
+    ts_load_file("scenarios/crdt-counter-partition.json", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     /* During the partition the two sides count separately and disagree. */
     sim_run_until(s, 9 * SIM_SEC);
     cJSON *a = export_json(s, 0), *b = export_json(s, 4);
@@ -442,7 +412,7 @@ static void test_crdt_counter_converges_to_the_sum_after_partition_heals(void **
     int64_t adds = count_ok_adds(sim_history(s));
     assert_true(adds > 50);
     assert_int_equal(v, adds);                 /* every acknowledged add, exactly once */
-    cJSON *sum = summary(s);
+    cJSON *sum = ts_summary(s);
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(sum, "protocol_stats");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ps, "replicas_equal")));
     double since = cJSON_GetObjectItemCaseSensitive(ps, "equal_since_ns")->valuedouble;
@@ -456,8 +426,8 @@ static void test_crdt_counter_converges_to_the_sum_after_partition_heals(void **
 static void test_crdt_orset_keeps_concurrent_add_while_lww_loses_it(void **state)
 {
     scn_t scn;
-    load_file("scenarios/crdt-orset-partition.json", &scn);
-    sim_t *s = create(&scn);
+    ts_load_file("scenarios/crdt-orset-partition.json", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run_until(s, 9 * SIM_SEC);             /* partitioned: n1 removed 7, n3 re-added it */
     cJSON *a = export_json(s, 0), *b = export_json(s, 2);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(k0(a), "elements")), 0);
@@ -479,8 +449,8 @@ static void test_crdt_orset_keeps_concurrent_add_while_lww_loses_it(void **state
     sim_destroy(s);
     scn_free(&scn);
 
-    load_file("scenarios/crdt-lww-partition.json", &scn);
-    s = create(&scn);
+    ts_load_file("scenarios/crdt-lww-partition.json", &scn);
+    s = ts_create(&scn, NULL);
     sim_run(s);
     assert_all_exports_equal(s);
     e = export_json(s, 1);
@@ -498,19 +468,19 @@ static void test_crdt_orset_keeps_concurrent_add_while_lww_loses_it(void **state
 static void test_crdt_lww_skewed_clock_makes_later_write_lose(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 2, \"duration\": \"8s\", \"protocol\": {\"name\": \"crdt\", \"params\": {\"type\": \"lww-register\", \"gossip\": \"100ms\"}},"
+    ts_load("{\"seed\": 2, \"duration\": \"8s\", \"protocol\": {\"name\": \"crdt\", \"params\": {\"type\": \"lww-register\", \"gossip\": \"100ms\"}},"
          " \"nodes\": [\"n1\", {\"name\": \"n2\", \"clock_skew\": \"-2s\"}, \"n3\"],"
          " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": [{\"at\": \"3s\", \"request\": {\"client\": \"c1\", \"node\": \"n1\", \"f\": \"write\", \"value\": 1}},"
          "            {\"at\": \"4s\", \"request\": {\"client\": \"c1\", \"node\": \"n2\", \"f\": \"write\", \"value\": 2}}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
     assert_all_exports_equal(s);
     cJSON *e = export_json(s, 2);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(k0(e), "value")->valueint, 1);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(k0(e), "node")->valuestring, "n1");
     cJSON_Delete(e);
-    cJSON *sum = summary(s);
+    cJSON *sum = ts_summary(s);
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(sum, "protocol_stats");
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(ps, "lww_writes_lost_at_once")->valueint, 1);
     /* Both writes were acknowledged: the client cannot tell that 2 was lost. */
@@ -520,11 +490,11 @@ static void test_crdt_lww_skewed_clock_makes_later_write_lose(void **state)
     scn_free(&scn);
 
     /* Without the skew the later write wins. */
-    load("{\"seed\": 2, \"duration\": \"8s\", \"protocol\": {\"name\": \"crdt\", \"params\": {\"type\": \"lww-register\", \"gossip\": \"100ms\"}},"
+    ts_load("{\"seed\": 2, \"duration\": \"8s\", \"protocol\": {\"name\": \"crdt\", \"params\": {\"type\": \"lww-register\", \"gossip\": \"100ms\"}},"
          " \"nodes\": 3, \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": [{\"at\": \"3s\", \"request\": {\"client\": \"c1\", \"node\": \"n1\", \"f\": \"write\", \"value\": 1}},"
          "            {\"at\": \"4s\", \"request\": {\"client\": \"c1\", \"node\": \"n2\", \"f\": \"write\", \"value\": 2}}]}", &scn);
-    s = create(&scn);
+    s = ts_create(&scn, NULL);
     sim_run(s);
     assert_all_exports_equal(s);
     e = export_json(s, 0);
@@ -548,8 +518,8 @@ static void expect_mv_values(sim_t *s, const int64_t *want, int n)
 static void test_crdt_mv_register_keeps_concurrent_writes_as_siblings(void **state)
 {
     scn_t scn;
-    load_file("scenarios/crdt-mv-siblings.json", &scn);
-    sim_t *s = create(&scn);
+    ts_load_file("scenarios/crdt-mv-siblings.json", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run_until(s, 9 * SIM_SEC);
     assert_all_exports_equal(s);
     expect_mv_values(s, (int64_t[]){1, 2}, 2);
@@ -578,7 +548,7 @@ static void test_crdt_mv_register_keeps_concurrent_writes_as_siblings(void **sta
 static uint64_t run_hash(const char *path, uint64_t seed)
 {
     scn_t scn;
-    load_file(path, &scn);
+    ts_load_file(path, &scn);
     sim_opts_t o = {.seed_set = true, .seed = seed};
     char err[512] = "";
     sim_t *s = sim_create(&scn, &o, err, sizeof err);

@@ -11,20 +11,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "sim_int.h"
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
+#include "support.h"
 
 /* The replies in flight from one server, by op id. */
 typedef struct replies {
@@ -74,8 +61,8 @@ static int64_t served(sim_t *s, uint32_t node)
 static void test_echo_replies_to_every_request(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     for (int f = 0; f < OP_COUNT_; f++) {
         sim_req_t req = {.client = 3 + (uint32_t)(f % 2), .attempt = (uint32_t)f, .op_id = 100 + (uint64_t)f,
                          .f = (uint8_t)f, .key = 1, .value = 500 + f, .value2 = 900};
@@ -108,8 +95,8 @@ static void test_echo_replies_to_every_request(void **state)
 static void test_echo_down_node_takes_no_request(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_action_t crash = {.kind = ACT_CRASH, .node = 2};
     assert_int_equal(sim_apply(s, &crash), SIM_OK);
     sim_req_t req = {.client = 3, .op_id = 9, .f = OP_WRITE, .value = 1};
@@ -125,10 +112,10 @@ static void test_echo_down_node_takes_no_request(void **state)
 static void test_echo_end_to_end_every_op_completes_ok(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 5, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 5, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\","
          " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"2ms\", \"max\": \"8ms\"}},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 0.5, \"read\": 0.5}, \"keys\": 4, \"rate\": \"50/s\", \"stop\": \"4s\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
     const sim_stats_t *st = sim_stats(s);
     assert_true(st->ops_invoked > 100);
@@ -168,12 +155,12 @@ static void test_echo_end_to_end_every_op_completes_ok(void **state)
 static void test_echo_end_to_end_crash_makes_requests_time_out(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 1, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 1, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\","
          " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"2ms\", \"max\": \"8ms\"}},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 0.5, \"read\": 0.5}, \"keys\": 4, \"rate\": \"40/s\","
          "   \"timeout\": \"500ms\", \"stop\": \"4s\", \"target\": \"random\"},"
          " \"faults\": [{\"at\": \"2s\", \"crash\": \"n2\"}, {\"at\": \"3s\", \"restart\": \"n2\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
     const sim_stats_t *st = sim_stats(s);
     /* Each request lost with n2 is one op that timed out, and nothing else failed. */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "sim_int.h"
+#include "support.h"
 
 /* epidemic.c's wire format: a header, then updates, then ids. */
 typedef struct hdr { uint32_t flags, n_updates, n_ids, pad; } hdr_t;
@@ -25,12 +26,6 @@ enum { RUMOR, RUMOR_REPLY, FEEDBACK, DIGEST, DIGEST_REPLY, UPDATES };
 #define WANT_REPLY 1u
 
 /* ---- Helpers. -------------------------------------------------------------------- */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
 
 static sim_t *create_seeded(const scn_t *scn, bool seed_set, uint64_t seed)
 {
@@ -158,7 +153,7 @@ static sim_t *small(const char *exchange, scn_t *scn)
 {
     char json[600];
     snprintf(json, sizeof json, small_fmt, exchange);
-    load(json, scn);
+    ts_load(json, scn);
     return create_seeded(scn, false, 0);
 }
 
@@ -346,7 +341,7 @@ static double ae_t_last(const char *exchange, bool check_everyone, double *traff
     char json[600];
     snprintf(json, sizeof json, ae_fmt, exchange);
     scn_t scn;
-    load(json, &scn);
+    ts_load(json, &scn);
     sim_t *s = create_seeded(&scn, false, 0);
     sim_run(s);
     cJSON *j = stats_of(s);
@@ -388,7 +383,7 @@ static void test_epidemic_anti_entropy_push_pull_reaches_everyone(void **state)
 static void test_epidemic_traffic_counts_k_sends_per_reached_node(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 9, \"duration\": \"40s\", \"nodes\": 300, \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"10ms\"}},"
+    ts_load("{\"seed\": 9, \"duration\": \"40s\", \"nodes\": 300, \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"10ms\"}},"
          " \"protocol\": {\"name\": \"epidemic\", \"params\": {\"feedback\": \"blind\", \"stop\": \"counter\", \"k\": 3}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": [{\"at\": \"500ms\", \"request\": {\"client\": \"c1\", \"node\": \"n7\", \"f\": \"write\", \"value\": 99}}]}", &scn);
@@ -416,7 +411,7 @@ static void test_epidemic_traffic_counts_k_sends_per_reached_node(void **state)
 static void test_epidemic_backup_anti_entropy_repairs_the_residue(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 3, \"duration\": \"60s\", \"nodes\": 200, \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"10ms\"}},"
+    ts_load("{\"seed\": 3, \"duration\": \"60s\", \"nodes\": 200, \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"10ms\"}},"
          " \"protocol\": {\"name\": \"epidemic\", \"params\": {\"k\": 1, \"backup_anti_entropy\": \"5s\"}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\", \"limit\": 10, \"stop\": \"2s\"}}", &scn);
     sim_t *s = create_seeded(&scn, false, 0);

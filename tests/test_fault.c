@@ -14,22 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "sim.h"
+#include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 typedef struct recs {
     trace_rec_t *v;
@@ -55,7 +42,7 @@ static void recs_add(void *ud, const trace_rec_t *r)
 static void test_fault_scheduled_actions_fire_at_their_times(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 1, \"duration\": \"6s\", \"nodes\": 4, \"protocol\": \"echo\", \"network\": {\"latency\": \"1ms\"},"
+    ts_load("{\"seed\": 1, \"duration\": \"6s\", \"nodes\": 4, \"protocol\": \"echo\", \"network\": {\"latency\": \"1ms\"},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 1}, \"keys\": 3, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": ["
          "   {\"at\": \"1100ms\", \"crash\": \"n1\"}, {\"at\": \"1300ms\", \"restart\": \"n1\"},"
@@ -67,7 +54,7 @@ static void test_fault_scheduled_actions_fire_at_their_times(void **state)
          "   {\"at\": \"4300ms\", \"clock\": \"n4\", \"skew\": \"-250ms\"},"
          "   {\"at\": \"4700ms\", \"request\": {\"client\": \"c1\", \"node\": \"n2\", \"f\": \"write\", \"key\": 2, \"value\": 99}}"
          " ]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     sim_run(s);
@@ -110,8 +97,8 @@ static void test_fault_scheduled_actions_fire_at_their_times(void **state)
 static void test_fault_apply_refuses_what_makes_no_sense(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"1s\", \"nodes\": 3, \"protocol\": \"echo\", \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/m\"}}", &scn);
-    sim_t *s = create(&scn);
+    ts_load("{\"duration\": \"1s\", \"nodes\": 3, \"protocol\": \"echo\", \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/m\"}}", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_action_t a = {.kind = ACT_RESTART, .node = 0};
     assert_int_equal(sim_apply(s, &a), SIM_EINPUT);           /* it is up */
     a.kind = ACT_RESUME;
@@ -144,9 +131,9 @@ static void test_fault_apply_refuses_what_makes_no_sense(void **state)
 static void test_fault_drop_action_drops_a_message_in_flight(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 2, \"duration\": \"2s\", \"nodes\": 2, \"protocol\": \"echo\", \"network\": {\"latency\": \"100ms\"},"
+    ts_load("{\"seed\": 2, \"duration\": \"2s\", \"nodes\": 2, \"protocol\": \"echo\", \"network\": {\"latency\": \"100ms\"},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"1/m\", \"start\": \"1m\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {.sends = true};
     sim_set_trace(s, recs_add, &rec);
     sim_run_until(s, 10 * SIM_MS);
@@ -211,10 +198,10 @@ static void nemwatch_listener(void *ud, const trace_rec_t *r)
 static void test_fault_random_partitions_within_window(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 9, \"duration\": \"20s\", \"nodes\": 7, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 9, \"duration\": \"20s\", \"nodes\": 7, \"protocol\": \"echo\","
          " \"faults\": [{\"nemesis\": \"random-partitions\", \"every\": \"2s\", \"duration\": \"500ms\", \"start\": \"3s\", \"stop\": \"15s\"}]}",
          &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     nemwatch_t w = {.s = s};
     sim_set_trace(s, nemwatch_listener, &w);
     sim_run(s);
@@ -263,8 +250,8 @@ static void run_sends(const char *faults, sends_t *out)
              " \"network\": {\"latency\": {\"dist\": \"exponential\", \"mean\": \"4ms\"}, \"loss\": 0.1, \"duplicate\": 0.1},"
              " \"faults\": [%s]}", faults);
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     out->first_fault = -1;
     sim_set_trace(s, sends_listener, out);
     sim_run(s);
@@ -314,8 +301,8 @@ static void test_fault_random_partitions_leave_other_streams_alone(void **state)
         char json[1024];
         snprintf(json, sizeof json, fmt, k ? "{\"nemesis\": \"random-partitions\", \"every\": \"1s\", \"duration\": \"400ms\"}" : "");
         scn_t scn;
-        load(json, &scn);
-        sim_t *s = create(&scn);
+        ts_load(json, &scn);
+        sim_t *s = ts_create(&scn, NULL);
         runs[k].first_fault = -1;
         sim_set_trace(s, sends_listener, &runs[k]);
         sim_run(s);
@@ -371,9 +358,9 @@ static void life_listener(void *ud, const trace_rec_t *r)
 static void test_fault_random_crashes_at_the_expected_rate(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 17, \"duration\": \"300s\", \"nodes\": 10, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 17, \"duration\": \"300s\", \"nodes\": 10, \"protocol\": \"echo\","
          " \"faults\": [{\"nemesis\": \"random-crashes\", \"mttf\": \"2s\", \"mttr\": \"1s\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     life_t l = {.n = 10};
     for (int i = 0; i < 64; i++) l.last[i] = -1;
     sim_set_trace(s, life_listener, &l);
@@ -397,9 +384,9 @@ static void test_fault_random_crashes_at_the_expected_rate(void **state)
 static void test_fault_random_crashes_stop_and_every_crash_restarts(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 19, \"duration\": \"40s\", \"nodes\": 6, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 19, \"duration\": \"40s\", \"nodes\": 6, \"protocol\": \"echo\","
          " \"faults\": [{\"nemesis\": \"random-crashes\", \"mttf\": \"1s\", \"mttr\": \"100ms\", \"start\": \"5s\", \"stop\": \"20s\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     life_t l = {.n = 6, .stop = 20 * SIM_SEC};
     for (int i = 0; i < 64; i++) l.last[i] = -1;
     sim_set_trace(s, life_listener, &l);
@@ -413,9 +400,9 @@ static void test_fault_random_crashes_stop_and_every_crash_restarts(void **state
     scn_free(&scn);
 
     /* Nothing before the start either. */
-    load("{\"seed\": 19, \"duration\": \"10s\", \"nodes\": 6, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 19, \"duration\": \"10s\", \"nodes\": 6, \"protocol\": \"echo\","
          " \"faults\": [{\"nemesis\": \"random-crashes\", \"mttf\": \"300ms\", \"mttr\": \"100ms\", \"start\": \"5s\"}]}", &scn);
-    s = create(&scn);
+    s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     sim_run(s);
@@ -511,8 +498,8 @@ static uint32_t check_round_trip(const char *faults)
     char json[4096];
     snprintf(json, sizeof json, "%s%s]}", all_kinds_head, faults);
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     char failure[1024] = "";
     for (uint32_t i = 0; i < scn.n_faults && !failure[0]; i++) {
         const sim_action_t *a = &scn.faults[i];
@@ -618,10 +605,10 @@ static void test_fault_drop_at_the_instant_of_sending_replays(void **state)
 {
     (void)state;
     scn_t scn;
-    load("{\"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\","
+    ts_load("{\"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\","
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\"}}", &scn);
     first_send_t f = {0};
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_set_trace(s, watch_sends, &f);
     sim_run(s);
     assert_true(f.found);

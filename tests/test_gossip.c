@@ -14,24 +14,11 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "sim_int.h"
+#include "support.h"
 
 enum { PUSH, SYNC, SYNC_REPLY };                 /* gossip's message types, as the protocol numbers them */
 #define GLOBAL(t) ((uint16_t)((t) + SIM_MSG_BUILTIN))
 #define VALUES_MAX 4096
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 /* A node's values as it exports them, in its order. */
 typedef struct vals { int64_t v[VALUES_MAX]; uint32_t n; } vals_t;
@@ -157,8 +144,8 @@ static void reply_to(sim_t *s, uint32_t from, uint64_t op_id, reply_msg_t *head,
 static void test_gossip_write_is_acknowledged_and_pushed(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t req = {.client = CLIENT, .op_id = 11, .f = OP_WRITE, .key = 0, .value = 42};
     assert_int_equal(sim_inject_request(s, 0, &req), SIM_OK);
     reply_msg_t h;
@@ -189,8 +176,8 @@ static void test_gossip_write_is_acknowledged_and_pushed(void **state)
 static void test_gossip_push_spreads_a_new_value_only(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     int64_t x = 77;
     assert_int_equal(sim_inject(s, 2, 1, PUSH, &x, sizeof x), SIM_OK);
     assert_int_equal(pushes_of(s, 1, 77), 3);
@@ -211,8 +198,8 @@ static void test_gossip_push_spreads_a_new_value_only(void **state)
 static void test_gossip_read_returns_the_set(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     reply_msg_t h;
     int64_t v[16];
     /* An empty node answers an empty list, still a list. */
@@ -249,8 +236,8 @@ static void test_gossip_read_returns_the_set(void **state)
 static void test_gossip_other_operations_fail(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     reply_msg_t h;
     int64_t v[4];
     sim_req_t cas = {.client = CLIENT, .op_id = 5, .f = OP_CAS, .value = 1, .value2 = 2};
@@ -269,8 +256,8 @@ static void test_gossip_other_operations_fail(void **state)
 static void test_gossip_sync_answers_with_its_set_and_merges(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     int64_t mine = 5;
     assert_int_equal(sim_inject(s, 1, 0, PUSH, &mine, sizeof mine), SIM_OK);
     int64_t theirs[] = {6, 5, 7};
@@ -319,9 +306,9 @@ static void timer_listener(void *ud, const trace_rec_t *r)
 static void test_gossip_anti_entropy_timer_sends_the_whole_set(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"10s\", \"nodes\": 4,"
+    ts_load("{\"duration\": \"10s\", \"nodes\": 4,"
          " \"protocol\": {\"name\": \"gossip\", \"params\": {\"fanout\": 1, \"anti_entropy\": \"1s\"}}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     int64_t in[] = {3, 1, 4};
     for (int i = 0; i < 3; i++) assert_int_equal(sim_inject(s, 1, 2, PUSH, &in[i], sizeof in[i]), SIM_OK);
     timer_seen_t t = {.node = 2};
@@ -397,8 +384,8 @@ static void test_gossip_anti_entropy_converges_after_a_partition(void **state)
     char json[2048];
     snprintf(json, sizeof json, partition_json, "20s", "");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     /* Late in the partition the two sides hold different sets: each misses the other's writes. */
     sim_run_until(s, 11900 * SIM_MS);
     vals_t *left = malloc(sizeof *left), *right = malloc(sizeof *right);
@@ -422,8 +409,8 @@ static void test_gossip_crashed_node_restarts_empty_and_refills(void **state)
     char json[2048];
     snprintf(json, sizeof json, partition_json, "25s", ", {\"at\": \"15s\", \"crash\": \"n3\"}, {\"at\": \"18s\", \"restart\": \"n3\"}");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     vals_t *v = malloc(sizeof *v);
     sim_run_until(s, 14900 * SIM_MS);
     exported(s, 2, v);
@@ -448,10 +435,10 @@ static void test_gossip_crashed_node_restarts_empty_and_refills(void **state)
 static void test_gossip_max_values_bound_halts_clearly(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 3, \"duration\": \"10s\", \"nodes\": 3,"
+    ts_load("{\"seed\": 3, \"duration\": \"10s\", \"nodes\": 3,"
          " \"protocol\": {\"name\": \"gossip\", \"params\": {\"max_values\": 6, \"anti_entropy\": \"500ms\"}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     assert_null(sim_error(s));
     sim_run(s);
     const char *e = sim_error(s);

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "sim_int.h"
+#include "support.h"
 
 /* ---- paxos.c's wire format, restated. ---------------------------------------------- */
 
@@ -64,29 +65,6 @@ static value_t write_of(uint32_t key, int64_t v, uint64_t op_id)
 }
 
 /* ---- Helpers. ---------------------------------------------------------------------- */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static void load_file(const char *path, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_file(path, scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
-}
-
-static sim_t *create(const scn_t *scn, uint64_t seed)
-{
-    char err[512] = "";
-    sim_opts_t o = {0};
-    o.seed_set = seed != 0;
-    o.seed = seed;
-    sim_t *s = sim_create(scn, &o, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 /* A quiet cluster for scripted tests: no clients, and election timeouts far beyond
  * anything a test waits for, so only injected messages happen. */
@@ -183,8 +161,8 @@ static void inject_accept(sim_t *s, uint32_t from, uint32_t to, int64_t b, uint3
 static void test_paxos_acceptor_promises_only_higher_ballots(void **state)
 {
     scn_t scn;
-    load(QUIET5, &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load(QUIET5, &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     flights_t *c;
 
     inject_prepare(s, 1, 0, ballot(5, 1), 0);
@@ -231,8 +209,8 @@ static void test_paxos_acceptor_promises_only_higher_ballots(void **state)
 static void test_paxos_acceptor_reports_accepted_values_and_keeps_them_across_a_crash(void **state)
 {
     scn_t scn;
-    load(QUIET5, &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load(QUIET5, &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     flights_t *c;
 
     inject_accept(s, 1, 0, ballot(2, 1), 0, write_of(1, 7, 11));
@@ -351,8 +329,8 @@ static value_t proposed(sim_t *s, uint32_t leader, uint32_t to, uint32_t slot, i
 static void test_paxos_new_leader_reproposes_the_highest_ballot_value(void **state)
 {
     scn_t scn;
-    load(QUIET5, &scn);
-    sim_t *s = create(&scn, 3);
+    ts_load(QUIET5, &scn);
+    sim_t *s = ts_create_seed(&scn, 3);
     int64_t b;
     uint32_t x = candidate(s, &b), a = (x + 1) % 5, z = (x + 2) % 5, other = (x + 3) % 5;
 
@@ -377,8 +355,8 @@ static void test_paxos_new_leader_reproposes_the_highest_ballot_value(void **sta
 static void test_paxos_new_leader_fills_gaps_with_noops(void **state)
 {
     scn_t scn;
-    load(QUIET5, &scn);
-    sim_t *s = create(&scn, 4);
+    ts_load(QUIET5, &scn);
+    sim_t *s = ts_create_seed(&scn, 4);
     int64_t b;
     uint32_t x = candidate(s, &b), a = (x + 1) % 5, z = (x + 2) % 5, other = (x + 4) % 5;
 
@@ -414,9 +392,9 @@ static void test_paxos_variant_ignores_promised_values(void **state)
 {
     /* The same script as above with the variant: the reported value is replaced. */
     scn_t scn;
-    load("{\"duration\": \"60s\", \"nodes\": 5, \"protocol\": {\"name\": \"paxos\","
+    ts_load("{\"duration\": \"60s\", \"nodes\": 5, \"protocol\": {\"name\": \"paxos\","
          " \"params\": {\"election_timeout\": [\"10s\", \"20s\"], \"variant\": \"ignore-promised-value\"}}}", &scn);
-    sim_t *s = create(&scn, 3);
+    sim_t *s = ts_create_seed(&scn, 3);
     int64_t b;
     uint32_t x = candidate(s, &b), a = (x + 1) % 5, z = (x + 2) % 5, other = (x + 3) % 5;
     entry_t ea[] = {entry_of(0, ballot(2, a), write_of(1, 222, 2))};
@@ -449,9 +427,9 @@ static const reply_msg_t *reply_to(sim_t *s, uint32_t from, uint32_t client, fli
 static void test_paxos_followers_redirect_clients_to_the_leader(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"paxos\", \"invariants\": false,"
+    ts_load("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"paxos\", \"invariants\": false,"
          " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/s\", \"start\": \"9s\"}}", &scn);
-    sim_t *s = create(&scn, 0);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run_until(s, 2 * SIM_SEC);
     int64_t leader = sim_leader(s);
     assert_true(leader >= 0);
@@ -499,9 +477,9 @@ static void test_paxos_followers_redirect_clients_to_the_leader(void **state)
 static void test_paxos_checker_flags_a_command_no_client_invoked(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"paxos\","
+    ts_load("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"paxos\","
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\", \"stop\": \"1s\"}}", &scn);
-    sim_t *s = create(&scn, 0);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run_until(s, 2 * SIM_SEC);
     assert_null(sim_violation(s, NULL));
     int64_t leader = sim_leader(s);
@@ -553,8 +531,8 @@ static void assert_converged(sim_t *s)
 static void test_paxos_basic_scenario_keeps_invariants_and_converges(void **state)
 {
     scn_t scn;
-    load_file("scenarios/paxos-basic.json", &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load_file("scenarios/paxos-basic.json", &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     assert_null(sim_violation(s, NULL));
     assert_null(sim_error(s));
@@ -569,8 +547,8 @@ static void test_paxos_basic_scenario_keeps_invariants_and_converges(void **stat
 static void test_paxos_duelling_scenario_settles(void **state)
 {
     scn_t scn;
-    load_file("scenarios/paxos-duelling.json", &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load_file("scenarios/paxos-duelling.json", &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     assert_null(sim_violation(s, NULL));
     const sim_stats_t *st = sim_stats(s);
@@ -590,8 +568,8 @@ static void test_paxos_duelling_scenario_settles(void **state)
     char *at = strstr(json, "\"backoff_max\": \"2s\"");
     assert_non_null(at);
     memcpy(at, "\"backoff_max\": \"0s\"", strlen("\"backoff_max\": \"0s\""));
-    load(json, &scn);
-    s = create(&scn, 0);
+    ts_load(json, &scn);
+    s = ts_create_seed(&scn, 0);
     sim_run(s);
     assert_null(sim_violation(s, NULL));
     st = sim_stats(s);
@@ -605,8 +583,8 @@ static void test_paxos_duelling_scenario_settles(void **state)
 static void test_paxos_bug_scenario_is_caught(void **state)
 {
     scn_t scn;
-    load_file("scenarios/paxos-bug.json", &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load_file("scenarios/paxos-bug.json", &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     const sim_violation_t *v = sim_violation(s, NULL);
     assert_non_null(v);
@@ -630,7 +608,7 @@ static void load_chaos(int nodes, const char *variant, scn_t *scn)
 {
     char json[2048];
     snprintf(json, sizeof json, CHAOS, nodes, variant);
-    load(json, scn);
+    ts_load(json, scn);
 }
 
 static void test_paxos_variant_is_caught_within_200_seeds(void **state)
@@ -639,7 +617,7 @@ static void test_paxos_variant_is_caught_within_200_seeds(void **state)
     load_chaos(3, "ignore-promised-value", &scn);
     uint64_t caught = 0;
     for (uint64_t seed = 1; seed <= 200 && !caught; seed++) {
-        sim_t *s = create(&scn, seed);
+        sim_t *s = ts_create_seed(&scn, seed);
         sim_run(s);
         const sim_violation_t *v = sim_violation(s, NULL);
         if (v) {
@@ -659,7 +637,7 @@ static void passes_500_seeds(int nodes)
     load_chaos(nodes, "none", &scn);
     uint64_t ok = 0, busy_runs = 0;
     for (uint64_t seed = 1; seed <= 500; seed++) {
-        sim_t *s = create(&scn, seed);
+        sim_t *s = ts_create_seed(&scn, seed);
         sim_run(s);
         sim_time_t when;
         const sim_violation_t *v = sim_violation(s, &when);
@@ -685,7 +663,7 @@ static void test_paxos_same_seed_same_trace_hash(void **state)
     load_chaos(3, "none", &scn);
     uint64_t h[3];
     for (int i = 0; i < 3; i++) {
-        sim_t *s = create(&scn, i < 2 ? 42 : 43);
+        sim_t *s = ts_create_seed(&scn, i < 2 ? 42 : 43);
         sim_run(s);
         h[i] = sim_trace_hash(s);
         sim_destroy(s);

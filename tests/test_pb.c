@@ -22,6 +22,7 @@
 #include <cJSON.h>
 #include "proto/kv.h"
 #include "sim_int.h"
+#include "support.h"
 
 /* ---- pb.c's wire format, restated. ----------------------------------------------------- */
 
@@ -37,29 +38,6 @@ _Static_assert(sizeof(view_t) == 24, "pb_view_t is 24 bytes");
 _Static_assert(sizeof(forward_t) == 48, "pb_forward_t is 48 bytes");
 
 /* ---- Helpers. ----------------------------------------------------------------------------- */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static void load_file(const char *path, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_file(path, scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
-}
-
-static sim_t *create(const scn_t *scn, uint64_t seed)
-{
-    char err[512] = "";
-    sim_opts_t o = {0};
-    o.seed_set = seed != 0;
-    o.seed = seed;
-    sim_t *s = sim_create(scn, &o, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 #define FLIGHTS_MAX 256
 typedef struct flights {
@@ -145,8 +123,8 @@ static uint32_t settled(const char *params, scn_t *scn, sim_t **out)
     snprintf(json, sizeof json,
              "{\"duration\": \"10s\", \"nodes\": 4, \"protocol\": {\"name\": \"pb\", \"params\": {%s}},"
              " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/s\", \"start\": \"9s\"}}", params);
-    load(json, scn);
-    sim_t *s = create(scn, 0);
+    ts_load(json, scn);
+    sim_t *s = ts_create_seed(scn, 0);
     sim_run_until(s, SIM_SEC);
     int64_t p = sim_leader(s);
     assert_true(p >= 0 && p < 3);
@@ -340,9 +318,9 @@ static void service_view(sim_t *s, int64_t *num, const char **primary, int *n_ba
 
 static sim_t *lone_service(scn_t *scn)
 {
-    load("{\"duration\": \"10s\", \"nodes\": 4, \"protocol\": {\"name\": \"pb\","
+    ts_load("{\"duration\": \"10s\", \"nodes\": 4, \"protocol\": {\"name\": \"pb\","
          " \"params\": {\"heartbeat\": \"50ms\", \"dead_after\": \"250ms\"}}}", scn);
-    sim_t *s = create(scn, 0);
+    sim_t *s = ts_create_seed(scn, 0);
     for (uint32_t r = 0; r < 3; r++) crash(s, r);
     sim_run_until(s, 10 * SIM_MS);
     return s;
@@ -444,8 +422,8 @@ static void assert_replicas_equal(sim_t *s)
 static void test_pb_sync_scenario_loses_nothing_and_converges(void **state)
 {
     scn_t scn;
-    load_file("scenarios/pb-sync.json", &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load_file("scenarios/pb-sync.json", &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     assert_null(sim_violation(s, NULL));
     assert_null(sim_error(s));
@@ -460,8 +438,8 @@ static void test_pb_sync_scenario_loses_nothing_and_converges(void **state)
 static void test_pb_async_scenario_loses_a_write(void **state)
 {
     scn_t scn;
-    load_file("scenarios/pb-async-loses-write.json", &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load_file("scenarios/pb-async-loses-write.json", &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     sim_time_t when;
     const sim_violation_t *v = sim_violation(s, &when);
@@ -476,8 +454,8 @@ static void test_pb_async_scenario_loses_a_write(void **state)
 static void test_pb_bug_scenario_is_caught(void **state)
 {
     scn_t scn;
-    load_file("scenarios/pb-bug.json", &scn);
-    sim_t *s = create(&scn, 0);
+    ts_load_file("scenarios/pb-bug.json", &scn);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     const sim_violation_t *v = sim_violation(s, NULL);
     assert_non_null(v);
@@ -501,7 +479,7 @@ static void load_chaos(int nodes, const char *mode, const char *variant, scn_t *
 {
     char json[2048];
     snprintf(json, sizeof json, CHAOS, nodes, mode, variant);
-    load(json, scn);
+    ts_load(json, scn);
 }
 
 static uint64_t first_violating_seed(const char *mode, const char *variant, uint64_t seeds)
@@ -510,7 +488,7 @@ static uint64_t first_violating_seed(const char *mode, const char *variant, uint
     load_chaos(4, mode, variant, &scn);
     uint64_t caught = 0;
     for (uint64_t seed = 1; seed <= seeds && !caught; seed++) {
-        sim_t *s = create(&scn, seed);
+        sim_t *s = ts_create_seed(&scn, seed);
         sim_run(s);
         const sim_violation_t *v = sim_violation(s, NULL);
         if (v) {
@@ -543,7 +521,7 @@ static void passes_500_seeds(int nodes)
     load_chaos(nodes, "sync", "none", &scn);
     uint64_t ok = 0, views = 0;
     for (uint64_t seed = 1; seed <= 500; seed++) {
-        sim_t *s = create(&scn, seed);
+        sim_t *s = ts_create_seed(&scn, seed);
         sim_run(s);
         sim_time_t when;
         const sim_violation_t *v = sim_violation(s, &when);
@@ -569,7 +547,7 @@ static void test_pb_same_seed_same_trace_hash(void **state)
     load_chaos(4, "sync", "none", &scn);
     uint64_t h[3];
     for (int i = 0; i < 3; i++) {
-        sim_t *s = create(&scn, i < 2 ? 42 : 43);
+        sim_t *s = ts_create_seed(&scn, i < 2 ? 42 : 43);
         sim_run(s);
         h[i] = sim_trace_hash(s);
         sim_destroy(s);

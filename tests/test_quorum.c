@@ -17,6 +17,7 @@
 #include <cJSON.h>
 #include "proto/ring.h"
 #include "sim_int.h"
+#include "support.h"
 
 /* The quorum protocol's message types and wire formats, as it defines them. */
 enum { FORWARD, STORE, STORE_ACK, FETCH, FETCH_REPLY, HANDOFF, HANDOFF_ACK, DIGEST, SYNC, SYNC_REPLY };
@@ -30,40 +31,7 @@ typedef struct fwd { sim_req_t req; uint32_t hops, pad; } fwd_t;
 #define NONE UINT32_MAX
 #define CLIENT 5u
 
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
-
-static cJSON *summary(sim_t *s)
-{
-    jw_t w;
-    jw_init(&w, false);
-    sim_write_summary(s, &w, 0);
-    cJSON *j = cJSON_Parse(w.buf);
-    jw_free(&w);
-    assert_non_null(j);
-    return j;
-}
-
-static const cJSON *get(const cJSON *j, const char *a, const char *b)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
-    if (x && b) x = cJSON_GetObjectItemCaseSensitive(x, b);
-    if (!x) fail_msg("summary has no %s%s%s", a, b ? "." : "", b ? b : "");
-    return x;
-}
-
-static double num(const cJSON *j, const char *a, const char *b) { return get(j, a, b)->valuedouble; }
+static double num(const cJSON *j, const char *a, const char *b) { return ts_get(j, a, b)->valuedouble; }
 
 /* A finished run kept for inspection, with the scenario it needs. */
 typedef struct kept { sim_t *s; scn_t *scn; } kept_t;
@@ -92,11 +60,11 @@ static cJSON *run_file(const char *file, const char *from, const char *to, kept_
         memcpy(out, text, n + 1);
     }
     scn_t *scn = malloc(sizeof *scn);
-    load(out, scn);
-    sim_t *s = create(scn);
+    ts_load(out, scn);
+    sim_t *s = ts_create(scn, NULL);
     sim_run(s);
     assert_null(sim_error(s));
-    cJSON *j = summary(s);
+    cJSON *j = ts_summary(s);
     if (keep) { keep->s = s; keep->scn = scn; return j; }
     sim_destroy(s);
     scn_free(scn);
@@ -172,8 +140,8 @@ static sim_t *quiet(scn_t *scn, const char *params)
              "{\"duration\": \"10s\", \"nodes\": 5, \"protocol\": {\"name\": \"quorum\", \"params\": {%s}},"
              " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"keys\": 10, \"rate\": \"1/m\", \"start\": \"1m\"}}",
              params);
-    load(json, scn);
-    return create(scn);
+    ts_load(json, scn);
+    return ts_create(scn, NULL);
 }
 
 static version_t lww(int64_t value, sim_time_t ts, uint32_t coord, sim_time_t born)
@@ -248,7 +216,7 @@ static void test_quorum_lww_merge_keeps_the_larger_stamp(void **state)
     assert_int_equal(fetch(s, 2, 4, v), 1);
     assert_int_equal(v[0], 7);
     /* The discarded later write is reported as lost. */
-    cJSON *j = summary(s);
+    cJSON *j = ts_summary(s);
     /* 6 lost to the earlier 5; 5 then lost to 7, but 7 was written after it. */
     assert_int_equal((int)num(j, "protocol_stats", "lww_lost_writes"), 1);
     cJSON_Delete(j);
@@ -532,7 +500,7 @@ static void test_quorum_without_quorum_reads_fail_and_writes_go_unanswered(void 
     assert_non_null(e);
     assert_int_equal(e->type, HIST_FAIL);              /* unavailable, retried, then fail */
     sim_finish(s);
-    cJSON *j = summary(s);
+    cJSON *j = ts_summary(s);
     assert_int_equal((int)num(j, "protocol_stats", "writes_without_quorum"), 1);
     assert_true(num(j, "protocol_stats", "reads_unavailable") >= 1);
     assert_int_equal((int)num(j, "ops", "info"), 1);
@@ -579,10 +547,10 @@ static void test_quorum_hinted_handoff_stands_in_and_hands_back(void **state)
     if (strstr(w.buf, "\"k7\"") || !strstr(w.buf, "\"hints\":[]")) fail_msg("the stand-in still holds: %s", w.buf);
     jw_free(&w);
     sim_finish(s);
-    cJSON *j = summary(s);
+    cJSON *j = ts_summary(s);
     assert_true(num(j, "protocol_stats", "hints_stored") >= 1);
     assert_int_equal(num(j, "protocol_stats", "hints_delivered"), num(j, "protocol_stats", "hints_stored"));
-    assert_true(cJSON_IsNumber(get(j, "convergence_ns", NULL)));
+    assert_true(cJSON_IsNumber(ts_get(j, "convergence_ns", NULL)));
     cJSON_Delete(j);
     sim_destroy(s);
     scn_free(&scn);
@@ -596,7 +564,7 @@ static void test_quorum_r2w2_reads_are_never_stale(void **state)
     assert_true(num(j, "stale_reads", "reads") > 10000);
     assert_int_equal((int)num(j, "stale_reads", "stale"), 0);
     assert_true(num(j, "p_consistent_at_0", NULL) == 1.0);
-    assert_true(cJSON_IsNumber(get(j, "convergence_ns", NULL)));
+    assert_true(cJSON_IsNumber(ts_get(j, "convergence_ns", NULL)));
     cJSON_Delete(j);
 }
 
@@ -609,11 +577,11 @@ static void test_quorum_r1w1_reads_are_stale_under_a_heavy_tail(void **state)
     assert_true(num(j, "p_consistent_at_0", NULL) < 0.98);
     assert_true(num(j, "t_consistent_999_ns", NULL) > 1e6);
     /* Waiting longer helps: the t-visibility table never decreases, and ends at 1. */
-    const cJSON *t = get(j, "t_visibility", NULL);
+    const cJSON *t = ts_get(j, "t_visibility", NULL);
     assert_true(cJSON_GetArraySize(t) >= 4);
     double prev = 0;
     for (const cJSON *e = t->child; e; e = e->next) {
-        double p = get(e, "p_consistent", NULL)->valuedouble;
+        double p = ts_get(e, "p_consistent", NULL)->valuedouble;
         assert_true(p >= prev);
         prev = p;
     }
@@ -627,7 +595,7 @@ static void test_quorum_lww_skewed_clock_loses_a_later_write(void **state)
     cJSON *j = run_file("scenarios/quorum-lww-skew.json", NULL, NULL, &k);
     sim_t *s = k.s;
     assert_int_equal((int)num(j, "protocol_stats", "lww_lost_writes"), 1);
-    const cJSON *ex = cJSON_GetArrayItem(get(j, "protocol_stats", "lww_lost_examples"), 0);
+    const cJSON *ex = cJSON_GetArrayItem(ts_get(j, "protocol_stats", "lww_lost_examples"), 0);
     assert_int_equal((int)num(ex, "lost_value", NULL), 200);
     assert_int_equal((int)num(ex, "kept_value", NULL), 100);
     assert_true(num(ex, "lost_written_ns", NULL) > num(ex, "kept_written_ns", NULL));
@@ -641,7 +609,7 @@ static void test_quorum_lww_skewed_clock_loses_a_later_write(void **state)
         assert_int_equal(fetch(s, p[i], 0, v), 1);
         assert_int_equal(v[0], 100);
     }
-    assert_true(cJSON_IsNumber(get(j, "convergence_ns", NULL)));
+    assert_true(cJSON_IsNumber(ts_get(j, "convergence_ns", NULL)));
     cJSON_Delete(j);
     release(&k);
     /* With n1's clock right, the same schedule keeps the later write. */
@@ -702,11 +670,11 @@ static void test_quorum_anti_entropy_converges_after_a_partition_heals(void **st
         char json[2048];
         snprintf(json, sizeof json, ae_json, on ? "true" : "false");
         scn_t scn;
-        load(json, &scn);
-        sim_t *s = create(&scn);
+        ts_load(json, &scn);
+        sim_t *s = ts_create(&scn, NULL);
         sim_run(s);
-        cJSON *j = summary(s);
-        const cJSON *c = get(j, "convergence_ns", NULL);
+        cJSON *j = ts_summary(s);
+        const cJSON *c = ts_get(j, "convergence_ns", NULL);
         conv[on] = cJSON_IsNumber(c) ? c->valuedouble : -1;
         if (on) assert_true(num(j, "protocol_stats", "anti_entropy_repairs") > 0);
         cJSON_Delete(j);

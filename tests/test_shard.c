@@ -17,6 +17,7 @@
 #include <cJSON.h>
 #include "proto/ring.h"
 #include "sim_int.h"
+#include "support.h"
 
 /* shard's message types and wire formats, as the protocol defines them. */
 enum { FORWARD, MOVE, MOVE_ACK, PULL, COPY };
@@ -24,45 +25,6 @@ enum { FORWARD, MOVE, MOVE_ACK, PULL, COPY };
 typedef struct wire { uint32_t key, version; int64_t value; uint32_t source; uint8_t has, pad[3]; } wire_t;
 typedef struct ack { uint32_t key, version; } ack_t;
 typedef struct fwd { sim_req_t req; uint32_t hops, pad; } fwd_t;
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static void load_file(const char *path, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_file(path, scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
-
-static cJSON *summary(sim_t *s)
-{
-    jw_t w;
-    jw_init(&w, false);
-    sim_write_summary(s, &w, 0);
-    cJSON *j = cJSON_Parse(w.buf);
-    jw_free(&w);
-    assert_non_null(j);
-    return j;
-}
-
-static const cJSON *path(const cJSON *j, const char *a, const char *b)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
-    if (x && b) x = cJSON_GetObjectItemCaseSensitive(x, b);
-    if (!x) fail_msg("summary has no %s%s%s", a, b ? "." : "", b ? b : "");
-    return x;
-}
 
 /* A ring as the servers build it: the first n of `servers` ids are members. */
 static ring_t *ring_of(ring_scheme_t scheme, uint32_t servers, uint32_t vnodes, uint32_t keys, uint32_t n)
@@ -141,8 +103,8 @@ static sim_t *quiet(scn_t *scn, const char *scheme, const char *routing, int rep
 {
     char json[1024];
     snprintf(json, sizeof json, quiet_json, scheme, routing, replicas);
-    load(json, scn);
-    return create(scn);
+    ts_load(json, scn);
+    return ts_create(scn, NULL);
 }
 
 /* A key owned by `owner` under the quiet scenario's ring. */
@@ -298,11 +260,11 @@ static void test_shard_backups_receive_copies(void **state)
 static void test_shard_new_owner_refuses_until_the_key_arrives(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"10s\", \"nodes\": [\"n1\", \"n2\", \"n3\", \"n4\", {\"name\": \"n5\", \"joined\": false}],"
+    ts_load("{\"duration\": \"10s\", \"nodes\": [\"n1\", \"n2\", \"n3\", \"n4\", {\"name\": \"n5\", \"joined\": false}],"
          " \"protocol\": {\"name\": \"shard\", \"params\": {\"handoff\": \"5s\"}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"keys\": 100, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": [{\"at\": \"1s\", \"join\": \"n5\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     const uint32_t client = 5;
     ring_t *before = ring_of(RING_CONSISTENT, 5, 64, 100, 4), *after = ring_of(RING_CONSISTENT, 5, 64, 100, 5);
     uint32_t k = 0;
@@ -410,28 +372,28 @@ static void check_placement(sim_t *s, const ring_t *r, uint32_t servers, uint32_
 static double join_fraction(const char *file, uint64_t *moved, uint32_t *held)
 {
     scn_t scn;
-    load_file(file, &scn);
-    sim_t *s = create(&scn);
+    ts_load_file(file, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
     assert_null(sim_error(s));
-    cJSON *j = summary(s);
-    const cJSON *ps = path(j, "protocol_stats", NULL);
-    const cJSON *ch = path(ps, "membership_changes", NULL);
+    cJSON *j = ts_summary(s);
+    const cJSON *ps = ts_get(j, "protocol_stats", NULL);
+    const cJSON *ch = ts_get(ps, "membership_changes", NULL);
     assert_int_equal(cJSON_GetArraySize(ch), 1);
     const cJSON *c0 = cJSON_GetArrayItem(ch, 0);
-    double f = path(c0, "keys_moved_fraction", NULL)->valuedouble;
+    double f = ts_get(c0, "keys_moved_fraction", NULL)->valuedouble;
     /* The same figure at the summary's top level, one per join or leave. */
-    const cJSON *top = path(j, "keys_moved_fraction", NULL);
+    const cJSON *top = ts_get(j, "keys_moved_fraction", NULL);
     assert_int_equal(cJSON_GetArraySize(top), 1);
     assert_true(cJSON_GetArrayItem(top, 0)->valuedouble == f);
-    assert_true(cJSON_IsNumber(path(c0, "handoff_ns", NULL)));       /* the move finished */
-    assert_true(path(c0, "handoff_ns", NULL)->valuedouble < 1e9);
-    *moved = (uint64_t)path(ps, "records_moved", NULL)->valuedouble;
+    assert_true(cJSON_IsNumber(ts_get(c0, "handoff_ns", NULL)));       /* the move finished */
+    assert_true(ts_get(c0, "handoff_ns", NULL)->valuedouble < 1e9);
+    *moved = (uint64_t)ts_get(ps, "records_moved", NULL)->valuedouble;
     /* Nothing was lost: every operation answered, and each key is on its owner only. */
-    assert_int_equal(path(j, "ops", "info")->valueint, 0);
-    assert_int_equal(path(j, "ops", "fail")->valueint, 0);
-    assert_true(cJSON_IsNumber(path(j, "convergence_ns", NULL)));
-    const char *scheme = path(ps, "scheme", NULL)->valuestring;
+    assert_int_equal(ts_get(j, "ops", "info")->valueint, 0);
+    assert_int_equal(ts_get(j, "ops", "fail")->valueint, 0);
+    assert_true(cJSON_IsNumber(ts_get(j, "convergence_ns", NULL)));
+    const char *scheme = ts_get(ps, "scheme", NULL)->valuestring;
     ring_t *r = ring_of(strcmp(scheme, "mod") == 0 ? RING_MOD : RING_CONSISTENT, 9, 64, 2000, 9);
     check_placement(s, r, 9, 2000, held);
     free(r);
@@ -458,21 +420,21 @@ static void test_shard_join_moves_keys_within_bounds(void **state)
 static void test_shard_leave_hands_off_every_key(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 4, \"duration\": \"6s\", \"nodes\": 5,"
+    ts_load("{\"seed\": 4, \"duration\": \"6s\", \"nodes\": 5,"
          " \"protocol\": {\"name\": \"shard\", \"params\": {\"scheme\": \"mod\"}},"
          " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"3ms\"}},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 0.7, \"read\": 0.3}, \"keys\": 300, \"rate\": \"300/s\","
          "   \"target\": \"random\", \"retries\": 20, \"retry_delay\": \"5ms\", \"stop\": \"4s\"},"
          " \"faults\": [{\"at\": \"2s\", \"leave\": \"n2\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
-    cJSON *j = summary(s);
-    const cJSON *c0 = cJSON_GetArrayItem(path(j, "protocol_stats", "membership_changes"), 0);
+    cJSON *j = ts_summary(s);
+    const cJSON *c0 = cJSON_GetArrayItem(ts_get(j, "protocol_stats", "membership_changes"), 0);
     assert_non_null(c0);
-    assert_string_equal(path(c0, "leave", NULL)->valuestring, "n2");
-    assert_true(cJSON_IsNumber(path(c0, "handoff_ns", NULL)));
-    assert_true(cJSON_IsNumber(path(j, "convergence_ns", NULL)));
-    assert_int_equal(path(j, "ops", "ok")->valueint, path(j, "ops", "invoked")->valueint);
+    assert_string_equal(ts_get(c0, "leave", NULL)->valuestring, "n2");
+    assert_true(cJSON_IsNumber(ts_get(c0, "handoff_ns", NULL)));
+    assert_true(cJSON_IsNumber(ts_get(j, "convergence_ns", NULL)));
+    assert_int_equal(ts_get(j, "ops", "ok")->valueint, ts_get(j, "ops", "invoked")->valueint);
     uint32_t members[] = {0, 2, 3, 4};
     ring_t *r = malloc(ring_bytes(5, 1));
     ring_init(r, RING_MOD, 5, 1, 300);
@@ -533,11 +495,11 @@ static void find_move(void *ud, const sim_flight_t *f)
 static void test_shard_new_owner_asks_again_for_a_lost_move(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"10s\", \"nodes\": [\"n1\", \"n2\", \"n3\", \"n4\", {\"name\": \"n5\", \"joined\": false}],"
+    ts_load("{\"duration\": \"10s\", \"nodes\": [\"n1\", \"n2\", \"n3\", \"n4\", {\"name\": \"n5\", \"joined\": false}],"
          " \"protocol\": {\"name\": \"shard\", \"params\": {\"handoff\": \"300ms\"}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"keys\": 100, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": [{\"at\": \"1s\", \"join\": \"n5\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     while (sim_time(s) < SIM_SEC) assert_true(sim_step(s));
     /* Drop every move to the newcomer, as a lossy network might. */
     uint32_t sources = 0;
@@ -552,10 +514,10 @@ static void test_shard_new_owner_asks_again_for_a_lost_move(void **state)
     assert_true(sources != 0);
     sim_run_until(s, 2 * SIM_SEC);
     /* Within a few handoff periods n5 asked each old owner again and got its keys. */
-    cJSON *j = summary(s);
-    const cJSON *c0 = cJSON_GetArrayItem(path(j, "protocol_stats", "membership_changes"), 0);
-    assert_true(cJSON_IsNumber(path(c0, "handoff_ns", NULL)));
-    double took = path(c0, "handoff_ns", NULL)->valuedouble;
+    cJSON *j = ts_summary(s);
+    const cJSON *c0 = cJSON_GetArrayItem(ts_get(j, "protocol_stats", "membership_changes"), 0);
+    assert_true(cJSON_IsNumber(ts_get(c0, "handoff_ns", NULL)));
+    double took = ts_get(c0, "handoff_ns", NULL)->valuedouble;
     if (took < 1e6 || took > 700e6) fail_msg("the handoff took %.0fns after lost moves", took);
     assert_true(sim_stats(s)->sent_by_type[GLOBAL(PULL)] >= 1);
     cJSON_Delete(j);
@@ -566,12 +528,12 @@ static void test_shard_new_owner_asks_again_for_a_lost_move(void **state)
 static void test_shard_crash_takes_down_only_its_shards(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 9, \"duration\": \"10s\", \"nodes\": 4, \"protocol\": \"shard\","
+    ts_load("{\"seed\": 9, \"duration\": \"10s\", \"nodes\": 4, \"protocol\": \"shard\","
          " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"3ms\"}},"
          " \"workload\": {\"clients\": 3, \"ops\": {\"write\": 0.5, \"read\": 0.5}, \"keys\": 200, \"rate\": \"300/s\","
          "   \"timeout\": \"200ms\", \"target\": \"n1\", \"stop\": \"9s\"},"
          " \"faults\": [{\"at\": \"3s\", \"crash\": \"n3\"}, {\"at\": \"6s\", \"restart\": \"n3\"}]}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
     ring_t *r = ring_of(RING_CONSISTENT, 4, 64, 200, 4);
     const hist_t *h = sim_history(s);
@@ -609,7 +571,7 @@ static void test_shard_crash_takes_down_only_its_shards(void **state)
 static void test_shard_replicas_converge_after_a_join(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 2, \"duration\": \"8s\", \"nodes\": [\"n1\", \"n2\", \"n3\", \"n4\", {\"name\": \"n5\", \"joined\": false}],"
+    ts_load("{\"seed\": 2, \"duration\": \"8s\", \"nodes\": [\"n1\", \"n2\", \"n3\", \"n4\", {\"name\": \"n5\", \"joined\": false}],"
          " \"protocol\": {\"name\": \"shard\", \"params\": {\"replicas\": 3}},"
          " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"3ms\"}},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 0.6, \"read\": 0.4}, \"keys\": 200, \"rate\": \"300/s\","
@@ -617,17 +579,17 @@ static void test_shard_replicas_converge_after_a_join(void **state)
          " \"faults\": [{\"at\": \"2s\", \"join\": \"n5\"}, {\"at\": \"3s\", \"crash\": \"n2\"}, {\"at\": \"3500ms\", \"restart\": \"n2\"},"
          "   {\"at\": \"4s\", \"isolate\": \"n4\"}, {\"at\": \"4500ms\", \"heal\": true}]}",
          &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run(s);
     assert_null(sim_error(s));
-    cJSON *j = summary(s);
-    const cJSON *c0 = cJSON_GetArrayItem(path(j, "protocol_stats", "membership_changes"), 0);
+    cJSON *j = ts_summary(s);
+    const cJSON *c0 = cJSON_GetArrayItem(ts_get(j, "protocol_stats", "membership_changes"), 0);
     /* With three replicas the newcomer joins about three replica sets in five. */
-    double f = path(c0, "keys_moved_fraction", NULL)->valuedouble;
+    double f = ts_get(c0, "keys_moved_fraction", NULL)->valuedouble;
     if (f < 0.4 || f > 0.8) fail_msg("replica sets changed for %.3f of the keys, expected about 3/5", f);
     /* Backups that missed writes while down or cut off catch up; all copies agree. */
-    assert_true(cJSON_IsNumber(path(j, "convergence_ns", NULL)));
-    assert_true(path(j, "convergence_ns", NULL)->valuedouble < 1e9);
+    assert_true(cJSON_IsNumber(ts_get(j, "convergence_ns", NULL)));
+    assert_true(ts_get(j, "convergence_ns", NULL)->valuedouble < 1e9);
     cJSON_Delete(j);
     sim_destroy(s);
     scn_free(&scn);
@@ -638,7 +600,7 @@ static void test_shard_same_seed_same_trace(void **state)
     uint64_t hash[3];
     for (int i = 0; i < 3; i++) {
         scn_t scn;
-        load_file("scenarios/shard-ring-join.json", &scn);
+        ts_load_file("scenarios/shard-ring-join.json", &scn);
         sim_opts_t o = {.seed_set = i == 2, .seed = 99};
         char err[256];
         sim_t *s = sim_create(&scn, &o, err, sizeof err);

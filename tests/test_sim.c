@@ -22,22 +22,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "sim_int.h"
+#include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn, const sim_opts_t *o)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, o, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 /* A growable list of trace records (without their texts, which these tests do not need). */
 typedef struct recs {
@@ -180,9 +167,9 @@ static const proto_t proto_probe = {
 
 static sim_t *create_probe(const char *json, scn_t *scn)
 {
-    load(json, scn);
+    ts_load(json, scn);
     scn->proto = &proto_probe;
-    return create(scn, NULL);
+    return ts_create(scn, NULL);
 }
 
 /* Sends a poke over the network, as node `from` would; returns its message id. */
@@ -232,8 +219,8 @@ static void test_sim_loss_rate_matches_the_parameter(void **state)
     char json[1024];
     snprintf(json, sizeof json, chatter_fmt, "\"loss\": 0.2");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     dupcount_t d = {0};
     sim_set_trace(s, dupcount_listener, &d);
     sim_run(s);
@@ -258,8 +245,8 @@ static void test_sim_duplication_rate_matches_the_parameter(void **state)
     char json[1024];
     snprintf(json, sizeof json, chatter_fmt, "\"duplicate\": 0.1");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     dupcount_t d = {0};
     sim_set_trace(s, dupcount_listener, &d);
     sim_run(s);
@@ -357,8 +344,8 @@ static void run_partition(bool oneway, cut_t *c)
     char json[2048];
     snprintf(json, sizeof json, partition_fmt, oneway ? ", \"oneway\": true" : "");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     static const uint8_t grp[7] = {1, 1, 2, 2, 2, 0, 0};     /* clients are not named */
     c->grp = grp;
     c->oneway = oneway;
@@ -613,12 +600,12 @@ static void expect_clock(sim_t *s, uint32_t node, sim_time_t want)
 static void test_sim_clock_skew_and_drift(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"10s\", \"protocol\": \"echo\","
+    ts_load("{\"duration\": \"10s\", \"protocol\": \"echo\","
          " \"nodes\": [{\"name\": \"a\", \"clock_skew\": \"-200ms\", \"clock_drift\": 0.01}, \"b\"],"
          " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/s\"},"
          " \"faults\": [{\"at\": \"5s\", \"clock\": \"b\", \"skew\": \"1s\"},"
          "            {\"at\": \"6s\", \"clock\": \"a\", \"drift\": -0.02}]}", &scn);
-    sim_t *s = create(&scn, NULL);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     expect_clock(s, 0, -200 * SIM_MS);
@@ -688,8 +675,8 @@ static void test_sim_fifo_links_never_reorder(void **state)
              "{\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"50ms\"},"
              " \"links\": [{\"from\": \"n1\", \"to\": \"n2\", \"oneway\": true, \"fifo\": true}]}");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     uint64_t *fwd = send_train(s, 0, 1, 200, 100 * SIM_US);
@@ -711,8 +698,8 @@ static void test_sim_fifo_by_default_holds_for_every_link(void **state)
     snprintf(json, sizeof json, quiet_fmt,
              "{\"latency\": {\"dist\": \"exponential\", \"mean\": \"20ms\"}, \"fifo\": true}");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     uint64_t *a = send_train(s, 2, 0, 150, 50 * SIM_US);
@@ -741,8 +728,8 @@ static void test_sim_bandwidth_delays_by_size(void **state)
     /* 8000 bits/s: a byte takes 1ms to send. */
     snprintf(json, sizeof json, quiet_fmt, "{\"latency\": \"2ms\", \"bandwidth\": \"8000bps\"}");
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     uint64_t x = 0, id[5];
@@ -766,10 +753,10 @@ static void test_sim_bandwidth_delays_by_size(void **state)
 static void test_sim_type_latency_applies_to_its_type_only(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 4, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\","
+    ts_load("{\"seed\": 4, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\","
          " \"network\": {\"latency\": \"10ms\", \"type_latency\": {\"reply\": \"50ms\"}},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 1}, \"rate\": \"40/s\", \"stop\": \"4s\"}}", &scn);
-    sim_t *s = create(&scn, NULL);
+    sim_t *s = ts_create(&scn, NULL);
     recs_t rec = {0};
     sim_set_trace(s, recs_add, &rec);
     sim_run(s);
@@ -810,7 +797,7 @@ static const char *const busy_json =
 
 static uint64_t run_busy(const scn_t *scn, const sim_opts_t *o, bytes_t *out)
 {
-    sim_t *s = create(scn, o);
+    sim_t *s = ts_create(scn, o);
     if (out) sim_set_trace(s, bytes_listener, out);
     sim_run(s);
     uint64_t h = sim_trace_hash(s);
@@ -823,7 +810,7 @@ static uint64_t run_busy(const scn_t *scn, const sim_opts_t *o, bytes_t *out)
 static void test_sim_same_seed_gives_identical_trace(void **state)
 {
     scn_t scn;
-    load(busy_json, &scn);
+    ts_load(busy_json, &scn);
     bytes_t a = {0}, b = {0};
     uint64_t ha = run_busy(&scn, NULL, &a);
     uint64_t hb = run_busy(&scn, NULL, &b);
@@ -840,7 +827,7 @@ static void test_sim_same_seed_gives_identical_trace(void **state)
 static void test_sim_different_seed_gives_different_trace(void **state)
 {
     scn_t scn;
-    load(busy_json, &scn);
+    ts_load(busy_json, &scn);
     bytes_t a = {0}, b = {0};
     sim_opts_t o = {.seed_set = true, .seed = 78};
     uint64_t ha = run_busy(&scn, NULL, &a);
@@ -858,7 +845,7 @@ static void test_sim_different_seed_gives_different_trace(void **state)
 static void test_sim_trace_listener_does_not_change_the_run(void **state)
 {
     scn_t scn;
-    load(busy_json, &scn);
+    ts_load(busy_json, &scn);
     bytes_t a = {0};
     uint64_t with = run_busy(&scn, NULL, &a);
     uint64_t without = run_busy(&scn, NULL, NULL);
@@ -888,9 +875,9 @@ static void count_pushes(void *ud, const sim_flight_t *f)
 static void test_sim_inject_drives_one_gossip_node(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"1s\", \"nodes\": 6,"
+    ts_load("{\"duration\": \"1s\", \"nodes\": 6,"
          " \"protocol\": {\"name\": \"gossip\", \"params\": {\"fanout\": 3, \"anti_entropy\": \"0s\"}}}", &scn);
-    sim_t *s = create(&scn, NULL);
+    sim_t *s = ts_create(&scn, NULL);
     assert_string_equal(sim_msg_type_name(s, GOSSIP_PUSH_TYPE), "push");
     int64_t v = 4242;
     assert_int_equal(sim_inject(s, 4, 0, 0, &v, sizeof v), SIM_OK);
@@ -968,10 +955,10 @@ static void test_sim_run_until_and_step(void **state)
 static void test_sim_duration_option_overrides_the_scenario(void **state)
 {
     scn_t scn;
-    load(probe_json, &scn);
+    ts_load(probe_json, &scn);
     scn.proto = &proto_probe;
     sim_opts_t o = {.duration_ns = 300 * SIM_MS};
-    sim_t *s = create(&scn, &o);
+    sim_t *s = ts_create(&scn, &o);
     assert_int_equal(sim_end(s), 300 * SIM_MS);
     sim_run(s);
     assert_int_equal(sim_time(s), 300 * SIM_MS);
@@ -989,8 +976,8 @@ static void test_sim_oversized_payload_is_a_clear_error(void **state)
     scn_t scn;
     char json[1024];
     snprintf(json, sizeof json, quiet_fmt, "{\"latency\": \"1ms\"}");
-    load(json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     fflush(NULL);
@@ -1033,7 +1020,7 @@ static void test_sim_too_many_message_types_is_refused(void **state)
     proto_t wide = proto_probe;
     wide.msg_types = many_types;
     scn_t scn;
-    load(probe_json, &scn);
+    ts_load(probe_json, &scn);
     scn.proto = &wide;
     char err[256] = "";
     sim_t *s = sim_create(&scn, NULL, err, sizeof err);
@@ -1045,7 +1032,7 @@ static void test_sim_too_many_message_types_is_refused(void **state)
 static void test_sim_override_of_a_missing_link_is_refused(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"1s\", \"nodes\": 6, \"protocol\": \"echo\", \"topology\": \"ring\","
+    ts_load("{\"duration\": \"1s\", \"nodes\": 6, \"protocol\": \"echo\", \"topology\": \"ring\","
          " \"network\": {\"links\": [{\"from\": \"n1\", \"to\": \"n2\", \"loss\": 0.1},"
          "                        {\"from\": \"n1\", \"to\": \"n4\", \"loss\": 0.1}]}}", &scn);
     char err[256] = "";

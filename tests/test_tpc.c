@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "sim_int.h"
+#include "support.h"
 
 /* n1 coordinates; n2 owns k0 and k3, n3 owns k1 and k4, n4 owns k2 and k5; c1 is 4. */
 #define COORD 0u
@@ -39,20 +40,6 @@ static const char *const chaos_fmt =
     "            {\"nemesis\": \"random-crashes\", \"mttf\": \"5s\", \"mttr\": \"1s\"}]}";
 
 /* ---- Helpers. ------------------------------------------------------------------- */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn, const sim_opts_t *o)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, o, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 static unsigned proto_type(const sim_t *s, const char *name)
 {
@@ -258,8 +245,8 @@ static int64_t total_money(sim_t *s)
 static void test_tpc_transfer_prepares_at_both_owners(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t t = transfer(11, 0, 1, 5);                    /* k0 on n2 -> k1 on n3 */
     assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
     assert_int_equal(count_in_flight(s, COORD, 1, "prepare"), 1);
@@ -286,8 +273,8 @@ static void test_tpc_transfer_prepares_at_both_owners(void **state)
 static void test_tpc_commit_moves_the_money_and_releases_locks(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t t = transfer(11, 0, 1, 5);
     assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
     pass_on(s, COORD, 1, "prepare");
@@ -323,8 +310,8 @@ static void test_tpc_commit_moves_the_money_and_releases_locks(void **state)
 static void test_tpc_participant_votes_no_on_a_locked_key(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t t1 = transfer(11, 0, 1, 5), t2 = transfer(12, 3, 0, 2);   /* both touch k0, on n2 */
     assert_int_equal(sim_inject_request(s, COORD, &t1), SIM_OK);
     pass_on(s, COORD, 1, "prepare");
@@ -348,8 +335,8 @@ static void test_tpc_participant_votes_no_on_a_locked_key(void **state)
 static void test_tpc_participant_votes_no_rather_than_go_negative(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t t = transfer(11, 0, 3, 101);                  /* k0 and k3 both on n2 */
     assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
     assert_int_equal(count_in_flight(s, COORD, 1, "prepare"), 1);
@@ -370,8 +357,8 @@ static void test_tpc_participant_votes_no_rather_than_go_negative(void **state)
 static void test_tpc_prepared_participant_stays_blocked_without_decision(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t t = transfer(11, 0, 1, 5);
     assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
     pass_on(s, COORD, 1, "prepare");
@@ -416,8 +403,8 @@ static void test_tpc_prepared_participant_stays_blocked_without_decision(void **
 static void test_tpc_participant_that_never_voted_aborts_when_asked(void **state)
 {
     scn_t scn;
-    load(quiet_json, &scn);
-    sim_t *s = create(&scn, NULL);
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_req_t t = transfer(11, 1, 2, 5);                    /* k1 on n3 -> k2 on n4 */
     assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
     pass_on(s, COORD, 2, "prepare");
@@ -454,7 +441,7 @@ static void test_tpc_coordinator_crash_blocks_participants(void **state)
     if (scn_load_file("scenarios/2pc-blocked.json", &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
     /* Before the coordinator's restart at 7s: both participants still blocked. */
     sim_opts_t early = {.duration_ns = 6 * SIM_SEC};
-    sim_t *s = create(&scn, &early);
+    sim_t *s = ts_create(&scn, &early);
     sim_run(s);
     const cJSON *stats;
     cJSON *root = summary(s, &stats);
@@ -468,7 +455,7 @@ static void test_tpc_coordinator_crash_blocks_participants(void **state)
     sim_destroy(s);
 
     /* The whole run: released at the restart, after about four seconds each. */
-    s = create(&scn, NULL);
+    s = ts_create(&scn, NULL);
     sim_run(s);
     assert_null(sim_violation(s, NULL));
     assert_null(sim_error(s));
@@ -493,32 +480,18 @@ static uint64_t first_violation(const char *variant, uint64_t n, char *name, siz
     char json[2048];
     snprintf(json, sizeof json, chaos_fmt, variant);
     scn_t scn;
-    load(json, &scn);
-    uint64_t found = 0, runs = 0, committed = 0, crashes = 0, partitions = 0;
-    for (uint64_t seed = 1; seed <= n && !found; seed++) {
-        sim_opts_t o = {.seed_set = true, .seed = seed};
-        sim_t *s = create(&scn, &o);
-        sim_run(s);
-        if (sim_error(s)) fail_msg("seed %llu: the run halted: %s", (unsigned long long)seed, sim_error(s));
-        const sim_violation_t *v = sim_violation(s, NULL);
-        if (v) {
-            found = seed;
-            snprintf(name, name_len, "%s", v->name);
-        }
-        runs++;
-        committed += sim_stats(s)->ops_ok;
-        crashes += sim_stats(s)->crashes;
-        partitions += sim_stats(s)->partitions;
-        sim_destroy(s);
-    }
+    ts_load(json, &scn);
+    ts_sweep_t sw;
+    ts_sweep(&scn, n, &sw);
     scn_free(&scn);
+    snprintf(name, name_len, "%s", sw.name);
     /* The sweep must have exercised something, or its verdict means nothing. */
-    if (!found || runs > 1) {
-        assert_true(committed > runs * 20);
-        assert_true(crashes > runs);
-        assert_true(partitions >= runs * 4);
+    if (!sw.first || sw.runs > 1) {
+        assert_true(sw.ok > sw.runs * 20);
+        assert_true(sw.crashes > sw.runs);
+        assert_true(sw.partitions >= sw.runs * 4);
     }
-    return found;
+    return sw.first;
 }
 
 static void test_tpc_presumed_commit_on_timeout_is_caught(void **state)
@@ -542,11 +515,11 @@ static void test_tpc_same_seed_same_trace(void **state)
     char json[2048];
     snprintf(json, sizeof json, chaos_fmt, "none");
     scn_t scn;
-    load(json, &scn);
+    ts_load(json, &scn);
     uint64_t hash[3], seeds[3] = {11, 11, 12};
     for (int i = 0; i < 3; i++) {
         sim_opts_t o = {.seed_set = true, .seed = seeds[i]};
-        sim_t *s = create(&scn, &o);
+        sim_t *s = ts_create(&scn, &o);
         sim_run(s);
         hash[i] = sim_trace_hash(s);
         sim_destroy(s);

@@ -16,22 +16,9 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "sim.h"
+#include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
-
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
 
 /* The current test's directory, removed by the teardown even when the test fails. */
 static char test_dir[64];
@@ -231,8 +218,8 @@ static void test_trace_file_is_json_lines_matching_the_records(void **state)
     make_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/run.jsonl", dir);
     scn_t scn;
-    load(busy_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(busy_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     keep_t k = {0};
     k.tf = trace_file_open(path, s);
     assert_non_null(k.tf);
@@ -286,8 +273,8 @@ static void test_trace_file_matches_the_documented_lines(void **state)
     make_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/doc.jsonl", dir);
     scn_t scn;
-    load("{\"duration\": \"1s\", \"nodes\": 3, \"protocol\": \"gossip\"}", &scn);
-    sim_t *s = create(&scn);
+    ts_load("{\"duration\": \"1s\", \"nodes\": 3, \"protocol\": \"gossip\"}", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     trace_file_t *tf = trace_file_open(path, s);
     assert_non_null(tf);
     trace_rec_t send = {.kind = TR_SEND, .type = 2, .a = 0, .b = 1, .id = 7, .t = 1500000, .t2 = 12400000, .x = 64};
@@ -313,8 +300,8 @@ static void test_trace_file_closed_without_keep_leaves_nothing(void **state)
     make_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/gone.jsonl", dir);
     scn_t scn;
-    load(busy_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(busy_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     trace_file_t *tf = trace_file_open(path, s);
     assert_non_null(tf);
     sim_set_trace(s, trace_file_write, tf);
@@ -352,8 +339,8 @@ static void test_trace_file_replaces_an_old_file_when_kept(void **state)
     fputs("old contents that are longer than the new\n", f);
     fclose(f);
     scn_t scn;
-    load("{\"duration\": \"1s\", \"nodes\": 2, \"protocol\": \"echo\"}", &scn);
-    sim_t *s = create(&scn);
+    ts_load("{\"duration\": \"1s\", \"nodes\": 2, \"protocol\": \"echo\"}", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     trace_file_t *tf = trace_file_open(path, s);
     trace_rec_t crash = {.kind = TR_CRASH, .a = 1, .t = 5};
     trace_file_write(tf, &crash);
@@ -368,8 +355,8 @@ static void test_trace_file_replaces_an_old_file_when_kept(void **state)
 static void test_trace_file_open_fails_cleanly(void **state)
 {
     scn_t scn;
-    load("{\"duration\": \"1s\", \"nodes\": 2, \"protocol\": \"echo\"}", &scn);
-    sim_t *s = create(&scn);
+    ts_load("{\"duration\": \"1s\", \"nodes\": 2, \"protocol\": \"echo\"}", &scn);
+    sim_t *s = ts_create(&scn, NULL);
     assert_null(trace_file_open("/nonexistent-dsim-dir/x/trace.jsonl", s));
     assert_null(trace_file_open("", s));
     assert_int_equal(trace_file_close(NULL, true), SIM_OK);
@@ -457,8 +444,8 @@ static void test_trace_hash_sees_high_bits_of_every_field(void **state)
 static void test_trace_hash_of_a_run_is_the_fold_of_its_records(void **state)
 {
     scn_t scn;
-    load(busy_json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(busy_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     keep_t k = {0};
     sim_set_trace(s, keep_listener, &k);
     sim_run(s);
@@ -466,7 +453,7 @@ static void test_trace_hash_of_a_run_is_the_fold_of_its_records(void **state)
     sim_destroy(s);
     /* Fold what the listener saw, starting from the hash of a run that has done
      * nothing yet, and arrive at the run's hash. */
-    sim_t *fresh = create(&scn);
+    sim_t *fresh = ts_create(&scn, NULL);
     uint64_t x = sim_trace_hash(fresh);
     sim_destroy(fresh);
     for (size_t i = 0; i < k.n; i++) x = trace_hash_step(x, &k.v[i]);

@@ -18,27 +18,14 @@
 #include <string.h>
 #include <cmocka.h>
 #include "sim.h"
+#include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
 
-static void load(const char *json, scn_t *scn)
-{
-    char err[512] = "";
-    if (scn_load_string(json, "(test)", scn, err, sizeof err) != SIM_OK) fail_msg("scenario: %s", err);
-}
-
-static sim_t *create(const scn_t *scn)
-{
-    char err[512] = "";
-    sim_t *s = sim_create(scn, NULL, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
-
 static sim_t *run_json(const char *json, scn_t *scn)
 {
-    load(json, scn);
-    sim_t *s = create(scn);
+    ts_load(json, scn);
+    sim_t *s = ts_create(scn, NULL);
     sim_run(s);
     return s;
 }
@@ -161,10 +148,10 @@ static const proto_t proto_flaky = {
 
 static sim_t *run_flaky(const char *json, scn_t *scn, flaky_mode_t mode, ops_t *ops)
 {
-    load(json, scn);
+    ts_load(json, scn);
     scn->proto = &proto_flaky;
     flaky_mode = mode;
-    sim_t *s = create(scn);
+    sim_t *s = ts_create(scn, NULL);
     if (ops) sim_set_trace(s, ops_listener, ops);
     sim_run(s);
     return s;
@@ -216,9 +203,9 @@ static void test_workload_open_loop_sheds_when_slots_are_busy(void **state)
 static void test_workload_closed_loop_thinks_between_ops(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 8, \"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"echo\", \"network\": {\"latency\": \"1ms\"},"
+    ts_load("{\"seed\": 8, \"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"echo\", \"network\": {\"latency\": \"1ms\"},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 1, \"read\": 1}, \"think\": \"10ms\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     ops_t ops = {0};
     sim_set_trace(s, ops_listener, &ops);
     sim_run(s);
@@ -259,9 +246,9 @@ static void test_workload_closed_loop_thinks_between_ops(void **state)
 static void test_workload_closed_loop_concurrency_is_per_client(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 8, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\", \"network\": {\"latency\": \"20ms\"},"
+    ts_load("{\"seed\": 8, \"duration\": \"5s\", \"nodes\": 3, \"protocol\": \"echo\", \"network\": {\"latency\": \"20ms\"},"
          " \"workload\": {\"clients\": 2, \"concurrency\": 3, \"ops\": {\"write\": 1}, \"think\": \"1ms\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     ops_t ops = {0};
     sim_set_trace(s, ops_listener, &ops);
     sim_run(s);
@@ -289,8 +276,8 @@ static void test_workload_closed_loop_concurrency_is_per_client(void **state)
 static void check_all_timed_out(const char *json, drop_reason_t why)
 {
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     ops_t ops = {0};
     sim_set_trace(s, ops_listener, &ops);
     sim_run(s);
@@ -499,9 +486,9 @@ static void test_workload_history_is_well_formed_under_faults(void **state)
 static void test_workload_outstanding_ops_end_info_at_finish(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 3, \"duration\": \"1s\", \"nodes\": 2, \"protocol\": \"echo\", \"network\": {\"latency\": \"300ms\"},"
+    ts_load("{\"seed\": 3, \"duration\": \"1s\", \"nodes\": 2, \"protocol\": \"echo\", \"network\": {\"latency\": \"300ms\"},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"20/s\", \"timeout\": \"5s\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     sim_run_until(s, sim_end(s));
     const hist_t *h = sim_history(s);
     uint64_t open_before = count_type(h, HIST_INVOKE) - count_type(h, HIST_OK) - count_type(h, HIST_FAIL) - count_type(h, HIST_INFO);
@@ -545,8 +532,8 @@ static void check_window(const char *loop, sim_time_t start, sim_time_t stop)
              "{\"seed\": 4, \"duration\": \"6s\", \"nodes\": 2, \"protocol\": \"echo\","
              " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 1}, %s, \"start\": \"1s\", \"stop\": \"3s\"}}", loop);
     scn_t scn;
-    load(json, &scn);
-    sim_t *s = create(&scn);
+    ts_load(json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
     ops_t ops = {0};
     sim_set_trace(s, ops_listener, &ops);
     sim_run(s);
@@ -576,9 +563,9 @@ static void test_workload_start_and_stop_are_honoured(void **state)
 static void test_workload_request_action_invokes_at_once(void **state)
 {
     scn_t scn;
-    load("{\"seed\": 4, \"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\", \"network\": {\"latency\": \"1ms\"},"
+    ts_load("{\"seed\": 4, \"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\", \"network\": {\"latency\": \"1ms\"},"
          " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 1}, \"keys\": 4, \"rate\": \"1/m\", \"start\": \"1m\"}}", &scn);
-    sim_t *s = create(&scn);
+    sim_t *s = ts_create(&scn, NULL);
     ops_t ops = {0};
     sim_set_trace(s, ops_listener, &ops);
     sim_run_until(s, 500 * SIM_MS);
