@@ -1049,7 +1049,7 @@ static void parse_check(ld_t *L, const cJSON *v)
     c->linearizable = -1;
     c->timeout_ns = 10 * SIM_SEC;
     if (!v) return;
-    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "timeout", NULL};
+    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "stale", "timeout", NULL};
     if (!cJSON_IsObject(v)) expected(L, jp, "an object such as {\"linearizable\": \"kv\", \"convergence\": true}", v);
     check_keys(L, v, jp, keys);
     const cJSON *lin = get(v, "linearizable");
@@ -1063,6 +1063,7 @@ static void parse_check(ld_t *L, const cJSON *v)
     c->session = opt_bool(L, v, "session", jp, false);
     c->set_full = opt_bool(L, v, "set_full", jp, false);
     c->counter = opt_bool(L, v, "counter", jp, false);
+    c->stale = opt_bool(L, v, "stale", jp, false);
     c->timeout_ns = opt_duration(L, v, "timeout", jp, 10 * SIM_SEC);
 }
 

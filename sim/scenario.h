@@ -71,7 +71,7 @@ typedef struct scn_workload {
 /* What to check after the run (the scenario's "check" object). */
 typedef struct scn_check {
     int linearizable;            /* lin_model_t, or -1 for none */
-    bool convergence, session, set_full, counter;
+    bool convergence, session, set_full, counter, stale;
     sim_time_t timeout_ns;       /* wall-clock bound of the linearizability search */
 } scn_check_t;
 

@@ -85,7 +85,7 @@ void vis_compute(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_resu
     memset(out, 0, sizeof *out);
     if (n_t > VIS_T_MAX) n_t = VIS_T_MAX;
     out->n_t = n_t;
-    memcpy(out->t_ns, t_ns, n_t * sizeof *t_ns);
+    if (n_t) memcpy(out->t_ns, t_ns, n_t * sizeof *t_ns);
     uint32_t n;
     op_t *ops = pair_ops(h, &n);
     if (!ops) return;

@@ -179,7 +179,7 @@ static void test_runcheck_nothing_asked_nothing_run(void **state)
     jw_t w;
     jw_init(&w, false);
     jw_obj_begin(&w);
-    runcheck_write(s, &rc, &w);
+    runcheck_write(&rc, &w);
     jw_obj_end(&w);
     assert_string_equal(w.buf, "{}");
     jw_free(&w);

@@ -15,25 +15,33 @@
 #include "cli/cmd_check.h"
 #include "histread.h"
 #include "lincheck.h"
+#include "runcheck.h"
+#include "scenario.h"
 #include "svg.h"
 
 #define CHECK_TIMEOUT_DEFAULT "60s"
 
 static const char check_usage[] =
     "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+    "       dsim check [--model MODEL] --checks LIST HISTORY [--json]\n"
     "\n"
     "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
     "HISTORY is a file of dsim JSON lines or Jepsen-style EDN lines (\"-\" reads stdin).\n"
     "\n"
-    "  --model MODEL   register, cas-register, kv or counter (required)\n"
+    "  --model MODEL   register, cas-register, kv or counter\n"
+    "  --checks LIST   weaker checks too, comma-separated: session (monotonic reads,\n"
+    "                  read your writes, monotonic writes, writes follow reads),\n"
+    "                  set-full (a broadcast reaches every reader), counter, stale\n"
+    "                  (reads that missed an acknowledged newer write)\n"
     "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
     "                  (default " CHECK_TIMEOUT_DEFAULT ")\n"
     "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
     "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
     "  --help          this text\n"
     "\n"
-    "Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit stopped the\n"
-    "search), 2 bad input (message on stderr, nothing on stdout).\n";
+    "Exit status: 0 linearizable (and every --checks check passed), 1 not linearizable\n"
+    "or a check failed, 3 unknown (a limit stopped the search), 2 bad input (message on\n"
+    "stderr, nothing on stdout).\n";
 
 static int input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -109,7 +117,33 @@ static char *explain_text(const hist_t *h, const lin_result_t *r)
     return text;
 }
 
-static void print_json(const hist_t *h, const lin_result_t *r, const char *file, const char *svg)
+/* The --checks verdicts as a cJSON object, from the same writer dsim run uses. */
+static cJSON *checks_json(const runcheck_t *rc)
+{
+    jw_t w;
+    jw_init(&w, false);
+    jw_obj_begin(&w);
+    runcheck_write(rc, &w);
+    jw_obj_end(&w);
+    cJSON *o = cJSON_Parse(w.buf);
+    jw_free(&w);
+    return o ? o : cJSON_CreateObject();
+}
+
+static void print_checks_json(const hist_t *h, const runcheck_t *rc, const char *file)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", file);
+    cJSON_AddNumberToObject(o, "events", h->n_ev);
+    cJSON_AddBoolToObject(o, "checks_failed", rc->failed);
+    cJSON_AddItemToObject(o, "checks", checks_json(rc));
+    char *s = cJSON_PrintUnformatted(o);
+    if (s) puts(s);
+    free(s);
+    cJSON_Delete(o);
+}
+
+static void print_json(const hist_t *h, const lin_result_t *r, const char *file, const char *svg, const runcheck_t *rc)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "verdict", lin_verdict_names[r->verdict]);
@@ -141,6 +175,10 @@ static void print_json(const hist_t *h, const lin_result_t *r, const char *file,
         cJSON_AddItemToObject(ex, "pending", ops_json(h, r->pending, r->n_pending));
     }
     cJSON_AddItemToObject(o, "explanation", ex);
+    if (rc->any) {
+        cJSON_AddBoolToObject(o, "checks_failed", rc->failed);
+        cJSON_AddItemToObject(o, "checks", checks_json(rc));
+    }
     char *s = cJSON_PrintUnformatted(o);
     if (s) puts(s);
     free(s);
@@ -151,7 +189,7 @@ static void print_json(const hist_t *h, const lin_result_t *r, const char *file,
 
 int cmd_check(int argc, char **argv)
 {
-    const char *model_name = NULL, *timeout = CHECK_TIMEOUT_DEFAULT, *svg = NULL, *file = NULL;
+    const char *model_name = NULL, *timeout = CHECK_TIMEOUT_DEFAULT, *svg = NULL, *file = NULL, *checks = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -162,11 +200,11 @@ int cmd_check(int argc, char **argv)
             return CHECK_EXIT_OK;
         }
         if (strcmp(a, "--json") == 0) { json = true; continue; }
-        static const char *const valued[] = { "--model", "--timeout", "--svg" };
-        for (int k = 0; k < 3; k++) {
+        static const char *const valued[] = { "--model", "--timeout", "--svg", "--checks" };
+        for (int k = 0; k < 4; k++) {
             size_t n = strlen(valued[k]);
             if (strncmp(a, valued[k], n) != 0 || (a[n] != 0 && a[n] != '=')) continue;
-            dest = k == 0 ? &model_name : k == 1 ? &timeout : &svg;
+            dest = k == 0 ? &model_name : k == 1 ? &timeout : k == 2 ? &svg : &checks;
             if (a[n] == '=') inline_value = a + n + 1;
         }
         if (dest) {
@@ -179,9 +217,26 @@ int cmd_check(int argc, char **argv)
         if (file) return input_error("expected one history file, found a second: '%s' (after '%s')", a, file);
         file = a;
     }
-    if (!model_name) return input_error("--model is required: one of %s", models_list());
-    lin_model_t model;
-    if (lin_model_parse(model_name, &model) != SIM_OK)
+    runcheck_asks_t asks = {.linearizable = -1, .final_from_ns = -1};
+    if (checks) {
+        static const char *const names[] = {"session", "set-full", "counter", "stale", NULL};
+        char list[256];
+        snprintf(list, sizeof list, "%s", checks);
+        for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+            if (strcmp(tok, "session") == 0) asks.session = true;
+            else if (strcmp(tok, "set-full") == 0) asks.set_full = true;
+            else if (strcmp(tok, "counter") == 0) asks.counter = true;
+            else if (strcmp(tok, "stale") == 0) asks.stale = true;
+            else {
+                const char *near = scn_suggest(tok, names);
+                return input_error("--checks: unknown check '%s'%s%s%s (checks: session, set-full, counter, stale)", tok,
+                                   near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+            }
+        }
+    }
+    if (!model_name && !checks) return input_error("--model is required (one of %s), or --checks", models_list());
+    lin_model_t model = LIN_REGISTER;
+    if (model_name && lin_model_parse(model_name, &model) != SIM_OK)
         return input_error("unknown model '%s'; did you mean '%s'? (models: %s)", model_name,
                            lin_model_nearest(model_name), models_list());
     sim_time_t timeout_ns;
@@ -199,30 +254,51 @@ int cmd_check(int argc, char **argv)
         return input_error("%s", err);
     }
 
+    runcheck_t chk;
+    runcheck_history(&h, &asks, &chk);
+    if (!model_name) {
+        if (json) print_checks_json(&h, &chk, file);
+        else {
+            printf("%s: %" PRIu32 " events\n", file, h.n_ev);
+            runcheck_print(&h, &chk, stdout);
+        }
+        int st = chk.failed ? CHECK_EXIT_VIOLATED : CHECK_EXIT_OK;
+        runcheck_free(&chk);
+        hist_free(&h);
+        return st;
+    }
+
     lin_limits_t lim = { .time_s_max = (double)timeout_ns / (double)SIM_SEC };
     lin_result_t r;
     if (lin_check(&h, model, &lim, &r) != SIM_OK) {
+        runcheck_free(&chk);
         input_error("%s: %s", file, r.err);
         lin_result_free(&r);
         hist_free(&h);
         return CHECK_EXIT_INPUT;
     }
     int status = r.verdict == LIN_OK ? CHECK_EXIT_OK : r.verdict == LIN_VIOLATED ? CHECK_EXIT_VIOLATED : CHECK_EXIT_UNKNOWN;
+    if (chk.failed) status = CHECK_EXIT_VIOLATED;
 
     bool svg_failed = false;
     if (svg && lin_write_svg(&h, &r, svg) != SIM_OK) svg_failed = true;
 
     if (json) {
-        print_json(&h, &r, file, svg && !svg_failed ? svg : NULL);
+        print_json(&h, &r, file, svg && !svg_failed ? svg : NULL, &chk);
     } else {
         printf("%s, %s model: %" PRIu32 " operations on %" PRIu32 " key%s\n\n", file, lin_model_names[model],
                r.n_ops, r.n_keys, r.n_keys == 1 ? "" : "s");
         lin_explain(&h, &r, stdout);
         printf("\nChecked in %.3f s (%" PRIu64 " search states).\n", r.elapsed_s, r.states);
         if (svg && !svg_failed) printf("Picture: %s\n", svg);
+        if (chk.any) {
+            printf("\n");
+            runcheck_print(&h, &chk, stdout);
+        }
     }
     if (svg_failed) status = input_error("cannot write the picture to '%s'", svg);
     lin_result_free(&r);
+    runcheck_free(&chk);
     hist_free(&h);
     return status;
 }

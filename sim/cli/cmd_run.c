@@ -119,49 +119,8 @@ static void write_checks(void *ud, jw_t *w)
     if (!c->r->any) return;
     jw_key(w, "check");
     jw_obj_begin(w);
-    runcheck_write(c->s, c->r, w);
+    runcheck_write(c->r, w);
     jw_obj_end(w);
-}
-
-static void print_checks(sim_t *s, const runcheck_t *r)
-{
-    if (!r->any) return;
-    if (r->lin_asked) {
-        if (r->lin_rc != SIM_OK) printf("  check       linearizable: cannot judge: %s\n", r->lin.err);
-        else printf("  check       linearizable (%s model): %s, %u operations on %u keys\n",
-                    lin_model_names[sim_scenario(s)->check.linearizable], lin_verdict_names[r->lin.verdict],
-                    r->lin.n_ops, r->lin.n_keys);
-        if (r->lin_rc == SIM_OK && r->lin.verdict == LIN_VIOLATED) {
-            printf("\n");
-            lin_explain(sim_history(s), &r->lin, stdout);
-            printf("\n");
-        }
-    }
-    if (r->conv_asked)
-        printf("  check       convergence: %s\n", r->convergence == 1 ? "every up replica holds the same data"
-               : r->convergence == 0 ? "replicas DIVERGED" : "no replica to compare");
-    if (r->session_asked) {
-        if (r->session_rc != SIM_OK) printf("  check       session guarantees: cannot judge: %s\n", r->session_err);
-        else {
-            printf("  check       session guarantees over %u reads:", r->session.n_reads);
-            for (int k = 0; k < CHK_SESSION_COUNT_; k++) printf(" %s %u%s", chk_session_names[k], r->session.violations[k],
-                                                                 k + 1 < CHK_SESSION_COUNT_ ? "," : "\n");
-        }
-    }
-    if (r->set_asked) {
-        if (r->set_rc != SIM_OK) printf("  check       set-full: cannot judge: %s\n", r->set_err);
-        else {
-            char d[32];
-            printf("  check       set-full: %u acknowledged values: %u reached every reader (slowest after %s), %u lost, %u never read\n",
-                   r->set.n_values, r->set.n_stable, sim_format_duration_short(r->set.delay_ns_max, d, sizeof d),
-                   r->set.n_lost, r->set.n_never_read);
-        }
-    }
-    if (r->counter_asked) {
-        if (r->counter_rc != SIM_OK) printf("  check       counter: cannot judge: %s\n", r->counter_err);
-        else printf("  check       counter: %u final reads, %u outside [%lld, %lld]\n", r->counter.n_final_reads,
-                    r->counter.n_final_outside, (long long)r->counter.final_lower, (long long)r->counter.final_upper);
-    }
 }
 
 int cmd_run(int argc, char **argv)
@@ -228,7 +187,7 @@ int cmd_run(int argc, char **argv)
         jw_free(&w);
     } else {
         print_human(s, wall);
-        print_checks(s, &checks);
+        runcheck_print(sim_history(s), &checks, stdout);
     }
     if (checks.failed && rc == 0) rc = 1;
     runcheck_free(&checks);

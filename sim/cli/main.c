@@ -50,19 +50,25 @@ const cli_cmd_t cli_commands[] = {
      "chain: one node re-arming one timer N times: the cost of the event loop alone."},
     {"check", cmd_check, "check a history: linearizable, and if not, why",
      "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+     "       dsim check [--model MODEL] --checks LIST HISTORY [--json]\n"
      "\n"
      "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
      "HISTORY is a file of dsim JSON lines (dsim run --history) or Jepsen-style EDN\n"
      "lines (\"-\" reads stdin).\n"
      "\n"
-     "  --model MODEL   register, cas-register, kv or counter (required)\n"
+     "  --model MODEL   register, cas-register, kv or counter\n"
+     "  --checks LIST   weaker checks too, comma-separated: session (monotonic reads,\n"
+     "                  read your writes, monotonic writes, writes follow reads),\n"
+     "                  set-full (a broadcast reaches every reader), counter, stale\n"
+     "                  (reads that missed an acknowledged newer write)\n"
      "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
      "                  (default 60s)\n"
      "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
      "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
      "\n"
-     "Exit status: 0 linearizable, 1 not linearizable, 3 unknown (a limit stopped the\n"
-     "search), 2 bad input (message on stderr, nothing on stdout)."},
+     "Exit status: 0 linearizable (and every --checks check passed), 1 not linearizable\n"
+     "or a check failed, 3 unknown (a limit stopped the search), 2 bad input (message on\n"
+     "stderr, nothing on stdout)."},
     {"view", viz_main, "watch a scenario live, break it, rewind it (or save a screenshot)",
      "usage: dsim view SCENARIO [--seed N] [--theme dark|light] [--size WxH] [--at T]\n"
      "                 [--select NODE] [--layout auto|circle|rings|grid|scenario] [--speed D]\n"
