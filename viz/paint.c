@@ -604,6 +604,10 @@ static void paint_panel(viz_view_t *v)
         viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w, scn->description, th->text_dim, false);
         viz_draw_clip(d, &clip);
         y += fminf(h, maxh) + 2 * s;
+        if (h > maxh) {       /* the rest is in the help overlay */
+            viz_text_fit(d, VIZ_FONT_SMALL, x, y, w, "\xe2\x80\xa6 press ? to read all of it", th->accent);
+            y += viz_font_height(d, VIZ_FONT_SMALL) + 2 * s;
+        }
     }
 
     y = section(v, x, y, w, "CLUSTER");
@@ -1264,9 +1268,20 @@ static void paint_help(viz_view_t *v)
     for (int i = 0; i < nm; i++) { mw = fmaxf(mw, viz_text_width(d, VIZ_FONT_BOLD, help_mouse[i][0])); dw = fmaxf(dw, viz_text_width(d, VIZ_FONT_BODY, help_mouse[i][1])); }
     float col = fmaxf(kw, mw) + 18 * s;
     float w = fminf(col + dw + 48 * s, (float)v->w - 40 * s), h = (float)(nk + nm) * lh + 110 * s;
+    /* The scenario's whole description first: the side panel shows only its start. */
+    const scn_t *scn = viz_session_scenario(v->ses);
+    const char *desc = scn->description && scn->description[0] ? scn->description : NULL;
+    float dh = desc ? viz_text_wrap(d, VIZ_FONT_BODY, 0, 0, w - 48 * s, desc, v->th->text, true) : 0;
+    if (desc) h += viz_font_height(d, VIZ_FONT_TITLE) + dh + 26 * s;
     float x = ((float)v->w - w) / 2, y = fmaxf(((float)v->h - h) / 2, 10 * s);
     panel_box(v, x, y, w, h);
     float yy = y + 18 * s;
+    if (desc) {
+        viz_text(d, VIZ_FONT_TITLE, x + 24 * s, yy, scn->name, v->th->text);
+        yy += viz_font_height(d, VIZ_FONT_TITLE) + 6 * s;
+        viz_text_wrap(d, VIZ_FONT_BODY, x + 24 * s, yy, w - 48 * s, desc, v->th->text, false);
+        yy += dh + 20 * s;
+    }
     viz_text(d, VIZ_FONT_TITLE, x + 24 * s, yy, "Keys and mouse", v->th->text);
     yy += viz_font_height(d, VIZ_FONT_TITLE) + 12 * s;
     for (int i = 0; i < nk; i++, yy += lh) {
