@@ -1,10 +1,9 @@
-/* pngw.h -- a small PNG writer: 8-bit RGB or RGBA, zlib stored blocks, no dependency.
+/* pngw.h -- a small PNG writer: 8-bit RGB or RGBA, deflated, no dependency.
  *
  * Screenshots need a picture format every program reads, and the view must not grow a
- * dependency (libpng, zlib) for one function. PNG allows zlib streams made only of
- * "stored" (uncompressed) deflate blocks, so the encoder is a few checksums and some
- * framing: the files are large (about width x height x 3 bytes) but correct, and
- * anything that wants them smaller can recompress them (optipng, zopflipng).
+ * dependency (libpng, zlib) for one function. Deflate with its fixed Huffman codes
+ * (RFC 1951, 3.2.6) and a greedy LZ77 is a page of code and makes a screenshot of the
+ * view a few hundred kilobytes; optipng or zopflipng can squeeze out more.
  */
 #ifndef VIZ_PNG_H
 #define VIZ_PNG_H
@@ -13,7 +12,6 @@
 #include <stdint.h>
 
 #define VIZ_PNG_SIDE_MAX 16384        /* pixels of one side: bounds the file to about 1 GiB */
-#define VIZ_PNG_STORED_MAX 65535      /* bytes in one stored deflate block (RFC 1951, 3.2.4) */
 
 /* CRC-32 as PNG and zlib define it (ISO 3309, reflected polynomial 0xedb88320); start
  * with crc = 0 and feed the previous result to continue. */
