@@ -53,9 +53,14 @@ static double draw(const dist_t *d, rng_t *r, gsl_rng *g)
 sim_time_t dist_sample(const dist_t *d, rng_t *r)
 {
     if (d->kind == DIST_CONSTANT) return d->offset_ns + (sim_time_t)d->a;
-    gsl_rng g;
-    rng_gsl(r, &g);
-    double x = draw(d, r, &g);
+    double x;
+    if (d->kind == DIST_UNIFORM) {
+        x = d->a + (d->b - d->a) * rng_double(r);    /* the common case needs no GSL adapter */
+    } else {
+        gsl_rng g;
+        rng_gsl(r, &g);
+        x = draw(d, r, &g);
+    }
     if (!(x >= 0)) x = 0;                                /* also catches NaN */
     if (x > 9.0e18) x = 9.0e18;                          /* heavy tails stay representable */
     return d->offset_ns + (sim_time_t)llround(x);

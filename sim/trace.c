@@ -16,28 +16,6 @@ const char *const trace_kind_names[] = {
 };
 const char *const drop_reason_names[] = {"loss", "partition", "crash", "unreachable", "user", NULL};
 
-/* One multiply per word: a rotate-xor-multiply chain in the manner of FxHash. It only
- * has to tell traces apart, not resist an adversary. */
-static inline uint64_t fold(uint64_t h, uint64_t x)
-{
-    return ((h << 5 | h >> 59) ^ x) * 0x517cc1b727220a95ULL;
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return x << k | x >> (64 - k); }
-
-uint64_t trace_hash_step(uint64_t h, const trace_rec_t *r)
-{
-    /* Three words per record. Fields that share a word are packed without overlap
-     * where they fit (kind, reason, type, node) and xor-ed with a rotation where they
-     * cannot (times, sizes): a fingerprint, not a proof. */
-    h = fold(h, (uint64_t)r->kind | (uint64_t)r->reason << 8 | (uint64_t)r->type << 16 | (uint64_t)r->a << 32);
-    h = fold(h, r->id ^ rotl(r->b, 40) ^ rotl((uint64_t)r->y, 13));
-    h = fold(h, (uint64_t)r->t ^ rotl((uint64_t)r->t2, 21) ^ rotl((uint64_t)r->x, 47));
-    if (r->text)
-        for (const unsigned char *p = (const unsigned char *)r->text; *p; p++) h = (h ^ *p) * 0x100000001b3ULL;
-    return h ^ (h >> 29);
-}
-
 struct trace_file {
     afile_t af;
     jw_t w;
