@@ -71,6 +71,24 @@ static inline const cJSON *ts_get(const cJSON *j, const char *a, const char *b)
     return x;
 }
 
+/* Runs scn to its end with seed (0: the scenario's own) and returns the trace hash. */
+static inline uint64_t ts_run_hash(const scn_t *scn, uint64_t seed)
+{
+    sim_t *s = ts_create_seed(scn, seed);
+    sim_run(s);
+    uint64_t h = sim_trace_hash(s);
+    sim_destroy(s);
+    return h;
+}
+
+/* Determinism, tested: seed a twice gives the same trace hash, seed b another one. */
+static inline void ts_assert_seed_decides(const scn_t *scn, uint64_t a, uint64_t b)
+{
+    uint64_t h1 = ts_run_hash(scn, a), h2 = ts_run_hash(scn, a), h3 = ts_run_hash(scn, b);
+    if (h1 != h2) fail_msg("seed %llu ran twice with different trace hashes", (unsigned long long)a);
+    if (h1 == h3) fail_msg("seeds %llu and %llu gave the same trace hash", (unsigned long long)a, (unsigned long long)b);
+}
+
 /* A sweep over seeds 1..n of one scenario, stopping at the first seed whose run
  * violates an invariant. A run the protocol halted fails the test. The totals let the
  * caller check the sweep exercised something: a sweep that tests nothing passes. */

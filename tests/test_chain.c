@@ -497,17 +497,7 @@ static void test_chain_same_seed_same_trace(void **state)
     snprintf(json, sizeof json, chaos_fmt, "none");
     scn_t scn;
     ts_load(json, &scn);
-    uint64_t hash[3];
-    uint64_t seeds[3] = {7, 7, 8};
-    for (int i = 0; i < 3; i++) {
-        sim_opts_t o = {.seed_set = true, .seed = seeds[i]};
-        sim_t *s = ts_create(&scn, &o);
-        sim_run(s);
-        hash[i] = sim_trace_hash(s);
-        sim_destroy(s);
-    }
-    assert_true(hash[0] == hash[1]);
-    assert_true(hash[0] != hash[2]);
+    ts_assert_seed_decides(&scn, 7, 8);
     scn_free(&scn);
 }
 

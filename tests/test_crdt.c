@@ -545,29 +545,15 @@ static void test_crdt_mv_register_keeps_concurrent_writes_as_siblings(void **sta
     scn_free(&scn);
 }
 
-static uint64_t run_hash(const char *path, uint64_t seed)
-{
-    scn_t scn;
-    ts_load_file(path, &scn);
-    sim_opts_t o = {.seed_set = true, .seed = seed};
-    char err[512] = "";
-    sim_t *s = sim_create(&scn, &o, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    sim_run(s);
-    uint64_t h = sim_trace_hash(s);
-    sim_destroy(s);
-    scn_free(&scn);
-    return h;
-}
-
 static void test_crdt_same_seed_same_trace_hash(void **state)
 {
-    const char *p = "scenarios/crdt-counter-partition.json";
-    uint64_t a = run_hash(p, 7), b = run_hash(p, 7), c = run_hash(p, 8);
-    assert_true(a == b);
-    assert_true(a != c);
-    p = "scenarios/crdt-orset-partition.json";
-    assert_true(run_hash(p, 3) == run_hash(p, 3));
+    scn_t scn;
+    ts_load_file("scenarios/crdt-counter-partition.json", &scn);
+    ts_assert_seed_decides(&scn, 7, 8);
+    scn_free(&scn);
+    ts_load_file("scenarios/crdt-orset-partition.json", &scn);
+    assert_true(ts_run_hash(&scn, 3) == ts_run_hash(&scn, 3));
+    scn_free(&scn);
 }
 
 int main(void)

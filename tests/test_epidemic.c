@@ -27,15 +27,6 @@ enum { RUMOR, RUMOR_REPLY, FEEDBACK, DIGEST, DIGEST_REPLY, UPDATES };
 
 /* ---- Helpers. -------------------------------------------------------------------- */
 
-static sim_t *create_seeded(const scn_t *scn, bool seed_set, uint64_t seed)
-{
-    char err[512] = "";
-    sim_opts_t o = {.seed_set = seed_set, .seed = seed};
-    sim_t *s = sim_create(scn, &o, err, sizeof err);
-    if (!s) fail_msg("sim_create: %s", err);
-    return s;
-}
-
 static cJSON *stats_of(sim_t *s)
 {
     jw_t w;
@@ -154,7 +145,7 @@ static sim_t *small(const char *exchange, scn_t *scn)
     char json[600];
     snprintf(json, sizeof json, small_fmt, exchange);
     ts_load(json, scn);
-    return create_seeded(scn, false, 0);
+    return ts_create_seed(scn, 0);
 }
 
 static void test_epidemic_push_node_spreads_then_loses_interest_on_feedback(void **state)
@@ -288,9 +279,8 @@ typedef struct measured { double residue, traffic, model, still_hot; } measured_
 static measured_t run_scenario(const char *path, uint64_t seed)
 {
     scn_t scn;
-    char err[512] = "";
-    if (scn_load_file(path, &scn, err, sizeof err) != SIM_OK) fail_msg("%s: %s", path, err);
-    sim_t *s = create_seeded(&scn, true, seed);
+    ts_load_file(path, &scn);
+    sim_t *s = ts_create_seed(&scn, seed);
     sim_run(s);
     cJSON *j = stats_of(s);
     const cJSON *p = pstats(j);
@@ -342,7 +332,7 @@ static double ae_t_last(const char *exchange, bool check_everyone, double *traff
     snprintf(json, sizeof json, ae_fmt, exchange);
     scn_t scn;
     ts_load(json, &scn);
-    sim_t *s = create_seeded(&scn, false, 0);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     cJSON *j = stats_of(s);
     const cJSON *p = pstats(j);
@@ -387,7 +377,7 @@ static void test_epidemic_traffic_counts_k_sends_per_reached_node(void **state)
          " \"protocol\": {\"name\": \"epidemic\", \"params\": {\"feedback\": \"blind\", \"stop\": \"counter\", \"k\": 3}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"read\": 1}, \"rate\": \"1/m\", \"start\": \"1m\"},"
          " \"faults\": [{\"at\": \"500ms\", \"request\": {\"client\": \"c1\", \"node\": \"n7\", \"f\": \"write\", \"value\": 99}}]}", &scn);
-    sim_t *s = create_seeded(&scn, false, 0);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     cJSON *j = stats_of(s);
     const cJSON *p = pstats(j);
@@ -414,7 +404,7 @@ static void test_epidemic_backup_anti_entropy_repairs_the_residue(void **state)
     ts_load("{\"seed\": 3, \"duration\": \"60s\", \"nodes\": 200, \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"10ms\"}},"
          " \"protocol\": {\"name\": \"epidemic\", \"params\": {\"k\": 1, \"backup_anti_entropy\": \"5s\"}},"
          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\", \"limit\": 10, \"stop\": \"2s\"}}", &scn);
-    sim_t *s = create_seeded(&scn, false, 0);
+    sim_t *s = ts_create_seed(&scn, 0);
     sim_run(s);
     cJSON *j = stats_of(s);
     const cJSON *p = pstats(j);
@@ -428,21 +418,10 @@ static void test_epidemic_backup_anti_entropy_repairs_the_residue(void **state)
 
 static void test_epidemic_same_seed_same_trace_hash(void **state)
 {
-    const char *path = "scenarios/epidemic-rumor-k2.json";
-    uint64_t h[3];
-    uint64_t seeds[3] = {5, 5, 6};
-    for (int i = 0; i < 3; i++) {
-        scn_t scn;
-        char err[512] = "";
-        if (scn_load_file(path, &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
-        sim_t *s = create_seeded(&scn, true, seeds[i]);
-        sim_run(s);
-        h[i] = sim_trace_hash(s);
-        sim_destroy(s);
-        scn_free(&scn);
-    }
-    assert_true(h[0] == h[1]);
-    assert_true(h[0] != h[2]);
+    scn_t scn;
+    ts_load_file("scenarios/epidemic-rumor-k2.json", &scn);
+    ts_assert_seed_decides(&scn, 5, 6);
+    scn_free(&scn);
 }
 
 int main(void)

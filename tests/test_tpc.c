@@ -516,16 +516,7 @@ static void test_tpc_same_seed_same_trace(void **state)
     snprintf(json, sizeof json, chaos_fmt, "none");
     scn_t scn;
     ts_load(json, &scn);
-    uint64_t hash[3], seeds[3] = {11, 11, 12};
-    for (int i = 0; i < 3; i++) {
-        sim_opts_t o = {.seed_set = true, .seed = seeds[i]};
-        sim_t *s = ts_create(&scn, &o);
-        sim_run(s);
-        hash[i] = sim_trace_hash(s);
-        sim_destroy(s);
-    }
-    assert_true(hash[0] == hash[1]);
-    assert_true(hash[0] != hash[2]);
+    ts_assert_seed_decides(&scn, 11, 12);
     scn_free(&scn);
 }
 
