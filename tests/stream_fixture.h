@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim.h"
+#include "core/sim.h"
 #include "proto/stream.h"
 
 /* A pipeline of 1 + brokers + producers + processors + batch nodes (each count at

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "jw.h"
-#include "scenario.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
 
 /* Loads inline scenario JSON; the file name in messages is "(test)". */
 static inline void ts_load(const char *json, scn_t *scn)

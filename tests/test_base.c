@@ -17,7 +17,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "base.h"
+#include "core/base.h"
 
 /* Parses s, failing the test unless it succeeds with exactly want. */
 static void expect_duration(const char *s, bool signed_ok, sim_time_t want)

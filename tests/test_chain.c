@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 #define CLIENT 4u                  /* in quiet_json: servers n1..n4 (n4 the master), then c1 */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "checks.h"
-#include "histread.h"
+#include "check/checks.h"
+#include "check/histread.h"
 
 static void parse(hist_t *h, const char *text)
 {

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/crdt.h"
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* ---- Helpers. -------------------------------------------------------------------- */

@@ -21,7 +21,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
-#include "dist.h"
+#include "core/dist.h"
 
 #define N_DRAWS 200000
 #define SEED 0xd157ULL

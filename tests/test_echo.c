@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* The replies in flight from one server, by op id. */

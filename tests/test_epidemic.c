@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* epidemic.c's wire format: a header, then updates, then ids. */

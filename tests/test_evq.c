@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "evq.h"
-#include "rng.h"
+#include "core/evq.h"
+#include "core/rng.h"
 
 #define INDEX_MAX ((1u << EVQ_INDEX_BITS) - 1)
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 enum { PUSH, SYNC, SYNC_REPLY };                 /* gossip's message types, as the protocol numbers them */

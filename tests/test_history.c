@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "afile.h"
-#include "histread.h"
-#include "history.h"
-#include "rng.h"
+#include "core/afile.h"
+#include "check/histread.h"
+#include "core/history.h"
+#include "core/rng.h"
 
 static char tmpdir[64];
 

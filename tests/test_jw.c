@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 
-#include "jw.h"
+#include "core/jw.h"
 
 /* Checks the writer's text, and that buf is a string of length len. */
 static void expect_text(const jw_t *w, const char *want)

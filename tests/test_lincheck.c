@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "histread.h"
-#include "lincheck.h"
-#include "rng.h"
+#include "check/histread.h"
+#include "check/lincheck.h"
+#include "core/rng.h"
 
 /* Reads a history written inline as JSON or EDN lines. */
 static void parse(hist_t *h, const char *text)

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "net.h"
-#include "sim.h"
+#include "core/net.h"
+#include "core/sim.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
 

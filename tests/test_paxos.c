@@ -21,7 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* ---- paxos.c's wire format, restated. ---------------------------------------------- */

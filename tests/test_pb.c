@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/kv.h"
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* ---- pb.c's wire format, restated. ----------------------------------------------------- */

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pool.h"
-#include "rng.h"
+#include "core/pool.h"
+#include "core/rng.h"
 
 /* Fills buf with len bytes that depend on id, so two payloads never look alike. */
 static void fill(uint8_t *buf, uint32_t len, uint64_t id)

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/ring.h"
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* The quorum protocol's message types and wire formats, as it defines them. */

@@ -23,10 +23,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "proto/raft.h"
-#include "runcheck.h"
-#include "scenario.h"
-#include "sim.h"
-#include "sim_int.h"     /* reply_msg_t: what a server answers a client */
+#include "check/runcheck.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
+#include "core/sim_int.h"     /* reply_msg_t: what a server answers a client */
 
 #define CLIENT 3         /* the unit scenario's one client: servers are 0, 1, 2 */
 

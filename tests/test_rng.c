@@ -17,7 +17,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 #define SEED 0x5eed2024ULL
 

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "runcheck.h"
-#include "scenario.h"
-#include "sim.h"
+#include "check/runcheck.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
 
 /* Loads inline JSON (single quotes stand for double quotes), runs it to the end and
  * runs its checks. */

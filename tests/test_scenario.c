@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "scenario.h"
-#include "sim.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
 
 #define ERR_MAX 1024
 #define FILE_NAME "bad.json"     /* the path given to scn_load_string in messages */

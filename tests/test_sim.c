@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */

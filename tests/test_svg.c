@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "histread.h"
-#include "lincheck.h"
-#include "svg.h"
+#include "check/histread.h"
+#include "check/lincheck.h"
+#include "check/svg.h"
 
 static char dir[64];
 

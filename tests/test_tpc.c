@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim_int.h"
+#include "core/sim_int.h"
 #include "support.h"
 
 /* n1 coordinates; n2 owns k0 and k3, n3 owns k1 and k4, n4 owns k2 and k5; c1 is 4. */

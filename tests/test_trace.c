@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "sim.h"
+#include "core/sim.h"
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "scenario_write.h"
+#include "scenario/scenario_write.h"
 #include "session.h"
 #include "view.h"
 

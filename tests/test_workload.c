@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "sim.h"
+#include "core/sim.h"
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */

@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "base.h"
+#include "core/base.h"
 
 typedef enum {
     VIZ_LAYOUT_AUTO,      /* scenario positions if every server has one, else by count */

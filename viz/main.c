@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <SDL.h>
-#include "scenario.h"
+#include "scenario/scenario.h"
 #include "view.h"
 #include "viz.h"
 

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "afile.h"
+#include "core/afile.h"
 #include "pngw.h"
 
 static uint32_t crc_table[256];

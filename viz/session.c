@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "scenario_write.h"
+#include "scenario/scenario_write.h"
 #include "session.h"
 
 struct viz_session {

@@ -19,7 +19,7 @@
 #ifndef VIZ_SESSION_H
 #define VIZ_SESSION_H
 
-#include "sim.h"
+#include "core/sim.h"
 
 #define VIZ_MSG_LOG_MAX (1u << 18)       /* recent messages kept, with their fates */
 #define VIZ_MARKS_MAX 8192               /* recent node and network events kept */

@@ -11,7 +11,7 @@
 #define VIZ_THEME_H
 
 #include <stdint.h>
-#include "proto.h"
+#include "proto/proto.h"
 
 typedef struct viz_rgba { uint8_t r, g, b, a; } viz_rgba_t;
 

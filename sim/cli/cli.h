@@ -8,7 +8,7 @@
 #define DSIM_CLI_H
 
 #include <stdbool.h>
-#include "base.h"
+#include "core/base.h"
 
 typedef struct cli_cmd {
     const char *name;

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "sim.h"
+#include "cli/cli.h"
+#include "core/sim.h"
 
 static int bench_scenario(const char *json, uint64_t nodes, double seconds)
 {

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <cJSON.h>
 #include "cli/cmd_check.h"
-#include "histread.h"
-#include "lincheck.h"
-#include "runcheck.h"
-#include "scenario.h"
-#include "svg.h"
+#include "check/histread.h"
+#include "check/lincheck.h"
+#include "check/runcheck.h"
+#include "scenario/scenario.h"
+#include "check/svg.h"
 
 #define CHECK_TIMEOUT_DEFAULT "60s"
 

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "runcheck.h"
-#include "sim.h"
-#include "visibility.h"
+#include "cli/cli.h"
+#include "check/runcheck.h"
+#include "core/sim.h"
+#include "check/visibility.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "cli/cmd_check.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
 #include "viz.h"
 
 const cli_cmd_t cli_commands[] = {

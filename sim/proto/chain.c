@@ -68,10 +68,10 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "kv.h"
-#include "proto.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "proto/kv.h"
+#include "proto/proto.h"
+#include "core/sim.h"
 
 #define CHAIN_MEMBERS_MAX 15              /* servers in one chain (the master is one more) */
 #define CHAIN_SERVERS_MAX (CHAIN_MEMBERS_MAX + 1)

@@ -66,10 +66,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crdt.h"
-#include "jw.h"
-#include "proto.h"
-#include "sim.h"
+#include "proto/crdt.h"
+#include "core/jw.h"
+#include "proto/proto.h"
+#include "core/sim.h"
 
 const char *const crdt_type_names[] = {"g-counter", "pn-counter", "or-set", "lww-register", "mv-register", NULL};
 

@@ -24,7 +24,7 @@
 #ifndef SIM_CRDT_H
 #define SIM_CRDT_H
 
-#include "base.h"
+#include "core/base.h"
 
 typedef enum {
     CRDT_G_COUNTER, CRDT_PN_COUNTER, CRDT_OR_SET, CRDT_LWW_REGISTER, CRDT_MV_REGISTER, CRDT_TYPE_COUNT_

@@ -96,10 +96,10 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "proto.h"
-#include "ring.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "proto/proto.h"
+#include "proto/ring.h"
+#include "core/sim.h"
 
 #define QUORUM_N_MAX 7                       /* replicas of one key */
 #define QUORUM_TARGETS_MAX (2 * QUORUM_N_MAX) /* servers one request asks: replicas and stand-ins */

@@ -9,8 +9,8 @@
  * cas, appends and adds are echoed back as if they happened.
  */
 #include <stdio.h>
-#include "jw.h"
-#include "proto.h"
+#include "core/jw.h"
+#include "proto/proto.h"
 
 typedef struct echo_state { int64_t served; } echo_state_t;
 

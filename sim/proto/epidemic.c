@@ -83,10 +83,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "proto.h"
-#include "sim.h"
-#include "vset.h"
+#include "core/jw.h"
+#include "proto/proto.h"
+#include "core/sim.h"
+#include "proto/vset.h"
 
 enum { EPI_ANTI_ENTROPY, EPI_RUMOR };                 /* param mode */
 enum { EPI_PUSH, EPI_PULL, EPI_PUSH_PULL };           /* param exchange */

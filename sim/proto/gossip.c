@@ -24,8 +24,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "proto.h"
+#include "core/jw.h"
+#include "proto/proto.h"
 
 typedef struct gossip_config {
     int64_t fanout;

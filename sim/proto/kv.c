@@ -1,8 +1,8 @@
 /* kv.c -- the replicated key-value state machine. */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "kv.h"
+#include "core/jw.h"
+#include "proto/kv.h"
 
 static uint64_t *written(const kv_t *kv) { return (uint64_t *)(kv->data + kv->n_keys); }
 

@@ -12,8 +12,8 @@
 #ifndef SIM_KV_H
 #define SIM_KV_H
 
-#include "base.h"
-#include "proto.h"
+#include "core/base.h"
+#include "proto/proto.h"
 
 typedef struct kv_cmd {
     uint8_t f;           /* op_f_t: OP_READ, OP_WRITE, OP_CAS, OP_ADD */

@@ -104,12 +104,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "history.h"
-#include "jw.h"
-#include "kv.h"
-#include "proto.h"
-#include "scenario.h"
-#include "sim.h"
+#include "core/history.h"
+#include "core/jw.h"
+#include "proto/kv.h"
+#include "proto/proto.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
 
 #define PAXOS_NODES_MAX 64          /* acceptor sets are 64-bit masks */
 #define PAXOS_SLOTS_MAX 4096        /* the largest slots_max: the checker's table is this long */

@@ -92,11 +92,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "kv.h"
-#include "proto.h"
-#include "scenario.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "proto/kv.h"
+#include "proto/proto.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
 
 #define PB_NODES_MAX 64         /* replica sets are 64-bit masks */
 #define PB_PENDING 256          /* operations the primary keeps for backups (power of two) */

@@ -77,10 +77,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "kv.h"
-#include "raft.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "proto/kv.h"
+#include "proto/raft.h"
+#include "core/sim.h"
 
 #define RAFT_READS_MAX 256          /* read-index reads waiting at one leader */
 #define RAFT_CHUNK_BYTES 16384      /* snapshot bytes per install-snapshot message */

@@ -10,8 +10,8 @@
 #ifndef SIM_PROTO_RAFT_H
 #define SIM_PROTO_RAFT_H
 
-#include "kv.h"
-#include "proto.h"
+#include "proto/kv.h"
+#include "proto/proto.h"
 
 /* Message types, as indices into proto_raft.msg_types. */
 typedef enum {

@@ -8,8 +8,8 @@
  */
 #include <gsl/gsl_randist.h>
 #include <stdio.h>
-#include "jw.h"
-#include "proto.h"
+#include "core/jw.h"
+#include "proto/proto.h"
 
 typedef struct rp_config { sim_time_t interval_ns; } rp_config_t;
 typedef struct rp_state { uint32_t sent, received; } rp_state_t;

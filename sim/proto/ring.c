@@ -13,7 +13,7 @@
  * shows plainly why they do: every boundary shifts when N changes.
  */
 #include <string.h>
-#include "ring.h"
+#include "proto/ring.h"
 
 const char *const ring_scheme_names[] = {"mod", "range", "consistent", NULL};
 

@@ -27,7 +27,7 @@
 #ifndef SIM_RING_H
 #define SIM_RING_H
 
-#include "base.h"
+#include "core/base.h"
 
 #define RING_SERVERS_MAX 4096           /* server ids a ring can place */
 #define RING_VNODES_MAX 1024            /* points per server on the circle */

@@ -57,11 +57,11 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "kv.h"
-#include "proto.h"
-#include "ring.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "proto/kv.h"
+#include "proto/proto.h"
+#include "proto/ring.h"
+#include "core/sim.h"
 
 #define SHARD_SERVERS_MAX 1024            /* servers (keys are scanned once per server when streaming) */
 #define SHARD_REPLICAS_MAX 8              /* copies of one key */

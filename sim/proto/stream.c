@@ -61,8 +61,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "stream.h"
+#include "core/jw.h"
+#include "proto/stream.h"
 
 const char *const st_msg_names[] = {
     "heartbeat", "leader-and-isr", "alter-isr", "metadata-req", "metadata",

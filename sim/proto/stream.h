@@ -17,7 +17,7 @@
 #ifndef SIM_PROTO_STREAM_H
 #define SIM_PROTO_STREAM_H
 
-#include "proto.h"
+#include "proto/proto.h"
 
 /* ---- Bounds. Each is checked in configure or where it could be exceeded. ------------ */
 

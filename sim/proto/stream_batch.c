@@ -34,7 +34,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "stream.h"
+#include "proto/stream.h"
 
 static st_batch_t *bt_of(sim_ctx *c) { return &((st_state_t *)sim_state(c))->u.bt; }
 static st_batch_durable_t *btd_of(sim_ctx *c) { return &((st_durable_t *)sim_durable(c))->u.bt; }

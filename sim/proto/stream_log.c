@@ -59,7 +59,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "stream.h"
+#include "proto/stream.h"
 
 static uint32_t replica_mask(const st_config_t *cfg, uint32_t p)
 {

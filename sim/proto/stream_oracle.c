@@ -43,9 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jw.h"
-#include "sim.h"
-#include "stream.h"
+#include "core/jw.h"
+#include "core/sim.h"
+#include "proto/stream.h"
 
 /* ---- The working space. ------------------------------------------------------------ */
 

@@ -43,7 +43,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "stream.h"
+#include "proto/stream.h"
 
 static st_proc_t *pc_of(sim_ctx *c) { return &((st_state_t *)sim_state(c))->u.pc; }
 static st_proc_durable_t *pcd_of(sim_ctx *c) { return &((st_durable_t *)sim_durable(c))->u.pc; }

@@ -64,9 +64,9 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "jw.h"
-#include "proto.h"
-#include "sim.h"
+#include "core/jw.h"
+#include "proto/proto.h"
+#include "core/sim.h"
 
 #define TPC_PARTS_MAX 2                /* a transfer touches two keys: one or two participants */
 #define TPC_COORDINATOR 0u

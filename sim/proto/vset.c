@@ -5,7 +5,7 @@
  * spread by SplitMix64's finalizer, so the clustered ids a workload writes (1, 2, 3,
  * ...) do not cluster in the table.
  */
-#include "vset.h"
+#include "proto/vset.h"
 
 uint32_t vset_slots_for(uint32_t max_entries)
 {

@@ -16,7 +16,7 @@
 #ifndef SIM_VSET_H
 #define SIM_VSET_H
 
-#include "base.h"
+#include "core/base.h"
 
 typedef struct vset_slot {
     int64_t value;

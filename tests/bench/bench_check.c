@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "histread.h"
-#include "lincheck.h"
-#include "rng.h"
+#include "check/histread.h"
+#include "check/lincheck.h"
+#include "core/rng.h"
 
 #define SYN_OPS      100000
 #define SYN_CLIENTS  10

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "scenario.h"
-#include "sim.h"
+#include "scenario/scenario.h"
+#include "core/sim.h"
 
 static const char *const scenario =
     "{\"name\": \"bench-raft\", \"seed\": 1, \"duration\": \"%ds\", \"nodes\": 5,"

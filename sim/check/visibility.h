@@ -1,0 +1,40 @@
+/* visibility.h -- how eventual is eventual: t-visibility and stale reads, from a history.
+ *
+ * For a read r of key k that started at S and returned the value of write w, the writes
+ * that supersede w are those invoked after w completed: real-time order, the order
+ * linearizability respects (concurrent writes may take effect in either order, so they
+ * prove nothing). Let c be the earliest completion of a superseding, acknowledged write.
+ * If c <= S, the read missed a write that followed w and had finished before the read
+ * began: it is stale, by S - c. It is consistent at t (in the sense of t-visibility,
+ * Bailis et al., "Probabilistically Bounded Staleness for Practical Partial Quorums",
+ * VLDB 2012, section 3) when no superseding write had completed t before it started,
+ * that is when S - c < t. So each read has a threshold T = S - c + 1 (0 if it was never
+ * stale), p_consistent(t) is the fraction of reads with T <= t, and "the time until
+ * 99.9% of reads are consistent" is the 99.9th percentile of T.
+ *
+ * Only reads that returned a single integer or nothing count (registers); a read of
+ * nothing is superseded by every write; a read of a value whose write's outcome is
+ * unknown (info) is never stale; a read of a value no write wrote is not judged.
+ */
+#ifndef SIM_VISIBILITY_H
+#define SIM_VISIBILITY_H
+
+#include "core/base.h"
+#include "core/history.h"
+
+#define VIS_T_MAX 32
+
+typedef struct vis_result {
+    uint64_t reads;                     /* reads considered */
+    uint64_t stale;                     /* reads that missed an acknowledged newer write */
+    uint32_t n_t;
+    sim_time_t t_ns[VIS_T_MAX];
+    uint64_t consistent[VIS_T_MAX];     /* reads consistent at t_ns[i] */
+    sim_time_t t_999_ns;                /* 99.9% of reads are consistent at this t */
+    sim_time_t stale_max_ns;            /* the largest staleness seen */
+} vis_result_t;
+
+/* Computes staleness over the whole history for the given t values (at most VIS_T_MAX). */
+void vis_compute(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out);
+
+#endif

@@ -1,0 +1,144 @@
+/* net.h -- the network: topology, per-link parameters, the link table and partitions.
+ *
+ * Every pair of nodes that can talk is a directed link. Links are kept in a table
+ * (one rng stream, FIFO and bandwidth state each) so that each link draws from its own
+ * stream: changing the traffic or parameters of one link leaves the draws of every
+ * other link alone. A full mesh indexes the table arithmetically; other topologies use
+ * compressed sparse rows with sorted neighbours. A mesh too large to table (more than
+ * SIM_LINKS_MAX directed links, e.g. the million-node benchmark) is "implicit": all
+ * links share the default parameters and draw from the sender's network stream, and
+ * per-link overrides, FIFO and bandwidth are refused at load time.
+ *
+ * Clients are connected to every server whatever the topology, and partitions only
+ * cut them off when a partition names them.
+ */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include "core/base.h"
+#include "core/dist.h"
+#include "core/rng.h"
+
+#define NET_TYPE_LATENCY_MAX 8
+
+/* Which fields of a net_params_t were given: overrides only replace those. */
+enum {
+    NET_F_LATENCY = 1 << 0, NET_F_LOSS = 1 << 1, NET_F_DUPLICATE = 1 << 2,
+    NET_F_BANDWIDTH = 1 << 3, NET_F_FIFO = 1 << 4, NET_F_TYPE_LATENCY = 1 << 5,
+};
+
+typedef struct net_params {
+    unsigned mask;                 /* NET_F_* given (specs); all set once effective */
+    dist_t latency;
+    double loss;                   /* probability a message is lost */
+    double duplicate;              /* probability a message is delivered twice */
+    double bandwidth_bps;          /* bits per second; 0 means unlimited */
+    bool fifo;                     /* deliver in send order on this link */
+    uint16_t n_type_latency;
+    uint16_t type_latency_type[NET_TYPE_LATENCY_MAX];   /* message type index */
+    dist_t type_latency[NET_TYPE_LATENCY_MAX];          /* replaces latency for that type */
+} net_params_t;
+
+typedef enum {
+    TOPO_MESH, TOPO_RING, TOPO_LINE, TOPO_STAR, TOPO_GRID, TOPO_TREE, TOPO_EDGES,
+} topo_kind_t;
+extern const char *const topo_kind_names[];          /* NULL-terminated */
+
+typedef struct topo {
+    topo_kind_t kind;
+    uint32_t width;          /* grid: nodes per row (0: the nearest square) */
+    uint32_t arity;          /* tree: children per node (default 2) */
+    uint32_t center;         /* star: the hub */
+    uint32_t n_edges;        /* edges: undirected pairs of server ids */
+    uint32_t (*edges)[2];
+} topo_t;
+
+typedef struct net {
+    uint32_t n_servers, n_nodes;
+    topo_kind_t kind;
+    bool implicit;               /* mesh too large to table: no net_link_t */
+    /* CSR (non-mesh): neighbours of node a are adj[off[a] .. off[a+1]), sorted, with
+     * the servers among them first; n_server_adj[a] counts those. */
+    uint32_t *off, *adj, *n_server_adj;
+    /* Per-link state, indexed by link. Only the stream is always there, as a 32-bit
+     * count of draws (its key is derived from the seed and the link's ends), so a
+     * 1000-node mesh's million links take 4 MB; the rest is allocated the first time
+     * something needs it. */
+    uint64_t seed;
+    uint32_t *link_draws;
+    uint16_t *link_params;       /* index into params; NULL while no link is overridden */
+    sim_time_t *fifo_last_ns;    /* arrival of the last message; NULL until FIFO is used */
+    sim_time_t *busy_until_ns;   /* end of serialization; NULL until bandwidth is used */
+    uint64_t n_links;
+    net_params_t *params;        /* [0] defaults; others per-link overrides, effective */
+    net_params_t *specs;         /* what each entry was given, to re-merge on change */
+    uint32_t n_params, cap_params;
+    /* Partitions: a group per node and which groups cannot send to which; isolated
+     * servers talk to no other server, whatever the groups. */
+    uint8_t *group;
+    uint8_t *isolated;
+    uint32_t n_isolated;
+    uint32_t blocked[SIM_GROUPS_MAX + 2];   /* bit j of blocked[i]: group i cannot reach j */
+    bool partitioned;
+    uint8_t n_groups;
+} net_t;
+
+/* Builds the topology and link table. Returns SIM_OK, or SIM_EINPUT/SIM_ELIMIT with a
+ * sentence in err. seed keys the per-link streams. Call net_destroy either way. */
+int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t,
+               const net_params_t *defaults, uint64_t seed, char *err, size_t err_len);
+void net_destroy(net_t *n);
+
+/* The random stream of the link from a to b, positioned after its previous draws.
+ * net_stream_close stores its new position. Implicit meshes use the sender's own
+ * network stream instead (node_rng). */
+typedef struct net_stream { rng_t r; uint64_t key; uint32_t *draws; rng_t *node_rng; } net_stream_t;
+static inline void net_stream_open(const net_t *n, int64_t link, uint32_t a, uint32_t b, rng_t *node_rng, net_stream_t *st)
+{
+    if (link < 0) { st->r = *node_rng; st->node_rng = node_rng; st->draws = NULL; return; }
+    rng_t k;
+    rng_seed(&k, n->seed, RNG_LINK, (uint64_t)a << 32 | b);
+    st->key = k.s;
+    st->draws = &n->link_draws[link];
+    st->node_rng = NULL;
+    rng_at(&st->r, st->key, *st->draws);
+}
+static inline void net_stream_close(net_stream_t *st)
+{
+    if (st->draws) *st->draws = (uint32_t)rng_draws(&st->r, st->key);
+    else *st->node_rng = st->r;
+}
+
+/* The index of the link from a to b, or -1 if they are not neighbours (or the mesh is
+ * implicit). */
+int64_t net_link(const net_t *n, uint32_t a, uint32_t b);
+bool net_connected(const net_t *n, uint32_t a, uint32_t b);
+uint32_t net_n_peers(const net_t *n, uint32_t a);          /* server neighbours */
+uint32_t net_peer(const net_t *n, uint32_t a, uint32_t i);
+
+/* Overrides: applies spec (only its mask) to the link a->b; returns SIM_OK or SIM_ELIMIT. */
+int net_set_link(net_t *n, uint32_t a, uint32_t b, const net_params_t *spec);
+/* Changes the defaults (only spec's mask) and re-merges every override onto them. */
+void net_set_defaults(net_t *n, const net_params_t *spec);
+static inline const net_params_t *net_params_of(const net_t *n, int64_t link)
+{
+    return &n->params[link >= 0 && n->link_params ? n->link_params[link] : 0];
+}
+/* Merges spec's given fields into dst. */
+void net_params_merge(net_params_t *dst, const net_params_t *spec);
+
+/* Partitions. groups[i] in 1..n_groups is the group of members[i]; servers not named
+ * join one more group together; clients not named are never cut off. oneway: group i
+ * cannot send to group j only when i < j. Replaces any partition in force. */
+void net_partition(net_t *n, const uint32_t *members, const uint8_t *groups, uint32_t n_members,
+                   uint8_t n_groups, bool oneway);
+void net_isolate(net_t *n, uint32_t node);    /* cut one server off from every other server */
+void net_heal(net_t *n);
+static inline bool net_blocked(const net_t *n, uint32_t a, uint32_t b)
+{
+    if (!n->partitioned) return false;
+    if (n->n_isolated && (n->isolated[a] || n->isolated[b]) && a < n->n_servers && b < n->n_servers) return true;
+    return n->blocked[n->group[a]] >> n->group[b] & 1u;
+}
+
+#endif

@@ -1,0 +1,975 @@
+/* sim.c -- the discrete-event core: the event loop, message sending, timers, node
+ * lifecycle and the context API that protocols see.
+ *
+ * One event is processed at a time, in (time, sequence) order. Processing an event
+ * may schedule others but never runs a callback inside another, so each callback sees
+ * a consistent world and one sim_ctx can be reused for all of them.
+ *
+ * A message's fate is decided when it is sent: its latency and arrival (from the
+ * link's stream), whether it is lost or duplicated. A message that will be lost still
+ * travels until its arrival time and is dropped there, so that a viewer sees it fall;
+ * partitions and crashes are checked again at arrival, since they may start while the
+ * message is in flight.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/sim_int.h"
+
+const char *const op_f_names[] = {"read", "write", "cas", "append", "add", "transfer", NULL};
+const char *const role_names[] = {
+    "", "follower", "candidate", "leader", "primary", "backup", "head", "middle", "tail",
+    "coordinator", "participant", "master", "replica", NULL,
+};
+
+/* ---- Event pool. --------------------------------------------------------------- */
+
+uint32_t sim_ev_alloc(sim_t *s)
+{
+    if (s->ev_free == EV_NONE) {
+        if (s->ev_cap >= SIM_EVENTS_MAX) {
+            fprintf(stderr, "dsim: %s: more than SIM_EVENTS_MAX (%u) events pending at t=%lldns\n",
+                    s->scn->path, SIM_EVENTS_MAX, (long long)s->now);
+            exit(2);
+        }
+        uint32_t old = s->ev_cap, cap = old * 2 > SIM_EVENTS_MAX ? SIM_EVENTS_MAX : old * 2;
+        s->ev = sim_xrealloc(s->ev, (size_t)cap * sizeof *s->ev);
+        memset(s->ev + old, 0, (size_t)(cap - old) * sizeof *s->ev);
+        for (uint32_t i = old; i < cap; i++) s->ev[i].next = i + 1 < cap ? i + 1 : EV_NONE;
+        s->ev_free = old;
+        s->ev_cap = cap;
+    }
+    uint32_t i = s->ev_free;
+    ev_t *e = &s->ev[i];
+    s->ev_free = e->next;
+    uint32_t gen = e->gen + 1;
+    memset(e, 0, sizeof *e);
+    e->gen = gen;
+    e->doomed = -1;
+    e->payload = POOL_NONE;
+    e->next = EV_NONE;
+    return i;
+}
+
+void sim_ev_release(sim_t *s, uint32_t i)
+{
+    ev_t *e = &s->ev[i];
+    if (e->kind == EV_DELIVER) pool_release(&s->payloads, e->payload);
+    e->kind = EV_FREE;
+    e->next = s->ev_free;
+    s->ev_free = i;
+}
+
+void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
+{
+    sim_assert(at >= s->now);
+    if (evq_push(&s->q, at, i) != SIM_OK) {
+        fprintf(stderr, "dsim: %s: more than SIM_EVENTS_MAX (%u) events pending at t=%lldns\n",
+                s->scn->path, SIM_EVENTS_MAX, (long long)s->now);
+        exit(2);
+    }
+}
+
+void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data)
+{
+    uint32_t i = sim_ev_alloc(s);
+    ev_t *e = &s->ev[i];
+    e->kind = (uint8_t)kind;
+    e->sub = sub;
+    e->node = node;
+    e->id = id;
+    e->data = data;
+    sim_ev_push(s, i, at < s->now ? s->now : at);
+}
+
+/* ---- Trace. -------------------------------------------------------------------- */
+
+void sim_trace(sim_t *s, const trace_rec_t *r)
+{
+    s->hash = trace_hash_step(s->hash, r);
+    /* Once a run stopped, what follows (the workload's final timeouts) must not push
+     * the events that led to the violation out of the ring. */
+    if (s->invariants && !s->stopped) {
+        recent_t *k = &s->recent[s->n_recent++ % SIM_RECENT];
+        k->r = *r;
+        if (r->text) {
+            snprintf(k->text, sizeof k->text, "%s", r->text);
+            k->r.text = k->text;
+        }
+    }
+    if (s->trace) s->trace(s->trace_ud, r);
+}
+
+uint32_t sim_recent(const sim_t *s, trace_rec_t *out, uint32_t max)
+{
+    uint32_t n = s->n_recent < SIM_RECENT ? s->n_recent : SIM_RECENT;
+    if (n > max) n = max;
+    for (uint32_t i = 0; i < n; i++) out[i] = s->recent[(s->n_recent - n + i) % SIM_RECENT].r;
+    return n;
+}
+
+void sim_set_trace(sim_t *s, trace_fn fn, void *ud) { s->trace = fn; s->trace_ud = ud; }
+
+/* ---- Creation. ----------------------------------------------------------------- */
+
+static void names_build(sim_t *s)
+{
+    size_t cap = (size_t)s->n_nodes * 12 + 64, len = 0;
+    s->names = sim_xcalloc(cap, 1);
+    for (uint32_t i = 0; i < s->n_nodes; i++) {
+        char buf[SIM_NAME_MAX];
+        scn_node_name(s->scn, i, buf, sizeof buf);
+        size_t n = strlen(buf) + 1;
+        if (len + n > cap) {
+            cap = cap * 2 + n;
+            s->names = sim_xrealloc(s->names, cap);
+        }
+        memcpy(s->names + len, buf, n);
+        s->nodes[i].name_off = (uint32_t)len;
+        len += n;
+    }
+}
+
+const char *sim_name(const sim_t *s, uint32_t node)
+{
+    return node < s->n_nodes ? s->names + s->nodes[node].name_off : "?";
+}
+
+sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_len)
+{
+    sim_opts_t none = {0};
+    if (!o) o = &none;
+    sim_t *s = sim_xcalloc(1, sizeof *s);
+    s->scn = scn;
+    s->seed = o->seed_set ? o->seed : scn->seed;
+    s->end = o->duration_ns > 0 ? o->duration_ns : scn->duration_ns;
+    s->proto = scn->proto;
+    s->cfg = scn->proto_config;
+    s->n_servers = scn->n_servers;
+    s->n_clients = scn->wl.clients;
+    s->n_nodes = s->n_servers + s->n_clients;
+    s->invariants = scn->invariants && !o->no_invariants && s->proto->check;
+    sim_assert_context(0, s->seed);
+
+    s->nodes = sim_xcalloc(s->n_nodes, sizeof *s->nodes);
+    s->role = sim_xcalloc(s->n_servers, 1);
+    s->term = sim_xcalloc(s->n_servers, sizeof *s->term);
+    s->leader = -1;
+    s->leaderless_since = -1;
+    s->st.equal_since_ns = -1;
+    s->equal_checked_ns = -SIM_MS;
+    names_build(s);
+    s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
+    s->durable_size = s->proto->durable_size_for ? s->proto->durable_size_for(s->cfg) : s->proto->durable_size;
+    s->state = sim_xcalloc(s->n_servers, s->state_size ? s->state_size : 1);
+    s->durable = sim_xcalloc(s->n_servers, s->durable_size ? s->durable_size : 1);
+    s->check = sim_xcalloc(1, s->proto->check_size ? s->proto->check_size : 1);
+
+    s->mtype[0] = "request";
+    s->mtype[1] = "reply";
+    s->n_mtypes = SIM_MSG_BUILTIN;
+    for (const char *const *t = s->proto->msg_types; t && *t; t++) {
+        if (s->n_mtypes == SIM_MSG_TYPES_MAX) {
+            snprintf(err, err_len, "protocol %s declares more than SIM_MSG_TYPES_MAX message types", s->proto->name);
+            sim_destroy(s);
+            return NULL;
+        }
+        s->mtype[s->n_mtypes++] = *t;
+    }
+
+    if (net_create(&s->net, s->n_servers, s->n_clients, &scn->topo, &scn->net, s->seed, err, err_len) != SIM_OK) {
+        sim_destroy(s);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < scn->n_links; i++) {
+        const scn_link_t *l = &scn->links[i];
+        if (net_set_link(&s->net, l->from, l->to, &l->spec) != SIM_OK ||
+            (!l->oneway && net_set_link(&s->net, l->to, l->from, &l->spec) != SIM_OK)) {
+            snprintf(err, err_len, "$.network.links[%u]: cannot override this link "
+                     "(not in the topology, or more than SIM_LINK_OVERRIDES_MAX overrides)", i);
+            sim_destroy(s);
+            return NULL;
+        }
+    }
+
+    for (uint32_t i = 0; i < s->n_nodes; i++) {
+        node_t *n = &s->nodes[i];
+        n->client = i >= s->n_servers;
+        n->up = 1;
+        n->member = !n->client;
+        if (!n->client && scn->nodes && scn->nodes[i].absent) n->up = n->member = 0;
+        n->wait_head = n->wait_tail = EV_NONE;
+        rng_seed(&n->rng, s->seed, n->client ? RNG_CLIENT : RNG_NODE, i);
+        rng_seed(&n->net_rng, s->seed, RNG_NODE_NET, i);
+        if (!n->client && scn->nodes) {
+            n->clock_local_ns = scn->nodes[i].skew_ns;
+            n->drift = scn->nodes[i].drift;
+        }
+    }
+
+    s->ev_cap = 1024;
+    s->ev = sim_xcalloc(s->ev_cap, sizeof *s->ev);
+    for (uint32_t i = 0; i < s->ev_cap; i++) s->ev[i].next = i + 1 < s->ev_cap ? i + 1 : EV_NONE;
+    s->ev_free = 0;
+    evq_init(&s->q, 1024);
+    pool_init(&s->payloads);
+    hist_init(&s->hist);
+    s->reply = sim_xcalloc(1, sizeof(reply_msg_t) + (size_t)SIM_REPLY_VALUES_MAX * sizeof(int64_t));
+    s->ctx.s = s;
+    s->trace = o->trace;
+    s->trace_ud = o->trace_ud;
+
+    /* Nodes start first, then faults, then clients: the order of their first events
+     * in the queue is part of the run's definition. */
+    for (uint32_t i = 0; i < s->n_servers; i++) {
+        if (!s->nodes[i].up) continue;      /* absent until it joins */
+        s->ctx.node = i;
+        s->in_callback = true;
+        s->proto->init(&s->ctx);
+        s->in_callback = false;
+    }
+    s->opts = o;
+    fault_create(s);
+    s->opts = NULL;
+    wl_create(s);
+    return s;
+}
+
+void sim_destroy(sim_t *s)
+{
+    if (!s) return;
+    if (s->wl) wl_destroy(s);
+    if (s->nem) fault_destroy(s);
+    for (uint32_t i = 0; i < s->n_actions; i++) { free(s->actions[i].members); free(s->actions[i].groups); }
+    free(s->actions);
+    hist_free(&s->hist);
+    pool_free_all(&s->payloads);
+    evq_free(&s->q);
+    net_destroy(&s->net);
+    free(s->ev);
+    free(s->reply);
+    free(s->st.latency_ns);
+    free(s->state);
+    free(s->durable);
+    free(s->check);
+    free(s->names);
+    free(s->nodes);
+    free(s->role);
+    free(s->term);
+    free(s->st.leaderless_ns);
+    free(s);
+}
+
+/* ---- Sending. ------------------------------------------------------------------ */
+
+static void trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive)
+{
+    trace_rec_t r = {0};
+    r.kind = (uint8_t)k;
+    r.reason = reason;
+    r.type = e->type;
+    r.a = e->from;
+    r.b = e->node;
+    r.id = e->id;
+    r.t = s->now;
+    r.t2 = arrive;
+    r.x = e->size;
+    sim_trace(s, &r);
+}
+
+static bool take_pending_drop(sim_t *s, uint64_t id);
+
+/* Decides the fate of one copy of a message, drawing from the link's stream, and
+ * schedules its arrival. */
+static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint32_t handle,
+                      uint32_t len, uint32_t size, uint64_t id, bool dup, bool user_drop)
+{
+    net_t *net = &s->net;
+    int64_t l = net_link(net, from, to);
+    const net_params_t *p = net_params_of(net, l);
+    net_stream_t ns;
+    net_stream_open(net, l, from, to, &s->nodes[from].net_rng, &ns);
+    rng_t *r = &ns.r;
+    const dist_t *d = &p->latency;
+    for (unsigned i = 0; i < p->n_type_latency; i++)
+        if (p->type_latency_type[i] == type) d = &p->type_latency[i];
+    sim_time_t depart = s->now;
+    if (l >= 0 && p->bandwidth_bps > 0) {
+        /* Serialization: the link sends one message at a time, in order. */
+        sim_time_t ser = (sim_time_t)((double)size * 8.0 * 1e9 / p->bandwidth_bps);
+        sim_time_t start = net->busy_until_ns[l] > s->now ? net->busy_until_ns[l] : s->now;
+        net->busy_until_ns[l] = start + ser;
+        depart = start + ser;
+    }
+    sim_time_t arrive = depart + dist_sample(d, r);
+    if (l >= 0 && p->fifo) {
+        if (arrive < net->fifo_last_ns[l]) arrive = net->fifo_last_ns[l];
+        net->fifo_last_ns[l] = arrive;
+    }
+    int doomed = -1;
+    if (net_blocked(net, from, to)) doomed = DROP_PARTITION;
+    else if (rng_chance(r, p->loss)) doomed = DROP_LOSS;
+    if (user_drop) doomed = DROP_USER;
+    bool again = !dup && rng_chance(r, p->duplicate);
+    net_stream_close(&ns);
+
+    uint32_t i = sim_ev_alloc(s);
+    ev_t *e = &s->ev[i];
+    e->kind = EV_DELIVER;
+    e->flags = dup ? EVF_DUPLICATE : 0;
+    e->doomed = (int8_t)doomed;
+    e->type = (uint16_t)type;
+    e->node = to;
+    e->from = from;
+    e->payload = handle;
+    e->len = len;
+    e->size = size;
+    e->id = id;
+    e->sent_ns = s->now;
+    sim_ev_push(s, i, arrive);
+    trace_msg(s, dup ? TR_DUPLICATE : TR_SEND, e, 0, arrive);
+
+    if (again) {
+        int64_t h2 = handle == POOL_NONE ? POOL_NONE : pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
+        if (h2 < 0) return;   /* no room for the copy: the duplicate does not happen */
+        s->st.duplicated++;
+        send_copy(s, from, to, type, (uint32_t)h2, len, size, id, true, user_drop);
+    }
+}
+
+void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size)
+{
+    sim_assert(type < s->n_mtypes);
+    /* The link's stream is usually a cache miss (a million links in a 1000-node mesh):
+     * start loading it now, under the bookkeeping and the payload copy. */
+    int64_t link = net_link(&s->net, from, to);
+    if (link >= 0) __builtin_prefetch(&s->net.link_draws[link]);
+    if (!size) size = len ? len : 1;
+    uint64_t id = ++s->next_msg_id;
+    s->st.sent++;
+    s->st.sent_by_type[type]++;
+    s->st.bytes_sent += size;
+    if (to >= s->n_nodes || !net_connected(&s->net, from, to)) {
+        ev_t tmp = {0};
+        tmp.type = (uint16_t)type; tmp.from = from; tmp.node = to < s->n_nodes ? to : from;
+        tmp.id = id; tmp.size = size;
+        trace_msg(s, TR_SEND, &tmp, 0, s->now);
+        trace_msg(s, TR_DROP, &tmp, DROP_UNREACHABLE, s->now);
+        s->st.dropped[DROP_UNREACHABLE]++;
+        return;
+    }
+    int64_t h = pool_put(&s->payloads, payload, len);
+    if (h < 0) {
+        fprintf(stderr, "dsim: %s: message payload of %u bytes: more than SIM_PAYLOAD_BYTES_MAX (%u) "
+                "or more than SIM_PAYLOADS_MAX (%u) in flight at t=%lldns\n",
+                s->scn->path, len, SIM_PAYLOAD_BYTES_MAX, SIM_PAYLOADS_MAX, (long long)s->now);
+        exit(2);
+    }
+    bool drop = s->n_pending_drops && take_pending_drop(s, id);
+    send_copy(s, from, to, type, (uint32_t)h, len, size, id, false, drop);
+}
+
+/* A drop recorded in the live view at the instant its message was sent is replayed
+ * before that send (recorded actions are scheduled first among events at one time), so
+ * a drop of a message not sent yet waits for it. */
+int sim_drop_message(sim_t *s, uint64_t id)
+{
+    for (uint32_t k = 0; k < s->q.n; k++) {
+        ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
+        if (e->kind == EV_DELIVER && e->id == id) { e->doomed = DROP_USER; return SIM_OK; }
+    }
+    if (id <= s->next_msg_id) return SIM_ENOTFOUND;          /* delivered or dropped already */
+    if (s->n_pending_drops == SIM_PENDING_DROPS_MAX) return SIM_ELIMIT;
+    s->pending_drop[s->n_pending_drops++] = id;
+    return SIM_OK;
+}
+
+static bool take_pending_drop(sim_t *s, uint64_t id)
+{
+    for (uint32_t i = 0; i < s->n_pending_drops; i++)
+        if (s->pending_drop[i] == id) {
+            s->pending_drop[i] = s->pending_drop[--s->n_pending_drops];
+            return true;
+        }
+    return false;
+}
+
+/* ---- Node lifecycle. ----------------------------------------------------------- */
+
+static void trace_node(sim_t *s, trace_kind_t k, uint32_t node)
+{
+    trace_rec_t r = {0};
+    r.kind = (uint8_t)k;
+    r.a = node;
+    r.t = s->now;
+    sim_trace(s, &r);
+}
+
+/* Re-derives the leader after a role change or crash: the up node holding a leading
+ * role at the highest term anyone has reported. Leaderless intervals run from losing
+ * one to establishing the next. O(servers), but roles change rarely. */
+static void leader_update(sim_t *s)
+{
+    int64_t leader = -1;
+    for (uint32_t i = 0; i < s->n_servers; i++)
+        if (s->nodes[i].up && role_leads((role_t)s->role[i]) && s->term[i] >= s->st.max_term) leader = i;
+    if (leader >= 0 && s->leaderless_since >= 0) {
+        sim_stats_t *st = &s->st;
+        if (st->n_leaderless == st->cap_leaderless) {
+            st->cap_leaderless = st->cap_leaderless ? 2 * st->cap_leaderless : 64;
+            st->leaderless_ns = sim_xrealloc(st->leaderless_ns, st->cap_leaderless * sizeof *st->leaderless_ns);
+        }
+        st->leaderless_ns[st->n_leaderless++] = s->now - s->leaderless_since;
+        s->leaderless_since = -1;
+    }
+    if (leader < 0 && s->had_leader && s->leaderless_since < 0) s->leaderless_since = s->now;
+    if (leader >= 0) s->had_leader = true;
+    s->leader = leader;
+}
+
+static void drop_event(sim_t *s, uint32_t i, drop_reason_t why)
+{
+    ev_t *e = &s->ev[i];
+    if (e->kind == EV_DELIVER) {
+        trace_msg(s, TR_DROP, e, (uint8_t)why, s->now);
+        s->st.dropped[why]++;
+    }
+    sim_ev_release(s, i);
+}
+
+void sim_node_crash(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    sim_assert(!n->client);
+    if (!n->up) return;
+    s->ctx.node = node;
+    if (s->proto->on_crash) s->proto->on_crash(&s->ctx);
+    if (n->paused) s->n_paused--;
+    n->up = 0;
+    n->paused = 0;
+    n->epoch++;
+    memset(s->state + (size_t)node * s->state_size, 0, s->state_size);
+    for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
+        next = s->ev[i].next;
+        drop_event(s, i, DROP_CRASH);
+    }
+    n->wait_head = n->wait_tail = EV_NONE;
+    s->st.crashes++;
+    s->st.last_fault_ns = s->now;
+    trace_node(s, TR_CRASH, node);
+    if (s->role[node] != ROLE_NONE) {
+        s->role[node] = ROLE_NONE;
+        leader_update(s);
+    }
+}
+
+void sim_node_restart(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    sim_assert(!n->client);
+    if (n->up) return;
+    n->up = 1;
+    s->st.restarts++;
+    s->st.last_fault_ns = s->now;
+    trace_node(s, TR_RESTART, node);
+    s->ctx.node = node;
+    s->in_callback = true;
+    s->proto->init(&s->ctx);
+    s->in_callback = false;
+}
+
+static void membership_notify(sim_t *s, uint32_t node, bool joined)
+{
+    if (!s->proto->on_membership) return;
+    for (uint32_t i = 0; i < s->n_servers; i++) {
+        if (!s->nodes[i].up || (!s->nodes[i].member && i != node)) continue;
+        s->ctx.node = i;
+        s->in_callback = true;
+        s->proto->on_membership(&s->ctx, node, joined);
+        s->in_callback = false;
+    }
+}
+
+void sim_node_join(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    if (n->member) return;
+    n->member = 1;
+    s->st.last_fault_ns = s->now;
+    trace_node(s, TR_JOIN, node);
+    if (!n->up) {
+        n->up = 1;
+        s->ctx.node = node;
+        s->in_callback = true;
+        s->proto->init(&s->ctx);
+        s->in_callback = false;
+    }
+    membership_notify(s, node, true);
+}
+
+void sim_node_leave(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    if (!n->member) return;
+    n->member = 0;
+    s->st.last_fault_ns = s->now;
+    trace_node(s, TR_LEAVE, node);
+    membership_notify(s, node, false);
+}
+
+uint32_t sim_random_member(sim_t *s, rng_t *r)
+{
+    uint32_t k = (uint32_t)rng_below(r, s->n_servers);
+    /* Probe from a random start so members are chosen uniformly enough; one draw
+     * keeps the stream's use independent of how many are members. */
+    for (uint32_t i = 0; i < s->n_servers; i++) {
+        uint32_t c = (k + i) % s->n_servers;
+        if (s->nodes[c].member) return c;
+    }
+    return k;
+}
+
+void sim_node_pause(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    if (!n->up || n->paused) return;
+    n->paused = 1;
+    s->n_paused++;
+    trace_node(s, TR_PAUSE, node);
+}
+
+void sim_node_resume(sim_t *s, uint32_t node)
+{
+    node_t *n = &s->nodes[node];
+    if (!n->paused) return;
+    n->paused = 0;
+    s->n_paused--;
+    trace_node(s, TR_RESUME, node);
+    /* What waited is processed now, in the order it arrived. */
+    for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
+        next = s->ev[i].next;
+        s->ev[i].next = EV_NONE;
+        sim_ev_push(s, i, s->now);
+    }
+    n->wait_head = n->wait_tail = EV_NONE;
+}
+
+static void wait_append(sim_t *s, uint32_t node, uint32_t i)
+{
+    node_t *n = &s->nodes[node];
+    s->ev[i].next = EV_NONE;
+    if (s->ev[i].kind == EV_DELIVER) s->ev[i].data = s->now;      /* when it arrived */
+    if (n->wait_tail == EV_NONE) n->wait_head = i;
+    else s->ev[n->wait_tail].next = i;
+    n->wait_tail = i;
+}
+
+sim_time_t sim_node_clock(const sim_t *s, uint32_t node)
+{
+    const node_t *n = &s->nodes[node];
+    sim_time_t dt = s->now - n->clock_base_ns;
+    return n->clock_local_ns + dt + (sim_time_t)((double)dt * n->drift);
+}
+
+void sim_node_set_clock(sim_t *s, uint32_t node, unsigned mask, sim_time_t skew_ns, double drift)
+{
+    node_t *n = &s->nodes[node];
+    n->clock_local_ns = sim_node_clock(s, node);
+    n->clock_base_ns = s->now;
+    if (mask & CLOCK_F_SKEW) n->clock_local_ns = s->now + skew_ns;
+    if (mask & CLOCK_F_DRIFT) n->drift = drift;
+}
+
+/* ---- The event loop. ----------------------------------------------------------- */
+
+static void check_invariants(sim_t *s)
+{
+    sim_violation_t v;
+    memset(&v, 0, sizeof v);
+    if (!s->proto->check(s, &v)) return;
+    s->violation = v;
+    s->violation_ns = s->now;
+    s->stopped = true;
+    trace_rec_t r = {0};
+    r.kind = TR_VIOLATION;
+    r.t = s->now;
+    r.text = s->violation.name;
+    r.a = v.n_nodes > 0 ? v.nodes[0] : 0;
+    sim_trace(s, &r);
+}
+
+static void deliver(sim_t *s, uint32_t i)
+{
+    ev_t *e = &s->ev[i];
+    node_t *dst = &s->nodes[e->node];
+    if (e->doomed >= 0) { drop_event(s, i, (drop_reason_t)e->doomed); return; }
+    if (!dst->up) { drop_event(s, i, DROP_CRASH); return; }
+    if (net_blocked(&s->net, e->from, e->node)) { drop_event(s, i, DROP_PARTITION); return; }
+    if (dst->paused) { wait_append(s, e->node, i); return; }
+
+    trace_msg(s, TR_DELIVER, e, 0, s->now);
+    s->st.delivered++;
+    s->st.delivered_by_type[e->type]++;
+    s->st.events++;
+    const void *payload = pool_get(&s->payloads, e->payload);
+    if (dst->client) {
+        wl_on_reply(s, e->node, payload, e->len);
+    } else if (e->type == 0) {
+        sim_req_t req;
+        sim_assert(e->len == sizeof req);
+        memcpy(&req, payload, sizeof req);
+        s->ctx.node = e->node;
+        s->in_callback = true;
+        s->proto->on_request(&s->ctx, &req);
+        s->in_callback = false;
+    } else {
+        sim_msg_t m = {e->from, e->node, (uint16_t)(e->type - SIM_MSG_BUILTIN), e->size, e->len, payload, e->sent_ns};
+        s->ctx.node = e->node;
+        s->in_callback = true;
+        s->proto->on_message(&s->ctx, &m);
+        s->in_callback = false;
+    }
+    sim_ev_release(s, i);
+}
+
+static void fire_timer(sim_t *s, uint32_t i)
+{
+    ev_t *e = &s->ev[i];
+    node_t *n = &s->nodes[e->node];
+    if ((e->flags & EVF_CANCELLED) || e->epoch != n->epoch || !n->up) { sim_ev_release(s, i); return; }
+    if (n->paused) { wait_append(s, e->node, i); return; }
+    trace_rec_t r = {0};
+    r.kind = TR_TIMER;
+    r.a = e->node;
+    r.id = (uint64_t)e->gen << 32 | i;
+    r.t = s->now;
+    r.x = e->data;
+    sim_trace(s, &r);
+    s->st.timers++;
+    s->st.events++;
+    int kind = (int)e->data;
+    uint64_t data = e->id;
+    uint32_t node = e->node;
+    sim_ev_release(s, i);      /* before the callback, which may reuse the slot */
+    s->ctx.node = node;
+    s->in_callback = true;
+    s->proto->on_timer(&s->ctx, kind, data);
+    s->in_callback = false;
+}
+
+/* Tracks since when all replicas have been equal, sampled once per simulated
+ * millisecond: convergence times are reported to that resolution. */
+static void equal_update(sim_t *s)
+{
+    s->equal_checked_ns = s->now;
+    if (!s->proto->replicas_equal(s)) s->st.equal_since_ns = -1;
+    else if (s->st.equal_since_ns < 0) s->st.equal_since_ns = s->now;
+}
+
+bool sim_step(sim_t *s)
+{
+    sim_time_t at;
+    if (s->stopped || !evq_peek(&s->q, &at) || at > s->end) return false;
+    evq_entry_t top;
+    evq_pop(&s->q, &top);
+    s->now = top.at;
+    sim_assert_context(s->now, s->seed);
+    uint32_t i = evq_index(top.key);
+    ev_t *e = &s->ev[i];
+    switch ((ev_kind_t)e->kind) {
+    case EV_DELIVER: deliver(s, i); break;
+    case EV_TIMER: fire_timer(s, i); break;
+    case EV_ACTION:
+    case EV_NEMESIS: {
+        ev_t copy = *e;
+        sim_ev_release(s, i);
+        fault_on_event(s, &copy);
+        s->st.events++;
+        break;
+    }
+    case EV_CLIENT: {
+        ev_t copy = *e;
+        sim_ev_release(s, i);
+        wl_on_event(s, &copy);
+        s->st.events++;
+        break;
+    }
+    case EV_FREE: sim_assert(!"a free event was queued"); break;
+    }
+    if (s->invariants && !s->stopped) check_invariants(s);
+    if (s->proto->replicas_equal && s->now - s->equal_checked_ns >= SIM_MS) equal_update(s);
+    return true;
+}
+
+void sim_run_until(sim_t *s, sim_time_t t)
+{
+    if (t > s->end) t = s->end;
+    sim_time_t at;
+    while (!s->stopped && evq_peek(&s->q, &at) && at <= t) sim_step(s);
+    if (!s->stopped && t > s->now) s->now = t;
+}
+
+void sim_run(sim_t *s)
+{
+    sim_run_until(s, s->end);
+    sim_finish(s);
+}
+
+void sim_finish(sim_t *s)
+{
+    if (s->finished) return;
+    s->finished = true;
+    if (s->proto->replicas_equal) equal_update(s);
+    wl_finish(s);
+}
+
+/* ---- The context API. ---------------------------------------------------------- */
+
+uint32_t sim_self(sim_ctx *c) { return c->node; }
+uint32_t sim_servers(sim_ctx *c) { return c->s->n_servers; }
+const char *sim_node_name(sim_ctx *c, uint32_t node) { return sim_name(c->s, node); }
+const void *sim_config(sim_ctx *c) { return c->s->cfg; }
+void *sim_state(sim_ctx *c) { return c->s->state + (size_t)c->node * c->s->state_size; }
+void *sim_durable(sim_ctx *c) { return c->s->durable + (size_t)c->node * c->s->durable_size; }
+uint32_t sim_n_peers(sim_ctx *c) { return net_n_peers(&c->s->net, c->node); }
+bool sim_is_member(sim_ctx *c, uint32_t node) { return node < c->s->n_servers && c->s->nodes[node].member; }
+uint32_t sim_peer(sim_ctx *c, uint32_t i) { return net_peer(&c->s->net, c->node, i); }
+sim_time_t sim_now(sim_ctx *c) { return c->s->now; }
+sim_time_t sim_clock(sim_ctx *c) { return sim_node_clock(c->s, c->node); }
+rng_t *sim_rng(sim_ctx *c) { return &c->s->nodes[c->node].rng; }
+
+void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size)
+{
+    sim_assert(type + SIM_MSG_BUILTIN < c->s->n_mtypes);
+    sim_send_from(c->s, c->node, to, type + SIM_MSG_BUILTIN, payload, len, size);
+}
+
+static void reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n, bool list)
+{
+    sim_t *s = c->s;
+    if (n > SIM_REPLY_VALUES_MAX) n = SIM_REPLY_VALUES_MAX;
+    size_t len = sizeof(reply_msg_t) + (size_t)n * sizeof(int64_t);
+    reply_msg_t *m = s->reply;
+    memset(m, 0, sizeof *m);
+    m->op_id = req->op_id;
+    m->attempt = req->attempt;
+    m->status = (uint8_t)st;
+    m->list = list;
+    m->n = n;
+    if (n) memcpy(m->values, values, (size_t)n * sizeof(int64_t));
+    sim_send_from(s, c->node, req->client, 1, m, (uint32_t)len, 0);
+}
+
+void sim_reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n)
+{
+    reply(c, req, st, values, n, false);
+}
+
+void sim_reply_list(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n)
+{
+    reply(c, req, REPLY_OK, values, n, true);
+}
+
+void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node)
+{
+    reply_msg_t m = {0};
+    m.op_id = req->op_id;
+    m.attempt = req->attempt;
+    m.status = REPLY_REDIRECT;
+    m.redirect = node;
+    sim_send_from(c->s, c->node, req->client, 1, &m, sizeof m, 0);
+}
+
+uint64_t sim_timer_set(sim_ctx *c, sim_time_t delay, int kind, uint64_t data)
+{
+    sim_t *s = c->s;
+    if (delay < 0) delay = 0;
+    uint32_t i = sim_ev_alloc(s);
+    ev_t *e = &s->ev[i];
+    e->kind = EV_TIMER;
+    e->node = c->node;
+    e->epoch = s->nodes[c->node].epoch;
+    e->data = kind;
+    e->id = data;
+    e->sent_ns = s->now;
+    sim_ev_push(s, i, s->now + delay);
+    return (uint64_t)e->gen << 32 | i;
+}
+
+void sim_timer_cancel(sim_ctx *c, uint64_t id)
+{
+    sim_t *s = c->s;
+    uint32_t i = (uint32_t)id;
+    if (i >= s->ev_cap) return;
+    ev_t *e = &s->ev[i];
+    if (e->kind == EV_TIMER && e->gen == (uint32_t)(id >> 32) && e->node == c->node) e->flags |= EVF_CANCELLED;
+}
+
+void sim_log(sim_ctx *c, const char *fmt, ...)
+{
+    sim_t *s = c->s;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->logbuf, sizeof s->logbuf, fmt, ap);
+    va_end(ap);
+    trace_rec_t r = {0};
+    r.kind = TR_LOG;
+    r.a = c->node;
+    r.t = s->now;
+    r.text = s->logbuf;
+    sim_trace(s, &r);
+}
+
+void sim_halt(sim_ctx *c, const char *fmt, ...)
+{
+    sim_t *s = c->s;
+    if (s->error[0]) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->error, sizeof s->error, fmt, ap);
+    va_end(ap);
+    s->stopped = true;
+}
+
+const char *sim_error(const sim_t *s) { return s->error[0] ? s->error : NULL; }
+
+void sim_set_role(sim_ctx *c, role_t role, int64_t term)
+{
+    sim_t *s = c->s;
+    uint32_t n = c->node;
+    if (s->role[n] == role && s->term[n] == term) return;
+    if (role_leads(role) && !role_leads((role_t)s->role[n])) s->st.elections++;
+    s->role[n] = (uint8_t)role;
+    s->term[n] = term;
+    if (term > s->st.max_term) s->st.max_term = term;
+    trace_rec_t r = {0};
+    r.kind = TR_ROLE;
+    r.type = (uint16_t)role;
+    r.a = n;
+    r.t = s->now;
+    r.x = term;
+    sim_trace(s, &r);
+    leader_update(s);
+}
+
+role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term)
+{
+    if (term) *term = s->term[node];
+    return (role_t)s->role[node];
+}
+
+int64_t sim_leader(const sim_t *s) { return s->leader; }
+
+uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
+const void *sim_config_of(const sim_t *s) { return s->cfg; }
+
+bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...)
+{
+    snprintf(v->name, sizeof v->name, "%s", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+    va_end(ap);
+    v->n_nodes = 0;
+    if (a >= 0) v->nodes[v->n_nodes++] = (uint32_t)a;
+    if (b >= 0 && b != a) v->nodes[v->n_nodes++] = (uint32_t)b;
+    return true;
+}
+void *sim_check_state(sim_t *s) { return s->check; }
+void *sim_node_state(sim_t *s, uint32_t node) { return s->state + (size_t)node * s->state_size; }
+void *sim_node_durable(sim_t *s, uint32_t node) { return s->durable + (size_t)node * s->durable_size; }
+bool sim_node_up(const sim_t *s, uint32_t node) { return s->nodes[node].up; }
+sim_time_t sim_time(const sim_t *s) { return s->now; }
+
+int sim_inject(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len)
+{
+    if (to >= s->n_servers || from >= s->n_nodes || type + SIM_MSG_BUILTIN >= s->n_mtypes || !s->nodes[to].up)
+        return SIM_EINPUT;
+    sim_msg_t m = {from, to, (uint16_t)type, len, len, payload, s->now};
+    s->ctx.node = to;
+    s->in_callback = true;
+    s->proto->on_message(&s->ctx, &m);
+    s->in_callback = false;
+    return SIM_OK;
+}
+
+int sim_inject_request(sim_t *s, uint32_t to, const sim_req_t *req)
+{
+    if (to >= s->n_servers || !s->nodes[to].up) return SIM_EINPUT;
+    s->ctx.node = to;
+    s->in_callback = true;
+    s->proto->on_request(&s->ctx, req);
+    s->in_callback = false;
+    return SIM_OK;
+}
+
+/* ---- Views. -------------------------------------------------------------------- */
+
+const scn_t *sim_scenario(const sim_t *s) { return s->scn; }
+uint64_t sim_seed(const sim_t *s) { return s->seed; }
+sim_time_t sim_end(const sim_t *s) { return s->end; }
+bool sim_stopped(const sim_t *s) { return s->stopped; }
+bool sim_next_time(const sim_t *s, sim_time_t *t) { return evq_peek(&s->q, t); }
+uint64_t sim_trace_hash(const sim_t *s) { return s->hash; }
+const sim_stats_t *sim_stats(const sim_t *s) { return &s->st; }
+const hist_t *sim_history(const sim_t *s) { return &s->hist; }
+const proto_t *sim_protocol(const sim_t *s) { return s->proto; }
+const char *sim_msg_type_name(const sim_t *s, unsigned type) { return type < s->n_mtypes ? s->mtype[type] : "?"; }
+unsigned sim_n_msg_types(const sim_t *s) { return s->n_mtypes; }
+uint32_t sim_n_nodes(const sim_t *s) { return s->n_nodes; }
+const net_t *sim_net(const sim_t *s) { return &s->net; }
+
+const sim_violation_t *sim_violation(const sim_t *s, sim_time_t *when)
+{
+    if (!s->stopped || !s->violation.name[0]) return NULL;
+    if (when) *when = s->violation_ns;
+    return &s->violation;
+}
+
+void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out)
+{
+    const node_t *n = &s->nodes[node];
+    out->name = sim_name(s, node);
+    out->client = n->client;
+    out->up = n->up;
+    out->paused = n->paused;
+    out->member = n->member;
+    out->group = s->net.partitioned ? s->net.group[node] : 0;
+    out->clock_ns = sim_node_clock(s, node);
+}
+
+void sim_describe(sim_t *s, uint32_t node, proto_desc_t *d)
+{
+    memset(d, 0, sizeof *d);
+    d->term = d->commit = d->log_len = -1;
+    if (node >= s->n_servers || !s->proto->describe || !s->nodes[node].up) return;
+    s->ctx.node = node;
+    s->proto->describe(&s->ctx, d);
+}
+
+void sim_export_node(sim_t *s, uint32_t node, jw_t *w)
+{
+    if (node >= s->n_servers || !s->proto->export_state) { jw_null(w); return; }
+    s->ctx.node = node;
+    s->proto->export_state(&s->ctx, w);
+}
+
+void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f), void *ud)
+{
+    for (uint32_t k = 0; k < s->q.n; k++) {
+        const ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
+        if (e->kind != EV_DELIVER) continue;
+        sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, s->q.h[k].at, e->doomed, false,
+                          pool_get((pool_t *)&s->payloads, e->payload), e->len};
+        fn(ud, &f);
+    }
+    for (uint32_t n = 0; s->n_paused && n < s->n_nodes; n++)
+        for (uint32_t i = s->nodes[n].wait_head; i != EV_NONE; i = s->ev[i].next) {
+            const ev_t *e = &s->ev[i];
+            if (e->kind != EV_DELIVER) continue;
+            sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, e->data, e->doomed, true,
+                              pool_get((pool_t *)&s->payloads, e->payload), e->len};
+            fn(ud, &f);
+        }
+}

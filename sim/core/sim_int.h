@@ -1,0 +1,178 @@
+/* sim_int.h -- the inside of a simulation, shared by sim.c, fault.c, workload.c and
+ * trace.c. Nothing outside sim/ includes this.
+ *
+ * Events live in one pool (ev_t, 64 bytes each) and are ordered by evq. A pending event
+ * is owned by the queue; an event for a paused node moves to that node's wait list and
+ * is queued again on resume. Timers are cancelled lazily: the slot is marked and skipped
+ * when it comes due; a crash bumps the node's epoch, which invalidates all its timers at
+ * once.
+ */
+#ifndef SIM_SIM_INT_H
+#define SIM_SIM_INT_H
+
+#include "core/evq.h"
+#include "core/net.h"
+#include "core/pool.h"
+#include "core/sim.h"
+
+typedef enum {
+    EV_FREE, EV_DELIVER, EV_TIMER, EV_ACTION, EV_NEMESIS, EV_CLIENT,
+} ev_kind_t;
+
+enum { EVF_CANCELLED = 1, EVF_DUPLICATE = 2 };
+
+typedef struct ev {
+    uint8_t kind;              /* ev_kind_t */
+    uint8_t flags;             /* EVF_* */
+    int8_t doomed;             /* deliver: -1, or the drop_reason_t decided at send */
+    uint8_t sub;               /* nemesis/client: what to do */
+    uint16_t type;             /* deliver: message type id */
+    uint32_t node;             /* the node it happens at (deliver: destination) */
+    uint32_t from;             /* deliver: sender */
+    uint32_t epoch;            /* timer: the node's epoch when set */
+    uint32_t payload;          /* deliver: pool handle */
+    uint32_t len, size;        /* deliver: payload bytes, wire bytes */
+    uint32_t gen;              /* bumped on every reuse of the slot, for timer ids */
+    uint32_t next;             /* free list or a paused node's wait list */
+    uint64_t id;               /* deliver: message id; others: data */
+    sim_time_t sent_ns;        /* deliver: send time; timer: set time */
+    int64_t data;              /* timer: kind */
+} ev_t;
+
+#define EV_NONE 0xffffffffu
+
+typedef struct node {
+    uint8_t up, paused, client, member;
+    uint32_t epoch;            /* incarnation: bumped by crash */
+    rng_t rng;                 /* protocol randomness */
+    rng_t net_rng;             /* outgoing links when the mesh is implicit */
+    sim_time_t clock_base_ns;  /* true time at the last clock change */
+    sim_time_t clock_local_ns; /* local clock at the last clock change */
+    double drift;
+    uint32_t wait_head, wait_tail;   /* events held while paused */
+    uint32_t name_off;         /* into sim.names */
+} node_t;
+
+/* The reply message's payload. */
+typedef struct reply_msg {
+    uint64_t op_id;
+    uint32_t attempt;
+    uint8_t status;            /* reply_status_t */
+    uint8_t list;              /* values form a list even when there is one (a set, a log) */
+    uint32_t redirect;
+    uint32_t n;                /* values that follow */
+    int64_t values[];
+} reply_msg_t;
+
+struct sim_ctx { sim_t *s; uint32_t node; };
+
+typedef struct recent {
+    trace_rec_t r;
+    char text[64];             /* r.text points here */
+} recent_t;
+
+typedef struct wl wl_t;        /* workload state (workload.c) */
+typedef struct nem nem_t;      /* nemesis state (fault.c) */
+
+struct sim {
+    const scn_t *scn;
+    const sim_opts_t *opts;            /* valid during sim_create only */
+    uint64_t seed;
+    sim_time_t now, end;
+    const proto_t *proto;
+    const void *cfg;
+    uint32_t n_servers, n_clients, n_nodes;
+    node_t *nodes;
+    char *names;                       /* all node names, NUL-separated */
+    uint8_t *state;                    /* n_servers * state_size */
+    size_t state_size;
+    uint8_t *durable;                  /* n_servers * durable_size */
+    void *check;                       /* proto->check_size bytes for the checker */
+    size_t durable_size;
+
+    ev_t *ev;                          /* event pool */
+    uint32_t ev_cap, ev_free;
+    evq_t q;
+    pool_t payloads;
+    net_t net;
+
+    const char *mtype[SIM_MSG_TYPES_MAX];
+    unsigned n_mtypes;
+
+    uint64_t next_msg_id;
+    uint64_t pending_drop[SIM_PENDING_DROPS_MAX];   /* message ids to drop when sent */
+    uint32_t n_pending_drops;
+    uint32_t n_paused;                 /* nodes paused now */
+    uint64_t hash;
+    trace_fn trace;
+    void *trace_ud;
+    bool in_callback;
+
+    sim_stats_t st;
+    hist_t hist;
+    wl_t *wl;
+    nem_t *nem;
+    sim_action_t *actions;             /* scheduled actions (copies) */
+    uint32_t n_actions, cap_actions;
+
+    bool invariants;
+    bool stopped, finished;
+    sim_violation_t violation;
+    char error[256];                   /* set by sim_halt */
+    sim_time_t violation_ns;
+    sim_ctx ctx;
+    char logbuf[256];
+    uint8_t *role;                     /* per server: role_t */
+    int64_t *term;                     /* per server: the term it reported */
+    int64_t leader;                    /* current leader, or -1 */
+    sim_time_t leaderless_since;       /* start of the current leaderless interval, or -1 */
+    bool had_leader;                   /* a leader was ever established */
+    sim_time_t equal_checked_ns;       /* last replicas_equal evaluation */
+    recent_t recent[SIM_RECENT];
+    uint32_t n_recent;                 /* records ever kept (ring position) */
+    reply_msg_t *reply;                /* scratch for sim_reply: SIM_REPLY_VALUES_MAX values */
+};
+
+/* Event pool and queue. */
+uint32_t sim_ev_alloc(sim_t *s);                       /* fatal past SIM_EVENTS_MAX */
+void sim_ev_push(sim_t *s, uint32_t idx, sim_time_t at);
+void sim_ev_release(sim_t *s, uint32_t idx);
+/* Schedules a core event (action, nemesis, client) with data. */
+void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data);
+
+/* Emits a trace record: hashed always, passed to the listener if any. */
+void sim_trace(sim_t *s, const trace_rec_t *r);
+
+/* Sends a message from any node (protocol or client). */
+void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size);
+
+/* Node lifecycle, used by actions. */
+void sim_node_crash(sim_t *s, uint32_t node);
+void sim_node_restart(sim_t *s, uint32_t node);
+void sim_node_pause(sim_t *s, uint32_t node);
+void sim_node_join(sim_t *s, uint32_t node);
+void sim_node_leave(sim_t *s, uint32_t node);
+void sim_node_resume(sim_t *s, uint32_t node);
+sim_time_t sim_node_clock(const sim_t *s, uint32_t node);
+void sim_node_set_clock(sim_t *s, uint32_t node, unsigned mask, sim_time_t skew_ns, double drift);
+const char *sim_name(const sim_t *s, uint32_t node);
+/* Drops a message in flight by id; SIM_ENOTFOUND if it is not in flight. */
+int sim_drop_message(sim_t *s, uint64_t id);
+
+/* A random member server drawn from r (any server if none is a member). */
+uint32_t sim_random_member(sim_t *s, rng_t *r);
+
+/* Workload (workload.c). */
+void wl_create(sim_t *s);
+void wl_destroy(sim_t *s);
+void wl_on_event(sim_t *s, const ev_t *e);
+void wl_on_reply(sim_t *s, uint32_t client, const void *payload, uint32_t len);
+void wl_finish(sim_t *s);
+int wl_request(sim_t *s, const sim_action_t *a);       /* ACT_REQUEST */
+
+/* Faults (fault.c). */
+void fault_create(sim_t *s);
+void fault_destroy(sim_t *s);
+void fault_on_event(sim_t *s, const ev_t *e);
+
+#endif

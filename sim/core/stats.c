@@ -1,0 +1,182 @@
+/* stats.c -- latency percentiles and the run summary (the --json object).
+ *
+ * Percentiles use GSL's quantile of sorted data (linear interpolation between order
+ * statistics, as gsl_stats_quantile_from_sorted_data defines it). The latencies are
+ * copied before sorting so the record of completion order stays intact.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include "core/sim_int.h"
+#include "check/visibility.h"
+
+static int64_t quantile(const int64_t *x, uint64_t n, double q)
+{
+    if (!n) return 0;
+    double *d = sim_xcalloc(n, sizeof *d);
+    for (uint64_t i = 0; i < n; i++) d[i] = (double)x[i];
+    gsl_sort(d, 1, n);
+    double v = gsl_stats_quantile_from_sorted_data(d, 1, n, q);
+    free(d);
+    return (int64_t)(v + 0.5);
+}
+
+int64_t sim_latency_quantile(sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
+
+void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds) { sim_write_summary_with(s, w, wall_seconds, NULL, NULL); }
+
+void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra)(void *ud, jw_t *w), void *ud)
+{
+    const sim_stats_t *st = &s->st;
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016" PRIx64, s->hash);
+    jw_obj_begin(w);
+    jw_kstr(w, "scenario", s->scn->name);
+    jw_kstr(w, "protocol", s->proto->name);
+    jw_kuint(w, "seed", s->seed);
+    jw_kuint(w, "nodes", s->n_servers);
+    jw_kuint(w, "clients", s->n_clients);
+    jw_kint(w, "sim_time_ns", s->now);
+    jw_kuint(w, "events", st->events);
+
+    jw_key(w, "messages");
+    jw_obj_begin(w);
+    jw_kuint(w, "sent", st->sent);
+    jw_kuint(w, "delivered", st->delivered);
+    jw_key(w, "dropped");
+    jw_obj_begin(w);
+    uint64_t total = 0;
+    for (int r = 0; r < DROP_COUNT_; r++) { jw_kuint(w, drop_reason_names[r], st->dropped[r]); total += st->dropped[r]; }
+    jw_kuint(w, "total", total);
+    jw_obj_end(w);
+    jw_kuint(w, "duplicated", st->duplicated);
+    jw_kuint(w, "bytes_sent", st->bytes_sent);
+    jw_key(w, "by_type");
+    jw_obj_begin(w);
+    for (unsigned t = 0; t < s->n_mtypes; t++) {
+        jw_key(w, s->mtype[t]);
+        jw_obj_begin(w);
+        jw_kuint(w, "sent", st->sent_by_type[t]);
+        jw_kuint(w, "delivered", st->delivered_by_type[t]);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_obj_end(w);
+
+    jw_key(w, "ops");
+    jw_obj_begin(w);
+    jw_kuint(w, "invoked", st->ops_invoked);
+    jw_kuint(w, "ok", st->ops_ok);
+    jw_kuint(w, "fail", st->ops_fail);
+    jw_kuint(w, "info", st->ops_info);
+    jw_kuint(w, "shed", st->ops_shed);
+    jw_kuint(w, "retried", st->ops_retried);
+    jw_obj_end(w);
+
+    jw_key(w, "latency_ns");
+    jw_obj_begin(w);
+    jw_kint(w, "p50", sim_latency_quantile(s, 0.50));
+    jw_kint(w, "p90", sim_latency_quantile(s, 0.90));
+    jw_kint(w, "p99", sim_latency_quantile(s, 0.99));
+    jw_kint(w, "max", sim_latency_quantile(s, 1.0));
+    jw_obj_end(w);
+
+    jw_key(w, "faults");
+    jw_obj_begin(w);
+    jw_kuint(w, "crashes", st->crashes);
+    jw_kuint(w, "restarts", st->restarts);
+    jw_kuint(w, "partitions", st->partitions);
+    jw_obj_end(w);
+
+    /* How eventual: staleness of reads, t-visibility, availability, convergence. */
+    vis_result_t vr;
+    vis_compute(&s->hist, s->scn->wl.tvis_ns, s->scn->wl.n_tvis, &vr);
+    jw_key(w, "stale_reads");
+    jw_obj_begin(w);
+    jw_kuint(w, "reads", vr.reads);
+    jw_kuint(w, "stale", vr.stale);
+    jw_kint(w, "max_staleness_ns", vr.stale_max_ns);
+    jw_obj_end(w);
+    jw_key(w, "t_visibility");
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < vr.n_t; i++) {
+        jw_obj_begin(w);
+        jw_kint(w, "t_ns", vr.t_ns[i]);
+        jw_kuint(w, "reads", vr.reads);
+        jw_kreal(w, "p_consistent", vr.reads ? (double)vr.consistent[i] / (double)vr.reads : 1.0);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_kreal(w, "p_consistent_at_0", vr.reads ? (double)(vr.reads - vr.stale) / (double)vr.reads : 1.0);
+    jw_kint(w, "t_consistent_999_ns", vr.t_999_ns);
+    jw_key(w, "availability");
+    jw_obj_begin(w);
+    jw_kuint(w, "ops_during_partitions", st->ops_in_partition);
+    jw_kuint(w, "ok_during_partitions", st->ok_in_partition);
+    jw_kreal(w, "fraction", st->ops_in_partition ? (double)st->ok_in_partition / (double)st->ops_in_partition : 1.0);
+    jw_obj_end(w);
+    jw_key(w, "convergence_ns");
+    if (!s->proto->replicas_equal || st->equal_since_ns < 0) {
+        jw_null(w);
+    } else {
+        sim_time_t quiet = st->last_fault_ns;
+        const scn_workload_t *wl = &s->scn->wl;
+        if (wl->clients) {
+            sim_time_t stop = wl->stop_ns > 0 && wl->stop_ns < s->end ? wl->stop_ns : s->end;
+            if (stop > quiet) quiet = stop;
+        }
+        /* Time from the moment the system went quiet (the last fault, or the end of
+         * the workload if later) until the replicas were equal for good. */
+        jw_int(w, st->equal_since_ns > quiet ? st->equal_since_ns - quiet : 0);
+    }
+
+    jw_kuint(w, "elections", st->elections);
+    jw_kint(w, "max_term", st->max_term);
+    jw_key(w, "leaderless_ns");
+    jw_obj_begin(w);
+    jw_kuint(w, "count", st->n_leaderless);
+    double sum = 0;
+    for (uint64_t i = 0; i < st->n_leaderless; i++) sum += (double)st->leaderless_ns[i];
+    jw_kint(w, "mean", st->n_leaderless ? (int64_t)(sum / (double)st->n_leaderless + 0.5) : 0);
+    jw_kint(w, "p99", quantile(st->leaderless_ns, st->n_leaderless, 0.99));
+    jw_kint(w, "max", quantile(st->leaderless_ns, st->n_leaderless, 1.0));
+    jw_obj_end(w);
+
+    if (s->proto->summary_top) s->proto->summary_top(s, w);
+    if (s->proto->summary) {
+        jw_key(w, "protocol_stats");
+        jw_obj_begin(w);
+        s->proto->summary(s, w);
+        jw_obj_end(w);
+    }
+    jw_kreal(w, "messages_per_ok_op", st->ops_ok ? (double)st->sent / (double)st->ops_ok : 0);
+
+    jw_key(w, "invariants");
+    jw_obj_begin(w);
+    jw_kbool(w, "checked", s->invariants);
+    jw_key(w, "violation");
+    sim_time_t when;
+    const sim_violation_t *v = sim_violation(s, &when);
+    if (!v) {
+        jw_null(w);
+    } else {
+        jw_obj_begin(w);
+        jw_kstr(w, "name", v->name);
+        jw_kint(w, "time_ns", when);
+        jw_kstr(w, "detail", v->detail);
+        jw_key(w, "nodes");
+        jw_arr_begin(w);
+        for (int i = 0; i < v->n_nodes; i++) jw_str(w, sim_name(s, v->nodes[i]));
+        jw_arr_end(w);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    if (s->error[0]) jw_kstr(w, "error", s->error);
+    if (extra) extra(ud, w);
+    jw_kstr(w, "trace_hash", hash);
+    jw_kreal(w, "wall_seconds", wall_seconds);
+    jw_obj_end(w);
+}

@@ -1,0 +1,253 @@
+/* proto.h -- the interface between the simulator and a protocol module.
+ *
+ * A protocol is a const proto_t: a table of callbacks that starts with a version, a
+ * name and the size of one node's state, in the manner of SQLite's sqlite3_vfs. The
+ * core allocates each node's state (zeroed) and its durable storage; the protocol
+ * never allocates in its hot path. Slots are only ever appended to proto_t; once a
+ * version is released, slots added after it are called only when proto->version says
+ * the table has them. Version 1 is the table as it stands here.
+ *
+ * A protocol reaches the world only through its sim_ctx handle (send, reply, timers,
+ * clocks, random numbers, logging, durable storage). It never calls time(), rand(),
+ * malloc() or printf(): that is what keeps runs deterministic, and what will let a
+ * later loader run the same callbacks from a shared library or an external process.
+ *
+ *      client --request--> node --(protocol messages)--> node ... node --reply--> client
+ *
+ * Lifecycle of one node:
+ *
+ *      init ──> { on_message | on_timer | on_request }* ──> on_crash ──> (state zeroed)
+ *        ^                                                                   |
+ *        └──────────────────────────── restart ─────────────────────────────┘
+ *
+ * init runs at time zero and again on restart; durable storage keeps its bytes across
+ * a crash, while the node's state (volatile memory) is zeroed and its timers cancelled.
+ */
+#ifndef SIM_PROTO_H
+#define SIM_PROTO_H
+
+#include "core/base.h"
+#include "core/rng.h"
+
+typedef struct sim sim_t;          /* the whole simulation (opaque) */
+typedef struct sim_ctx sim_ctx;    /* one node's view of the world, valid during a callback */
+typedef struct jw jw_t;            /* JSON writer, for exports (jw.h) */
+
+/* Operations that clients invoke. Names as in histories ("read", "write", ...). */
+typedef enum {
+    OP_READ, OP_WRITE, OP_CAS, OP_APPEND, OP_ADD,
+    OP_TRANSFER,           /* a transaction: move `value` from key to key2 (both or neither) */
+    OP_COUNT_
+} op_f_t;
+extern const char *const op_f_names[];   /* indexed by op_f_t, NULL-terminated */
+
+/* A client request as a server node sees it. Plain data: a protocol may copy it into
+ * its state and reply later (a Raft leader replies when the entry commits). */
+typedef struct sim_req {
+    uint32_t client;       /* client node id: where the reply goes */
+    uint32_t attempt;      /* retry number of this operation, from 0 */
+    uint64_t op_id;        /* unique per run; echo it back through sim_reply */
+    uint8_t f;             /* op_f_t */
+    uint32_t key;          /* key index, 0 .. keys-1 */
+    uint32_t key2;         /* transfer: the key receiving the amount */
+    int64_t value;         /* write/append/add: the value; cas: expected value */
+    int64_t value2;        /* cas: new value */
+} sim_req_t;
+
+/* How a server answers a request. */
+typedef enum {
+    REPLY_OK,              /* it happened; values hold a read's result */
+    REPLY_FAIL,            /* it definitely did not happen (cas mismatch, refused) */
+    REPLY_REDIRECT,        /* not here: retry at node `redirect` (e.g. the leader) */
+    REPLY_UNAVAILABLE,     /* not now, nothing happened: the client may retry */
+} reply_status_t;
+
+/* A message as delivered to a node. payload is valid only during the callback. */
+typedef struct sim_msg {
+    uint32_t from, to;
+    uint16_t type;          /* index into the protocol's msg_types (after built-ins) */
+    uint32_t size;          /* bytes on the wire, for bandwidth and statistics */
+    uint32_t len;           /* bytes of payload */
+    const void *payload;
+    sim_time_t sent_at;
+} sim_msg_t;
+
+/* Roles a node can hold. The leading ones (leader, primary, head, coordinator) are the
+ * nodes the role-aware nemeses aim at and whose absence counts as "leaderless". */
+typedef enum {
+    ROLE_NONE, ROLE_FOLLOWER, ROLE_CANDIDATE, ROLE_LEADER, ROLE_PRIMARY, ROLE_BACKUP,
+    ROLE_HEAD, ROLE_MIDDLE, ROLE_TAIL, ROLE_COORDINATOR, ROLE_PARTICIPANT, ROLE_MASTER,
+    ROLE_REPLICA, ROLE_COUNT_
+} role_t;
+extern const char *const role_names[];     /* "", "follower", "candidate", "leader", ... */
+static inline bool role_leads(role_t r)
+{
+    return r == ROLE_LEADER || r == ROLE_PRIMARY || r == ROLE_HEAD || r == ROLE_COORDINATOR;
+}
+
+/* What the live view and summaries show of a node. Strings are truncated to fit. */
+typedef struct proto_desc {
+    char role[16];          /* "leader", "follower", "primary", "head", ... or "" */
+    int64_t term;           /* term, ballot or epoch; -1 when not meaningful */
+    int64_t commit;         /* commit index; -1 when not meaningful */
+    int64_t log_len;        /* log length; -1 when not meaningful */
+    char line[64];          /* a short state line for display */
+} proto_desc_t;
+
+/* A violated invariant, filled by proto_t.check. */
+typedef struct sim_violation {
+    char name[64];          /* e.g. "election-safety" */
+    char detail[256];       /* a sentence a student can read */
+    uint32_t nodes[8];
+    int n_nodes;
+} sim_violation_t;
+
+/* Fills v: the invariant's name, a sentence, and the nodes involved (a, and b unless b
+ * is negative or equal to a). Returns true, so a check can `return sim_violation_set(...)`. */
+bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Protocol parameters are declared in a table; the scenario loader parses and checks
+ * them (type, range, unknown names) into the protocol's config struct, so protocols
+ * never see JSON. */
+typedef enum {
+    PARAM_INT,             /* int64_t */
+    PARAM_REAL,            /* double */
+    PARAM_DURATION,        /* sim_time_t, from "150ms" */
+    PARAM_DURATION_RANGE,  /* sim_time_t[2], from ["150ms", "300ms"] */
+    PARAM_BOOL,            /* bool */
+    PARAM_ENUM,            /* int: index into `choices` ("a|b|c") */
+} param_type_t;
+
+typedef struct proto_param {
+    const char *name;
+    param_type_t type;
+    const char *def;       /* default, written as in a scenario: "2", "1s", "[\"150ms\",\"300ms\"]", "true", "push" */
+    double min, max;       /* range for INT, REAL and DURATION (in ns); ignored when min > max */
+    const char *choices;   /* PARAM_ENUM: "push|pull|push-pull" */
+    size_t offset;         /* where the value goes in the config struct */
+    const char *help;      /* one line */
+} proto_param_t;
+
+#define PROTO_VERSION 1
+
+/* What a protocol may know about the scenario when it configures itself. */
+typedef struct proto_env {
+    uint32_t n_servers;
+    uint32_t n_clients;
+    uint32_t n_keys;       /* the workload's keys (1 when there is no workload) */
+} proto_env_t;
+
+typedef struct proto {
+    int version;                        /* PROTO_VERSION this table was written for */
+    const char *name;                   /* as written in scenarios: "gossip" */
+    const char *purpose;                /* one line, for `dsim list protocols` */
+    size_t state_size;                  /* bytes of one node's volatile state */
+    size_t durable_size;                /* bytes of one node's durable storage (may be 0) */
+    size_t config_size;                 /* bytes of the parsed parameters */
+    const char *const *msg_types;       /* NULL-terminated names of message types */
+    const proto_param_t *params;        /* terminated by {NULL} */
+
+    /* Called once after parameters are parsed; may check combinations, derive values
+     * and size tables from env. Returns SIM_OK or SIM_EINPUT with a sentence in err.
+     * May be NULL. */
+    int (*configure)(void *config, const proto_env_t *env, char *err, size_t err_len);
+    /* Per-node state size when it depends on the parameters; NULL means state_size. */
+    size_t (*state_size_for)(const void *config);
+
+    void (*init)(sim_ctx *c);                                  /* start and restart */
+    void (*on_message)(sim_ctx *c, const sim_msg_t *m);
+    void (*on_timer)(sim_ctx *c, int kind, uint64_t data);
+    void (*on_request)(sim_ctx *c, const sim_req_t *req);      /* a client request */
+    void (*on_crash)(sim_ctx *c);                              /* may be NULL */
+
+    void (*describe)(sim_ctx *c, proto_desc_t *d);             /* may be NULL */
+    void (*export_state)(sim_ctx *c, jw_t *w);                 /* one JSON object; may be NULL */
+    /* Checks the protocol's invariants across all server nodes after an event; returns
+     * true and fills v on a violation. May be NULL. Must be cheap: it runs per event. */
+    bool (*check)(sim_t *s, sim_violation_t *v);
+    /* Writes protocol-specific statistics as keys of the summary's "protocol_stats"
+     * object (e.g. blocked transactions). May be NULL. */
+    void (*summary)(sim_t *s, jw_t *w);
+    /* Durable storage size when it depends on the parameters (a log of log_max
+     * entries); NULL means durable_size. */
+    size_t (*durable_size_for)(const void *config);
+    /* Membership changed: `node` joined (after its init) or left. Called on every
+     * member server that is up, and on the node itself. May be NULL. */
+    void (*on_membership)(sim_ctx *c, uint32_t node, bool joined);
+    /* True when every up replica holds the same data (for convergence times). Called
+     * at most once per simulated millisecond. May be NULL. */
+    bool (*replicas_equal)(sim_t *s);
+    /* Writes keys at the top level of the summary (for a protocol whose numbers are
+     * the point of a lesson, such as streaming's "stream", "batch" and "log"). May be
+     * NULL. */
+    void (*summary_top)(sim_t *s, jw_t *w);
+    /* Bytes of memory for check: the core allocates them zeroed for each simulation
+     * (sim_check_state), so a checker keeps its bookkeeping across events, crashes
+     * and nodes without allocating. */
+    size_t check_size;
+} proto_t;
+
+/* ---- The context: everything a protocol may do. ---------------------------------- */
+
+uint32_t sim_self(sim_ctx *c);                       /* this node's id */
+uint32_t sim_servers(sim_ctx *c);                    /* server nodes are ids 0 .. n-1 */
+const char *sim_node_name(sim_ctx *c, uint32_t node);
+const void *sim_config(sim_ctx *c);                  /* the parsed parameters */
+void *sim_state(sim_ctx *c);                         /* this node's volatile state */
+void *sim_durable(sim_ctx *c);                       /* this node's durable storage */
+/* Peers: the other servers this node has a link to in the topology (all of them in a
+ * full mesh), numbered 0 .. sim_n_peers-1. O(1) each, so a million-node mesh is cheap. */
+uint32_t sim_n_peers(sim_ctx *c);
+uint32_t sim_peer(sim_ctx *c, uint32_t i);
+/* Membership: servers that have not joined yet, or have left, are not members. A
+ * scenario starts a server outside with {"name": "n6", "joined": false} and changes
+ * membership with the join and leave actions. */
+bool sim_is_member(sim_ctx *c, uint32_t node);
+
+sim_time_t sim_now(sim_ctx *c);                      /* true simulated time */
+sim_time_t sim_clock(sim_ctx *c);                    /* this node's local clock: skewed, drifting */
+rng_t *sim_rng(sim_ctx *c);                          /* this node's own random stream */
+
+/* Sends len bytes of payload as message type `type` (an index into msg_types). The
+ * payload is copied. size is the wire size for bandwidth and statistics (0: len). */
+void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size);
+/* Answers a client request; values are a read's result: none (never written), one
+ * value, or a list when n > 1. sim_reply_list always answers OK with a list (a set of
+ * broadcast values, an appended log), even of length 0 or 1. */
+void sim_reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n);
+void sim_reply_list(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n);
+void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node);
+
+/* Timers fire on_timer(kind, data) after delay. The id cancels it; a crash cancels all. */
+uint64_t sim_timer_set(sim_ctx *c, sim_time_t delay, int kind, uint64_t data);
+void sim_timer_cancel(sim_ctx *c, uint64_t id);
+
+/* Stops the run with an error: for a protocol bound that the scenario outgrew (say, a
+ * table of values is full). The message should name the parameter to raise. */
+void sim_halt(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Tells the core this node's role and term (or ballot, epoch) now. Call it whenever
+ * either changes; a crash resets the role to ROLE_NONE. The core traces the change,
+ * counts elections (a node taking a leading role), measures leaderless intervals
+ * (while no up node holds a leading role at the highest term anyone has reported),
+ * and lets nemeses such as crash-leader find their target. */
+void sim_set_role(sim_ctx *c, role_t role, int64_t term);
+
+/* A line in the trace, attributed to this node. */
+void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- Read access across nodes, for proto_t.check and exports. -------------------- */
+
+uint32_t sim_n_servers(const sim_t *s);
+const void *sim_config_of(const sim_t *s);            /* the parsed parameters, for check */
+void *sim_check_state(sim_t *s);                      /* check_size zeroed bytes, one per simulation */
+void *sim_node_state(sim_t *s, uint32_t node);
+void *sim_node_durable(sim_t *s, uint32_t node);
+bool sim_node_up(const sim_t *s, uint32_t node);      /* not crashed */
+role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term);
+/* The up node holding a leading role at the highest term reported, or -1. */
+int64_t sim_leader(const sim_t *s);
+sim_time_t sim_time(const sim_t *s);
+
+#endif

@@ -1,0 +1,133 @@
+/* scenario_write.c -- a scenario file with recorded actions appended to its faults.
+ *
+ * The original file is parsed with cJSON and edited as a tree: every key the author
+ * wrote stays as written, and each action is first written by fault_write_json (the
+ * one place that knows how an action looks in a scenario) and parsed back into a node.
+ * That way the loader and this writer can never disagree about an action's spelling
+ * without the round trip in tests/test_viz.c noticing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+#include "core/afile.h"
+#include "scenario/scenario_write.h"
+
+#define SCN_WRITE_FILE_MAX (64u << 20)   /* the loader refuses larger scenarios too */
+#define SCN_SEED_MAX 9007199254740991.0  /* 2^53-1: what a JSON number holds exactly */
+
+/* Reads a whole file into a NUL-terminated buffer; NULL with a sentence in err. */
+static char *read_all(const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            if (cap >= SCN_WRITE_FILE_MAX) { free(buf); buf = NULL; snprintf(err, err_len, "%s: larger than 64 MiB", path); break; }
+            char *more = realloc(buf, cap * 2);
+            if (!more) { free(buf); buf = NULL; snprintf(err, err_len, "%s: out of memory", path); break; }
+            buf = more;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        if (got == 0) break;
+        len += got;
+    }
+    if (buf && ferror(f)) { free(buf); buf = NULL; snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno)); }
+    fclose(f);
+    if (buf) buf[len] = 0;
+    return buf;
+}
+
+/* Sets obj[key] to item, replacing a value that is there (keeping its position). */
+static void set_key(cJSON *obj, const char *key, cJSON *item)
+{
+    if (cJSON_GetObjectItemCaseSensitive(obj, key)) cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
+    else cJSON_AddItemToObject(obj, key, item);
+}
+
+int scn_write_with_actions(const char *orig_path, const sim_t *s, const sim_action_t *acts, uint32_t n,
+                           const char *out_path, char *err, size_t err_len)
+{
+    char *text = read_all(orig_path, err, err_len);
+    if (!text) return SIM_EIO;
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        snprintf(err, err_len, "%s: not a scenario (expected one JSON object); check it with dsim validate", orig_path);
+        return SIM_EINPUT;
+    }
+    int rc = SIM_EINPUT;
+    jw_t w;
+    jw_init(&w, false);
+    cJSON *faults = cJSON_GetObjectItemCaseSensitive(root, "faults");
+    if (!faults) {
+        faults = cJSON_AddArrayToObject(root, "faults");
+    } else if (!cJSON_IsArray(faults)) {
+        snprintf(err, err_len, "%s: $.faults: expected a list of faults", orig_path);
+        goto out;
+    }
+    if ((uint64_t)cJSON_GetArraySize(faults) + n > SIM_FAULTS_MAX) {
+        snprintf(err, err_len, "%s: more than SIM_FAULTS_MAX (%d) faults with the %u recorded actions",
+                 out_path, SIM_FAULTS_MAX, n);
+        goto out;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        jw_reset(&w);
+        fault_write_json(s, &acts[i], &w);
+        cJSON *item = cJSON_Parse(w.buf);
+        if (!item) {
+            snprintf(err, err_len, "action %u (%s) did not write as JSON: %s", i, act_kind_names[acts[i].kind], w.buf);
+            goto out;
+        }
+        cJSON_AddItemToArray(faults, item);
+    }
+
+    /* A session ran with one seed and one duration; the file must say so to replay. */
+    if ((double)sim_seed(s) > SCN_SEED_MAX) {
+        snprintf(err, err_len, "seed %" PRIu64 " is above 2^53-1, which a scenario file cannot hold", sim_seed(s));
+        goto out;
+    }
+    set_key(root, "seed", cJSON_CreateNumber((double)sim_seed(s)));
+    if (sim_end(s) != sim_scenario(s)->duration_ns) {
+        char d[48];
+        set_key(root, "duration", cJSON_CreateString(sim_format_duration(sim_end(s), d, sizeof d)));
+    }
+    if (n) {
+        const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
+        const char *old = cJSON_IsString(desc) ? desc->valuestring : "";
+        size_t len = strlen(old) + 128;
+        char *d = malloc(len);
+        if (d) {
+            snprintf(d, len, "%s%s(Recorded in dsim view: %u action%s appended to faults.)",
+                     old, old[0] ? " " : "", n, n == 1 ? "" : "s");
+            set_key(root, "description", cJSON_CreateString(d));
+            free(d);
+        }
+    }
+
+    char *out = cJSON_Print(root);
+    if (!out) { snprintf(err, err_len, "%s: out of memory while formatting", out_path); goto out; }
+    afile_t af;
+    rc = afile_open(&af, out_path);
+    if (rc != SIM_OK) {
+        snprintf(err, err_len, "%s: cannot create: %s", out_path, rc == SIM_EINPUT ? "path too long" : strerror(errno));
+        cJSON_free(out);
+        rc = rc == SIM_EINPUT ? SIM_EINPUT : SIM_EIO;
+        goto out;
+    }
+    fputs(out, af.f);
+    fputc('\n', af.f);
+    cJSON_free(out);
+    rc = afile_commit(&af);
+    if (rc != SIM_OK) snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
+out:
+    jw_free(&w);
+    cJSON_Delete(root);
+    return rc;
+}
