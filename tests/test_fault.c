@@ -79,10 +79,9 @@ static void test_fault_scheduled_actions_fire_at_their_times(void **state)
     }
     assert_int_equal(k, SIM_ARRAY_LEN(want));
     /* Their effects. */
-    const net_t *net = sim_net(s);
-    assert_true(net_params_of(net, net_link(net, 0, 1))->loss == 1.0);
-    assert_true(net_params_of(net, net_link(net, 1, 0))->loss == 1.0);
-    assert_true(net_params_of(net, net_link(net, 2, 3))->latency.a == (double)(7 * SIM_MS));
+    assert_true(sim_link_params(s, 0, 1)->loss == 1.0);
+    assert_true(sim_link_params(s, 1, 0)->loss == 1.0);
+    assert_true(sim_link_params(s, 2, 3)->latency.a == (double)(7 * SIM_MS));
     assert_int_equal(sim_stats(s)->crashes, 1);
     assert_int_equal(sim_stats(s)->restarts, 1);
     assert_int_equal(sim_stats(s)->partitions, 2);

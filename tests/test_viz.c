@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "scenario/scenario_write.h"
-#include "session.h"
+#include "run/run.h"
 #include "view.h"
 
 static char tmpdir[64];
@@ -52,21 +52,21 @@ static void write_file(const char *path, const char *text)
 
 static void tmp_path(char *out, size_t len, const char *name) { snprintf(out, len, "%s/%s", tmpdir, name); }
 
-static viz_session_t *open_session(const char *path)
+static run_t *open_session(const char *path)
 {
     char err[512] = "";
-    viz_session_t *v = viz_session_open(path, false, 0, err, sizeof err);
-    if (!v) fail_msg("viz_session_open: %s", err);
+    run_t *v = run_open(path, NULL, err, sizeof err);
+    if (!v) fail_msg("run_open: %s", err);
     return v;
 }
 
-static void act(viz_session_t *v, act_kind_t kind, uint32_t node)
+static void act(run_t *v, act_kind_t kind, uint32_t node)
 {
     sim_action_t a = {0};
     a.kind = kind;
     a.node = node;
     uint32_t discarded = 99;
-    assert_int_equal(viz_session_act(v, &a, &discarded), SIM_OK);
+    assert_int_equal(run_act(v, &a, &discarded, NULL, 0), SIM_OK);
     assert_int_equal(discarded, 0);
 }
 
@@ -113,12 +113,12 @@ static void test_viz_recorded_session_replays_to_the_same_hash(void **state)
     tmp_path(path, sizeof path, "session.json");
     tmp_path(out, sizeof out, "session-out.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
+    run_t *v = open_session(path);
 
     /* A session with every kind of action the window issues. */
-    viz_session_run_until(v, 1 * SIM_SEC);
+    run_until(v, 1 * SIM_SEC);
     act(v, ACT_CRASH, 2);
-    viz_session_run_until(v, 2 * SIM_SEC + 3 * SIM_MS);
+    run_until(v, 2 * SIM_SEC + 3 * SIM_MS);
     uint32_t members[5] = {0, 1, 2, 3, 4};
     uint8_t groups[5] = {1, 1, 2, 2, 2};
     sim_action_t p = {0};
@@ -127,20 +127,20 @@ static void test_viz_recorded_session_replays_to_the_same_hash(void **state)
     p.n_members = 5;
     p.members = members;
     p.groups = groups;
-    assert_int_equal(viz_session_act(v, &p, NULL), SIM_OK);
-    viz_session_run_until(v, 2500 * SIM_MS + 7);
+    assert_int_equal(run_act(v, &p, NULL, NULL, 0), SIM_OK);
+    run_until(v, 2500 * SIM_MS + 7);
     first_flight_t ff = {0};
-    sim_each_flight(viz_session_sim(v), pick_flight, &ff);
+    sim_each_flight(run_sim(v), pick_flight, &ff);
     assert_true(ff.found);
     sim_action_t d = {0};
     d.kind = ACT_DROP;
     d.msg_id = ff.id;
-    assert_int_equal(viz_session_act(v, &d, NULL), SIM_OK);
+    assert_int_equal(run_act(v, &d, NULL, NULL, 0), SIM_OK);
     /* The drop took effect in the re-run: the message is still flying, doomed by you. */
     look_t look = {ff.id, false};
-    sim_each_flight(viz_session_sim(v), look_doomed, &look);
+    sim_each_flight(run_sim(v), look_doomed, &look);
     assert_true(look.doomed);
-    viz_session_run_until(v, 3 * SIM_SEC);
+    run_until(v, 3 * SIM_SEC);
     act(v, ACT_HEAL, 0);
     act(v, ACT_RESTART, 2);
     sim_action_t r = {0};
@@ -150,24 +150,24 @@ static void test_viz_recorded_session_replays_to_the_same_hash(void **state)
     r.op_f = OP_WRITE;
     r.key = 2;
     r.value = 900000001;
-    assert_int_equal(viz_session_act(v, &r, NULL), SIM_OK);
-    viz_session_run_until(v, 4 * SIM_SEC);
+    assert_int_equal(run_act(v, &r, NULL, NULL, 0), SIM_OK);
+    run_until(v, 4 * SIM_SEC);
     act(v, ACT_PAUSE, 3);
-    viz_session_run_until(v, 4500 * SIM_MS);
+    run_until(v, 4500 * SIM_MS);
     act(v, ACT_RESUME, 3);
-    viz_session_run_until(v, 5 * SIM_SEC);
+    run_until(v, 5 * SIM_SEC);
     act(v, ACT_ISOLATE, 4);
-    viz_session_run_until(v, viz_session_end(v));
-    uint64_t live = sim_trace_hash(viz_session_sim(v));
+    run_until(v, run_end(v));
+    uint64_t live = sim_trace_hash(run_sim(v));
 
     uint32_t n;
-    const sim_action_t *acts = viz_session_actions(v, &n);
+    const sim_action_t *acts = run_actions(v, &n);
     assert_int_equal(n, 9);
     for (uint32_t i = 1; i < n; i++) assert_true(acts[i].at_ns >= acts[i - 1].at_ns);
     assert_int_equal(acts[0].at_ns, 1 * SIM_SEC);
 
     char err[512] = "";
-    if (viz_session_write(v, out, err, sizeof err) != SIM_OK) fail_msg("write: %s", err);
+    if (run_write(v, out, err, sizeof err) != SIM_OK) fail_msg("write: %s", err);
     /* The written file is a scenario like any other: it loads, it holds the original
      * fault and the nine actions, and it replays to the live session's hash. */
     scn_t scn;
@@ -182,10 +182,10 @@ static void test_viz_recorded_session_replays_to_the_same_hash(void **state)
     sim_destroy(s);
     scn_free(&scn);
     /* And a simulation given the same actions as extras agrees too. */
-    assert_int_equal(fresh_hash(path, acts, n, viz_session_end(v)), live);
+    assert_int_equal(fresh_hash(path, acts, n, run_end(v)), live);
     /* The hash is not blind to the actions: without the last one it differs. */
-    assert_int_not_equal(fresh_hash(path, acts, n - 1, viz_session_end(v)), live);
-    viz_session_destroy(v);
+    assert_int_not_equal(fresh_hash(path, acts, n - 1, run_end(v)), live);
+    run_destroy(v);
 }
 
 static void test_viz_written_session_keeps_the_seed_and_creates_faults(void **state)
@@ -197,13 +197,14 @@ static void test_viz_written_session_keeps_the_seed_and_creates_faults(void **st
     /* No "faults" and no "seed" in the original: both appear in the written file. */
     write_file(path, "{\"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\","
                      " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"20/s\"}}");
-    viz_session_t *v = viz_session_open(path, true, 12345, err, sizeof err);
+    run_opts_t ro = {.seed_set = true, .seed = 12345};
+    run_t *v = run_open(path, &ro, err, sizeof err);
     assert_non_null(v);
-    viz_session_run_until(v, 700 * SIM_MS);
+    run_until(v, 700 * SIM_MS);
     act(v, ACT_CRASH, 1);
-    viz_session_run_until(v, viz_session_end(v));
-    uint64_t live = sim_trace_hash(viz_session_sim(v));
-    if (viz_session_write(v, out, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+    run_until(v, run_end(v));
+    uint64_t live = sim_trace_hash(run_sim(v));
+    if (run_write(v, out, err, sizeof err) != SIM_OK) fail_msg("%s", err);
     scn_t scn;
     if (scn_load_file(out, &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
     assert_int_equal(scn.seed, 12345);
@@ -216,9 +217,9 @@ static void test_viz_written_session_keeps_the_seed_and_creates_faults(void **st
     /* Writing where nothing can be written fails and says where. */
     char bad[300];
     snprintf(bad, sizeof bad, "%s/no/such/dir/out.json", tmpdir);
-    assert_int_not_equal(viz_session_write(v, bad, err, sizeof err), SIM_OK);
+    assert_int_not_equal(run_write(v, bad, err, sizeof err), SIM_OK);
     assert_non_null(strstr(err, "no/such/dir"));
-    viz_session_destroy(v);
+    run_destroy(v);
 }
 
 /* ---- Rewinding. ---------------------------------------------------------------- */
@@ -229,30 +230,30 @@ static void test_viz_rewind_equals_a_fresh_run(void **state)
     char path[256];
     tmp_path(path, sizeof path, "rewind.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
-    viz_session_run_until(v, 3 * SIM_SEC);
+    run_t *v = open_session(path);
+    run_until(v, 3 * SIM_SEC);
     act(v, ACT_CRASH, 1);
-    viz_session_run_until(v, 8 * SIM_SEC);
+    run_until(v, 8 * SIM_SEC);
     uint32_t n;
-    const sim_action_t *acts = viz_session_actions(v, &n);
+    const sim_action_t *acts = run_actions(v, &n);
     static const sim_time_t to[] = {4 * SIM_SEC, 2 * SIM_SEC + 1, 0, 6 * SIM_SEC, 3 * SIM_SEC};
     for (size_t k = 0; k < SIM_ARRAY_LEN(to); k++) {
-        assert_int_equal(viz_session_seek(v, to[k]), SIM_OK);
-        assert_int_equal(viz_session_now(v), to[k]);
-        assert_int_equal(sim_trace_hash(viz_session_sim(v)), fresh_hash(path, acts, n, to[k]));
+        assert_int_equal(run_seek(v, to[k]), SIM_OK);
+        assert_int_equal(run_now(v), to[k]);
+        assert_int_equal(sim_trace_hash(run_sim(v)), fresh_hash(path, acts, n, to[k]));
     }
     /* Back one event and forward one event are inverses. */
-    viz_session_seek(v, 5 * SIM_SEC);
-    assert_true(viz_session_step(v));
-    assert_true(viz_session_step(v));
-    uint64_t h2 = sim_trace_hash(viz_session_sim(v));
-    sim_time_t t2 = viz_session_now(v);
-    assert_true(viz_session_step(v));
-    assert_int_not_equal(sim_trace_hash(viz_session_sim(v)), h2);
-    assert_int_equal(viz_session_step_back(v), SIM_OK);
-    assert_int_equal(sim_trace_hash(viz_session_sim(v)), h2);
-    assert_int_equal(viz_session_now(v), t2);
-    viz_session_destroy(v);
+    run_seek(v, 5 * SIM_SEC);
+    assert_true(run_step(v));
+    assert_true(run_step(v));
+    uint64_t h2 = sim_trace_hash(run_sim(v));
+    sim_time_t t2 = run_now(v);
+    assert_true(run_step(v));
+    assert_int_not_equal(sim_trace_hash(run_sim(v)), h2);
+    assert_int_equal(run_step_back(v), SIM_OK);
+    assert_int_equal(sim_trace_hash(run_sim(v)), h2);
+    assert_int_equal(run_now(v), t2);
+    run_destroy(v);
 }
 
 static void test_viz_acting_after_a_rewind_discards_the_old_future(void **state)
@@ -261,29 +262,29 @@ static void test_viz_acting_after_a_rewind_discards_the_old_future(void **state)
     char path[256];
     tmp_path(path, sizeof path, "future.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
-    viz_session_run_until(v, 5 * SIM_SEC);
+    run_t *v = open_session(path);
+    run_until(v, 5 * SIM_SEC);
     act(v, ACT_CRASH, 0);
-    viz_session_seek(v, 2 * SIM_SEC);
+    run_seek(v, 2 * SIM_SEC);
     uint32_t n;
-    viz_session_actions(v, &n);
+    run_actions(v, &n);
     assert_int_equal(n, 1);                  /* rewinding alone keeps the recorded future */
     sim_action_t a = {0};
     a.kind = ACT_PAUSE;
     a.node = 3;
     uint32_t discarded = 0;
-    assert_int_equal(viz_session_act(v, &a, &discarded), SIM_OK);
+    assert_int_equal(run_act(v, &a, &discarded, NULL, 0), SIM_OK);
     assert_int_equal(discarded, 1);
-    const sim_action_t *acts = viz_session_actions(v, &n);
+    const sim_action_t *acts = run_actions(v, &n);
     assert_int_equal(n, 1);
     assert_int_equal(acts[0].kind, ACT_PAUSE);
     assert_int_equal(acts[0].at_ns, 2 * SIM_SEC);
     /* Actions naming nodes that do not exist are refused and not recorded. */
     a.node = 99;
-    assert_int_equal(viz_session_act(v, &a, NULL), SIM_EINPUT);
-    viz_session_actions(v, &n);
+    assert_int_equal(run_act(v, &a, NULL, NULL, 0), SIM_EINPUT);
+    run_actions(v, &n);
     assert_int_equal(n, 1);
-    viz_session_destroy(v);
+    run_destroy(v);
 }
 
 static void test_viz_run_to_stops_at_the_kind_asked_for(void **state)
@@ -292,22 +293,22 @@ static void test_viz_run_to_stops_at_the_kind_asked_for(void **state)
     char path[256];
     tmp_path(path, sizeof path, "runto.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
-    viz_session_run_until(v, 1 * SIM_SEC);
-    uint64_t before = viz_session_msg_count(v);
-    assert_true(viz_session_run_to(v, 1ull << TR_DELIVER, 5.0));
+    run_t *v = open_session(path);
+    run_until(v, 1 * SIM_SEC);
+    uint64_t before = run_msg_count(v);
+    assert_true(run_to_kind(v, 1ull << TR_DELIVER, 5.0));
     /* The last thing that happened is a delivery, of a message in the log. */
     bool delivered = false;
-    for (uint64_t i = viz_session_msg_first(v); i < viz_session_msg_count(v); i++) {
-        const viz_msg_t *m = viz_session_msg(v, i);
-        if (m->fate == VIZ_FATE_DELIVERED && m->end_ns == viz_session_now(v)) delivered = true;
+    for (uint64_t i = run_msg_first(v); i < run_msg_count(v); i++) {
+        const run_msg_t *m = run_msg(v, i);
+        if (m->fate == RUN_FATE_DELIVERED && m->end_ns == run_now(v)) delivered = true;
     }
     assert_true(delivered);
-    assert_true(viz_session_msg_count(v) >= before);
-    assert_true(viz_session_run_to(v, 1ull << TR_CRASH, 5.0));
-    assert_int_equal(viz_session_now(v), 7 * SIM_SEC);      /* the scenario's crash of n5 */
-    assert_false(viz_session_run_to(v, 1ull << TR_RESTART, 5.0));    /* none before the end */
-    viz_session_destroy(v);
+    assert_true(run_msg_count(v) >= before);
+    assert_true(run_to_kind(v, 1ull << TR_CRASH, 5.0));
+    assert_int_equal(run_now(v), 7 * SIM_SEC);      /* the scenario's crash of n5 */
+    assert_false(run_to_kind(v, 1ull << TR_RESTART, 5.0));    /* none before the end */
+    run_destroy(v);
 }
 
 /* ---- Pictures. ----------------------------------------------------------------- */
@@ -318,7 +319,7 @@ typedef struct picture {
     int w, h;
 } picture_t;
 
-static void draw(viz_session_t *s, picture_t *p, int w, int h)
+static void draw(run_t *s, picture_t *p, int w, int h)
 {
     viz_view_opts_t o = {.w = w, .h = h, .select = -1, .layout = VIZ_LAYOUT_AUTO};
     char err[512] = "";
@@ -355,8 +356,8 @@ static void test_viz_screenshot_is_not_blank(void **state)
     char path[256];
     tmp_path(path, sizeof path, "blank.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
-    viz_session_run_until(v, 2 * SIM_SEC);
+    run_t *v = open_session(path);
+    run_until(v, 2 * SIM_SEC);
     picture_t p;
     draw(v, &p, 900, 600);
     const viz_theme_t *th = viz_view_theme(p.view);
@@ -388,7 +389,7 @@ static void test_viz_screenshot_is_not_blank(void **state)
     fclose(f);
     assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
     picture_free(&p);
-    viz_session_destroy(v);
+    run_destroy(v);
 }
 
 static void test_viz_crashed_node_is_grey(void **state)
@@ -397,10 +398,10 @@ static void test_viz_crashed_node_is_grey(void **state)
     char path[256];
     tmp_path(path, sizeof path, "crash.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
-    viz_session_run_until(v, 1 * SIM_SEC);
+    run_t *v = open_session(path);
+    run_until(v, 1 * SIM_SEC);
     act(v, ACT_CRASH, 1);
-    viz_session_run_until(v, 1200 * SIM_MS);
+    run_until(v, 1200 * SIM_MS);
     for (int light = 0; light < 2; light++) {
         viz_view_opts_t o = {.w = 900, .h = 600, .select = -1, .light = light};
         char err[512];
@@ -426,7 +427,7 @@ static void test_viz_crashed_node_is_grey(void **state)
         }
         picture_free(&p);
     }
-    viz_session_destroy(v);
+    run_destroy(v);
 }
 
 /* Counts the pixels near colour c along the segment between two nodes, outside their
@@ -452,8 +453,8 @@ static void test_viz_partition_draws_its_cut_dashed(void **state)
     char path[256];
     tmp_path(path, sizeof path, "cut.json");
     write_file(path, gossip5);
-    viz_session_t *v = open_session(path);
-    viz_session_run_until(v, 1 * SIM_SEC);
+    run_t *v = open_session(path);
+    run_until(v, 1 * SIM_SEC);
     picture_t before;
     draw(v, &before, 900, 600);
     const viz_theme_t *th = viz_view_theme(before.view);
@@ -470,7 +471,7 @@ static void test_viz_partition_draws_its_cut_dashed(void **state)
     a.n_members = 5;
     a.members = members;
     a.groups = groups;
-    assert_int_equal(viz_session_act(v, &a, NULL), SIM_OK);
+    assert_int_equal(run_act(v, &a, NULL, NULL, 0), SIM_OK);
     picture_t p;
     draw(v, &p, 900, 600);
     /* Across the cut (n1 to n3): vermillion dashes, several of them with gaps between. */
@@ -485,7 +486,7 @@ static void test_viz_partition_draws_its_cut_dashed(void **state)
     along(&p, 2, 3, th->danger, &hits, &runs);
     assert_int_equal(hits, 0);
     picture_free(&p);
-    viz_session_destroy(v);
+    run_destroy(v);
 }
 
 static void test_viz_raft_leader_colour_appears_once(void **state)
@@ -504,14 +505,14 @@ static void test_viz_raft_leader_colour_appears_once(void **state)
                          " \"workload\": {\"clients\": 1, \"ops\": {\"write\": 1}, \"rate\": \"10/s\"}}");
         file = path;
     }
-    viz_session_t *v = open_session(file);
+    run_t *v = open_session(file);
     /* Run until a leader is elected, then a little longer for the others to hear. */
     sim_time_t t = 0;
-    while (sim_leader(viz_session_sim(v)) < 0 && t < viz_session_end(v)) viz_session_run_until(v, t += 10 * SIM_MS);
-    int64_t leader = sim_leader(viz_session_sim(v));
+    while (sim_leader(run_sim(v)) < 0 && t < run_end(v)) run_until(v, t += 10 * SIM_MS);
+    int64_t leader = sim_leader(run_sim(v));
     assert_true(leader >= 0);
-    viz_session_run_until(v, t + 100 * SIM_MS);
-    leader = sim_leader(viz_session_sim(v));
+    run_until(v, t + 100 * SIM_MS);
+    leader = sim_leader(run_sim(v));
     assert_true(leader >= 0);
     picture_t p;
     draw(v, &p, 1000, 640);
@@ -519,7 +520,7 @@ static void test_viz_raft_leader_colour_appears_once(void **state)
     viz_rgba_t lc = viz_role_color(th, ROLE_LEADER);
     int count = 0;
     int64_t which = -1;
-    uint32_t n = sim_n_servers(viz_session_sim(v));
+    uint32_t n = sim_n_servers(run_sim(v));
     for (uint32_t i = 0; i < n; i++) {
         float x, y;
         viz_view_probe(p.view, i, &x, &y);
@@ -529,13 +530,13 @@ static void test_viz_raft_leader_colour_appears_once(void **state)
     assert_int_equal(which, leader);
     /* The followers show the follower colour. */
     for (uint32_t i = 0; i < n; i++) {
-        if ((int64_t)i == leader || sim_node_role(viz_session_sim(v), i, NULL) != ROLE_FOLLOWER) continue;
+        if ((int64_t)i == leader || sim_node_role(run_sim(v), i, NULL) != ROLE_FOLLOWER) continue;
         float x, y;
         viz_view_probe(p.view, i, &x, &y);
         assert_true(near(pixel(&p, x, y), viz_role_color(th, ROLE_FOLLOWER), 10));
     }
     picture_free(&p);
-    viz_session_destroy(v);
+    run_destroy(v);
 }
 
 /* ---- The command line. --------------------------------------------------------- */

@@ -134,25 +134,26 @@ int viz_main(int argc, char **argv)
     }
 
     char err[1024];
-    viz_session_t *ses = viz_session_open(path, val[F_SEED] != NULL, seed, err, sizeof err);
+    run_opts_t ro = {.seed_set = val[F_SEED] != NULL, .seed = seed};
+    run_t *ses = run_open(path, &ro, err, sizeof err);
     if (!ses) { fprintf(stderr, "%s\n", err); return 2; }
     int rc = 0;
     if (val[F_SELECT]) {
         uint32_t id;
-        if (scn_node_id(viz_session_scenario(ses), val[F_SELECT], &id) != SIM_OK) {
+        if (scn_node_id(run_scenario(ses), val[F_SELECT], &id) != SIM_OK) {
             rc = usage_error("--select: %s has no node named \"%s\"", path, val[F_SELECT]);
             goto out;
         }
         o.select = id;
     }
-    if (at > viz_session_end(ses)) {
+    if (at > run_end(ses)) {
         char d[48];
-        rc = usage_error("--at: %s is past the end of the run (%s)", val[F_AT], sim_format_duration(viz_session_end(ses), d, sizeof d));
+        rc = usage_error("--at: %s is past the end of the run (%s)", val[F_AT], sim_format_duration(run_end(ses), d, sizeof d));
         goto out;
     }
 
     if (val[F_SCREENSHOT]) {
-        if (at > 0) viz_session_run_until(ses, at);
+        if (at > 0) run_until(ses, at);
         viz_view_t *v = viz_view_create_offscreen(ses, &o, err, sizeof err);
         if (!v) { fprintf(stderr, "dsim view: %s\n", err); rc = 2; goto out; }
         viz_view_render(v);
@@ -163,8 +164,8 @@ int viz_main(int argc, char **argv)
         viz_view_destroy(v);
     } else if (val[F_BENCH]) {
         /* Start where there is traffic: at --at, or a little way into the run. */
-        sim_time_t start = at >= 0 ? at : viz_session_end(ses) / 10;
-        viz_session_run_until(ses, start);
+        sim_time_t start = at >= 0 ? at : run_end(ses) / 10;
+        run_until(ses, start);
         viz_view_t *v = viz_view_create_offscreen(ses, &o, err, sizeof err);
         if (!v) { fprintf(stderr, "dsim view: %s\n", err); rc = 2; goto out; }
         viz_view_set_playing(v, true);
@@ -182,7 +183,7 @@ int viz_main(int argc, char **argv)
             flights += viz_view_flights_drawn(v);
         }
         double wall = wall_now() - t0, cpu = cpu_now() - c0;
-        const scn_t *scn = viz_session_scenario(ses);
+        const scn_t *scn = run_scenario(ses);
         printf("view bench: %s, %u servers, %u clients, %dx%d, software renderer\n", scn->name, scn->n_servers,
                scn->wl.clients, o.w, o.h);
         printf("  %" PRIu64 " frames in %.3f s: %.1f frames per second (%.1f per second of CPU time)\n", frames, wall,
@@ -193,13 +194,13 @@ int viz_main(int argc, char **argv)
                (double)(viz_view_triangles(v) - tri0) / (double)frames);
         viz_view_destroy(v);
     } else {
-        if (at > 0) viz_session_run_until(ses, at);
+        if (at > 0) run_until(ses, at);
         if (viz_view_run_window(ses, &o, err, sizeof err) != 0) {
             fprintf(stderr, "dsim view: %s\n", err);
             rc = 2;
         }
     }
 out:
-    viz_session_destroy(ses);
+    run_destroy(ses);
     return rc;
 }

@@ -144,10 +144,10 @@ static bool in_convex(const float *h, int n, float x, float y)
  * a ring in its group's colour instead. */
 static void paint_groups(viz_view_t *v)
 {
-    const net_t *net = sim_net(viz_session_sim(v->ses));
-    if (!net->partitioned) return;
+    const sim_t *sim = run_sim(v->ses);
+    if (!sim_partitioned(sim)) return;
     float s = v->s;
-    uint8_t ng = net->n_groups;
+    uint8_t ng = sim_n_groups(sim);
     bool rings = false;
     float *pts = v->hull, *hull = v->hull + v->cap_hull / 2;
     int cap = (int)(v->cap_hull / 2 / 2) - 2;
@@ -200,9 +200,8 @@ static void paint_groups(viz_view_t *v)
 
 static void paint_links(viz_view_t *v)
 {
-    sim_t *sim = viz_session_sim(v->ses);
-    const net_t *net = sim_net(sim);
-    const scn_t *scn = viz_session_scenario(v->ses);
+    const sim_t *sim = run_sim(v->ses);
+    const scn_t *scn = run_scenario(v->ses);
     float s = v->s;
     uint32_t n = v->n_servers;
     viz_rgba_t link = viz_alpha(v->th->link, 0.9f), cut = v->th->danger;
@@ -211,20 +210,20 @@ static void paint_links(viz_view_t *v)
         for (uint32_t i = 0; i < n; i++)
             for (uint32_t j = i + 1; j < n; j++) {
                 float *x = v->lay.x, *y = v->lay.y;
-                bool ab = net_blocked(net, i, j), ba = net_blocked(net, j, i);
+                bool ab = sim_link_blocked(sim, i, j), ba = sim_link_blocked(sim, j, i);
                 if (ab || ba) viz_dashed_line(v->d, x[i], y[i], x[j], y[j], (ab && ba ? 1.6f : 1.2f) * s, 7 * s, 5 * s,
                                               viz_alpha(cut, ab && ba ? 0.9f : 0.6f));
                 else viz_line(v->d, x[i], y[i], x[j], y[j], 1 * s, link);
             }
         return;
     }
-    if (!net->off || n > 2000) return;
+    if (n > 2000) return;
     for (uint32_t a = 0; a < n; a++)
-        for (uint32_t k = net->off[a]; k < net->off[a] + net->n_server_adj[a]; k++) {
-            uint32_t b = net->adj[k];
+        for (uint32_t k = 0, np = sim_n_peers_of(sim, a); k < np; k++) {
+            uint32_t b = sim_peer_of(sim, a, k);
             if (b <= a || b >= n) continue;
             float *x = v->lay.x, *y = v->lay.y;
-            bool ab = net_blocked(net, a, b), ba = net_blocked(net, b, a);
+            bool ab = sim_link_blocked(sim, a, b), ba = sim_link_blocked(sim, b, a);
             if (ab || ba) viz_dashed_line(v->d, x[a], y[a], x[b], y[b], 1.6f * s, 7 * s, 5 * s, viz_alpha(cut, 0.9f));
             else viz_line(v->d, x[a], y[a], x[b], y[b], (n > 200 ? 0.6f : 1.2f) * s, link);
         }
@@ -256,22 +255,22 @@ static void paint_flights(viz_view_t *v)
  * the fade window. */
 static void paint_drops(viz_view_t *v)
 {
-    sim_time_t now = viz_session_now(v->ses);
+    sim_time_t now = run_now(v->ses);
     double fade = viz_view_fade_ns(v);
     if (fade < 1) fade = 1;
     sim_time_t from = now - (sim_time_t)fade - v->max_flight_ns - 1;
-    uint64_t first = viz_session_msg_since(v->ses, from), n = viz_session_msg_count(v->ses);
+    uint64_t first = run_msg_since(v->ses, from), n = run_msg_count(v->ses);
     if (n - first > 200000) first = n - 200000;
     float s = v->s, lane = v->n_servers <= VIZ_LABEL_NODES_MAX ? 3.5f * s : 0;
     uint32_t shown = 0;
     for (uint64_t i = first; i < n; i++) {
-        const viz_msg_t *m = viz_session_msg(v->ses, i);
-        if (m->fate != VIZ_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+        const run_msg_t *m = run_msg(v->ses, i);
+        if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         shown++;
     }
     for (uint64_t i = first; i < n; i++) {
-        const viz_msg_t *m = viz_session_msg(v->ses, i);
-        if (m->fate != VIZ_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+        const run_msg_t *m = run_msg(v->ses, i);
+        if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         float p = (float)((double)(now - m->end_ns) / fade), x, y;
         /* Where it was lost: at the sender if it never left, else just short of the
          * receiver (not under its disc). */
@@ -409,8 +408,8 @@ static void paint_clients(viz_view_t *v, bool sprites)
 static void paint_legend(viz_view_t *v)
 {
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), row = fh + 3 * s;
-    sim_t *sim = viz_session_sim(v->ses);
-    uint32_t roles = viz_session_roles_seen(v->ses);
+    const sim_t *sim = run_sim(v->ses);
+    uint32_t roles = run_roles_seen(v->ses);
     for (uint32_t i = 0; i < v->n_servers; i++) if (v->nd[i].role != ROLE_NONE) roles |= 1u << v->nd[i].role;
     /* Entries: roles seen (or "server"), crashed, paused, client; message types; marks. */
     const char *names[40];
@@ -550,7 +549,7 @@ static void json_line(viz_view_t *v, float x, float y, const char *p, const char
 
 static void sparkline(viz_view_t *v, float x, float y, float w, float h)
 {
-    const sim_stats_t *st = sim_stats(viz_session_sim(v->ses));
+    const sim_stats_t *st = sim_stats(run_sim(v->ses));
     uint64_t n = st->n_latency, k = n < 80 ? n : 80;
     viz_fill_round_rect(v->d, x, y, w, h, 4 * v->s, v->th->panel_alt);
     if (k < 2) {
@@ -580,8 +579,8 @@ static void paint_panel(viz_view_t *v)
 {
     viz_draw_t *d = v->d;
     const viz_theme_t *th = v->th;
-    sim_t *sim = viz_session_sim(v->ses);
-    const scn_t *scn = viz_session_scenario(v->ses);
+    const sim_t *sim = run_sim(v->ses);
+    const scn_t *scn = run_scenario(v->ses);
     const sim_stats_t *st = sim_stats(sim);
     float s = v->s, pad = 14 * s, x = v->panel.x + pad, w = v->panel.w - 2 * pad, y = v->panel.y + 10 * s;
     SDL_Rect clip = {(int)v->panel.x, (int)v->panel.y, (int)v->panel.w, (int)v->panel.h};
@@ -612,7 +611,7 @@ static void paint_panel(viz_view_t *v)
 
     y = section(v, x, y, w, "CLUSTER");
     int64_t leader = sim_leader(sim);
-    uint32_t roles = viz_session_roles_seen(v->ses);
+    uint32_t roles = run_roles_seen(v->ses);
     if (leader >= 0) {
         int64_t term;
         sim_node_role(sim, (uint32_t)leader, &term);
@@ -622,12 +621,12 @@ static void paint_panel(viz_view_t *v)
         y = row(v, x, y, w, "leader", "none", th->danger);
     }
     /* Messages per second over the last simulated second, from the log. */
-    sim_time_t now = viz_session_now(v->ses);
-    uint64_t n_msgs = viz_session_msg_count(v->ses), first = viz_session_msg_first(v->ses);
-    uint64_t since = viz_session_msg_since(v->ses, now - SIM_SEC + 1);
+    sim_time_t now = run_now(v->ses);
+    uint64_t n_msgs = run_msg_count(v->ses), first = run_msg_first(v->ses);
+    uint64_t since = run_msg_since(v->ses, now - SIM_SEC + 1);
     double rate = (double)(n_msgs - since);
     if (since == first && first > 0 && n_msgs > first) {
-        sim_time_t t0 = viz_session_msg(v->ses, first)->sent_ns;
+        sim_time_t t0 = run_msg(v->ses, first)->sent_ns;
         if (now > t0) rate = (double)(n_msgs - first) * 1e9 / (double)(now - t0);
     }
     fmt_count(st->sent, b1, sizeof b1);
@@ -676,7 +675,7 @@ static void paint_panel(viz_view_t *v)
         y = row(v, x, y, w, "invariants", "none checked for this protocol", th->text_dim);
     }
     uint32_t n_acts;
-    viz_session_actions(v->ses, &n_acts);
+    run_actions(v->ses, &n_acts);
     snprintf(b, sizeof b, "%u action%s by you%s", n_acts, n_acts == 1 ? "" : "s", n_acts ? " · w writes a replayable scenario" : "");
     y = row(v, x, y, w, "recorded", b, n_acts ? th->text : th->text_dim);
 
@@ -773,7 +772,7 @@ static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
     viz_fill_rect(v->d, x0, y - w * s / 2, x1 - x0, w * s, viz_alpha(c, 0.85f));
 }
 
-static void mark_apply(viz_view_t *v, const viz_mark_t *m)
+static void mark_apply(viz_view_t *v, const run_mark_t *m)
 {
     if (m->node >= v->n_nodes) return;
     switch (m->kind) {
@@ -796,7 +795,7 @@ static void paint_strip(viz_view_t *v)
     viz_draw_clip(d, &clip);
     viz_fill_rect(d, R.x, R.y, R.w, R.h, th->panel);
     viz_fill_rect(d, R.x, R.y, R.w, 1 * s, th->border);
-    sim_time_t t0, t1, now = viz_session_now(v->ses);
+    sim_time_t t0, t1, now = run_now(v->ses);
     viz_view_strip_window(v, &t0, &t1);
     float gx = R.x + 56 * s, gw = R.w - 56 * s - 8 * s;
     double k = (double)(t1 - t0) / gw;      /* ns per pixel */
@@ -817,10 +816,10 @@ static void paint_strip(viz_view_t *v)
 
     /* Node state along each lane: replay the marks up to the window's start, then
      * draw a segment whenever a node's role or status changes. */
-    uint64_t mf = viz_session_mark_first(v->ses), mn = viz_session_mark_count(v->ses);
+    uint64_t mf = run_mark_first(v->ses), mn = run_mark_count(v->ses);
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         v->ln_role[i] = ROLE_NONE;
-        v->ln_up[i] = i >= v->n_servers || viz_session_member(v->ses, i) || v->nd[i].info.up;
+        v->ln_up[i] = i >= v->n_servers || v->nd[i].member || v->nd[i].info.up;
         v->ln_paused[i] = 0;
         v->ln_since[i] = t0;
     }
@@ -828,7 +827,7 @@ static void paint_strip(viz_view_t *v)
     sim_time_t cut_from = -1;
     uint64_t mi = mf;
     for (; mi < mn; mi++) {
-        const viz_mark_t *m = viz_session_mark(v->ses, mi);
+        const run_mark_t *m = run_mark(v->ses, mi);
         if (m->t > t0) break;
         if (m->kind == TR_PARTITION || m->kind == TR_ISOLATE) cut_from = m->t;
         else if (m->kind == TR_HEAL) cut_from = -1;
@@ -837,7 +836,7 @@ static void paint_strip(viz_view_t *v)
     float top = R.y + 22 * s, bot = R.y + R.h - 4 * s;
     sim_time_t band_end = now < t1 ? now : t1;
     for (uint64_t j = mi; j <= mn; j++) {
-        const viz_mark_t *m = j < mn ? viz_session_mark(v->ses, j) : NULL;
+        const run_mark_t *m = j < mn ? run_mark(v->ses, j) : NULL;
         bool heal = m && m->kind == TR_HEAL && m->t <= band_end;
         if (m && m->t <= band_end && (m->kind == TR_PARTITION || m->kind == TR_ISOLATE)) {
             if (cut_from < 0) cut_from = m->t;
@@ -853,7 +852,7 @@ static void paint_strip(viz_view_t *v)
         if (!heal) break;
     }
     for (uint64_t j = mi; j < mn; j++) {
-        const viz_mark_t *m = viz_session_mark(v->ses, j);
+        const run_mark_t *m = run_mark(v->ses, j);
         if (m->t > now || m->t > t1) break;
         if (m->node >= v->n_nodes || (m->kind != TR_ROLE && m->kind != TR_CRASH && m->kind != TR_RESTART &&
                                       m->kind != TR_PAUSE && m->kind != TR_RESUME && m->kind != TR_JOIN)) continue;
@@ -871,9 +870,9 @@ static void paint_strip(viz_view_t *v)
 
     /* Messages: an arrow from the sender's lane at its send time to the receiver's at
      * its delivery (or drop, marked x); those still flying end where they are now. */
-    uint64_t mcount = viz_session_msg_count(v->ses);
-    uint64_t first = viz_session_msg_since(v->ses, t0 - v->max_flight_ns - 1);
-    uint64_t last = viz_session_msg_since(v->ses, lane_end + 1);
+    uint64_t mcount = run_msg_count(v->ses);
+    uint64_t first = run_msg_since(v->ses, t0 - v->max_flight_ns - 1);
+    uint64_t last = run_msg_since(v->ses, lane_end + 1);
     if (last > mcount) last = mcount;
     uint64_t total = last > first ? last - first : 0;
     /* Too many to draw: an even sample across the window (every k-th message), plus
@@ -885,7 +884,7 @@ static void paint_strip(viz_view_t *v)
     bool focus = every > 1 && v->selected >= 0;
     for (int pass = 0; pass < (focus ? 2 : 1); pass++)
         for (uint64_t i = first; i < last; i++) {
-            const viz_msg_t *m = viz_session_msg(v->ses, i);
+            const run_msg_t *m = run_msg(v->ses, i);
             if (m->from >= v->n_nodes || m->to >= v->n_nodes) continue;
             bool mine = (int64_t)m->from == v->selected || (int64_t)m->to == v->selected;
             if (every > 1 && i % every && !mine) continue;
@@ -895,7 +894,7 @@ static void paint_strip(viz_view_t *v)
             float x0 = TX(m->sent_ns), y0 = viz_view_lane_y(v, m->from), x1 = TX(te), y1;
             if (m->end_ns >= 0 && m->end_ns <= now) y1 = viz_view_lane_y(v, m->to);
             else y1 = y0 + (viz_view_lane_y(v, m->to) - y0) * (float)viz_flight_frac(m->sent_ns, m->arrive_ns, now);
-            bool dropped = m->fate == VIZ_FATE_DROPPED && m->end_ns <= now;
+            bool dropped = m->fate == RUN_FATE_DROPPED && m->end_ns <= now;
             float a = dropped ? 0.5f : 0.9f;
             if (focus && pass == 0) a *= 0.35f;
             viz_rgba_t c = viz_alpha(viz_msg_color(th, m->type), a);
@@ -918,9 +917,9 @@ static void paint_strip(viz_view_t *v)
             }
         }
     /* Messages older than the log's memory are not drawn: say where that starts. */
-    uint64_t oldest = viz_session_msg_first(v->ses);
+    uint64_t oldest = run_msg_first(v->ses);
     if (oldest > 0 && oldest < mcount) {
-        sim_time_t t = viz_session_msg(v->ses, oldest)->sent_ns;
+        sim_time_t t = run_msg(v->ses, oldest)->sent_ns;
         if (t > t0 && t < t1) {
             float x = TX(t);
             viz_dashed_line(d, x, top, x, bot, 1 * s, 3 * s, 3 * s, th->text_faint);
@@ -953,7 +952,7 @@ static void paint_strip(viz_view_t *v)
 
     /* What you did: a marker at each recorded action. */
     uint32_t na;
-    const sim_action_t *acts = viz_session_actions(v->ses, &na);
+    const sim_action_t *acts = run_actions(v->ses, &na);
     float label_end = -1e9f, label_y = top;
     for (uint32_t i = 0; i < na; i++) {
         if (acts[i].at_ns < t0 || acts[i].at_ns > t1) continue;
@@ -982,7 +981,7 @@ static void paint_top(viz_view_t *v)
 {
     viz_draw_t *d = v->d;
     const viz_theme_t *th = v->th;
-    sim_t *sim = viz_session_sim(v->ses);
+    const sim_t *sim = run_sim(v->ses);
     float s = v->s;
     viz_fill_rect(d, v->top.x, v->top.y, v->top.w, v->top.h, th->panel);
     viz_fill_rect(d, v->top.x, v->top.y + v->top.h - 1 * s, v->top.w, 1 * s, th->border);
@@ -994,7 +993,6 @@ static void paint_top(viz_view_t *v)
     if (v->playing) snprintf(b, sizeof b, "\xe2\x96\xb6 playing at %s/s", dur((sim_time_t)v->speed_ns, b1, sizeof b1));
     else snprintf(b, sizeof b, "paused \xc2\xb7 %s/s", dur((sim_time_t)v->speed_ns, b1, sizeof b1));
     x += chip(v, x, cy, b, v->playing ? viz_alpha(th->ok, 0.25f) : th->panel_alt, v->playing ? th->text : th->text_dim) + 8 * s;
-    const net_t *net = sim_net(sim);
     float right = v->top.w - 230 * s;
     sim_time_t when;
     const sim_violation_t *viol = sim_violation(sim, &when);
@@ -1007,11 +1005,11 @@ static void paint_top(viz_view_t *v)
                  dur((sim_time_t)v->speed_ns, b2, sizeof b2));
         x += chip(v, x, cy, b, viz_alpha(viz_role_color(th, ROLE_CANDIDATE), 0.3f), th->text) + 8 * s;
     }
-    if (net->partitioned && x < right) {
+    if (sim_partitioned(sim) && x < right) {
         /* The groups by name: "n1 n2 | n3 n4 n5". */
         int o = snprintf(b, sizeof b, "partitioned: ");
         bool any = false;
-        for (uint8_t g = 1; g <= net->n_groups && o < (int)sizeof b - 40; g++) {
+        for (uint8_t g = 1; g <= sim_n_groups(sim) && o < (int)sizeof b - 40; g++) {
             bool first = true;
             for (uint32_t i = 0; i < v->n_servers && o < (int)sizeof b - 40; i++) {
                 if (v->nd[i].info.group != g || v->nd[i].isolated) continue;
@@ -1029,10 +1027,10 @@ static void paint_top(viz_view_t *v)
             viz_text_fit(d, VIZ_FONT_SMALL, x + 8 * s, cy + (22 * s - viz_font_height(d, VIZ_FONT_SMALL)) / 2, w - 16 * s, b, th->text);
         }
     }
-    fmt_clock(viz_session_now(v->ses), b1, sizeof b1);
+    fmt_clock(run_now(v->ses), b1, sizeof b1);
     snprintf(b, sizeof b, "t = %s", b1);
     float tw = viz_text_width(d, VIZ_FONT_TITLE, b);
-    dur(viz_session_end(v->ses), b2, sizeof b2);
+    dur(run_end(v->ses), b2, sizeof b2);
     char e[48];
     snprintf(e, sizeof e, "  of %s", b2);
     float ew = viz_text_width(d, VIZ_FONT_SMALL, e);
@@ -1086,12 +1084,12 @@ static void paint_bar(viz_view_t *v)
     /* The scrubber over the whole run: how far it has been explored, where it is,
      * the scenario's scheduled faults (ticks) and your actions (vermillion). */
     const viz_frect_t *sc = &v->scrub;
-    const scn_t *scn = viz_session_scenario(v->ses);
-    sim_time_t end = viz_session_end(v->ses), now = viz_session_now(v->ses);
+    const scn_t *scn = run_scenario(v->ses);
+    sim_time_t end = run_end(v->ses), now = run_now(v->ses);
     float ky = sc->y + 22 * s;
     viz_text(d, VIZ_FONT_SMALL, sc->x, sc->y + 1 * s, "time (drag to rewind or jump ahead)", th->text_faint);
     viz_fill_round_rect(d, sc->x, ky - 3 * s, sc->w, 6 * s, 3 * s, th->panel_alt);
-    float fx = sc->w * (float)((double)viz_session_explored(v->ses) / (double)end);
+    float fx = sc->w * (float)((double)run_explored(v->ses) / (double)end);
     viz_fill_round_rect(d, sc->x, ky - 3 * s, fx, 6 * s, 3 * s, viz_alpha(th->text_faint, 0.45f));
     float nx = sc->w * (float)((double)now / (double)end);
     viz_fill_round_rect(d, sc->x, ky - 3 * s, nx, 6 * s, 3 * s, th->accent);
@@ -1100,7 +1098,7 @@ static void paint_bar(viz_view_t *v)
         viz_fill_rect(d, x - 0.5f * s, ky - 7 * s, 1.5f * s, 4 * s, th->text_dim);
     }
     uint32_t na;
-    const sim_action_t *acts = viz_session_actions(v->ses, &na);
+    const sim_action_t *acts = run_actions(v->ses, &na);
     for (uint32_t i = 0; i < na; i++) {
         float x = sc->x + sc->w * (float)((double)acts[i].at_ns / (double)end);
         viz_fill_rect(d, x - 1 * s, ky - 9 * s, 2 * s, 6 * s, th->danger);
@@ -1146,7 +1144,7 @@ static void tooltip(viz_view_t *v, const char *const *lines, const viz_rgba_t *c
 static void paint_tooltip(viz_view_t *v)
 {
     const viz_theme_t *th = v->th;
-    sim_t *sim = viz_session_sim(v->ses);
+    const sim_t *sim = run_sim(v->ses);
     char l[8][160], b1[32], b2[32], b3[32];
     const char *lines[8];
     viz_rgba_t cols[8];
@@ -1238,6 +1236,7 @@ static const char *const help_keys[][2] = {
     {"h", "heal every partition"},
     {"g", "partition the shift-clicked nodes from the rest"},
     {"w", "write this session as a scenario that replays it"},
+    {"b", "bring back the future a rewind and an action set aside"},
     {"s", "save a screenshot (PNG)"},
     {"t  /  l", "dark or light theme / next layout"},
     {"?  or  F1", "this help; Esc closes it"},
@@ -1269,7 +1268,7 @@ static void paint_help(viz_view_t *v)
     float col = fmaxf(kw, mw) + 18 * s;
     float w = fminf(col + dw + 48 * s, (float)v->w - 40 * s), h = (float)(nk + nm) * lh + 110 * s;
     /* The scenario's whole description first: the side panel shows only its start. */
-    const scn_t *scn = viz_session_scenario(v->ses);
+    const scn_t *scn = run_scenario(v->ses);
     const char *desc = scn->description && scn->description[0] ? scn->description : NULL;
     float dh = desc ? viz_text_wrap(d, VIZ_FONT_BODY, 0, 0, w - 48 * s, desc, v->th->text, true) : 0;
     if (desc) h += viz_font_height(d, VIZ_FONT_TITLE) + dh + 26 * s;

@@ -4,7 +4,7 @@
  * real time since the last frame times the speed, as far as a frame's budget of wall
  * time allows; when the simulation cannot keep up the view says so and slows down
  * rather than skipping. Everything that changes the cluster goes through
- * viz_session_act, which records an action and re-runs to the present, so a session
+ * run_act, which records an action and re-runs to the present, so a session
  * can always be written out and replayed exactly.
  *
  * Input is hit-tested against what the last frame drew (node discs, message
@@ -86,7 +86,7 @@ void viz_view_set_playing(viz_view_t *v, bool playing) { v->playing = playing; }
 sim_time_t viz_view_strip_span(const viz_view_t *v)
 {
     double span = v->strip_span_ns > 0 ? (double)v->strip_span_ns : v->speed_ns * 5.0;
-    double end = (double)viz_session_end(v->ses);
+    double end = (double)run_end(v->ses);
     if (span > end * 1.2) span = end * 1.2;
     if (span < 1000) span = 1000;
     return (sim_time_t)span;
@@ -96,7 +96,7 @@ double viz_view_fade_ns(const viz_view_t *v) { return v->speed_ns * VIZ_DROP_FAD
 
 void viz_view_strip_window(const viz_view_t *v, sim_time_t *t0, sim_time_t *t1)
 {
-    sim_time_t span = viz_view_strip_span(v), now = viz_session_now(v->ses);
+    sim_time_t span = viz_view_strip_span(v), now = run_now(v->ses);
     /* The present sits near the right edge; early in a run the window starts at zero
      * and the present walks towards that edge instead. */
     *t0 = now - (sim_time_t)((double)span * 0.85);
@@ -137,7 +137,7 @@ void viz_view_measure(viz_view_t *v)
     v->scrub = (viz_frect_t){x, y, fmaxf(v->b_help.x - time_w - 12 * s - x, 40 * s), 32 * s};
 
     if (v->lay_dirty || v->lay_w != v->canvas.w || v->lay_h != v->canvas.h || !v->lay.x) {
-        const scn_t *scn = viz_session_scenario(v->ses);
+        const scn_t *scn = run_scenario(v->ses);
         viz_layout_in_t in = {0};
         float pad = 14 * s;
         in.x = v->canvas.x + pad;
@@ -229,26 +229,24 @@ static int fl_cmp(const void *a, const void *b)
 
 void viz_view_gather(viz_view_t *v)
 {
-    sim_t *sim = viz_session_sim(v->ses);
-    const net_t *net = sim_net(sim);
-    if (v->seen_gen != viz_session_generation(v->ses)) {
-        v->seen_gen = viz_session_generation(v->ses);
+    const sim_t *sim = run_sim(v->ses);
+    if (v->seen_gen != run_generation(v->ses)) {
+        v->seen_gen = run_generation(v->ses);
         v->stats_n = UINT64_MAX;
     }
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         viz_nd_t *n = &v->nd[i];
         sim_node_info(sim, i, &n->info);
-        n->role = ROLE_NONE;
-        n->term = 0;
-        if (i < v->n_servers) n->role = sim_node_role(sim, i, &n->term);
+        n->role = n->info.role;
+        n->term = n->info.term;
         sim_describe(sim, i, &n->desc);
-        n->member = viz_session_member(v->ses, i);
-        n->isolated = net->partitioned && net->n_isolated && net->isolated && net->isolated[i];
+        n->member = n->info.member;
+        n->isolated = n->info.isolated;
     }
     v->n_fl = 0;
     sim_each_flight(sim, flight_add, v);
     qsort(v->fl, v->n_fl, sizeof *v->fl, fl_cmp);
-    sim_time_t now = viz_session_now(v->ses);
+    sim_time_t now = run_now(v->ses);
     float lane = v->n_servers <= VIZ_LABEL_NODES_MAX ? 3.5f * v->s : 0;
     for (uint32_t i = 0; i < v->n_fl; i++) {
         viz_fl_t *f = &v->fl[i];
@@ -276,17 +274,31 @@ static void fmt_time(sim_time_t t, char *buf, size_t len)
 
 static void act(viz_view_t *v, sim_action_t *a, const char *what)
 {
-    uint32_t discarded = 0;
-    char t[32];
-    fmt_time(viz_session_now(v->ses), t, sizeof t);
-    int rc = viz_session_act(v->ses, a, &discarded);
+    uint32_t branched = 0;
+    char t[32], err[160];
+    fmt_time(run_now(v->ses), t, sizeof t);
+    int rc = run_act(v->ses, a, &branched, err, sizeof err);
     if (rc != SIM_OK) {
-        toast(v, "could not record \"%s\": %s", what, sim_strerror(rc));
+        toast(v, "could not record \"%s\": %s", what, err);
         return;
     }
-    if (discarded) toast(v, "%s at %s (the %u later action%s recorded before the rewind no longer happen%s)",
-                         what, t, discarded, discarded == 1 ? "" : "s", discarded == 1 ? "s" : "");
+    if (branched) toast(v, "%s at %s (the %u later action%s recorded before the rewind now form a branch: b brings %s back)",
+                        what, t, branched, branched == 1 ? "" : "s", branched == 1 ? "it" : "them");
     else toast(v, "%s at %s", what, t);
+}
+
+/* Brings back the future set aside most recently (the one displaced takes its place,
+ * so b twice returns to where it was). */
+static void restore_branch(viz_view_t *v)
+{
+    uint32_t n = run_n_branches(v->ses);
+    if (!n) { toast(v, "no branch to restore: acting after a rewind makes one"); return; }
+    run_branch_t b;
+    run_branch_info(v->ses, n - 1, &b);
+    char t[32];
+    fmt_time(b.fork_ns, t, sizeof t);
+    if (run_branch_restore(v->ses, n - 1) != SIM_OK) { toast(v, "could not restore the branch"); return; }
+    toast(v, "restored the branch that forked at %s (%u action%s)", t, b.n_actions, b.n_actions == 1 ? "" : "s");
 }
 
 static void act_node(viz_view_t *v, act_kind_t kind, uint32_t node)
@@ -301,7 +313,7 @@ static void act_node(viz_view_t *v, act_kind_t kind, uint32_t node)
 
 static void act_heal(viz_view_t *v)
 {
-    if (!sim_net(viz_session_sim(v->ses))->partitioned) { toast(v, "nothing to heal: the network is whole"); return; }
+    if (!sim_partitioned(run_sim(v->ses))) { toast(v, "nothing to heal: the network is whole"); return; }
     sim_action_t a = {0};
     a.kind = ACT_HEAL;
     act(v, &a, "heal the network");
@@ -309,7 +321,7 @@ static void act_heal(viz_view_t *v)
 
 static void act_request(viz_view_t *v, uint32_t server)
 {
-    const scn_t *scn = viz_session_scenario(v->ses);
+    const scn_t *scn = run_scenario(v->ses);
     if (!scn->wl.clients) { toast(v, "this scenario has no clients to send a request"); return; }
     sim_action_t a = {0};
     a.kind = ACT_REQUEST;
@@ -334,7 +346,7 @@ static void act_drop(viz_view_t *v, const viz_fl_t *f)
     a.kind = ACT_DROP;
     a.msg_id = f->id;
     char what[128];
-    snprintf(what, sizeof what, "drop %s #%llu %s -> %s", sim_msg_type_name(viz_session_sim(v->ses), f->type),
+    snprintf(what, sizeof what, "drop %s #%llu %s -> %s", sim_msg_type_name(run_sim(v->ses), f->type),
              (unsigned long long)f->id, v->nd[f->from].info.name, v->nd[f->to].info.name);
     act(v, &a, what);
 }
@@ -402,7 +414,7 @@ const char *viz_menu_label(const viz_view_t *v, viz_menu_item_t it, char *buf, s
     case VIZ_MI_ISOLATE: return "Isolate from the other servers";
     case VIZ_MI_REQUEST:
         snprintf(buf, len, "Send a client write (from c%llu)",
-                 (unsigned long long)(v->requests_sent % (viz_session_scenario(v->ses)->wl.clients ? viz_session_scenario(v->ses)->wl.clients : 1)) + 1);
+                 (unsigned long long)(v->requests_sent % (run_scenario(v->ses)->wl.clients ? run_scenario(v->ses)->wl.clients : 1)) + 1);
         return buf;
     case VIZ_MI_JOIN: return "Join the cluster";
     case VIZ_MI_LEAVE: return "Leave the cluster";
@@ -417,7 +429,7 @@ int viz_view_menu_build(viz_view_t *v, int64_t node)
     v->n_menu = 0;
     if (node < 0 || (uint64_t)node >= v->n_servers) return 0;
     const viz_nd_t *n = &v->nd[node];
-    const proto_t *p = sim_protocol(viz_session_sim(v->ses));
+    const proto_t *p = sim_protocol(run_sim(v->ses));
     viz_menu_item_t *m = v->menu_items;
     int k = 0;
     if (!n->info.up) {
@@ -426,10 +438,10 @@ int viz_view_menu_build(viz_view_t *v, int64_t node)
         m[k++] = VIZ_MI_CRASH;
         m[k++] = n->info.paused ? VIZ_MI_RESUME : VIZ_MI_PAUSE;
         if (!n->isolated) m[k++] = VIZ_MI_ISOLATE;
-        if (viz_session_scenario(v->ses)->wl.clients) m[k++] = VIZ_MI_REQUEST;
+        if (run_scenario(v->ses)->wl.clients) m[k++] = VIZ_MI_REQUEST;
     }
     if (p->on_membership) m[k++] = n->member ? VIZ_MI_LEAVE : VIZ_MI_JOIN;
-    if (sim_net(viz_session_sim(v->ses))->partitioned) m[k++] = VIZ_MI_HEAL;
+    if (sim_partitioned(run_sim(v->ses))) m[k++] = VIZ_MI_HEAL;
     v->n_menu = k;
     return k;
 }
@@ -473,19 +485,19 @@ static int menu_hit(const viz_view_t *v, float x, float y)
 
 /* ---- Creation. ----------------------------------------------------------------- */
 
-static int view_init(viz_view_t *v, viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
+static int view_init(viz_view_t *v, run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
 {
     v->ses = s;
     v->th = o->light ? &viz_theme_light : &viz_theme_dark;
     v->lay_kind = o->layout;
     v->lay_dirty = true;
-    v->speed_ns = o->speed_ns > 0 ? o->speed_ns : viz_default_speed(viz_session_scenario(s));
+    v->speed_ns = o->speed_ns > 0 ? o->speed_ns : viz_default_speed(run_scenario(s));
     v->selected = o->select;
     v->hover_node = v->hover_fl = v->menu_node = -1;
     v->pending_seek = -1;
     v->menu_hover = -1;
-    v->n_nodes = sim_n_nodes(viz_session_sim(s));
-    v->n_servers = sim_n_servers(viz_session_sim(s));
+    v->n_nodes = sim_n_nodes(run_sim(s));
+    v->n_servers = sim_n_servers(run_sim(s));
     if (v->selected >= (int64_t)v->n_nodes) v->selected = -1;
     v->nd = calloc(v->n_nodes ? v->n_nodes : 1, sizeof *v->nd);
     v->picked = calloc(v->n_nodes ? v->n_nodes : 1, 1);
@@ -533,7 +545,7 @@ void viz_view_destroy(viz_view_t *v)
     free(v);
 }
 
-viz_view_t *viz_view_create_offscreen(viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
+viz_view_t *viz_view_create_offscreen(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
 {
     if (o->w < VIZ_SIDE_MIN || o->h < VIZ_SIDE_MIN || o->w > VIZ_SIDE_MAX || o->h > VIZ_SIDE_MAX) {
         snprintf(err, err_len, "a picture must be %d to %d pixels on each side", VIZ_SIDE_MIN, VIZ_SIDE_MAX);
@@ -569,22 +581,22 @@ void viz_view_render(viz_view_t *v)
 void viz_view_advance(viz_view_t *v, double dt)
 {
     if (v->pending_seek >= 0) {
-        viz_session_seek(v->ses, v->pending_seek);
+        run_seek(v->ses, v->pending_seek);
         v->pending_seek = -1;
     }
     if (!v->playing) { v->behind = false; return; }
-    if (viz_session_at_end(v->ses)) {
+    if (run_at_end(v->ses)) {
         v->playing = false;
         sim_time_t when;
-        if (sim_violation(viz_session_sim(v->ses), &when)) toast(v, "stopped: an invariant was violated (see the panel)");
+        if (sim_violation(run_sim(v->ses), &when)) toast(v, "stopped: an invariant was violated (see the panel)");
         return;
     }
     if (dt > 0.1) dt = 0.1;        /* after a stall, resume rather than leap */
-    sim_time_t now = viz_session_now(v->ses);
+    sim_time_t now = run_now(v->ses);
     sim_time_t step = (sim_time_t)(dt * v->speed_ns);
     if (step < 1) step = 1;
-    bool reached = viz_session_advance(v->ses, now + step, VIZ_FRAME_BUDGET_S);
-    double got = dt > 0 ? (double)(viz_session_now(v->ses) - now) / dt : v->speed_ns;
+    bool reached = run_advance(v->ses, now + step, VIZ_FRAME_BUDGET_S);
+    double got = dt > 0 ? (double)(run_now(v->ses) - now) / dt : v->speed_ns;
     v->achieved_ns = v->behind ? v->achieved_ns * 0.9 + got * 0.1 : got;
     v->behind = !reached;
 }
@@ -662,23 +674,23 @@ static bool exists(const char *p)
 static void write_session(viz_view_t *v)
 {
     char base[128], path[300], err[512];
-    base_name(viz_session_path(v->ses), base, sizeof base);
+    base_name(run_path(v->ses), base, sizeof base);
     for (int k = 1; k < 1000; k++) {
         snprintf(path, sizeof path, "%s-session-%d.json", base, k);
         if (!exists(path)) break;
     }
     uint32_t n;
-    viz_session_actions(v->ses, &n);
-    if (viz_session_write(v->ses, path, err, sizeof err) != SIM_OK) toast(v, "could not write the session: %s", err);
+    run_actions(v->ses, &n);
+    if (run_write(v->ses, path, err, sizeof err) != SIM_OK) toast(v, "could not write the session: %s", err);
     else toast(v, "wrote %s (%u recorded action%s); replay it with dsim run or dsim view", path, n, n == 1 ? "" : "s");
 }
 
 static void screenshot_name(viz_view_t *v, char *path, size_t len)
 {
     char base[128];
-    base_name(viz_session_path(v->ses), base, sizeof base);
+    base_name(run_path(v->ses), base, sizeof base);
     for (int k = 0; k < 1000; k++) {
-        snprintf(path, len, "dsim-%s-%.3fs%s%.0d.png", base, (double)viz_session_now(v->ses) / 1e9, k ? "-" : "", k);
+        snprintf(path, len, "dsim-%s-%.3fs%s%.0d.png", base, (double)run_now(v->ses) / 1e9, k ? "-" : "", k);
         if (!exists(path)) break;
     }
 }
@@ -691,7 +703,7 @@ static void seek_x(viz_view_t *v, float x)
 {
     double f = (x - v->scrub.x) / v->scrub.w;
     f = f < 0 ? 0 : f > 1 ? 1 : f;
-    v->pending_seek = (sim_time_t)(f * (double)viz_session_end(v->ses));
+    v->pending_seek = (sim_time_t)(f * (double)run_end(v->ses));
 }
 
 /* A click in the diagram goes to the event nearest the pointer (a send, a delivery or a
@@ -705,9 +717,9 @@ static void strip_click(viz_view_t *v, float x, float y)
     double k = (double)(t1 - t0) / w;
     sim_time_t best = (sim_time_t)((double)t0 + (x - x0) * k);
     float best_d = 7 * v->s;
-    uint64_t first = viz_session_msg_since(v->ses, t0 - v->max_flight_ns), n = viz_session_msg_count(v->ses);
+    uint64_t first = run_msg_since(v->ses, t0 - v->max_flight_ns), n = run_msg_count(v->ses);
     for (uint64_t i = first; i < n; i++) {
-        const viz_msg_t *m = viz_session_msg(v->ses, i);
+        const run_msg_t *m = run_msg(v->ses, i);
         if (m->sent_ns > t1) break;
         sim_time_t ends[2] = {m->sent_ns, m->end_ns >= 0 ? m->end_ns : -1};
         uint32_t who[2] = {m->from, m->to};
@@ -719,7 +731,7 @@ static void strip_click(viz_view_t *v, float x, float y)
         }
     }
     v->playing = false;
-    viz_session_seek(v->ses, best);
+    run_seek(v->ses, best);
 }
 
 static void do_step(viz_view_t *v, int how)
@@ -729,7 +741,7 @@ static void do_step(viz_view_t *v, int how)
     static const uint64_t kinds[] = {
         0, 1ull << TR_DELIVER, 1ull << TR_INVOKE | 1ull << TR_COMPLETE, 1ull << TR_ROLE,
     };
-    bool ok = how == 0 ? viz_session_step(v->ses) : viz_session_run_to(v->ses, kinds[how], 2.0);
+    bool ok = how == 0 ? run_step(v->ses) : run_to_kind(v->ses, kinds[how], 2.0);
     if (!ok) toast(v, "no %s before the end of the run", what[how]);
 }
 
@@ -739,15 +751,15 @@ static void key_down(viz_view_t *v, const SDL_Keysym *k)
     int64_t sel = v->selected >= 0 && (uint64_t)v->selected < v->n_servers ? v->selected : -1;
     switch (k->sym) {
     case SDLK_SPACE:
-        if (viz_session_at_end(v->ses) && !v->playing) { toast(v, "at the end of the run: Home or the scrubber goes back"); break; }
+        if (run_at_end(v->ses) && !v->playing) { toast(v, "at the end of the run: Home or the scrubber goes back"); break; }
         v->playing = !v->playing;
         break;
     case SDLK_RIGHT: do_step(v, 0); break;
-    case SDLK_LEFT: v->playing = false; viz_session_step_back(v->ses); break;
+    case SDLK_LEFT: v->playing = false; run_step_back(v->ses); break;
     case SDLK_d: do_step(v, 1); break;
     case SDLK_o: do_step(v, 2); break;
     case SDLK_r: do_step(v, 3); break;
-    case SDLK_HOME: viz_session_seek(v->ses, 0); break;
+    case SDLK_HOME: run_seek(v->ses, 0); break;
     case SDLK_h: act_heal(v); break;
     case SDLK_g: picked_apply(v); break;
     case SDLK_c:
@@ -768,6 +780,7 @@ static void key_down(viz_view_t *v, const SDL_Keysym *k)
         else act_request(v, (uint32_t)sel);
         break;
     case SDLK_w: write_session(v); break;
+    case SDLK_b: restore_branch(v); break;
     case SDLK_s: v->help = false; break;        /* the picture is taken after the frame is drawn */
     case SDLK_t:
         v->th = v->th == &viz_theme_dark ? &viz_theme_light : &viz_theme_dark;
@@ -813,7 +826,7 @@ static void mouse_down(viz_view_t *v, const SDL_MouseButtonEvent *b)
         v->menu_node = -1;
         if (i != -2) return;
     }
-    if (viz_in(&v->b_play, x, y)) { v->playing = !v->playing && !viz_session_at_end(v->ses); return; }
+    if (viz_in(&v->b_play, x, y)) { v->playing = !v->playing && !run_at_end(v->ses); return; }
     if (viz_in(&v->b_step, x, y)) { do_step(v, 0); return; }
     if (viz_in(&v->b_help, x, y)) { v->help = true; return; }
     if (viz_in(&v->speed, x, y)) {
@@ -860,8 +873,8 @@ static void mouse_up(viz_view_t *v)
 {
     if (v->scrub_drag) {
         v->scrub_drag = false;
-        if (v->pending_seek >= 0) { viz_session_seek(v->ses, v->pending_seek); v->pending_seek = -1; }
-        v->playing = v->was_playing && !viz_session_at_end(v->ses);
+        if (v->pending_seek >= 0) { run_seek(v->ses, v->pending_seek); v->pending_seek = -1; }
+        v->playing = v->was_playing && !run_at_end(v->ses);
     }
     v->speed_drag = false;
     if (v->cut_drag) {
@@ -900,7 +913,7 @@ static float window_scale(SDL_Window *w, SDL_Renderer *r, int *pw, int *ph)
     return ww > 0 ? (float)*pw / (float)ww : 1;
 }
 
-int viz_view_run_window(viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
+int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
 {
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, err_len, "cannot open a window: %s (no display? --screenshot FILE draws a picture without one)", SDL_GetError());
@@ -909,7 +922,7 @@ int viz_view_run_window(viz_session_t *s, const viz_view_opts_t *o, char *err, s
     viz_view_t *v = calloc(1, sizeof *v);
     if (!v) { snprintf(err, err_len, "out of memory"); SDL_Quit(); return 2; }
     char title[256];
-    snprintf(title, sizeof title, "dsim view: %s", viz_session_scenario(s)->name);
+    snprintf(title, sizeof title, "dsim view: %s", run_scenario(s)->name);
     v->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->w, o->h,
                               SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (v->win) {

@@ -11,7 +11,7 @@
 #define VIZ_VIEW_H
 
 #include "layout.h"
-#include "session.h"
+#include "run/run.h"
 #include "theme.h"
 
 #define VIZ_SIDE_MIN 320           /* pixels: the smallest window or picture side */
@@ -28,7 +28,7 @@ typedef struct viz_view_opts {
 typedef struct viz_view viz_view_t;
 
 /* An offscreen view drawing into a w x h picture. NULL with a sentence in err. */
-viz_view_t *viz_view_create_offscreen(viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
+viz_view_t *viz_view_create_offscreen(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
 void viz_view_destroy(viz_view_t *v);
 /* Draws one frame of the session as it is now. */
 void viz_view_render(viz_view_t *v);
@@ -56,7 +56,7 @@ void viz_view_set_playing(viz_view_t *v, bool playing);
 
 /* Opens a window and runs until it is closed. Returns 0, or 2 with a sentence in err
  * when there is no display or the font is missing. */
-int viz_view_run_window(viz_session_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
+int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
 
 /* A default speed for a scenario: a typical message takes most of a second to cross. */
 double viz_default_speed(const scn_t *scn);

@@ -68,7 +68,7 @@ typedef enum {
 } viz_menu_item_t;
 
 struct viz_view {
-    viz_session_t *ses;
+    run_t *ses;
     viz_draw_t *d;
     SDL_Window *win;
     SDL_Renderer *r;

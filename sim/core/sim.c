@@ -918,7 +918,6 @@ const proto_t *sim_protocol(const sim_t *s) { return s->proto; }
 const char *sim_msg_type_name(const sim_t *s, unsigned type) { return type < s->n_mtypes ? s->mtype[type] : "?"; }
 unsigned sim_n_msg_types(const sim_t *s) { return s->n_mtypes; }
 uint32_t sim_n_nodes(const sim_t *s) { return s->n_nodes; }
-const net_t *sim_net(const sim_t *s) { return &s->net; }
 
 const sim_violation_t *sim_violation(const sim_t *s, sim_time_t *when)
 {
@@ -936,11 +935,26 @@ void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out)
     out->paused = n->paused;
     out->member = n->member;
     out->group = s->net.partitioned ? s->net.group[node] : 0;
+    out->isolated = s->net.partitioned && s->net.n_isolated && node < s->n_servers && s->net.isolated[node];
     out->clock_ns = sim_node_clock(s, node);
+    out->role = node < s->n_servers ? (role_t)s->role[node] : ROLE_NONE;
+    out->term = node < s->n_servers ? s->term[node] : 0;
 }
 
-void sim_describe(sim_t *s, uint32_t node, proto_desc_t *d)
+bool sim_partitioned(const sim_t *s) { return s->net.partitioned; }
+uint8_t sim_n_groups(const sim_t *s) { return s->net.partitioned ? s->net.n_groups : 0; }
+const net_params_t *sim_link_params(const sim_t *s, uint32_t a, uint32_t b) { return net_params_of(&s->net, net_link(&s->net, a, b)); }
+bool sim_link_blocked(const sim_t *s, uint32_t from, uint32_t to) { return net_blocked(&s->net, from, to); }
+bool sim_linked(const sim_t *s, uint32_t a, uint32_t b) { return net_connected(&s->net, a, b); }
+uint32_t sim_n_peers_of(const sim_t *s, uint32_t node) { return net_n_peers(&s->net, node); }
+uint32_t sim_peer_of(const sim_t *s, uint32_t node, uint32_t i) { return net_peer(&s->net, node, i); }
+
+/* describe and export_state only read a node's state, but they are called through the
+ * same context handle as every callback, which the core fills in: that is the one
+ * write a view makes, and it is not part of the run. */
+void sim_describe(const sim_t *cs, uint32_t node, proto_desc_t *d)
 {
+    sim_t *s = (sim_t *)cs;
     memset(d, 0, sizeof *d);
     d->term = d->commit = d->log_len = -1;
     if (node >= s->n_servers || !s->proto->describe || !s->nodes[node].up) return;
@@ -948,8 +962,9 @@ void sim_describe(sim_t *s, uint32_t node, proto_desc_t *d)
     s->proto->describe(&s->ctx, d);
 }
 
-void sim_export_node(sim_t *s, uint32_t node, jw_t *w)
+void sim_export_node(const sim_t *cs, uint32_t node, jw_t *w)
 {
+    sim_t *s = (sim_t *)cs;
     if (node >= s->n_servers || !s->proto->export_state) { jw_null(w); return; }
     s->ctx.node = node;
     s->proto->export_state(&s->ctx, w);

@@ -98,14 +98,25 @@ typedef struct sim_node_info {
     const char *name;
     bool client, up, paused;
     bool member;                   /* a server that has joined and not left */
+    bool isolated;                 /* a server cut off from every other server */
     uint8_t group;                 /* partition group; 0 when not cut off */
     sim_time_t clock_ns;           /* its local clock now */
+    role_t role;                   /* the role it last reported (servers) */
+    int64_t term;                  /* ... and its term */
 } sim_node_info_t;
 uint32_t sim_n_nodes(const sim_t *s);                  /* servers then clients */
 void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out);
-void sim_describe(sim_t *s, uint32_t node, proto_desc_t *d);
-void sim_export_node(sim_t *s, uint32_t node, jw_t *w);
-const net_t *sim_net(const sim_t *s);
+void sim_describe(const sim_t *s, uint32_t node, proto_desc_t *d);
+void sim_export_node(const sim_t *s, uint32_t node, jw_t *w);
+/* The network as watchers see it. */
+bool sim_partitioned(const sim_t *s);                  /* a partition or isolation in force */
+uint8_t sim_n_groups(const sim_t *s);                  /* groups of the partition in force, or 0 */
+/* The parameters in force on the link from a to b (the defaults where it has none). */
+const net_params_t *sim_link_params(const sim_t *s, uint32_t a, uint32_t b);
+bool sim_link_blocked(const sim_t *s, uint32_t from, uint32_t to);   /* from cannot send to to */
+bool sim_linked(const sim_t *s, uint32_t a, uint32_t b);             /* a link in the topology */
+uint32_t sim_n_peers_of(const sim_t *s, uint32_t node);             /* server neighbours */
+uint32_t sim_peer_of(const sim_t *s, uint32_t node, uint32_t i);
 
 /* Messages in flight, in no particular order, then those waiting at paused nodes. */
 typedef struct sim_flight {
@@ -140,6 +151,6 @@ void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds);
 void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra)(void *ud, jw_t *w), void *ud);
 
 /* Latency percentile (q in [0, 1]) of ok operations; 0 when there are none. */
-int64_t sim_latency_quantile(sim_t *s, double q);
+int64_t sim_latency_quantile(const sim_t *s, double q);
 
 #endif

@@ -24,7 +24,7 @@ static int64_t quantile(const int64_t *x, uint64_t n, double q)
     return (int64_t)(v + 0.5);
 }
 
-int64_t sim_latency_quantile(sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
+int64_t sim_latency_quantile(const sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
 
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds) { sim_write_summary_with(s, w, wall_seconds, NULL, NULL); }
 
