@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run the default scenario
 #   make test       build and run every cmocka test
 #   make san        the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make tsan       two runs in two threads under ThreadSanitizer
 #   make bench      benchmarks, printed as figures
 #   make deps       install the Debian/Ubuntu packages dsim needs
 #
@@ -36,7 +37,7 @@ CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextr
                -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes $(WERROR) $(OPT)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-SIM_LIBS   := $(shell pkg-config --libs libcjson gsl 2>/dev/null) -lm
+SIM_LIBS   := $(shell pkg-config --libs libcjson gsl 2>/dev/null) -lm -pthread
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -57,7 +58,7 @@ LIBSIM   := $(BUILD)/libdsim.a
 LIBVIZ   := $(BUILD)/libdsimviz.a
 DSIM     := $(BUILD)/dsim
 
-.PHONY: all run test san bench deps clean help
+.PHONY: all run test san tsan bench deps clean help
 all: $(DSIM)
 
 $(BUILD)/obj/%.o: %.c
@@ -91,6 +92,11 @@ test: $(DSIM) $(TESTS)
 san:
 	$(MAKE) BUILD=build/san OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" \
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 test
+
+# Two runs in two threads under ThreadSanitizer: the core keeps no state outside a run.
+tsan:
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" build/tsan/tests/test_run
+	SDL_VIDEODRIVER=dummy TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_run
 
 bench: $(DSIM) $(BENCHES)
 	@sh tests/bench/run.sh $(DSIM) $(BUILD)/bench

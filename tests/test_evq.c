@@ -22,7 +22,7 @@
 static void test_evq_pop_empty_returns_false(void **state)
 {
     evq_t q;
-    evq_init(&q, 4);
+    assert_int_equal(evq_init(&q), SIM_OK);
     evq_entry_t e = {123, 456};
     sim_time_t at = 789;
     assert_false(evq_pop(&q, &e));
@@ -43,7 +43,7 @@ static void test_evq_pops_in_time_order(void **state)
     static const sim_time_t at[] = {50, 10, 40, 0, 30, SIM_TIME_MAX, 20, 1, SIM_TIME_MAX - 1, 5};
     static const sim_time_t sorted[] = {0, 1, 5, 10, 20, 30, 40, 50, SIM_TIME_MAX - 1, SIM_TIME_MAX};
     evq_t q;
-    evq_init(&q, 0);
+    assert_int_equal(evq_init(&q), SIM_OK);
     for (uint32_t i = 0; i < SIM_ARRAY_LEN(at); i++) assert_int_equal(evq_push(&q, at[i], i), SIM_OK);
     assert_int_equal(q.n, SIM_ARRAY_LEN(at));
     for (size_t i = 0; i < SIM_ARRAY_LEN(sorted); i++) {
@@ -66,7 +66,7 @@ static void test_evq_ties_are_fifo(void **state)
 {
     enum { N = 30000 };
     evq_t q;
-    evq_init(&q, 16);
+    assert_int_equal(evq_init(&q), SIM_OK);
     rng_t r;
     rng_seed(&r, 1, RNG_RUN, 0);
     uint32_t n_at[3] = {0};
@@ -95,7 +95,7 @@ static void test_evq_index_round_trip(void **state)
 {
     static const uint32_t idx[] = {0, 1, INDEX_MAX, 0xabcdef, 1u << 23, 12345, INDEX_MAX - 1};
     evq_t q;
-    evq_init(&q, 2);
+    assert_int_equal(evq_init(&q), SIM_OK);
     for (uint32_t i = 0; i < SIM_ARRAY_LEN(idx); i++) assert_int_equal(evq_push(&q, 7, idx[i]), SIM_OK);
     for (uint32_t i = 0; i < SIM_ARRAY_LEN(idx); i++) {
         evq_entry_t e;
@@ -113,7 +113,7 @@ static void test_evq_index_round_trip(void **state)
 static void test_evq_push_refuses_past_sequence_limit(void **state)
 {
     evq_t q;
-    evq_init(&q, 4);
+    assert_int_equal(evq_init(&q), SIM_OK);
     q.seq = EVQ_SEQ_MAX;
     assert_int_equal(evq_push(&q, 100, INDEX_MAX), SIM_OK);
     assert_int_equal(evq_push(&q, 50, 1), SIM_ELIMIT);
@@ -168,7 +168,7 @@ static void test_evq_random_ops_match_reference(void **state)
     for (int t = 0; t < TIMES; t++) ref_head[t] = ref_tail[t] = -1;
 
     evq_t q;
-    evq_init(&q, 8);
+    assert_int_equal(evq_init(&q), SIM_OK);
     uint32_t pushed = 0, pending = 0, max_pending = 0;
     for (int op = 0; op < OPS; op++) {
         /* Grow for the first half, shrink for the second, to reach a deep heap. */
@@ -235,7 +235,7 @@ static void test_evq_large_heap_sorted(void **state)
     enum { N = 100000 };
     static pushed_t want[N];
     evq_t q;
-    evq_init(&q, 1);
+    assert_int_equal(evq_init(&q), SIM_OK);
     rng_t r;
     rng_seed(&r, 42, RNG_RUN, 2);
     for (uint32_t i = 0; i < N; i++) {

@@ -2,7 +2,7 @@
  * back as scenario JSON.
  *
  * The round trip is the property the live view's recordings rest on: any action,
- * written with fault_write_json and wrapped in a scenario, must load back as the same
+ * written with scn_write_action and wrapped in a scenario, must load back as the same
  * action. Each kind is checked on its own so that a failure names the kind.
  */
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "core/sim.h"
+#include "scenario/scenario_write.h"
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
@@ -504,7 +505,7 @@ static uint32_t check_round_trip(const char *faults)
         const sim_action_t *a = &scn.faults[i];
         jw_t w;
         jw_init(&w, false);
-        fault_write_json(s, a, &w);
+        scn_write_action(s, a, &w);
         char again[4096];
         snprintf(again, sizeof again, "%s%s]}", all_kinds_head, w.buf);
         scn_t back;

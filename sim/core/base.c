@@ -27,23 +27,20 @@ const char *sim_strerror(int code)
     return "unknown error";
 }
 
-static sim_time_t assert_now = -1;
-static uint64_t assert_seed;
-static bool assert_have_context;
+/* The run this thread is stepping, set by the event loop: the context belongs to the
+ * run (its time and seed live in it), and each thread steps its own runs, so two runs
+ * in two threads each report their own. */
+static _Thread_local const sim_assert_ctx_t *assert_ctx;
 
-void sim_assert_context(sim_time_t now, uint64_t seed)
-{
-    assert_now = now;
-    assert_seed = seed;
-    assert_have_context = true;
-}
+void sim_assert_context(const sim_assert_ctx_t *ctx) { assert_ctx = ctx; }
 
 void sim_assert_fail(const char *expr, const char *file, int line)
 {
-    if (assert_have_context)
+    const sim_assert_ctx_t *c = assert_ctx;
+    if (c)
         fprintf(stderr, "dsim: internal error: %s:%d: assertion '%s' failed at t=%" PRId64
                 "ns (seed %" PRIu64 "); replay with --seed %" PRIu64 "\n",
-                file, line, expr, assert_now, assert_seed, assert_seed);
+                file, line, expr, *c->now, c->seed, c->seed);
     else
         fprintf(stderr, "dsim: internal error: %s:%d: assertion '%s' failed\n", file, line, expr);
     abort();
@@ -65,6 +62,17 @@ void *sim_xrealloc(void *p, size_t size)
 {
     void *q = realloc(p, size ? size : 1);
     return q ? q : oom(size);
+}
+
+void *sim_reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void sim_unreserve(void *p, size_t bytes)
+{
+    if (p) munmap(p, bytes);
 }
 
 void *sim_xcalloc_huge(size_t n, size_t size)

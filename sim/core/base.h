@@ -30,6 +30,7 @@ typedef int64_t sim_time_t;             /* simulated nanoseconds */
 #define SIM_GROUPS_MAX       16          /* groups of one partition */
 #define SIM_FAULTS_MAX       4096        /* scheduled fault actions in a scenario */
 #define SIM_NEMESES_MAX      16          /* random fault generators in a scenario */
+#define SIM_ACTIONS_PENDING_MAX 8192     /* actions scheduled and not yet applied, at once */
 #define SIM_LINK_OVERRIDES_MAX 4096      /* parameter sets: the defaults plus 4095 per-link overrides */
 #define SIM_LINKS_MAX        (1u << 22)  /* directed links held in the link table */
 #define SIM_KEYS_MAX         (1u << 20)  /* keys of a workload */
@@ -53,16 +54,25 @@ enum {
 const char *sim_strerror(int code);
 
 /* A broken invariant inside the simulator is a programmer error. sim_assert prints
- * file, line, the simulated time and the seed of the running simulation (set by the
- * event loop through sim_assert_context) and aborts, so the run can be replayed. */
+ * file, line, the simulated time and the seed of the running simulation and aborts,
+ * so the run can be replayed. The context is the run's own (its clock and seed); the
+ * event loop names it for the thread that steps it (sim_assert_context), so runs in
+ * different threads never see each other's. */
+typedef struct sim_assert_ctx { const sim_time_t *now; uint64_t seed; } sim_assert_ctx_t;
 void sim_assert_fail(const char *expr, const char *file, int line);
-void sim_assert_context(sim_time_t now, uint64_t seed);
+void sim_assert_context(const sim_assert_ctx_t *ctx);     /* NULL: none */
 #define sim_assert(e) ((e) ? (void)0 : sim_assert_fail(#e, __FILE__, __LINE__))
 
 /* Allocation that treats exhaustion as fatal: used only at load time. */
 void *sim_xcalloc(size_t n, size_t size);
 void *sim_xrealloc(void *p, size_t size);
 char *sim_xstrdup(const char *s);
+/* Address space for a table whose bound is fixed at start-up (the event pool, the
+ * event queue): reserved whole, zeroed, and backed by memory only as it is touched,
+ * so a run never grows or moves it and small runs cost what they use. NULL when the
+ * system refuses. Returned with sim_unreserve(p, bytes). */
+void *sim_reserve(size_t bytes);
+void sim_unreserve(void *p, size_t bytes);
 /* Zeroed memory for a large table that is read at random (the link table): aligned
  * to 2 MiB and marked for transparent huge pages where the system offers them, so
  * lookups do not also miss the TLB. Freed with free(). */

@@ -11,24 +11,21 @@ static inline unsigned __int128 rank(const evq_entry_t *e)
 }
 static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return rank(a) < rank(b); }
 
-void evq_init(evq_t *q, uint32_t cap)
+int evq_init(evq_t *q)
 {
-    q->cap = cap ? cap : 1024;
-    q->h = sim_xcalloc(q->cap, sizeof *q->h);
+    q->cap = SIM_EVENTS_MAX;
+    q->h = sim_reserve((size_t)SIM_EVENTS_MAX * sizeof *q->h);
     q->n = 0;
     q->seq = 0;
+    return q->h ? SIM_OK : SIM_ENOMEM;
 }
 
-void evq_free(evq_t *q) { free(q->h); q->h = NULL; q->n = q->cap = 0; }
+void evq_free(evq_t *q) { sim_unreserve(q->h, (size_t)SIM_EVENTS_MAX * sizeof *q->h); q->h = NULL; q->n = q->cap = 0; }
 
 int evq_push(evq_t *q, sim_time_t at, uint32_t index)
 {
     if (q->n >= SIM_EVENTS_MAX || q->seq > EVQ_SEQ_MAX) return SIM_ELIMIT;
     sim_assert(index < (1u << EVQ_INDEX_BITS));
-    if (q->n == q->cap) {
-        q->cap *= 2;
-        q->h = sim_xrealloc(q->h, (size_t)q->cap * sizeof *q->h);
-    }
     evq_entry_t e = {at, q->seq++ << EVQ_INDEX_BITS | index};
     uint32_t i = q->n++;
     while (i > 0) {

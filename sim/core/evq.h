@@ -22,7 +22,9 @@ typedef struct evq {
     uint64_t seq;                /* next insertion sequence */
 } evq_t;
 
-void evq_init(evq_t *q, uint32_t cap);
+/* Reserves room for SIM_EVENTS_MAX entries at once (sim_reserve), so pushing never
+ * grows or moves the heap. Returns SIM_OK or SIM_ENOMEM. */
+int evq_init(evq_t *q);
 void evq_free(evq_t *q);
 /* Inserts event `index` at time `at`. Returns SIM_OK, or SIM_ELIMIT past SIM_EVENTS_MAX. */
 int evq_push(evq_t *q, sim_time_t at, uint32_t index);

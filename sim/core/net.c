@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/net.h"
+#include "core/trace.h"
 
 const char *const topo_kind_names[] = {"mesh", "ring", "line", "star", "grid", "tree", "edges", NULL};
 
@@ -70,9 +71,12 @@ int net_create(net_t *n, uint32_t n_servers, uint32_t n_clients, const topo_t *t
     n->n_servers = n_servers;
     n->n_nodes = n_servers + n_clients;
     n->kind = t->kind;
-    n->cap_params = 16;
-    n->params = sim_xcalloc(n->cap_params, sizeof *n->params);
-    n->specs = sim_xcalloc(n->cap_params, sizeof *n->specs);
+    /* Room for every override the bound allows, reserved now and touched as used, so
+     * an override added while the run goes on never moves the table. */
+    n->cap_params = SIM_LINK_OVERRIDES_MAX;
+    n->params = sim_reserve(SIM_LINK_OVERRIDES_MAX * sizeof *n->params);
+    n->specs = sim_reserve(SIM_LINK_OVERRIDES_MAX * sizeof *n->specs);
+    if (!n->params || !n->specs) { snprintf(err, err_len, "out of memory for the link table"); return SIM_ENOMEM; }
     n->params[0] = *defaults;
     n->params[0].mask = ~0u;
     n->specs[0] = n->params[0];
@@ -148,8 +152,8 @@ void net_destroy(net_t *n)
     free(n->link_params);
     free(n->fifo_last_ns);
     free(n->busy_until_ns);
-    free(n->params);
-    free(n->specs);
+    sim_unreserve(n->params, SIM_LINK_OVERRIDES_MAX * sizeof *n->params);
+    sim_unreserve(n->specs, SIM_LINK_OVERRIDES_MAX * sizeof *n->specs);
     free(n->group);
     free(n->isolated);
     memset(n, 0, sizeof *n);
@@ -229,11 +233,6 @@ int net_set_link(net_t *n, uint32_t a, uint32_t b, const net_params_t *spec)
     uint16_t *idx = &n->link_params[l];
     if (*idx == 0) {
         if (n->n_params == SIM_LINK_OVERRIDES_MAX) return SIM_ELIMIT;
-        if (n->n_params == n->cap_params) {
-            n->cap_params *= 2;
-            n->params = sim_xrealloc(n->params, n->cap_params * sizeof *n->params);
-            n->specs = sim_xrealloc(n->specs, n->cap_params * sizeof *n->specs);
-        }
         *idx = (uint16_t)n->n_params++;
         memset(&n->specs[*idx], 0, sizeof n->specs[0]);
     }
@@ -291,4 +290,40 @@ void net_isolate(net_t *n, uint32_t node)
     n->isolated[node] = 1;
     n->n_isolated++;
     n->partitioned = true;
+}
+
+/* The draws, in this order, are part of every trace: latency, then loss (only when a
+ * partition does not already doom the copy), then duplication (only for an original).
+ * Changing the order changes every run. */
+void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size, sim_time_t now,
+              bool dup, rng_t *node_rng, net_fate_t *out)
+{
+    int64_t l = net_link(n, from, to);
+    const net_params_t *p = net_params_of(n, l);
+    net_stream_t ns;
+    net_stream_open(n, l, from, to, node_rng, &ns);
+    rng_t *r = &ns.r;
+    const dist_t *d = &p->latency;
+    for (unsigned i = 0; i < p->n_type_latency; i++)
+        if (p->type_latency_type[i] == type) d = &p->type_latency[i];
+    sim_time_t depart = now;
+    if (l >= 0 && p->bandwidth_bps > 0) {
+        /* Serialization: the link sends one message at a time, in order. */
+        sim_time_t ser = (sim_time_t)((double)size * 8.0 * 1e9 / p->bandwidth_bps);
+        sim_time_t start = n->busy_until_ns[l] > now ? n->busy_until_ns[l] : now;
+        n->busy_until_ns[l] = start + ser;
+        depart = start + ser;
+    }
+    sim_time_t arrive = depart + dist_sample(d, r);
+    if (l >= 0 && p->fifo) {
+        if (arrive < n->fifo_last_ns[l]) arrive = n->fifo_last_ns[l];
+        n->fifo_last_ns[l] = arrive;
+    }
+    int doomed = -1;
+    if (net_blocked(n, from, to)) doomed = DROP_PARTITION;
+    else if (rng_chance(r, p->loss)) doomed = DROP_LOSS;
+    out->arrive_ns = arrive;
+    out->doomed = doomed;
+    out->duplicate = !dup && rng_chance(r, p->duplicate);
+    net_stream_close(&ns);
 }

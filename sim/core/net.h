@@ -127,6 +127,23 @@ static inline const net_params_t *net_params_of(const net_t *n, int64_t link)
 /* Merges spec's given fields into dst. */
 void net_params_merge(net_params_t *dst, const net_params_t *spec);
 
+/* The fate of one copy of a message sent now from `from` to `to`: when it arrives
+ * (latency, serialization on a link with bandwidth, FIFO order), whether it is doomed
+ * (-1, DROP_PARTITION or DROP_LOSS: dropped on arrival, so a doomed copy still takes
+ * its time in flight) and, for an original (dup false), whether the network delivers
+ * a second copy. Draws from the link's own stream (the sender's network stream on an
+ * implicit mesh). All link state (streams, FIFO, bandwidth) changes here only. */
+/* Starts loading the link's stream position, a likely cache miss, well before net_send
+ * needs it. */
+static inline void net_prefetch(const net_t *n, uint32_t from, uint32_t to)
+{
+    int64_t link = net_link(n, from, to);
+    if (link >= 0) __builtin_prefetch(&n->link_draws[link]);
+}
+typedef struct net_fate { sim_time_t arrive_ns; int doomed; bool duplicate; } net_fate_t;
+void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size, sim_time_t now,
+              bool dup, rng_t *node_rng, net_fate_t *out);
+
 /* Partitions. groups[i] in 1..n_groups is the group of members[i]; servers not named
  * join one more group together; clients not named are never cut off. oneway: group i
  * cannot send to group j only when i < j. Replaces any partition in force. */

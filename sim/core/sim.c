@@ -25,24 +25,36 @@ const char *const role_names[] = {
 
 /* ---- Event pool. --------------------------------------------------------------- */
 
+/* Stops the run because a bound was reached; the message names the bound. Like
+ * sim_halt, it ends the run cleanly after the current event: the caller reports it. */
+void sim_stop_bound(sim_t *s, const char *fmt, ...)
+{
+    if (s->error[0]) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(s->error, sizeof s->error, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof s->error)
+        snprintf(s->error + n, sizeof s->error - (size_t)n, " at t=%lldns", (long long)s->now);
+    s->stopped = true;
+}
+
+/* The pool's address space is reserved whole at creation (SIM_EVENTS_MAX slots, the
+ * last kept aside), so it never moves: a slot is taken from the free list, or else the
+ * next never-used one. Past the bound the run stops, and the caller is handed the last
+ * slot, a scratch slot that is never queued, so no caller needs a special case. */
 uint32_t sim_ev_alloc(sim_t *s)
 {
-    if (s->ev_free == EV_NONE) {
-        if (s->ev_cap >= SIM_EVENTS_MAX) {
-            fprintf(stderr, "dsim: %s: more than SIM_EVENTS_MAX (%u) events pending at t=%lldns\n",
-                    s->scn->path, SIM_EVENTS_MAX, (long long)s->now);
-            exit(2);
-        }
-        uint32_t old = s->ev_cap, cap = old * 2 > SIM_EVENTS_MAX ? SIM_EVENTS_MAX : old * 2;
-        s->ev = sim_xrealloc(s->ev, (size_t)cap * sizeof *s->ev);
-        memset(s->ev + old, 0, (size_t)(cap - old) * sizeof *s->ev);
-        for (uint32_t i = old; i < cap; i++) s->ev[i].next = i + 1 < cap ? i + 1 : EV_NONE;
-        s->ev_free = old;
-        s->ev_cap = cap;
-    }
     uint32_t i = s->ev_free;
+    if (i != EV_NONE) {
+        s->ev_free = s->ev[i].next;
+    } else if (s->ev_top < EV_SCRATCH) {
+        i = s->ev_top++;
+    } else {
+        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
+        i = EV_SCRATCH;
+    }
     ev_t *e = &s->ev[i];
-    s->ev_free = e->next;
     uint32_t gen = e->gen + 1;
     memset(e, 0, sizeof *e);
     e->gen = gen;
@@ -64,10 +76,10 @@ void sim_ev_release(sim_t *s, uint32_t i)
 void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
 {
     sim_assert(at >= s->now);
+    if (i == EV_SCRATCH) return;              /* the scratch slot of a bound reached */
     if (evq_push(&s->q, at, i) != SIM_OK) {
-        fprintf(stderr, "dsim: %s: more than SIM_EVENTS_MAX (%u) events pending at t=%lldns\n",
-                s->scn->path, SIM_EVENTS_MAX, (long long)s->now);
-        exit(2);
+        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
+        sim_ev_release(s, i);
     }
 }
 
@@ -150,7 +162,9 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->n_clients = scn->wl.clients;
     s->n_nodes = s->n_servers + s->n_clients;
     s->invariants = scn->invariants && !o->no_invariants && s->proto->check;
-    sim_assert_context(0, s->seed);
+    s->assert_ctx.now = &s->now;
+    s->assert_ctx.seed = s->seed;
+    sim_assert_context(&s->assert_ctx);
 
     s->nodes = sim_xcalloc(s->n_nodes, sizeof *s->nodes);
     s->role = sim_xcalloc(s->n_servers, 1);
@@ -208,11 +222,17 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
         }
     }
 
-    s->ev_cap = 1024;
-    s->ev = sim_xcalloc(s->ev_cap, sizeof *s->ev);
-    for (uint32_t i = 0; i < s->ev_cap; i++) s->ev[i].next = i + 1 < s->ev_cap ? i + 1 : EV_NONE;
-    s->ev_free = 0;
-    evq_init(&s->q, 1024);
+    s->ev = sim_reserve((size_t)SIM_EVENTS_MAX * sizeof *s->ev);
+    if (!s->ev || evq_init(&s->q) != SIM_OK) {
+        snprintf(err, err_len, "%s: could not reserve room for SIM_EVENTS_MAX (%u) events", scn->path, SIM_EVENTS_MAX);
+        sim_destroy(s);
+        return NULL;
+    }
+    s->ev_free = EV_NONE;
+    s->ev_top = 0;
+    s->actions = sim_xcalloc(SIM_ACTIONS_PENDING_MAX, sizeof *s->actions);
+    s->action_next = sim_xcalloc(SIM_ACTIONS_PENDING_MAX, sizeof *s->action_next);
+    s->action_free = EV_NONE;
     pool_init(&s->payloads);
     hist_init(&s->hist);
     s->reply = sim_xcalloc(1, sizeof(reply_msg_t) + (size_t)SIM_REPLY_VALUES_MAX * sizeof(int64_t));
@@ -230,7 +250,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
         s->in_callback = false;
     }
     s->opts = o;
-    fault_create(s);
+    nemesis_create(s);
     s->opts = NULL;
     wl_create(s);
     return s;
@@ -240,14 +260,15 @@ void sim_destroy(sim_t *s)
 {
     if (!s) return;
     if (s->wl) wl_destroy(s);
-    if (s->nem) fault_destroy(s);
+    if (s->nem) nemesis_destroy(s);
     for (uint32_t i = 0; i < s->n_actions; i++) { free(s->actions[i].members); free(s->actions[i].groups); }
     free(s->actions);
+    free(s->action_next);
     hist_free(&s->hist);
     pool_free_all(&s->payloads);
     evq_free(&s->q);
     net_destroy(&s->net);
-    free(s->ev);
+    sim_unreserve(s->ev, (size_t)SIM_EVENTS_MAX * sizeof *s->ev);
     free(s->reply);
     free(s->st.latency_ns);
     free(s->state);
@@ -280,39 +301,15 @@ static void trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, s
 
 static bool take_pending_drop(sim_t *s, uint64_t id);
 
-/* Decides the fate of one copy of a message, drawing from the link's stream, and
- * schedules its arrival. */
+/* Schedules the arrival of one copy of a message, whose fate the network decides. */
 static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint32_t handle,
                       uint32_t len, uint32_t size, uint64_t id, bool dup, bool user_drop)
 {
-    net_t *net = &s->net;
-    int64_t l = net_link(net, from, to);
-    const net_params_t *p = net_params_of(net, l);
-    net_stream_t ns;
-    net_stream_open(net, l, from, to, &s->nodes[from].net_rng, &ns);
-    rng_t *r = &ns.r;
-    const dist_t *d = &p->latency;
-    for (unsigned i = 0; i < p->n_type_latency; i++)
-        if (p->type_latency_type[i] == type) d = &p->type_latency[i];
-    sim_time_t depart = s->now;
-    if (l >= 0 && p->bandwidth_bps > 0) {
-        /* Serialization: the link sends one message at a time, in order. */
-        sim_time_t ser = (sim_time_t)((double)size * 8.0 * 1e9 / p->bandwidth_bps);
-        sim_time_t start = net->busy_until_ns[l] > s->now ? net->busy_until_ns[l] : s->now;
-        net->busy_until_ns[l] = start + ser;
-        depart = start + ser;
-    }
-    sim_time_t arrive = depart + dist_sample(d, r);
-    if (l >= 0 && p->fifo) {
-        if (arrive < net->fifo_last_ns[l]) arrive = net->fifo_last_ns[l];
-        net->fifo_last_ns[l] = arrive;
-    }
-    int doomed = -1;
-    if (net_blocked(net, from, to)) doomed = DROP_PARTITION;
-    else if (rng_chance(r, p->loss)) doomed = DROP_LOSS;
-    if (user_drop) doomed = DROP_USER;
-    bool again = !dup && rng_chance(r, p->duplicate);
-    net_stream_close(&ns);
+    net_fate_t fate;
+    net_send(&s->net, from, to, type, size, s->now, dup, &s->nodes[from].net_rng, &fate);
+    int doomed = user_drop ? DROP_USER : fate.doomed;
+    sim_time_t arrive = fate.arrive_ns;
+    bool again = fate.duplicate;
 
     uint32_t i = sim_ev_alloc(s);
     ev_t *e = &s->ev[i];
@@ -343,8 +340,7 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
     sim_assert(type < s->n_mtypes);
     /* The link's stream is usually a cache miss (a million links in a 1000-node mesh):
      * start loading it now, under the bookkeeping and the payload copy. */
-    int64_t link = net_link(&s->net, from, to);
-    if (link >= 0) __builtin_prefetch(&s->net.link_draws[link]);
+    net_prefetch(&s->net, from, to);
     if (!size) size = len ? len : 1;
     uint64_t id = ++s->next_msg_id;
     s->st.sent++;
@@ -361,10 +357,9 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
     }
     int64_t h = pool_put(&s->payloads, payload, len);
     if (h < 0) {
-        fprintf(stderr, "dsim: %s: message payload of %u bytes: more than SIM_PAYLOAD_BYTES_MAX (%u) "
-                "or more than SIM_PAYLOADS_MAX (%u) in flight at t=%lldns\n",
-                s->scn->path, len, SIM_PAYLOAD_BYTES_MAX, SIM_PAYLOADS_MAX, (long long)s->now);
-        exit(2);
+        sim_stop_bound(s, "a message payload of %u bytes: more than SIM_PAYLOAD_BYTES_MAX (%u) bytes, or more than "
+                   "SIM_PAYLOADS_MAX (%u) payloads in flight", len, SIM_PAYLOAD_BYTES_MAX, SIM_PAYLOADS_MAX);
+        return;
     }
     bool drop = s->n_pending_drops && take_pending_drop(s, id);
     send_copy(s, from, to, type, (uint32_t)h, len, size, id, false, drop);
@@ -674,7 +669,7 @@ bool sim_step(sim_t *s)
     evq_entry_t top;
     evq_pop(&s->q, &top);
     s->now = top.at;
-    sim_assert_context(s->now, s->seed);
+    sim_assert_context(&s->assert_ctx);
     uint32_t i = evq_index(top.key);
     ev_t *e = &s->ev[i];
     switch ((ev_kind_t)e->kind) {
@@ -684,7 +679,8 @@ bool sim_step(sim_t *s)
     case EV_NEMESIS: {
         ev_t copy = *e;
         sim_ev_release(s, i);
-        fault_on_event(s, &copy);
+        if (copy.kind == EV_ACTION) action_on_event(s, &copy);
+        else nemesis_on_event(s, &copy);
         s->st.events++;
         break;
     }
@@ -801,7 +797,7 @@ void sim_timer_cancel(sim_ctx *c, uint64_t id)
 {
     sim_t *s = c->s;
     uint32_t i = (uint32_t)id;
-    if (i >= s->ev_cap) return;
+    if (i >= s->ev_top) return;
     ev_t *e = &s->ev[i];
     if (e->kind == EV_TIMER && e->gen == (uint32_t)(id >> 32) && e->node == c->node) e->flags |= EVF_CANCELLED;
 }
@@ -918,6 +914,7 @@ const proto_t *sim_protocol(const sim_t *s) { return s->proto; }
 const char *sim_msg_type_name(const sim_t *s, unsigned type) { return type < s->n_mtypes ? s->mtype[type] : "?"; }
 unsigned sim_n_msg_types(const sim_t *s) { return s->n_mtypes; }
 uint32_t sim_n_nodes(const sim_t *s) { return s->n_nodes; }
+const char *sim_name_of(const sim_t *s, uint32_t node) { return sim_name(s, node); }
 
 const sim_violation_t *sim_violation(const sim_t *s, sim_time_t *when)
 {

@@ -2,7 +2,7 @@
  *
  * This is the whole of what the command line, the live view, the lessons and the tests
  * use. A sim_t is created from a loaded scenario (which must outlive it), advanced one
- * event at a time or up to a time, changed only through actions (fault.h), and read
+ * event at a time or up to a time, changed only through actions (action.h), and read
  * through the views below. Nothing here includes SDL or writes to a terminal.
  *
  *   scn_load_file ──> sim_create ──> sim_run / sim_step* ──> sim_finish ──> summary
@@ -13,7 +13,7 @@
 #define SIM_SIM_H
 
 #include "core/base.h"
-#include "core/fault.h"
+#include "core/action.h"
 #include "core/history.h"
 #include "core/jw.h"
 #include "proto/proto.h"
@@ -105,6 +105,7 @@ typedef struct sim_node_info {
     int64_t term;                  /* ... and its term */
 } sim_node_info_t;
 uint32_t sim_n_nodes(const sim_t *s);                  /* servers then clients */
+const char *sim_name_of(const sim_t *s, uint32_t node); /* "n1", "c2", or the scenario's name */
 void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out);
 void sim_describe(const sim_t *s, uint32_t node, proto_desc_t *d);
 void sim_export_node(const sim_t *s, uint32_t node, jw_t *w);

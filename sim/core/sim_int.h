@@ -1,4 +1,4 @@
-/* sim_int.h -- the inside of a simulation, shared by sim.c, fault.c, workload.c and
+/* sim_int.h -- the inside of a simulation, shared by sim.c, action.c, nemesis.c, workload.c and
  * trace.c. Nothing outside sim/ includes this.
  *
  * Events live in one pool (ev_t, 64 bytes each) and are ordered by evq. A pending event
@@ -40,6 +40,7 @@ typedef struct ev {
 } ev_t;
 
 #define EV_NONE 0xffffffffu
+#define EV_SCRATCH (SIM_EVENTS_MAX - 1)   /* handed out past the bound; never queued */
 
 typedef struct node {
     uint8_t up, paused, client, member;
@@ -72,7 +73,7 @@ typedef struct recent {
 } recent_t;
 
 typedef struct wl wl_t;        /* workload state (workload.c) */
-typedef struct nem nem_t;      /* nemesis state (fault.c) */
+typedef struct nem nem_t;      /* nemesis state (nemesis.c) */
 
 struct sim {
     const scn_t *scn;
@@ -90,8 +91,9 @@ struct sim {
     void *check;                       /* proto->check_size bytes for the checker */
     size_t durable_size;
 
-    ev_t *ev;                          /* event pool */
-    uint32_t ev_cap, ev_free;
+    ev_t *ev;                          /* event pool: SIM_EVENTS_MAX slots reserved */
+    uint32_t ev_top, ev_free;          /* slots ever used; free list */
+    sim_assert_ctx_t assert_ctx;       /* this run's clock and seed, for assertions */
     evq_t q;
     pool_t payloads;
     net_t net;
@@ -112,8 +114,9 @@ struct sim {
     hist_t hist;
     wl_t *wl;
     nem_t *nem;
-    sim_action_t *actions;             /* scheduled actions (copies) */
-    uint32_t n_actions, cap_actions;
+    sim_action_t *actions;             /* scheduled actions (copies): SIM_ACTIONS_PENDING_MAX slots */
+    uint32_t *action_next;             /* free list of action slots */
+    uint32_t n_actions, action_free;   /* slots ever used; head of the free list */
 
     bool invariants;
     bool stopped, finished;
@@ -134,11 +137,15 @@ struct sim {
 };
 
 /* Event pool and queue. */
-uint32_t sim_ev_alloc(sim_t *s);                       /* fatal past SIM_EVENTS_MAX */
+uint32_t sim_ev_alloc(sim_t *s);                       /* past SIM_EVENTS_MAX: stops the run, returns EV_SCRATCH */
 void sim_ev_push(sim_t *s, uint32_t idx, sim_time_t at);
 void sim_ev_release(sim_t *s, uint32_t idx);
 /* Schedules a core event (action, nemesis, client) with data. */
 void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data);
+
+/* Stops the run because a bound was reached, with a message naming the bound (and the
+ * time); the run ends cleanly after the current event and sim_error says why. */
+void sim_stop_bound(sim_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Emits a trace record: hashed always, passed to the listener if any. */
 void sim_trace(sim_t *s, const trace_rec_t *r);
@@ -170,9 +177,12 @@ void wl_on_reply(sim_t *s, uint32_t client, const void *payload, uint32_t len);
 void wl_finish(sim_t *s);
 int wl_request(sim_t *s, const sim_action_t *a);       /* ACT_REQUEST */
 
-/* Faults (fault.c). */
-void fault_create(sim_t *s);
-void fault_destroy(sim_t *s);
-void fault_on_event(sim_t *s, const ev_t *e);
+/* Actions (action.c): a scheduled action comes due. */
+void action_on_event(sim_t *s, const ev_t *e);
+
+/* Nemeses (nemesis.c). */
+void nemesis_create(sim_t *s);
+void nemesis_destroy(sim_t *s);
+void nemesis_on_event(sim_t *s, const ev_t *e);
 
 #endif

@@ -922,7 +922,7 @@ static void paxos_export(sim_ctx *c, jw_t *w)
 
 static paxos_config_t *run_config(sim_t *s) { return (void *)sim_config_of(s); }
 
-static const char *sim_name_of(void *ud, uint32_t node)
+static const char *paxos_name_of(void *ud, uint32_t node)
 {
     sim_node_info_t ni;
     sim_node_info(ud, node, &ni);
@@ -1001,7 +1001,7 @@ static bool tally(paxos_check_t *k, sim_t *s, uint32_t node, uint32_t slot, paxo
     if (t->value_hash != h)
         return sim_violation_set(v, "one-value-per-ballot", node, paxos_node(ballot),
                          "slot %u: acceptors accepted two different values in ballot %s; %s now holds %s",
-                         slot, ballot_str(sim_name_of, s, ballot, b1, sizeof b1), sim_name_of(s, node),
+                         slot, ballot_str(paxos_name_of, s, ballot, b1, sizeof b1), paxos_name_of(s, node),
                          value_str(val, s1, sizeof s1));
     t->acceptors |= 1ULL << node;
     if (popcount(t->acceptors) < sim_n_servers(s) / 2 + 1) return false;
@@ -1013,14 +1013,14 @@ static bool tally(paxos_check_t *k, sim_t *s, uint32_t node, uint32_t slot, paxo
             !ops_has(k, op_hash(val->f, val->key, val->v1, val->v2)))
             return sim_violation_set(v, "nontriviality", node, paxos_node(ballot),
                              "slot %u: %s was chosen in ballot %s, but no client invoked it: only a proposed value may be chosen",
-                             slot, value_str(val, s1, sizeof s1), ballot_str(sim_name_of, s, ballot, b1, sizeof b1));
+                             slot, value_str(val, s1, sizeof s1), ballot_str(paxos_name_of, s, ballot, b1, sizeof b1));
         return false;
     }
     if (value_equal(&cs->value, val)) return false;
     return sim_violation_set(v, "agreement", node, paxos_node(ballot),
                      "slot %u: %s was chosen in ballot %s, then a majority accepted %s in ballot %s: two values chosen in one slot",
-                     slot, value_str(&cs->value, s1, sizeof s1), ballot_str(sim_name_of, s, cs->chosen_ballot, b1, sizeof b1),
-                     value_str(val, s2, sizeof s2), ballot_str(sim_name_of, s, ballot, b2, sizeof b2));
+                     slot, value_str(&cs->value, s1, sizeof s1), ballot_str(paxos_name_of, s, cs->chosen_ballot, b1, sizeof b1),
+                     value_str(val, s2, sizeof s2), ballot_str(paxos_name_of, s, ballot, b2, sizeof b2));
 }
 
 /* Cheap in the usual case: an event makes an acceptor accept at most one slot, which

@@ -1,7 +1,7 @@
 /* cond.h -- conditions on a running simulation: "a leader exists", "n3 is crashed",
  * "a read came back stale", "stale_reads.stale >= 1".
  *
- * Conditions are the other half of the action vocabulary (fault.h): actions change a
+ * Conditions are the other half of the action vocabulary (core/action.h): actions change a
  * run, conditions say when a run has reached a state. A lesson step runs until one
  * holds, a task's goal is one, a sweep or a test stops on one. They are written as
  * JSON, like actions, and loaded with the same quality of error message

@@ -15,7 +15,8 @@
 #define SIM_SCENARIO_H
 
 #include "core/base.h"
-#include "core/fault.h"
+#include "core/action.h"
+#include "core/nemesis.h"
 #include "core/net.h"
 #include "proto/proto.h"
 #include "check/visibility.h"

@@ -1,7 +1,7 @@
 /* scenario_write.c -- a scenario file with recorded actions appended to its faults.
  *
  * The original file is parsed with cJSON and edited as a tree: every key the author
- * wrote stays as written, and each action is first written by fault_write_json (the
+ * wrote stays as written, and each action is first written by scn_write_action (the
  * one place that knows how an action looks in a scenario) and parsed back into a node.
  * That way the loader and this writer can never disagree about an action's spelling
  * without the round trip in tests/test_viz.c noticing.
@@ -79,7 +79,7 @@ int scn_write_with_actions(const char *orig_path, const sim_t *s, const sim_acti
     }
     for (uint32_t i = 0; i < n; i++) {
         jw_reset(&w);
-        fault_write_json(s, &acts[i], &w);
+        scn_write_action(s, &acts[i], &w);
         cJSON *item = cJSON_Parse(w.buf);
         if (!item) {
             snprintf(err, err_len, "action %u (%s) did not write as JSON: %s", i, act_kind_names[acts[i].kind], w.buf);
@@ -130,4 +130,134 @@ out:
     jw_free(&w);
     cJSON_Delete(root);
     return rc;
+}
+
+/* ---- Writing actions as scenario JSON. ------------------------------------ */
+
+static void write_duration(jw_t *w, sim_time_t t)
+{
+    char buf[48];
+    jw_str(w, sim_format_duration(t, buf, sizeof buf));
+}
+
+/* The fields of a distribution, without braces: a mixture's parts are written inline
+ * with their weight, as the loader reads them. */
+static void dist_fields(jw_t *w, const dist_t *d)
+{
+    jw_kstr(w, "dist", dist_kind_name(d->kind));
+    switch (d->kind) {
+    case DIST_CONSTANT: jw_key(w, "value"); write_duration(w, (sim_time_t)d->a); break;
+    case DIST_UNIFORM: jw_key(w, "min"); write_duration(w, (sim_time_t)d->a); jw_key(w, "max"); write_duration(w, (sim_time_t)d->b); break;
+    case DIST_NORMAL: jw_key(w, "mean"); write_duration(w, (sim_time_t)d->a); jw_key(w, "sd"); write_duration(w, (sim_time_t)d->b); break;
+    case DIST_EXPONENTIAL: jw_key(w, "mean"); write_duration(w, (sim_time_t)d->a); break;
+    case DIST_LOGNORMAL: jw_key(w, "median"); write_duration(w, (sim_time_t)d->a); jw_kreal(w, "sigma", d->b); break;
+    case DIST_PARETO: jw_key(w, "xm"); write_duration(w, (sim_time_t)d->a); jw_kreal(w, "alpha", d->b); break;
+    case DIST_MIXTURE:
+        jw_key(w, "of");
+        jw_arr_begin(w);
+        for (int i = 0; i < d->n; i++) {
+            jw_obj_begin(w);
+            jw_kreal(w, "weight", d->weight[i]);
+            dist_fields(w, &d->part[i]);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+        break;
+    }
+    if (d->offset_ns) { jw_key(w, "offset"); write_duration(w, d->offset_ns); }
+}
+
+void scn_write_dist(jw_t *w, const dist_t *d)
+{
+    if (d->kind == DIST_CONSTANT && !d->offset_ns) { write_duration(w, (sim_time_t)d->a); return; }
+    jw_obj_begin(w);
+    dist_fields(w, d);
+    jw_obj_end(w);
+}
+
+static void write_net(const sim_t *s, jw_t *w, const net_params_t *p)
+{
+    if (p->mask & NET_F_LATENCY) { jw_key(w, "latency"); scn_write_dist(w, &p->latency); }
+    if (p->mask & NET_F_LOSS) jw_kreal(w, "loss", p->loss);
+    if (p->mask & NET_F_DUPLICATE) jw_kreal(w, "duplicate", p->duplicate);
+    if (p->mask & NET_F_BANDWIDTH) {
+        char bw[48];
+        snprintf(bw, sizeof bw, "%.0fbps", p->bandwidth_bps);
+        jw_kstr(w, "bandwidth", bw);
+    }
+    if (p->mask & NET_F_FIFO) jw_kbool(w, "fifo", p->fifo);
+    if (p->mask & NET_F_TYPE_LATENCY) {
+        jw_key(w, "type_latency");
+        jw_obj_begin(w);
+        for (unsigned i = 0; i < p->n_type_latency; i++) {
+            jw_key(w, sim_msg_type_name(s, p->type_latency_type[i]));
+            scn_write_dist(w, &p->type_latency[i]);
+        }
+        jw_obj_end(w);
+    }
+}
+
+void scn_write_action(const sim_t *s, const sim_action_t *a, jw_t *w)
+{
+    jw_obj_begin(w);
+    jw_key(w, "at");
+    write_duration(w, a->at_ns);
+    switch (a->kind) {
+    case ACT_CRASH: case ACT_RESTART: case ACT_PAUSE: case ACT_RESUME: case ACT_ISOLATE:
+    case ACT_JOIN: case ACT_LEAVE:
+        jw_kstr(w, act_kind_names[a->kind], sim_name_of(s, a->node));
+        break;
+    case ACT_PARTITION:
+        jw_key(w, "partition");
+        jw_arr_begin(w);
+        for (uint8_t g = 1; g <= a->n_groups; g++) {
+            jw_arr_begin(w);
+            for (uint32_t i = 0; i < a->n_members; i++)
+                if (a->groups[i] == g) jw_str(w, sim_name_of(s, a->members[i]));
+            jw_arr_end(w);
+        }
+        jw_arr_end(w);
+        if (a->oneway) jw_kbool(w, "oneway", true);
+        break;
+    case ACT_HEAL:
+        jw_kbool(w, "heal", true);
+        break;
+    case ACT_LINK:
+        jw_key(w, "link");
+        jw_obj_begin(w);
+        jw_kstr(w, "from", sim_name_of(s, a->node));
+        jw_kstr(w, "to", sim_name_of(s, a->node2));
+        if (a->oneway) jw_kbool(w, "oneway", true);
+        write_net(s, w, &a->net);
+        jw_obj_end(w);
+        break;
+    case ACT_NETWORK:
+        jw_key(w, "network");
+        jw_obj_begin(w);
+        write_net(s, w, &a->net);
+        jw_obj_end(w);
+        break;
+    case ACT_CLOCK:
+        jw_kstr(w, "clock", sim_name_of(s, a->node));
+        if (a->clock_mask & CLOCK_F_SKEW) { jw_key(w, "skew"); write_duration(w, a->skew_ns); }
+        if (a->clock_mask & CLOCK_F_DRIFT) jw_kreal(w, "drift", a->drift);
+        break;
+    case ACT_DROP:
+        jw_kuint(w, "drop", a->msg_id);
+        break;
+    case ACT_REQUEST:
+        jw_key(w, "request");
+        jw_obj_begin(w);
+        jw_kstr(w, "client", sim_name_of(s, a->node));
+        jw_kstr(w, "node", sim_name_of(s, a->node2));
+        jw_kstr(w, "f", op_f_names[a->op_f]);
+        jw_kint(w, "key", a->key);
+        jw_kint(w, "value", a->value);
+        if (a->op_f == OP_CAS) jw_kint(w, "value2", a->value2);
+        jw_obj_end(w);
+        break;
+    case ACT_COUNT_:
+        break;
+    }
+    jw_obj_end(w);
 }

@@ -16,10 +16,16 @@
 /* Reads orig_path, appends acts[0..n) to "faults" (creating the list if absent), sets
  * "seed" to the seed s ran with (and "duration" when s runs for a different time),
  * and writes the result to out_path atomically (a temporary file renamed into place).
- * Actions are written as fault_write_json writes them, resolved against s (node and
+ * Actions are written as scn_write_action writes them, resolved against s (node and
  * message type names). Returns SIM_OK, or SIM_EINPUT / SIM_EIO with one line in err;
  * on error out_path is unchanged. */
 int scn_write_with_actions(const char *orig_path, const sim_t *s, const sim_action_t *acts, uint32_t n,
                            const char *out_path, char *err, size_t err_len);
+
+/* Writes the action as an entry of a scenario's "faults" list, resolved against s
+ * (node and message type names). */
+void scn_write_action(const sim_t *s, const sim_action_t *a, jw_t *w);
+/* Writes a distribution as a scenario would: "5ms" or {"dist": ...}. */
+void scn_write_dist(jw_t *w, const dist_t *d);
 
 #endif

@@ -1,23 +1,12 @@
-/* fault.h -- one vocabulary of actions on a running simulation, and the nemeses.
+/* action.h -- one vocabulary of actions on a running simulation.
  *
  * Everything that breaks (or mends) a cluster is a sim_action_t: the scenario's fault
  * schedule, the random nemesis generators, a click in the live view, a lesson step.
  * Because they share one vocabulary, what a person does in the window can be written
- * back as a scenario and replayed exactly (fault_write_json).
- *
- * Nemeses are generators of actions that draw from their own random stream:
- *   random-partitions  every `every`, cut the servers into a random majority and
- *                      minority for `duration`, then heal;
- *   random-crashes     each server crashes after an exponential time of mean `mttf`
- *                      and restarts after an exponential time of mean `mttr`.
- *   crash-leader       crash the current leader (once `at`, or `every`), restart it
- *                      `restart_after` later;
- *   isolate-leader     cut the current leader off from every other server for
- *                      `duration` (once `at`, or `every`).
- * All run between `start` and `stop` (default: the whole run).
+ * back as a scenario and replayed exactly (scn_write_action in scenario_write.h).
  */
-#ifndef SIM_FAULT_H
-#define SIM_FAULT_H
+#ifndef SIM_ACTION_H
+#define SIM_ACTION_H
 
 #include "core/base.h"
 #include "core/net.h"
@@ -59,23 +48,6 @@ typedef struct sim_action {
     int64_t value, value2;       /* request */
 } sim_action_t;
 
-typedef enum {
-    NEM_RANDOM_PARTITIONS, NEM_RANDOM_CRASHES, NEM_CRASH_LEADER, NEM_ISOLATE_LEADER, NEM_COUNT_
-} nem_kind_t;
-extern const char *const nem_kind_names[];    /* "random-partitions", "random-crashes", ... */
-
-/* Nemeses that aim at roles (crash-leader, isolate-leader) act on the current leader
- * (sim_leader: a leader, primary, head or coordinator), either once `at` a time or
- * `every` so often; with no leader at that moment they do nothing. */
-typedef struct nemesis_spec {
-    nem_kind_t kind;
-    sim_time_t every_ns, duration_ns;     /* random-partitions; isolate-leader */
-    sim_time_t mttf_ns, mttr_ns;          /* random-crashes */
-    sim_time_t at_ns;                     /* crash-/isolate-leader once, at this time (-1: use every) */
-    sim_time_t restart_after_ns;          /* crash-leader: restart it this long after (0: never) */
-    sim_time_t start_ns, stop_ns;         /* active window; stop 0 means the end */
-} nemesis_spec_t;
-
 /* Applies an action now. Returns SIM_OK, SIM_EINPUT when it makes no sense (crash a
  * crashed node), or SIM_ENOTFOUND for a drop of a message already delivered or
  * dropped -- a scenario's actions were checked at load. A drop of a message not sent
@@ -84,9 +56,5 @@ int sim_apply(sim_t *s, const sim_action_t *a);
 /* Schedules an action at a->at_ns (not before now). The action is copied. */
 int sim_schedule(sim_t *s, const sim_action_t *a);
 
-/* Writes the action as an entry of a scenario's "faults" list. */
-void fault_write_json(const sim_t *s, const sim_action_t *a, jw_t *w);
-/* Writes a distribution as a scenario would: "5ms" or {"dist": ...}. */
-void fault_write_dist(jw_t *w, const dist_t *d);
 
 #endif
