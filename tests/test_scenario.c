@@ -277,16 +277,16 @@ static void test_scenario_every_protocol_loads_with_defaults(void **state)
 {
     (void)state;
     char failures[4096] = "";
-    for (int i = 0; proto_registry[i]; i++) {
+    for (uint32_t i = 0; i < proto_count(); i++) {
         char json[256], err[ERR_MAX] = "";
-        snprintf(json, sizeof json, "{\"duration\": \"1s\", \"nodes\": 5, \"protocol\": \"%s\"}", proto_registry[i]->name);
+        snprintf(json, sizeof json, "{\"duration\": \"1s\", \"nodes\": 5, \"protocol\": \"%s\"}", proto_at(i)->name);
         scn_t s;
         if (scn_load_string(json, "defaults.json", &s, err, sizeof err) != SIM_OK) {
             size_t at = strlen(failures);
-            snprintf(failures + at, sizeof failures - at, "\n  %s: %s", proto_registry[i]->name, err);
+            snprintf(failures + at, sizeof failures - at, "\n  %s: %s", proto_at(i)->name, err);
             continue;
         }
-        assert_ptr_equal(s.proto, proto_registry[i]);
+        assert_ptr_equal(s.proto, proto_at(i));
         scn_free(&s);
     }
     if (failures[0]) fail_msg("protocols whose defaults do not load:%s", failures);

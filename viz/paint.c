@@ -56,14 +56,14 @@ static viz_rgba_t node_fill(const viz_view_t *v, uint32_t i)
     const viz_nd_t *n = &v->nd[i];
     if (i >= v->n_servers) return v->th->client;
     if (!n->info.up) return v->th->crashed;
-    return viz_role_color(v->th, n->role);
+    return role_color(v, n->role);
 }
 
 /* A role's colour as text on the panel: on a light background the bright ones
  * (yellow, sky blue) are darkened until they read. */
 static viz_rgba_t role_text(const viz_view_t *v, role_t r)
 {
-    viz_rgba_t c = viz_role_color(v->th, r);
+    viz_rgba_t c = role_color(v, r);
     if (v->th->dark) return c;
     viz_rgba_t k = {0, 0, 0, 255};
     return viz_mix(c, k, viz_luma(c) > 0.6f ? 0.45f : 0.25f);
@@ -360,7 +360,7 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
     if (!n->info.up) snprintf(line, sizeof line, "%s", n->member ? "crashed" : "not started");
     else if (!n->member) snprintf(line, sizeof line, "left the cluster");
     else {
-        const char *role = n->role != ROLE_NONE ? role_names[n->role] : "";
+        const char *role = n->role != ROLE_NONE ? sim_role_name(run_sim(v->ses), n->role) : "";
         const char *st = n->desc.line[0] ? n->desc.line : "";
         /* Protocols often start their state line with the role already. */
         size_t rl = strlen(role);
@@ -416,8 +416,8 @@ static void paint_legend(viz_view_t *v)
     viz_rgba_t cols[40];
     int kinds[40], n = 0;   /* 0 disc, 1 crashed, 2 paused, 3 message, 4 drop, 5 doomed, 6 duplicate */
     if (!(roles & ~1u)) { names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0; }
-    for (int r = 1; r < ROLE_COUNT_ && n < 20; r++)
-        if (roles >> r & 1) { names[n] = role_names[r]; cols[n] = viz_role_color(v->th, (role_t)r); kinds[n++] = 0; }
+    for (int r = 1; r < 32 && n < 20; r++)
+        if (roles >> r & 1) { names[n] = sim_role_name(sim, (unsigned)r); cols[n] = role_color(v, (role_t)r); kinds[n++] = 0; }
     names[n] = "crashed"; cols[n] = v->th->crashed; kinds[n++] = 1;
     names[n] = "paused"; cols[n] = v->th->node; kinds[n++] = 2;
     if (v->lay.n_clients) { names[n] = "client"; cols[n] = v->th->client; kinds[n++] = 0; }
@@ -615,7 +615,7 @@ static void paint_panel(viz_view_t *v)
     if (leader >= 0) {
         int64_t term;
         sim_node_role(sim, (uint32_t)leader, &term);
-        snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, role_names[v->nd[leader].role], term);
+        snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, sim_role_name(run_sim(v->ses), v->nd[leader].role), term);
         y = row(v, x, y, w, "leader", b, role_text(v, v->nd[leader].role));
     } else if (roles & ~1u) {
         y = row(v, x, y, w, "leader", "none", th->danger);
@@ -699,7 +699,7 @@ static void paint_panel(viz_view_t *v)
     y = row(v, x, y, w, "status", b, !n->info.up ? th->danger : th->text);
     if ((uint64_t)sel < v->n_servers) {
         if (n->role != ROLE_NONE) {
-            snprintf(b, sizeof b, "%s · term %" PRId64, role_names[n->role], n->term);
+            snprintf(b, sizeof b, "%s · term %" PRId64, sim_role_name(run_sim(v->ses), n->role), n->term);
             y = row(v, x, y, w, "role", b, role_text(v, n->role));
         }
         if (n->desc.line[0]) y = row(v, x, y, w, "state", n->desc.line, th->text);
@@ -762,8 +762,8 @@ static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
     float s = v->s;
     if (x1 <= x0) return;
     if (!v->ln_up[i]) { viz_fill_rect(v->d, x0, y - 2 * s, x1 - x0, 4 * s, viz_alpha(th->crashed, 0.8f)); return; }
-    viz_rgba_t c = i < v->n_servers ? viz_role_color(th, (role_t)v->ln_role[i]) : th->client;
-    float w = role_leads((role_t)v->ln_role[i]) ? 3.5f : v->ln_role[i] != ROLE_NONE ? 2 : 1;
+    viz_rgba_t c = i < v->n_servers ? role_color(v, (role_t)v->ln_role[i]) : th->client;
+    float w = sim_role_class(run_sim(v->ses), v->ln_role[i]) == SIM_ROLE_CLASS_LEADING ? 3.5f : v->ln_role[i] != ROLE_NONE ? 2 : 1;
     if (v->ln_role[i] == ROLE_NONE && i < v->n_servers) c = th->link;
     if (v->ln_paused[i]) {
         for (float x = x0; x < x1; x += 6 * s) viz_fill_rect(v->d, x, y - 1.5f * s, fminf(3 * s, x1 - x), 3 * s, c);
@@ -1175,7 +1175,7 @@ static void paint_tooltip(viz_view_t *v)
         cols[n++] = th->text;
         if (server) {
             snprintf(l[n], 160, "%s%s%s", !nd->info.up ? (nd->member ? "crashed" : "not started") : nd->info.paused ? "paused" : "up",
-                     nd->role != ROLE_NONE ? " \xc2\xb7 " : "", nd->role != ROLE_NONE ? role_names[nd->role] : "");
+                     nd->role != ROLE_NONE ? " \xc2\xb7 " : "", nd->role != ROLE_NONE ? sim_role_name(run_sim(v->ses), nd->role) : "");
             cols[n] = nd->info.up ? role_text(v, nd->role) : th->danger;
             if (nd->role == ROLE_NONE && nd->info.up) cols[n] = th->text_dim;
             n++;
@@ -1201,7 +1201,7 @@ static void paint_menu(viz_view_t *v)
     panel_box(v, x, y, w, h);
     const viz_nd_t *n = &v->nd[v->menu_node];
     char t[96], buf[96];
-    snprintf(t, sizeof t, "%s%s%s", n->info.name, n->role != ROLE_NONE ? " \xc2\xb7 " : "", n->role != ROLE_NONE ? role_names[n->role] : "");
+    snprintf(t, sizeof t, "%s%s%s", n->info.name, n->role != ROLE_NONE ? " \xc2\xb7 " : "", n->role != ROLE_NONE ? sim_role_name(run_sim(v->ses), n->role) : "");
     viz_text(v->d, VIZ_FONT_BOLD, x + 12 * s, y + 8 * s, t, v->th->text);
     for (int i = 0; i < v->n_menu; i++) {
         float iy = y + 28 * s + (float)i * ih;

@@ -103,6 +103,13 @@ viz_rgba_t viz_role_color(const viz_theme_t *t, role_t r)
     return (unsigned)r < ROLE_COUNT_ ? t->role[r] : t->node;
 }
 
+/* A protocol's own role takes the colour of the built-in role of its class. */
+viz_rgba_t viz_class_color(const viz_theme_t *t, sim_role_class_t c)
+{
+    static const role_t like[] = {ROLE_REPLICA, ROLE_FOLLOWER, ROLE_CANDIDATE, ROLE_LEADER};
+    return t->role[like[(unsigned)c < SIM_ARRAY_LEN(like) ? c : 0]];
+}
+
 viz_rgba_t viz_msg_color(const viz_theme_t *t, unsigned type)
 {
     return t->msg[type % VIZ_MSG_COLORS];

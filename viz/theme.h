@@ -44,6 +44,7 @@ extern const viz_theme_t viz_theme_dark, viz_theme_light;
 
 /* The fill of a server holding role r (the plain node colour for ROLE_NONE). */
 viz_rgba_t viz_role_color(const viz_theme_t *t, role_t r);
+viz_rgba_t viz_class_color(const viz_theme_t *t, sim_role_class_t c);
 /* The colour of message type `type` (0 request, 1 reply, then the protocol's). */
 viz_rgba_t viz_msg_color(const viz_theme_t *t, unsigned type);
 

@@ -151,4 +151,12 @@ double viz_slider_to_speed(double pos);
 /* paint.c */
 void viz_paint(viz_view_t *v);
 
+/* A node role's colour: built-in roles have their own, a protocol's own roles that
+ * of their class. */
+static inline viz_rgba_t role_color(const viz_view_t *v, role_t r)
+{
+    if ((unsigned)r < ROLE_COUNT_) return viz_role_color(v->th, r);
+    return viz_class_color(v->th, sim_role_class(run_sim(v->ses), r));
+}
+
 #endif

@@ -243,8 +243,8 @@ int cmd_list(int argc, char **argv)
     if (argc != 2) return cli_usage_error("list", "expected what to list: protocols, nemeses, distributions, topologies or actions");
     const char *w = argv[1];
     if (strcmp(w, "protocols") == 0) {
-        for (int i = 0; proto_registry[i]; i++) {
-            const proto_t *p = proto_registry[i];
+        for (uint32_t i = 0; i < proto_count(); i++) {
+            const proto_t *p = proto_at(i);
             printf("%s\n    %s\n", p->name, p->purpose);
             if (p->msg_types && p->msg_types[0]) {
                 printf("    messages:");

@@ -264,6 +264,7 @@ void sim_destroy(sim_t *s)
     for (uint32_t i = 0; i < s->n_actions; i++) { free(s->actions[i].members); free(s->actions[i].groups); }
     free(s->actions);
     free(s->action_next);
+    for (unsigned i = 0; i < s->n_own_mtypes; i++) free(s->own_mtype[i]);
     hist_free(&s->hist);
     pool_free_all(&s->payloads);
     evq_free(&s->q);
@@ -401,6 +402,37 @@ static void trace_node(sim_t *s, trace_kind_t k, uint32_t node)
     sim_trace(s, &r);
 }
 
+/* The protocol's own roles follow the built-in ones. */
+static const proto_role_t *own_role(const sim_t *s, unsigned role)
+{
+    if (role < ROLE_COUNT_ || !s->proto->roles) return NULL;
+    unsigned k = role - ROLE_COUNT_;
+    for (unsigned i = 0; i <= k; i++)
+        if (!s->proto->roles[i].name) return NULL;
+    return &s->proto->roles[k];
+}
+
+const char *sim_role_name(const sim_t *s, unsigned role)
+{
+    if (role < ROLE_COUNT_) return role_names[role];
+    const proto_role_t *r = own_role(s, role);
+    return r ? r->name : "?";
+}
+
+sim_role_class_t sim_role_class(const sim_t *s, unsigned role)
+{
+    if (role < ROLE_COUNT_) {
+        if (role_leads((role_t)role)) return SIM_ROLE_CLASS_LEADING;
+        if (role == ROLE_CANDIDATE) return SIM_ROLE_CLASS_CANDIDATE;
+        if (role == ROLE_FOLLOWER || role == ROLE_BACKUP) return SIM_ROLE_CLASS_FOLLOWING;
+        return SIM_ROLE_CLASS_PASSIVE;
+    }
+    const proto_role_t *r = own_role(s, role);
+    return r ? r->cls : SIM_ROLE_CLASS_PASSIVE;
+}
+
+static bool leads(const sim_t *s, unsigned role) { return sim_role_class(s, role) == SIM_ROLE_CLASS_LEADING; }
+
 /* Re-derives the leader after a role change or crash: the up node holding a leading
  * role at the highest term anyone has reported. Leaderless intervals run from losing
  * one to establishing the next. O(servers), but roles change rarely. */
@@ -408,7 +440,7 @@ static void leader_update(sim_t *s)
 {
     int64_t leader = -1;
     for (uint32_t i = 0; i < s->n_servers; i++)
-        if (s->nodes[i].up && role_leads((role_t)s->role[i]) && s->term[i] >= s->st.max_term) leader = i;
+        if (s->nodes[i].up && leads(s, s->role[i]) && s->term[i] >= s->st.max_term) leader = i;
     if (leader >= 0 && s->leaderless_since >= 0) {
         sim_stats_t *st = &s->st;
         if (st->n_leaderless == st->cap_leaderless) {
@@ -835,7 +867,11 @@ void sim_set_role(sim_ctx *c, role_t role, int64_t term)
     sim_t *s = c->s;
     uint32_t n = c->node;
     if (s->role[n] == role && s->term[n] == term) return;
-    if (role_leads(role) && !role_leads((role_t)s->role[n])) s->st.elections++;
+    if ((unsigned)role >= ROLE_COUNT_ && !own_role(s, role)) {
+        sim_halt(c, "%s set role %d, which is neither built in nor in the protocol's roles", sim_name(s, n), (int)role);
+        return;
+    }
+    if (leads(s, role) && !leads(s, s->role[n])) s->st.elections++;
     s->role[n] = (uint8_t)role;
     s->term[n] = term;
     if (term > s->st.max_term) s->st.max_term = term;
@@ -859,6 +895,42 @@ int64_t sim_leader(const sim_t *s) { return s->leader; }
 
 uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
 const void *sim_config_of(const sim_t *s) { return s->cfg; }
+sim_time_t sim_equal_since(const sim_t *s) { return s->st.equal_since_ns; }
+uint64_t sim_sent_of_type(const sim_t *s, unsigned type) { return type < SIM_MSG_TYPES_MAX ? s->st.sent_by_type[type] : 0; }
+
+uint64_t sim_n_op_events(const sim_t *s) { return s->hist.n_ev; }
+
+void sim_op_event(const sim_t *s, uint64_t i, sim_op_event_t *out)
+{
+    const hist_t *h = &s->hist;
+    const hist_event_t *e = &h->ev[i];
+    memset(out, 0, sizeof *out);
+    out->type = e->type;
+    out->process = e->process;
+    out->t = e->time_ns;
+    out->f = -1;
+    const char *fname = hist_f_name(h, e);
+    for (int k = 0; op_f_names[k]; k++)
+        if (strcmp(op_f_names[k], fname) == 0) out->f = (int8_t)k;
+    /* The workload names keys "k0", "k1", ...: the index is the number. */
+    const char *kname = hist_key_name(h, e);
+    out->key = kname && kname[0] == 'k' ? strtoll(kname + 1, NULL, 10) : -1;
+    out->n = e->n;
+    out->values = e->n ? hist_vals(h, e) : NULL;
+}
+
+int sim_msg_type_register(sim_ctx *c, const char *name)
+{
+    sim_t *s = c->s;
+    for (unsigned i = SIM_MSG_BUILTIN; i < s->n_mtypes; i++)
+        if (strcmp(s->mtype[i], name) == 0) return (int)(i - SIM_MSG_BUILTIN);
+    if (s->n_mtypes == SIM_MSG_TYPES_MAX || s->n_own_mtypes == SIM_MSG_TYPES_MAX) return -1;
+    char *copy = strdup(name);
+    if (!copy) return -1;
+    s->own_mtype[s->n_own_mtypes++] = copy;
+    s->mtype[s->n_mtypes++] = copy;
+    return (int)(s->n_mtypes - 1 - SIM_MSG_BUILTIN);
+}
 
 bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...)
 {

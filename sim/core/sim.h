@@ -20,7 +20,6 @@
 #include "scenario/scenario.h"
 #include "core/trace.h"
 
-#define SIM_MSG_BUILTIN 2          /* message types 0 "request" and 1 "reply" */
 
 typedef struct sim_opts {
     bool seed_set;
@@ -88,8 +87,10 @@ bool sim_next_time(const sim_t *s, sim_time_t *t);     /* time of the next event
 uint64_t sim_trace_hash(const sim_t *s);
 const sim_stats_t *sim_stats(const sim_t *s);
 const hist_t *sim_history(const sim_t *s);
-const proto_t *sim_protocol(const sim_t *s);
 const char *sim_msg_type_name(const sim_t *s, unsigned type);
+/* A role's name and class, built-in or the protocol's own (proto_t.roles). */
+const char *sim_role_name(const sim_t *s, unsigned role);
+sim_role_class_t sim_role_class(const sim_t *s, unsigned role);
 unsigned sim_n_msg_types(const sim_t *s);
 const sim_violation_t *sim_violation(const sim_t *s, sim_time_t *when);
 const char *sim_error(const sim_t *s);                 /* why sim_halt stopped the run, or NULL */
@@ -105,7 +106,6 @@ typedef struct sim_node_info {
     int64_t term;                  /* ... and its term */
 } sim_node_info_t;
 uint32_t sim_n_nodes(const sim_t *s);                  /* servers then clients */
-const char *sim_name_of(const sim_t *s, uint32_t node); /* "n1", "c2", or the scenario's name */
 void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out);
 void sim_describe(const sim_t *s, uint32_t node, proto_desc_t *d);
 void sim_export_node(const sim_t *s, uint32_t node, jw_t *w);

@@ -100,6 +100,8 @@ struct sim {
 
     const char *mtype[SIM_MSG_TYPES_MAX];
     unsigned n_mtypes;
+    char *own_mtype[SIM_MSG_TYPES_MAX];   /* names registered at run time (owned) */
+    unsigned n_own_mtypes;
 
     uint64_t next_msg_id;
     uint64_t pending_drop[SIM_PENDING_DROPS_MAX];   /* message ids to drop when sent */

@@ -98,7 +98,7 @@ void trace_format(const sim_t *s, const trace_rec_t *r, jw_t *w)
         break;
     case TR_ROLE:
         kname(w, "node", s, r->a);
-        jw_kstr(w, "role", role_names[r->type]);
+        jw_kstr(w, "role", sim_role_name(s, r->type));
         jw_kint(w, "term", r->x);
         break;
     case TR_COUNT_:

@@ -68,10 +68,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/kv.h"
 #include "proto/proto.h"
-#include "core/sim.h"
 
 #define CHAIN_MEMBERS_MAX 15              /* servers in one chain (the master is one more) */
 #define CHAIN_SERVERS_MAX (CHAIN_MEMBERS_MAX + 1)
@@ -873,21 +871,18 @@ static bool chain_check(sim_t *s, sim_violation_t *v)
         sim_format_duration(g->at_ns, at, sizeof at);
         snprintf(what, sizeof what, "%s k%u %s %lld", op_f_names[g->f], g->key,
                  g->f == OP_ADD ? "+=" : g->f == OP_CAS ? "->" : "=", (long long)g->value);
-        sim_node_info_t ni, ti, ci;
-        sim_node_info(s, node, &ni);
-        sim_node_info(s, tail, &ti);
-        sim_node_info(s, g->client, &ci);
+        const char *nn = sim_name_of(s, node), *tn = sim_name_of(s, tail), *cn = sim_name_of(s, g->client);
         if (missing)
             snprintf(v->detail, sizeof v->detail,
                      "%s answered %s for update #%llu (%s) at %s, but the tail %s holds only "
                      "%llu updates: a read at the tail does not see it, and it is lost if %s fails",
-                     ni.name, ci.name, (unsigned long long)g->seq, what, at,
-                     ti.name, (unsigned long long)t->applied, ni.name);
+                     nn, cn, (unsigned long long)g->seq, what, at,
+                     tn, (unsigned long long)t->applied, nn);
         else
             snprintf(v->detail, sizeof v->detail,
                      "%s answered %s for update #%llu (%s) at %s, but update #%llu at the tail %s "
                      "is a different one: the chain forked",
-                     ni.name, ci.name, (unsigned long long)g->seq, what, at, (unsigned long long)g->seq, ti.name);
+                     nn, cn, (unsigned long long)g->seq, what, at, (unsigned long long)g->seq, tn);
         v->nodes[0] = node;
         v->nodes[1] = tail;
         v->n_nodes = node == tail ? 1 : 2;

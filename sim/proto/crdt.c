@@ -67,9 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "proto/crdt.h"
-#include "core/jw.h"
 #include "proto/proto.h"
-#include "core/sim.h"
 
 const char *const crdt_type_names[] = {"g-counter", "pn-counter", "or-set", "lww-register", "mv-register", NULL};
 
@@ -843,7 +841,7 @@ static bool crdt_equal_replicas(sim_t *s)
 
 static void crdt_summary(sim_t *s, jw_t *w)
 {
-    const crdt_config_t *cfg = sim_scenario(s)->proto_config;
+    const crdt_config_t *cfg = sim_config_of(s);
     crdt_state_t total = {0};
     uint32_t keys = 0;
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
@@ -863,7 +861,7 @@ static void crdt_summary(sim_t *s, jw_t *w)
     if (cfg->type == CRDT_LWW_REGISTER) jw_kuint(w, "lww_writes_lost_at_once", total.lww_lost);
     jw_kbool(w, "replicas_equal", crdt_equal_replicas(s));
     /* When the replicas last became equal (and stayed so), sampled every millisecond. */
-    sim_time_t since = sim_stats(s)->equal_since_ns;
+    sim_time_t since = sim_equal_since(s);
     jw_key(w, "equal_since_ns");
     if (since < 0) jw_null(w);
     else jw_int(w, since);

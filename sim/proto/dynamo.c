@@ -96,10 +96,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/proto.h"
 #include "proto/ring.h"
-#include "core/sim.h"
 
 #define QUORUM_N_MAX 7                       /* replicas of one key */
 #define QUORUM_TARGETS_MAX (2 * QUORUM_N_MAX) /* servers one request asks: replicas and stand-ins */
@@ -1107,9 +1105,7 @@ static void quorum_summary(sim_t *s, jw_t *w)
     jw_kint(w, "r", cfg->r);
     jw_kint(w, "w", cfg->w);
     jw_kstr(w, "versions", cfg->versions == QUORUM_LWW ? "lww" : "vector");
-    sim_node_info_t info = {0};
-    if (cfg->coordinator == QUORUM_COORD_CLIENT) sim_node_info(s, cfg->coord_node, &info);
-    jw_kstr(w, "coordinator", cfg->coordinator == QUORUM_COORD_CLIENT ? info.name : "replica");
+    jw_kstr(w, "coordinator", cfg->coordinator == QUORUM_COORD_CLIENT ? sim_name_of(s, cfg->coord_node) : "replica");
     jw_kuint(w, "writes_ok", t.writes_ok);
     jw_kuint(w, "writes_without_quorum", t.writes_short);
     jw_kuint(w, "reads_ok", t.reads_ok);

@@ -9,7 +9,6 @@
  * cas, appends and adds are echoed back as if they happened.
  */
 #include <stdio.h>
-#include "core/jw.h"
 #include "proto/proto.h"
 
 typedef struct echo_state { int64_t served; } echo_state_t;

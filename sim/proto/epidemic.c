@@ -83,9 +83,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/proto.h"
-#include "core/sim.h"
 #include "proto/vset.h"
 
 enum { EPI_ANTI_ENTROPY, EPI_RUMOR };                 /* param mode */
@@ -593,7 +591,7 @@ static bool epi_holder_first(sim_t *s, const epi_config_t *cfg, uint32_t node, c
 
 static void epi_summary(sim_t *s, jw_t *w)
 {
-    const epi_config_t *cfg = sim_scenario(s)->proto_config;
+    const epi_config_t *cfg = sim_config_of(s);
     uint32_t n = cfg->n_servers;
     double period = (double)cfg->period_ns;
     jw_kstr(w, "mode", epi_mode_names[cfg->mode]);
@@ -646,9 +644,7 @@ static void epi_summary(sim_t *s, jw_t *w)
             if (n_upd++ < EPI_SUMMARY_UPDATES_MAX) {
                 jw_obj_begin(w);
                 jw_kint(w, "value", u->value);
-                sim_node_info_t info;
-                sim_node_info(s, u->origin, &info);
-                jw_kstr(w, "origin", info.name);
+                jw_kstr(w, "origin", sim_name_of(s, u->origin));
                 jw_kreal(w, "residue", res);
                 jw_kreal(w, "traffic", m);
                 jw_kreal(w, "t_ave_cycles", t_ave);
@@ -709,7 +705,7 @@ static void epi_summary(sim_t *s, jw_t *w)
  * order-free digest in O(nodes); the core samples this to time convergence. */
 static bool epi_equal(sim_t *s)
 {
-    const epi_config_t *cfg = sim_scenario(s)->proto_config;
+    const epi_config_t *cfg = sim_config_of(s);
     const epi_state_t *first = NULL;
     for (uint32_t i = 0; i < cfg->n_servers; i++) {
         if (!sim_node_up(s, i)) continue;

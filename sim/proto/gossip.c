@@ -24,7 +24,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/proto.h"
 
 typedef struct gossip_config {

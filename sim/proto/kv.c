@@ -1,7 +1,6 @@
 /* kv.c -- the replicated key-value state machine. */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/kv.h"
 
 static uint64_t *written(const kv_t *kv) { return (uint64_t *)(kv->data + kv->n_keys); }

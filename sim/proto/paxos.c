@@ -104,12 +104,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/history.h"
-#include "core/jw.h"
 #include "proto/kv.h"
 #include "proto/proto.h"
-#include "scenario/scenario.h"
-#include "core/sim.h"
 
 #define PAXOS_NODES_MAX 64          /* acceptor sets are 64-bit masks */
 #define PAXOS_SLOTS_MAX 4096        /* the largest slots_max: the checker's table is this long */
@@ -924,9 +920,7 @@ static paxos_config_t *run_config(sim_t *s) { return (void *)sim_config_of(s); }
 
 static const char *paxos_name_of(void *ud, uint32_t node)
 {
-    sim_node_info_t ni;
-    sim_node_info(ud, node, &ni);
-    return ni.name;
+    return sim_name_of(ud, node);
 }
 
 /* The hash of an operation as a client invoked it, normalized like value_of. */
@@ -958,19 +952,15 @@ static bool ops_has(const paxos_check_t *k, uint64_t h)
  * invocation is where every command in the log must come from. */
 static void ops_update(paxos_check_t *k, sim_t *s)
 {
-    const hist_t *h = sim_history(s);
-    for (; k->hist_seen < h->n_ev; k->hist_seen++) {
-        const hist_event_t *e = &h->ev[k->hist_seen];
-        if (e->type != HIST_INVOKE || e->key < 0) continue;
-        const char *fname = hist_f_name(h, e), *kname = h->keys[e->key];
-        int f = -1;
-        for (int i = 0; op_f_names[i]; i++)
-            if (strcmp(op_f_names[i], fname) == 0) f = i;
-        if (f < 0 || kname[0] != 'k') continue;
-        uint32_t key = (uint32_t)strtoul(kname + 1, NULL, 10);
-        const int64_t *vals = hist_vals(h, e);
-        int64_t v1 = e->n > 0 && f != OP_READ ? vals[0] : 0;
-        int64_t v2 = e->n > 1 && f == OP_CAS ? vals[1] : 0;
+    for (uint64_t n = sim_n_op_events(s); k->hist_seen < n; k->hist_seen++) {
+        sim_op_event_t e;
+        sim_op_event(s, k->hist_seen, &e);
+        int f = e.f;
+        if (e.type != 0 || f < 0 || e.key < 0) continue;       /* invocations of known ops on keys */
+        uint32_t key = (uint32_t)e.key;
+        const int64_t *vals = e.values;
+        int64_t v1 = e.n > 0 && f != OP_READ ? vals[0] : 0;
+        int64_t v2 = e.n > 1 && f == OP_CAS ? vals[1] : 0;
         ops_add(k, op_hash((uint8_t)f, key, v1, v2));
     }
 }

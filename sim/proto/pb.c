@@ -92,11 +92,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/kv.h"
 #include "proto/proto.h"
-#include "scenario/scenario.h"
-#include "core/sim.h"
 
 #define PB_NODES_MAX 64         /* replica sets are 64-bit masks */
 #define PB_PENDING 256          /* operations the primary keeps for backups (power of two) */
@@ -744,9 +741,7 @@ static void pb_export(sim_ctx *c, jw_t *w)
 
 static const char *name_of(sim_t *s, uint32_t node)
 {
-    sim_node_info_t ni;
-    sim_node_info(s, node, &ni);
-    return ni.name;
+    return sim_name_of(s, node);
 }
 
 /* Node `r` just became primary of view `view`, newer than any before: it must hold the

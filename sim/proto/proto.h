@@ -27,11 +27,11 @@
 #define SIM_PROTO_H
 
 #include "core/base.h"
+#include "core/jw.h"
 #include "core/rng.h"
 
 typedef struct sim sim_t;          /* the whole simulation (opaque) */
 typedef struct sim_ctx sim_ctx;    /* one node's view of the world, valid during a callback */
-typedef struct jw jw_t;            /* JSON writer, for exports (jw.h) */
 
 /* Operations that clients invoke. Names as in histories ("read", "write", ...). */
 typedef enum {
@@ -85,6 +85,19 @@ static inline bool role_leads(role_t r)
     return r == ROLE_LEADER || r == ROLE_PRIMARY || r == ROLE_HEAD || r == ROLE_COORDINATOR;
 }
 
+/* A protocol may name roles of its own (proto_t.roles): each has a class that says
+ * how the core and the window treat it -- whether it leads (the nemeses aim at it,
+ * elections count it, its absence is leaderless time) and which colour it gets. Its
+ * id for sim_set_role is ROLE_COUNT_ + its index in proto_t.roles. */
+typedef enum {
+    SIM_ROLE_CLASS_PASSIVE,     /* does its part, leads nothing (a replica, a worker) */
+    SIM_ROLE_CLASS_FOLLOWING,   /* follows a leader */
+    SIM_ROLE_CLASS_CANDIDATE,   /* trying to lead */
+    SIM_ROLE_CLASS_LEADING,     /* leads: a leader, a primary, a coordinator */
+} sim_role_class_t;
+typedef struct proto_role { const char *name; sim_role_class_t cls; } proto_role_t;
+#define PROTO_ROLES_MAX 16
+
 /* What the live view and summaries show of a node. Strings are truncated to fit. */
 typedef struct proto_desc {
     char role[16];          /* "leader", "follower", "primary", "head", ... or "" */
@@ -129,7 +142,11 @@ typedef struct proto_param {
     const char *help;      /* one line */
 } proto_param_t;
 
-#define PROTO_VERSION 1
+/* Version 1: the table up to check_size. Version 2 appends roles. */
+#define PROTO_VERSION 2
+#define PROTO_MAX 64                /* protocols registered at once */
+#define PROTO_NAME_MAX 31
+#define SIM_MSG_BUILTIN 2           /* message types 0 "request" and 1 "reply" */
 
 /* What a protocol may know about the scenario when it configures itself. */
 typedef struct proto_env {
@@ -186,7 +203,27 @@ typedef struct proto {
      * (sim_check_state), so a checker keeps its bookkeeping across events, crashes
      * and nodes without allocating. */
     size_t check_size;
+    /* ---- Version 2. ---- */
+    /* Roles of the protocol's own, terminated by {NULL}; may be NULL. */
+    const proto_role_t *roles;
 } proto_t;
+
+/* ---- Registration. ------------------------------------------------------------------ */
+
+/* Registers a protocol, after checking it: the version is one this dsim supports, the
+ * name is well-formed and not taken (built-ins are registered first), init and a
+ * state size are given, message types, parameter declarations and roles are
+ * well-formed. The registry keeps its own copy, with on_message, on_timer and
+ * on_request defaulted when absent (a protocol that serves no requests refuses them).
+ * Returns SIM_OK, or SIM_EINPUT / SIM_ELIMIT with a sentence in err. */
+int proto_register(const proto_t *p, char *err, size_t err_len);
+const proto_t *proto_find(const char *name);       /* the registered copy, or NULL */
+uint32_t proto_count(void);                        /* built-ins first, in teaching order */
+const proto_t *proto_at(uint32_t i);               /* NULL past the end */
+bool proto_builtin(const proto_t *p);
+/* Global message type id of a name: 0 "request", 1 "reply", then the protocol's types
+ * from SIM_MSG_BUILTIN on. Returns -1 when unknown. */
+int proto_msg_type(const proto_t *p, const char *name);
 
 /* ---- The context: everything a protocol may do. ---------------------------------- */
 
@@ -227,6 +264,11 @@ void sim_timer_cancel(sim_ctx *c, uint64_t id);
  * table of values is full). The message should name the parameter to raise. */
 void sim_halt(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Registers a message type at run time (a program outside dsim invents its own) and
+ * returns its index for sim_send, as if it followed proto_t.msg_types; a name already
+ * known returns its index. Returns -1 past SIM_MSG_TYPES_MAX. */
+int sim_msg_type_register(sim_ctx *c, const char *name);
+
 /* Tells the core this node's role and term (or ballot, epoch) now. Call it whenever
  * either changes; a crash resets the role to ROLE_NONE. The core traces the change,
  * counts elections (a node taking a leading role), measures leaderless intervals
@@ -240,6 +282,8 @@ void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* ---- Read access across nodes, for proto_t.check and exports. -------------------- */
 
 uint32_t sim_n_servers(const sim_t *s);
+const proto_t *sim_protocol(const sim_t *s);             /* the protocol's registered table */
+const char *sim_name_of(const sim_t *s, uint32_t node);  /* "n1", "c2", or the scenario's name */
 const void *sim_config_of(const sim_t *s);            /* the parsed parameters, for check */
 void *sim_check_state(sim_t *s);                      /* check_size zeroed bytes, one per simulation */
 void *sim_node_state(sim_t *s, uint32_t node);
@@ -249,5 +293,27 @@ role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term);
 /* The up node holding a leading role at the highest term reported, or -1. */
 int64_t sim_leader(const sim_t *s);
 sim_time_t sim_time(const sim_t *s);
+/* Since when every up replica has held the same data (replicas_equal), or -1. */
+sim_time_t sim_equal_since(const sim_t *s);
+/* Copies of messages of a type (global id) sent so far. */
+uint64_t sim_sent_of_type(const sim_t *s, unsigned type);
+
+/* The clients' operations so far, for a checker that must know what clients asked
+ * (every command in a log must come from some client's invocation). */
+typedef struct sim_op_event {
+    uint8_t type;          /* 0 invoke, 1 ok, 2 fail, 3 info */
+    int8_t f;              /* op_f_t, or -1 for an operation of another name */
+    int64_t key;           /* the key's index, or -1 */
+    uint32_t process;
+    uint32_t n;            /* values */
+    const int64_t *values;
+    sim_time_t t;
+} sim_op_event_t;
+uint64_t sim_n_op_events(const sim_t *s);
+void sim_op_event(const sim_t *s, uint64_t i, sim_op_event_t *out);
 
 #endif
+
+/* The versioned table through which a plug-in reaches all of the above (outside the
+ * guard: see api.h). */
+#include "proto/api.h"

@@ -77,10 +77,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/kv.h"
 #include "proto/raft.h"
-#include "core/sim.h"
 
 #define RAFT_READS_MAX 256          /* read-index reads waiting at one leader */
 #define RAFT_CHUNK_BYTES 16384      /* snapshot bytes per install-snapshot message */
@@ -1146,7 +1144,7 @@ static void raft_export(sim_ctx *c, jw_t *w)
     jw_obj_end(w);
 }
 
-static raft_config_t *cfg_of_sim(sim_t *s) { return sim_scenario(s)->proto_config; }
+static const raft_config_t *cfg_of_sim(const sim_t *s) { return sim_config_of(s); }
 
 static void raft_summary(sim_t *s, jw_t *w)
 {
@@ -1188,7 +1186,7 @@ static bool raft_replicas_equal(sim_t *s)
 
 bool raft_view(sim_t *s, uint32_t node, raft_view_t *out)
 {
-    if (sim_protocol(s) != &proto_raft || node >= sim_n_servers(s)) return false;
+    if (strcmp(sim_protocol(s)->name, proto_raft.name) != 0 || node >= sim_n_servers(s)) return false;
     const raft_config_t *cfg = cfg_of_sim(s);
     raft_state_t *st = sim_node_state(s, node);
     raft_durable_t *du = sim_node_durable(s, node);
@@ -1236,14 +1234,11 @@ bool raft_view(sim_t *s, uint32_t node, raft_view_t *out)
 
 static const char *node_name(const sim_t *s, uint32_t u)
 {
-    sim_node_info_t i;
-    sim_node_info(s, u, &i);
-    return i.name;
+    return sim_name_of(s, u);
 }
 
-static raft_check_t *chk_adopt(sim_t *s, raft_config_t *cfg)
+static raft_check_t *chk_adopt(sim_t *s)
 {
-    (void)cfg;
     raft_check_t *k = sim_check_state(s);
     if (k->run == 0) k->run = 1;     /* ring slots of run 0 are empty */
     return k;
@@ -1358,8 +1353,8 @@ static bool chk_applied(sim_t *s, const raft_config_t *cfg, raft_check_t *k, uin
 
 static bool raft_check(sim_t *s, sim_violation_t *v)
 {
-    raft_config_t *cfg = cfg_of_sim(s);
-    raft_check_t *k = chk_adopt(s, cfg);
+    const raft_config_t *cfg = cfg_of_sim(s);
+    raft_check_t *k = chk_adopt(s);
     for (uint32_t u = 0; u < cfg->n_servers; u++) {
         raft_state_t *st = sim_node_state(s, u);
         raft_durable_t *du = sim_node_durable(s, u);

@@ -8,7 +8,6 @@
  */
 #include <gsl/gsl_randist.h>
 #include <stdio.h>
-#include "core/jw.h"
 #include "proto/proto.h"
 
 typedef struct rp_config { sim_time_t interval_ns; } rp_config_t;

@@ -57,11 +57,9 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/kv.h"
 #include "proto/proto.h"
 #include "proto/ring.h"
-#include "core/sim.h"
 
 #define SHARD_SERVERS_MAX 1024            /* servers (keys are scanned once per server when streaming) */
 #define SHARD_REPLICAS_MAX 8              /* copies of one key */
@@ -676,9 +674,7 @@ static const shard_config_t *shard_sim_cfg(sim_t *s) { return sim_config_of(s); 
 
 static const char *shard_name(const sim_t *s, uint32_t node)
 {
-    sim_node_info_t info;
-    sim_node_info(s, node, &info);
-    return info.name;
+    return sim_name_of(s, node);
 }
 
 /* Converged: no key is on its way anywhere, no server holds a key it should not, and

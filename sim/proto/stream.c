@@ -61,7 +61,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/stream.h"
 
 const char *const st_msg_names[] = {

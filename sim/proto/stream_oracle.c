@@ -43,8 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/jw.h"
-#include "core/sim.h"
 #include "proto/stream.h"
 
 /* ---- The working space. ------------------------------------------------------------ */
@@ -159,9 +157,8 @@ static void write_windows(jw_t *w, const st_score_t *sc)
 
 static uint64_t sent_of(sim_t *s, unsigned from, unsigned to)
 {
-    const sim_stats_t *st = sim_stats(s);
     uint64_t n = 0;
-    for (unsigned t = from; t <= to; t++) n += st->sent_by_type[SIM_MSG_BUILTIN + t];
+    for (unsigned t = from; t <= to; t++) n += sim_sent_of_type(s, SIM_MSG_BUILTIN + t);
     return n;
 }
 

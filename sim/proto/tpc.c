@@ -64,9 +64,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "core/jw.h"
 #include "proto/proto.h"
-#include "core/sim.h"
 
 #define TPC_PARTS_MAX 2                /* a transfer touches two keys: one or two participants */
 #define TPC_COORDINATOR 0u
@@ -166,7 +164,7 @@ typedef struct tpc_txn_msg { uint64_t txn; uint32_t flag; uint32_t _pad; } tpc_t
 
 static size_t tpc_align8(size_t x) { return (x + 7) & ~(size_t)7; }
 static const tpc_params_t *tpc_params(sim_ctx *c) { return sim_config(c); }
-static const tpc_params_t *tpc_params_of(const sim_t *s) { return sim_scenario(s)->proto_config; }
+static const tpc_params_t *tpc_params_of(const sim_t *s) { return sim_config_of(s); }
 
 static int64_t *tpc_balance(const tpc_params_t *p, void *d) { return (int64_t *)((char *)d + p->balance_off); }
 static uint64_t *tpc_lock(const tpc_params_t *p, void *d) { return (uint64_t *)((char *)d + p->lock_off); }
@@ -769,12 +767,10 @@ static uint8_t tpc_outcome_at(const tpc_params_t *p, sim_t *s, uint32_t node, ui
 
 static bool tpc_violation(sim_t *s, sim_violation_t *v, uint64_t txn, uint32_t a, uint32_t b, const char *what)
 {
-    sim_node_info_t ai, bi;
-    sim_node_info(s, a, &ai);
-    sim_node_info(s, b, &bi);
+    const char *an = sim_name_of(s, a), *bn = sim_name_of(s, b);
     snprintf(v->name, sizeof v->name, "atomicity");
     snprintf(v->detail, sizeof v->detail, "transaction T%llu committed at %s, but %s %s: part of the transfer "
-             "happens and part does not", (unsigned long long)txn, ai.name, bi.name, what);
+             "happens and part does not", (unsigned long long)txn, an, bn, what);
     v->nodes[0] = a;
     v->nodes[1] = b;
     v->n_nodes = 2;

@@ -221,7 +221,7 @@ static void write_node(const sim_t *s, const cond_t *c, uint32_t i, jw_t *w)
     jw_obj_begin(w);
     switch ((cond_kind_t)n->kind) {
     case COND_TIME: jw_kstr(w, "time", sim_format_duration(n->at_ns, b, sizeof b)); break;
-    case COND_ROLE: jw_kstr(w, "role", role_names[n->type]); knode(w, s, "node", n->node); break;
+    case COND_ROLE: jw_kstr(w, "role", sim_role_name(s, (unsigned)n->type)); knode(w, s, "node", n->node); break;
     case COND_CRASHED: case COND_PAUSED: case COND_ISOLATED:
         if (n->node == COND_ANY_NODE) jw_kstr(w, cond_kind_names[n->kind], "any");
         else knode(w, s, cond_kind_names[n->kind], n->node);

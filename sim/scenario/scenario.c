@@ -651,7 +651,7 @@ static void parse_protocol(ld_t *L, const cJSON *v)
     s->proto = proto_find(nm);
     const char *names[64];
     int n = 0;
-    for (int i = 0; proto_registry[i] && n < 63; i++) names[n++] = proto_registry[i]->name;
+    for (uint32_t i = 0; i < proto_count() && n < 63; i++) names[n++] = proto_at(i)->name;
     names[n] = NULL;
     if (!s->proto) ld_unknown_name(L, p, "protocol", nm, names);
     if (s->proto->version < 1 || s->proto->version > PROTO_VERSION)

@@ -112,12 +112,6 @@ void scn_node_name(const scn_t *s, uint32_t id, char *buf, size_t len);
 /* Looks a node up by name; clients included. Returns SIM_OK or SIM_ENOTFOUND. */
 int scn_node_id(const scn_t *s, const char *name, uint32_t *id);
 
-/* The protocol registry. */
-extern const proto_t *const proto_registry[];      /* NULL-terminated */
-const proto_t *proto_find(const char *name);
-/* Global message type id of a name: 0 "request", 1 "reply", then the protocol's types
- * from SIM_MSG_BUILTIN on. Returns -1 when unknown. */
-int proto_msg_type(const proto_t *p, const char *name);
 
 /* The closest of NULL-terminated candidates to `word` (edit distance), or NULL if none
  * is close enough to be a plausible typo. */
