@@ -3,7 +3,7 @@
  *
  * The unit tests run a three-server cluster whose other two servers crash at time zero,
  * so the one under test hears only what the test injects (sim_inject) and everything it
- * sends stays in flight, where sim_each_flight reads it. Its election timeout is a fixed
+ * sends stays in flight, where the kit (kit_flights) reads it. Its election timeout is a fixed
  * second, so a test decides when it becomes a candidate by running the clock.
  *
  * The end-to-end tests run small scenarios and look at what Raft promises: a new leader

@@ -21,7 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "core/sim_int.h"
+#include "core/sim_int.h"     /* core internals under test: sim_send_from with a chosen wire size (bandwidth,
+                                 * serialization), and next_msg_id, the id of the message just sent */
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
