@@ -153,6 +153,27 @@ static void test_kit_deliver_by_id_delivers_only_that_one(void **state)
     kit_destroy(k);
 }
 
+/* Delivering all that match goes in send order, touches nothing else, and leaves
+ * what the deliveries cause in flight. */
+static void test_kit_deliver_all_goes_in_send_order(void **state)
+{
+    kit_t *k = make("gossip", 3, 0, "{\"fanout\": 1}");
+    int64_t v[3] = {30, 10, 20};
+    for (int i = 0; i < 3; i++) assert_int_equal(kit_send(k, 1, 0, "push", &v[i], sizeof v[i]), SIM_OK);
+    assert_int_equal(kit_send(k, 1, 2, "push", &v[0], sizeof v[0]), SIM_OK);
+    assert_int_equal(kit_deliver_all(k, 1, 0, "push"), 3);
+    for (int i = 0; i < 3; i++) {
+        char path[16];
+        snprintf(path, sizeof path, "values[%d]", i);
+        assert_int_equal(kit_state_int(k, 0, path), v[i]);          /* in arrival order */
+    }
+    assert_int_equal(kit_count(k, 1, 2, "push"), 1);                /* not to n3 */
+    assert_int_equal(kit_count(k, 0, KIT_ANY, "push"), 3);          /* n1 passes each on */
+    assert_int_equal(kit_deliver_all(k, 1, 0, "push"), 0);
+    assert_int_equal(kit_deliver_all(k, 1, 0, "pusj"), SIM_EINPUT);
+    kit_destroy(k);
+}
+
 static void test_kit_drop_removes_the_message_now(void **state)
 {
     kit_t *k = make("gossip", 3, 1, "{\"fanout\": 2}");
@@ -310,6 +331,12 @@ static void test_kit_faults_take_one_call(void **state)
     assert_int_equal(kit_deliver(k, f.id), SIM_OK);
     assert_int_equal(sim_stats(s)->dropped[DROP_PARTITION], 2);
     assert_int_equal(kit_heal(k), SIM_OK);
+    int64_t y = 12;
+    assert_int_equal(kit_send(k, 0, 3, "push", &y, sizeof y), SIM_OK);   /* reachable again */
+    assert_int_equal(kit_find(k, 0, 3, "push", &f), SIM_OK);
+    assert_false(f.doomed);
+    assert_int_equal(kit_deliver(k, f.id), SIM_OK);
+    assert_int_equal(kit_state_int(k, 3, "values[0]"), 12);
     assert_int_equal(kit_crash(k, 1), SIM_OK);
     sim_node_info(s, 1, &info);
     assert_false(info.up);
@@ -469,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_kit_from_json_takes_text_and_files),
         cmocka_unit_test(test_kit_replies_decode),
         cmocka_unit_test(test_kit_deliver_by_id_delivers_only_that_one),
+        cmocka_unit_test(test_kit_deliver_all_goes_in_send_order),
         cmocka_unit_test(test_kit_drop_removes_the_message_now),
         cmocka_unit_test(test_kit_bad_ids_and_names_are_errors),
         cmocka_unit_test(test_kit_firing_a_timer_runs_on_timer),

@@ -138,10 +138,11 @@ int kit_reply_decode(kit_t *k, const kit_flight_t *f, kit_reply_t *out);
 
 /* ---- Faults, as a scenario or the live view would cause them (sim_apply). ------- */
 
-int kit_crash(kit_t *k, uint32_t node);
-int kit_restart(kit_t *k, uint32_t node);
-int kit_pause(kit_t *k, uint32_t node);
-int kit_resume(kit_t *k, uint32_t node);
+/* Each returns SIM_EINPUT when it makes no sense (a client, a crashed node crashed). */
+int kit_crash(kit_t *k, uint32_t node);            /* on_crash; state zeroed, timers gone, durable kept */
+int kit_restart(kit_t *k, uint32_t node);          /* init runs again */
+int kit_pause(kit_t *k, uint32_t node);            /* up but silent: what arrives waits */
+int kit_resume(kit_t *k, uint32_t node);           /* what waited is delivered next, in order */
 int kit_isolate(kit_t *k, uint32_t node);          /* cuts one server off from all others */
 int kit_partition(kit_t *k, const uint32_t *nodes, uint32_t n);   /* these servers against the rest */
 int kit_heal(kit_t *k);                            /* ends every partition and isolation */
