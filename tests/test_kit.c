@@ -209,6 +209,8 @@ static void test_kit_bad_ids_and_names_are_errors(void **state)
     kit_flight_t f;
     assert_int_equal(kit_find(k, 0, 1, "push", &f), SIM_ENOTFOUND);
     assert_non_null(strstr(kit_error(k), "0 push messages in flight from node 0 to node 1"));
+    assert_int_equal(kit_find(k, KIT_ANY, KIT_ANY, NULL, &f), SIM_ENOTFOUND);
+    assert_non_null(strstr(kit_error(k), "0 messages in flight from any node to any node, expected 1"));
     int64_t x = 1;
     assert_int_equal(kit_inject(k, 0, 3, "push", &x, sizeof x), SIM_EINPUT);      /* a client is no server */
     assert_int_equal(kit_inject(k, 0, 1, "reply", &x, sizeof x), SIM_EINPUT);     /* the core's type */

@@ -210,8 +210,8 @@ int kit_find(kit_t *k, uint32_t from, uint32_t to, const char *type, kit_flight_
     free(g.f);
     if (n != 1) {
         char a[24], b[24];
-        return fail(k, SIM_ENOTFOUND, "%d %s messages in flight from %s to %s, expected 1", n, type ? type : "",
-                    node_word(from, a, sizeof a), node_word(to, b, sizeof b));
+        return fail(k, SIM_ENOTFOUND, "%d %s%smessages in flight from %s to %s, expected 1", n, type ? type : "",
+                    type ? " " : "", node_word(from, a, sizeof a), node_word(to, b, sizeof b));
     }
     return ok(k);
 }

@@ -49,8 +49,8 @@ struct cJSON;                      /* cJSON.h, included by those who read states
 /* A quiet cluster: `servers` nodes running `protocol` with params (a JSON object such
  * as "{\"fanout\": 2}", or NULL for the defaults), `clients` client nodes that send
  * nothing by themselves, links of a constant 1ms that lose nothing, invariants
- * checked, an hour of simulated time. On error the loader's message is printed to
- * stderr and NULL returned. */
+ * checked, an hour of simulated time, the seed given (0 .. 2^53-1, as in a scenario).
+ * On error the loader's message is printed to stderr and NULL returned. */
 kit_t *kit_create(const char *protocol, uint32_t servers, uint32_t clients, const char *params_json, uint64_t seed);
 kit_t *kit_from_json(const char *scenario);        /* a whole scenario: JSON text, or a file's path */
 kit_t *kit_wrap(sim_t *s);                         /* a kit over a simulation you made (and free) */
