@@ -43,7 +43,7 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS   = $(CFLAGS_BASE) $(EXTRA_CFLAGS) $(PKG_CFLAGS) -Isim -Iviz
 
-SIM_SRC  := $(wildcard sim/core/*.c sim/proto/*.c sim/check/*.c sim/scenario/*.c sim/run/*.c)
+SIM_SRC  := $(wildcard sim/core/*.c sim/proto/*.c sim/check/*.c sim/scenario/*.c sim/run/*.c sim/kit/*.c)
 VIZ_SRC  := $(wildcard viz/*.c)
 CLI_SRC  := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "core/sim.h"
+#include "kit/kit.h"
 #include "proto/stream.h"
 
 /* A pipeline of 1 + brokers + producers + processors + batch nodes (each count at
@@ -104,17 +105,6 @@ static inline cJSON *stf_run_file(const char *path, uint64_t *hash, char **text)
 typedef struct stf_flight { uint32_t from, to, len; _Alignas(8) uint8_t payload[STF_PAYLOAD_MAX]; } stf_flight_t;
 typedef struct stf_flights { unsigned type; uint32_t n; stf_flight_t f[STF_FLIGHTS_MAX]; } stf_flights_t;
 
-static inline void stf_collect_one(void *ud, const sim_flight_t *f)
-{
-    stf_flights_t *fs = ud;
-    if (f->type != fs->type + SIM_MSG_BUILTIN || fs->n >= STF_FLIGHTS_MAX) return;
-    stf_flight_t *x = &fs->f[fs->n++];
-    x->from = f->from;
-    x->to = f->to;
-    x->len = f->len < STF_PAYLOAD_MAX ? f->len : STF_PAYLOAD_MAX;
-    if (x->len) memcpy(x->payload, f->payload, x->len);
-}
-
 /* Collects, in a stable order (by sender, receiver, then bytes), what is in flight. */
 static inline int stf_cmp_flight(const void *a, const void *b)
 {
@@ -128,7 +118,18 @@ static inline stf_flights_t *stf_flights(sim_t *s, unsigned type)
 {
     stf_flights_t *fs = calloc(1, sizeof *fs);
     fs->type = type;
-    sim_each_flight(s, stf_collect_one, fs);
+    static kit_flight_t f[STF_FLIGHTS_MAX];
+    kit_t *k = kit_wrap(s);
+    int n = kit_flights(k, KIT_ANY, KIT_ANY, sim_msg_type_name(s, type + SIM_MSG_BUILTIN), f, STF_FLIGHTS_MAX);
+    if (n < 0) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    for (int i = 0; i < n && i < STF_FLIGHTS_MAX; i++) {
+        stf_flight_t *x = &fs->f[fs->n++];
+        x->from = f[i].from;
+        x->to = f[i].to;
+        x->len = f[i].len < STF_PAYLOAD_MAX ? f[i].len : STF_PAYLOAD_MAX;
+        if (x->len) memcpy(x->payload, f[i].payload, x->len);
+    }
     qsort(fs->f, fs->n, sizeof fs->f[0], stf_cmp_flight);
     return fs;
 }

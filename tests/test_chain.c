@@ -16,13 +16,12 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 #define CLIENT 4u                  /* in quiet_json: servers n1..n4 (n4 the master), then c1 */
 #define MASTER 3u
-#define PAYLOAD_MAX 4096
-#define FLIGHTS_MAX 64
+#define REPLIES_MAX 64
 
 static const char *const quiet_json =
     "{\"duration\": \"10s\", \"nodes\": 4,"
@@ -51,91 +50,48 @@ static unsigned proto_type(const sim_t *s, const char *name)
     return 0;
 }
 
-/* Messages in flight from one node to another of one (global) type. */
-typedef struct flights {
-    uint32_t from, to;
-    uint16_t type;
-    int count;
-    uint8_t payload[FLIGHTS_MAX][PAYLOAD_MAX];
-    uint32_t len[FLIGHTS_MAX];
-} flights_t;
-
-static void collect(void *ud, const sim_flight_t *f)
-{
-    flights_t *c = ud;
-    if (f->from != c->from || f->to != c->to || f->type != c->type) return;
-    if (c->count < FLIGHTS_MAX) {
-        assert_true(f->len <= PAYLOAD_MAX);
-        c->len[c->count] = f->len;
-        memcpy(c->payload[c->count], f->payload, f->len);
-    }
-    c->count++;
-}
-
-static flights_t *in_flight(sim_t *s, uint32_t from, uint32_t to, const char *type)
-{
-    flights_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->from = from;
-    f->to = to;
-    f->type = strcmp(type, "reply") == 0 ? 1 : (uint16_t)(proto_type(s, type) + SIM_MSG_BUILTIN);
-    sim_each_flight(s, collect, f);
-    return f;
-}
-
+/* Messages in flight from one node to another of one type. */
 static int count_in_flight(sim_t *s, uint32_t from, uint32_t to, const char *type)
 {
-    flights_t *f = in_flight(s, from, to, type);
-    int n = f->count;
-    free(f);
+    kit_t *k = kit_wrap(s);
+    int n = kit_count(k, from, to, type);
+    if (n < 0) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
     return n;
 }
 
-/* Copies the one message of a type in flight from -> to, and hands it to `to` now. */
+/* Hands a copy of the one message of a type in flight from -> to to `to` now; the
+ * original stays in flight. */
 static void pass_on(sim_t *s, uint32_t from, uint32_t to, const char *type)
 {
-    flights_t *f = in_flight(s, from, to, type);
-    if (f->count != 1) fail_msg("%d %s messages in flight from %u to %u, expected 1", f->count, type, from, to);
-    assert_int_equal(sim_inject(s, from, to, proto_type(s, type), f->payload[0], f->len[0]), SIM_OK);
-    free(f);
+    kit_t *k = kit_wrap(s);
+    kit_flight_t f;
+    if (kit_find(k, from, to, type, &f) != SIM_OK) fail_msg("%s", kit_error(k));
+    assert_int_equal(sim_inject(s, from, to, (unsigned)f.type_index, f.payload, f.len), SIM_OK);
+    kit_destroy(k);
 }
 
-/* A reply as the client would read it. */
-typedef struct got_reply { uint8_t status; uint32_t redirect, n; int64_t value; } got_reply_t;
-
 /* The reply to op_id in flight from a server to the client; fails unless exactly one. */
-static got_reply_t reply_to(sim_t *s, uint32_t from, uint64_t op_id, int64_t *value)
+static kit_reply_t reply_to(sim_t *s, uint32_t from, uint64_t op_id, int64_t *value)
 {
-    flights_t *f = in_flight(s, from, CLIENT, "reply");
-    got_reply_t found = {0};
-    int n = 0;
-    for (int i = 0; i < f->count && i < FLIGHTS_MAX; i++) {
-        reply_msg_t h;
-        memcpy(&h, f->payload[i], sizeof h);
-        if (h.op_id != op_id) continue;
-        found.status = h.status;
-        found.redirect = h.redirect;
-        found.n = h.n;
-        if (h.n == 1) memcpy(&found.value, f->payload[i] + sizeof h, sizeof found.value);
-        n++;
-    }
-    free(f);
-    if (n != 1) fail_msg("%d replies to op %llu from node %u in flight, expected 1", n, (unsigned long long)op_id, from);
-    if (value) *value = found.value;
-    return found;
+    kit_t *k = kit_wrap(s);
+    kit_reply_t r;
+    if (kit_reply_to(k, from, op_id, &r) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    assert_int_equal(r.to, CLIENT);
+    if (value) *value = r.n == 1 ? r.values[0] : 0;
+    return r;
 }
 
 static int replies_to(sim_t *s, uint32_t from, uint64_t op_id)
 {
-    flights_t *f = in_flight(s, from, CLIENT, "reply");
-    int n = 0;
-    for (int i = 0; i < f->count && i < FLIGHTS_MAX; i++) {
-        reply_msg_t h;
-        memcpy(&h, f->payload[i], sizeof h);
-        n += h.op_id == op_id;
-    }
-    free(f);
-    return n;
+    kit_t *k = kit_wrap(s);
+    kit_reply_t r[REPLIES_MAX];
+    int n = kit_replies(k, from, CLIENT, r, REPLIES_MAX), count = 0;
+    if (n < 0 || n > REPLIES_MAX) fail_msg("%d replies from node %u: %s", n, from, kit_error(k));
+    for (int i = 0; i < n; i++) count += r[i].op_id == op_id;
+    kit_destroy(k);
+    return count;
 }
 
 /* A node's export, parsed; the caller deletes it. */
@@ -261,7 +217,7 @@ static void test_chain_tail_answers_and_acks_flow_back(void **state)
     assert_int_equal(sent_len(s, 1), 1);
     pass_on(s, 1, 2, "update");                    /* n3, the tail, applies and answers */
     int64_t v = 0;
-    got_reply_t r = reply_to(s, 2, 12, &v);
+    kit_reply_t r = reply_to(s, 2, 12, &v);
     assert_int_equal(r.status, REPLY_OK);
     assert_int_equal(v, 9);
     assert_int_equal(kv_value(s, 2, 2), 9);
@@ -297,7 +253,7 @@ static void test_chain_clients_are_redirected_to_head_or_tail(void **state)
     for (unsigned i = 0; i < SIM_ARRAY_LEN(cases); i++) {
         sim_req_t q = request(100 + i, cases[i].f, 0, 1);
         assert_int_equal(sim_inject_request(s, cases[i].at, &q), SIM_OK);
-        got_reply_t r = reply_to(s, cases[i].at, 100 + i, NULL);
+        kit_reply_t r = reply_to(s, cases[i].at, 100 + i, NULL);
         assert_int_equal(r.status, REPLY_REDIRECT);
         assert_int_equal(r.redirect, cases[i].to);
     }
@@ -318,10 +274,11 @@ static void test_chain_rejects_updates_from_a_non_predecessor(void **state)
     assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
     /* The head's update handed straight to the tail, skipping the middle: refused, so
      * the tail's history stays a prefix of the middle's. */
-    flights_t *f = in_flight(s, 0, 1, "update");
-    assert_int_equal(f->count, 1);
-    assert_int_equal(sim_inject(s, 0, 2, proto_type(s, "update"), f->payload[0], f->len[0]), SIM_OK);
-    free(f);
+    kit_t *k = kit_wrap(s);
+    kit_flight_t f;
+    assert_int_equal(kit_find(k, 0, 1, "update", &f), SIM_OK);
+    assert_int_equal(sim_inject(s, 0, 2, proto_type(s, "update"), f.payload, f.len), SIM_OK);
+    kit_destroy(k);
     assert_int_equal(node_num(s, 2, "applied"), 0);
     assert_int_equal(replies_to(s, 2, 14), 0);
     sim_destroy(s);
@@ -375,7 +332,7 @@ static void test_chain_new_tail_answers_the_old_tails_pending_updates(void **sta
      * update in its sent list, which the old tail may never have answered. */
     while (sim_node_role(s, 1, NULL) != ROLE_TAIL) assert_true(sim_step(s));
     int64_t v = 0;
-    got_reply_t r = reply_to(s, 1, 15, &v);
+    kit_reply_t r = reply_to(s, 1, 15, &v);
     assert_int_equal(r.status, REPLY_OK);
     assert_int_equal(v, 21);
     char members[64];

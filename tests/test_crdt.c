@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/crdt.h"
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* ---- Helpers. -------------------------------------------------------------------- */
@@ -61,27 +61,11 @@ static void assert_all_exports_equal(sim_t *s)
     free(first);
 }
 
-/* The reply in flight from `from` for op_id. */
+/* A reply as the kit decodes it, with its first values copied out. */
 typedef struct reply {
-    uint32_t from;
-    uint64_t op_id;
-    int count;
-    reply_msg_t head;
+    kit_reply_t head;
     int64_t values[16];
 } reply_t;
-
-static void find_reply(void *ud, const sim_flight_t *f)
-{
-    reply_t *r = ud;
-    if (f->from != r->from || f->type != 1 || f->len < sizeof(reply_msg_t)) return;
-    reply_msg_t head;
-    memcpy(&head, f->payload, sizeof head);
-    if (head.op_id != r->op_id) return;
-    r->count++;
-    r->head = head;
-    uint32_t n = head.n < 16 ? head.n : 16;
-    memcpy(r->values, (const uint8_t *)f->payload + sizeof head, n * sizeof(int64_t));
-}
 
 static uint64_t next_op = 1000;
 
@@ -90,9 +74,12 @@ static reply_t request(sim_t *s, uint32_t node, op_f_t f, int64_t value)
 {
     sim_req_t req = {.client = sim_n_servers(s), .op_id = ++next_op, .f = (uint8_t)f, .key = 0, .value = value};
     assert_int_equal(sim_inject_request(s, node, &req), SIM_OK);
-    reply_t r = {.from = node, .op_id = req.op_id};
-    sim_each_flight(s, find_reply, &r);
-    assert_int_equal(r.count, 1);
+    kit_t *k = kit_wrap(s);
+    reply_t r = {0};
+    if (kit_reply_to(k, node, req.op_id, &r.head) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    if (r.head.n) memcpy(r.values, r.head.values, (r.head.n < 16 ? r.head.n : 16) * sizeof(int64_t));
+    r.head.values = NULL;         /* points into flight, which moves on: read r.values */
     return r;
 }
 

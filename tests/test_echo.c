@@ -9,104 +9,57 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <cJSON.h>
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
-/* The replies in flight from one server, by op id. */
-typedef struct replies {
-    uint32_t from;
-    uint64_t op_id;
-    int count;
-    uint32_t to;
-    reply_msg_t head;
-    int64_t value;
-    bool bad;
-} replies_t;
-
-static void find_replies(void *ud, const sim_flight_t *f)
+static int64_t served(kit_t *k, uint32_t node)
 {
-    replies_t *r = ud;
-    if (f->from != r->from || f->type != 1) return;
-    if (f->len < sizeof(reply_msg_t)) { r->bad = true; return; }
-    reply_msg_t head;
-    memcpy(&head, f->payload, sizeof head);
-    if (head.op_id != r->op_id) return;
-    if (f->len != sizeof(reply_msg_t) + head.n * sizeof(int64_t)) r->bad = true;
-    r->count++;
-    r->to = f->to;
-    r->head = head;
-    if (head.n) memcpy(&r->value, (const uint8_t *)f->payload + sizeof head, sizeof r->value);
-}
-
-static const char *const quiet_json =
-    "{\"duration\": \"1s\", \"nodes\": 3, \"protocol\": \"echo\","
-    " \"workload\": {\"clients\": 2, \"ops\": {\"write\": 1}, \"rate\": \"1/m\", \"start\": \"1m\"}}";
-
-static int64_t served(sim_t *s, uint32_t node)
-{
-    jw_t w;
-    jw_init(&w, false);
-    sim_export_node(s, node, &w);
-    cJSON *o = cJSON_Parse(w.buf);
-    assert_non_null(o);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "served");
-    assert_true(cJSON_IsNumber(v));
-    int64_t n = (int64_t)v->valuedouble;
-    cJSON_Delete(o);
-    jw_free(&w);
+    int64_t n = kit_state_int(k, node, "served");
+    if (n == KIT_NONE) fail_msg("%s", kit_error(k));
     return n;
 }
 
 static void test_echo_replies_to_every_request(void **state)
 {
-    scn_t scn;
-    ts_load(quiet_json, &scn);
-    sim_t *s = ts_create(&scn, NULL);
+    kit_t *k = kit_create("echo", 3, 2, NULL, 1);
+    assert_non_null(k);
     for (int f = 0; f < OP_COUNT_; f++) {
         sim_req_t req = {.client = 3 + (uint32_t)(f % 2), .attempt = (uint32_t)f, .op_id = 100 + (uint64_t)f,
                          .f = (uint8_t)f, .key = 1, .value = 500 + f, .value2 = 900};
-        assert_int_equal(sim_inject_request(s, 1, &req), SIM_OK);
-        replies_t r = {.from = 1, .op_id = req.op_id};
-        sim_each_flight(s, find_replies, &r);
-        assert_false(r.bad);
-        if (r.count != 1) fail_msg("%s: %d replies in flight, expected 1", op_f_names[f], r.count);
+        assert_int_equal(kit_request(k, 1, &req), SIM_OK);
+        kit_reply_t r;
+        if (kit_reply_to(k, 1, req.op_id, &r) != SIM_OK) fail_msg("%s: %s", op_f_names[f], kit_error(k));
         assert_int_equal(r.to, req.client);
-        assert_int_equal(r.head.attempt, req.attempt);
-        assert_int_equal(r.head.status, REPLY_OK);
+        assert_int_equal(r.attempt, req.attempt);
+        assert_int_equal(r.status, REPLY_OK);
         if (f == OP_READ) {
-            assert_int_equal(r.head.n, 0);            /* a read answers nothing: null */
+            assert_int_equal(r.n, 0);            /* a read answers nothing: null */
         } else {
-            assert_int_equal(r.head.n, 1);
-            assert_int_equal(r.value, req.value);
+            assert_int_equal(r.n, 1);
+            assert_int_equal(r.values[0], req.value);
         }
     }
-    assert_int_equal(served(s, 1), OP_COUNT_);
-    assert_int_equal(served(s, 0), 0);
+    assert_int_equal(served(k, 1), OP_COUNT_);
+    assert_int_equal(served(k, 0), 0);
     proto_desc_t d;
-    sim_describe(s, 1, &d);
+    assert_int_equal(kit_describe(k, 1, &d), SIM_OK);
     char line[32];
     snprintf(line, sizeof line, "served %d", OP_COUNT_);
     assert_string_equal(d.line, line);
-    sim_destroy(s);
-    scn_free(&scn);
+    kit_destroy(k);
 }
 
 static void test_echo_down_node_takes_no_request(void **state)
 {
-    scn_t scn;
-    ts_load(quiet_json, &scn);
-    sim_t *s = ts_create(&scn, NULL);
-    sim_action_t crash = {.kind = ACT_CRASH, .node = 2};
-    assert_int_equal(sim_apply(s, &crash), SIM_OK);
+    kit_t *k = kit_create("echo", 3, 2, NULL, 1);
+    assert_non_null(k);
+    assert_int_equal(kit_crash(k, 2), SIM_OK);
     sim_req_t req = {.client = 3, .op_id = 9, .f = OP_WRITE, .value = 1};
-    assert_int_equal(sim_inject_request(s, 2, &req), SIM_EINPUT);
-    assert_int_equal(sim_inject_request(s, 3, &req), SIM_EINPUT);   /* a client is no server */
-    replies_t r = {.from = 2, .op_id = 9};
-    sim_each_flight(s, find_replies, &r);
-    assert_int_equal(r.count, 0);
-    sim_destroy(s);
-    scn_free(&scn);
+    assert_int_equal(kit_request(k, 2, &req), SIM_EINPUT);
+    assert_int_equal(kit_request(k, 3, &req), SIM_EINPUT);   /* a client is no server */
+    kit_reply_t r[4];
+    assert_int_equal(kit_replies(k, 2, KIT_ANY, r, 4), 0);
+    kit_destroy(k);
 }
 
 static void test_echo_end_to_end_every_op_completes_ok(void **state)
@@ -145,7 +98,9 @@ static void test_echo_end_to_end_every_op_completes_ok(void **state)
             assert_int_equal(e->vkind, HIST_V_NONE);
         }
     }
-    for (uint32_t n = 0; n < 3; n++) served_total += (uint64_t)served(s, n);
+    kit_t *k = kit_wrap(s);
+    for (uint32_t n = 0; n < 3; n++) served_total += (uint64_t)served(k, n);
+    kit_destroy(k);
     assert_int_equal(served_total, st->ops_invoked);
     free(invoked_value);
     sim_destroy(s);

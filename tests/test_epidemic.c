@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* epidemic.c's wire format: a header, then updates, then ids. */
@@ -85,51 +85,46 @@ typedef struct seen {
     int64_t first_value[6];          /* first update's value, or first id */
 } seen_t;
 
-static void look(void *ud, const sim_flight_t *f)
-{
-    seen_t *sn = ud;
-    if (f->from != sn->from || f->type < SIM_MSG_BUILTIN) return;
-    unsigned t = f->type - SIM_MSG_BUILTIN;
-    assert_true(t < 6 && f->len >= sizeof(hdr_t));
-    sn->count[t]++;
-    sn->to[t] = f->to;
-    memcpy(&sn->h[t], f->payload, sizeof(hdr_t));
-    const uint8_t *p = (const uint8_t *)f->payload + sizeof(hdr_t);
-    if (sn->h[t].n_updates) memcpy(&sn->first_value[t], p, sizeof(int64_t));
-    else if (sn->h[t].n_ids) memcpy(&sn->first_value[t], p, sizeof(int64_t));
-}
+#define SEEN_MAX 64
 
 static seen_t in_flight(sim_t *s, uint32_t from)
 {
     seen_t sn;
     memset(&sn, 0, sizeof sn);
     sn.from = from;
-    sim_each_flight(s, look, &sn);
+    kit_t *k = kit_wrap(s);
+    kit_flight_t f[SEEN_MAX];
+    int n = kit_flights(k, from, KIT_ANY, NULL, f, SEEN_MAX);
+    assert_true(n >= 0 && n <= SEEN_MAX);
+    for (int i = 0; i < n; i++) {
+        if (f[i].type_index < 0) continue;           /* requests and replies */
+        int t = f[i].type_index;
+        assert_true(t < 6 && f[i].len >= sizeof(hdr_t));
+        sn.count[t]++;
+        sn.to[t] = f[i].to;
+        memcpy(&sn.h[t], f[i].payload, sizeof(hdr_t));
+        const uint8_t *p = (const uint8_t *)f[i].payload + sizeof(hdr_t);
+        if (sn.h[t].n_updates) memcpy(&sn.first_value[t], p, sizeof(int64_t));
+        else if (sn.h[t].n_ids) memcpy(&sn.first_value[t], p, sizeof(int64_t));
+    }
+    kit_destroy(k);
     return sn;
 }
 
-/* The reply to a request, by op id. */
-typedef struct rep { uint64_t op_id; int count; reply_msg_t head; int64_t v[8]; } rep_t;
-static void find_rep(void *ud, const sim_flight_t *f)
-{
-    rep_t *r = ud;
-    if (f->type != 1) return;
-    reply_msg_t h;
-    memcpy(&h, f->payload, sizeof h);
-    if (h.op_id != r->op_id) return;
-    r->count++;
-    r->head = h;
-    memcpy(r->v, (const uint8_t *)f->payload + sizeof h, (h.n < 8 ? h.n : 8) * sizeof(int64_t));
-}
+/* The reply to a request, by op id, with its first values copied out. */
+typedef struct rep { kit_reply_t head; int64_t v[8]; } rep_t;
 
 static rep_t request(sim_t *s, uint32_t node, op_f_t f, int64_t value)
 {
     static uint64_t op = 500;
     sim_req_t req = {.client = sim_n_servers(s), .op_id = ++op, .f = (uint8_t)f, .value = value};
     assert_int_equal(sim_inject_request(s, node, &req), SIM_OK);
-    rep_t r = {.op_id = req.op_id};
-    sim_each_flight(s, find_rep, &r);
-    assert_int_equal(r.count, 1);
+    kit_t *k = kit_wrap(s);
+    rep_t r = {0};
+    if (kit_reply_to(k, KIT_ANY, req.op_id, &r.head) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    if (r.head.n) memcpy(r.v, r.head.values, (r.head.n < 8 ? r.head.n : 8) * sizeof(int64_t));
+    r.head.values = NULL;         /* points into flight, which moves on: read r.v */
     return r;
 }
 

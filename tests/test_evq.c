@@ -261,6 +261,50 @@ static void test_evq_large_heap_sorted(void **state)
     assert_null(q.h);
 }
 
+/* Removing entries out of turn (at random heap positions) leaves the others to pop in
+ * exactly (time, sequence) order: compared with a sorted copy minus the removed ones. */
+static void test_evq_remove_keeps_the_order_of_the_rest(void **state)
+{
+    enum { N = 3000 };
+    evq_t q;
+    evq_init(&q, 16);
+    rng_t r;
+    rng_seed(&r, 42, RNG_RUN, 3);
+    static sim_time_t at_of[N];
+    static bool removed[N];
+    for (uint32_t i = 0; i < N; i++) {
+        at_of[i] = (sim_time_t)rng_below(&r, 50);
+        removed[i] = false;
+        assert_int_equal(evq_push(&q, at_of[i], i), SIM_OK);
+    }
+    uint32_t n_removed = 0;
+    for (int k = 0; k < N / 3; k++) {
+        uint32_t pos = (uint32_t)rng_below(&r, q.n);
+        evq_entry_t e;
+        evq_remove(&q, pos, &e);
+        uint32_t idx = evq_index(e.key);
+        assert_false(removed[idx]);
+        assert_int_equal(e.at, at_of[idx]);
+        removed[idx] = true;
+        n_removed++;
+    }
+    assert_int_equal(q.n, N - n_removed);
+    evq_entry_t prev = {-1, 0}, e;
+    uint32_t popped = 0;
+    while (evq_pop(&q, &e)) {
+        uint32_t idx = evq_index(e.key);
+        assert_false(removed[idx]);
+        removed[idx] = true;          /* popped once only */
+        if (e.at < prev.at || (e.at == prev.at && e.key <= prev.key))
+            fail_msg("entry %u (t=%lld) popped after one at t=%lld", idx, (long long)e.at, (long long)prev.at);
+        prev = e;
+        popped++;
+    }
+    assert_int_equal(popped, N - n_removed);
+    for (uint32_t i = 0; i < N; i++) assert_true(removed[i]);
+    evq_free(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_evq_push_refuses_past_sequence_limit),
         cmocka_unit_test(test_evq_random_ops_match_reference),
         cmocka_unit_test(test_evq_large_heap_sorted),
+        cmocka_unit_test(test_evq_remove_keeps_the_order_of_the_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,11 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 enum { PUSH, SYNC, SYNC_REPLY };                 /* gossip's message types, as the protocol numbers them */
-#define GLOBAL(t) ((uint16_t)((t) + SIM_MSG_BUILTIN))
 #define VALUES_MAX 4096
 
 /* A node's values as it exports them, in its order. */
@@ -62,53 +61,34 @@ static bool same_set(vals_t *a, vals_t *b)
     return a->n == b->n && memcmp(a->v, b->v, a->n * sizeof a->v[0]) == 0;
 }
 
-/* Messages in flight from one node of one type. */
-typedef struct flights {
-    uint32_t from;
-    uint16_t type;
-    int count;
-    uint32_t to[64];
-    uint8_t payload[64][256];
-    uint32_t len[64];
-} flights_t;
+#define FLIGHTS_MAX 64
 
-static void collect(void *ud, const sim_flight_t *f)
+/* Messages in flight from one node of one type, oldest first; fails past FLIGHTS_MAX. */
+static int in_flight(sim_t *s, uint32_t from, const char *type, kit_flight_t *out)
 {
-    flights_t *c = ud;
-    if (f->from != c->from || f->type != c->type) return;
-    if (c->count < 64) {
-        c->to[c->count] = f->to;
-        c->len[c->count] = f->len;
-        memcpy(c->payload[c->count], f->payload, f->len < 256 ? f->len : 256);
-    }
-    c->count++;
-}
-
-static void in_flight(sim_t *s, uint32_t from, uint16_t type, flights_t *out)
-{
-    memset(out, 0, sizeof *out);
-    out->from = from;
-    out->type = type;
-    sim_each_flight(s, collect, out);
+    kit_t *k = kit_wrap(s);
+    int n = kit_flights(k, from, KIT_ANY, type, out, FLIGHTS_MAX);
+    if (n < 0 || n > FLIGHTS_MAX) fail_msg("%d %s messages from node %u: %s", n, type, from, kit_error(k));
+    kit_destroy(k);
+    return n;
 }
 
 /* Pushes of value v from a node. */
 static int pushes_of(sim_t *s, uint32_t from, int64_t v)
 {
-    flights_t *f = malloc(sizeof *f);
-    in_flight(s, from, GLOBAL(PUSH), f);
+    kit_flight_t f[FLIGHTS_MAX];
+    int count = in_flight(s, from, "push", f);
     int n = 0;
-    for (int i = 0; i < f->count && i < 64; i++) {
+    for (int i = 0; i < count; i++) {
         int64_t x;
-        assert_int_equal(f->len[i], sizeof x);
-        memcpy(&x, f->payload[i], sizeof x);
+        assert_int_equal(f[i].len, sizeof x);
+        memcpy(&x, f[i].payload, sizeof x);
         if (x == v) {
             n++;
-            assert_true(f->to[i] < sim_n_servers(s));
-            assert_int_not_equal(f->to[i], from);
+            assert_true(f[i].to < sim_n_servers(s));
+            assert_int_not_equal(f[i].to, from);
         }
     }
-    free(f);
     return n;
 }
 
@@ -119,24 +99,16 @@ static const char *const quiet_json =
 
 #define CLIENT 5u
 
-static void reply_to(sim_t *s, uint32_t from, uint64_t op_id, reply_msg_t *head, int64_t *values, uint32_t max)
+/* The one reply to op_id from a server, to the client; its values copied out. */
+static void reply_to(sim_t *s, uint32_t from, uint64_t op_id, kit_reply_t *head, int64_t *values, uint32_t max)
 {
-    flights_t *f = malloc(sizeof *f);
-    in_flight(s, from, 1, f);
-    int found = 0;
-    for (int i = 0; i < f->count && i < 64; i++) {
-        reply_msg_t h;
-        memcpy(&h, f->payload[i], sizeof h);
-        if (h.op_id != op_id) continue;
-        found++;
-        assert_int_equal(f->to[i], CLIENT);
-        assert_int_equal(f->len[i], sizeof h + h.n * sizeof(int64_t));
-        assert_true(h.n <= max);
-        *head = h;
-        memcpy(values, f->payload[i] + sizeof h, h.n * sizeof(int64_t));
-    }
-    free(f);
-    if (found != 1) fail_msg("%d replies to op %llu in flight, expected 1", found, (unsigned long long)op_id);
+    kit_t *k = kit_wrap(s);
+    if (kit_reply_to(k, from, op_id, head) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    assert_int_equal(head->to, CLIENT);
+    assert_true(head->n <= max);
+    if (head->n) memcpy(values, head->values, head->n * sizeof(int64_t));
+    head->values = values;
 }
 
 /* ---- Driving one node. --------------------------------------------------------- */
@@ -148,7 +120,7 @@ static void test_gossip_write_is_acknowledged_and_pushed(void **state)
     sim_t *s = ts_create(&scn, NULL);
     sim_req_t req = {.client = CLIENT, .op_id = 11, .f = OP_WRITE, .key = 0, .value = 42};
     assert_int_equal(sim_inject_request(s, 0, &req), SIM_OK);
-    reply_msg_t h;
+    kit_reply_t h;
     int64_t v[4];
     reply_to(s, 0, 11, &h, v, 4);
     assert_int_equal(h.status, REPLY_OK);
@@ -200,7 +172,7 @@ static void test_gossip_read_returns_the_set(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    reply_msg_t h;
+    kit_reply_t h;
     int64_t v[16];
     /* An empty node answers an empty list, still a list. */
     sim_req_t rd = {.client = CLIENT, .op_id = 1, .f = OP_READ};
@@ -238,7 +210,7 @@ static void test_gossip_other_operations_fail(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    reply_msg_t h;
+    kit_reply_t h;
     int64_t v[4];
     sim_req_t cas = {.client = CLIENT, .op_id = 5, .f = OP_CAS, .value = 1, .value2 = 2};
     assert_int_equal(sim_inject_request(s, 2, &cas), SIM_OK);
@@ -263,13 +235,12 @@ static void test_gossip_sync_answers_with_its_set_and_merges(void **state)
     int64_t theirs[] = {6, 5, 7};
     assert_int_equal(sim_inject(s, 2, 0, SYNC, theirs, sizeof theirs), SIM_OK);
     /* The answer is the set as it was before the merge. */
-    flights_t *f = malloc(sizeof *f);
-    in_flight(s, 0, GLOBAL(SYNC_REPLY), f);
-    assert_int_equal(f->count, 1);
-    assert_int_equal(f->to[0], 2);
-    assert_int_equal(f->len[0], sizeof(int64_t));
+    kit_flight_t f[FLIGHTS_MAX];
+    assert_int_equal(in_flight(s, 0, "sync-reply", f), 1);
+    assert_int_equal(f[0].to, 2);
+    assert_int_equal(f[0].len, sizeof(int64_t));
     int64_t x;
-    memcpy(&x, f->payload[0], sizeof x);
+    memcpy(&x, f[0].payload, sizeof x);
     assert_int_equal(x, 5);
     vals_t *got = malloc(sizeof *got);
     exported(s, 0, got);
@@ -285,11 +256,8 @@ static void test_gossip_sync_answers_with_its_set_and_merges(void **state)
     exported(s, 0, got);
     assert_int_equal(got->n, 4);
     assert_true(contains(got, 8));
-    in_flight(s, 0, GLOBAL(SYNC_REPLY), f);
-    assert_int_equal(f->count, 1);
-    in_flight(s, 0, GLOBAL(SYNC), f);
-    assert_int_equal(f->count, 0);
-    free(f);
+    assert_int_equal(in_flight(s, 0, "sync-reply", f), 1);
+    assert_int_equal(in_flight(s, 0, "sync", f), 0);
     free(got);
     sim_destroy(s);
     scn_free(&scn);
@@ -316,14 +284,13 @@ static void test_gossip_anti_entropy_timer_sends_the_whole_set(void **state)
     while (!t.fired && sim_step(s)) {}
     assert_true(t.fired);
     assert_true(sim_time(s) <= SIM_SEC);          /* the first period has a random phase below it */
-    flights_t *f = malloc(sizeof *f);
-    in_flight(s, 2, GLOBAL(SYNC), f);
-    assert_int_equal(f->count, 1);
-    assert_true(f->to[0] < 4 && f->to[0] != 2);
-    assert_int_equal(f->len[0], 3 * sizeof(int64_t));
+    kit_flight_t f[FLIGHTS_MAX];
+    assert_int_equal(in_flight(s, 2, "sync", f), 1);
+    assert_true(f[0].to < 4 && f[0].to != 2);
+    assert_int_equal(f[0].len, 3 * sizeof(int64_t));
     for (int i = 0; i < 3; i++) {
         int64_t x;
-        memcpy(&x, f->payload[0] + i * sizeof x, sizeof x);
+        memcpy(&x, (const uint8_t *)f[0].payload + i * sizeof x, sizeof x);
         assert_int_equal(x, in[i]);
     }
     /* And it re-arms: a second sync one period later. */
@@ -331,7 +298,6 @@ static void test_gossip_anti_entropy_timer_sends_the_whole_set(void **state)
     t.fired = false;
     while (!t.fired && sim_step(s)) {}
     assert_int_equal(sim_time(s), first + SIM_SEC);
-    free(f);
     sim_destroy(s);
     scn_free(&scn);
 }

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* ---- paxos.c's wire format, restated. ---------------------------------------------- */
@@ -72,72 +72,49 @@ static const char *QUIET5 =
     "{\"duration\": \"60s\", \"nodes\": 5, \"protocol\": {\"name\": \"paxos\","
     " \"params\": {\"election_timeout\": [\"10s\", \"20s\"]}}}";
 
-/* Messages in flight of one type (from one node, or from anyone when from is -1). */
+/* Messages in flight of one type from one node that will arrive (not dropped), oldest
+ * first, as the kit lists them; fails past FLIGHTS_MAX. */
 #define FLIGHTS_MAX 256
-typedef struct flights {
-    int64_t from;
-    uint16_t type;
-    int count;
-    uint32_t src[FLIGHTS_MAX], to[FLIGHTS_MAX], len[FLIGHTS_MAX];
-    uint8_t payload[FLIGHTS_MAX][1024];
-} flights_t;
-
-static void collect(void *ud, const sim_flight_t *f)
+static int in_flight(sim_t *s, uint32_t from, unsigned type, kit_flight_t *out)
 {
-    flights_t *c = ud;
-    if ((c->from >= 0 && f->from != (uint32_t)c->from) || f->type != c->type || f->doomed >= 0) return;
-    if (c->count < FLIGHTS_MAX) {
-        c->src[c->count] = f->from;
-        c->to[c->count] = f->to;
-        c->len[c->count] = f->len;
-        memcpy(c->payload[c->count], f->payload, f->len < 1024 ? f->len : 1024);
-    }
-    c->count++;
+    kit_t *k = kit_wrap(s);
+    static kit_flight_t all[FLIGHTS_MAX];
+    int n = kit_flights(k, from, KIT_ANY, sim_msg_type_name(s, GLOBAL(type)), all, FLIGHTS_MAX), kept = 0;
+    if (n < 0 || n > FLIGHTS_MAX) fail_msg("%d messages in flight: %s", n, kit_error(k));
+    for (int i = 0; i < n; i++)
+        if (!all[i].doomed) out[kept++] = all[i];
+    kit_destroy(k);
+    return kept;
 }
 
-static flights_t *in_flight(sim_t *s, int64_t from, unsigned type)
+/* The one message of `type` from `from` to `to` in flight; fails unless exactly one.
+ * The payload is the one in flight: read it before the simulation moves on. */
+static const void *the_message(sim_t *s, uint32_t from, uint32_t to, unsigned type)
 {
-    flights_t *c = calloc(1, sizeof *c);
-    assert_non_null(c);
-    c->from = from;
-    c->type = GLOBAL(type);
-    sim_each_flight(s, collect, c);
-    return c;
-}
-
-/* The one message of `type` from `from` to `to` in flight; fails unless exactly one. */
-static const void *the_message(sim_t *s, uint32_t from, uint32_t to, unsigned type, flights_t **keep)
-{
-    flights_t *c = in_flight(s, from, type);
-    int found = -1, n = 0;
-    for (int i = 0; i < c->count && i < FLIGHTS_MAX; i++)
-        if (c->to[i] == to) { found = i; n++; }
+    static kit_flight_t f[FLIGHTS_MAX];
+    int count = in_flight(s, from, type, f), found = -1, n = 0;
+    for (int i = 0; i < count; i++)
+        if (f[i].to == to) { found = i; n++; }
     if (n != 1) fail_msg("expected one %s from node %u to node %u in flight, found %d",
                          sim_msg_type_name(s, GLOBAL(type)), from, to, n);
-    *keep = c;
-    return c->payload[found];
-}
-
-static void note_id(void *ud, const sim_flight_t *f)
-{
-    flights_t *c = ud;
-    if (f->doomed < 0 && c->count < FLIGHTS_MAX) c->src[c->count++] = (uint32_t)f->id;
+    return f[found].payload;
 }
 
 /* Drops everything in flight, so that the next look sees only what the script causes. */
 static void drain(sim_t *s)
 {
-    flights_t *c = calloc(1, sizeof *c);
-    assert_non_null(c);
-    sim_each_flight(s, note_id, c);
-    assert_true(c->count < FLIGHTS_MAX);
-    for (int i = 0; i < c->count; i++) {
+    kit_t *k = kit_wrap(s);
+    static kit_flight_t f[FLIGHTS_MAX];
+    int n = kit_flights(k, KIT_ANY, KIT_ANY, NULL, f, FLIGHTS_MAX);
+    assert_true(n >= 0 && n < FLIGHTS_MAX);
+    for (int i = 0; i < n; i++) {
+        if (f[i].doomed) continue;
         sim_action_t a = {0};
         a.kind = ACT_DROP;
-        a.msg_id = c->src[i];
+        a.msg_id = f[i].id;
         assert_int_equal(sim_apply(s, &a), SIM_OK);
     }
-    free(c);
+    kit_destroy(k);
 }
 
 static void inject_prepare(sim_t *s, uint32_t from, uint32_t to, int64_t b, uint32_t from_slot)
@@ -163,44 +140,38 @@ static void test_paxos_acceptor_promises_only_higher_ballots(void **state)
     scn_t scn;
     ts_load(QUIET5, &scn);
     sim_t *s = ts_create_seed(&scn, 0);
-    flights_t *c;
 
     inject_prepare(s, 1, 0, ballot(5, 1), 0);
-    const promise_t *p = the_message(s, 0, 1, PROMISE, &c);
+    const promise_t *p = the_message(s, 0, 1, PROMISE);
     assert_int_equal(p->ok, 1);
     assert_int_equal(p->ballot, ballot(5, 1));
     assert_int_equal(p->n, 0);
-    free(c);
     drain(s);
 
     /* A lower ballot is refused, and the refusal names the ballot promised. */
     inject_prepare(s, 2, 0, ballot(4, 2), 0);
-    p = the_message(s, 0, 2, PROMISE, &c);
+    p = the_message(s, 0, 2, PROMISE);
     assert_int_equal(p->ok, 0);
     assert_int_equal(p->promised, ballot(5, 1));
-    free(c);
     drain(s);
 
     /* The same round from a lower node id is a lower ballot too. */
     inject_prepare(s, 0 + 3, 0, ballot(5, 0), 0);
-    p = the_message(s, 0, 3, PROMISE, &c);
+    p = the_message(s, 0, 3, PROMISE);
     assert_int_equal(p->ok, 0);
-    free(c);
     drain(s);
 
     /* An accept below the promise is refused as well. */
     inject_accept(s, 2, 0, ballot(4, 2), 0, write_of(1, 7, 1));
-    const accepted_t *a = the_message(s, 0, 2, ACCEPTED, &c);
+    const accepted_t *a = the_message(s, 0, 2, ACCEPTED);
     assert_int_equal(a->ok, 0);
     assert_int_equal(a->promised, ballot(5, 1));
-    free(c);
     drain(s);
 
     /* A higher one is promised. */
     inject_prepare(s, 4, 0, ballot(6, 4), 0);
-    p = the_message(s, 0, 4, PROMISE, &c);
+    p = the_message(s, 0, 4, PROMISE);
     assert_int_equal(p->ok, 1);
-    free(c);
 
     sim_destroy(s);
     scn_free(&scn);
@@ -211,13 +182,11 @@ static void test_paxos_acceptor_reports_accepted_values_and_keeps_them_across_a_
     scn_t scn;
     ts_load(QUIET5, &scn);
     sim_t *s = ts_create_seed(&scn, 0);
-    flights_t *c;
 
     inject_accept(s, 1, 0, ballot(2, 1), 0, write_of(1, 7, 11));
-    const accepted_t *a = the_message(s, 0, 1, ACCEPTED, &c);
+    const accepted_t *a = the_message(s, 0, 1, ACCEPTED);
     assert_int_equal(a->ok, 1);
     assert_int_equal(a->slot, 0);
-    free(c);
     drain(s);
     inject_accept(s, 1, 0, ballot(2, 1), 3, write_of(2, 9, 12));
     drain(s);
@@ -231,7 +200,7 @@ static void test_paxos_acceptor_reports_accepted_values_and_keeps_them_across_a_
     drain(s);
 
     inject_prepare(s, 2, 0, ballot(3, 2), 1);
-    const promise_t *p = the_message(s, 0, 2, PROMISE, &c);
+    const promise_t *p = the_message(s, 0, 2, PROMISE);
     assert_int_equal(p->ok, 1);
     /* Only slots from from_slot (1) on are reported. */
     assert_int_equal(p->n, 1);
@@ -241,7 +210,6 @@ static void test_paxos_acceptor_reports_accepted_values_and_keeps_them_across_a_
     assert_int_equal(p->entry[0].value.f, OP_WRITE);
     assert_int_equal(p->entry[0].value.key, 2);
     assert_int_equal(p->entry[0].value.v1, 9);
-    free(c);
     drain(s);
 
     /* The promise survives a crash as well: ballot 3.n3 is still refused below. */
@@ -249,10 +217,9 @@ static void test_paxos_acceptor_reports_accepted_values_and_keeps_them_across_a_
     assert_int_equal(sim_apply(s, &restart), SIM_OK);
     drain(s);
     inject_prepare(s, 1, 0, ballot(3, 1), 0);
-    p = the_message(s, 0, 1, PROMISE, &c);
+    p = the_message(s, 0, 1, PROMISE);
     assert_int_equal(p->ok, 0);
     assert_int_equal(p->promised, ballot(3, 2));
-    free(c);
 
     sim_destroy(s);
     scn_free(&scn);
@@ -269,12 +236,11 @@ static uint32_t candidate(sim_t *s, int64_t *b)
     for (int steps = 0; steps < 100000 && sim_step(s); steps++) {
         for (uint32_t i = 0; i < 5; i++) {
             if (sim_node_role(s, i, NULL) != ROLE_CANDIDATE) continue;
-            flights_t *c = in_flight(s, i, PREPARE);
-            assert_true(c->count >= 4);
-            const prepare_t *m = (const prepare_t *)c->payload[0];
+            static kit_flight_t c[FLIGHTS_MAX];
+            assert_true(in_flight(s, i, PREPARE, c) >= 4);
+            const prepare_t *m = (const prepare_t *)c[0].payload;
             *b = m->ballot;
             assert_int_equal(*b >> 8, 4);
-            free(c);
             drain(s);
             return i;
         }
@@ -310,18 +276,18 @@ static entry_t entry_of(uint32_t slot, int64_t b, value_t v)
 /* The value the leader proposes in `slot` (from its accept to node `to`). */
 static value_t proposed(sim_t *s, uint32_t leader, uint32_t to, uint32_t slot, int64_t b)
 {
-    flights_t *c = in_flight(s, leader, ACCEPT);
+    static kit_flight_t c[FLIGHTS_MAX];
+    int count = in_flight(s, leader, ACCEPT, c);
     value_t v;
     int n = 0;
     memset(&v, 0, sizeof v);
-    for (int i = 0; i < c->count && i < FLIGHTS_MAX; i++) {
-        const accept_t *m = (const accept_t *)c->payload[i];
-        if (c->to[i] != to || m->slot != slot) continue;
+    for (int i = 0; i < count; i++) {
+        const accept_t *m = (const accept_t *)c[i].payload;
+        if (c[i].to != to || m->slot != slot) continue;
         assert_int_equal(m->ballot, b);
         v = m->value;
         n++;
     }
-    free(c);
     if (n != 1) fail_msg("expected one accept for slot %u to node %u, found %d", slot, to, n);
     return v;
 }
@@ -408,17 +374,22 @@ static void test_paxos_variant_ignores_promised_values(void **state)
 
 /* ---- Leader and clients. ----------------------------------------------------------- */
 
-static const reply_msg_t *reply_to(sim_t *s, uint32_t from, uint32_t client, flights_t **keep)
+/* The first reply from a server to a client in flight (and not dropped), decoded. */
+static kit_reply_t reply_to(sim_t *s, uint32_t from, uint32_t client)
 {
-    flights_t *c = calloc(1, sizeof *c);
-    assert_non_null(c);
-    c->from = from;
-    c->type = 1;            /* the built-in reply */
-    sim_each_flight(s, collect, c);
-    for (int i = 0; i < c->count && i < FLIGHTS_MAX; i++)
-        if (c->to[i] == client) { *keep = c; return (const reply_msg_t *)c->payload[i]; }
+    kit_t *k = kit_wrap(s);
+    static kit_flight_t f[FLIGHTS_MAX];
+    int n = kit_flights(k, from, client, "reply", f, FLIGHTS_MAX);
+    assert_true(n >= 0 && n <= FLIGHTS_MAX);
+    kit_reply_t r = {0};
+    for (int i = 0; i < n; i++) {
+        if (f[i].doomed) continue;
+        if (kit_reply_decode(k, &f[i], &r) != SIM_OK) fail_msg("%s", kit_error(k));
+        kit_destroy(k);
+        return r;
+    }
     fail_msg("no reply from node %u to %u in flight", from, client);
-    return NULL;
+    return r;
 }
 
 /* Requests injected by a script were never invoked by a client, so the checker (which
@@ -443,18 +414,15 @@ static void test_paxos_followers_redirect_clients_to_the_leader(void **state)
     req.key = 0;
     req.value = 9;
     assert_int_equal(sim_inject_request(s, follower, &req), SIM_OK);
-    flights_t *c;
-    const reply_msg_t *r = reply_to(s, follower, client, &c);
-    assert_int_equal(r->status, REPLY_REDIRECT);
-    assert_int_equal(r->redirect, (uint32_t)leader);
-    free(c);
+    kit_reply_t r = reply_to(s, follower, client);
+    assert_int_equal(r.status, REPLY_REDIRECT);
+    assert_int_equal(r.redirect, (uint32_t)leader);
 
     /* The leader proposes it to both acceptors, and answers once it is chosen. */
     drain(s);
     assert_int_equal(sim_inject_request(s, (uint32_t)leader, &req), SIM_OK);
-    flights_t *acc = in_flight(s, leader, ACCEPT);
-    assert_int_equal(acc->count, 2);
-    free(acc);
+    static kit_flight_t acc[FLIGHTS_MAX];
+    assert_int_equal(in_flight(s, (uint32_t)leader, ACCEPT, acc), 2);
     sim_run_until(s, 3 * SIM_SEC);
     jw_t w;
     jw_init(&w, false);

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/kv.h"
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* ---- pb.c's wire format, restated. ----------------------------------------------------- */
@@ -40,37 +40,34 @@ _Static_assert(sizeof(forward_t) == 48, "pb_forward_t is 48 bytes");
 /* ---- Helpers. ----------------------------------------------------------------------------- */
 
 #define FLIGHTS_MAX 256
-typedef struct flights {
-    int64_t from;
-    uint16_t type;
-    int count;
-    uint64_t id[FLIGHTS_MAX];
-    uint32_t to[FLIGHTS_MAX], len[FLIGHTS_MAX];
-    uint8_t payload[FLIGHTS_MAX][256];
-} flights_t;
 
-static void collect(void *ud, const sim_flight_t *f)
-{
-    flights_t *c = ud;
-    if (f->doomed >= 0 || (c->from >= 0 && f->from != (uint32_t)c->from) || (c->type != 0xffff && f->type != c->type)) return;
-    if (c->count < FLIGHTS_MAX) {
-        c->id[c->count] = f->id;
-        c->to[c->count] = f->to;
-        c->len[c->count] = f->len;
-        memcpy(c->payload[c->count], f->payload, f->len < 256 ? f->len : 256);
-    }
-    c->count++;
-}
+/* Messages in flight that will arrive (not dropped), oldest first, as the kit lists them. */
+typedef struct flights { int count; kit_flight_t m[FLIGHTS_MAX]; } flights_t;
 
 /* Messages in flight from `from` (-1: anyone) of global type `gtype` (0xffff: any). */
 static flights_t *in_flight(sim_t *s, int64_t from, uint16_t gtype)
 {
     flights_t *c = calloc(1, sizeof *c);
     assert_non_null(c);
-    c->from = from;
-    c->type = gtype;
-    sim_each_flight(s, collect, c);
+    kit_t *k = kit_wrap(s);
+    static kit_flight_t all[FLIGHTS_MAX];
+    int n = kit_flights(k, from < 0 ? KIT_ANY : (uint32_t)from, KIT_ANY, gtype == 0xffff ? NULL : sim_msg_type_name(s, gtype),
+                        all, FLIGHTS_MAX);
+    if (n < 0 || n > FLIGHTS_MAX) fail_msg("%d messages in flight: %s", n, kit_error(k));
+    for (int i = 0; i < n; i++)
+        if (!all[i].doomed) c->m[c->count++] = all[i];
+    kit_destroy(k);
     return c;
+}
+
+/* A reply in flight, decoded. */
+static kit_reply_t reply_of(sim_t *s, const kit_flight_t *f)
+{
+    kit_t *k = kit_wrap(s);
+    kit_reply_t r;
+    if (kit_reply_decode(k, f, &r) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    return r;
 }
 
 /* Drops everything in flight, so that the next look sees only what the script causes. */
@@ -81,7 +78,7 @@ static void drain(sim_t *s)
     for (int i = 0; i < c->count; i++) {
         sim_action_t a = {0};
         a.kind = ACT_DROP;
-        a.msg_id = c->id[i];
+        a.msg_id = c->m[i].id;
         assert_int_equal(sim_apply(s, &a), SIM_OK);
     }
     free(c);
@@ -148,7 +145,7 @@ static int replies_to_client(sim_t *s, uint32_t from)
 {
     flights_t *c = in_flight(s, from, 1);
     int n = 0;
-    for (int i = 0; i < c->count && i < FLIGHTS_MAX; i++) n += c->to[i] == 4;
+    for (int i = 0; i < c->count; i++) n += c->m[i].to == 4;
     free(c);
     return n;
 }
@@ -168,8 +165,8 @@ static void test_pb_primary_forwards_to_backups_and_answers_after_both_ack(void 
     flights_t *f = in_flight(s, p, GLOBAL(FORWARD));
     assert_int_equal(f->count, 2);
     for (int i = 0; i < 2; i++) {
-        const forward_t *m = (const forward_t *)f->payload[i];
-        assert_true(f->to[i] == b1 || f->to[i] == b2);
+        const forward_t *m = (const forward_t *)f->m[i].payload;
+        assert_true(f->m[i].to == b1 || f->m[i].to == b2);
         assert_int_equal(m->view, view);
         assert_int_equal(m->seq, applied + 1);
         assert_int_equal(m->op_id, 500);
@@ -223,9 +220,9 @@ static void test_pb_backups_redirect_clients_to_the_primary(void **state)
         assert_int_equal(sim_inject_request(s, n, &req), SIM_OK);
         flights_t *f = in_flight(s, n, 1);
         assert_int_equal(f->count, 1);
-        const reply_msg_t *r = (const reply_msg_t *)f->payload[0];
-        assert_int_equal(r->status, REPLY_REDIRECT);
-        assert_int_equal(r->redirect, p);
+        kit_reply_t r = reply_of(s, &f->m[0]);
+        assert_int_equal(r.status, REPLY_REDIRECT);
+        assert_int_equal(r.redirect, p);
         free(f);
         drain(s);
     }
@@ -265,7 +262,7 @@ static void test_pb_backup_takes_forwards_only_from_its_views_primary(void **sta
     assert_int_equal(sim_inject(s, p, b, FORWARD, &m, sizeof m), SIM_OK);
     f = in_flight(s, b, GLOBAL(FORWARD_ACK));
     assert_int_equal(f->count, 1);
-    const forward_ack_t *a = (const forward_ack_t *)f->payload[0];
+    const forward_ack_t *a = (const forward_ack_t *)f->m[0].payload;
     assert_int_equal(a->applied, applied + 1);
     assert_int_equal(a->synced, 1);
     free(f);
@@ -362,8 +359,8 @@ static void test_pb_config_service_promotes_a_synced_backup_after_missed_heartbe
     assert_int_equal(sim_inject(s, 1, 3, PING, &pg, sizeof pg), SIM_OK);
     flights_t *f = in_flight(s, 3, GLOBAL(VIEW));
     assert_int_equal(f->count, 1);
-    assert_int_equal(f->to[0], 1);
-    const view_t *v = (const view_t *)f->payload[0];
+    assert_int_equal(f->m[0].to, 1);
+    const view_t *v = (const view_t *)f->m[0].payload;
     assert_int_equal(v->num, 2);
     assert_int_equal(v->primary, 2);
     assert_int_equal(v->backups, 1u << 1);

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/ring.h"
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* The quorum protocol's message types and wire formats, as it defines them. */
@@ -84,52 +84,36 @@ static void pref(uint32_t ring_servers, uint32_t vnodes, uint32_t key, uint32_t 
     free(r);
 }
 
-/* Messages in flight from one node of one type. */
+/* Messages in flight from one node of one type, oldest first, as the kit lists them:
+ * how many (count), and the first FLIGHTS_MAX of them. */
 #define FLIGHTS_MAX 32
-typedef struct flights {
-    uint32_t from;
-    uint16_t type;
-    int count;
-    uint32_t to[FLIGHTS_MAX];
-    uint32_t len[FLIGHTS_MAX];
-    uint8_t payload[FLIGHTS_MAX][1024];
-} flights_t;
-
-static void collect(void *ud, const sim_flight_t *f)
-{
-    flights_t *c = ud;
-    if (f->from != c->from || f->type != c->type) return;
-    if (c->count < FLIGHTS_MAX) {
-        c->to[c->count] = f->to;
-        c->len[c->count] = f->len;
-        memcpy(c->payload[c->count], f->payload, f->len < 1024 ? f->len : 1024);
-    }
-    c->count++;
-}
+typedef struct flights { int count; kit_flight_t m[FLIGHTS_MAX]; } flights_t;
 
 static flights_t *in_flight(sim_t *s, uint32_t from, uint16_t type)
 {
     static flights_t f;
     memset(&f, 0, sizeof f);
-    f.from = from;
-    f.type = type;
-    sim_each_flight(s, collect, &f);
+    kit_t *k = kit_wrap(s);
+    f.count = kit_flights(k, from, KIT_ANY, sim_msg_type_name(s, type), f.m, FLIGHTS_MAX);
+    if (f.count < 0) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
     return &f;
 }
 
 /* Replies to op_id in flight from a server; the last one's header and values. */
-static int replies(sim_t *s, uint32_t from, uint64_t op_id, reply_msg_t *h, int64_t *v)
+static int replies(sim_t *s, uint32_t from, uint64_t op_id, kit_reply_t *h, int64_t *v)
 {
-    flights_t *f = in_flight(s, from, 1);
-    int found = 0;
-    for (int i = 0; i < f->count; i++) {
-        reply_msg_t r;
-        memcpy(&r, f->payload[i], sizeof r);
-        if (r.op_id != op_id) continue;
+    kit_t *k = kit_wrap(s);
+    static kit_reply_t r[FLIGHTS_MAX];
+    int n = kit_replies(k, from, KIT_ANY, r, FLIGHTS_MAX), found = 0;
+    if (n < 0 || n > FLIGHTS_MAX) fail_msg("%d replies from node %u: %s", n, from, kit_error(k));
+    for (int i = 0; i < n; i++) {
+        if (r[i].op_id != op_id) continue;
         found++;
-        *h = r;
-        if (v) memcpy(v, f->payload[i] + sizeof r, r.n * sizeof *v);
+        *h = r[i];
+        if (v && r[i].n) memcpy(v, r[i].values, r[i].n * sizeof *v);
     }
+    kit_destroy(k);
     return found;
 }
 
@@ -173,13 +157,13 @@ static uint32_t fetch(sim_t *s, uint32_t node, uint32_t key, int64_t *values)
     flights_t *fl = in_flight(s, node, GLOBAL(FETCH_REPLY));
     for (int i = 0; i < fl->count; i++) {
         fetched_t h;
-        memcpy(&h, fl->payload[i], sizeof h);
+        memcpy(&h, ((const uint8_t *)fl->m[i].payload), sizeof h);
         if (h.tag != tag) continue;
         assert_int_equal(h.key, key);
-        assert_int_equal(fl->len[i], sizeof h + h.n * sizeof(version_t));
+        assert_int_equal(fl->m[i].len, sizeof h + h.n * sizeof(version_t));
         for (uint32_t j = 0; j < h.n; j++) {
             version_t v;
-            memcpy(&v, fl->payload[i] + sizeof h + j * sizeof v, sizeof v);
+            memcpy(&v, ((const uint8_t *)fl->m[i].payload) + sizeof h + j * sizeof v, sizeof v);
             values[j] = v.value;
         }
         return h.n;
@@ -201,9 +185,9 @@ static void test_quorum_lww_merge_keeps_the_larger_stamp(void **state)
     flights_t *f = in_flight(s, 2, GLOBAL(STORE_ACK));
     assert_int_equal(f->count, 1);
     ack_t k;
-    memcpy(&k, f->payload[0], sizeof k);
+    memcpy(&k, ((const uint8_t *)f->m[0].payload), sizeof k);
     assert_int_equal(k.tag, 41);
-    assert_int_equal(f->to[0], 1);
+    assert_int_equal(f->m[0].to, 1);
     assert_int_equal(fetch(s, 2, 4, v), 1);
     assert_int_equal(v[0], 5);
     /* A smaller stamp loses, though it was written later in true time. */
@@ -291,20 +275,20 @@ static void test_quorum_coordinator_answers_a_write_after_w_acks(void **state)
     assert_int_equal(f->count, 2);
     uint64_t tag = 0;
     for (int i = 0; i < 2; i++) {
-        assert_true(f->to[i] == p[1] || f->to[i] == p[2]);
+        assert_true(f->m[i].to == p[1] || f->m[i].to == p[2]);
         store_hdr_t h;
-        memcpy(&h, f->payload[i], sizeof h);
+        memcpy(&h, ((const uint8_t *)f->m[i].payload), sizeof h);
         assert_int_equal(h.key, 6);
         assert_int_equal(h.n, 1);
         assert_int_equal(h.hint_for, NONE);
         version_t v;
-        memcpy(&v, f->payload[i] + sizeof h, sizeof v);
+        memcpy(&v, ((const uint8_t *)f->m[i].payload) + sizeof h, sizeof v);
         assert_int_equal(v.value, 66);
         assert_int_equal(v.coord, p[0]);
         tag = h.tag;
     }
     assert_true(tag != 0);
-    reply_msg_t h;
+    kit_reply_t h;
     assert_int_equal(replies(s, p[0], 1, &h, NULL), 0);
     ack_t a = {tag, 6, 0};
     assert_int_equal(sim_inject(s, p[1], p[0], STORE_ACK, &a, sizeof a), SIM_OK);
@@ -338,8 +322,8 @@ static void test_quorum_coordinator_reads_r_answers_and_repairs(void **state)
     flights_t *f = in_flight(s, p[0], GLOBAL(FETCH));
     assert_int_equal(f->count, 2);
     ack_t fq;
-    memcpy(&fq, f->payload[0], sizeof fq);
-    reply_msg_t h;
+    memcpy(&fq, ((const uint8_t *)f->m[0].payload), sizeof fq);
+    kit_reply_t h;
     assert_int_equal(replies(s, p[0], 9, &h, NULL), 0);        /* 1 of r = 2 */
     uint8_t buf[sizeof(fetched_t) + sizeof(version_t)];
     fetched_t fh = {fq.tag, 3, 1};
@@ -361,12 +345,12 @@ static void test_quorum_coordinator_reads_r_answers_and_repairs(void **state)
     assert_int_equal(sim_inject(s, p[2], p[0], FETCH_REPLY, buf, sizeof buf), SIM_OK);
     f = in_flight(s, p[0], GLOBAL(STORE));
     assert_int_equal(f->count, 1);
-    assert_int_equal(f->to[0], p[2]);
+    assert_int_equal(f->m[0].to, p[2]);
     store_hdr_t sh;
-    memcpy(&sh, f->payload[0], sizeof sh);
+    memcpy(&sh, ((const uint8_t *)f->m[0].payload), sizeof sh);
     assert_int_equal(sh.tag, 0);
     version_t got;
-    memcpy(&got, f->payload[0] + sizeof sh, sizeof got);
+    memcpy(&got, ((const uint8_t *)f->m[0].payload) + sizeof sh, sizeof got);
     assert_int_equal(got.value, 2);
     assert_int_equal(fetch(s, p[0], 3, v), 1);
     assert_int_equal(v[0], 2);
@@ -387,7 +371,7 @@ static void test_quorum_vector_read_returns_siblings_as_a_list(void **state)
     store(s, 4, p[0], 0, 2, &b, 1);
     sim_req_t req = {.client = CLIENT, .op_id = 3, .f = OP_READ, .key = 2};
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
-    reply_msg_t h;
+    kit_reply_t h;
     int64_t v[4];
     assert_int_equal(replies(s, p[0], 3, &h, v), 1);
     assert_int_equal(h.list, 1);
@@ -416,9 +400,9 @@ static void test_quorum_non_replica_forwards_to_a_replica(void **state)
     assert_int_equal(sim_inject_request(s, other, &req), SIM_OK);
     flights_t *f = in_flight(s, other, GLOBAL(FORWARD));
     assert_int_equal(f->count, 1);
-    assert_int_equal(f->to[0], p[0]);
+    assert_int_equal(f->m[0].to, p[0]);
     fwd_t fw;
-    memcpy(&fw, f->payload[0], sizeof fw);
+    memcpy(&fw, ((const uint8_t *)f->m[0].payload), sizeof fw);
     assert_int_equal(fw.hops, 1);
     assert_int_equal(fw.req.op_id, 2);
     assert_int_equal(in_flight(s, other, GLOBAL(FETCH))->count, 0);
@@ -426,7 +410,7 @@ static void test_quorum_non_replica_forwards_to_a_replica(void **state)
     req.op_id = 3;
     req.f = OP_CAS;
     assert_int_equal(sim_inject_request(s, other, &req), SIM_OK);
-    reply_msg_t h;
+    kit_reply_t h;
     assert_int_equal(replies(s, other, 3, &h, NULL), 1);
     assert_int_equal(h.status, REPLY_FAIL);
     sim_destroy(s);
@@ -443,7 +427,7 @@ static void test_quorum_client_coordinator_is_the_last_server(void **state)
     assert_int_equal(sim_inject_request(s, 1, &req), SIM_OK);
     flights_t *f = in_flight(s, 1, GLOBAL(FORWARD));
     assert_int_equal(f->count, 1);
-    assert_int_equal(f->to[0], 4);
+    assert_int_equal(f->m[0].to, 4);
     /* The coordinator holds no data: it sends the write to all three replicas, which
      * sit on a ring of the other four servers. */
     uint32_t p[3];
@@ -451,7 +435,7 @@ static void test_quorum_client_coordinator_is_the_last_server(void **state)
     assert_int_equal(sim_inject_request(s, 4, &req), SIM_OK);
     f = in_flight(s, 4, GLOBAL(STORE));
     assert_int_equal(f->count, 3);
-    for (int i = 0; i < 3; i++) assert_true(f->to[i] == p[0] || f->to[i] == p[1] || f->to[i] == p[2]);
+    for (int i = 0; i < 3; i++) assert_true(f->m[i].to == p[0] || f->m[i].to == p[1] || f->m[i].to == p[2]);
     sim_destroy(s);
     scn_free(&scn);
 }

@@ -3,7 +3,7 @@
  *
  * The unit tests run a three-server cluster whose other two servers crash at time zero,
  * so the one under test hears only what the test injects (sim_inject) and everything it
- * sends stays in flight, where sim_each_flight reads it. Its election timeout is a fixed
+ * sends stays in flight, where the kit (kit_flights) reads it. Its election timeout is a fixed
  * second, so a test decides when it becomes a candidate by running the clock.
  *
  * The end-to-end tests run small scenarios and look at what Raft promises: a new leader
@@ -26,7 +26,7 @@
 #include "check/runcheck.h"
 #include "scenario/scenario.h"
 #include "core/sim.h"
-#include "core/sim_int.h"     /* reply_msg_t: what a server answers a client */
+#include "kit/kit.h"
 
 #define CLIENT 3         /* the unit scenario's one client: servers are 0, 1, 2 */
 
@@ -90,69 +90,59 @@ static const raft_entry_t *entry(const raft_view_t *v, int64_t index)
     return &v->entries[index - v->log_base - 1];
 }
 
-/* The newest message in flight from `from` (to `to`, or anyone when to is -1) of a
- * global message type, copied out. */
-typedef struct flight_pick {
-    uint32_t from;
-    int64_t to;
-    unsigned type;
-    bool found;
-    uint64_t id;
-    uint32_t dest, len;
-    uint8_t buf[65536];
-} flight_pick_t;
-
-static void pick_one(void *ud, const sim_flight_t *f)
+/* The newest message in flight from `from` (to `to`, or anyone when to is -1) of one
+ * of raft's message types, or NULL; its payload is copied out, so it stays as it was
+ * while the test goes on. */
+static const kit_flight_t *newest(sim_t *s, uint32_t from, int64_t to, unsigned raft_type)
 {
-    flight_pick_t *p = ud;
-    if (f->from != p->from || f->type != p->type || (p->to >= 0 && f->to != (uint32_t)p->to)) return;
-    if (p->found && f->id < p->id) return;
-    assert_true(f->len <= sizeof p->buf);
-    p->found = true;
-    p->id = f->id;
-    p->dest = f->to;
-    p->len = f->len;
-    memcpy(p->buf, f->payload, f->len);
+    static kit_flight_t all[256], pick;
+    static _Alignas(8) uint8_t buf[65536];
+    kit_t *k = kit_wrap(s);
+    int n = kit_flights(k, from, to < 0 ? KIT_ANY : (uint32_t)to, sim_msg_type_name(s, SIM_MSG_BUILTIN + raft_type),
+                        all, 256);
+    if (n < 0 || n > 256) fail_msg("%d messages in flight: %s", n, kit_error(k));
+    kit_destroy(k);
+    if (n == 0) return NULL;
+    pick = all[n - 1];                                 /* oldest first: the newest is last */
+    assert_true(pick.len <= sizeof buf);
+    if (pick.len) memcpy(buf, pick.payload, pick.len);
+    pick.payload = buf;
+    return &pick;
 }
 
-static flight_pick_t *newest(sim_t *s, uint32_t from, int64_t to, unsigned raft_type)
+/* The newest reply in flight from a server to a client, decoded, its values copied out. */
+static const kit_reply_t *newest_reply(sim_t *s, uint32_t from, uint32_t client)
 {
-    static flight_pick_t p;
-    memset(&p, 0, sizeof p);
-    p.from = from;
-    p.to = to;
-    p.type = SIM_MSG_BUILTIN + raft_type;
-    sim_each_flight(s, pick_one, &p);
-    return &p;
-}
-
-static const reply_msg_t *newest_reply(sim_t *s, uint32_t from, uint32_t client)
-{
-    static flight_pick_t p;
-    memset(&p, 0, sizeof p);
-    p.from = from;
-    p.to = client;
-    p.type = 1;
-    sim_each_flight(s, pick_one, &p);
-    if (!p.found) fail_msg("no reply in flight from node %u to %u", from, client);
-    return (const reply_msg_t *)p.buf;
+    static kit_flight_t all[256];
+    static kit_reply_t r;
+    static int64_t values[256];
+    kit_t *k = kit_wrap(s);
+    int n = kit_flights(k, from, client, "reply", all, 256);
+    if (n < 0 || n > 256) fail_msg("%d replies in flight: %s", n, kit_error(k));
+    if (n == 0) fail_msg("no reply in flight from node %u to %u", from, client);
+    if (kit_reply_decode(k, &all[n - 1], &r) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    assert_true(r.n <= 256);
+    if (r.n) memcpy(values, r.values, r.n * sizeof *values);
+    r.values = values;
+    return &r;
 }
 
 static raft_vote_reply_t vote_reply_from(sim_t *s, uint32_t from, uint32_t to)
 {
-    flight_pick_t *p = newest(s, from, to, RAFT_VOTE_REPLY);
-    if (!p->found) fail_msg("no vote-reply in flight from %u to %u", from, to);
+    const kit_flight_t *p = newest(s, from, to, RAFT_VOTE_REPLY);
+    if (!p) fail_msg("no vote-reply in flight from %u to %u", from, to);
     raft_vote_reply_t r;
-    memcpy(&r, p->buf, sizeof r);
+    memcpy(&r, p->payload, sizeof r);
     return r;
 }
 
 static raft_append_reply_t append_reply_from(sim_t *s, uint32_t from, uint32_t to)
 {
-    flight_pick_t *p = newest(s, from, to, RAFT_APPEND_REPLY);
-    if (!p->found) fail_msg("no append-reply in flight from %u to %u", from, to);
+    const kit_flight_t *p = newest(s, from, to, RAFT_APPEND_REPLY);
+    if (!p) fail_msg("no append-reply in flight from %u to %u", from, to);
     raft_append_reply_t r;
-    memcpy(&r, p->buf, sizeof r);
+    memcpy(&r, p->payload, sizeof r);
     return r;
 }
 
@@ -384,7 +374,7 @@ static void test_raft_follower_redirects_clients_to_leader(void **state)
     assert_int_equal(newest_reply(r.s, 0, CLIENT)->status, REPLY_UNAVAILABLE);   /* no leader known */
     append(r.s, 2, 0, 1, 0, 0, NULL, 0, 0);
     client_write(r.s, 0, 6, 1);
-    const reply_msg_t *m = newest_reply(r.s, 0, CLIENT);
+    const kit_reply_t *m = newest_reply(r.s, 0, CLIENT);
     assert_int_equal(m->status, REPLY_REDIRECT);
     assert_int_equal(m->redirect, 2);
     assert_int_equal(m->op_id, 6);
@@ -402,9 +392,9 @@ static void test_raft_leader_replicates_and_commits_by_majority(void **state)
     raft_view_t v = view(r.s, 0);
     assert_int_equal(v.last_index, 1);                         /* the no-op */
     assert_int_equal(entry(&v, 1)->f, RAFT_NOOP);
-    flight_pick_t *p = newest(r.s, 0, 1, RAFT_APPEND);
-    assert_true(p->found);
-    const raft_append_t *a = (const raft_append_t *)p->buf;
+    const kit_flight_t *p = newest(r.s, 0, 1, RAFT_APPEND);
+    assert_non_null(p);
+    const raft_append_t *a = (const raft_append_t *)p->payload;
     assert_int_equal(a->n_entries, 1);
     assert_int_equal(a->prev_index, 0);
 
@@ -416,7 +406,8 @@ static void test_raft_leader_replicates_and_commits_by_majority(void **state)
     append_reply(r.s, 1, 0, v.term, true, 1);                  /* n2 holds the no-op: 2 of 3 */
     assert_int_equal(view(r.s, 0).commit_index, 1);
     p = newest(r.s, 0, 1, RAFT_APPEND);                        /* and n2 gets the write next */
-    a = (const raft_append_t *)p->buf;
+    assert_non_null(p);
+    a = (const raft_append_t *)p->payload;
     assert_int_equal(a->prev_index, 1);
     assert_int_equal(a->n_entries, 1);
     assert_int_equal(a->entries[0].v1, 42);
@@ -425,7 +416,7 @@ static void test_raft_leader_replicates_and_commits_by_majority(void **state)
     v = view(r.s, 0);
     assert_int_equal(v.commit_index, 2);
     assert_int_equal(v.last_applied, 2);
-    const reply_msg_t *m = newest_reply(r.s, 0, CLIENT);       /* answered once applied */
+    const kit_reply_t *m = newest_reply(r.s, 0, CLIENT);       /* answered once applied */
     assert_int_equal(m->status, REPLY_OK);
     assert_int_equal(m->op_id, 7);
     assert_int_equal(m->n, 1);

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "proto/ring.h"
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* shard's message types and wire formats, as the protocol defines them. */
@@ -37,36 +37,30 @@ static ring_t *ring_of(ring_scheme_t scheme, uint32_t servers, uint32_t vnodes, 
     return r;
 }
 
-/* Messages in flight from one node of one type. */
+/* Messages in flight from one node of one type, oldest first, as the kit lists them,
+ * with their payloads copied out (so a test can hand one on after the run moved). */
 #define FLIGHTS_MAX 64
 typedef struct flights {
-    uint32_t from;
-    uint16_t type;
     int count;
     uint32_t to[FLIGHTS_MAX];
     uint32_t len[FLIGHTS_MAX];
     uint8_t *payload[FLIGHTS_MAX];
 } flights_t;
 
-static void collect(void *ud, const sim_flight_t *f)
-{
-    flights_t *c = ud;
-    if (f->from != c->from || f->type != c->type) return;
-    if (c->count < FLIGHTS_MAX) {
-        c->to[c->count] = f->to;
-        c->len[c->count] = f->len;
-        c->payload[c->count] = malloc(f->len ? f->len : 1);
-        memcpy(c->payload[c->count], f->payload, f->len);
-    }
-    c->count++;
-}
-
 static void in_flight(sim_t *s, uint32_t from, uint16_t type, flights_t *out)
 {
+    static kit_flight_t f[FLIGHTS_MAX];
     memset(out, 0, sizeof *out);
-    out->from = from;
-    out->type = type;
-    sim_each_flight(s, collect, out);
+    kit_t *k = kit_wrap(s);
+    out->count = kit_flights(k, from, KIT_ANY, sim_msg_type_name(s, type), f, FLIGHTS_MAX);
+    if (out->count < 0) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    for (int i = 0; i < out->count && i < FLIGHTS_MAX; i++) {
+        out->to[i] = f[i].to;
+        out->len[i] = f[i].len;
+        out->payload[i] = malloc(f[i].len ? f[i].len : 1);
+        if (f[i].len) memcpy(out->payload[i], f[i].payload, f[i].len);
+    }
 }
 
 static void flights_free(flights_t *f)
@@ -75,21 +69,21 @@ static void flights_free(flights_t *f)
     f->count = 0;
 }
 
-/* The reply to op_id in flight from a server: its header and first value. */
-static int reply_of(sim_t *s, uint32_t from, uint64_t op_id, reply_msg_t *h, int64_t *v0)
+/* The replies to op_id in flight from a server: how many, and the last one's header and
+ * first value. */
+static int reply_of(sim_t *s, uint32_t from, uint64_t op_id, kit_reply_t *h, int64_t *v0)
 {
-    flights_t f;
-    in_flight(s, from, 1, &f);
-    int found = 0;
-    for (int i = 0; i < f.count; i++) {
-        reply_msg_t r;
-        memcpy(&r, f.payload[i], sizeof r);
-        if (r.op_id != op_id) continue;
+    static kit_reply_t r[FLIGHTS_MAX];
+    kit_t *k = kit_wrap(s);
+    int n = kit_replies(k, from, KIT_ANY, r, FLIGHTS_MAX), found = 0;
+    if (n < 0 || n > FLIGHTS_MAX) fail_msg("%d replies from node %u: %s", n, from, kit_error(k));
+    kit_destroy(k);
+    for (int i = 0; i < n; i++) {
+        if (r[i].op_id != op_id) continue;
         found++;
-        *h = r;
-        if (r.n && v0) memcpy(v0, f.payload[i] + sizeof r, sizeof *v0);
+        *h = r[i];
+        if (r[i].n && v0) *v0 = r[i].values[0];
     }
-    flights_free(&f);
     return found;
 }
 
@@ -132,7 +126,7 @@ static void test_shard_request_for_another_owner_is_forwarded(void **state)
     sim_t *s = quiet(&scn, "consistent", "forward", 1);
     uint32_t k = key_owned_by(RING_CONSISTENT, 2);
     inject(s, 0, 7, OP_WRITE, k, 42, 0);
-    reply_msg_t h;
+    kit_reply_t h;
     assert_int_equal(reply_of(s, 0, 7, &h, NULL), 0);       /* n1 does not answer */
     flights_t f;
     in_flight(s, 0, GLOBAL(FORWARD), &f);
@@ -167,7 +161,7 @@ static void test_shard_redirect_names_the_owner(void **state)
     sim_t *s = quiet(&scn, "mod", "redirect", 1);
     uint32_t k = key_owned_by(RING_MOD, 3);
     inject(s, 1, 9, OP_READ, k, 0, 0);
-    reply_msg_t h;
+    kit_reply_t h;
     assert_int_equal(reply_of(s, 1, 9, &h, NULL), 1);
     assert_int_equal(h.status, REPLY_REDIRECT);
     assert_int_equal(h.redirect, 3);
@@ -183,7 +177,7 @@ static void test_shard_owner_applies_register_operations(void **state)
     scn_t scn;
     sim_t *s = quiet(&scn, "range", "forward", 1);
     uint32_t k = key_owned_by(RING_RANGE, 1);
-    reply_msg_t h;
+    kit_reply_t h;
     int64_t v;
     inject(s, 1, 1, OP_READ, k, 0, 0);                   /* never written: ok, no value */
     assert_int_equal(reply_of(s, 1, 1, &h, NULL), 1);
@@ -294,7 +288,7 @@ static void test_shard_new_owner_refuses_until_the_key_arrives(void **state)
         assert_int_equal(f.to[i], 4);
     }
     assert_true(which >= 0);
-    reply_msg_t h;
+    kit_reply_t h;
     req.op_id = 2;
     req.f = OP_READ;
     assert_int_equal(sim_inject_request(s, 4, &req), SIM_OK);
@@ -485,13 +479,6 @@ static void test_shard_leave_hands_off_every_key(void **state)
     scn_free(&scn);
 }
 
-typedef struct first_move { uint32_t from; uint64_t id; } first_move_t;
-static void find_move(void *ud, const sim_flight_t *f)
-{
-    first_move_t *m = ud;
-    if (f->type == GLOBAL(MOVE) && f->to == 4 && f->doomed < 0 && !m->id) { m->from = f->from; m->id = f->id; }
-}
-
 static void test_shard_new_owner_asks_again_for_a_lost_move(void **state)
 {
     scn_t scn;
@@ -503,14 +490,18 @@ static void test_shard_new_owner_asks_again_for_a_lost_move(void **state)
     while (sim_time(s) < SIM_SEC) assert_true(sim_step(s));
     /* Drop every move to the newcomer, as a lossy network might. */
     uint32_t sources = 0;
-    for (int guard = 0; guard < 1000; guard++) {
-        first_move_t m = {0, 0};
-        sim_each_flight(s, find_move, &m);
-        if (!m.id) break;
-        sources |= 1u << m.from;
-        sim_action_t a = {.kind = ACT_DROP, .msg_id = m.id};
+    kit_t *k = kit_wrap(s);
+    static kit_flight_t moves[256];
+    int n = kit_flights(k, KIT_ANY, 4, "move", moves, 256);
+    assert_true(n >= 0 && n <= 256);
+    for (int i = 0; i < n; i++) {
+        if (moves[i].doomed) continue;
+        sources |= 1u << moves[i].from;
+        sim_action_t a = {.kind = ACT_DROP, .msg_id = moves[i].id};
         assert_int_equal(sim_apply(s, &a), SIM_OK);
     }
+    assert_int_equal(kit_count(k, KIT_ANY, 4, "move"), n);       /* doomed, still on the wire */
+    kit_destroy(k);
     assert_true(sources != 0);
     sim_run_until(s, 2 * SIM_SEC);
     /* Within a few handoff periods n5 asked each old owner again and got its keys. */

@@ -21,7 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "core/sim_int.h"
+#include "core/sim_int.h"     /* core internals under test: sim_send_from with a chosen wire size (bandwidth,
+                                 * serialization), and next_msg_id, the id of the message just sent */
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */
@@ -1077,6 +1078,101 @@ static void test_sim_flights_show_what_waits_at_a_paused_node(void **state)
     scn_free(&scn);
 }
 
+/* ---- Out of turn: one message or timer now. ----------------------------------- */
+
+static const char *const quiet_probe_json =
+    "{\"seed\": 3, \"duration\": \"10s\", \"nodes\": 2, \"protocol\": \"echo\", \"network\": {\"latency\": \"5ms\"}}";
+
+/* The third of three pokes, delivered now, is processed first and at once; the other
+ * two then arrive in their own order and time; a delivered or dropped id is gone. */
+static void test_sim_deliver_now_takes_one_message_ahead_of_the_rest(void **state)
+{
+    scn_t scn;
+    sim_t *s = create_probe(quiet_probe_json, &scn);
+    uint64_t id[4];
+    for (int i = 0; i < 4; i++) id[i] = poke(s, 1, 0, POKE_RECORD, 0, 10 + i);
+    assert_int_equal(sim_deliver_now(s, id[2]), SIM_OK);
+    probe_state_t *st = sim_node_state(s, 0);
+    assert_int_equal(sim_time(s), 0);
+    assert_int_equal(st->n_seen, 1);
+    assert_int_equal(st->seen[0], 12);
+    assert_int_equal(sim_deliver_now(s, id[2]), SIM_ENOTFOUND);
+    assert_int_equal(sim_drop_now(s, id[3]), SIM_OK);
+    assert_int_equal(sim_drop_now(s, id[3]), SIM_ENOTFOUND);
+    assert_int_equal(sim_deliver_now(s, 999), SIM_ENOTFOUND);
+    assert_int_equal(sim_stats(s)->dropped[DROP_USER], 1);
+    sim_run_until(s, 4 * SIM_MS);
+    assert_int_equal(st->n_seen, 1);                   /* the rest keep their latency */
+    sim_run_until(s, 5 * SIM_MS);
+    assert_int_equal(st->n_seen, 3);
+    assert_int_equal(st->seen[1], 10);
+    assert_int_equal(st->seen[2], 11);
+    sim_run_until(s, PROBE_BOOT_TIMER_NS - 1);
+    assert_int_equal(st->n_seen, 3);                   /* the dropped one never came */
+    assert_int_equal(sim_stats(s)->delivered, 3);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
+typedef struct timers_seen { sim_timer_t t[8]; int n; } timers_seen_t;
+
+static void note_timer(void *ud, const sim_timer_t *t)
+{
+    timers_seen_t *ts = ud;
+    if (t->node == 0 && ts->n < 8) ts->t[ts->n++] = *t;
+}
+
+/* The probe's boot timer is listed with its kind, data and times; fired now, on_timer
+ * runs at once with them, and it is gone. Cancelled timers and a crashed node's are
+ * not listed, and cannot be fired. */
+static void test_sim_fire_timer_runs_a_listed_timer_now(void **state)
+{
+    scn_t scn;
+    sim_t *s = create_probe(quiet_probe_json, &scn);
+    sim_run_until(s, 10 * SIM_MS);
+    timers_seen_t ts = {0};
+    sim_each_timer(s, note_timer, &ts);
+    assert_int_equal(ts.n, 1);
+    assert_int_equal(ts.t[0].kind, 0);
+    assert_int_equal(ts.t[0].data, 1);                 /* the boot it was set in */
+    assert_int_equal(ts.t[0].set_ns, 0);
+    assert_int_equal(ts.t[0].due_ns, PROBE_BOOT_TIMER_NS);
+    probe_state_t *st = sim_node_state(s, 0);
+    probe_durable_t *d = sim_node_durable(s, 0);
+    assert_int_equal(sim_fire_timer(s, ts.t[0].id), SIM_OK);
+    assert_int_equal(sim_time(s), 10 * SIM_MS);
+    assert_int_equal(d->fired, 1);
+    assert_int_equal(d->stale, 0);
+    assert_int_equal(st->n_seen, 1);
+    assert_int_equal(st->seen[0], -1);
+    assert_int_equal(sim_fire_timer(s, ts.t[0].id), SIM_ENOTFOUND);
+    ts.n = 0;
+    sim_each_timer(s, note_timer, &ts);
+    assert_int_equal(ts.n, 0);
+
+    /* Set two, cancel one: only the other is listed. */
+    inject_poke(s, 1, 0, POKE_SET_TIMER, 2, 50 * SIM_MS);
+    inject_poke(s, 1, 0, POKE_SET_TIMER, 3, 70 * SIM_MS);
+    uint64_t cancelled = st->timer_id[2];
+    inject_poke(s, 1, 0, POKE_CANCEL_KIND, 2, 0);
+    ts.n = 0;
+    sim_each_timer(s, note_timer, &ts);
+    assert_int_equal(ts.n, 1);
+    assert_int_equal(ts.t[0].kind, 3);
+    assert_int_equal(ts.t[0].due_ns, 80 * SIM_MS);
+    assert_int_equal(sim_fire_timer(s, cancelled), SIM_ENOTFOUND);
+    /* A crash takes the node's timers with it. */
+    sim_action_t crash = {.kind = ACT_CRASH, .node = 0};
+    assert_int_equal(sim_apply(s, &crash), SIM_OK);
+    ts.n = 0;
+    sim_each_timer(s, note_timer, &ts);
+    assert_int_equal(ts.n, 0);
+    sim_run_until(s, SIM_SEC);
+    assert_int_equal(d->fired, 1);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1104,6 +1200,8 @@ int main(void)
         cmocka_unit_test(test_sim_oversized_payload_is_a_clear_error),
         cmocka_unit_test(test_sim_too_many_message_types_is_refused),
         cmocka_unit_test(test_sim_override_of_a_missing_link_is_refused),
+        cmocka_unit_test(test_sim_deliver_now_takes_one_message_ahead_of_the_rest),
+        cmocka_unit_test(test_sim_fire_timer_runs_a_listed_timer_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

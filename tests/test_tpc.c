@@ -16,13 +16,12 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cJSON.h>
-#include "core/sim_int.h"
+#include "kit/kit.h"
 #include "support.h"
 
 /* n1 coordinates; n2 owns k0 and k3, n3 owns k1 and k4, n4 owns k2 and k5; c1 is 4. */
 #define COORD 0u
 #define CLIENT 4u
-#define PAYLOAD_MAX 1024
 #define FLIGHTS_MAX 64
 
 static const char *const quiet_json =
@@ -54,84 +53,40 @@ static uint16_t global_type(const sim_t *s, const char *name)
     return strcmp(name, "reply") == 0 ? 1 : (uint16_t)(proto_type(s, name) + SIM_MSG_BUILTIN);
 }
 
-typedef struct flights {
-    uint32_t from, to;
-    uint16_t type;
-    int count;
-    uint64_t id[FLIGHTS_MAX];
-    uint8_t payload[FLIGHTS_MAX][PAYLOAD_MAX];
-    uint32_t len[FLIGHTS_MAX];
-} flights_t;
-
-static void collect(void *ud, const sim_flight_t *f)
-{
-    flights_t *c = ud;
-    if (f->from != c->from || f->to != c->to || f->type != c->type) return;
-    if (c->count < FLIGHTS_MAX) {
-        assert_true(f->len <= PAYLOAD_MAX);
-        c->id[c->count] = f->id;
-        c->len[c->count] = f->len;
-        memcpy(c->payload[c->count], f->payload, f->len);
-    }
-    c->count++;
-}
-
-static flights_t *in_flight(sim_t *s, uint32_t from, uint32_t to, const char *type)
-{
-    flights_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->from = from;
-    f->to = to;
-    f->type = global_type(s, type);
-    sim_each_flight(s, collect, f);
-    return f;
-}
-
 static int count_in_flight(sim_t *s, uint32_t from, uint32_t to, const char *type)
 {
-    flights_t *f = in_flight(s, from, to, type);
-    int n = f->count;
-    free(f);
+    kit_t *k = kit_wrap(s);
+    int n = kit_count(k, from, to, type);
+    if (n < 0) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
     return n;
 }
 
-/* Hands `to` the newest message of a type in flight from -> to (the one sent last),
- * as if the network delivered it now. Returns its message id. */
+/* Hands `to` a copy of the newest message of a type in flight from -> to (the one sent
+ * last), as if the network delivered it now. Returns its message id. */
 static uint64_t pass_on(sim_t *s, uint32_t from, uint32_t to, const char *type)
 {
-    flights_t *f = in_flight(s, from, to, type);
-    if (f->count == 0) fail_msg("no %s message in flight from %u to %u", type, from, to);
-    int k = 0;
-    for (int i = 1; i < f->count && i < FLIGHTS_MAX; i++) if (f->id[i] > f->id[k]) k = i;
-    assert_int_equal(sim_inject(s, from, to, proto_type(s, type), f->payload[k], f->len[k]), SIM_OK);
-    uint64_t id = f->id[k];
-    free(f);
-    return id;
+    static kit_flight_t f[FLIGHTS_MAX];
+    kit_t *k = kit_wrap(s);
+    int n = kit_flights(k, from, to, type, f, FLIGHTS_MAX);
+    if (n < 0 || n > FLIGHTS_MAX) fail_msg("%d %s messages in flight: %s", n, type, kit_error(k));
+    if (n == 0) fail_msg("no %s message in flight from %u to %u", type, from, to);
+    kit_destroy(k);
+    const kit_flight_t *last = &f[n - 1];              /* oldest first: the newest is last */
+    assert_int_equal(sim_inject(s, from, to, (unsigned)last->type_index, last->payload, last->len), SIM_OK);
+    return last->id;
 }
 
-/* A reply as the client would read it. */
-typedef struct got_reply { uint8_t status; uint32_t redirect, n; int64_t value; } got_reply_t;
-
 /* The reply to op_id in flight from a server to the client; fails unless exactly one. */
-static got_reply_t reply_to(sim_t *s, uint32_t from, uint64_t op_id, int64_t *value)
+static kit_reply_t reply_to(sim_t *s, uint32_t from, uint64_t op_id, int64_t *value)
 {
-    flights_t *f = in_flight(s, from, CLIENT, "reply");
-    got_reply_t found = {0};
-    int n = 0;
-    for (int i = 0; i < f->count && i < FLIGHTS_MAX; i++) {
-        reply_msg_t h;
-        memcpy(&h, f->payload[i], sizeof h);
-        if (h.op_id != op_id) continue;
-        found.status = h.status;
-        found.redirect = h.redirect;
-        found.n = h.n;
-        if (h.n == 1) memcpy(&found.value, f->payload[i] + sizeof h, sizeof found.value);
-        n++;
-    }
-    free(f);
-    if (n != 1) fail_msg("%d replies to op %llu from node %u in flight, expected 1", n, (unsigned long long)op_id, from);
-    if (value) *value = found.value;
-    return found;
+    kit_t *k = kit_wrap(s);
+    kit_reply_t r;
+    if (kit_reply_to(k, from, op_id, &r) != SIM_OK) fail_msg("%s", kit_error(k));
+    kit_destroy(k);
+    assert_int_equal(r.to, CLIENT);
+    if (value) *value = r.n == 1 ? r.values[0] : 0;
+    return r;
 }
 
 static cJSON *exported(sim_t *s, uint32_t node)
@@ -258,7 +213,7 @@ static void test_tpc_transfer_prepares_at_both_owners(void **state)
     /* Transfers elsewhere go to the coordinator; reads to the account's owner. */
     sim_req_t t2 = transfer(12, 0, 1, 5);
     assert_int_equal(sim_inject_request(s, 2, &t2), SIM_OK);
-    got_reply_t r = reply_to(s, 2, 12, NULL);
+    kit_reply_t r = reply_to(s, 2, 12, NULL);
     assert_int_equal(r.status, REPLY_REDIRECT);
     assert_int_equal(r.redirect, COORD);
     sim_req_t rd = {.client = CLIENT, .op_id = 13, .f = OP_READ, .key = 4};
@@ -409,10 +364,11 @@ static void test_tpc_participant_that_never_voted_aborts_when_asked(void **state
     assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
     pass_on(s, COORD, 2, "prepare");
     /* n4's prepare is lost and the coordinator crashes: n3 is prepared, n4 knows nothing. */
-    flights_t *f = in_flight(s, COORD, 3, "prepare");
-    assert_int_equal(f->count, 1);
-    act(s, ACT_DROP, 0, f->id[0]);
-    free(f);
+    kit_t *k = kit_wrap(s);
+    kit_flight_t f;
+    assert_int_equal(kit_find(k, COORD, 3, "prepare", &f), SIM_OK);
+    act(s, ACT_DROP, 0, f.id);
+    kit_destroy(k);
     act(s, ACT_CRASH, COORD, 0);
     sim_run_until(s, 1 * SIM_SEC);
     /* n3 asked n4; n4 had not voted, so it aborted on its own and said so. */

@@ -62,3 +62,29 @@ bool evq_pop(evq_t *q, evq_entry_t *out)
     if (n) q->h[i] = last;
     return true;
 }
+
+void evq_remove(evq_t *q, uint32_t pos, evq_entry_t *out)
+{
+    sim_assert(pos < q->n);
+    *out = q->h[pos];
+    evq_entry_t last = q->h[--q->n];
+    if (pos == q->n) return;
+    uint32_t i = pos;
+    /* The last entry fills the hole: up if it ranks before the hole's parent... */
+    while (i > 0 && before(&last, &q->h[(i - 1) / 4])) {
+        q->h[i] = q->h[(i - 1) / 4];
+        i = (i - 1) / 4;
+    }
+    /* ...otherwise down, as in evq_pop. */
+    for (;;) {
+        uint32_t c = 4 * i + 1;
+        if (c >= q->n) break;
+        uint32_t best = c, end = c + 4 < q->n ? c + 4 : q->n;
+        for (uint32_t k = c + 1; k < end; k++)
+            if (before(&q->h[k], &q->h[best])) best = k;
+        if (!before(&q->h[best], &last)) break;
+        q->h[i] = q->h[best];
+        i = best;
+    }
+    q->h[i] = last;
+}

@@ -30,6 +30,10 @@ void evq_free(evq_t *q);
 int evq_push(evq_t *q, sim_time_t at, uint32_t index);
 /* Removes the earliest entry into *out; false when empty. */
 bool evq_pop(evq_t *q, evq_entry_t *out);
+/* Removes the entry at heap position pos (0 .. n-1) into *out, for the rare event taken
+ * out of turn (a test delivering one message now). Entries are totally ordered by
+ * (time, sequence), so the order of everything left is unchanged. O(log n). */
+void evq_remove(evq_t *q, uint32_t pos, evq_entry_t *out);
 static inline bool evq_peek(const evq_t *q, sim_time_t *at) { if (!q->n) return false; *at = q->h[0].at; return true; }
 static inline uint32_t evq_index(uint64_t key) { return (uint32_t)(key & ((1u << EVQ_INDEX_BITS) - 1)); }
 

@@ -1057,3 +1057,80 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
             fn(ud, &f);
         }
 }
+
+/* ---- Out of turn: one message or timer now (protocol tests, lessons). ---------- */
+
+/* The heap position of the pending event for which match() holds, the earliest one
+ * when several do; UINT32_MAX when none. O(events pending): tests only. */
+static uint32_t queue_find(const sim_t *s, bool (*match)(const ev_t *e, uint64_t key), uint64_t key)
+{
+    uint32_t best = UINT32_MAX;
+    for (uint32_t k = 0; k < s->q.n; k++) {
+        if (!match(&s->ev[evq_index(s->q.h[k].key)], key)) continue;
+        if (best == UINT32_MAX || s->q.h[k].at < s->q.h[best].at ||
+            (s->q.h[k].at == s->q.h[best].at && s->q.h[k].key < s->q.h[best].key))
+            best = k;
+    }
+    return best;
+}
+
+static bool is_message(const ev_t *e, uint64_t id) { return e->kind == EV_DELIVER && e->id == id; }
+
+static bool timer_live(const sim_t *s, const ev_t *e)
+{
+    const node_t *n = &s->nodes[e->node];
+    return e->kind == EV_TIMER && !(e->flags & EVF_CANCELLED) && e->epoch == n->epoch && n->up;
+}
+
+int sim_deliver_now(sim_t *s, uint64_t id)
+{
+    if (s->stopped) return SIM_EINPUT;
+    uint32_t pos = queue_find(s, is_message, id);
+    if (pos == UINT32_MAX) return SIM_ENOTFOUND;
+    evq_entry_t top;
+    evq_remove(&s->q, pos, &top);
+    sim_assert_context(s->now, s->seed);
+    deliver(s, evq_index(top.key));
+    if (s->invariants && !s->stopped) check_invariants(s);
+    return SIM_OK;
+}
+
+int sim_drop_now(sim_t *s, uint64_t id)
+{
+    uint32_t pos = queue_find(s, is_message, id);
+    if (pos == UINT32_MAX) return SIM_ENOTFOUND;
+    evq_entry_t top;
+    evq_remove(&s->q, pos, &top);
+    drop_event(s, evq_index(top.key), DROP_USER);
+    return SIM_OK;
+}
+
+void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), void *ud)
+{
+    for (uint32_t k = 0; k < s->q.n; k++) {
+        uint32_t i = evq_index(s->q.h[k].key);
+        const ev_t *e = &s->ev[i];
+        if (!timer_live(s, e)) continue;
+        sim_timer_t t = {(uint64_t)e->gen << 32 | i, e->node, (int)e->data, e->id, e->sent_ns, s->q.h[k].at};
+        fn(ud, &t);
+    }
+}
+
+int sim_fire_timer(sim_t *s, uint64_t id)
+{
+    uint32_t i = (uint32_t)id;
+    if (s->stopped || i >= s->ev_cap) return s->stopped ? SIM_EINPUT : SIM_ENOTFOUND;
+    const ev_t *e = &s->ev[i];
+    if (e->gen != (uint32_t)(id >> 32) || !timer_live(s, e)) return SIM_ENOTFOUND;
+    if (s->nodes[e->node].paused) return SIM_EINPUT;
+    uint32_t pos = UINT32_MAX;
+    for (uint32_t k = 0; k < s->q.n && pos == UINT32_MAX; k++)
+        if (evq_index(s->q.h[k].key) == i) pos = k;
+    if (pos == UINT32_MAX) return SIM_ENOTFOUND;     /* waiting at a node paused since */
+    evq_entry_t top;
+    evq_remove(&s->q, pos, &top);
+    sim_assert_context(s->now, s->seed);
+    fire_timer(s, i);
+    if (s->invariants && !s->stopped) check_invariants(s);
+    return SIM_OK;
+}

@@ -132,6 +132,32 @@ typedef struct sim_flight {
     uint32_t len;
 } sim_flight_t;
 void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f), void *ud);
+/* Hands the message in flight with this id to its destination now, as if it arrived
+ * this instant: bypassing its latency, not the network's verdict (a message doomed to
+ * loss, to a crashed node or across a partition is dropped now; one to a paused node
+ * waits for it). Invariants are checked after it, as after any event. With duplicates,
+ * the copy due first goes. Returns SIM_ENOTFOUND when no such message is on the wire
+ * (delivered, dropped, never sent, or waiting at a paused node). */
+int sim_deliver_now(sim_t *s, uint64_t id);
+/* Drops the message in flight with this id now (the copy due first), counted and
+ * traced as a person's drop. Returns SIM_ENOTFOUND as sim_deliver_now does. */
+int sim_drop_now(sim_t *s, uint64_t id);
+
+/* Timers pending in the queue: set, not cancelled, of a node that has not crashed
+ * since. Timers of a paused node that already came due wait with its messages and are
+ * not listed. id is what sim_timer_set returned. */
+typedef struct sim_timer {
+    uint64_t id;
+    uint32_t node;
+    int kind;
+    uint64_t data;
+    sim_time_t set_ns, due_ns;
+} sim_timer_t;
+void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), void *ud);
+/* Fires a pending timer now, ahead of its time: on_timer runs at once, and invariants
+ * are checked after it. Returns SIM_ENOTFOUND for an id that is not pending (fired,
+ * cancelled, its node crashed), SIM_EINPUT when its node is paused. */
+int sim_fire_timer(sim_t *s, uint64_t id);
 
 /* Delivers a message to a server at once, bypassing the network: for protocol tests
  * that drive one node with scripted messages (and for lessons). type is the protocol's
