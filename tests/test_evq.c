@@ -267,7 +267,7 @@ static void test_evq_remove_keeps_the_order_of_the_rest(void **state)
 {
     enum { N = 3000 };
     evq_t q;
-    evq_init(&q, 16);
+    assert_int_equal(evq_init(&q), SIM_OK);
     rng_t r;
     rng_seed(&r, 42, RNG_RUN, 3);
     static sim_time_t at_of[N];

@@ -1089,7 +1089,7 @@ int sim_deliver_now(sim_t *s, uint64_t id)
     if (pos == UINT32_MAX) return SIM_ENOTFOUND;
     evq_entry_t top;
     evq_remove(&s->q, pos, &top);
-    sim_assert_context(s->now, s->seed);
+    sim_assert_context(&s->assert_ctx);
     deliver(s, evq_index(top.key));
     if (s->invariants && !s->stopped) check_invariants(s);
     return SIM_OK;
@@ -1119,7 +1119,7 @@ void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), 
 int sim_fire_timer(sim_t *s, uint64_t id)
 {
     uint32_t i = (uint32_t)id;
-    if (s->stopped || i >= s->ev_cap) return s->stopped ? SIM_EINPUT : SIM_ENOTFOUND;
+    if (s->stopped || i >= s->ev_top) return s->stopped ? SIM_EINPUT : SIM_ENOTFOUND;
     const ev_t *e = &s->ev[i];
     if (e->gen != (uint32_t)(id >> 32) || !timer_live(s, e)) return SIM_ENOTFOUND;
     if (s->nodes[e->node].paused) return SIM_EINPUT;
@@ -1129,7 +1129,7 @@ int sim_fire_timer(sim_t *s, uint64_t id)
     if (pos == UINT32_MAX) return SIM_ENOTFOUND;     /* waiting at a node paused since */
     evq_entry_t top;
     evq_remove(&s->q, pos, &top);
-    sim_assert_context(s->now, s->seed);
+    sim_assert_context(&s->assert_ctx);
     fire_timer(s, i);
     if (s->invariants && !s->stopped) check_invariants(s);
     return SIM_OK;
