@@ -18,6 +18,7 @@
 #include "history.h"
 
 const char *const hist_type_names[] = { "invoke", "ok", "fail", "info", NULL };
+const int64_t hist_vals_none[1] = { 0 };
 
 /* ---- String indexes. -------------------------------------------------------------- */
 
