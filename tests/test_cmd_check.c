@@ -155,6 +155,39 @@ static void test_cmd_check_time_limit_exits_3(void **state)
     run_free(&r);
 }
 
+/* --steps bounds the search by counted steps: the same history stops at the same
+ * point, and gives the same answer, however busy the machine is. */
+static void test_cmd_check_step_limit_exits_3_the_same_every_time(void **state)
+{
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "%s/k0s.edn", dir);
+    snprintf(cmd, sizeof cmd, "grep ':key \"0\"' " DATA "c50-bad.txt > '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    char args[256];
+    snprintf(args, sizeof args, "--model kv --steps 20000 --json '%s'", path);
+    char *first = NULL;
+    for (int i = 0; i < 2; i++) {
+        run_t r = check(args);
+        assert_int_equal(r.status, 3);
+        cJSON *j = cJSON_Parse(r.out);
+        assert_non_null(j);
+        assert_string_equal(cJSON_GetObjectItem(j, "unknown_reason")->valuestring, "step limit");
+        assert_int_equal((int)cJSON_GetObjectItem(j, "steps")->valuedouble, 20000);
+        char *states = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "states"));
+        if (first) assert_string_equal(states, first);
+        free(first);
+        first = states;
+        cJSON_Delete(j);
+        run_free(&r);
+    }
+    free(first);
+    run_t r = check("--model kv --steps 0 " DATA "c01-ok.txt");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "dsim check: --steps expects a whole number of search steps above 0 such as 100000000, found '0'\n");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+}
+
 static void test_cmd_check_bad_input_exits_2(void **state)
 {
     static const struct { const char *args, *msg; } cases[] = {
@@ -288,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_cmd_check_violation_exits_1_and_explains),
         cmocka_unit_test(test_cmd_check_json_is_one_object),
         cmocka_unit_test(test_cmd_check_time_limit_exits_3),
+        cmocka_unit_test(test_cmd_check_step_limit_exits_3_the_same_every_time),
         cmocka_unit_test(test_cmd_check_bad_input_exits_2),
         cmocka_unit_test(test_cmd_check_reads_stdin_and_helps),
         cmocka_unit_test(test_cmd_check_weaker_checks_find_a_view_going_backwards),

@@ -49,7 +49,7 @@ const cli_cmd_t cli_commands[] = {
      "wall_seconds, events_per_second, delivered_per_second, peak_rss_bytes.\n"
      "chain: one node re-arming one timer N times: the cost of the event loop alone."},
     {"check", cmd_check, "check a history: linearizable, and if not, why",
-     "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+     "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--steps N] [--svg out.svg] [--json]\n"
      "       dsim check [--model MODEL] --checks LIST HISTORY [--json]\n"
      "\n"
      "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
@@ -63,6 +63,8 @@ const cli_cmd_t cli_commands[] = {
      "                  (reads that missed an acknowledged newer write)\n"
      "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
      "                  (default 60s)\n"
+     "  --steps N       limit the search to N steps instead (or as well): unlike time,\n"
+     "                  the verdict then depends on the history alone, as in dsim run\n"
      "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
      "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
      "\n"
