@@ -202,6 +202,19 @@ static void test_cmd_check_bad_input_exits_2(void **state)
         { "--model kv --timeout 10 " DATA "c01-ok.txt",
           "dsim check: --timeout expects a duration such as 10s or 500ms, found '10'\n" },
         { "--model kv /nonexistent/h.jsonl", "dsim check: /nonexistent/h.jsonl: cannot open: No such file or directory\n" },
+        { "--checks '' " DATA "c01-ok.txt",
+          "dsim check: --checks expects a comma-separated list of session, set-full, counter, stale, found ''\n" },
+        { "--checks session,,stale " DATA "c01-ok.txt",
+          "dsim check: --checks expects a comma-separated list of session, set-full, counter, stale, found 'session,,stale'\n" },
+        { "--model kv --model register " DATA "c01-ok.txt", "dsim check: --model is given twice; give it once\n" },
+        { "--model kv --json --json " DATA "c01-ok.txt", "dsim check: --json is given twice; give it once\n" },
+        { "--model kv --timeout 1s --timeout=2s " DATA "c01-ok.txt", "dsim check: --timeout is given twice; give it once\n" },
+        { "--model kv --svg /proc/dsim-x " DATA "c01-ok.txt",
+          "dsim check: --svg: cannot write /proc/dsim-x: No such file or directory\n" },
+        { "--model kv --svg tests " DATA "c01-ok.txt",
+          "dsim check: --svg: cannot write tests: it is a directory; expected a file name\n" },
+        { "--model kv --svg /nonexistent/x.svg " DATA "c01-ok.txt",
+          "dsim check: --svg: cannot write /nonexistent/x.svg: cannot create a file beside it: No such file or directory\n" },
         { "--model kv " DATA "c01-ok.txt " DATA "c01-bad.txt",
           "dsim check: expected one history file, found a second: '" DATA "c01-bad.txt' (after '" DATA "c01-ok.txt')\n" },
         { "--model register " DATA "c01-ok.txt",
@@ -231,10 +244,12 @@ static void test_cmd_check_bad_input_exits_2(void **state)
     assert_string_equal(r.out, "");
     run_free(&r);
 
-    /* An unwritable picture is reported after the verdict, as bad input. */
+    /* An unwritable picture is found before the check, so nothing is printed. */
     r = check("--model kv " DATA "c01-ok.txt --svg /nonexistent/x.svg");
     assert_int_equal(r.status, 2);
-    assert_string_equal(r.err, "dsim check: cannot write the picture to '/nonexistent/x.svg'\n");
+    assert_string_equal(r.err, "dsim check: --svg: cannot write /nonexistent/x.svg: cannot create a file beside it: "
+                               "No such file or directory\n");
+    assert_string_equal(r.out, "");
     run_free(&r);
 }
 

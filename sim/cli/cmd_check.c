@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
+#include "afile.h"
 #include "cli/cmd_check.h"
 #include "histread.h"
 #include "lincheck.h"
@@ -193,7 +194,8 @@ static void print_json(const hist_t *h, const lin_result_t *r, const char *file,
 
 int cmd_check(int argc, char **argv)
 {
-    const char *model_name = NULL, *timeout = CHECK_TIMEOUT_DEFAULT, *svg = NULL, *file = NULL, *checks = NULL;
+    static const char default_timeout[] = CHECK_TIMEOUT_DEFAULT;
+    const char *model_name = NULL, *timeout = default_timeout, *svg = NULL, *file = NULL, *checks = NULL;
     const char *steps = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
@@ -204,7 +206,11 @@ int cmd_check(int argc, char **argv)
             fputs(check_usage, stdout);
             return CHECK_EXIT_OK;
         }
-        if (strcmp(a, "--json") == 0) { json = true; continue; }
+        if (strcmp(a, "--json") == 0) {
+            if (json) return input_error("--json is given twice; give it once");
+            json = true;
+            continue;
+        }
         static const char *const valued[] = { "--model", "--timeout", "--svg", "--checks", "--steps" };
         const char **dests[] = { &model_name, &timeout, &svg, &checks, &steps };
         for (int k = 0; k < 5; k++) {
@@ -214,6 +220,9 @@ int cmd_check(int argc, char **argv)
             if (a[n] == '=') inline_value = a + n + 1;
         }
         if (dest) {
+            /* The default timeout is a value too; a second --timeout is what counts. */
+            if (*dest && !(dest == &timeout && timeout == default_timeout))
+                return input_error("%.*s is given twice; give it once", (int)strcspn(a, "="), a);
             if (inline_value) *dest = inline_value;
             else if (i + 1 < argc) *dest = argv[++i];
             else return input_error("%s needs a value (see dsim check --help)", a);
@@ -227,6 +236,11 @@ int cmd_check(int argc, char **argv)
     if (checks) {
         static const char *const names[] = {"session", "set-full", "counter", "stale", NULL};
         char list[256];
+        size_t len = strlen(checks);
+        /* strtok would pass over empty items: '' or "session,,stale" is a mistake. */
+        if (len == 0 || checks[0] == ',' || checks[len - 1] == ',' || strstr(checks, ",,"))
+            return input_error("--checks expects a comma-separated list of session, set-full, counter, stale, found '%s'", checks);
+        if (len >= sizeof list) return input_error("--checks: the list is too long (%zu characters)", len);
         snprintf(list, sizeof list, "%s", checks);
         for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
             if (strcmp(tok, "session") == 0) asks.session = true;
@@ -258,6 +272,8 @@ int cmd_check(int argc, char **argv)
         steps_max = (uint64_t)x;
     }
     if (!file) return input_error("expected a history file to check (see dsim check --help)");
+    char why[AFILE_PATH_MAX + 160];
+    if (svg && afile_check(svg, why, sizeof why) != SIM_OK) return input_error("--svg: %s", why);
 
     hist_t h;
     char err[512];
@@ -295,23 +311,28 @@ int cmd_check(int argc, char **argv)
     int status = r.verdict == LIN_OK ? CHECK_EXIT_OK : r.verdict == LIN_VIOLATED ? CHECK_EXIT_VIOLATED : CHECK_EXIT_UNKNOWN;
     if (chk.failed) status = CHECK_EXIT_VIOLATED;
 
-    bool svg_failed = false;
-    if (svg && lin_write_svg(&h, &r, svg) != SIM_OK) svg_failed = true;
+    /* The picture is written before anything is printed, so that if it fails (the path
+     * was checked, but a disk can fill) the exit status 2 comes with nothing on stdout. */
+    if (svg && lin_write_svg(&h, &r, svg) != SIM_OK) {
+        lin_result_free(&r);
+        runcheck_free(&chk);
+        hist_free(&h);
+        return input_error("cannot write the picture to '%s'", svg);
+    }
 
     if (json) {
-        print_json(&h, &r, file, svg && !svg_failed ? svg : NULL, &chk);
+        print_json(&h, &r, file, svg, &chk);
     } else {
         printf("%s, %s model: %" PRIu32 " operations on %" PRIu32 " key%s\n\n", file, lin_model_names[model],
                r.n_ops, r.n_keys, r.n_keys == 1 ? "" : "s");
         lin_explain(&h, &r, stdout);
         printf("\nChecked in %.3f s (%" PRIu64 " steps, %" PRIu64 " search states).\n", r.elapsed_s, r.steps, r.states);
-        if (svg && !svg_failed) printf("Picture: %s\n", svg);
+        if (svg) printf("Picture: %s\n", svg);
         if (chk.any) {
             printf("\n");
             runcheck_print(&h, &chk, stdout);
         }
     }
-    if (svg_failed) status = input_error("cannot write the picture to '%s'", svg);
     lin_result_free(&r);
     runcheck_free(&chk);
     hist_free(&h);

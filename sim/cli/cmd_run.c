@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "afile.h"
 #include "cli.h"
 #include "runcheck.h"
 #include "sim.h"
@@ -152,6 +153,18 @@ int cmd_run(int argc, char **argv)
         scn_free(&scn);
         return 2;
     }
+    /* Every output is checked before the run, so a mistake in a path costs nothing and
+     * a run that fails with status 2 has printed nothing. */
+    static const char *const out_flags[2] = {"--trace", "--history"};
+    for (int k = 0; k < 2; k++) {
+        char why[AFILE_PATH_MAX + 160];
+        if (val[2 + k] && afile_check(val[2 + k], why, sizeof why) != SIM_OK) {
+            fprintf(stderr, "dsim run: %s: %s\n", out_flags[k], why);
+            sim_destroy(s);
+            scn_free(&scn);
+            return 2;
+        }
+    }
     trace_file_t *tf = NULL;
     if (val[2]) {
         tf = trace_file_open(val[2], s);
@@ -174,6 +187,13 @@ int cmd_run(int argc, char **argv)
     if (val[3] && hist_write_jsonl(sim_history(s), val[3]) != SIM_OK) {
         fprintf(stderr, "dsim run: --history: could not write %s; nothing was written\n", val[3]);
         rc = 2;
+    }
+    if (rc == 2) {
+        /* Exit 2 means nothing on stdout: the summary of a run whose outputs failed
+         * would read as a success to a script. */
+        sim_destroy(s);
+        scn_free(&scn);
+        return rc;
     }
     runcheck_t checks;
     runcheck_run(s, &checks);

@@ -18,10 +18,14 @@ const cli_cmd_t cli_commands[] = {
      "\n"
      "  --seed N          use seed N instead of the scenario's \"seed\"\n"
      "  --json            print the summary as exactly one JSON object on stdout\n"
-     "  --trace FILE      write every event as one JSON line to FILE\n"
+     "  --trace FILE      write every event as one JSON line to FILE (- for stdout)\n"
      "  --history FILE    write the clients' operations as JSON lines (for dsim check)\n"
      "  --duration D      run for D (such as \"10s\") instead of the scenario's duration\n"
      "  --no-invariants   do not check the protocol's invariants after every event\n"
+     "\n"
+     "Output files are checked before the run starts. A regular file is replaced\n"
+     "whole or not at all (keeping its mode), a link is followed, a FIFO or a device\n"
+     "such as /dev/null is written to; a read-only file or a directory is refused.\n"
      "\n"
      "The same scenario, seed and build always give the same trace (and trace_hash).\n"
      "Exit status: 0 the run completed (and every check the scenario's \"check\" asks\n"
@@ -169,6 +173,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_flag_t *flags,
             else cli_usage_error(cmd, "unknown flag %s", name);
             return SIM_EINPUT;
         }
+        /* A second value would silently win over the first: say so instead. */
+        if (values[k]) { cli_usage_error(cmd, "%s is given twice; give it once", name); return SIM_EINPUT; }
         if (!flags[k].takes_value) {
             if (eq) { cli_usage_error(cmd, "%s takes no value", name); return SIM_EINPUT; }
             values[k] = "";
