@@ -966,6 +966,12 @@ void lin_explain(const hist_t *h, const lin_result_t *r, FILE *out)
                 r->n_ops, r->n_keys, r->n_keys == 1 ? "" : "s", model, r->n_dropped);
         return;
     }
+    if (r->verdict == LIN_UNKNOWN && r->unknown_reason && strcmp(r->unknown_reason, "history limit") == 0) {
+        fprintf(out, "Unknown: the run's history outgrew the part kept in memory; the %" PRIu32 " operations kept "
+                "are linearizable, the rest were not judged. Write the whole history with dsim run --history FILE "
+                "and check it with dsim check.\n", r->n_ops);
+        return;
+    }
     if (r->verdict == LIN_UNKNOWN) {
         const char *why = r->unknown_reason ? r->unknown_reason : "limit";
         fprintf(out, "Unknown: the search stopped at its %s after %" PRIu64 " steps (%.3f s) with %" PRIu32 " of %" PRIu32

@@ -483,6 +483,25 @@ static void test_cli_run_history_is_json_lines(void **state)
     unlink(path);
 }
 
+/* A run longer than the history memory keeps streams every event to --history: the
+ * file is whole while memory holds a bounded prefix, and the summary says so. */
+static void test_cli_run_history_streams_every_event_of_a_long_run(void **state)
+{
+    (void)state;
+    char path[600], flags[700];
+    tmp_path(path, sizeof path, "long-history.jsonl");
+    snprintf(flags, sizeof flags, "--duration 2h --history '%s'", path);
+    cJSON *j = run_json("scenarios/echo.json", flags);
+    hist_tally_t h = {0};
+    each_line(path, tally_history, &h);
+    assert_int_equal(h.invoke, jcount(j, "ops.invoked"));
+    assert_int_equal(h.ok, jcount(j, "ops.ok"));
+    assert_int_equal(h.lines, jcount(j, "history.events"));
+    assert_true(jcount(j, "history.kept") < jcount(j, "history.events"));
+    cJSON_Delete(j);
+    unlink(path);
+}
+
 static void test_cli_run_gossip_partition_drops_at_the_partition(void **state)
 {
     (void)state;
@@ -784,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_cli_run_trace_is_json_lines),
         cmocka_unit_test(test_cli_run_trace_is_deterministic_and_changes_nothing),
         cmocka_unit_test(test_cli_run_history_is_json_lines),
+        cmocka_unit_test(test_cli_run_history_streams_every_event_of_a_long_run),
         cmocka_unit_test(test_cli_run_gossip_partition_drops_at_the_partition),
         cmocka_unit_test(test_cli_run_trace_in_missing_directory),
         cmocka_unit_test(test_cli_run_history_in_missing_directory),
