@@ -1108,9 +1108,6 @@ static void test_sim_flights_show_what_waits_at_a_paused_node(void **state)
  * latency samples were bounded this peaked near 150 MB, growing with the run. */
 static void test_sim_day_long_run_keeps_memory_flat(void **state)
 {
-#ifdef UNDER_ASAN
-    skip();   /* AddressSanitizer's shadow and quarantine are memory this bound is not about */
-#endif
     const char *json =
         "{\"duration\": \"24h\", \"nodes\": 2, \"protocol\": \"echo\","
         " \"workload\": {\"clients\": 2, \"ops\": {\"read\": 0.5, \"write\": 0.5}, \"keys\": 4, \"rate\": \"12/s\"}}";
@@ -1157,8 +1154,12 @@ static void test_sim_day_long_run_keeps_memory_flat(void **state)
     assert_true(in[3] > 1000000);                         /* ...and the rest was only counted */
     print_message("a day: %llu operations, peak resident memory %llu MB\n", (unsigned long long)in[1],
                   (unsigned long long)(in[0] >> 20));
+#ifndef UNDER_ASAN
+    /* (Under AddressSanitizer its shadow and quarantine are memory this bound is not
+     * about; the counts above still show what memory holds.) */
     if (in[0] > 64u << 20) fail_msg("peak resident memory %llu MB over a day's run; expected under 64 MB",
                                     (unsigned long long)(in[0] >> 20));
+#endif
 }
 
 /* Past the exact bound, quantiles come from the histogram: within 0.4% of the exact
