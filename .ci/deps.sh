@@ -11,8 +11,12 @@ BREW="sdl2 sdl2_ttf cjson gsl cmocka pkg-config llvm"
 
 # clang is there and can link a program under AddressSanitizer and UBSan.
 clang_san() {
-    command -v clang >/dev/null 2>&1 &&
-    printf 'int main(void){return 0;}\n' | clang -x c -fsanitize=address,undefined -o /dev/null - 2>/dev/null
+    command -v clang >/dev/null 2>&1 || return 1
+    out=$(mktemp) || return 1
+    printf 'int main(void){return 0;}\n' | clang -x c -fsanitize=address,undefined -o "$out" - 2>/dev/null
+    ok=$?
+    rm -f "$out"
+    return $ok
 }
 
 if command -v pkg-config >/dev/null 2>&1 &&
