@@ -483,6 +483,25 @@ static void test_cli_run_history_is_json_lines(void **state)
     unlink(path);
 }
 
+/* A run longer than the history memory keeps streams every event to --history: the
+ * file is whole while memory holds a bounded prefix, and the summary says so. */
+static void test_cli_run_history_streams_every_event_of_a_long_run(void **state)
+{
+    (void)state;
+    char path[600], flags[700];
+    tmp_path(path, sizeof path, "long-history.jsonl");
+    snprintf(flags, sizeof flags, "--duration 2h --history '%s'", path);
+    cJSON *j = run_json("scenarios/echo.json", flags);
+    hist_tally_t h = {0};
+    each_line(path, tally_history, &h);
+    assert_int_equal(h.invoke, jcount(j, "ops.invoked"));
+    assert_int_equal(h.ok, jcount(j, "ops.ok"));
+    assert_int_equal(h.lines, jcount(j, "history.events"));
+    assert_true(jcount(j, "history.kept") < jcount(j, "history.events"));
+    cJSON_Delete(j);
+    unlink(path);
+}
+
 static void test_cli_run_gossip_partition_drops_at_the_partition(void **state)
 {
     (void)state;
@@ -533,6 +552,59 @@ static void test_cli_run_history_in_missing_directory(void **state)
     list_dir(tmpdir, after, sizeof after);
     assert_string_equal(after, before);
     run_free(&r);
+}
+
+/* Every output path is checked before the run: a bad one is exit 2 with nothing on
+ * stdout (not a whole summary first), and nothing is written anywhere. */
+static void test_cli_run_bad_output_paths_fail_before_the_run(void **state)
+{
+    (void)state;
+    char sub[600], missing[700];
+    tmp_path(sub, sizeof sub, "a-folder");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(missing, sizeof missing, "%s/no/such/parent.jsonl", sub);
+    static const char *const flags[] = {"--trace", "--history"};
+    const char *paths[] = {sub, missing, "/proc/dsim-no-such-file"};
+    const char *says[] = {"it is a directory", "No such file or directory", "No such file or directory"};
+    for (int f = 0; f < 2; f++) {
+        for (int p = 0; p < 3; p++) {
+            char before[1024], after[1024];
+            list_dir(tmpdir, before, sizeof before);
+            run_t r;
+            run(&r, "run scenarios/echo.json --json %s '%s'", flags[f], paths[p]);
+            expect_status(&r, 2, paths[p]);
+            assert_string_equal(r.out, "");
+            must_contain(r.err, flags[f], "stderr");
+            must_contain(r.err, paths[p], "stderr");
+            must_contain(r.err, says[p], "stderr");
+            list_dir(tmpdir, after, sizeof after);
+            assert_string_equal(after, before);
+            run_free(&r);
+        }
+    }
+    struct stat st;
+    assert_int_equal(stat(sub, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+}
+
+/* A flag given twice would let the second silently win; it is refused instead. */
+static void test_cli_run_flag_given_twice_is_refused(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"--seed 1 --seed 2", "--seed is given twice"},
+        {"--seed=1 --seed 1", "--seed is given twice"},
+        {"--json --json", "--json is given twice"},
+        {"--duration 1s --duration 2s", "--duration is given twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_t r;
+        run(&r, "run scenarios/echo.json %s", cases[i][0]);
+        expect_status(&r, 2, cases[i][0]);
+        must_contain(r.err, cases[i][1], "stderr");
+        assert_string_equal(r.out, "");
+        run_free(&r);
+    }
 }
 
 static void test_cli_run_bad_arguments(void **state)
@@ -731,10 +803,13 @@ int main(void)
         cmocka_unit_test(test_cli_run_trace_is_json_lines),
         cmocka_unit_test(test_cli_run_trace_is_deterministic_and_changes_nothing),
         cmocka_unit_test(test_cli_run_history_is_json_lines),
+        cmocka_unit_test(test_cli_run_history_streams_every_event_of_a_long_run),
         cmocka_unit_test(test_cli_run_gossip_partition_drops_at_the_partition),
         cmocka_unit_test(test_cli_run_trace_in_missing_directory),
         cmocka_unit_test(test_cli_run_history_in_missing_directory),
         cmocka_unit_test(test_cli_run_bad_arguments),
+        cmocka_unit_test(test_cli_run_bad_output_paths_fail_before_the_run),
+        cmocka_unit_test(test_cli_run_flag_given_twice_is_refused),
         cmocka_unit_test(test_cli_run_unknown_flag_suggests),
         cmocka_unit_test(test_cli_validate_accepts_every_shipped_scenario),
         cmocka_unit_test(test_cli_validate_rejects_a_bad_file),

@@ -155,6 +155,39 @@ static void test_cmd_check_time_limit_exits_3(void **state)
     run_free(&r);
 }
 
+/* --steps bounds the search by counted steps: the same history stops at the same
+ * point, and gives the same answer, however busy the machine is. */
+static void test_cmd_check_step_limit_exits_3_the_same_every_time(void **state)
+{
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "%s/k0s.edn", dir);
+    snprintf(cmd, sizeof cmd, "grep ':key \"0\"' " DATA "c50-bad.txt > '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    char args[256];
+    snprintf(args, sizeof args, "--model kv --steps 20000 --json '%s'", path);
+    char *first = NULL;
+    for (int i = 0; i < 2; i++) {
+        run_t r = check(args);
+        assert_int_equal(r.status, 3);
+        cJSON *j = cJSON_Parse(r.out);
+        assert_non_null(j);
+        assert_string_equal(cJSON_GetObjectItem(j, "unknown_reason")->valuestring, "step limit");
+        assert_int_equal((int)cJSON_GetObjectItem(j, "steps")->valuedouble, 20000);
+        char *states = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "states"));
+        if (first) assert_string_equal(states, first);
+        free(first);
+        first = states;
+        cJSON_Delete(j);
+        run_free(&r);
+    }
+    free(first);
+    run_t r = check("--model kv --steps 0 " DATA "c01-ok.txt");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "dsim check: --steps expects a whole number of search steps above 0 such as 100000000, found '0'\n");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+}
+
 static void test_cmd_check_bad_input_exits_2(void **state)
 {
     static const struct { const char *args, *msg; } cases[] = {
@@ -169,6 +202,19 @@ static void test_cmd_check_bad_input_exits_2(void **state)
         { "--model kv --timeout 10 " DATA "c01-ok.txt",
           "dsim check: --timeout expects a duration such as 10s or 500ms, found '10'\n" },
         { "--model kv /nonexistent/h.jsonl", "dsim check: /nonexistent/h.jsonl: cannot open: No such file or directory\n" },
+        { "--checks '' " DATA "c01-ok.txt",
+          "dsim check: --checks expects a comma-separated list of session, set-full, counter, stale, found ''\n" },
+        { "--checks session,,stale " DATA "c01-ok.txt",
+          "dsim check: --checks expects a comma-separated list of session, set-full, counter, stale, found 'session,,stale'\n" },
+        { "--model kv --model register " DATA "c01-ok.txt", "dsim check: --model is given twice; give it once\n" },
+        { "--model kv --json --json " DATA "c01-ok.txt", "dsim check: --json is given twice; give it once\n" },
+        { "--model kv --timeout 1s --timeout=2s " DATA "c01-ok.txt", "dsim check: --timeout is given twice; give it once\n" },
+        { "--model kv --svg /proc/dsim-x " DATA "c01-ok.txt",
+          "dsim check: --svg: cannot write /proc/dsim-x: No such file or directory\n" },
+        { "--model kv --svg tests " DATA "c01-ok.txt",
+          "dsim check: --svg: cannot write tests: it is a directory; expected a file name\n" },
+        { "--model kv --svg /nonexistent/x.svg " DATA "c01-ok.txt",
+          "dsim check: --svg: cannot write /nonexistent/x.svg: cannot create a file beside it: No such file or directory\n" },
         { "--model kv " DATA "c01-ok.txt " DATA "c01-bad.txt",
           "dsim check: expected one history file, found a second: '" DATA "c01-bad.txt' (after '" DATA "c01-ok.txt')\n" },
         { "--model register " DATA "c01-ok.txt",
@@ -198,10 +244,12 @@ static void test_cmd_check_bad_input_exits_2(void **state)
     assert_string_equal(r.out, "");
     run_free(&r);
 
-    /* An unwritable picture is reported after the verdict, as bad input. */
+    /* An unwritable picture is found before the check, so nothing is printed. */
     r = check("--model kv " DATA "c01-ok.txt --svg /nonexistent/x.svg");
     assert_int_equal(r.status, 2);
-    assert_string_equal(r.err, "dsim check: cannot write the picture to '/nonexistent/x.svg'\n");
+    assert_string_equal(r.err, "dsim check: --svg: cannot write /nonexistent/x.svg: cannot create a file beside it: "
+                               "No such file or directory\n");
+    assert_string_equal(r.out, "");
     run_free(&r);
 }
 
@@ -288,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_cmd_check_violation_exits_1_and_explains),
         cmocka_unit_test(test_cmd_check_json_is_one_object),
         cmocka_unit_test(test_cmd_check_time_limit_exits_3),
+        cmocka_unit_test(test_cmd_check_step_limit_exits_3_the_same_every_time),
         cmocka_unit_test(test_cmd_check_bad_input_exits_2),
         cmocka_unit_test(test_cmd_check_reads_stdin_and_helps),
         cmocka_unit_test(test_cmd_check_weaker_checks_find_a_view_going_backwards),

@@ -185,6 +185,20 @@ static void test_history_write_to_missing_dir_fails_cleanly(void **state)
     hist_free(&h);
 }
 
+/* A history whose events carry no values has no arena at all; their values are still a
+ * valid (empty) slice, not an offset added to a null pointer, which is undefined. */
+static void test_history_vals_of_valueless_history_are_valid(void **state)
+{
+    hist_t h;
+    char err[256];
+    assert_int_equal(read_text("one.edn", "{:process 0, :type :invoke, :f :read, :value nil}\n", &h, err, sizeof err), SIM_OK);
+    assert_int_equal(h.n_ev, 1);
+    assert_null(h.arena);
+    assert_int_equal(h.ev[0].n, 0);
+    assert_non_null(hist_vals(&h, &h.ev[0]));
+    hist_free(&h);
+}
+
 static void test_history_afile_abort_keeps_target(void **state)
 {
     const char *path = write_file("keep.txt", "old", 3);
@@ -494,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_history_format_value_cuts_long_strings),
         cmocka_unit_test(test_history_jsonl_round_trip),
         cmocka_unit_test(test_history_write_to_missing_dir_fails_cleanly),
+        cmocka_unit_test(test_history_vals_of_valueless_history_are_valid),
         cmocka_unit_test(test_history_afile_abort_keeps_target),
         cmocka_unit_test(test_history_edn_porcupine_lines),
         cmocka_unit_test(test_history_json_without_times_uses_line_index),

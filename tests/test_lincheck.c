@@ -329,6 +329,20 @@ static void test_lincheck_limits_give_unknown(void **state)
     assert_string_equal(r.unknown_reason, "time limit");
     assert_true(r.elapsed_s < 2.0);
     lin_result_free(&r);
+
+    /* A step limit stops at exactly that many steps, and so gives the same answer on
+     * an idle machine and a busy one. */
+    uint64_t states = 0;
+    for (int i = 0; i < 2; i++) {
+        lim = (lin_limits_t){ .steps_max = 100000 };
+        assert_int_equal(lin_check(&k0, LIN_KV, &lim, &r), SIM_OK);
+        assert_int_equal(r.verdict, LIN_UNKNOWN);
+        assert_string_equal(r.unknown_reason, "step limit");
+        assert_int_equal(r.steps, 100000);
+        if (i == 1) assert_int_equal(r.states, states);
+        states = r.states;
+        lin_result_free(&r);
+    }
     hist_free(&k0);
     hist_free(&all);
 }

@@ -50,7 +50,7 @@ static void test_runcheck_raft_under_partitions_is_linearizable(void **state)
         "              'rate': '60/s', 'timeout': '400ms', 'stop': '11s'},"
         " 'faults': [{'nemesis': 'random-partitions', 'every': '2s', 'duration': '800ms'},"
         "            {'at': '4s', 'nemesis': 'crash-leader', 'restart_after': '1s'}],"
-        " 'check': {'linearizable': 'cas-register', 'timeout': '30s'}}";
+        " 'check': {'linearizable': 'cas-register'}}";
     for (uint64_t seed = 1; seed <= 5; seed++) {
         scn_t scn;
         runcheck_t rc;
@@ -80,7 +80,7 @@ static void test_runcheck_quorum_r1w1_under_partition_is_caught(void **state)
         " 'workload': {'clients': 4, 'ops': {'read': 0.5, 'write': 0.5}, 'keys': 2,"
         "              'rate': '80/s', 'timeout': '300ms', 'target': 'random'},"
         " 'faults': [{'at': '2s', 'partition': [['n1', 'n2'], ['n3', 'n4', 'n5']]}, {'at': '7s', 'heal': true}],"
-        " 'check': {'linearizable': 'register', 'timeout': '30s'}}";
+        " 'check': {'linearizable': 'register'}}";
     int caught = 0;
     for (uint64_t seed = 1; seed <= 5; seed++) {
         scn_t scn;
@@ -109,7 +109,7 @@ static void test_runcheck_async_primary_backup_losing_a_write_is_caught(void **s
         " 'workload': {'clients': 3, 'ops': {'read': 0.5, 'write': 0.5}, 'keys': 2,"
         "              'rate': '60/s', 'timeout': '300ms'},"
         " 'faults': [{'nemesis': 'isolate-leader', 'every': '3s', 'duration': '1500ms'}],"
-        " 'check': {'linearizable': 'register', 'timeout': '30s'}}";
+        " 'check': {'linearizable': 'register'}}";
     int caught = 0;
     for (uint64_t seed = 1; seed <= 6; seed++) {
         scn_t scn;
@@ -186,6 +186,42 @@ static void test_runcheck_nothing_asked_nothing_run(void **state)
     done(s, &scn, &rc);
 }
 
+/* The same scenario and seed give the same verdict whatever the machine's load: the
+ * search is bounded by counted steps, so a bound too small for the history gives
+ * "unknown" at exactly that many steps every time, and a generous one gives "ok". */
+static void test_runcheck_linearizability_bound_is_steps_not_time(void **state)
+{
+    (void)state;
+    const char *tight =
+        "{'duration': '6s', 'nodes': 3, 'protocol': 'raft',"
+        " 'workload': {'clients': 3, 'ops': {'read': 0.5, 'write': 0.3, 'cas': 0.2}, 'keys': 1, 'rate': '100/s'},"
+        " 'faults': [{'nemesis': 'random-partitions', 'every': '2s', 'duration': '800ms'}],"
+        " 'check': {'linearizable': 'cas-register', 'steps': 300}}";
+    uint64_t states = 0;
+    for (int i = 0; i < 2; i++) {
+        scn_t scn;
+        runcheck_t rc;
+        sim_t *s = run(tight, 1, &scn, &rc);
+        assert_int_equal(rc.lin_rc, SIM_OK);
+        assert_int_equal(rc.lin.verdict, LIN_UNKNOWN);
+        assert_string_equal(rc.lin.unknown_reason, "step limit");
+        assert_int_equal(rc.lin.steps, 300);
+        if (i == 1) assert_int_equal(rc.lin.states, states);
+        states = rc.lin.states;
+        assert_true(rc.failed);
+        done(s, &scn, &rc);
+    }
+    char roomy[1024];
+    snprintf(roomy, sizeof roomy, "%.*s}}", (int)(strstr(tight, ", 'steps'") - tight), tight);
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(roomy, 1, &scn, &rc);
+    assert_int_equal(rc.lin.verdict, LIN_OK);
+    assert_true(rc.lin.steps > 300);
+    assert_false(rc.failed);
+    done(s, &scn, &rc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_runcheck_gossip_reaches_everyone_after_a_partition),
         cmocka_unit_test(test_runcheck_gossip_without_anti_entropy_loses_values_across_a_partition),
         cmocka_unit_test(test_runcheck_nothing_asked_nothing_run),
+        cmocka_unit_test(test_runcheck_linearizability_bound_is_steps_not_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

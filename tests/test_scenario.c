@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "check/lincheck.h"
 #include "scenario/scenario.h"
 #include "core/sim.h"
 
@@ -1186,6 +1187,23 @@ static void test_scenario_suggest_ties_go_to_the_first(void **state)
     assert_string_equal(scn_suggest("n4", rev), "n3");
 }
 
+/* A wall-clock bound made a run's verdict depend on the machine's load: the check is
+ * bounded by search steps, and the old key says what replaced it. */
+static void test_scenario_check_bound_is_steps_not_time(void **state)
+{
+    scn_t s;
+    load_ok("{" BASE ", 'check': {'linearizable': 'register'}}", &s);
+    assert_int_equal(s.check.steps_max, LIN_STEPS_RUN_DEFAULT);
+    scn_free(&s);
+    load_ok("{" BASE ", 'check': {'linearizable': 'register', 'steps': 5000}}", &s);
+    assert_int_equal(s.check.steps_max, 5000);
+    scn_free(&s);
+    expect_fail("{" BASE ", 'check': {'linearizable': 'register', 'timeout': '20s'}}",
+                "$.check.timeout: expected no wall-clock bound", "\"steps\"", "found \"20s\"");
+    expect_fail("{" BASE ", 'check': {'linearizable': 'register', 'steps': 0}}", "$.check.steps: expected a whole number");
+    expect_fail("{" BASE ", 'check': {'linearizable': 'register', 'steps': 2.5}}", "$.check.steps: expected a whole number");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1260,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_scenario_suggest_picks_the_nearest),
         cmocka_unit_test(test_scenario_suggest_refuses_far_words),
         cmocka_unit_test(test_scenario_suggest_ties_go_to_the_first),
+        cmocka_unit_test(test_scenario_check_bound_is_steps_not_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

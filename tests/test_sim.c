@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -1173,6 +1174,103 @@ static void test_sim_fire_timer_runs_a_listed_timer_now(void **state)
     scn_free(&scn);
 }
 
+/* ---- Long runs. ------------------------------------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* A day of a steady workload: about a million operations. Before the history and the
+ * latency samples were bounded this peaked near 150 MB, growing with the run. */
+static void test_sim_day_long_run_keeps_memory_flat(void **state)
+{
+    const char *json =
+        "{\"duration\": \"24h\", \"nodes\": 2, \"protocol\": \"echo\","
+        " \"workload\": {\"clients\": 2, \"ops\": {\"read\": 0.5, \"write\": 0.5}, \"keys\": 4, \"rate\": \"12/s\"}}";
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The child runs the day and reports its peak resident memory and what it kept;
+         * a fresh process, so nothing the other tests allocated counts. */
+        close(fds[0]);
+        scn_t scn;
+        char err[512];
+        uint64_t out[4] = {0};
+        if (scn_load_string(json, "(test)", &scn, err, sizeof err) == SIM_OK) {
+            sim_t *s = sim_create(&scn, NULL, err, sizeof err);
+            if (s) {
+                sim_run(s);
+                jw_t w;
+                jw_init(&w, false);
+                sim_write_summary(s, &w, 0);   /* the summary's own passes over the history count too */
+                jw_free(&w);
+                struct rusage ru;
+                getrusage(RUSAGE_SELF, &ru);
+                out[0] = (uint64_t)ru.ru_maxrss * 1024;
+                out[1] = sim_stats(s)->ops_ok;
+                out[2] = sim_history(s)->n_ev;
+                out[3] = sim_history_dropped(s);
+                sim_destroy(s);
+            }
+            scn_free(&scn);
+        }
+        _exit(write(fds[1], out, sizeof out) == (ssize_t)sizeof out ? 0 : 1);
+    }
+    close(fds[1]);
+    uint64_t in[4] = {0};
+    ssize_t got = read(fds[0], in, sizeof in);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_int_equal(got, (ssize_t)sizeof in);
+    assert_true(in[1] > 900000);                          /* a day's operations did happen */
+    assert_int_equal(in[2], SIM_RUN_HISTORY_EVENTS_MAX);  /* memory holds a bounded prefix... */
+    assert_true(in[3] > 1000000);                         /* ...and the rest was only counted */
+    print_message("a day: %llu operations, peak resident memory %llu MB\n", (unsigned long long)in[1],
+                  (unsigned long long)(in[0] >> 20));
+#ifndef UNDER_ASAN
+    /* (Under AddressSanitizer its shadow and quarantine are memory this bound is not
+     * about; the counts above still show what memory holds.) */
+    if (in[0] > 64u << 20) fail_msg("peak resident memory %llu MB over a day's run; expected under 64 MB",
+                                    (unsigned long long)(in[0] >> 20));
+#endif
+}
+
+/* Past the exact bound, quantiles come from the histogram: within 0.4% of the exact
+ * ones, the extremes exact, the latest samples still in order. */
+static void test_sim_samples_quantiles_stay_close_past_the_exact_bound(void **state)
+{
+    sim_samples_t x = {0};
+    uint64_t n = 4 * (uint64_t)SIM_SAMPLES_EXACT_MAX + 1;
+    /* A scrambled permutation of 1000 .. 1000 + n - 1 ns, so order does not help. */
+    for (uint64_t i = 0; i < n; i++) sim_samples_add(&x, 1000 + (int64_t)((i * 2654435761u) % n));
+    assert_null(x.exact);
+    assert_non_null(x.bucket);
+    assert_int_equal(x.n, n);
+    assert_int_equal(sim_samples_quantile(&x, 0.0), 1000);
+    assert_int_equal(sim_samples_quantile(&x, 1.0), 1000 + (int64_t)n - 1);
+    static const double qs[] = {0.01, 0.5, 0.9, 0.99, 0.999};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        double want = 1000 + qs[k] * (double)(n - 1), got = (double)sim_samples_quantile(&x, qs[k]);
+        if (got < want * 0.996 || got > want * 1.004) fail_msg("q %.3f: %.0f, expected %.0f within 0.4%%", qs[k], got, want);
+    }
+    int64_t last[4];
+    assert_int_equal(sim_samples_recent(&x, last, 4), 4);
+    for (int j = 0; j < 4; j++) assert_int_equal(last[j], 1000 + (int64_t)(((n - 4 + (uint64_t)j) * 2654435761u) % n));
+    sim_samples_free(&x);
+
+    /* Below the bound nothing changes: exact order statistics, interpolated. */
+    for (int64_t v = 1; v <= 4; v++) sim_samples_add(&x, v * 10);
+    assert_int_equal(sim_samples_quantile(&x, 0.5), 25);
+    sim_samples_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1202,6 +1300,8 @@ int main(void)
         cmocka_unit_test(test_sim_override_of_a_missing_link_is_refused),
         cmocka_unit_test(test_sim_deliver_now_takes_one_message_ahead_of_the_rest),
         cmocka_unit_test(test_sim_fire_timer_runs_a_listed_timer_now),
+        cmocka_unit_test(test_sim_day_long_run_keeps_memory_flat),
+        cmocka_unit_test(test_sim_samples_quantiles_stay_close_past_the_exact_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

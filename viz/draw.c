@@ -467,9 +467,12 @@ static void direct_blend(viz_draw_t *d)
         uint32_t cr = q->c.r, cg = q->c.g, cb = q->c.b, ca = q->c.a;
         for (int y = y0; y < y1; y++) {
             Uint32 *row = px + (size_t)y * (size_t)pitch;
-            const uint8_t *m = d->alpha + (size_t)(q->sy + y - q->y) * (size_t)d->atlas_w + (size_t)(q->sx - q->x);
+            /* The glyph's row in the atlas, indexed from the glyph's left edge: biasing
+             * the pointer by -q->x instead wrapped a size_t offset around, which is
+             * undefined even when every pixel read lands inside the atlas. */
+            const uint8_t *m = d->alpha + (size_t)(q->sy + y - q->y) * (size_t)d->atlas_w + (size_t)q->sx;
             for (int x = x0; x < x1; x++) {
-                uint32_t a = m[x];
+                uint32_t a = m[x - q->x];
                 if (!a) continue;
                 blend_px(&row[x], cr, cg, cb, mul255(a * ca));
             }

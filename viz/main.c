@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <SDL.h>
+#include "core/afile.h"
 #include "scenario/scenario.h"
 #include "view.h"
 #include "viz.h"
@@ -95,6 +96,7 @@ int viz_main(int argc, char **argv)
             const char *s = scn_suggest(name, flag_names);
             return s ? usage_error("unknown flag %s; did you mean %s?", name, s) : usage_error("unknown flag %s", name);
         }
+        if (val[k]) return usage_error("%s is given twice; give it once", name);
         if (eq) val[k] = eq + 1;
         else if (i + 1 < argc) val[k] = argv[++i];
         else return usage_error("%s needs a value", name);
@@ -120,6 +122,9 @@ int viz_main(int argc, char **argv)
         return usage_error("--bench-frames: expected a number of frames from 1 to %d, found \"%s\"", BENCH_FRAMES_MAX, val[F_BENCH]);
     if (val[F_BENCH] && val[F_SCREENSHOT]) return usage_error("--screenshot and --bench-frames are separate modes; give one");
     if (val[F_SCREENSHOT] && !val[F_SCREENSHOT][0]) return usage_error("--screenshot: expected a file name such as out.png");
+    char why[AFILE_PATH_MAX + 160];
+    if (val[F_SCREENSHOT] && afile_check(val[F_SCREENSHOT], why, sizeof why) != SIM_OK)
+        return usage_error("--screenshot: %s", why);
     if (val[F_LAYOUT]) {
         int k = -1;
         for (int j = 0; viz_layout_names[j]; j++) if (strcmp(viz_layout_names[j], val[F_LAYOUT]) == 0) k = j;

@@ -550,7 +550,8 @@ static void json_line(viz_view_t *v, float x, float y, const char *p, const char
 static void sparkline(viz_view_t *v, float x, float y, float w, float h)
 {
     const sim_stats_t *st = sim_stats(run_sim(v->ses));
-    uint64_t n = st->n_latency, k = n < 80 ? n : 80;
+    int64_t last[80];
+    uint32_t k = sim_samples_recent(&st->latency, last, 80);
     viz_fill_round_rect(v->d, x, y, w, h, 4 * v->s, v->th->panel_alt);
     if (k < 2) {
         viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + (h - viz_font_height(v->d, VIZ_FONT_SMALL)) / 2,
@@ -558,12 +559,12 @@ static void sparkline(viz_view_t *v, float x, float y, float w, float h)
         return;
     }
     double mx = 1;
-    for (uint64_t i = n - k; i < n; i++) if ((double)st->latency_ns[i] > mx) mx = (double)st->latency_ns[i];
+    for (uint32_t i = 0; i < k; i++) if ((double)last[i] > mx) mx = (double)last[i];
     /* A band on top for the words, the line below it: never one over the other. */
     float band = viz_font_height(v->d, VIZ_FONT_SMALL) + 2 * v->s, top = y + band, bottom = y + h - 4 * v->s;
     float pts[160];
-    for (uint64_t i = 0; i < k; i++) {
-        double val = (double)st->latency_ns[n - k + i];
+    for (uint32_t i = 0; i < k; i++) {
+        double val = (double)last[i];
         pts[2 * i] = x + 6 * v->s + (w - 12 * v->s) * (float)i / (float)(k - 1);
         pts[2 * i + 1] = bottom - (bottom - top) * (float)(val / mx);
     }
@@ -649,15 +650,15 @@ static void paint_panel(viz_view_t *v)
     if (scn->wl.clients || st->ops_invoked) {
         snprintf(b, sizeof b, "%" PRIu64 " ok · %" PRIu64 " fail · %" PRIu64 " info", st->ops_ok, st->ops_fail, st->ops_info);
         y = row(v, x, y, w, "operations", b, th->text);
-        if (st->n_latency != v->stats_n && (v->wall - v->stats_wall > 0.5 || v->stats_n == UINT64_MAX)) {
+        if (st->latency.n != v->stats_n && (v->wall - v->stats_wall > 0.5 || v->stats_n == UINT64_MAX)) {
             v->p50 = sim_latency_quantile(sim, 0.5);
             v->p90 = sim_latency_quantile(sim, 0.9);
             v->p99 = sim_latency_quantile(sim, 0.99);
-            v->stats_n = st->n_latency;
+            v->stats_n = st->latency.n;
             v->stats_wall = v->wall;
         }
         snprintf(b, sizeof b, "p50 %s · p90 %s · p99 %s", dur(v->p50, b1, sizeof b1), dur(v->p90, b2, sizeof b2), dur(v->p99, b3, sizeof b3));
-        y = row(v, x, y, w, "latency", st->n_latency ? b : "no operation finished yet", st->n_latency ? th->text : th->text_dim);
+        y = row(v, x, y, w, "latency", st->latency.n ? b : "no operation finished yet", st->latency.n ? th->text : th->text_dim);
         sparkline(v, x, y + 1 * s, w, 44 * s);
         y += 50 * s;
     }

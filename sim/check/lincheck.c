@@ -165,7 +165,8 @@ typedef struct lin_ctx {
     struct timespec start;
     double time_s_max;
     uint64_t ticks;
-    bool out_of_time, out_of_memory, out_of_budget, explained;
+    uint64_t steps_max;    /* 0: none */
+    bool out_of_time, out_of_steps, out_of_memory, out_of_budget, explained;
 
     op_t *ops;
     uint32_t n_ops;
@@ -704,6 +705,12 @@ static lin_verdict_t search_key(lin_ctx_t *c, op_t *ops, uint32_t n, uint64_t st
             verdict = LIN_UNKNOWN;
             break;
         }
+        if (c->steps_max && c->res->steps >= c->steps_max) {
+            c->out_of_steps = true;
+            verdict = LIN_UNKNOWN;
+            break;
+        }
+        c->res->steps++;
         if ((++c->ticks & 1023) == 0 && c->time_s_max > 0 && elapsed_s(c) > c->time_s_max) {
             c->out_of_time = true;
             verdict = LIN_UNKNOWN;
@@ -824,6 +831,7 @@ int lin_check(const hist_t *h, lin_model_t model, const lin_limits_t *lim, lin_r
     lin_ctx_t c = { .h = h, .model = model, .res = res };
     c.mem_max = lim && lim->memory_bytes_max ? lim->memory_bytes_max : LIN_MEMORY_BYTES_DEFAULT;
     c.time_s_max = lim ? lim->time_s_max : 0;
+    c.steps_max = lim ? lim->steps_max : 0;
     clock_gettime(CLOCK_MONOTONIC, &c.start);
 
     int rc = collect(&c);
@@ -841,8 +849,8 @@ int lin_check(const hist_t *h, lin_model_t model, const lin_limits_t *lim, lin_r
     uint8_t *decided = sim_xcalloc((size_t)res->n_keys + 1, 1);
     uint32_t undecided = res->n_keys;
 
-    for (uint64_t budget = LIN_STEP_BUDGET_FIRST; undecided && !c.out_of_time; budget = budget < UINT64_MAX / 8 ? budget * 8 : UINT64_MAX) {
-        for (uint32_t k = 0; k < res->n_keys && !c.out_of_time; k++) {
+    for (uint64_t budget = LIN_STEP_BUDGET_FIRST; undecided && !c.out_of_time && !c.out_of_steps; budget = budget < UINT64_MAX / 8 ? budget * 8 : UINT64_MAX) {
+        for (uint32_t k = 0; k < res->n_keys && !c.out_of_time && !c.out_of_steps; k++) {
             if (decided[k]) continue;
             c.out_of_budget = c.out_of_memory = false;
             lin_verdict_t v = search_key(&c, c.ops + start[k], start[k + 1] - start[k], budget);
@@ -859,7 +867,8 @@ int lin_check(const hist_t *h, lin_model_t model, const lin_limits_t *lim, lin_r
                 res->n_keys_unknown++;
                 decided[k] = 1;
                 undecided--;
-                if (!res->unknown_reason) res->unknown_reason = c.out_of_time ? "time limit" : "memory limit";
+                if (!res->unknown_reason)
+                    res->unknown_reason = c.out_of_time ? "time limit" : c.out_of_steps ? "step limit" : "memory limit";
             }
             /* Only a violated key's dead end is worth keeping. */
             if (!c.explained) {
@@ -874,8 +883,8 @@ int lin_check(const hist_t *h, lin_model_t model, const lin_limits_t *lim, lin_r
     if (res->n_keys_violated) {
         res->n_keys_skipped = undecided;
     } else if (undecided) {
-        res->n_keys_unknown += undecided;   /* the time limit stopped the rounds */
-        if (!res->unknown_reason) res->unknown_reason = "time limit";
+        res->n_keys_unknown += undecided;   /* the time or step limit stopped the rounds */
+        if (!res->unknown_reason) res->unknown_reason = c.out_of_steps ? "step limit" : "time limit";
     }
     res->verdict = res->n_keys_violated ? LIN_VIOLATED : res->n_keys_unknown ? LIN_UNKNOWN : LIN_OK;
     res->elapsed_s = elapsed_s(&c);
@@ -957,10 +966,18 @@ void lin_explain(const hist_t *h, const lin_result_t *r, FILE *out)
                 r->n_ops, r->n_keys, r->n_keys == 1 ? "" : "s", model, r->n_dropped);
         return;
     }
+    if (r->verdict == LIN_UNKNOWN && r->unknown_reason && strcmp(r->unknown_reason, "history limit") == 0) {
+        fprintf(out, "Unknown: the run's history outgrew the part kept in memory; the %" PRIu32 " operations kept "
+                "are linearizable, the rest were not judged. Write the whole history with dsim run --history FILE "
+                "and check it with dsim check.\n", r->n_ops);
+        return;
+    }
     if (r->verdict == LIN_UNKNOWN) {
-        fprintf(out, "Unknown: the search stopped at its %s after %.3f s with %" PRIu32 " of %" PRIu32
-                " keys undecided and none violated so far. Allow more time or split the history.\n",
-                r->unknown_reason ? r->unknown_reason : "limit", r->elapsed_s, r->n_keys_unknown, r->n_keys);
+        const char *why = r->unknown_reason ? r->unknown_reason : "limit";
+        fprintf(out, "Unknown: the search stopped at its %s after %" PRIu64 " steps (%.3f s) with %" PRIu32 " of %" PRIu32
+                " keys undecided and none violated so far. Allow more %s or split the history.\n",
+                why, r->steps, r->elapsed_s, r->n_keys_unknown, r->n_keys,
+                strcmp(why, "step limit") == 0 ? "steps" : strcmp(why, "memory limit") == 0 ? "memory" : "time");
         return;
     }
     const char *key = r->key >= 0 ? h->keys[r->key] : NULL;

@@ -28,8 +28,12 @@
  * Horn and Kroening, "Faster linearizability checking via P-compositionality" (FORTE
  * 2015). The search per key is lincheck.c's.
  *
- * Bounds: a wall-clock time limit and a memory limit, both parameters; hitting either
- * gives LIN_UNKNOWN, never a wrong verdict. The clock is read only for this bound.
+ * Bounds: a number of search steps, a memory limit and a wall-clock time limit, all
+ * parameters; hitting any gives LIN_UNKNOWN, never a wrong verdict. Steps and memory
+ * are counted, so with only those two the verdict depends on the history alone: that is
+ * what a simulation's own check uses (runcheck.c), since a run's result must not
+ * depend on how busy the machine is. The time limit is for a person at `dsim check`;
+ * the clock is read only for it.
  */
 #ifndef SIM_LINCHECK_H
 #define SIM_LINCHECK_H
@@ -44,6 +48,7 @@ typedef enum { LIN_REGISTER, LIN_CAS_REGISTER, LIN_KV, LIN_COUNTER, LIN_MODEL_CO
 extern const char *const lin_model_names[];     /* "register", ..., NULL-terminated */
 
 #define LIN_MEMORY_BYTES_DEFAULT ((uint64_t)1 << 30)  /* search memory when none is given */
+#define LIN_STEPS_RUN_DEFAULT ((uint64_t)100000000)  /* search steps of a scenario's check when none is given */
 #define LIN_NEVER UINT32_MAX                          /* completion of an op never completed */
 
 /* SIM_OK and *out, or SIM_ENOTFOUND. */
@@ -54,6 +59,7 @@ const char *lin_model_nearest(const char *name);
 typedef struct lin_limits {
     double time_s_max;           /* wall-clock seconds for the whole check; <= 0: none */
     uint64_t memory_bytes_max;   /* search memory (memo cache, model states); 0: default */
+    uint64_t steps_max;          /* search steps for the whole check, all keys and rounds; 0: none */
 } lin_limits_t;
 
 /* One operation, by the indexes of its events in the history. */
@@ -69,8 +75,9 @@ typedef struct lin_result {
     uint32_t n_dropped;          /* failed operations and info reads, which constrain nothing */
     uint32_t n_keys, n_keys_violated, n_keys_unknown;
     uint32_t n_keys_skipped;     /* not decided: a violation elsewhere settled the verdict */
-    const char *unknown_reason;  /* LIN_UNKNOWN: "time limit" or "memory limit" */
+    const char *unknown_reason;  /* LIN_UNKNOWN: "step limit", "time limit" or "memory limit" */
     uint64_t states;             /* search configurations remembered, all keys */
+    uint64_t steps;              /* search steps taken, all keys and rounds */
     double elapsed_s;
 
     /* For LIN_VIOLATED, the violated key found first (keys are searched in rounds of

@@ -19,7 +19,7 @@
 /* Which checks to run on a history. */
 typedef struct runcheck_asks {
     int linearizable;                  /* lin_model_t, or -1 for none */
-    sim_time_t timeout_ns;             /* its wall-clock bound */
+    uint64_t steps_max;                /* its bound in search steps; 0: none */
     bool session, set_full, counter, stale;
     sim_time_t final_from_ns;          /* set-full: final reads begin here; -1 for none */
 } runcheck_asks_t;

@@ -6,12 +6,14 @@
  * line is one line on stderr starting with "dsim check:" and exit status 2, with the
  * nearest valid model name suggested when the model is misspelled.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
+#include "core/afile.h"
 #include "cli/cmd_check.h"
 #include "check/histread.h"
 #include "check/lincheck.h"
@@ -22,7 +24,7 @@
 #define CHECK_TIMEOUT_DEFAULT "60s"
 
 static const char check_usage[] =
-    "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+    "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--steps N] [--svg out.svg] [--json]\n"
     "       dsim check [--model MODEL] --checks LIST HISTORY [--json]\n"
     "\n"
     "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
@@ -35,6 +37,8 @@ static const char check_usage[] =
     "                  (reads that missed an acknowledged newer write)\n"
     "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
     "                  (default " CHECK_TIMEOUT_DEFAULT ")\n"
+    "  --steps N       limit the search to N steps instead (or as well): unlike time,\n"
+    "                  the verdict then depends on the history alone, as in dsim run\n"
     "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
     "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
     "  --help          this text\n"
@@ -156,6 +160,7 @@ static void print_json(const hist_t *h, const lin_result_t *r, const char *file,
     cJSON_AddNumberToObject(o, "keys_skipped", r->n_keys_skipped);
     cJSON_AddNumberToObject(o, "ops_set_aside", r->n_dropped);
     cJSON_AddNumberToObject(o, "states", (double)r->states);
+    cJSON_AddNumberToObject(o, "steps", (double)r->steps);
     cJSON_AddNumberToObject(o, "elapsed_s", r->elapsed_s);
     if (r->unknown_reason) cJSON_AddStringToObject(o, "unknown_reason", r->unknown_reason);
     else cJSON_AddNullToObject(o, "unknown_reason");
@@ -189,7 +194,9 @@ static void print_json(const hist_t *h, const lin_result_t *r, const char *file,
 
 int cmd_check(int argc, char **argv)
 {
-    const char *model_name = NULL, *timeout = CHECK_TIMEOUT_DEFAULT, *svg = NULL, *file = NULL, *checks = NULL;
+    static const char default_timeout[] = CHECK_TIMEOUT_DEFAULT;
+    const char *model_name = NULL, *timeout = default_timeout, *svg = NULL, *file = NULL, *checks = NULL;
+    const char *steps = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -199,15 +206,23 @@ int cmd_check(int argc, char **argv)
             fputs(check_usage, stdout);
             return CHECK_EXIT_OK;
         }
-        if (strcmp(a, "--json") == 0) { json = true; continue; }
-        static const char *const valued[] = { "--model", "--timeout", "--svg", "--checks" };
-        for (int k = 0; k < 4; k++) {
+        if (strcmp(a, "--json") == 0) {
+            if (json) return input_error("--json is given twice; give it once");
+            json = true;
+            continue;
+        }
+        static const char *const valued[] = { "--model", "--timeout", "--svg", "--checks", "--steps" };
+        const char **dests[] = { &model_name, &timeout, &svg, &checks, &steps };
+        for (int k = 0; k < 5; k++) {
             size_t n = strlen(valued[k]);
             if (strncmp(a, valued[k], n) != 0 || (a[n] != 0 && a[n] != '=')) continue;
-            dest = k == 0 ? &model_name : k == 1 ? &timeout : k == 2 ? &svg : &checks;
+            dest = dests[k];
             if (a[n] == '=') inline_value = a + n + 1;
         }
         if (dest) {
+            /* The default timeout is a value too; a second --timeout is what counts. */
+            if (*dest && !(dest == &timeout && timeout == default_timeout))
+                return input_error("%.*s is given twice; give it once", (int)strcspn(a, "="), a);
             if (inline_value) *dest = inline_value;
             else if (i + 1 < argc) *dest = argv[++i];
             else return input_error("%s needs a value (see dsim check --help)", a);
@@ -221,6 +236,11 @@ int cmd_check(int argc, char **argv)
     if (checks) {
         static const char *const names[] = {"session", "set-full", "counter", "stale", NULL};
         char list[256];
+        size_t len = strlen(checks);
+        /* strtok would pass over empty items: '' or "session,,stale" is a mistake. */
+        if (len == 0 || checks[0] == ',' || checks[len - 1] == ',' || strstr(checks, ",,"))
+            return input_error("--checks expects a comma-separated list of session, set-full, counter, stale, found '%s'", checks);
+        if (len >= sizeof list) return input_error("--checks: the list is too long (%zu characters)", len);
         snprintf(list, sizeof list, "%s", checks);
         for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
             if (strcmp(tok, "session") == 0) asks.session = true;
@@ -242,7 +262,18 @@ int cmd_check(int argc, char **argv)
     sim_time_t timeout_ns;
     if (sim_parse_duration(timeout, false, &timeout_ns) != SIM_OK)
         return input_error("--timeout expects a duration such as 10s or 500ms, found '%s'", timeout);
+    uint64_t steps_max = 0;
+    if (steps) {
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(steps, &end, 10);
+        if (!*steps || *end || errno || steps[0] == '-' || x == 0)
+            return input_error("--steps expects a whole number of search steps above 0 such as 100000000, found '%s'", steps);
+        steps_max = (uint64_t)x;
+    }
     if (!file) return input_error("expected a history file to check (see dsim check --help)");
+    char why[AFILE_PATH_MAX + 160];
+    if (svg && afile_check(svg, why, sizeof why) != SIM_OK) return input_error("--svg: %s", why);
 
     hist_t h;
     char err[512];
@@ -268,7 +299,7 @@ int cmd_check(int argc, char **argv)
         return st;
     }
 
-    lin_limits_t lim = { .time_s_max = (double)timeout_ns / (double)SIM_SEC };
+    lin_limits_t lim = { .time_s_max = (double)timeout_ns / (double)SIM_SEC, .steps_max = steps_max };
     lin_result_t r;
     if (lin_check(&h, model, &lim, &r) != SIM_OK) {
         runcheck_free(&chk);
@@ -280,23 +311,28 @@ int cmd_check(int argc, char **argv)
     int status = r.verdict == LIN_OK ? CHECK_EXIT_OK : r.verdict == LIN_VIOLATED ? CHECK_EXIT_VIOLATED : CHECK_EXIT_UNKNOWN;
     if (chk.failed) status = CHECK_EXIT_VIOLATED;
 
-    bool svg_failed = false;
-    if (svg && lin_write_svg(&h, &r, svg) != SIM_OK) svg_failed = true;
+    /* The picture is written before anything is printed, so that if it fails (the path
+     * was checked, but a disk can fill) the exit status 2 comes with nothing on stdout. */
+    if (svg && lin_write_svg(&h, &r, svg) != SIM_OK) {
+        lin_result_free(&r);
+        runcheck_free(&chk);
+        hist_free(&h);
+        return input_error("cannot write the picture to '%s'", svg);
+    }
 
     if (json) {
-        print_json(&h, &r, file, svg && !svg_failed ? svg : NULL, &chk);
+        print_json(&h, &r, file, svg, &chk);
     } else {
         printf("%s, %s model: %" PRIu32 " operations on %" PRIu32 " key%s\n\n", file, lin_model_names[model],
                r.n_ops, r.n_keys, r.n_keys == 1 ? "" : "s");
         lin_explain(&h, &r, stdout);
-        printf("\nChecked in %.3f s (%" PRIu64 " search states).\n", r.elapsed_s, r.states);
-        if (svg && !svg_failed) printf("Picture: %s\n", svg);
+        printf("\nChecked in %.3f s (%" PRIu64 " steps, %" PRIu64 " search states).\n", r.elapsed_s, r.steps, r.states);
+        if (svg) printf("Picture: %s\n", svg);
         if (chk.any) {
             printf("\n");
             runcheck_print(&h, &chk, stdout);
         }
     }
-    if (svg_failed) status = input_error("cannot write the picture to '%s'", svg);
     lin_result_free(&r);
     runcheck_free(&chk);
     hist_free(&h);

@@ -6,8 +6,9 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "check/runcheck.h"
-#include "core/sim.h"
 #include "check/visibility.h"
+#include "core/afile.h"
+#include "core/sim.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {
@@ -65,23 +66,22 @@ static void print_human(sim_t *s, double wall)
                    100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
     }
     if (st->elections) {
-        double sum = 0;
-        int64_t longest = 0;
-        for (uint64_t i = 0; i < st->n_leaderless; i++) {
-            sum += (double)st->leaderless_ns[i];
-            if (st->leaderless_ns[i] > longest) longest = st->leaderless_ns[i];
-        }
+        double sum = st->leaderless.sum;
+        int64_t longest = st->leaderless.n ? st->leaderless.max : 0;
         char mean[32], worst[32];
         printf("  leaders     %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
-               st->elections, st->max_term, st->n_leaderless);
-        if (st->n_leaderless)
-            printf(" (mean %s, longest %s)", sim_format_duration_short((sim_time_t)(sum / (double)st->n_leaderless), mean, sizeof mean),
+               st->elections, st->max_term, st->leaderless.n);
+        if (st->leaderless.n)
+            printf(" (mean %s, longest %s)", sim_format_duration_short((sim_time_t)(sum / (double)st->leaderless.n), mean, sizeof mean),
                    sim_format_duration_short(longest, worst, sizeof worst));
         printf("\n");
     }
     if (st->crashes || st->partitions)
         printf("  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",
                st->crashes, st->restarts, st->partitions);
+    if (sim_history_dropped(s))
+        printf("  history     %" PRIu64 " events; the first %" PRIu32 " kept in memory judge staleness and the checks "
+               "(--history FILE gets them all)\n", sim_history(s)->n_ev + sim_history_dropped(s), sim_history(s)->n_ev);
     printf("  trace hash  %016" PRIx64 "\n", sim_trace_hash(s));
 }
 
@@ -152,6 +152,18 @@ int cmd_run(int argc, char **argv)
         scn_free(&scn);
         return 2;
     }
+    /* Every output is checked before the run, so a mistake in a path costs nothing and
+     * a run that fails with status 2 has printed nothing. */
+    static const char *const out_flags[2] = {"--trace", "--history"};
+    for (int k = 0; k < 2; k++) {
+        char why[AFILE_PATH_MAX + 160];
+        if (val[2 + k] && afile_check(val[2 + k], why, sizeof why) != SIM_OK) {
+            fprintf(stderr, "dsim run: %s: %s\n", out_flags[k], why);
+            sim_destroy(s);
+            scn_free(&scn);
+            return 2;
+        }
+    }
     trace_file_t *tf = NULL;
     if (val[2]) {
         tf = trace_file_open(val[2], s);
@@ -163,6 +175,18 @@ int cmd_run(int argc, char **argv)
         }
         sim_set_trace(s, trace_file_write, tf);
     }
+    /* The history goes to its file as it happens: memory keeps only a bounded prefix. */
+    afile_t hf;
+    if (val[3]) {
+        if (afile_open(&hf, val[3]) != SIM_OK) {
+            fprintf(stderr, "dsim run: --history: %s\n", hf.why);
+            trace_file_close(tf, false);
+            sim_destroy(s);
+            scn_free(&scn);
+            return 2;
+        }
+        sim_set_history_stream(s, hf.f);
+    }
     double t0 = cli_wall_seconds();
     sim_run(s);
     double wall = cli_wall_seconds() - t0;
@@ -171,9 +195,17 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "dsim run: --trace: could not write %s completely; nothing was written\n", val[2]);
         rc = 2;
     }
-    if (val[3] && hist_write_jsonl(sim_history(s), val[3]) != SIM_OK) {
+    if (val[3]) sim_set_history_stream(s, NULL);
+    if (val[3] && afile_commit(&hf) != SIM_OK) {
         fprintf(stderr, "dsim run: --history: could not write %s; nothing was written\n", val[3]);
         rc = 2;
+    }
+    if (rc == 2) {
+        /* Exit 2 means nothing on stdout: the summary of a run whose outputs failed
+         * would read as a success to a script. */
+        sim_destroy(s);
+        scn_free(&scn);
+        return rc;
     }
     runcheck_t checks;
     runcheck_run(s, &checks);

@@ -18,10 +18,14 @@ const cli_cmd_t cli_commands[] = {
      "\n"
      "  --seed N          use seed N instead of the scenario's \"seed\"\n"
      "  --json            print the summary as exactly one JSON object on stdout\n"
-     "  --trace FILE      write every event as one JSON line to FILE\n"
+     "  --trace FILE      write every event as one JSON line to FILE (- for stdout)\n"
      "  --history FILE    write the clients' operations as JSON lines (for dsim check)\n"
      "  --duration D      run for D (such as \"10s\") instead of the scenario's duration\n"
      "  --no-invariants   do not check the protocol's invariants after every event\n"
+     "\n"
+     "Output files are checked before the run starts. A regular file is replaced\n"
+     "whole or not at all (keeping its mode), a link is followed, a FIFO or a device\n"
+     "such as /dev/null is written to; a read-only file or a directory is refused.\n"
      "\n"
      "The same scenario, seed and build always give the same trace (and trace_hash).\n"
      "Exit status: 0 the run completed (and every check the scenario's \"check\" asks\n"
@@ -49,7 +53,7 @@ const cli_cmd_t cli_commands[] = {
      "wall_seconds, events_per_second, delivered_per_second, peak_rss_bytes.\n"
      "chain: one node re-arming one timer N times: the cost of the event loop alone."},
     {"check", cmd_check, "check a history: linearizable, and if not, why",
-     "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--svg out.svg] [--json]\n"
+     "usage: dsim check --model MODEL HISTORY [--timeout 10s] [--steps N] [--svg out.svg] [--json]\n"
      "       dsim check [--model MODEL] --checks LIST HISTORY [--json]\n"
      "\n"
      "Decides whether HISTORY is linearizable under MODEL and explains why not.\n"
@@ -63,6 +67,8 @@ const cli_cmd_t cli_commands[] = {
      "                  (reads that missed an acknowledged newer write)\n"
      "  --timeout D     wall-clock limit for the search, e.g. 10s or 500ms; 0s for none\n"
      "                  (default 60s)\n"
+     "  --steps N       limit the search to N steps instead (or as well): unlike time,\n"
+     "                  the verdict then depends on the history alone, as in dsim run\n"
      "  --svg FILE      also draw the history, the violation in red, as an SVG picture\n"
      "  --json          print one JSON object (verdict, model, ops, keys, explanation)\n"
      "\n"
@@ -167,6 +173,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_flag_t *flags,
             else cli_usage_error(cmd, "unknown flag %s", name);
             return SIM_EINPUT;
         }
+        /* A second value would silently win over the first: say so instead. */
+        if (values[k]) { cli_usage_error(cmd, "%s is given twice; give it once", name); return SIM_EINPUT; }
         if (!flags[k].takes_value) {
             if (eq) { cli_usage_error(cmd, "%s takes no value", name); return SIM_EINPUT; }
             values[k] = "";

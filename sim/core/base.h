@@ -38,6 +38,7 @@ typedef int64_t sim_time_t;             /* simulated nanoseconds */
 #define SIM_CONCURRENCY_MAX  64          /* outstanding operations per client */
 #define SIM_REPLY_VALUES_MAX 65536       /* values carried by one reply (a read of a set) */
 #define SIM_HISTORY_OPS_MAX  (1u << 24)  /* operations recorded in one history */
+#define SIM_RUN_HISTORY_EVENTS_MAX (1u << 18) /* events of a run's history kept in memory (sim.h) */
 #define SIM_NAME_MAX         32          /* node name, including the terminator */
 #define SIM_PENDING_DROPS_MAX 64         /* drops of messages not sent yet, waiting for them */
 

@@ -18,6 +18,7 @@
 #include "core/history.h"
 
 const char *const hist_type_names[] = { "invoke", "ok", "fail", "info", NULL };
+const int64_t hist_vals_none[1] = { 0 };
 
 /* ---- String indexes. -------------------------------------------------------------- */
 
@@ -309,7 +310,7 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void json_event(FILE *f, const hist_t *h, const hist_event_t *e)
+void hist_write_event(FILE *f, const hist_t *h, const hist_event_t *e)
 {
     const int64_t *v = hist_vals(h, e);
     fprintf(f, "{\"process\": %" PRIu32 ", \"type\": \"%s\", \"f\": ", e->process, hist_type_names[e->type]);
@@ -333,10 +334,17 @@ static void json_event(FILE *f, const hist_t *h, const hist_event_t *e)
     fprintf(f, ", \"time_ns\": %" PRId64 "}\n", e->time_ns);
 }
 
+void hist_truncate(hist_t *h, uint32_t n_ev)
+{
+    if (n_ev >= h->n_ev) return;
+    h->n_arena = h->ev[n_ev].vals;
+    h->n_ev = n_ev;
+}
+
 int hist_write_jsonl(const hist_t *h, const char *path)
 {
     afile_t a;
     if (afile_open(&a, path) != SIM_OK) return SIM_EIO;
-    for (uint32_t i = 0; i < h->n_ev; i++) json_event(a.f, h, &h->ev[i]);
+    for (uint32_t i = 0; i < h->n_ev; i++) hist_write_event(a.f, h, &h->ev[i]);
     return afile_commit(&a) == SIM_OK ? SIM_OK : SIM_EIO;
 }

@@ -19,6 +19,7 @@
 #ifndef SIM_HISTORY_H
 #define SIM_HISTORY_H
 
+#include <stdio.h>
 #include "core/base.h"
 
 typedef enum { HIST_INVOKE, HIST_OK, HIST_FAIL, HIST_INFO } hist_type_t;
@@ -67,8 +68,16 @@ int64_t hist_intern_str(hist_t *h, const char *s);
 int64_t hist_add(hist_t *h, uint32_t process, hist_type_t type, uint16_t f, int32_t key,
                  hist_vkind_t vkind, const int64_t *vals, uint32_t n, sim_time_t time_ns);
 
-static inline const int64_t *hist_vals(const hist_t *h, const hist_event_t *e) { return h->arena + e->vals; }
+/* An event's values. A history with no values yet has no arena, and adding an offset
+ * (even 0) to a null pointer is undefined, so such events get an empty slice here. */
+extern const int64_t hist_vals_none[1];
+static inline const int64_t *hist_vals(const hist_t *h, const hist_event_t *e) { return h->arena ? h->arena + e->vals : hist_vals_none; }
 static inline const char *hist_f_name(const hist_t *h, const hist_event_t *e) { return h->fnames[e->f]; }
+
+/* Writes one event as one dsim JSON line, the format of hist_write_jsonl. */
+void hist_write_event(FILE *f, const hist_t *h, const hist_event_t *e);
+/* Forgets the events from index n_ev on, and their values; interned names stay. */
+void hist_truncate(hist_t *h, uint32_t n_ev);
 
 /* Writes the history as dsim JSON lines. Written completely or not at all: the file is
  * written beside path and renamed into place. Returns SIM_OK or SIM_EIO. */

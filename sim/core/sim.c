@@ -271,7 +271,7 @@ void sim_destroy(sim_t *s)
     net_destroy(&s->net);
     sim_unreserve(s->ev, (size_t)SIM_EVENTS_MAX * sizeof *s->ev);
     free(s->reply);
-    free(s->st.latency_ns);
+    sim_samples_free(&s->st.latency);
     free(s->state);
     free(s->durable);
     free(s->check);
@@ -279,7 +279,7 @@ void sim_destroy(sim_t *s)
     free(s->nodes);
     free(s->role);
     free(s->term);
-    free(s->st.leaderless_ns);
+    sim_samples_free(&s->st.leaderless);
     free(s);
 }
 
@@ -442,12 +442,7 @@ static void leader_update(sim_t *s)
     for (uint32_t i = 0; i < s->n_servers; i++)
         if (s->nodes[i].up && leads(s, s->role[i]) && s->term[i] >= s->st.max_term) leader = i;
     if (leader >= 0 && s->leaderless_since >= 0) {
-        sim_stats_t *st = &s->st;
-        if (st->n_leaderless == st->cap_leaderless) {
-            st->cap_leaderless = st->cap_leaderless ? 2 * st->cap_leaderless : 64;
-            st->leaderless_ns = sim_xrealloc(st->leaderless_ns, st->cap_leaderless * sizeof *st->leaderless_ns);
-        }
-        st->leaderless_ns[st->n_leaderless++] = s->now - s->leaderless_since;
+        sim_samples_add(&s->st.leaderless, s->now - s->leaderless_since);
         s->leaderless_since = -1;
     }
     if (leader < 0 && s->had_leader && s->leaderless_since < 0) s->leaderless_since = s->now;
@@ -982,6 +977,25 @@ bool sim_next_time(const sim_t *s, sim_time_t *t) { return evq_peek(&s->q, t); }
 uint64_t sim_trace_hash(const sim_t *s) { return s->hash; }
 const sim_stats_t *sim_stats(const sim_t *s) { return &s->st; }
 const hist_t *sim_history(const sim_t *s) { return &s->hist; }
+uint64_t sim_history_dropped(const sim_t *s) { return s->hist_dropped; }
+void sim_set_history_stream(sim_t *s, FILE *f) { s->hist_out = f; }
+
+void sim_history_record(sim_t *s, uint32_t process, hist_type_t type, uint16_t f, int32_t key,
+                        hist_vkind_t vkind, const int64_t *vals, uint32_t n)
+{
+    /* Added even past the bound, so the stream gets it in the usual form, then taken
+     * back out of memory. Once one event is dropped no later one is kept, so what
+     * memory holds is always a prefix of the history: checks of a prefix are sound
+     * (runcheck.c says what they can and cannot conclude from one). */
+    uint32_t kept = s->hist.n_ev;
+    int64_t ix = hist_add(&s->hist, process, type, f, key, vkind, vals, n, s->now);
+    if (ix < 0) { s->hist_dropped++; return; }   /* past hist_add's own bounds on values */
+    if (s->hist_out) hist_write_event(s->hist_out, &s->hist, &s->hist.ev[ix]);
+    if (s->hist_dropped || s->hist.n_ev > SIM_RUN_HISTORY_EVENTS_MAX) {
+        hist_truncate(&s->hist, kept);
+        s->hist_dropped++;
+    }
+}
 const proto_t *sim_protocol(const sim_t *s) { return s->proto; }
 const char *sim_msg_type_name(const sim_t *s, unsigned type) { return type < s->n_mtypes ? s->mtype[type] : "?"; }
 unsigned sim_n_msg_types(const sim_t *s) { return s->n_mtypes; }

@@ -37,6 +37,33 @@ typedef struct sim_opts {
     void *trace_ud;
 } sim_opts_t;
 
+#define SIM_SAMPLES_EXACT_MAX (1u << 16)   /* samples kept one by one; past it, a histogram */
+#define SIM_SAMPLES_RECENT    128          /* the latest samples, for the live view */
+#define SIM_SAMPLES_BUCKETS   7296         /* histogram buckets: 256 exact, then 128 per octave */
+
+/* A distribution of durations in bounded memory. While there are at most
+ * SIM_SAMPLES_EXACT_MAX samples every one is kept and quantiles are exact (GSL's
+ * interpolation between order statistics); past that, the samples move into a
+ * log-linear histogram of fixed size whose quantiles are within 0.4% of the true ones
+ * (values below 256 ns exactly), so a run of any length takes constant memory. The
+ * count, sum, minimum and maximum stay exact either way. */
+typedef struct sim_samples {
+    uint64_t n;                    /* samples recorded */
+    int64_t min, max;
+    double sum;                    /* in order of recording */
+    int64_t *exact;                /* the samples while n <= SIM_SAMPLES_EXACT_MAX, else NULL */
+    uint64_t cap;
+    uint64_t *bucket;              /* SIM_SAMPLES_BUCKETS counts once the exact samples overflowed */
+    int64_t recent[SIM_SAMPLES_RECENT];   /* a ring of the latest samples */
+} sim_samples_t;
+
+void sim_samples_add(sim_samples_t *x, int64_t v);
+/* The q-quantile (0 <= q <= 1); 0 when there is no sample. */
+int64_t sim_samples_quantile(const sim_samples_t *x, double q);
+/* Copies up to max of the latest samples into out, oldest first; returns how many. */
+uint32_t sim_samples_recent(const sim_samples_t *x, int64_t *out, uint32_t max);
+void sim_samples_free(sim_samples_t *x);
+
 typedef struct sim_stats {
     uint64_t events;
     uint64_t sent, delivered, duplicated, bytes_sent;
@@ -46,16 +73,14 @@ typedef struct sim_stats {
     uint64_t timers;
     uint64_t crashes, restarts, partitions;
     uint64_t ops_invoked, ops_ok, ops_fail, ops_info, ops_shed, ops_retried;
-    int64_t *latency_ns;           /* of ok operations, in completion order */
-    uint64_t n_latency, cap_latency;
+    sim_samples_t latency;         /* of ok operations (ns) */
     uint64_t ops_in_partition;     /* operations invoked while a partition was in force */
     uint64_t ok_in_partition;      /* ... of which ended ok */
     sim_time_t last_fault_ns;      /* the last crash, restart, partition, heal, join or leave */
     sim_time_t equal_since_ns;     /* replicas equal continuously since; -1 when they differ */
     uint64_t elections;            /* times a node took a leading role */
     int64_t max_term;              /* the highest term any node reported */
-    int64_t *leaderless_ns;        /* each finished interval without a leader */
-    uint64_t n_leaderless, cap_leaderless;
+    sim_samples_t leaderless;      /* each finished interval without a leader (ns) */
 } sim_stats_t;
 
 /* Creates a simulation at time zero with every node initialized. Returns NULL and a
@@ -86,7 +111,14 @@ bool sim_stopped(const sim_t *s);
 bool sim_next_time(const sim_t *s, sim_time_t *t);     /* time of the next event */
 uint64_t sim_trace_hash(const sim_t *s);
 const sim_stats_t *sim_stats(const sim_t *s);
+/* The history of what the clients observed. A run keeps its first
+ * SIM_RUN_HISTORY_EVENTS_MAX events in memory and counts the rest, so a long run's
+ * memory stays flat; a history stream (below) receives every event. */
 const hist_t *sim_history(const sim_t *s);
+uint64_t sim_history_dropped(const sim_t *s);          /* events recorded past the bound */
+/* Writes every history event to f as one JSON line when it happens (NULL: stop). The
+ * caller owns f and checks it for errors. */
+void sim_set_history_stream(sim_t *s, FILE *f);
 const char *sim_msg_type_name(const sim_t *s, unsigned type);
 /* A role's name and class, built-in or the protocol's own (proto_t.roles). */
 const char *sim_role_name(const sim_t *s, unsigned role);

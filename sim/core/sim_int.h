@@ -113,7 +113,9 @@ struct sim {
     bool in_callback;
 
     sim_stats_t st;
-    hist_t hist;
+    hist_t hist;                       /* the first SIM_RUN_HISTORY_EVENTS_MAX events */
+    uint64_t hist_dropped;             /* events recorded past that */
+    FILE *hist_out;                    /* every event, as JSON lines; NULL for none */
     wl_t *wl;
     nem_t *nem;
     sim_action_t *actions;             /* scheduled actions (copies): SIM_ACTIONS_PENDING_MAX slots */
@@ -151,6 +153,10 @@ void sim_stop_bound(sim_t *s, const char *fmt, ...) __attribute__((format(printf
 
 /* Emits a trace record: hashed always, passed to the listener if any. */
 void sim_trace(sim_t *s, const trace_rec_t *r);
+/* Records a history event at the current time: into memory while there is room (past
+ * SIM_RUN_HISTORY_EVENTS_MAX it is only counted), and to the history stream if any. */
+void sim_history_record(sim_t *s, uint32_t process, hist_type_t type, uint16_t f, int32_t key,
+                        hist_vkind_t vkind, const int64_t *vals, uint32_t n);
 
 /* Sends a message from any node (protocol or client). */
 void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size);

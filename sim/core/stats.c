@@ -1,8 +1,9 @@
 /* stats.c -- latency percentiles and the run summary (the --json object).
  *
  * Percentiles use GSL's quantile of sorted data (linear interpolation between order
- * statistics, as gsl_stats_quantile_from_sorted_data defines it). The latencies are
- * copied before sorting so the record of completion order stays intact.
+ * statistics, as gsl_stats_quantile_from_sorted_data defines it) while a distribution
+ * is small enough to keep whole, and a fixed histogram past that (sim_samples_t in
+ * sim.h). The samples are copied before sorting so their order stays intact.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,7 +25,89 @@ static int64_t quantile(const int64_t *x, uint64_t n, double q)
     return (int64_t)(v + 0.5);
 }
 
-int64_t sim_latency_quantile(const sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
+/* ---- Samples: exact, then a log-linear histogram. ---------------------------------
+ *
+ * Bucket of v: below 256 its own; above, 128 buckets per power of two, chosen by the
+ * 8 leading bits of v (the top one always set), so a bucket is at most 1/128 of its
+ * values wide and its middle within 1/256 of any value in it.
+ */
+static uint32_t bucket_of(int64_t v)
+{
+    if (v < 256) return v < 0 ? 0 : (uint32_t)v;
+    int e = 63 - __builtin_clzll((unsigned long long)v);   /* 8 .. 62 */
+    return 256u + (uint32_t)(e - 8) * 128u + (uint32_t)(((uint64_t)v >> (e - 7)) - 128u);
+}
+
+static int64_t bucket_middle(uint32_t b)
+{
+    if (b < 256) return b;
+    int e = 8 + (int)((b - 256) / 128);
+    uint64_t lo = (uint64_t)((b - 256) % 128 + 128) << (e - 7);
+    return (int64_t)(lo + ((uint64_t)1 << (e - 7)) / 2);
+}
+
+void sim_samples_add(sim_samples_t *x, int64_t v)
+{
+    if (!x->n || v < x->min) x->min = v;
+    if (!x->n || v > x->max) x->max = v;
+    x->sum += (double)v;
+    x->recent[x->n % SIM_SAMPLES_RECENT] = v;
+    x->n++;
+    if (x->bucket) {
+        x->bucket[bucket_of(v)]++;
+        return;
+    }
+    if (x->n <= SIM_SAMPLES_EXACT_MAX) {
+        if (x->n > x->cap) {
+            x->cap = x->cap ? 2 * x->cap : 1024;
+            x->exact = sim_xrealloc(x->exact, x->cap * sizeof *x->exact);
+        }
+        x->exact[x->n - 1] = v;
+        return;
+    }
+    /* One sample past the bound: the kept ones move into the histogram for good. */
+    x->bucket = sim_xcalloc(SIM_SAMPLES_BUCKETS, sizeof *x->bucket);
+    for (uint64_t i = 0; i + 1 < x->n; i++) x->bucket[bucket_of(x->exact[i])]++;
+    x->bucket[bucket_of(v)]++;
+    free(x->exact);
+    x->exact = NULL;
+    x->cap = 0;
+}
+
+int64_t sim_samples_quantile(const sim_samples_t *x, double q)
+{
+    if (!x->n) return 0;
+    if (!x->bucket) return quantile(x->exact, x->n, q);
+    if (q <= 0) return x->min;
+    if (q >= 1) return x->max;
+    /* The bucket holding order statistic floor(q (n - 1)), counted from 0. */
+    uint64_t rank = (uint64_t)(q * (double)(x->n - 1)), seen = 0;
+    for (uint32_t b = 0; b < SIM_SAMPLES_BUCKETS; b++) {
+        seen += x->bucket[b];
+        if (seen > rank) {
+            int64_t m = bucket_middle(b);
+            return m < x->min ? x->min : m > x->max ? x->max : m;
+        }
+    }
+    return x->max;
+}
+
+uint32_t sim_samples_recent(const sim_samples_t *x, int64_t *out, uint32_t max)
+{
+    uint64_t k = x->n < SIM_SAMPLES_RECENT ? x->n : SIM_SAMPLES_RECENT;
+    if (k > max) k = max;
+    for (uint64_t j = 0; j < k; j++) out[j] = x->recent[(x->n - k + j) % SIM_SAMPLES_RECENT];
+    return (uint32_t)k;
+}
+
+void sim_samples_free(sim_samples_t *x)
+{
+    free(x->exact);
+    free(x->bucket);
+    memset(x, 0, sizeof *x);
+}
+
+int64_t sim_latency_quantile(const sim_t *s, double q) { return sim_samples_quantile(&s->st.latency, q); }
 
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds) { sim_write_summary_with(s, w, wall_seconds, NULL, NULL); }
 
@@ -91,6 +174,15 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     jw_kuint(w, "partitions", st->partitions);
     jw_obj_end(w);
 
+    /* Only when a long run's history outgrew memory, so other summaries keep their form. */
+    if (s->hist_dropped) {
+        jw_key(w, "history");
+        jw_obj_begin(w);
+        jw_kuint(w, "events", s->hist.n_ev + s->hist_dropped);
+        jw_kuint(w, "kept", s->hist.n_ev);
+        jw_obj_end(w);
+    }
+
     /* How eventual: staleness of reads, t-visibility, availability, convergence. */
     vis_result_t vr;
     vis_compute(&s->hist, s->scn->wl.tvis_ns, s->scn->wl.n_tvis, &vr);
@@ -137,12 +229,10 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     jw_kint(w, "max_term", st->max_term);
     jw_key(w, "leaderless_ns");
     jw_obj_begin(w);
-    jw_kuint(w, "count", st->n_leaderless);
-    double sum = 0;
-    for (uint64_t i = 0; i < st->n_leaderless; i++) sum += (double)st->leaderless_ns[i];
-    jw_kint(w, "mean", st->n_leaderless ? (int64_t)(sum / (double)st->n_leaderless + 0.5) : 0);
-    jw_kint(w, "p99", quantile(st->leaderless_ns, st->n_leaderless, 0.99));
-    jw_kint(w, "max", quantile(st->leaderless_ns, st->n_leaderless, 1.0));
+    jw_kuint(w, "count", st->leaderless.n);
+    jw_kint(w, "mean", st->leaderless.n ? (int64_t)(st->leaderless.sum / (double)st->leaderless.n + 0.5) : 0);
+    jw_kint(w, "p99", sim_samples_quantile(&st->leaderless, 0.99));
+    jw_kint(w, "max", sim_samples_quantile(&st->leaderless, 1.0));
     jw_obj_end(w);
 
     if (s->proto->summary_top) s->proto->summary_top(s, w);

@@ -200,7 +200,7 @@ static void invoke(sim_t *s, uint32_t ci, uint32_t k, uint8_t f, uint32_t key, u
     int64_t v[2];
     hist_vkind_t vk;
     uint32_t n = op_values(sl, v, &vk);
-    hist_add(&s->hist, sl->process, HIST_INVOKE, w->fid[f], w->kid[key], vk, v, n, s->now);
+    sim_history_record(s, sl->process, HIST_INVOKE, w->fid[f], w->kid[key], vk, v, n);
     trace_rec_t r = {0};
     r.kind = TR_INVOKE;
     r.type = f;
@@ -256,7 +256,7 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
         n = m->n;
         vk = m->list ? HIST_V_LIST : n == 0 ? HIST_V_NONE : n == 1 ? HIST_V_INT : HIST_V_LIST;
     }
-    hist_add(&s->hist, sl->process, type, w->fid[sl->f], w->kid[sl->key], vk, vals, n, s->now);
+    sim_history_record(s, sl->process, type, w->fid[sl->f], w->kid[sl->key], vk, vals, n);
     if (type == HIST_OK) {
         s->st.ops_ok++;
         if (sl->in_partition) s->st.ok_in_partition++;
@@ -267,11 +267,7 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
                 sim_ev_schedule(s, EV_CLIENT, WL_PROBE, s->n_servers + reader, s->now + w->cfg->probe_ns[j], 0, sl->key);
             }
         }
-        if (s->st.n_latency == s->st.cap_latency) {
-            s->st.cap_latency = s->st.cap_latency ? 2 * s->st.cap_latency : 1024;
-            s->st.latency_ns = sim_xrealloc(s->st.latency_ns, s->st.cap_latency * sizeof *s->st.latency_ns);
-        }
-        s->st.latency_ns[s->st.n_latency++] = s->now - sl->invoked_ns;
+        sim_samples_add(&s->st.latency, s->now - sl->invoked_ns);
         if (sl->f == OP_WRITE) w->last_value[sl->key] = sl->v1;
         if (sl->f == OP_CAS) w->last_value[sl->key] = sl->v2;
     } else if (type == HIST_FAIL) {

@@ -1,6 +1,6 @@
 /* kit.c -- the protocol test kit: a quiet cluster, and hands on its messages and timers.
  *
- * The kit is a thin layer over the public core (sim.h, fault.h): listing is done with
+ * The kit is a thin layer over the public core (core/sim.h, core/action.h): listing is done with
  * sim_each_flight and sim_each_timer, out-of-turn delivery with sim_deliver_now and
  * sim_fire_timer, faults with sim_apply. It reaches inside (sim_int.h) for two things
  * only, so that tests need not: the layout of a reply's payload, and sending from an

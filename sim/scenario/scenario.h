@@ -73,7 +73,8 @@ typedef struct scn_workload {
 typedef struct scn_check {
     int linearizable;            /* lin_model_t, or -1 for none */
     bool convergence, session, set_full, counter, stale;
-    sim_time_t timeout_ns;       /* wall-clock bound of the linearizability search */
+    uint64_t steps_max;          /* bound of the linearizability search, in steps (not time:
+                                    the verdict must not depend on the machine's load) */
 } scn_check_t;
 
 typedef struct scn {
