@@ -25,6 +25,7 @@ static int64_t quantile(const int64_t *x, uint64_t n, double q)
 }
 
 int64_t sim_latency_quantile(sim_t *s, double q) { return quantile(s->st.latency_ns, s->st.n_latency, q); }
+int64_t sim_leaderless_quantile(sim_t *s, double q) { return quantile(s->st.leaderless_ns, s->st.n_leaderless, q); }
 
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds) { sim_write_summary_with(s, w, wall_seconds, NULL, NULL); }
 
@@ -142,6 +143,7 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     for (uint64_t i = 0; i < st->n_leaderless; i++) sum += (double)st->leaderless_ns[i];
     jw_kint(w, "mean", st->n_leaderless ? (int64_t)(sum / (double)st->n_leaderless + 0.5) : 0);
     jw_kint(w, "p99", quantile(st->leaderless_ns, st->n_leaderless, 0.99));
+    jw_kint(w, "p999", quantile(st->leaderless_ns, st->n_leaderless, 0.999));
     jw_kint(w, "max", quantile(st->leaderless_ns, st->n_leaderless, 1.0));
     jw_obj_end(w);
 

@@ -66,17 +66,18 @@ static void print_human(sim_t *s, double wall)
     }
     if (st->elections) {
         double sum = 0;
-        int64_t longest = 0;
-        for (uint64_t i = 0; i < st->n_leaderless; i++) {
-            sum += (double)st->leaderless_ns[i];
-            if (st->leaderless_ns[i] > longest) longest = st->leaderless_ns[i];
-        }
-        char mean[32], worst[32];
+        for (uint64_t i = 0; i < st->n_leaderless; i++) sum += (double)st->leaderless_ns[i];
+        char mean[32], q99[32], q999[32], worst[32];
         printf("  leaders     %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
                st->elections, st->max_term, st->n_leaderless);
+        /* The tail is what an operator plans for: one long outage in a thousand is
+         * invisible in the mean. */
         if (st->n_leaderless)
-            printf(" (mean %s, longest %s)", sim_format_duration_short((sim_time_t)(sum / (double)st->n_leaderless), mean, sizeof mean),
-                   sim_format_duration_short(longest, worst, sizeof worst));
+            printf(" (mean %s, p99 %s, p99.9 %s, longest %s)",
+                   sim_format_duration_short((sim_time_t)(sum / (double)st->n_leaderless), mean, sizeof mean),
+                   sim_format_duration_short(sim_leaderless_quantile(s, 0.99), q99, sizeof q99),
+                   sim_format_duration_short(sim_leaderless_quantile(s, 0.999), q999, sizeof q999),
+                   sim_format_duration_short(sim_leaderless_quantile(s, 1.0), worst, sizeof worst));
         printf("\n");
     }
     if (st->crashes || st->partitions)
