@@ -101,7 +101,7 @@
 #include "ring.h"
 #include "sim.h"
 
-#define QUORUM_N_MAX 7                       /* replicas of one key */
+#define QUORUM_N_MAX 15                      /* replicas of one key: the literature's figures go to 10 and beyond */
 #define QUORUM_TARGETS_MAX (2 * QUORUM_N_MAX) /* servers one request asks: replicas and stand-ins */
 #define QUORUM_VC_MAX 16                     /* servers in vector-clock mode (one counter each) */
 #define QUORUM_SIBLINGS_MAX 16               /* versions of one key held side by side */
