@@ -819,6 +819,27 @@ static void dequeue(sim_ctx *c, uint32_t p, uint32_t n)
     s->q_len[p] -= n;
 }
 
+/* A request id, unique across this producer's restarts: the incarnation in the high
+ * bits, a counter below. A producer that restarted numbered its requests from 1 again,
+ * so the answer to a request its previous incarnation sent -- an acks=all request
+ * still waiting at the leader when the producer crashed -- matched the new request of
+ * the same number: the producer marked the new request's events acknowledged, at the
+ * old request's offset, though they were in no log. Kafka's producer has a new
+ * producer epoch after a restart for the same reason. Never 0, which T_PR_RETRY
+ * reserves for "waiting for a leader". */
+#define ST_REQ_COUNTER_BITS 20
+
+static uint32_t next_req(sim_ctx *c)
+{
+    st_prod_t *s = pr_of(c);
+    /* Incarnations cycle through 1 .. 4095: a request 4095 restarts old is long settled. */
+    const uint32_t cycle = (1u << (32 - ST_REQ_COUNTER_BITS)) - 1;
+    uint32_t inc = prd_of(c)->incarnation;
+    sim_assert(inc > 0);
+    s->req_seq = (s->req_seq + 1) & ((1u << ST_REQ_COUNTER_BITS) - 1);
+    return ((inc - 1) % cycle + 1) << ST_REQ_COUNTER_BITS | s->req_seq;
+}
+
 static sim_time_t exponential(rng_t *r, double mean_ns)
 {
     return (sim_time_t)(-mean_ns * log(1.0 - rng_double(r)));
@@ -873,7 +894,7 @@ static void try_send(sim_ctx *c, uint32_t p)
         st_ledger_t *lg = st_ledger(sim_durable(c));
         while (s->q_len[p]) {
             uint32_t n = s->q_len[p] < cfg->batch_max ? s->q_len[p] : (uint32_t)cfg->batch_max;
-            send_batch(c, p, n, ++s->req_seq);
+            send_batch(c, p, n, next_req(c));
             for (uint32_t i = 0; i < n; i++) lg[queue_at(c, p, i)].status = EV_SENT;
             pd->sent += n;
             dequeue(c, p, n);
@@ -883,7 +904,7 @@ static void try_send(sim_ctx *c, uint32_t p)
     st_inflight_t *fl = &s->fl[p];
     if (fl->on) return;
     uint32_t n = s->q_len[p] < cfg->batch_max ? s->q_len[p] : (uint32_t)cfg->batch_max;
-    *fl = (st_inflight_t){true, ++s->req_seq, n, 0, sim_now(c)};
+    *fl = (st_inflight_t){true, next_req(c), n, 0, sim_now(c)};
     send_batch(c, p, n, fl->req);
     pd->sent += n;
     sim_timer_set(c, cfg->request_timeout_ns, T_PR_TIMEOUT, (uint64_t)p << 32 | fl->req);
