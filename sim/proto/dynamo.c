@@ -220,14 +220,15 @@ typedef struct quorum_op {
     quorum_version_t written;
 } quorum_op_t;
 
-/* Volatile memory: this header, the ring, suspicion deadlines (one per server), the
- * requests in progress, and a scratch buffer for assembling messages. */
 /* A write coordinated lately, in a table indexed by operation id modulo QUORUM_RECENT:
  * operation ids are handed out in order, so an entry lasts until this coordinator has
  * seen another write whose id falls in the same slot, about QUORUM_RECENT operations
  * of the whole run later. */
 typedef struct quorum_recent { uint64_t op_id; uint32_t attempt, _pad; } quorum_recent_t;
 
+/* Volatile memory: this header (with the writes coordinated lately), the ring,
+ * suspicion deadlines (one per server), the requests in progress, and a scratch
+ * buffer for assembling messages. */
 typedef struct quorum_state {
     uint32_t n_pending;
     uint32_t cursor;                         /* where the search for a free request slot starts */
