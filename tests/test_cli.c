@@ -335,6 +335,34 @@ static void test_cli_run_json_has_the_documented_keys(void **state)
     cJSON_Delete(j);
 }
 
+/* Time without a leader is reported by its tail as well as its mean: p99 and p99.9 in
+ * the JSON and in the human line, ordered below the longest interval. */
+static void test_cli_run_reports_leaderless_tail(void **state)
+{
+    (void)state;
+    cJSON *j = run_json("scenarios/raft-chaos.json", "");
+    assert_true(jcount(j, "leaderless_ns.count") >= 2);
+    double mean = jnum(j, "leaderless_ns.mean"), p99 = jnum(j, "leaderless_ns.p99");
+    double p999 = jnum(j, "leaderless_ns.p999"), mx = jnum(j, "leaderless_ns.max");
+    assert_true(mean > 0 && p99 <= p999 && p999 <= mx);
+    assert_true(p99 >= mean);
+    cJSON_Delete(j);
+
+    run_t r;
+    run(&r, "run scenarios/raft-chaos.json");
+    expect_status(&r, 0, "dsim run scenarios/raft-chaos.json");
+    const char *line = strstr(r.out, "  leaders     ");
+    if (!line) fail_msg("no leaders line in:\n%s", r.out);
+    const char *end = strchr(line, '\n');
+    char text[512];
+    snprintf(text, sizeof text, "%.*s", (int)(end - line), line);
+    must_contain(text, "intervals without a leader (mean ", "the leaders line");
+    must_contain(text, ", p99 ", "the leaders line");
+    must_contain(text, ", p99.9 ", "the leaders line");
+    must_contain(text, ", longest ", "the leaders line");
+    run_free(&r);
+}
+
 static void test_cli_run_seed_decides_the_run(void **state)
 {
     (void)state;
@@ -799,6 +827,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_run_prints_human_summary),
         cmocka_unit_test(test_cli_run_json_has_the_documented_keys),
+        cmocka_unit_test(test_cli_run_reports_leaderless_tail),
         cmocka_unit_test(test_cli_run_seed_decides_the_run),
         cmocka_unit_test(test_cli_run_trace_is_json_lines),
         cmocka_unit_test(test_cli_run_trace_is_deterministic_and_changes_nothing),

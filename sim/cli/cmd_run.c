@@ -66,14 +66,17 @@ static void print_human(sim_t *s, double wall)
                    100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
     }
     if (st->elections) {
-        double sum = st->leaderless.sum;
-        int64_t longest = st->leaderless.n ? st->leaderless.max : 0;
-        char mean[32], worst[32];
+        char mean[32], q99[32], q999[32], worst[32];
         printf("  leaders     %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
                st->elections, st->max_term, st->leaderless.n);
+        /* The tail is what an operator plans for: one long outage in a thousand is
+         * invisible in the mean. */
         if (st->leaderless.n)
-            printf(" (mean %s, longest %s)", sim_format_duration_short((sim_time_t)(sum / (double)st->leaderless.n), mean, sizeof mean),
-                   sim_format_duration_short(longest, worst, sizeof worst));
+            printf(" (mean %s, p99 %s, p99.9 %s, longest %s)",
+                   sim_format_duration_short((sim_time_t)(st->leaderless.sum / (double)st->leaderless.n), mean, sizeof mean),
+                   sim_format_duration_short(sim_leaderless_quantile(s, 0.99), q99, sizeof q99),
+                   sim_format_duration_short(sim_leaderless_quantile(s, 0.999), q999, sizeof q999),
+                   sim_format_duration_short(sim_leaderless_quantile(s, 1.0), worst, sizeof worst));
         printf("\n");
     }
     if (st->crashes || st->partitions)

@@ -212,4 +212,7 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
 /* Latency percentile (q in [0, 1]) of ok operations; 0 when there are none. */
 int64_t sim_latency_quantile(const sim_t *s, double q);
 
+/* Percentile (q in [0, 1]) of the finished intervals without a leader; 0 when none. */
+int64_t sim_leaderless_quantile(const sim_t *s, double q);
+
 #endif

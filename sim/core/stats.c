@@ -108,6 +108,7 @@ void sim_samples_free(sim_samples_t *x)
 }
 
 int64_t sim_latency_quantile(const sim_t *s, double q) { return sim_samples_quantile(&s->st.latency, q); }
+int64_t sim_leaderless_quantile(const sim_t *s, double q) { return sim_samples_quantile(&s->st.leaderless, q); }
 
 void sim_write_summary(sim_t *s, jw_t *w, double wall_seconds) { sim_write_summary_with(s, w, wall_seconds, NULL, NULL); }
 
@@ -232,6 +233,7 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     jw_kuint(w, "count", st->leaderless.n);
     jw_kint(w, "mean", st->leaderless.n ? (int64_t)(st->leaderless.sum / (double)st->leaderless.n + 0.5) : 0);
     jw_kint(w, "p99", sim_samples_quantile(&st->leaderless, 0.99));
+    jw_kint(w, "p999", sim_samples_quantile(&st->leaderless, 0.999));
     jw_kint(w, "max", sim_samples_quantile(&st->leaderless, 1.0));
     jw_obj_end(w);
 

@@ -13,9 +13,20 @@
  *                `think`) after the previous one completed.
  *
  * An operation ends ok or fail on a definite reply, is retried after `retry_delay` on
- * "unavailable" or a redirect (up to `retries` times, then fail: nothing happened), and
- * ends info at its `timeout` -- except reads, which end fail, since a read that did not
- * return changed nothing. Operations still outstanding when the run ends are info.
+ * "unavailable" or a redirect, and ends info at its `timeout`. When the `retries` run
+ * out it ends info as well: "unavailable" or a redirect speaks for the one copy of the
+ * request that it answers, and the network may have delivered another copy of that
+ * attempt, or of an earlier one, to a leader that appended it before stepping down --
+ * it can still take effect, so "fail" (it did not happen) would be a lie the checker
+ * catches as a linearizability violation of a correct protocol:
+ *
+ *      client ──write 7──> n1 (leader)     n1 appends it, then steps down
+ *         (a duplicated copy) ──> n1       "redirect to n2": retry, then out of retries
+ *                                          the entry commits: 7 is written
+ *
+ * Only a definite refusal (a fail reply) or the operation's nature makes fail true:
+ * reads end fail however they end, since a read that did not return changed nothing.
+ * Operations still outstanding when the run ends are info.
  */
 #include <math.h>
 #include <stdio.h>
@@ -374,7 +385,10 @@ void wl_on_reply(sim_t *s, uint32_t client, const void *payload, uint32_t len)
         case REPLY_REDIRECT:
         case REPLY_UNAVAILABLE:
             if (m->attempt != sl->attempt) return;      /* an answer to an older attempt */
-            if (sl->attempt >= w->cfg->retries) { complete(s, ci, k, HIST_FAIL, m); return; }
+            if (sl->attempt >= w->cfg->retries) {
+                complete(s, ci, k, sl->f == OP_READ ? HIST_FAIL : HIST_INFO, m);
+                return;
+            }
             sl->attempt++;
             s->st.ops_retried++;
             if (m->status == REPLY_REDIRECT && m->redirect < s->n_servers) {

@@ -90,6 +90,28 @@
  * not give, and fail. Data and hints are on the server's disk (durable storage), as
  * in Dynamo's storage engines; requests in progress are lost in a crash.
  *
+ * Duplicates. The network may deliver a message twice. A second store-ack or
+ * fetch-reply from a server that has already answered is not counted again: each
+ * target answers once per request (quorum_target_index). A duplicated request is
+ * subtler. A client's write, or a server's forward of it, that arrives twice would
+ * be coordinated twice, and the second time it gets a new version -- a later stamp,
+ * or a new tick of the vector clock -- although the client may long have been told
+ * "ok" and written again since. The old value then overwrites the newer one on every
+ * replica, and reads are stale even with r + w > n:
+ *
+ *      c1 ──write k=7──> A ─store 7 (stamp 10)─> B, C ... c1 <──ok──
+ *      c2 ──write k=8──> A ─store 8 (stamp 20)─> B, C ... c2 <──ok──
+ *      (the copy of c1's write arrives) A ─store 7 (stamp 30)─> B, C: 7 wins again
+ *
+ * So a coordinator remembers the writes it coordinated lately (QUORUM_RECENT of them,
+ * by operation id and attempt) and ignores a copy of one: the client has its answer,
+ * or gets it from the first copy's coordination. The variant
+ * "coordinate-duplicates" leaves this out, to watch it happen
+ * (scenarios/quorum-duplicates.json). What a coordinator forgets in a crash, or a
+ * copy that a change of suspicion routes to another coordinator, can still slip
+ * through: idempotence needs the version fixed where the write starts, as clients
+ * that stamp their own writes (Cassandra's) do.
+ *
  * Message types are named so a scenario can slow one of them down with
  * type_latency (a slow disk write: "store"): forward, store, store-ack, fetch,
  * fetch-reply, handoff, handoff-ack, digest, sync, sync-reply.
@@ -99,7 +121,7 @@
 #include "proto/proto.h"
 #include "proto/ring.h"
 
-#define QUORUM_N_MAX 7                       /* replicas of one key */
+#define QUORUM_N_MAX 15                      /* replicas of one key: the literature's figures go to 10 and beyond */
 #define QUORUM_TARGETS_MAX (2 * QUORUM_N_MAX) /* servers one request asks: replicas and stand-ins */
 #define QUORUM_VC_MAX 16                     /* servers in vector-clock mode (one counter each) */
 #define QUORUM_SIBLINGS_MAX 16               /* versions of one key held side by side */
@@ -108,11 +130,13 @@
 #define QUORUM_AE_BUCKETS 16                 /* leaves of the anti-entropy hash tree */
 #define QUORUM_SYNC_BYTES_MAX (64 * 1024)    /* one sync message */
 #define QUORUM_LOST_MAX 32                   /* lost writes remembered per server, for the summary */
+#define QUORUM_RECENT 1024                   /* writes a coordinator remembers, against duplicated requests */
 #define QUORUM_STORE_BYTES_MAX (1ull << 30)  /* every server's store together */
 #define QUORUM_NONE UINT32_MAX
 
 enum { QUORUM_COORD_REPLICA, QUORUM_COORD_CLIENT };
 enum { QUORUM_LWW, QUORUM_VECTOR };
+enum { QUORUM_VARIANT_NONE, QUORUM_VARIANT_COORDINATE_DUPLICATES };
 enum {
     QUORUM_MSG_FORWARD, QUORUM_MSG_STORE, QUORUM_MSG_STORE_ACK, QUORUM_MSG_FETCH, QUORUM_MSG_FETCH_REPLY,
     QUORUM_MSG_HANDOFF, QUORUM_MSG_HANDOFF_ACK, QUORUM_MSG_DIGEST, QUORUM_MSG_SYNC, QUORUM_MSG_SYNC_REPLY,
@@ -124,6 +148,7 @@ typedef struct quorum_config {
     int coordinator;                         /* QUORUM_COORD_* */
     int versions;                            /* QUORUM_LWW or QUORUM_VECTOR */
     bool read_repair, hinted_handoff, anti_entropy;
+    int variant;                             /* QUORUM_VARIANT_* */
     sim_time_t anti_entropy_ns, request_timeout_ns, suspect_after_ns, suspect_for_ns, handoff_ns;
     int64_t max_siblings, max_hints, max_pending;
     /* Derived in quorum_configure. */
@@ -172,7 +197,7 @@ typedef struct quorum_durable {
     uint64_t n_misplaced;                    /* keys held here that this server does not replicate */
     uint64_t digest_held, digest_first;      /* record hashes: all held, and those this server is first for */
     /* Statistics. */
-    uint64_t writes_ok, writes_short, reads_ok, reads_unavailable, reads_with_siblings, shed, forwarded;
+    uint64_t writes_ok, writes_short, reads_ok, reads_unavailable, reads_with_siblings, shed, forwarded, duplicates;
     uint64_t read_repairs, hints_stored, hints_delivered, ae_rounds, ae_repairs, lww_discards;
     uint32_t max_siblings_read, n_lost;
     quorum_lost_t lost[QUORUM_LOST_MAX];
@@ -193,11 +218,19 @@ typedef struct quorum_op {
     quorum_version_t written;
 } quorum_op_t;
 
-/* Volatile memory: this header, the ring, suspicion deadlines (one per server), the
- * requests in progress, and a scratch buffer for assembling messages. */
+/* A write coordinated lately, in a table indexed by operation id modulo QUORUM_RECENT:
+ * operation ids are handed out in order, so an entry lasts until this coordinator has
+ * seen another write whose id falls in the same slot, about QUORUM_RECENT operations
+ * of the whole run later. */
+typedef struct quorum_recent { uint64_t op_id; uint32_t attempt, _pad; } quorum_recent_t;
+
+/* Volatile memory: this header (with the writes coordinated lately), the ring,
+ * suspicion deadlines (one per server), the requests in progress, and a scratch
+ * buffer for assembling messages. */
 typedef struct quorum_state {
     uint32_t n_pending;
     uint32_t cursor;                         /* where the search for a free request slot starts */
+    quorum_recent_t recent[QUORUM_RECENT];
 } quorum_state_t;
 
 /* Wire formats. Versions follow the headers that carry n. */
@@ -572,11 +605,28 @@ static uint32_t quorum_standin(sim_ctx *c, const quorum_op_t *op)
     return QUORUM_NONE;
 }
 
+/* Whether this write is a copy of one coordinated here already (the same attempt, or
+ * an earlier one arriving late); if not, remembers it. Operation ids start at 1, so a
+ * zeroed entry matches nothing. */
+static bool quorum_seen_write(sim_ctx *c, const sim_req_t *req)
+{
+    quorum_state_t *st = sim_state(c);
+    quorum_recent_t *r = &st->recent[req->op_id % QUORUM_RECENT];
+    if (r->op_id == req->op_id && req->op_id != 0 && req->attempt <= r->attempt) return true;
+    r->op_id = req->op_id;
+    r->attempt = req->attempt;
+    return false;
+}
+
 static void quorum_coordinate(sim_ctx *c, const sim_req_t *req)
 {
     const quorum_config_t *cfg = quorum_cfg(c);
     quorum_state_t *st = sim_state(c);
     quorum_durable_t *d = quorum_disk(c);
+    if (req->f == OP_WRITE && cfg->variant != QUORUM_VARIANT_COORDINATE_DUPLICATES && quorum_seen_write(c, req)) {
+        d->duplicates++;            /* a copy: its first coordination answers the client */
+        return;
+    }
     /* Slots are searched from where the last one was taken, so a free one is usually
      * found at once; a full table costs one pass of max_pending. */
     uint32_t slot = 0, max = (uint32_t)cfg->max_pending;
@@ -1093,6 +1143,7 @@ static void quorum_summary(sim_t *s, jw_t *w)
         t.reads_with_siblings += d->reads_with_siblings;
         t.shed += d->shed;
         t.forwarded += d->forwarded;
+        t.duplicates += d->duplicates;
         t.read_repairs += d->read_repairs;
         t.hints_stored += d->hints_stored;
         t.hints_delivered += d->hints_delivered;
@@ -1114,6 +1165,7 @@ static void quorum_summary(sim_t *s, jw_t *w)
     jw_kuint(w, "max_siblings_read", t.max_siblings_read);
     jw_kuint(w, "shed", t.shed);
     jw_kuint(w, "forwarded", t.forwarded);
+    jw_kuint(w, "duplicate_writes_ignored", t.duplicates);
     jw_kuint(w, "read_repairs", t.read_repairs);
     jw_kuint(w, "hints_stored", t.hints_stored);
     jw_kuint(w, "hints_delivered", t.hints_delivered);
@@ -1258,6 +1310,8 @@ static const proto_param_t quorum_params[] = {
      "hints one server can keep for unreachable replicas"},
     {"max_pending", PARAM_INT, "1024", 1, 1 << 16, NULL, offsetof(quorum_config_t, max_pending),
      "requests one coordinator runs at once; more are answered unavailable"},
+    {"variant", PARAM_ENUM, "none", 1, 0, "none|coordinate-duplicates", offsetof(quorum_config_t, variant),
+     "a deliberate bug: coordinate every copy of a duplicated write, each with a new version"},
     {NULL},
 };
 

@@ -195,8 +195,10 @@ typedef struct raft_state {
     bool prevoting;
     uint32_t leader;             /* the leader of this term + 1; 0: unknown */
     int64_t commit_index, last_applied;
-    sim_time_t election_timeout_ns;     /* drawn afresh at each election */
+    sim_time_t election_timeout_ns;     /* drawn afresh at every reset of the election timer */
     sim_time_t election_deadline_ns;    /* pushed back by every sign of a leader */
+    sim_time_t election_timer_ns;       /* when the pending election timer fires */
+    uint64_t election_timer;            /* its id, to cancel it when the deadline comes sooner */
     sim_time_t leader_contact_ns;       /* when a leader was last heard from (pre-vote) */
     uint64_t read_round;
     uint32_t n_reads;
@@ -394,6 +396,26 @@ static sim_time_t random_timeout(sim_ctx *c)
     return lo + (sim_time_t)rng_below(sim_rng(c), (uint64_t)(hi - lo) + 1);
 }
 
+/* Restarts the election timeout with a fresh random draw, as 5.2 asks for every reset
+ * (and etcd's and LogCabin's followers do): a server that never campaigns would
+ * otherwise keep its first draw for ever, and the servers that outlive a leader are
+ * exactly those whose first draws were too long to win -- elections after a crash then
+ * take longer than the paper's figures. The one timer sleeps on while the deadline
+ * moves later; when a fresh draw brings it sooner, the timer is set again. */
+static void reset_election_timer(sim_ctx *c)
+{
+    raft_state_t *st = st_of(c);
+    sim_time_t now = sim_now(c);
+    st->election_timeout_ns = random_timeout(c);
+    st->election_deadline_ns = now + st->election_timeout_ns;
+    if (st->election_deadline_ns < st->election_timer_ns) {
+        sim_timer_cancel(c, st->election_timer);
+        st->election_timer = sim_timer_set(c, st->election_timeout_ns, TIMER_ELECTION, 0);
+        st->election_timer_ns = st->election_deadline_ns;
+    }
+    sim_assert(st->election_timer_ns <= st->election_deadline_ns);   /* it never fires late */
+}
+
 /* A leader that steps down answers its waiting reads "unavailable": they did not
  * happen, and the client may retry elsewhere. */
 static void drop_reads(sim_ctx *c)
@@ -418,7 +440,7 @@ static void become_follower(sim_ctx *c, int64_t term)
     }
     if (st->role == ROLE_LEADER) {
         drop_reads(c);
-        st->election_deadline_ns = sim_now(c) + st->election_timeout_ns;
+        reset_election_timer(c);
     }
     st->role = ROLE_FOLLOWER;
     st->prevoting = false;
@@ -439,7 +461,7 @@ static void heard_from_leader(sim_ctx *c, int64_t term, uint32_t from)
     st->prevoting = false;
     st->leader = from + 1;
     st->leader_contact_ns = sim_now(c);
-    st->election_deadline_ns = sim_now(c) + st->election_timeout_ns;
+    reset_election_timer(c);
 }
 
 /* ---- Elections (5.2, 5.4.1; pre-vote: thesis 9.6). -------------------------------- */
@@ -537,7 +559,6 @@ static void start_prevote(sim_ctx *c)
 static void on_request_vote(sim_ctx *c, const sim_msg_t *m)
 {
     const raft_config_t *cfg = cfg_of(c);
-    raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
     const raft_vote_t *v = m->payload;
     if (v->term > du->current_term) become_follower(c, v->term);
@@ -548,7 +569,7 @@ static void on_request_vote(sim_ctx *c, const sim_msg_t *m)
         du->voted_for = m->from + 1;
         r.granted = 1;
         /* Granting a vote counts as hearing from a (future) leader: wait for it. */
-        st->election_deadline_ns = sim_now(c) + st->election_timeout_ns;
+        reset_election_timer(c);
     }
     r.term = du->current_term;
     sim_send(c, m->from, RAFT_VOTE_REPLY, &r, sizeof r, 0);
@@ -1018,7 +1039,8 @@ static void raft_init(sim_ctx *c)
     st->leader_contact_ns = sim_now(c) - cfg->election_timeout_ns[0];
     st->election_timeout_ns = random_timeout(c);
     st->election_deadline_ns = sim_now(c) + st->election_timeout_ns;
-    sim_timer_set(c, st->election_timeout_ns, TIMER_ELECTION, 0);
+    st->election_timer_ns = st->election_deadline_ns;
+    st->election_timer = sim_timer_set(c, st->election_timeout_ns, TIMER_ELECTION, 0);
     sim_set_role(c, ROLE_FOLLOWER, du->current_term);
 }
 
@@ -1038,9 +1060,9 @@ static void raft_message(sim_ctx *c, const sim_msg_t *m)
     }
 }
 
-/* One election timer per server runs for its whole life. Signs of a leader only push
- * the deadline back, which costs nothing; the timer, when it fires early, sleeps again
- * until the deadline. The timeout is drawn afresh only when it runs out (5.2). */
+/* One election timer per server runs for its whole life. Signs of a leader push the
+ * deadline back with a fresh draw (reset_election_timer); the timer, when it fires
+ * early, sleeps again until the deadline. */
 static void raft_timer(sim_ctx *c, int kind, uint64_t data)
 {
     const raft_config_t *cfg = cfg_of(c);
@@ -1056,12 +1078,14 @@ static void raft_timer(sim_ctx *c, int kind, uint64_t data)
     sim_time_t now = sim_now(c);
     if (st->role == ROLE_LEADER) st->election_deadline_ns = now + st->election_timeout_ns;
     if (now < st->election_deadline_ns) {
-        sim_timer_set(c, st->election_deadline_ns - now, TIMER_ELECTION, 0);
+        st->election_timer = sim_timer_set(c, st->election_deadline_ns - now, TIMER_ELECTION, 0);
+        st->election_timer_ns = st->election_deadline_ns;
         return;
     }
     st->election_timeout_ns = random_timeout(c);
     st->election_deadline_ns = now + st->election_timeout_ns;
-    sim_timer_set(c, st->election_timeout_ns, TIMER_ELECTION, 0);
+    st->election_timer = sim_timer_set(c, st->election_timeout_ns, TIMER_ELECTION, 0);
+    st->election_timer_ns = st->election_deadline_ns;
     if (cfg->prevote) start_prevote(c);
     else start_election(c);
 }

@@ -239,7 +239,8 @@ typedef struct st_bpart {               /* one partition as one broker sees it *
     bool fetching, alter_inflight;
     int32_t leader, epoch;
     uint32_t isr, isr_ver;              /* as the controller confirmed */
-    uint32_t isr_proposed;              /* an ISR change awaiting the controller */
+    uint32_t isr_proposed;              /* additions proposed since the controller last answered */
+    uint32_t alter_base;                /* the isr_ver the last proposal was based on */
     uint32_t fetch_req, n_pending;
     sim_time_t fetch_sent_ns, alter_sent_ns;
     st_follower_t f[ST_BROKERS_MAX];

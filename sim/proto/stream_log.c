@@ -21,7 +21,16 @@
  * only below it, and a record below it is "committed". The leader proposes each ISR
  * change to the controller and uses it only once confirmed, counting a proposed
  * addition at once (KIP-497's "maximal ISR"), so the controller's ISR never names a
- * replica that lacks a committed record.
+ * replica that lacks a committed record. An addition stays counted until the
+ * controller answers with a newer ISR version than the proposal was based on: the
+ * answer can be lost, and the controller may have taken the proposal all the same.
+ *
+ *      leader ──alter-isr {b1 b3}, based on v1──> controller: ISR {b1 b3}, v2
+ *      leader <──leader-and-isr v2── ╳ lost   the leader still counts b3
+ *      leader ──alter-isr {b1}, based on v1──> (rejected: v1 is old) ──> v2 again
+ *
+ * Forgetting b3 at the second proposal let the leader acknowledge records b3 lacked,
+ * and the controller, whose ISR was {b1 b3}, then elected b3 when b1 was cut off.
  *
  * The controller (node 0; Kafka's KRaft quorum reduced to one node that is assumed
  * not to fail) hears every broker's heartbeat. A broker silent for `session_timeout`
@@ -473,8 +482,13 @@ static void on_lai(sim_ctx *c, const m_lai_t *a)
         if (new_epoch || bp->role != BP_LEADER) become_leader(c, a->p, a->epoch);
         bp->isr = a->isr | 1u << self_broker(c);
         bp->isr_ver = a->isr_ver;
-        bp->isr_proposed = 0;
-        bp->alter_inflight = false;
+        /* A version past the last proposal's base settles every proposal: each was
+         * taken or refused, and this ISR says which. The same version may be a copy,
+         * sent before the proposal arrived. */
+        if (new_epoch || a->isr_ver > bp->alter_base) {
+            bp->isr_proposed = 0;
+            bp->alter_inflight = false;
+        }
         advance_hw(c, a->p);
     } else {
         if (bp->role == BP_LEADER) fail_pending(c, a->p);
@@ -734,6 +748,8 @@ static void review_isr(sim_ctx *c, uint32_t p)
     sim_time_t now = sim_now(c);
     if (bp->alter_inflight && now - bp->alter_sent_ns < cfg->request_timeout_ns) return;
     uint32_t self = self_broker(c), want = bp->isr | 1u << self, reps = replica_mask(cfg, p);
+    /* An unanswered proposal is sent again even when nothing is to change, since only
+     * an answer tells whether its additions can stop being counted. */
     for (uint32_t b = 0; b < cfg->brokers; b++) {
         if (b == self || !(reps >> b & 1)) continue;
         const st_follower_t *f = &bp->f[b];
@@ -741,8 +757,9 @@ static void review_isr(sim_ctx *c, uint32_t p)
         if ((want >> b & 1) && !fresh) want &= ~(1u << b);
         else if (!(want >> b & 1) && fresh && f->leo >= l->hw && f->leo_at_fetch > 0) want |= 1u << b;
     }
-    if (want == (bp->isr | 1u << self)) return;
-    bp->isr_proposed = want & ~bp->isr;     /* additions count at once; removals once confirmed */
+    if (want == (bp->isr | 1u << self) && !bp->alter_inflight) return;
+    bp->isr_proposed |= want & ~bp->isr;    /* additions count at once; removals once confirmed */
+    bp->alter_base = bp->isr_ver;
     bp->alter_inflight = true;
     bp->alter_sent_ns = now;
     m_alter_t a = {p, bp->epoch, bp->isr_ver, want};
@@ -819,6 +836,27 @@ static void dequeue(sim_ctx *c, uint32_t p, uint32_t n)
     s->q_len[p] -= n;
 }
 
+/* A request id, unique across this producer's restarts: the incarnation in the high
+ * bits, a counter below. A producer that restarted numbered its requests from 1 again,
+ * so the answer to a request its previous incarnation sent -- an acks=all request
+ * still waiting at the leader when the producer crashed -- matched the new request of
+ * the same number: the producer marked the new request's events acknowledged, at the
+ * old request's offset, though they were in no log. Kafka's producer has a new
+ * producer epoch after a restart for the same reason. Never 0, which T_PR_RETRY
+ * reserves for "waiting for a leader". */
+#define ST_REQ_COUNTER_BITS 20
+
+static uint32_t next_req(sim_ctx *c)
+{
+    st_prod_t *s = pr_of(c);
+    /* Incarnations cycle through 1 .. 4095: a request 4095 restarts old is long settled. */
+    const uint32_t cycle = (1u << (32 - ST_REQ_COUNTER_BITS)) - 1;
+    uint32_t inc = prd_of(c)->incarnation;
+    sim_assert(inc > 0);
+    s->req_seq = (s->req_seq + 1) & ((1u << ST_REQ_COUNTER_BITS) - 1);
+    return ((inc - 1) % cycle + 1) << ST_REQ_COUNTER_BITS | s->req_seq;
+}
+
 static sim_time_t exponential(rng_t *r, double mean_ns)
 {
     return (sim_time_t)(-mean_ns * log(1.0 - rng_double(r)));
@@ -873,7 +911,7 @@ static void try_send(sim_ctx *c, uint32_t p)
         st_ledger_t *lg = st_ledger(sim_durable(c));
         while (s->q_len[p]) {
             uint32_t n = s->q_len[p] < cfg->batch_max ? s->q_len[p] : (uint32_t)cfg->batch_max;
-            send_batch(c, p, n, ++s->req_seq);
+            send_batch(c, p, n, next_req(c));
             for (uint32_t i = 0; i < n; i++) lg[queue_at(c, p, i)].status = EV_SENT;
             pd->sent += n;
             dequeue(c, p, n);
@@ -883,7 +921,7 @@ static void try_send(sim_ctx *c, uint32_t p)
     st_inflight_t *fl = &s->fl[p];
     if (fl->on) return;
     uint32_t n = s->q_len[p] < cfg->batch_max ? s->q_len[p] : (uint32_t)cfg->batch_max;
-    *fl = (st_inflight_t){true, ++s->req_seq, n, 0, sim_now(c)};
+    *fl = (st_inflight_t){true, next_req(c), n, 0, sim_now(c)};
     send_batch(c, p, n, fl->req);
     pd->sent += n;
     sim_timer_set(c, cfg->request_timeout_ns, T_PR_TIMEOUT, (uint64_t)p << 32 | fl->req);
