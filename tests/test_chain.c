@@ -174,7 +174,7 @@ static void crash(sim_t *s, uint32_t node, bool restart)
     assert_int_equal(sim_apply(s, &a), SIM_OK);
 }
 
-static sim_req_t request(uint64_t op_id, op_f_t f, uint32_t key, int64_t value)
+static sim_req_t request(uint64_t op_id, sim_op_t f, uint32_t key, int64_t value)
 {
     sim_req_t r = {.client = CLIENT, .op_id = op_id, .f = (uint8_t)f, .key = key, .key2 = key, .value = value};
     return r;
@@ -187,7 +187,7 @@ static void test_chain_head_applies_a_write_and_forwards_it(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    sim_req_t w = request(11, OP_WRITE, 1, 7);
+    sim_req_t w = request(11, SIM_OP_WRITE, 1, 7);
     assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
     /* The update goes to the successor, and nobody is answered yet. */
     assert_int_equal(count_in_flight(s, 0, 1, "update"), 1);
@@ -209,7 +209,7 @@ static void test_chain_tail_answers_and_acks_flow_back(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    sim_req_t w = request(12, OP_WRITE, 2, 9);
+    sim_req_t w = request(12, SIM_OP_WRITE, 2, 9);
     assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
     pass_on(s, 0, 1, "update");                    /* n2, the middle, applies and forwards */
     assert_int_equal(replies_to(s, 1, 12), 0);
@@ -218,7 +218,7 @@ static void test_chain_tail_answers_and_acks_flow_back(void **state)
     pass_on(s, 1, 2, "update");                    /* n3, the tail, applies and answers */
     int64_t v = 0;
     kit_reply_t r = reply_to(s, 2, 12, &v);
-    assert_int_equal(r.status, REPLY_OK);
+    assert_int_equal(r.status, SIM_REPLY_OK);
     assert_int_equal(v, 9);
     assert_int_equal(kv_value(s, 2, 2), 9);
     assert_int_equal(node_num(s, 2, "stable"), 1);
@@ -231,11 +231,11 @@ static void test_chain_tail_answers_and_acks_flow_back(void **state)
     assert_int_equal(sent_len(s, 0), 0);
     assert_int_equal(node_num(s, 0, "stable"), 1);
     /* A read at the tail sees the write. */
-    sim_req_t rd = request(13, OP_READ, 2, 0);
+    sim_req_t rd = request(13, SIM_OP_READ, 2, 0);
     assert_int_equal(sim_inject_request(s, 2, &rd), SIM_OK);
     v = 0;
     r = reply_to(s, 2, 13, &v);
-    assert_int_equal(r.status, REPLY_OK);
+    assert_int_equal(r.status, SIM_REPLY_OK);
     assert_int_equal(r.n, 1);
     assert_int_equal(v, 9);
     sim_destroy(s);
@@ -247,20 +247,20 @@ static void test_chain_clients_are_redirected_to_head_or_tail(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    struct { uint32_t at; op_f_t f; uint32_t to; } cases[] = {
-        {0, OP_READ, 2}, {1, OP_READ, 2}, {1, OP_WRITE, 0}, {2, OP_CAS, 0}, {MASTER, OP_ADD, 0}, {MASTER, OP_READ, 2},
+    struct { uint32_t at; sim_op_t f; uint32_t to; } cases[] = {
+        {0, SIM_OP_READ, 2}, {1, SIM_OP_READ, 2}, {1, SIM_OP_WRITE, 0}, {2, SIM_OP_CAS, 0}, {MASTER, SIM_OP_ADD, 0}, {MASTER, SIM_OP_READ, 2},
     };
     for (unsigned i = 0; i < SIM_ARRAY_LEN(cases); i++) {
         sim_req_t q = request(100 + i, cases[i].f, 0, 1);
         assert_int_equal(sim_inject_request(s, cases[i].at, &q), SIM_OK);
         kit_reply_t r = reply_to(s, cases[i].at, 100 + i, NULL);
-        assert_int_equal(r.status, REPLY_REDIRECT);
+        assert_int_equal(r.status, SIM_REPLY_REDIRECT);
         assert_int_equal(r.redirect, cases[i].to);
     }
     /* Appends and transfers are not offered: a definite fail. */
-    sim_req_t ap = request(200, OP_APPEND, 0, 1);
+    sim_req_t ap = request(200, SIM_OP_APPEND, 0, 1);
     assert_int_equal(sim_inject_request(s, 0, &ap), SIM_OK);
-    assert_int_equal(reply_to(s, 0, 200, NULL).status, REPLY_FAIL);
+    assert_int_equal(reply_to(s, 0, 200, NULL).status, SIM_REPLY_FAIL);
     sim_destroy(s);
     scn_free(&scn);
 }
@@ -270,7 +270,7 @@ static void test_chain_rejects_updates_from_a_non_predecessor(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    sim_req_t w = request(14, OP_WRITE, 0, 5);
+    sim_req_t w = request(14, SIM_OP_WRITE, 0, 5);
     assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
     /* The head's update handed straight to the tail, skipping the middle: refused, so
      * the tail's history stays a prefix of the middle's. */
@@ -310,10 +310,10 @@ static void test_chain_master_removes_a_member_after_missed_heartbeats(void **st
     assert_string_equal(str(o, "predecessor"), "n1");
     cJSON_Delete(o);
     int64_t term;
-    assert_int_equal(sim_node_role(s, 0, &term), ROLE_HEAD);
+    assert_int_equal(sim_node_role(s, 0, &term), SIM_ROLE_HEAD);
     assert_int_equal(term, 2);
-    assert_int_equal(sim_node_role(s, 2, NULL), ROLE_TAIL);
-    assert_int_equal(sim_node_role(s, MASTER, NULL), ROLE_MASTER);
+    assert_int_equal(sim_node_role(s, 2, NULL), SIM_ROLE_TAIL);
+    assert_int_equal(sim_node_role(s, MASTER, NULL), SIM_ROLE_MASTER);
     sim_destroy(s);
     scn_free(&scn);
 }
@@ -324,16 +324,16 @@ static void test_chain_new_tail_answers_the_old_tails_pending_updates(void **sta
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
     /* An update reaches the middle; the tail dies before it arrives. */
-    sim_req_t w = request(15, OP_WRITE, 3, 21);
+    sim_req_t w = request(15, SIM_OP_WRITE, 3, 21);
     assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
     pass_on(s, 0, 1, "update");
     crash(s, 2, false);
     /* Step to the moment n2 learns it is the tail: in that same event it answers the
      * update in its sent list, which the old tail may never have answered. */
-    while (sim_node_role(s, 1, NULL) != ROLE_TAIL) assert_true(sim_step(s));
+    while (sim_node_role(s, 1, NULL) != SIM_ROLE_TAIL) assert_true(sim_step(s));
     int64_t v = 0;
     kit_reply_t r = reply_to(s, 1, 15, &v);
-    assert_int_equal(r.status, REPLY_OK);
+    assert_int_equal(r.status, SIM_REPLY_OK);
     assert_int_equal(v, 21);
     char members[64];
     view_members(s, members, sizeof members);
@@ -351,7 +351,7 @@ static void test_chain_restarted_server_rejoins_as_tail_by_snapshot(void **state
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
     for (uint32_t k = 0; k < 4; k++) {
-        sim_req_t w = request(20 + k, OP_WRITE, k, 100 + k);
+        sim_req_t w = request(20 + k, SIM_OP_WRITE, k, 100 + k);
         assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
     }
     sim_run_until(s, 100 * SIM_MS);
@@ -373,7 +373,7 @@ static void test_chain_restarted_server_rejoins_as_tail_by_snapshot(void **state
     cJSON_Delete(o);
     for (uint32_t k = 0; k < 4; k++) assert_int_equal(kv_value(s, 2, k), 100 + k);
     assert_int_equal(node_num(s, 2, "applied"), 4);
-    assert_int_equal(sim_node_role(s, 2, NULL), ROLE_TAIL);
+    assert_int_equal(sim_node_role(s, 2, NULL), SIM_ROLE_TAIL);
     assert_null(sim_violation(s, NULL));
     sim_destroy(s);
     scn_free(&scn);

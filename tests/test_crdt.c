@@ -70,7 +70,7 @@ typedef struct reply {
 static uint64_t next_op = 1000;
 
 /* Sends one request to a server directly and returns its reply (status and values). */
-static reply_t request(sim_t *s, uint32_t node, op_f_t f, int64_t value)
+static reply_t request(sim_t *s, uint32_t node, sim_op_t f, int64_t value)
 {
     sim_req_t req = {.client = sim_n_servers(s), .op_id = ++next_op, .f = (uint8_t)f, .key = 0, .value = value};
     assert_int_equal(sim_inject_request(s, node, &req), SIM_OK);
@@ -85,7 +85,7 @@ static reply_t request(sim_t *s, uint32_t node, op_f_t f, int64_t value)
 
 static void expect_values(const reply_t *r, const int64_t *want, uint32_t n)
 {
-    assert_int_equal(r->head.status, REPLY_OK);
+    assert_int_equal(r->head.status, SIM_REPLY_OK);
     assert_int_equal(r->head.n, n);
     for (uint32_t i = 0; i < n; i++) assert_int_equal(r->values[i], want[i]);
 }
@@ -271,57 +271,57 @@ static void test_crdt_read_your_writes_on_one_replica(void **state)
 {
     scn_t scn;
     sim_t *s = quiet("g-counter", &scn);
-    request(s, 1, OP_ADD, 3);
-    request(s, 1, OP_ADD, 4);
-    reply_t r = request(s, 1, OP_READ, 0);
+    request(s, 1, SIM_OP_ADD, 3);
+    request(s, 1, SIM_OP_ADD, 4);
+    reply_t r = request(s, 1, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){7}, 1);
-    assert_int_equal(request(s, 1, OP_ADD, -1).head.status, REPLY_FAIL);    /* a g-counter only grows */
-    assert_int_equal(request(s, 1, OP_WRITE, 5).head.status, REPLY_FAIL);
-    r = request(s, 2, OP_READ, 0);                                          /* not gossiped yet */
+    assert_int_equal(request(s, 1, SIM_OP_ADD, -1).head.status, SIM_REPLY_FAIL);    /* a g-counter only grows */
+    assert_int_equal(request(s, 1, SIM_OP_WRITE, 5).head.status, SIM_REPLY_FAIL);
+    r = request(s, 2, SIM_OP_READ, 0);                                          /* not gossiped yet */
     expect_values(&r, (int64_t[]){0}, 1);
     sim_destroy(s);
     scn_free(&scn);
 
     s = quiet("pn-counter", &scn);
-    request(s, 0, OP_ADD, 5);
-    request(s, 0, OP_ADD, -7);
-    r = request(s, 0, OP_READ, 0);
+    request(s, 0, SIM_OP_ADD, 5);
+    request(s, 0, SIM_OP_ADD, -7);
+    r = request(s, 0, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){-2}, 1);
     sim_destroy(s);
     scn_free(&scn);
 
     s = quiet("or-set", &scn);
-    request(s, 0, OP_WRITE, 7);
-    request(s, 0, OP_ADD, 9);
-    request(s, 0, OP_WRITE, 3);
-    r = request(s, 0, OP_READ, 0);
+    request(s, 0, SIM_OP_WRITE, 7);
+    request(s, 0, SIM_OP_ADD, 9);
+    request(s, 0, SIM_OP_WRITE, 3);
+    r = request(s, 0, SIM_OP_READ, 0);
     assert_true(r.head.list);
     expect_values(&r, (int64_t[]){3, 7, 9}, 3);
-    request(s, 0, OP_ADD, -7);
-    r = request(s, 0, OP_READ, 0);
+    request(s, 0, SIM_OP_ADD, -7);
+    r = request(s, 0, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){3, 9}, 2);
-    assert_int_equal(request(s, 0, OP_WRITE, 0).head.status, REPLY_FAIL);
+    assert_int_equal(request(s, 0, SIM_OP_WRITE, 0).head.status, SIM_REPLY_FAIL);
     sim_destroy(s);
     scn_free(&scn);
 
     s = quiet("lww-register", &scn);
-    r = request(s, 2, OP_READ, 0);
+    r = request(s, 2, SIM_OP_READ, 0);
     expect_values(&r, NULL, 0);
-    request(s, 2, OP_WRITE, 5);
-    r = request(s, 2, OP_READ, 0);
+    request(s, 2, SIM_OP_WRITE, 5);
+    r = request(s, 2, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){5}, 1);
     sim_run_until(s, 1 * SIM_MS);            /* the clock moves on: a later timestamp */
-    request(s, 2, OP_WRITE, -5);
-    r = request(s, 2, OP_READ, 0);
+    request(s, 2, SIM_OP_WRITE, -5);
+    r = request(s, 2, SIM_OP_READ, 0);
     expect_values(&r, NULL, 0);
-    assert_int_equal(request(s, 2, OP_ADD, 1).head.status, REPLY_FAIL);
+    assert_int_equal(request(s, 2, SIM_OP_ADD, 1).head.status, SIM_REPLY_FAIL);
     sim_destroy(s);
     scn_free(&scn);
 
     s = quiet("mv-register", &scn);
-    request(s, 1, OP_WRITE, 5);
-    request(s, 1, OP_WRITE, 6);
-    r = request(s, 1, OP_READ, 0);
+    request(s, 1, SIM_OP_WRITE, 5);
+    request(s, 1, SIM_OP_WRITE, 6);
+    r = request(s, 1, SIM_OP_READ, 0);
     assert_true(r.head.list);
     expect_values(&r, (int64_t[]){6}, 1);
     sim_destroy(s);
@@ -344,15 +344,15 @@ static void test_crdt_state_message_is_merged_and_gossiped(void **state)
     msg.p[1] = 5;                              /* n2 counted 5 */
     for (int i = 0; i < 2; i++) {              /* twice: merge is idempotent */
         assert_int_equal(sim_inject(s, 1, 0, 0, &msg, sizeof msg), SIM_OK);
-        reply_t r = request(s, 0, OP_READ, 0);
+        reply_t r = request(s, 0, SIM_OP_READ, 0);
         expect_values(&r, (int64_t[]){5}, 1);
     }
     msg.oh.len = 16;                           /* a length that does not match the object */
     msg.p[1] = 9;
     assert_int_equal(sim_inject(s, 1, 0, 0, &msg, sizeof msg), SIM_OK);
-    reply_t r = request(s, 0, OP_READ, 0);
+    reply_t r = request(s, 0, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){5}, 1);
-    request(s, 0, OP_ADD, 2);                  /* n1's own entry */
+    request(s, 0, SIM_OP_ADD, 2);                  /* n1's own entry */
     cJSON *e = export_json(s, 0);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(k0(e), "p");
     assert_int_equal(cJSON_GetArrayItem(p, 0)->valueint, 2);
@@ -361,7 +361,7 @@ static void test_crdt_state_message_is_merged_and_gossiped(void **state)
     cJSON_Delete(e);
     /* Gossip spreads it: after a few rounds n3 reads 7 too. */
     sim_run_until(s, 5 * SIM_SEC);
-    r = request(s, 2, OP_READ, 0);
+    r = request(s, 2, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){7}, 1);
     assert_true(sim_stats(s)->sent_by_type[SIM_MSG_BUILTIN] > 0);
     sim_destroy(s);
@@ -522,7 +522,7 @@ static void test_crdt_mv_register_keeps_concurrent_writes_as_siblings(void **sta
     free(vv1);
     cJSON_Delete(e);
     /* A read on any replica returns both. */
-    reply_t r = request(s, 0, OP_READ, 0);
+    reply_t r = request(s, 0, SIM_OP_READ, 0);
     expect_values(&r, (int64_t[]){1, 2}, 2);
     /* A write that has seen both supersedes them everywhere. */
     sim_run(s);

@@ -23,28 +23,28 @@ static void test_echo_replies_to_every_request(void **state)
 {
     kit_t *k = kit_create("echo", 3, 2, NULL, 1);
     assert_non_null(k);
-    for (int f = 0; f < OP_COUNT_; f++) {
+    for (int f = 0; f < SIM_OP_COUNT_; f++) {
         sim_req_t req = {.client = 3 + (uint32_t)(f % 2), .attempt = (uint32_t)f, .op_id = 100 + (uint64_t)f,
                          .f = (uint8_t)f, .key = 1, .value = 500 + f, .value2 = 900};
         assert_int_equal(kit_request(k, 1, &req), SIM_OK);
         kit_reply_t r;
-        if (kit_reply_to(k, 1, req.op_id, &r) != SIM_OK) fail_msg("%s: %s", op_f_names[f], kit_error(k));
+        if (kit_reply_to(k, 1, req.op_id, &r) != SIM_OK) fail_msg("%s: %s", sim_op_names[f], kit_error(k));
         assert_int_equal(r.to, req.client);
         assert_int_equal(r.attempt, req.attempt);
-        assert_int_equal(r.status, REPLY_OK);
-        if (f == OP_READ) {
+        assert_int_equal(r.status, SIM_REPLY_OK);
+        if (f == SIM_OP_READ) {
             assert_int_equal(r.n, 0);            /* a read answers nothing: null */
         } else {
             assert_int_equal(r.n, 1);
             assert_int_equal(r.values[0], req.value);
         }
     }
-    assert_int_equal(served(k, 1), OP_COUNT_);
+    assert_int_equal(served(k, 1), SIM_OP_COUNT_);
     assert_int_equal(served(k, 0), 0);
     proto_desc_t d;
     assert_int_equal(kit_describe(k, 1, &d), SIM_OK);
     char line[32];
-    snprintf(line, sizeof line, "served %d", OP_COUNT_);
+    snprintf(line, sizeof line, "served %d", SIM_OP_COUNT_);
     assert_string_equal(d.line, line);
     kit_destroy(k);
 }
@@ -54,7 +54,7 @@ static void test_echo_down_node_takes_no_request(void **state)
     kit_t *k = kit_create("echo", 3, 2, NULL, 1);
     assert_non_null(k);
     assert_int_equal(kit_crash(k, 2), SIM_OK);
-    sim_req_t req = {.client = 3, .op_id = 9, .f = OP_WRITE, .value = 1};
+    sim_req_t req = {.client = 3, .op_id = 9, .f = SIM_OP_WRITE, .value = 1};
     assert_int_equal(kit_request(k, 2, &req), SIM_EINPUT);
     assert_int_equal(kit_request(k, 3, &req), SIM_EINPUT);   /* a client is no server */
     kit_reply_t r[4];

@@ -114,7 +114,7 @@ static seen_t in_flight(sim_t *s, uint32_t from)
 /* The reply to a request, by op id, with its first values copied out. */
 typedef struct rep { kit_reply_t head; int64_t v[8]; } rep_t;
 
-static rep_t request(sim_t *s, uint32_t node, op_f_t f, int64_t value)
+static rep_t request(sim_t *s, uint32_t node, sim_op_t f, int64_t value)
 {
     static uint64_t op = 500;
     sim_req_t req = {.client = sim_n_servers(s), .op_id = ++op, .f = (uint8_t)f, .value = value};
@@ -186,14 +186,14 @@ static void test_epidemic_push_node_spreads_then_loses_interest_on_feedback(void
     assert_int_equal(num(held(e, 0), "counter"), 1);
     cJSON_Delete(e);
     /* Clients: a write is a new update here; a read lists the updates in arrival order. */
-    rep_t r = request(s, 0, OP_WRITE, 43);
-    assert_int_equal(r.head.status, REPLY_OK);
-    r = request(s, 0, OP_READ, 0);
+    rep_t r = request(s, 0, SIM_OP_WRITE, 43);
+    assert_int_equal(r.head.status, SIM_REPLY_OK);
+    r = request(s, 0, SIM_OP_READ, 0);
     assert_true(r.head.list);
     assert_int_equal(r.head.n, 2);
     assert_int_equal(r.v[0], 42);
     assert_int_equal(r.v[1], 43);
-    assert_int_equal(request(s, 0, OP_CAS, 1).head.status, REPLY_FAIL);
+    assert_int_equal(request(s, 0, SIM_OP_CAS, 1).head.status, SIM_REPLY_FAIL);
     /* A malformed message changes nothing. */
     int64_t junk[2] = {1, 2};
     assert_int_equal(sim_inject(s, 1, 0, RUMOR, junk, sizeof junk), SIM_OK);
@@ -208,7 +208,7 @@ static void test_epidemic_pull_request_gets_hot_rumors_and_feedback_cools_them(v
 {
     scn_t scn;
     sim_t *s = small("pull", &scn);
-    assert_int_equal(request(s, 0, OP_WRITE, 5).head.status, REPLY_OK);     /* hot at node 0 */
+    assert_int_equal(request(s, 0, SIM_OP_WRITE, 5).head.status, SIM_REPLY_OK);     /* hot at node 0 */
     inject(s, 1, 0, RUMOR, WANT_REPLY, NULL, 0, NULL, 0);                   /* node 1 pulls */
     seen_t sn = in_flight(s, 0);
     assert_int_equal(sn.count[RUMOR_REPLY], 1);
@@ -238,8 +238,8 @@ static void test_epidemic_digest_exchange_sends_what_each_side_lacks(void **stat
 {
     scn_t scn;
     sim_t *s = small("push", &scn);
-    request(s, 0, OP_WRITE, 10);
-    request(s, 0, OP_WRITE, 11);
+    request(s, 0, SIM_OP_WRITE, 10);
+    request(s, 0, SIM_OP_WRITE, 11);
     int64_t ids[2] = {10, 99};               /* node 1 has 10 and 99, lacks 11 */
     inject(s, 1, 0, DIGEST, 2u | 4u, NULL, 0, ids, 2);
     seen_t sn = in_flight(s, 0);

@@ -137,7 +137,7 @@ static void test_fault_drop_action_drops_a_message_in_flight(void **state)
     recs_t rec = {.sends = true};
     sim_set_trace(s, recs_add, &rec);
     sim_run_until(s, 10 * SIM_MS);
-    sim_action_t req = {.kind = ACT_REQUEST, .node = 2, .node2 = 0, .op_f = OP_WRITE, .value = 5};
+    sim_action_t req = {.kind = ACT_REQUEST, .node = 2, .node2 = 0, .op_f = SIM_OP_WRITE, .value = 5};
     assert_int_equal(sim_apply(s, &req), SIM_OK);
     uint64_t id = 0;
     for (size_t i = 0; i < rec.n; i++) if (rec.v[i].kind == TR_SEND) id = rec.v[i].id;
@@ -484,7 +484,7 @@ static bool action_equal(const sim_action_t *a, const sim_action_t *b)
         return a->msg_id == b->msg_id;
     case ACT_REQUEST:
         return a->node == b->node && a->node2 == b->node2 && a->op_f == b->op_f && a->key == b->key &&
-               a->value == b->value && (a->op_f != OP_CAS || a->value2 == b->value2);
+               a->value == b->value && (a->op_f != SIM_OP_CAS || a->value2 == b->value2);
     default:
         break;
     }

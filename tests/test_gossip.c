@@ -118,12 +118,12 @@ static void test_gossip_write_is_acknowledged_and_pushed(void **state)
     scn_t scn;
     ts_load(quiet_json, &scn);
     sim_t *s = ts_create(&scn, NULL);
-    sim_req_t req = {.client = CLIENT, .op_id = 11, .f = OP_WRITE, .key = 0, .value = 42};
+    sim_req_t req = {.client = CLIENT, .op_id = 11, .f = SIM_OP_WRITE, .key = 0, .value = 42};
     assert_int_equal(sim_inject_request(s, 0, &req), SIM_OK);
     kit_reply_t h;
     int64_t v[4];
     reply_to(s, 0, 11, &h, v, 4);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(h.n, 1);
     assert_int_equal(v[0], 42);
     assert_int_equal(pushes_of(s, 0, 42), 3);
@@ -136,7 +136,7 @@ static void test_gossip_write_is_acknowledged_and_pushed(void **state)
     req.op_id = 12;
     assert_int_equal(sim_inject_request(s, 0, &req), SIM_OK);
     reply_to(s, 0, 12, &h, v, 4);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(pushes_of(s, 0, 42), 3);
     exported(s, 0, got);
     assert_int_equal(got->n, 1);
@@ -175,10 +175,10 @@ static void test_gossip_read_returns_the_set(void **state)
     kit_reply_t h;
     int64_t v[16];
     /* An empty node answers an empty list, still a list. */
-    sim_req_t rd = {.client = CLIENT, .op_id = 1, .f = OP_READ};
+    sim_req_t rd = {.client = CLIENT, .op_id = 1, .f = SIM_OP_READ};
     assert_int_equal(sim_inject_request(s, 4, &rd), SIM_OK);
     reply_to(s, 4, 1, &h, v, 16);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(h.n, 0);
     assert_int_equal(h.list, 1);
 
@@ -187,7 +187,7 @@ static void test_gossip_read_returns_the_set(void **state)
     rd.op_id = 2;
     assert_int_equal(sim_inject_request(s, 4, &rd), SIM_OK);
     reply_to(s, 4, 2, &h, v, 16);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(h.list, 1);
     assert_int_equal(h.n, 3);
     for (int i = 0; i < 3; i++) assert_int_equal(v[i], in[i]);       /* in arrival order */
@@ -212,10 +212,10 @@ static void test_gossip_other_operations_fail(void **state)
     sim_t *s = ts_create(&scn, NULL);
     kit_reply_t h;
     int64_t v[4];
-    sim_req_t cas = {.client = CLIENT, .op_id = 5, .f = OP_CAS, .value = 1, .value2 = 2};
+    sim_req_t cas = {.client = CLIENT, .op_id = 5, .f = SIM_OP_CAS, .value = 1, .value2 = 2};
     assert_int_equal(sim_inject_request(s, 2, &cas), SIM_OK);
     reply_to(s, 2, 5, &h, v, 4);
-    assert_int_equal(h.status, REPLY_FAIL);
+    assert_int_equal(h.status, SIM_REPLY_FAIL);
     assert_int_equal(pushes_of(s, 2, 2), 0);
     vals_t *got = malloc(sizeof *got);
     exported(s, 2, got);

@@ -46,7 +46,7 @@ static void test_kit_create_makes_a_quiet_cluster(void **state)
     k = kit_create("gossip", 4, 0, "{\"fanout\": 3}", 77);
     assert_non_null(k);
     assert_int_equal(sim_seed(kit_sim(k)), 77);
-    sim_req_t w = {.client = 0, .op_id = 1, .f = OP_WRITE, .value = 5};
+    sim_req_t w = {.client = 0, .op_id = 1, .f = SIM_OP_WRITE, .value = 5};
     assert_int_equal(kit_request(k, 0, &w), SIM_OK);
     assert_int_equal(kit_count(k, 0, KIT_ANY, "push"), 3);
     kit_destroy(k);
@@ -82,8 +82,8 @@ static void test_kit_from_json_takes_text_and_files(void **state)
 static void test_kit_replies_decode(void **state)
 {
     kit_t *k = make("echo", 3, 2, NULL);
-    sim_req_t w = {.client = 4, .attempt = 2, .op_id = 70, .f = OP_WRITE, .key = 1, .value = 42};
-    sim_req_t r = {.client = 3, .op_id = 71, .f = OP_READ, .key = 1};
+    sim_req_t w = {.client = 4, .attempt = 2, .op_id = 70, .f = SIM_OP_WRITE, .key = 1, .value = 42};
+    sim_req_t r = {.client = 3, .op_id = 71, .f = SIM_OP_READ, .key = 1};
     assert_int_equal(kit_request(k, 1, &w), SIM_OK);
     assert_int_equal(kit_request(k, 2, &r), SIM_OK);
     kit_reply_t rep;
@@ -92,7 +92,7 @@ static void test_kit_replies_decode(void **state)
     assert_int_equal(rep.to, 4);
     assert_int_equal(rep.op_id, 70);
     assert_int_equal(rep.attempt, 2);
-    assert_int_equal(rep.status, REPLY_OK);
+    assert_int_equal(rep.status, SIM_REPLY_OK);
     assert_false(rep.list);
     assert_int_equal(rep.n, 1);
     assert_int_equal(rep.values[0], 42);
@@ -125,7 +125,7 @@ static void test_kit_deliver_by_id_delivers_only_that_one(void **state)
 {
     kit_t *k = make("gossip", 4, 1, "{\"fanout\": 2}");
     sim_t *s = kit_sim(k);
-    sim_req_t w = {.client = 4, .op_id = 1, .f = OP_WRITE, .value = 9};
+    sim_req_t w = {.client = 4, .op_id = 1, .f = SIM_OP_WRITE, .value = 9};
     assert_int_equal(kit_request(k, 0, &w), SIM_OK);
     kit_flight_t f[8];
     assert_int_equal(kit_flights(k, 0, KIT_ANY, "push", f, 8), 2);
@@ -178,7 +178,7 @@ static void test_kit_drop_removes_the_message_now(void **state)
 {
     kit_t *k = make("gossip", 3, 1, "{\"fanout\": 2}");
     sim_t *s = kit_sim(k);
-    sim_req_t w = {.client = 3, .op_id = 1, .f = OP_WRITE, .value = 4};
+    sim_req_t w = {.client = 3, .op_id = 1, .f = SIM_OP_WRITE, .value = 4};
     assert_int_equal(kit_request(k, 0, &w), SIM_OK);
     kit_flight_t f[4];
     assert_int_equal(kit_flights(k, 0, KIT_ANY, "push", f, 4), 2);
@@ -215,7 +215,7 @@ static void test_kit_bad_ids_and_names_are_errors(void **state)
     assert_int_equal(kit_inject(k, 0, 3, "push", &x, sizeof x), SIM_EINPUT);      /* a client is no server */
     assert_int_equal(kit_inject(k, 0, 1, "reply", &x, sizeof x), SIM_EINPUT);     /* the core's type */
     assert_int_equal(kit_send(k, 0, 9, "push", &x, sizeof x), SIM_EINPUT);
-    sim_req_t r = {.client = 3, .op_id = 1, .f = OP_READ};
+    sim_req_t r = {.client = 3, .op_id = 1, .f = SIM_OP_READ};
     assert_int_equal(kit_request(k, 3, &r), SIM_EINPUT);
     assert_int_equal(kit_crash(k, 3), SIM_EINPUT);                 /* clients do not crash */
     assert_int_equal(kit_crash(k, 99), SIM_EINPUT);
@@ -278,7 +278,7 @@ static void test_kit_pause_holds_messages_and_timers(void **state)
 {
     kit_t *k = make("gossip", 3, 1, "{\"fanout\": 2}");
     sim_t *s = kit_sim(k);
-    sim_req_t w = {.client = 3, .op_id = 1, .f = OP_WRITE, .value = 6};
+    sim_req_t w = {.client = 3, .op_id = 1, .f = SIM_OP_WRITE, .value = 6};
     assert_int_equal(kit_pause(k, 1), SIM_OK);
     sim_node_info_t info;
     sim_node_info(s, 1, &info);
@@ -315,7 +315,7 @@ static void test_kit_faults_take_one_call(void **state)
     uint8_t g0 = info.group;
     sim_node_info(s, 2, &info);
     assert_true(g0 != 0 && info.group != 0 && g0 != info.group);
-    sim_req_t w = {.client = 4, .op_id = 1, .f = OP_WRITE, .value = 3};
+    sim_req_t w = {.client = 4, .op_id = 1, .f = SIM_OP_WRITE, .value = 3};
     assert_int_equal(kit_request(k, 0, &w), SIM_OK);
     kit_flight_t f;
     assert_int_equal(kit_find(k, 0, 1, "push", &f), SIM_OK);
@@ -363,7 +363,7 @@ static void test_kit_run_quiet_stops_when_nothing_is_in_flight(void **state)
     kit_t *k = make("echo", 2, 1, NULL);
     sim_t *s = kit_sim(k);
     for (uint64_t i = 1; i <= 3; i++) {
-        sim_req_t w = {.client = 2, .op_id = i, .f = OP_WRITE, .value = (int64_t)i};
+        sim_req_t w = {.client = 2, .op_id = i, .f = SIM_OP_WRITE, .value = (int64_t)i};
         assert_int_equal(kit_request(k, (uint32_t)(i % 2), &w), SIM_OK);
     }
     assert_int_equal(kit_count(k, KIT_ANY, 2, "reply"), 3);
@@ -480,7 +480,7 @@ static uint64_t scripted_hash(uint64_t seed)
     kit_t *k = kit_create("gossip", 5, 1, "{\"fanout\": 2}", seed);
     assert_non_null(k);
     for (uint64_t i = 1; i <= 4; i++) {
-        sim_req_t w = {.client = 5, .op_id = i, .f = OP_WRITE, .value = (int64_t)(100 + i)};
+        sim_req_t w = {.client = 5, .op_id = i, .f = SIM_OP_WRITE, .value = (int64_t)(100 + i)};
         assert_int_equal(kit_request(k, (uint32_t)(i % 5), &w), SIM_OK);
     }
     kit_flight_t f[64];
@@ -507,11 +507,11 @@ static void test_kit_header_example(void **state)
 {
     kit_t *k = kit_create("gossip", 3, 1, "{\"fanout\": 1}", 1);   // n1..n3, client c1 = node 3
     assert_non_null(k);
-    sim_req_t w = {.client = 3, .op_id = 1, .f = OP_WRITE, .value = 7};
+    sim_req_t w = {.client = 3, .op_id = 1, .f = SIM_OP_WRITE, .value = 7};
     assert_int_equal(kit_request(k, 0, &w), SIM_OK);                // c1 writes 7 at n1
     kit_reply_t r;
     assert_int_equal(kit_reply_to(k, 0, 1, &r), SIM_OK);            // n1 answers at once
-    assert_int_equal(r.status, REPLY_OK);
+    assert_int_equal(r.status, SIM_REPLY_OK);
     kit_flight_t f;
     assert_int_equal(kit_find(k, 0, KIT_ANY, "push", &f), SIM_OK);  // and pushes 7 to one peer
     assert_int_equal(kit_deliver(k, f.id), SIM_OK);                 // which hears it now

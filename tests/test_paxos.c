@@ -58,7 +58,7 @@ static value_t write_of(uint32_t key, int64_t v, uint64_t op_id)
     memset(&x, 0, sizeof x);
     x.op_id = op_id;
     x.client = 5;
-    x.f = OP_WRITE;
+    x.f = SIM_OP_WRITE;
     x.key = key;
     x.v1 = v;
     return x;
@@ -207,7 +207,7 @@ static void test_paxos_acceptor_reports_accepted_values_and_keeps_them_across_a_
     assert_int_equal(p->entry[0].slot, 3);
     assert_int_equal(p->entry[0].ballot, ballot(2, 1));
     assert_int_equal(p->entry[0].chosen, 0);
-    assert_int_equal(p->entry[0].value.f, OP_WRITE);
+    assert_int_equal(p->entry[0].value.f, SIM_OP_WRITE);
     assert_int_equal(p->entry[0].value.key, 2);
     assert_int_equal(p->entry[0].value.v1, 9);
     drain(s);
@@ -235,7 +235,7 @@ static uint32_t candidate(sim_t *s, int64_t *b)
     drain(s);
     for (int steps = 0; steps < 100000 && sim_step(s); steps++) {
         for (uint32_t i = 0; i < 5; i++) {
-            if (sim_node_role(s, i, NULL) != ROLE_CANDIDATE) continue;
+            if (sim_node_role(s, i, NULL) != SIM_ROLE_CANDIDATE) continue;
             static kit_flight_t c[FLIGHTS_MAX];
             assert_true(in_flight(s, i, PREPARE, c) >= 4);
             const prepare_t *m = (const prepare_t *)c[0].payload;
@@ -305,12 +305,12 @@ static void test_paxos_new_leader_reproposes_the_highest_ballot_value(void **sta
     entry_t ea[] = {entry_of(0, ballot(2, a), write_of(1, 222, 2))};
     entry_t ez[] = {entry_of(0, ballot(1, z), write_of(1, 111, 1))};
     inject_promise(s, a, x, b, ea, 1);
-    assert_int_equal(sim_node_role(s, x, NULL), ROLE_CANDIDATE);   /* two of five promised */
+    assert_int_equal(sim_node_role(s, x, NULL), SIM_ROLE_CANDIDATE);   /* two of five promised */
     inject_promise(s, z, x, b, ez, 1);
-    assert_int_equal(sim_node_role(s, x, NULL), ROLE_LEADER);
+    assert_int_equal(sim_node_role(s, x, NULL), SIM_ROLE_LEADER);
 
     value_t v = proposed(s, x, other, 0, b);
-    assert_int_equal(v.f, OP_WRITE);
+    assert_int_equal(v.f, SIM_OP_WRITE);
     assert_int_equal(v.v1, 222);
     assert_int_equal(v.op_id, 2);
 
@@ -330,7 +330,7 @@ static void test_paxos_new_leader_fills_gaps_with_noops(void **state)
     entry_t ea[] = {entry_of(0, ballot(2, a), write_of(1, 5, 1)), entry_of(3, ballot(2, a), write_of(2, 6, 2))};
     inject_promise(s, a, x, b, ea, 2);
     inject_promise(s, z, x, b, NULL, 0);
-    assert_int_equal(sim_node_role(s, x, NULL), ROLE_LEADER);
+    assert_int_equal(sim_node_role(s, x, NULL), SIM_ROLE_LEADER);
 
     assert_int_equal(proposed(s, x, other, 0, b).v1, 5);
     assert_int_equal(proposed(s, x, other, 1, b).f, NOOP);
@@ -342,7 +342,7 @@ static void test_paxos_new_leader_fills_gaps_with_noops(void **state)
     sim_req_t req = {0};
     req.client = 5;
     req.op_id = 77;
-    req.f = OP_WRITE;
+    req.f = SIM_OP_WRITE;
     req.key = 3;
     req.value = 42;
     assert_int_equal(sim_inject_request(s, x, &req), SIM_OK);
@@ -366,7 +366,7 @@ static void test_paxos_variant_ignores_promised_values(void **state)
     entry_t ea[] = {entry_of(0, ballot(2, a), write_of(1, 222, 2))};
     inject_promise(s, a, x, b, ea, 1);
     inject_promise(s, z, x, b, NULL, 0);
-    assert_int_equal(sim_node_role(s, x, NULL), ROLE_LEADER);
+    assert_int_equal(sim_node_role(s, x, NULL), SIM_ROLE_LEADER);
     assert_int_equal(proposed(s, x, other, 0, b).f, NOOP);
     sim_destroy(s);
     scn_free(&scn);
@@ -410,12 +410,12 @@ static void test_paxos_followers_redirect_clients_to_the_leader(void **state)
     sim_req_t req = {0};
     req.client = client;
     req.op_id = 1000;
-    req.f = OP_WRITE;
+    req.f = SIM_OP_WRITE;
     req.key = 0;
     req.value = 9;
     assert_int_equal(sim_inject_request(s, follower, &req), SIM_OK);
     kit_reply_t r = reply_to(s, follower, client);
-    assert_int_equal(r.status, REPLY_REDIRECT);
+    assert_int_equal(r.status, SIM_REPLY_REDIRECT);
     assert_int_equal(r.redirect, (uint32_t)leader);
 
     /* The leader proposes it to both acceptors, and answers once it is chosen. */
@@ -455,7 +455,7 @@ static void test_paxos_checker_flags_a_command_no_client_invoked(void **state)
     sim_req_t req = {0};
     req.client = 3;
     req.op_id = 1000;
-    req.f = OP_WRITE;
+    req.f = SIM_OP_WRITE;
     req.value = 123456;     /* the workload's values are 1, 2, 3, ...: nobody wrote this */
     assert_int_equal(sim_inject_request(s, (uint32_t)leader, &req), SIM_OK);
     sim_run_until(s, 3 * SIM_SEC);

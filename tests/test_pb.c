@@ -135,7 +135,7 @@ static sim_req_t write_req(uint64_t op_id, uint32_t key, int64_t v)
     sim_req_t r = {0};
     r.client = 4;
     r.op_id = op_id;
-    r.f = OP_WRITE;
+    r.f = SIM_OP_WRITE;
     r.key = key;
     r.value = v;
     return r;
@@ -170,7 +170,7 @@ static void test_pb_primary_forwards_to_backups_and_answers_after_both_ack(void 
         assert_int_equal(m->view, view);
         assert_int_equal(m->seq, applied + 1);
         assert_int_equal(m->op_id, 500);
-        assert_int_equal(m->cmd.f, OP_WRITE);
+        assert_int_equal(m->cmd.f, SIM_OP_WRITE);
         assert_int_equal(m->cmd.key, 1);
         assert_int_equal(m->cmd.v1, 77);
     }
@@ -221,7 +221,7 @@ static void test_pb_backups_redirect_clients_to_the_primary(void **state)
         flights_t *f = in_flight(s, n, 1);
         assert_int_equal(f->count, 1);
         kit_reply_t r = reply_of(s, &f->m[0]);
-        assert_int_equal(r.status, REPLY_REDIRECT);
+        assert_int_equal(r.status, SIM_REPLY_REDIRECT);
         assert_int_equal(r.redirect, p);
         free(f);
         drain(s);
@@ -243,7 +243,7 @@ static void test_pb_backup_takes_forwards_only_from_its_views_primary(void **sta
     memset(&m, 0, sizeof m);
     m.seq = applied + 1;
     m.op_id = 900;
-    m.cmd.f = OP_WRITE;
+    m.cmd.f = SIM_OP_WRITE;
     m.cmd.v1 = 3;
 
     /* From an older view: no answer at all, so a replaced primary collects nothing. */

@@ -26,7 +26,7 @@ static void tiny_init(sim_ctx *c)
     tiny_state_t *st = sim_state(c);
     st->hello = sim_msg_type_register(c, "hello");
     if (sim_self(c) == 0) {
-        sim_set_role(c, (role_t)ROLE_COUNT_, 1);            /* "observer" */
+        sim_set_role(c, (sim_role_t)SIM_ROLE_COUNT_, 1);            /* "observer" */
         sim_send(c, 1, (unsigned)st->hello, "hi", 2, 0);
     }
 }
@@ -67,17 +67,17 @@ static void test_proto_register_checks_each_table(void **state)
     p = tiny;
     p.state_size = 0;
     expect_refused(&p, "state_size");
-    static const proto_param_t outside[] = {{"x", PARAM_INT, "1", 0, 9, NULL, 64, "a parameter past the config"}, {NULL}};
+    static const proto_param_t outside[] = {{"x", PROTO_PARAM_INT, "1", 0, 9, NULL, 64, "a parameter past the config"}, {NULL}};
     p = tiny;
     p.params = outside;
     p.config_size = 8;
     expect_refused(&p, "outside config_size");
-    static const proto_param_t no_choices[] = {{"mode", PARAM_ENUM, "a", 0, 0, NULL, 0, "an enum"}, {NULL}};
+    static const proto_param_t no_choices[] = {{"mode", PROTO_PARAM_ENUM, "a", 0, 0, NULL, 0, "an enum"}, {NULL}};
     p = tiny;
     p.params = no_choices;
     p.config_size = sizeof(int);
     expect_refused(&p, "without choices");
-    static const proto_param_t twice[] = {{"x", PARAM_INT, "1", 0, 9, NULL, 0, "x"}, {"x", PARAM_INT, "1", 0, 9, NULL, 0, "x"}, {NULL}};
+    static const proto_param_t twice[] = {{"x", PROTO_PARAM_INT, "1", 0, 9, NULL, 0, "x"}, {"x", PROTO_PARAM_INT, "1", 0, 9, NULL, 0, "x"}, {NULL}};
     p = tiny;
     p.params = twice;
     p.config_size = sizeof(int64_t);
@@ -103,8 +103,8 @@ static void test_proto_defaults_own_roles_and_message_types(void **state)
     sim_t *s = ts_create(&scn, NULL);
     /* Its own role leads: the core counts the election and knows the leader. */
     assert_int_equal(sim_leader(s), 0);
-    assert_string_equal(sim_role_name(s, ROLE_COUNT_), "observer");
-    assert_int_equal(sim_role_class(s, ROLE_COUNT_), SIM_ROLE_CLASS_LEADING);
+    assert_string_equal(sim_role_name(s, SIM_ROLE_COUNT_), "observer");
+    assert_int_equal(sim_role_class(s, SIM_ROLE_COUNT_), SIM_ROLE_CLASS_LEADING);
     sim_run(s);
     const sim_stats_t *st = sim_stats(s);
     assert_int_equal(st->elections, 1);

@@ -268,7 +268,7 @@ static void test_quorum_coordinator_answers_a_write_after_w_acks(void **state)
     sim_t *s = quiet(&scn, "\"n\": 3, \"w\": 3, \"r\": 1");
     uint32_t p[3];
     pref(5, 8, 6, p, 3);
-    sim_req_t req = {.client = CLIENT, .op_id = 1, .f = OP_WRITE, .key = 6, .value = 66};
+    sim_req_t req = {.client = CLIENT, .op_id = 1, .f = SIM_OP_WRITE, .key = 6, .value = 66};
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     /* The coordinator stored it itself (one ack) and asks the other two. */
     flights_t *f = in_flight(s, p[0], GLOBAL(STORE));
@@ -303,7 +303,7 @@ static void test_quorum_coordinator_answers_a_write_after_w_acks(void **state)
     assert_int_equal(sim_inject(s, p[2], p[0], STORE_ACK, &a, sizeof a), SIM_OK);
     int64_t v;
     assert_int_equal(replies(s, p[0], 1, &h, &v), 1);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(v, 66);
     sim_destroy(s);
     scn_free(&scn);
@@ -317,7 +317,7 @@ static void test_quorum_coordinator_reads_r_answers_and_repairs(void **state)
     pref(5, 8, 3, p, 3);
     version_t old = lww(1, 100, 0, 1), new = lww(2, 200, 0, 2);
     store(s, 4, p[0], 0, 3, &old, 1);                  /* the coordinator's own copy is old */
-    sim_req_t req = {.client = CLIENT, .op_id = 9, .f = OP_READ, .key = 3};
+    sim_req_t req = {.client = CLIENT, .op_id = 9, .f = SIM_OP_READ, .key = 3};
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     flights_t *f = in_flight(s, p[0], GLOBAL(FETCH));
     assert_int_equal(f->count, 2);
@@ -332,7 +332,7 @@ static void test_quorum_coordinator_reads_r_answers_and_repairs(void **state)
     assert_int_equal(sim_inject(s, p[1], p[0], FETCH_REPLY, buf, sizeof buf), SIM_OK);
     int64_t v[4];
     assert_int_equal(replies(s, p[0], 9, &h, v), 1);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(h.n, 1);
     assert_int_equal(h.list, 0);
     assert_int_equal(v[0], 2);                          /* the newest of the answers */
@@ -369,7 +369,7 @@ static void test_quorum_vector_read_returns_siblings_as_a_list(void **state)
     vc_version(&b, 10, 0, 1, 0);
     store(s, 4, p[0], 0, 2, &a, 1);
     store(s, 4, p[0], 0, 2, &b, 1);
-    sim_req_t req = {.client = CLIENT, .op_id = 3, .f = OP_READ, .key = 2};
+    sim_req_t req = {.client = CLIENT, .op_id = 3, .f = SIM_OP_READ, .key = 2};
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     kit_reply_t h;
     int64_t v[4];
@@ -380,7 +380,7 @@ static void test_quorum_vector_read_returns_siblings_as_a_list(void **state)
     assert_int_equal(v[1], 20);
     /* The next write through this coordinator has seen both: it replaces them. */
     req.op_id = 4;
-    req.f = OP_WRITE;
+    req.f = SIM_OP_WRITE;
     req.value = 30;
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     assert_int_equal(fetch(s, p[0], 2, v), 1);
@@ -396,7 +396,7 @@ static void test_quorum_non_replica_forwards_to_a_replica(void **state)
     uint32_t p[2], other = 0;
     pref(5, 8, 5, p, 2);
     while (other == p[0] || other == p[1]) other++;
-    sim_req_t req = {.client = CLIENT, .op_id = 2, .f = OP_READ, .key = 5};
+    sim_req_t req = {.client = CLIENT, .op_id = 2, .f = SIM_OP_READ, .key = 5};
     assert_int_equal(sim_inject_request(s, other, &req), SIM_OK);
     flights_t *f = in_flight(s, other, GLOBAL(FORWARD));
     assert_int_equal(f->count, 1);
@@ -408,11 +408,11 @@ static void test_quorum_non_replica_forwards_to_a_replica(void **state)
     assert_int_equal(in_flight(s, other, GLOBAL(FETCH))->count, 0);
     /* Operations a quorum cannot make atomic fail at once. */
     req.op_id = 3;
-    req.f = OP_CAS;
+    req.f = SIM_OP_CAS;
     assert_int_equal(sim_inject_request(s, other, &req), SIM_OK);
     kit_reply_t h;
     assert_int_equal(replies(s, other, 3, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_FAIL);
+    assert_int_equal(h.status, SIM_REPLY_FAIL);
     sim_destroy(s);
     scn_free(&scn);
 }
@@ -421,9 +421,9 @@ static void test_quorum_client_coordinator_is_the_last_server(void **state)
 {
     scn_t scn;
     sim_t *s = quiet(&scn, "\"coordinator\": \"client\", \"n\": 3, \"w\": 2");
-    assert_int_equal(sim_node_role(s, 4, NULL), ROLE_COORDINATOR);
-    assert_int_equal(sim_node_role(s, 0, NULL), ROLE_REPLICA);
-    sim_req_t req = {.client = CLIENT, .op_id = 5, .f = OP_WRITE, .key = 1, .value = 8};
+    assert_int_equal(sim_node_role(s, 4, NULL), SIM_ROLE_COORDINATOR);
+    assert_int_equal(sim_node_role(s, 0, NULL), SIM_ROLE_REPLICA);
+    sim_req_t req = {.client = CLIENT, .op_id = 5, .f = SIM_OP_WRITE, .key = 1, .value = 8};
     assert_int_equal(sim_inject_request(s, 1, &req), SIM_OK);
     flights_t *f = in_flight(s, 1, GLOBAL(FORWARD));
     assert_int_equal(f->count, 1);
@@ -454,7 +454,7 @@ static void test_quorum_fifteen_replicas_answer_after_every_ack(void **state)
     uint32_t p[15];
     pref(16, 8, 3, p, 15);
     const uint32_t client = 16;
-    sim_req_t req = {.client = client, .op_id = 9, .f = OP_WRITE, .key = 3, .value = 33};
+    sim_req_t req = {.client = client, .op_id = 9, .f = SIM_OP_WRITE, .key = 3, .value = 33};
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     flights_t *f = in_flight(s, p[0], GLOBAL(STORE));
     assert_int_equal(f->count, 14);
@@ -468,7 +468,7 @@ static void test_quorum_fifteen_replicas_answer_after_every_ack(void **state)
     }
     int64_t v;
     assert_int_equal(replies(s, p[0], 9, &r, &v), 1);
-    assert_int_equal(r.status, REPLY_OK);
+    assert_int_equal(r.status, SIM_REPLY_OK);
     assert_int_equal(v, 33);
     sim_destroy(s);
     scn_free(&scn);
@@ -492,7 +492,7 @@ static int stores_for_a_write_delivered_twice(const char *variant)
     sim_t *s = quiet(&scn, params);
     uint32_t p[3];
     pref(5, 8, 2, p, 3);
-    sim_req_t req = {.client = CLIENT, .op_id = 4, .f = OP_WRITE, .key = 2, .value = 20};
+    sim_req_t req = {.client = CLIENT, .op_id = 4, .f = SIM_OP_WRITE, .key = 2, .value = 20};
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     assert_int_equal(sim_inject_request(s, p[0], &req), SIM_OK);
     int stores = in_flight(s, p[0], GLOBAL(STORE))->count;
@@ -567,14 +567,14 @@ static void test_quorum_without_quorum_reads_fail_and_writes_go_unanswered(void 
     pref(5, 8, 0, p, 3);
     crash(s, p[1], true);
     crash(s, p[2], true);
-    request(s, CLIENT, p[0], OP_WRITE, 0, 5);
+    request(s, CLIENT, p[0], SIM_OP_WRITE, 0, 5);
     sim_run_until(s, 2 * SIM_SEC);
     /* The write may be on p[0]: the client is told nothing and records info. */
     const hist_event_t *w = last_completion(s, "write");
     assert_non_null(w);
     assert_int_equal(w->type, HIST_INFO);
     assert_int_equal(w->time_ns, SIM_SEC);              /* at the client's timeout */
-    request(s, CLIENT, p[0], OP_READ, 0, 0);
+    request(s, CLIENT, p[0], SIM_OP_READ, 0, 0);
     sim_run_until(s, 4 * SIM_SEC);
     const hist_event_t *e = last_completion(s, "read");
     assert_non_null(e);
@@ -598,7 +598,7 @@ static void test_quorum_hinted_handoff_stands_in_and_hands_back(void **state)
     pref(5, 8, 7, p, 3);
     pref(5, 8, 7, walk, 5);
     crash(s, p[2], true);
-    request(s, CLIENT, p[0], OP_WRITE, 7, 70);
+    request(s, CLIENT, p[0], SIM_OP_WRITE, 7, 70);
     sim_run_until(s, SIM_SEC);
     /* w = 3 with a replica down: the next server on the ring stood in. */
     const hist_event_t *e = last_completion(s, "write");
@@ -612,7 +612,7 @@ static void test_quorum_hinted_handoff_stands_in_and_hands_back(void **state)
     sim_export_node(s, walk[3], &w);
     assert_non_null(strstr(w.buf, "\"hints\":[{\"key\":7"));
     /* Reads are sloppy too: with the replica still down, r = 3 is reached. */
-    request(s, CLIENT, p[1], OP_READ, 7, 0);
+    request(s, CLIENT, p[1], SIM_OP_READ, 7, 0);
     sim_run_until(s, 2 * SIM_SEC);
     e = last_completion(s, "read");
     assert_int_equal(e->type, HIST_OK);

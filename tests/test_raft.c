@@ -164,7 +164,7 @@ static raft_entry_t write_entry(int64_t term, uint64_t op_id, int64_t value)
     e.term = term;
     e.op_id = op_id;
     e.client = CLIENT;
-    e.f = OP_WRITE;
+    e.f = SIM_OP_WRITE;
     e.v1 = value;
     return e;
 }
@@ -202,7 +202,7 @@ static void client_write(sim_t *s, uint32_t to, uint64_t op_id, int64_t value)
     memset(&q, 0, sizeof q);
     q.client = CLIENT;
     q.op_id = op_id;
-    q.f = OP_WRITE;
+    q.f = SIM_OP_WRITE;
     q.value = value;
     assert_int_equal(sim_inject_request(s, to, &q), SIM_OK);
 }
@@ -225,10 +225,10 @@ static void elect_node0(run_t *r)
 {
     sim_run_until(r->s, sim_time(r->s) + 1100 * SIM_MS);
     raft_view_t v = view(r->s, 0);
-    assert_int_equal(v.role, ROLE_CANDIDATE);
+    assert_int_equal(v.role, SIM_ROLE_CANDIDATE);
     raft_vote_reply_t yes = {v.term, 1, {0}};
     inject(r->s, 1, 0, RAFT_VOTE_REPLY, &yes, sizeof yes);
-    assert_int_equal(view(r->s, 0).role, ROLE_LEADER);
+    assert_int_equal(view(r->s, 0).role, SIM_ROLE_LEADER);
 }
 
 /* ---- Elections: votes by term and by log (5.2, 5.4.1). --------------------------- */
@@ -371,11 +371,11 @@ static void test_raft_follower_redirects_clients_to_leader(void **state)
     run_t r;
     open_unit(&r, "none");
     client_write(r.s, 0, 5, 1);
-    assert_int_equal(newest_reply(r.s, 0, CLIENT)->status, REPLY_UNAVAILABLE);   /* no leader known */
+    assert_int_equal(newest_reply(r.s, 0, CLIENT)->status, SIM_REPLY_UNAVAILABLE);   /* no leader known */
     append(r.s, 2, 0, 1, 0, 0, NULL, 0, 0);
     client_write(r.s, 0, 6, 1);
     const kit_reply_t *m = newest_reply(r.s, 0, CLIENT);
-    assert_int_equal(m->status, REPLY_REDIRECT);
+    assert_int_equal(m->status, SIM_REPLY_REDIRECT);
     assert_int_equal(m->redirect, 2);
     assert_int_equal(m->op_id, 6);
     assert_int_equal(view(r.s, 0).last_index, 0);
@@ -417,7 +417,7 @@ static void test_raft_leader_replicates_and_commits_by_majority(void **state)
     assert_int_equal(v.commit_index, 2);
     assert_int_equal(v.last_applied, 2);
     const kit_reply_t *m = newest_reply(r.s, 0, CLIENT);       /* answered once applied */
-    assert_int_equal(m->status, REPLY_OK);
+    assert_int_equal(m->status, SIM_REPLY_OK);
     assert_int_equal(m->op_id, 7);
     assert_int_equal(m->n, 1);
     assert_int_equal(m->values[0], 42);
@@ -562,7 +562,7 @@ static void test_raft_minority_cannot_commit_while_majority_can(void **state)
 
     sim_run_until(r.s, 5 * SIM_SEC);
     raft_view_t lv = view(r.s, (uint32_t)leader), ov = view(r.s, other);
-    assert_int_equal(lv.role, ROLE_LEADER);                  /* it does not know */
+    assert_int_equal(lv.role, SIM_ROLE_LEADER);                  /* it does not know */
     assert_int_equal(lv.term, old.term);
     assert_true(lv.last_index > old.last_index);             /* it took writes ... */
     assert_int_equal(lv.commit_index, commit0);              /* ... and committed none */
@@ -577,7 +577,7 @@ static void test_raft_minority_cannot_commit_while_majority_can(void **state)
     sim_run(r.s);
     assert_null(sim_violation(r.s, NULL));
     lv = view(r.s, (uint32_t)leader);
-    assert_int_equal(lv.role, ROLE_FOLLOWER);
+    assert_int_equal(lv.role, SIM_ROLE_FOLLOWER);
     runcheck_t rc;
     runcheck_run(r.s, &rc);
     assert_int_equal(rc.lin.verdict, LIN_OK);
@@ -642,11 +642,11 @@ static void test_raft_durable_state_survives_crash(void **state)
 
     crash_node(r.s, f, true);
     raft_view_t down = view(r.s, f);
-    assert_int_equal(down.role, ROLE_NONE);
+    assert_int_equal(down.role, SIM_ROLE_NONE);
     assert_null(down.kv);
     crash_node(r.s, f, false);
     raft_view_t after = view(r.s, f);
-    assert_int_equal(after.role, ROLE_FOLLOWER);
+    assert_int_equal(after.role, SIM_ROLE_FOLLOWER);
     assert_int_equal(after.term, before.term);              /* durable */
     assert_int_equal(after.voted_for, before.voted_for);
     assert_int_equal(after.last_index, before.last_index);
@@ -692,7 +692,7 @@ static int64_t reads_in_log(sim_t *s)
 {
     raft_view_t v = view(s, 0);
     int64_t n = 0;
-    for (int64_t i = v.log_base + 1; i <= v.last_index; i++) n += entry(&v, i)->f == OP_READ;
+    for (int64_t i = v.log_base + 1; i <= v.last_index; i++) n += entry(&v, i)->f == SIM_OP_READ;
     return n;
 }
 

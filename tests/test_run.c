@@ -73,7 +73,7 @@ static void test_run_until_a_leader_exists(void **state)
     for (uint32_t i = 0; i < sim_n_servers(run_sim(r)); i++) {
         sim_node_info_t ni;
         sim_node_info(run_sim(r), i, &ni);
-        leaders += ni.role == ROLE_LEADER;
+        leaders += ni.role == SIM_ROLE_LEADER;
     }
     assert_int_equal(leaders, 1);
     /* It stopped at the first moment: one step back, no leader yet. */
@@ -192,7 +192,7 @@ static void test_run_roles_at_time_zero_are_heard(void **state)
 {
     /* Raft's servers start as followers inside sim_create: the run hears that. */
     run_t *r = open_run(RAFT);
-    assert_true(run_roles_seen(r) & (1u << ROLE_FOLLOWER));
+    assert_true(run_roles_seen(r) & (1u << SIM_ROLE_FOLLOWER));
     assert_true(run_mark_count(r) >= 5);
     assert_int_equal(run_mark(r, 0)->t, 0);
     run_destroy(r);

@@ -116,7 +116,7 @@ static const proto_param_t *param(const proto_t *p, const char *name)
 static int64_t param_int(const scn_t *s, const char *name)
 {
     const proto_param_t *pp = param(s->proto, name);
-    assert_int_equal(pp->type, PARAM_INT);
+    assert_int_equal(pp->type, PROTO_PARAM_INT);
     int64_t x;
     memcpy(&x, (const char *)s->proto_config + pp->offset, sizeof x);
     return x;
@@ -125,7 +125,7 @@ static int64_t param_int(const scn_t *s, const char *name)
 static sim_time_t param_duration(const scn_t *s, const char *name)
 {
     const proto_param_t *pp = param(s->proto, name);
-    assert_int_equal(pp->type, PARAM_DURATION);
+    assert_int_equal(pp->type, PROTO_PARAM_DURATION);
     sim_time_t x;
     memcpy(&x, (const char *)s->proto_config + pp->offset, sizeof x);
     return x;
@@ -351,9 +351,9 @@ static void test_scenario_full_workload(void **state)
     const scn_workload_t *w = &s.wl;
     assert_int_equal(w->clients, 2);
     /* Weights 3 and 1 are normalized to sum 1. */
-    assert_true(fabs(w->mix[OP_READ] - 0.75) < 1e-12);
-    assert_true(fabs(w->mix[OP_WRITE] - 0.25) < 1e-12);
-    assert_true(w->mix[OP_CAS] == 0 && w->mix[OP_APPEND] == 0 && w->mix[OP_ADD] == 0);
+    assert_true(fabs(w->mix[SIM_OP_READ] - 0.75) < 1e-12);
+    assert_true(fabs(w->mix[SIM_OP_WRITE] - 0.25) < 1e-12);
+    assert_true(w->mix[SIM_OP_CAS] == 0 && w->mix[SIM_OP_APPEND] == 0 && w->mix[SIM_OP_ADD] == 0);
     assert_int_equal(w->keys, 10);
     assert_int_equal(w->key_dist, KEYS_ZIPF);
     assert_true(w->zipf_s == 1.2);
@@ -381,7 +381,7 @@ static void test_scenario_closed_loop_workload_and_target_node(void **state)
     assert_int_equal(s.wl.concurrency, 1);       /* closed loop's documented default */
     assert_int_equal(s.wl.target, TARGET_NODE);
     assert_int_equal(s.wl.target_node, 1);
-    assert_true(s.wl.mix[OP_CAS] == 0.5 && s.wl.mix[OP_ADD] == 0.5);
+    assert_true(s.wl.mix[SIM_OP_CAS] == 0.5 && s.wl.mix[SIM_OP_ADD] == 0.5);
     assert_int_equal(s.wl.timeout_ns, SIM_SEC);  /* defaults */
     assert_int_equal(s.wl.retries, 3);
     assert_int_equal(s.wl.keys, 1);

@@ -125,7 +125,7 @@ static void test_shard_request_for_another_owner_is_forwarded(void **state)
     scn_t scn;
     sim_t *s = quiet(&scn, "consistent", "forward", 1);
     uint32_t k = key_owned_by(RING_CONSISTENT, 2);
-    inject(s, 0, 7, OP_WRITE, k, 42, 0);
+    inject(s, 0, 7, SIM_OP_WRITE, k, 42, 0);
     kit_reply_t h;
     assert_int_equal(reply_of(s, 0, 7, &h, NULL), 0);       /* n1 does not answer */
     flights_t f;
@@ -142,14 +142,14 @@ static void test_shard_request_for_another_owner_is_forwarded(void **state)
     assert_int_equal(sim_inject(s, 0, 2, FORWARD, &fw, sizeof fw), SIM_OK);
     int64_t v;
     assert_int_equal(reply_of(s, 2, 7, &h, &v), 1);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(v, 42);
     /* A forward that has gone round too often is refused rather than passed on. */
     fw.hops = 4;
     fw.req.op_id = 8;
     assert_int_equal(sim_inject(s, 2, 1, FORWARD, &fw, sizeof fw), SIM_OK);
     assert_int_equal(reply_of(s, 1, 8, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_UNAVAILABLE);
+    assert_int_equal(h.status, SIM_REPLY_UNAVAILABLE);
     flights_free(&f);
     sim_destroy(s);
     scn_free(&scn);
@@ -160,10 +160,10 @@ static void test_shard_redirect_names_the_owner(void **state)
     scn_t scn;
     sim_t *s = quiet(&scn, "mod", "redirect", 1);
     uint32_t k = key_owned_by(RING_MOD, 3);
-    inject(s, 1, 9, OP_READ, k, 0, 0);
+    inject(s, 1, 9, SIM_OP_READ, k, 0, 0);
     kit_reply_t h;
     assert_int_equal(reply_of(s, 1, 9, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_REDIRECT);
+    assert_int_equal(h.status, SIM_REPLY_REDIRECT);
     assert_int_equal(h.redirect, 3);
     flights_t f;
     in_flight(s, 1, GLOBAL(FORWARD), &f);
@@ -179,26 +179,26 @@ static void test_shard_owner_applies_register_operations(void **state)
     uint32_t k = key_owned_by(RING_RANGE, 1);
     kit_reply_t h;
     int64_t v;
-    inject(s, 1, 1, OP_READ, k, 0, 0);                   /* never written: ok, no value */
+    inject(s, 1, 1, SIM_OP_READ, k, 0, 0);                   /* never written: ok, no value */
     assert_int_equal(reply_of(s, 1, 1, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(h.n, 0);
-    inject(s, 1, 2, OP_CAS, k, 0, 5);                    /* nothing there matches */
+    inject(s, 1, 2, SIM_OP_CAS, k, 0, 5);                    /* nothing there matches */
     assert_int_equal(reply_of(s, 1, 2, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_FAIL);
-    inject(s, 1, 3, OP_WRITE, k, 10, 0);
-    inject(s, 1, 4, OP_CAS, k, 10, 11);
+    assert_int_equal(h.status, SIM_REPLY_FAIL);
+    inject(s, 1, 3, SIM_OP_WRITE, k, 10, 0);
+    inject(s, 1, 4, SIM_OP_CAS, k, 10, 11);
     assert_int_equal(reply_of(s, 1, 4, &h, &v), 1);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(v, 11);
-    inject(s, 1, 5, OP_ADD, k, 4, 0);
-    inject(s, 1, 6, OP_READ, k, 0, 0);
+    inject(s, 1, 5, SIM_OP_ADD, k, 4, 0);
+    inject(s, 1, 6, SIM_OP_READ, k, 0, 0);
     assert_int_equal(reply_of(s, 1, 6, &h, &v), 1);
     assert_int_equal(h.n, 1);
     assert_int_equal(v, 15);
-    inject(s, 1, 7, OP_APPEND, k, 1, 0);                 /* not a register operation */
+    inject(s, 1, 7, SIM_OP_APPEND, k, 1, 0);                 /* not a register operation */
     assert_int_equal(reply_of(s, 1, 7, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_FAIL);
+    assert_int_equal(h.status, SIM_REPLY_FAIL);
     /* The contiguous ranges of 100 keys over 4 servers: n2 owns 25 .. 49. */
     assert_int_equal(k, 25);
     sim_destroy(s);
@@ -213,7 +213,7 @@ static void test_shard_backups_receive_copies(void **state)
     ring_t *r = ring_of(RING_CONSISTENT, 4, 64, 100, 4);
     uint32_t p[3];
     assert_int_equal(ring_replicas(r, k, 3, p), 3);
-    inject(s, 0, 1, OP_WRITE, k, 77, 0);
+    inject(s, 0, 1, SIM_OP_WRITE, k, 77, 0);
     flights_t f;
     in_flight(s, 0, GLOBAL(COPY), &f);
     assert_int_equal(f.count, 2);
@@ -265,7 +265,7 @@ static void test_shard_new_owner_refuses_until_the_key_arrives(void **state)
     while (k < 100 && ring_owner(after, k) != 4) k++;
     assert_true(k < 100);
     uint32_t old = ring_owner(before, k);
-    sim_req_t req = {.client = client, .op_id = 1, .f = OP_WRITE, .key = k, .value = 31};
+    sim_req_t req = {.client = client, .op_id = 1, .f = SIM_OP_WRITE, .key = k, .value = 31};
     assert_int_equal(sim_inject_request(s, old, &req), SIM_OK);
     /* Step until the join has been handled; the move is in flight, not delivered. */
     while (sim_time(s) < SIM_SEC) assert_true(sim_step(s));
@@ -290,10 +290,10 @@ static void test_shard_new_owner_refuses_until_the_key_arrives(void **state)
     assert_true(which >= 0);
     kit_reply_t h;
     req.op_id = 2;
-    req.f = OP_READ;
+    req.f = SIM_OP_READ;
     assert_int_equal(sim_inject_request(s, 4, &req), SIM_OK);
     assert_int_equal(reply_of(s, 4, 2, &h, NULL), 1);
-    assert_int_equal(h.status, REPLY_UNAVAILABLE);
+    assert_int_equal(h.status, SIM_REPLY_UNAVAILABLE);
     /* The old owner no longer serves it: it forwards to n5. */
     req.op_id = 3;
     assert_int_equal(sim_inject_request(s, old, &req), SIM_OK);
@@ -308,7 +308,7 @@ static void test_shard_new_owner_refuses_until_the_key_arrives(void **state)
     assert_int_equal(sim_inject_request(s, 4, &req), SIM_OK);
     int64_t v;
     assert_int_equal(reply_of(s, 4, 4, &h, &v), 1);
-    assert_int_equal(h.status, REPLY_OK);
+    assert_int_equal(h.status, SIM_REPLY_OK);
     assert_int_equal(v, 31);
     flights_t a;
     in_flight(s, 4, GLOBAL(MOVE_ACK), &a);

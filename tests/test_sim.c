@@ -145,7 +145,7 @@ static void probe_timer(sim_ctx *c, int kind, uint64_t data)
     probe_seen(st, -1 - kind);
 }
 
-static void probe_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, REPLY_OK, NULL, 0); }
+static void probe_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, SIM_REPLY_OK, NULL, 0); }
 
 static const char *const probe_types[] = {"poke", NULL};
 static const proto_param_t probe_params[] = {{NULL}};

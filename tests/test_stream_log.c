@@ -331,7 +331,7 @@ static void test_controller_elects_an_in_sync_replica_when_the_leader_dies(void 
     uint32_t ln = BROKER((uint32_t)cd->part[0].leader);
     assert_int_equal(stf_state(s, ln)->u.bk.part[0].role, BP_LEADER);
     int64_t term;
-    assert_int_equal(sim_node_role(s, ln, &term), ROLE_LEADER);
+    assert_int_equal(sim_node_role(s, ln, &term), SIM_ROLE_LEADER);
     assert_int_equal(term, 1);
     sim_destroy(s);
     scn_free(&scn);

@@ -180,7 +180,7 @@ static void act(sim_t *s, act_kind_t kind, uint32_t node, uint64_t msg_id)
 
 static sim_req_t transfer(uint64_t op_id, uint32_t from_key, uint32_t to_key, int64_t amount)
 {
-    sim_req_t r = {.client = CLIENT, .op_id = op_id, .f = OP_TRANSFER, .key = from_key, .key2 = to_key, .value = amount};
+    sim_req_t r = {.client = CLIENT, .op_id = op_id, .f = SIM_OP_TRANSFER, .key = from_key, .key2 = to_key, .value = amount};
     return r;
 }
 
@@ -214,12 +214,12 @@ static void test_tpc_transfer_prepares_at_both_owners(void **state)
     sim_req_t t2 = transfer(12, 0, 1, 5);
     assert_int_equal(sim_inject_request(s, 2, &t2), SIM_OK);
     kit_reply_t r = reply_to(s, 2, 12, NULL);
-    assert_int_equal(r.status, REPLY_REDIRECT);
+    assert_int_equal(r.status, SIM_REPLY_REDIRECT);
     assert_int_equal(r.redirect, COORD);
-    sim_req_t rd = {.client = CLIENT, .op_id = 13, .f = OP_READ, .key = 4};
+    sim_req_t rd = {.client = CLIENT, .op_id = 13, .f = SIM_OP_READ, .key = 4};
     assert_int_equal(sim_inject_request(s, 1, &rd), SIM_OK);
     r = reply_to(s, 1, 13, NULL);
-    assert_int_equal(r.status, REPLY_REDIRECT);
+    assert_int_equal(r.status, SIM_REPLY_REDIRECT);
     assert_int_equal(r.redirect, 2);                        /* k4 is n3's */
     sim_destroy(s);
     scn_free(&scn);
@@ -243,7 +243,7 @@ static void test_tpc_commit_moves_the_money_and_releases_locks(void **state)
     assert_int_equal(count_in_flight(s, COORD, CLIENT, "reply"), 0);   /* one vote is not enough */
     pass_on(s, 2, COORD, "vote");
     assert_log_state(s, COORD, 1, "committed");
-    assert_int_equal(reply_to(s, COORD, 11, NULL).status, REPLY_OK);
+    assert_int_equal(reply_to(s, COORD, 11, NULL).status, SIM_REPLY_OK);
     pass_on(s, COORD, 1, "decision");
     pass_on(s, COORD, 2, "decision");
     assert_int_equal(balance(s, 1, 0), 95);
@@ -281,7 +281,7 @@ static void test_tpc_participant_votes_no_on_a_locked_key(void **state)
     /* The no vote makes the coordinator abort T2 and tell the client it failed. */
     pass_on(s, 1, COORD, "vote");
     assert_log_state(s, COORD, 2, "aborted");
-    assert_int_equal(reply_to(s, COORD, 12, NULL).status, REPLY_FAIL);
+    assert_int_equal(reply_to(s, COORD, 12, NULL).status, SIM_REPLY_FAIL);
     assert_int_equal(count_in_flight(s, COORD, 1, "decision"), 1);
     sim_destroy(s);
     scn_free(&scn);
@@ -299,7 +299,7 @@ static void test_tpc_participant_votes_no_rather_than_go_negative(void **state)
     assert_log_state(s, 1, 1, "aborted");
     assert_int_equal(lock_of(s, 1, 0), 0);
     pass_on(s, 1, COORD, "vote");
-    assert_int_equal(reply_to(s, COORD, 11, NULL).status, REPLY_FAIL);
+    assert_int_equal(reply_to(s, COORD, 11, NULL).status, SIM_REPLY_FAIL);
     /* Exactly the balance is fine. */
     sim_req_t ok = transfer(12, 0, 3, 100);
     assert_int_equal(sim_inject_request(s, COORD, &ok), SIM_OK);
@@ -333,9 +333,9 @@ static void test_tpc_prepared_participant_stays_blocked_without_decision(void **
     assert_true(ss->sent_by_type[global_type(s, "decision-req")] >= 2 * 10);
     assert_int_equal(ss->sent_by_type[global_type(s, "decision")], 0);
     /* Reads of the locked account are refused meanwhile. */
-    sim_req_t rd = {.client = CLIENT, .op_id = 20, .f = OP_READ, .key = 0};
+    sim_req_t rd = {.client = CLIENT, .op_id = 20, .f = SIM_OP_READ, .key = 0};
     assert_int_equal(sim_inject_request(s, 1, &rd), SIM_OK);
-    assert_int_equal(reply_to(s, 1, 20, NULL).status, REPLY_UNAVAILABLE);
+    assert_int_equal(reply_to(s, 1, 20, NULL).status, SIM_REPLY_UNAVAILABLE);
     const cJSON *stats;
     cJSON *root = summary(s, &stats);
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(stats, "blocked");

@@ -175,7 +175,7 @@ static void check_line(const sim_t *s, const cJSON *o, const trace_rec_t *r, siz
     case TR_INVOKE:
         expect_int(o, "op", (int64_t)r->id, line);
         expect_str(o, "client", node_name(s, r->a), line);
-        expect_str(o, "f", op_f_names[r->type], line);
+        expect_str(o, "f", sim_op_names[r->type], line);
         expect_int(o, "key", r->x, line);
         expect_int(o, "value", r->y, line);
         break;

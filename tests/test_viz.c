@@ -147,7 +147,7 @@ static void test_viz_recorded_session_replays_to_the_same_hash(void **state)
     r.kind = ACT_REQUEST;
     r.node = 5;               /* c1 */
     r.node2 = 1;
-    r.op_f = OP_WRITE;
+    r.op_f = SIM_OP_WRITE;
     r.key = 2;
     r.value = 900000001;
     assert_int_equal(run_act(v, &r, NULL, NULL, 0), SIM_OK);
@@ -517,7 +517,7 @@ static void test_viz_raft_leader_colour_appears_once(void **state)
     picture_t p;
     draw(v, &p, 1000, 640);
     const viz_theme_t *th = viz_view_theme(p.view);
-    viz_rgba_t lc = viz_role_color(th, ROLE_LEADER);
+    viz_rgba_t lc = viz_role_color(th, SIM_ROLE_LEADER);
     int count = 0;
     int64_t which = -1;
     uint32_t n = sim_n_servers(run_sim(v));
@@ -530,10 +530,10 @@ static void test_viz_raft_leader_colour_appears_once(void **state)
     assert_int_equal(which, leader);
     /* The followers show the follower colour. */
     for (uint32_t i = 0; i < n; i++) {
-        if ((int64_t)i == leader || sim_node_role(run_sim(v), i, NULL) != ROLE_FOLLOWER) continue;
+        if ((int64_t)i == leader || sim_node_role(run_sim(v), i, NULL) != SIM_ROLE_FOLLOWER) continue;
         float x, y;
         viz_view_probe(p.view, i, &x, &y);
-        assert_true(near(pixel(&p, x, y), viz_role_color(th, ROLE_FOLLOWER), 10));
+        assert_true(near(pixel(&p, x, y), viz_role_color(th, SIM_ROLE_FOLLOWER), 10));
     }
     picture_free(&p);
     run_destroy(v);

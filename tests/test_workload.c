@@ -119,16 +119,16 @@ static void flaky_request(sim_ctx *c, const sim_req_t *req)
 {
     switch (flaky_mode) {
     case FLAKY_UNAVAILABLE_TWICE:
-        if (req->attempt < 2) sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
-        else sim_reply(c, req, REPLY_OK, &req->value, 1);
+        if (req->attempt < 2) sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
+        else sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
         return;
     case FLAKY_ALWAYS_UNAVAILABLE:
-        sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+        sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
         return;
     case FLAKY_REDIRECT_TO_LAST: {
         uint32_t last = sim_servers(c) - 1;
         if (sim_self(c) != last) sim_reply_redirect(c, req, last);
-        else sim_reply(c, req, REPLY_OK, &req->value, 1);
+        else sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
         return;
     }
     }
@@ -616,7 +616,7 @@ static void test_workload_request_action_invokes_at_once(void **state)
     ops_t ops = {0};
     sim_set_trace(s, ops_listener, &ops);
     sim_run_until(s, 500 * SIM_MS);
-    sim_action_t a = {.kind = ACT_REQUEST, .node = 4, .node2 = 1, .op_f = OP_WRITE, .key = 3, .value = 99};
+    sim_action_t a = {.kind = ACT_REQUEST, .node = 4, .node2 = 1, .op_f = SIM_OP_WRITE, .key = 3, .value = 99};
     assert_int_equal(sim_apply(s, &a), SIM_OK);
     sim_action_t bad = a;
     bad.node = 1;                                /* not a client */

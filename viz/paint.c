@@ -61,7 +61,7 @@ static viz_rgba_t node_fill(const viz_view_t *v, uint32_t i)
 
 /* A role's colour as text on the panel: on a light background the bright ones
  * (yellow, sky blue) are darkened until they read. */
-static viz_rgba_t role_text(const viz_view_t *v, role_t r)
+static viz_rgba_t role_text(const viz_view_t *v, sim_role_t r)
 {
     viz_rgba_t c = role_color(v, r);
     if (v->th->dark) return c;
@@ -360,7 +360,7 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
     if (!n->info.up) snprintf(line, sizeof line, "%s", n->member ? "crashed" : "not started");
     else if (!n->member) snprintf(line, sizeof line, "left the cluster");
     else {
-        const char *role = n->role != ROLE_NONE ? sim_role_name(run_sim(v->ses), n->role) : "";
+        const char *role = n->role != SIM_ROLE_NONE ? sim_role_name(run_sim(v->ses), n->role) : "";
         const char *st = n->desc.line[0] ? n->desc.line : "";
         /* Protocols often start their state line with the role already. */
         size_t rl = strlen(role);
@@ -410,14 +410,14 @@ static void paint_legend(viz_view_t *v)
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), row = fh + 3 * s;
     const sim_t *sim = run_sim(v->ses);
     uint32_t roles = run_roles_seen(v->ses);
-    for (uint32_t i = 0; i < v->n_servers; i++) if (v->nd[i].role != ROLE_NONE) roles |= 1u << v->nd[i].role;
+    for (uint32_t i = 0; i < v->n_servers; i++) if (v->nd[i].role != SIM_ROLE_NONE) roles |= 1u << v->nd[i].role;
     /* Entries: roles seen (or "server"), crashed, paused, client; message types; marks. */
     const char *names[40];
     viz_rgba_t cols[40];
     int kinds[40], n = 0;   /* 0 disc, 1 crashed, 2 paused, 3 message, 4 drop, 5 doomed, 6 duplicate */
     if (!(roles & ~1u)) { names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0; }
     for (int r = 1; r < 32 && n < 20; r++)
-        if (roles >> r & 1) { names[n] = sim_role_name(sim, (unsigned)r); cols[n] = role_color(v, (role_t)r); kinds[n++] = 0; }
+        if (roles >> r & 1) { names[n] = sim_role_name(sim, (unsigned)r); cols[n] = role_color(v, (sim_role_t)r); kinds[n++] = 0; }
     names[n] = "crashed"; cols[n] = v->th->crashed; kinds[n++] = 1;
     names[n] = "paused"; cols[n] = v->th->node; kinds[n++] = 2;
     if (v->lay.n_clients) { names[n] = "client"; cols[n] = v->th->client; kinds[n++] = 0; }
@@ -699,7 +699,7 @@ static void paint_panel(viz_view_t *v)
              n->isolated ? " · isolated" : "", n->info.group ? " · in a partition group" : "");
     y = row(v, x, y, w, "status", b, !n->info.up ? th->danger : th->text);
     if ((uint64_t)sel < v->n_servers) {
-        if (n->role != ROLE_NONE) {
+        if (n->role != SIM_ROLE_NONE) {
             snprintf(b, sizeof b, "%s · term %" PRId64, sim_role_name(run_sim(v->ses), n->role), n->term);
             y = row(v, x, y, w, "role", b, role_text(v, n->role));
         }
@@ -763,9 +763,9 @@ static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
     float s = v->s;
     if (x1 <= x0) return;
     if (!v->ln_up[i]) { viz_fill_rect(v->d, x0, y - 2 * s, x1 - x0, 4 * s, viz_alpha(th->crashed, 0.8f)); return; }
-    viz_rgba_t c = i < v->n_servers ? role_color(v, (role_t)v->ln_role[i]) : th->client;
-    float w = sim_role_class(run_sim(v->ses), v->ln_role[i]) == SIM_ROLE_CLASS_LEADING ? 3.5f : v->ln_role[i] != ROLE_NONE ? 2 : 1;
-    if (v->ln_role[i] == ROLE_NONE && i < v->n_servers) c = th->link;
+    viz_rgba_t c = i < v->n_servers ? role_color(v, (sim_role_t)v->ln_role[i]) : th->client;
+    float w = sim_role_class(run_sim(v->ses), v->ln_role[i]) == SIM_ROLE_CLASS_LEADING ? 3.5f : v->ln_role[i] != SIM_ROLE_NONE ? 2 : 1;
+    if (v->ln_role[i] == SIM_ROLE_NONE && i < v->n_servers) c = th->link;
     if (v->ln_paused[i]) {
         for (float x = x0; x < x1; x += 6 * s) viz_fill_rect(v->d, x, y - 1.5f * s, fminf(3 * s, x1 - x), 3 * s, c);
         return;
@@ -778,7 +778,7 @@ static void mark_apply(viz_view_t *v, const run_mark_t *m)
     if (m->node >= v->n_nodes) return;
     switch (m->kind) {
     case TR_ROLE: v->ln_role[m->node] = m->role; break;
-    case TR_CRASH: v->ln_up[m->node] = 0; v->ln_paused[m->node] = 0; v->ln_role[m->node] = ROLE_NONE; break;
+    case TR_CRASH: v->ln_up[m->node] = 0; v->ln_paused[m->node] = 0; v->ln_role[m->node] = SIM_ROLE_NONE; break;
     case TR_RESTART: case TR_JOIN: v->ln_up[m->node] = 1; break;
     case TR_PAUSE: v->ln_paused[m->node] = 1; break;
     case TR_RESUME: v->ln_paused[m->node] = 0; break;
@@ -819,7 +819,7 @@ static void paint_strip(viz_view_t *v)
      * draw a segment whenever a node's role or status changes. */
     uint64_t mf = run_mark_first(v->ses), mn = run_mark_count(v->ses);
     for (uint32_t i = 0; i < v->n_nodes; i++) {
-        v->ln_role[i] = ROLE_NONE;
+        v->ln_role[i] = SIM_ROLE_NONE;
         v->ln_up[i] = i >= v->n_servers || v->nd[i].member || v->nd[i].info.up;
         v->ln_paused[i] = 0;
         v->ln_since[i] = t0;
@@ -1004,7 +1004,7 @@ static void paint_top(viz_view_t *v)
     if (v->behind && x < right) {
         snprintf(b, sizeof b, "simulation behind: %s/s of %s/s", dur((sim_time_t)v->achieved_ns, b1, sizeof b1),
                  dur((sim_time_t)v->speed_ns, b2, sizeof b2));
-        x += chip(v, x, cy, b, viz_alpha(viz_role_color(th, ROLE_CANDIDATE), 0.3f), th->text) + 8 * s;
+        x += chip(v, x, cy, b, viz_alpha(viz_role_color(th, SIM_ROLE_CANDIDATE), 0.3f), th->text) + 8 * s;
     }
     if (sim_partitioned(sim) && x < right) {
         /* The groups by name: "n1 n2 | n3 n4 n5". */
@@ -1176,9 +1176,9 @@ static void paint_tooltip(viz_view_t *v)
         cols[n++] = th->text;
         if (server) {
             snprintf(l[n], 160, "%s%s%s", !nd->info.up ? (nd->member ? "crashed" : "not started") : nd->info.paused ? "paused" : "up",
-                     nd->role != ROLE_NONE ? " \xc2\xb7 " : "", nd->role != ROLE_NONE ? sim_role_name(run_sim(v->ses), nd->role) : "");
+                     nd->role != SIM_ROLE_NONE ? " \xc2\xb7 " : "", nd->role != SIM_ROLE_NONE ? sim_role_name(run_sim(v->ses), nd->role) : "");
             cols[n] = nd->info.up ? role_text(v, nd->role) : th->danger;
-            if (nd->role == ROLE_NONE && nd->info.up) cols[n] = th->text_dim;
+            if (nd->role == SIM_ROLE_NONE && nd->info.up) cols[n] = th->text_dim;
             n++;
             if (nd->term > 0 || nd->desc.term >= 0) snprintf(l[n++], 160, "term %" PRId64, nd->desc.term >= 0 ? nd->desc.term : nd->term);
             if (nd->desc.line[0]) snprintf(l[n++], 160, "%s", nd->desc.line);
@@ -1202,7 +1202,7 @@ static void paint_menu(viz_view_t *v)
     panel_box(v, x, y, w, h);
     const viz_nd_t *n = &v->nd[v->menu_node];
     char t[96], buf[96];
-    snprintf(t, sizeof t, "%s%s%s", n->info.name, n->role != ROLE_NONE ? " \xc2\xb7 " : "", n->role != ROLE_NONE ? sim_role_name(run_sim(v->ses), n->role) : "");
+    snprintf(t, sizeof t, "%s%s%s", n->info.name, n->role != SIM_ROLE_NONE ? " \xc2\xb7 " : "", n->role != SIM_ROLE_NONE ? sim_role_name(run_sim(v->ses), n->role) : "");
     viz_text(v->d, VIZ_FONT_BOLD, x + 12 * s, y + 8 * s, t, v->th->text);
     for (int i = 0; i < v->n_menu; i++) {
         float iy = y + 28 * s + (float)i * ih;

@@ -47,12 +47,12 @@ const viz_theme_t viz_theme_dark = {
     .json_num = C(0xf0, 0xc0, 0x70),
     .json_lit = C(0xd8, 0xa0, 0xc8),
     .role = {
-        [ROLE_NONE] = C(0x8b, 0x9d, 0xb8),
-        [ROLE_FOLLOWER] = OI_SKY, [ROLE_CANDIDATE] = OI_YELLOW, [ROLE_LEADER] = OI_ORANGE,
-        [ROLE_PRIMARY] = OI_ORANGE, [ROLE_BACKUP] = OI_SKY,
-        [ROLE_HEAD] = OI_ORANGE, [ROLE_MIDDLE] = C(0x3a, 0x8f, 0xd0), [ROLE_TAIL] = OI_GREEN,
-        [ROLE_COORDINATOR] = OI_ORANGE, [ROLE_PARTICIPANT] = OI_SKY,
-        [ROLE_MASTER] = OI_PURPLE, [ROLE_REPLICA] = OI_SKY,
+        [SIM_ROLE_NONE] = C(0x8b, 0x9d, 0xb8),
+        [SIM_ROLE_FOLLOWER] = OI_SKY, [SIM_ROLE_CANDIDATE] = OI_YELLOW, [SIM_ROLE_LEADER] = OI_ORANGE,
+        [SIM_ROLE_PRIMARY] = OI_ORANGE, [SIM_ROLE_BACKUP] = OI_SKY,
+        [SIM_ROLE_HEAD] = OI_ORANGE, [SIM_ROLE_MIDDLE] = C(0x3a, 0x8f, 0xd0), [SIM_ROLE_TAIL] = OI_GREEN,
+        [SIM_ROLE_COORDINATOR] = OI_ORANGE, [SIM_ROLE_PARTICIPANT] = OI_SKY,
+        [SIM_ROLE_MASTER] = OI_PURPLE, [SIM_ROLE_REPLICA] = OI_SKY,
     },
     .msg = {OI_SKY, OI_GREEN, OI_PURPLE, OI_ORANGE, OI_YELLOW, C(0x2f, 0x7f, 0xd8),
             C(0xd8, 0xd8, 0xd8), C(0xe8, 0xb8, 0xd4)},
@@ -86,27 +86,27 @@ const viz_theme_t viz_theme_light = {
     .json_num = C(0xa8, 0x5a, 0x00),
     .json_lit = C(0x9a, 0x3c, 0x78),
     .role = {
-        [ROLE_NONE] = C(0x6f, 0x86, 0xa6),
-        [ROLE_FOLLOWER] = OI_SKY, [ROLE_CANDIDATE] = OI_YELLOW, [ROLE_LEADER] = OI_ORANGE,
-        [ROLE_PRIMARY] = OI_ORANGE, [ROLE_BACKUP] = OI_SKY,
-        [ROLE_HEAD] = OI_ORANGE, [ROLE_MIDDLE] = OI_BLUE, [ROLE_TAIL] = OI_GREEN,
-        [ROLE_COORDINATOR] = OI_ORANGE, [ROLE_PARTICIPANT] = OI_SKY,
-        [ROLE_MASTER] = OI_PURPLE, [ROLE_REPLICA] = OI_SKY,
+        [SIM_ROLE_NONE] = C(0x6f, 0x86, 0xa6),
+        [SIM_ROLE_FOLLOWER] = OI_SKY, [SIM_ROLE_CANDIDATE] = OI_YELLOW, [SIM_ROLE_LEADER] = OI_ORANGE,
+        [SIM_ROLE_PRIMARY] = OI_ORANGE, [SIM_ROLE_BACKUP] = OI_SKY,
+        [SIM_ROLE_HEAD] = OI_ORANGE, [SIM_ROLE_MIDDLE] = OI_BLUE, [SIM_ROLE_TAIL] = OI_GREEN,
+        [SIM_ROLE_COORDINATOR] = OI_ORANGE, [SIM_ROLE_PARTICIPANT] = OI_SKY,
+        [SIM_ROLE_MASTER] = OI_PURPLE, [SIM_ROLE_REPLICA] = OI_SKY,
     },
     .msg = {OI_SKY, OI_GREEN, OI_PURPLE, OI_ORANGE, C(0xd0, 0xc0, 0x20), OI_BLUE,
             C(0x60, 0x60, 0x60), C(0xb0, 0x60, 0x90)},
     .group = {OI_SKY, OI_ORANGE, OI_GREEN, OI_PURPLE, C(0xd0, 0xc0, 0x20), OI_BLUE},
 };
 
-viz_rgba_t viz_role_color(const viz_theme_t *t, role_t r)
+viz_rgba_t viz_role_color(const viz_theme_t *t, sim_role_t r)
 {
-    return (unsigned)r < ROLE_COUNT_ ? t->role[r] : t->node;
+    return (unsigned)r < SIM_ROLE_COUNT_ ? t->role[r] : t->node;
 }
 
 /* A protocol's own role takes the colour of the built-in role of its class. */
 viz_rgba_t viz_class_color(const viz_theme_t *t, sim_role_class_t c)
 {
-    static const role_t like[] = {ROLE_REPLICA, ROLE_FOLLOWER, ROLE_CANDIDATE, ROLE_LEADER};
+    static const sim_role_t like[] = {SIM_ROLE_REPLICA, SIM_ROLE_FOLLOWER, SIM_ROLE_CANDIDATE, SIM_ROLE_LEADER};
     return t->role[like[(unsigned)c < SIM_ARRAY_LEN(like) ? c : 0]];
 }
 

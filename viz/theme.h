@@ -35,15 +35,15 @@ typedef struct viz_theme {
     viz_rgba_t client;
     viz_rgba_t tooltip, shadow;
     viz_rgba_t json_key, json_str, json_num, json_lit;
-    viz_rgba_t role[ROLE_COUNT_];
+    viz_rgba_t role[SIM_ROLE_COUNT_];
     viz_rgba_t msg[VIZ_MSG_COLORS];
     viz_rgba_t group[VIZ_GROUP_COLORS];
 } viz_theme_t;
 
 extern const viz_theme_t viz_theme_dark, viz_theme_light;
 
-/* The fill of a server holding role r (the plain node colour for ROLE_NONE). */
-viz_rgba_t viz_role_color(const viz_theme_t *t, role_t r);
+/* The fill of a server holding role r (the plain node colour for SIM_ROLE_NONE). */
+viz_rgba_t viz_role_color(const viz_theme_t *t, sim_role_t r);
 viz_rgba_t viz_class_color(const viz_theme_t *t, sim_role_class_t c);
 /* The colour of message type `type` (0 request, 1 reply, then the protocol's). */
 viz_rgba_t viz_msg_color(const viz_theme_t *t, unsigned type);

@@ -327,7 +327,7 @@ static void act_request(viz_view_t *v, uint32_t server)
     a.kind = ACT_REQUEST;
     a.node = v->n_servers + (uint32_t)(v->requests_sent % scn->wl.clients);
     a.node2 = server;
-    a.op_f = OP_WRITE;
+    a.op_f = SIM_OP_WRITE;
     a.key = (uint32_t)(v->requests_sent % (scn->wl.keys ? scn->wl.keys : 1));
     /* Far above the workload's own values (1, 2, 3, ...), so a history shows which
      * writes came from the view. */

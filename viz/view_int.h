@@ -56,7 +56,7 @@ typedef struct viz_fl {
 
 typedef struct viz_nd {
     sim_node_info_t info;
-    role_t role;
+    sim_role_t role;
     int64_t term;
     proto_desc_t desc;
     bool member, isolated;
@@ -153,9 +153,9 @@ void viz_paint(viz_view_t *v);
 
 /* A node role's colour: built-in roles have their own, a protocol's own roles that
  * of their class. */
-static inline viz_rgba_t role_color(const viz_view_t *v, role_t r)
+static inline viz_rgba_t role_color(const viz_view_t *v, sim_role_t r)
 {
-    if ((unsigned)r < ROLE_COUNT_) return viz_role_color(v->th, r);
+    if ((unsigned)r < SIM_ROLE_COUNT_) return viz_role_color(v->th, r);
     return viz_class_color(v->th, sim_role_class(run_sim(v->ses), r));
 }
 

@@ -259,15 +259,15 @@ int cmd_validate(int argc, char **argv)
     return rc;
 }
 
-static const char *param_type_name(param_type_t t)
+static const char *param_type_name(proto_param_type_t t)
 {
     switch (t) {
-    case PARAM_INT: return "integer";
-    case PARAM_REAL: return "number";
-    case PARAM_DURATION: return "duration";
-    case PARAM_DURATION_RANGE: return "[duration, duration]";
-    case PARAM_BOOL: return "true|false";
-    case PARAM_ENUM: return "choice";
+    case PROTO_PARAM_INT: return "integer";
+    case PROTO_PARAM_REAL: return "number";
+    case PROTO_PARAM_DURATION: return "duration";
+    case PROTO_PARAM_DURATION_RANGE: return "[duration, duration]";
+    case PROTO_PARAM_BOOL: return "true|false";
+    case PROTO_PARAM_ENUM: return "choice";
     }
     return "?";
 }
@@ -289,7 +289,7 @@ int cmd_list(int argc, char **argv)
             for (int k = 0; p->params && p->params[k].name; k++) {
                 const proto_param_t *pp = &p->params[k];
                 printf("    %-18s %s (default %s%s%s)\n        %s\n", pp->name, param_type_name(pp->type), pp->def,
-                       pp->type == PARAM_ENUM ? "; one of " : "", pp->type == PARAM_ENUM ? pp->choices : "", pp->help);
+                       pp->type == PROTO_PARAM_ENUM ? "; one of " : "", pp->type == PROTO_PARAM_ENUM ? pp->choices : "", pp->help);
             }
             printf("\n");
         }

@@ -43,7 +43,7 @@ typedef struct sim_action {
     sim_time_t skew_ns;
     double drift;
     uint64_t msg_id;             /* drop */
-    uint8_t op_f;                /* request: op_f_t */
+    uint8_t op_f;                /* request: sim_op_t */
     uint32_t key;                /* request */
     int64_t value, value2;       /* request */
 } sim_action_t;

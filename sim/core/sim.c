@@ -17,8 +17,8 @@
 #include <string.h>
 #include "core/sim_int.h"
 
-const char *const op_f_names[] = {"read", "write", "cas", "append", "add", "transfer", NULL};
-const char *const role_names[] = {
+const char *const sim_op_names[] = {"read", "write", "cas", "append", "add", "transfer", NULL};
+const char *const sim_role_names[] = {
     "", "follower", "candidate", "leader", "primary", "backup", "head", "middle", "tail",
     "coordinator", "participant", "master", "replica", NULL,
 };
@@ -405,8 +405,8 @@ static void trace_node(sim_t *s, trace_kind_t k, uint32_t node)
 /* The protocol's own roles follow the built-in ones. */
 static const proto_role_t *own_role(const sim_t *s, unsigned role)
 {
-    if (role < ROLE_COUNT_ || !s->proto->roles) return NULL;
-    unsigned k = role - ROLE_COUNT_;
+    if (role < SIM_ROLE_COUNT_ || !s->proto->roles) return NULL;
+    unsigned k = role - SIM_ROLE_COUNT_;
     for (unsigned i = 0; i <= k; i++)
         if (!s->proto->roles[i].name) return NULL;
     return &s->proto->roles[k];
@@ -414,17 +414,17 @@ static const proto_role_t *own_role(const sim_t *s, unsigned role)
 
 const char *sim_role_name(const sim_t *s, unsigned role)
 {
-    if (role < ROLE_COUNT_) return role_names[role];
+    if (role < SIM_ROLE_COUNT_) return sim_role_names[role];
     const proto_role_t *r = own_role(s, role);
     return r ? r->name : "?";
 }
 
 sim_role_class_t sim_role_class(const sim_t *s, unsigned role)
 {
-    if (role < ROLE_COUNT_) {
-        if (role_leads((role_t)role)) return SIM_ROLE_CLASS_LEADING;
-        if (role == ROLE_CANDIDATE) return SIM_ROLE_CLASS_CANDIDATE;
-        if (role == ROLE_FOLLOWER || role == ROLE_BACKUP) return SIM_ROLE_CLASS_FOLLOWING;
+    if (role < SIM_ROLE_COUNT_) {
+        if (sim_role_leads((sim_role_t)role)) return SIM_ROLE_CLASS_LEADING;
+        if (role == SIM_ROLE_CANDIDATE) return SIM_ROLE_CLASS_CANDIDATE;
+        if (role == SIM_ROLE_FOLLOWER || role == SIM_ROLE_BACKUP) return SIM_ROLE_CLASS_FOLLOWING;
         return SIM_ROLE_CLASS_PASSIVE;
     }
     const proto_role_t *r = own_role(s, role);
@@ -480,8 +480,8 @@ void sim_node_crash(sim_t *s, uint32_t node)
     s->st.crashes++;
     s->st.last_fault_ns = s->now;
     trace_node(s, TR_CRASH, node);
-    if (s->role[node] != ROLE_NONE) {
-        s->role[node] = ROLE_NONE;
+    if (s->role[node] != SIM_ROLE_NONE) {
+        s->role[node] = SIM_ROLE_NONE;
         leader_update(s);
     }
 }
@@ -768,7 +768,7 @@ void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint3
     sim_send_from(c->s, c->node, to, type + SIM_MSG_BUILTIN, payload, len, size);
 }
 
-static void reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n, bool list)
+static void reply(sim_ctx *c, const sim_req_t *req, sim_reply_status_t st, const int64_t *values, uint32_t n, bool list)
 {
     sim_t *s = c->s;
     if (n > SIM_REPLY_VALUES_MAX) n = SIM_REPLY_VALUES_MAX;
@@ -784,14 +784,14 @@ static void reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int
     sim_send_from(s, c->node, req->client, 1, m, (uint32_t)len, 0);
 }
 
-void sim_reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n)
+void sim_reply(sim_ctx *c, const sim_req_t *req, sim_reply_status_t st, const int64_t *values, uint32_t n)
 {
     reply(c, req, st, values, n, false);
 }
 
 void sim_reply_list(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n)
 {
-    reply(c, req, REPLY_OK, values, n, true);
+    reply(c, req, SIM_REPLY_OK, values, n, true);
 }
 
 void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node)
@@ -799,7 +799,7 @@ void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node)
     reply_msg_t m = {0};
     m.op_id = req->op_id;
     m.attempt = req->attempt;
-    m.status = REPLY_REDIRECT;
+    m.status = SIM_REPLY_REDIRECT;
     m.redirect = node;
     sim_send_from(c->s, c->node, req->client, 1, &m, sizeof m, 0);
 }
@@ -857,12 +857,12 @@ void sim_halt(sim_ctx *c, const char *fmt, ...)
 
 const char *sim_error(const sim_t *s) { return s->error[0] ? s->error : NULL; }
 
-void sim_set_role(sim_ctx *c, role_t role, int64_t term)
+void sim_set_role(sim_ctx *c, sim_role_t role, int64_t term)
 {
     sim_t *s = c->s;
     uint32_t n = c->node;
     if (s->role[n] == role && s->term[n] == term) return;
-    if ((unsigned)role >= ROLE_COUNT_ && !own_role(s, role)) {
+    if ((unsigned)role >= SIM_ROLE_COUNT_ && !own_role(s, role)) {
         sim_halt(c, "%s set role %d, which is neither built in nor in the protocol's roles", sim_name(s, n), (int)role);
         return;
     }
@@ -880,10 +880,10 @@ void sim_set_role(sim_ctx *c, role_t role, int64_t term)
     leader_update(s);
 }
 
-role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term)
+sim_role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term)
 {
     if (term) *term = s->term[node];
-    return (role_t)s->role[node];
+    return (sim_role_t)s->role[node];
 }
 
 int64_t sim_leader(const sim_t *s) { return s->leader; }
@@ -905,8 +905,8 @@ void sim_op_event(const sim_t *s, uint64_t i, sim_op_event_t *out)
     out->t = e->time_ns;
     out->f = -1;
     const char *fname = hist_f_name(h, e);
-    for (int k = 0; op_f_names[k]; k++)
-        if (strcmp(op_f_names[k], fname) == 0) out->f = (int8_t)k;
+    for (int k = 0; sim_op_names[k]; k++)
+        if (strcmp(sim_op_names[k], fname) == 0) out->f = (int8_t)k;
     /* The workload names keys "k0", "k1", ...: the index is the number. */
     const char *kname = hist_key_name(h, e);
     out->key = kname && kname[0] == 'k' ? strtoll(kname + 1, NULL, 10) : -1;
@@ -1020,7 +1020,7 @@ void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out)
     out->group = s->net.partitioned ? s->net.group[node] : 0;
     out->isolated = s->net.partitioned && s->net.n_isolated && node < s->n_servers && s->net.isolated[node];
     out->clock_ns = sim_node_clock(s, node);
-    out->role = node < s->n_servers ? (role_t)s->role[node] : ROLE_NONE;
+    out->role = node < s->n_servers ? (sim_role_t)s->role[node] : SIM_ROLE_NONE;
     out->term = node < s->n_servers ? s->term[node] : 0;
 }
 

@@ -134,7 +134,7 @@ typedef struct sim_node_info {
     bool isolated;                 /* a server cut off from every other server */
     uint8_t group;                 /* partition group; 0 when not cut off */
     sim_time_t clock_ns;           /* its local clock now */
-    role_t role;                   /* the role it last reported (servers) */
+    sim_role_t role;                   /* the role it last reported (servers) */
     int64_t term;                  /* ... and its term */
 } sim_node_info_t;
 uint32_t sim_n_nodes(const sim_t *s);                  /* servers then clients */

@@ -58,7 +58,7 @@ typedef struct node {
 typedef struct reply_msg {
     uint64_t op_id;
     uint32_t attempt;
-    uint8_t status;            /* reply_status_t */
+    uint8_t status;            /* sim_reply_status_t */
     uint8_t list;              /* values form a list even when there is one (a set, a log) */
     uint32_t redirect;
     uint32_t n;                /* values that follow */
@@ -129,7 +129,7 @@ struct sim {
     sim_time_t violation_ns;
     sim_ctx ctx;
     char logbuf[256];
-    uint8_t *role;                     /* per server: role_t */
+    uint8_t *role;                     /* per server: sim_role_t */
     int64_t *term;                     /* per server: the term it reported */
     int64_t leader;                    /* current leader, or -1 */
     sim_time_t leaderless_since;       /* start of the current leaderless interval, or -1 */

@@ -78,14 +78,14 @@ void trace_format(const sim_t *s, const trace_rec_t *r, jw_t *w)
     case TR_INVOKE:
         jw_kuint(w, "op", r->id);
         kname(w, "client", s, r->a);
-        jw_kstr(w, "f", op_f_names[r->type]);
+        jw_kstr(w, "f", sim_op_names[r->type]);
         jw_kint(w, "key", r->x);
         jw_kint(w, "value", r->y);
         break;
     case TR_COMPLETE:
         jw_kuint(w, "op", r->id);
         kname(w, "client", s, r->a);
-        jw_kstr(w, "f", op_f_names[r->type]);
+        jw_kstr(w, "f", sim_op_names[r->type]);
         jw_kstr(w, "result", hist_type_names[r->reason]);
         jw_kint(w, "latency", r->t - r->t2);
         break;

@@ -32,7 +32,7 @@ extern const char *const drop_reason_names[];   /* "loss", "partition", "crash",
 typedef struct trace_rec {
     uint8_t kind;          /* trace_kind_t */
     uint8_t reason;        /* drop: drop_reason_t; complete: hist_type_t */
-    uint16_t type;         /* message type id; invoke/complete: op_f_t */
+    uint16_t type;         /* message type id; invoke/complete: sim_op_t */
     uint32_t a, b;         /* from/to; the node; client/server */
     uint64_t id;           /* message id, timer id or op id */
     sim_time_t t;          /* when */

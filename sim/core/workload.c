@@ -60,12 +60,12 @@ typedef struct client {
 struct wl {
     const scn_workload_t *cfg;
     client_t *c;
-    double mix_cdf[OP_COUNT_];
+    double mix_cdf[SIM_OP_COUNT_];
     double *zipf_cdf;
     int64_t *last_value;       /* per key: the newest value acknowledged written */
     uint64_t next_op, next_value, issued;
     uint32_t next_process;
-    uint16_t fid[OP_COUNT_];   /* interned function names */
+    uint16_t fid[SIM_OP_COUNT_];   /* interned function names */
     int32_t *kid;              /* interned key names */
     sim_time_t stop_ns;
 };
@@ -90,7 +90,7 @@ void wl_create(sim_t *s)
     w->c = sim_xcalloc(cfg->clients, sizeof *w->c);
     w->stop_ns = cfg->stop_ns > 0 && cfg->stop_ns < s->end ? cfg->stop_ns : s->end;
     double acc = 0;
-    for (int f = 0; f < OP_COUNT_; f++) { acc += cfg->mix[f]; w->mix_cdf[f] = acc; }
+    for (int f = 0; f < SIM_OP_COUNT_; f++) { acc += cfg->mix[f]; w->mix_cdf[f] = acc; }
     uint32_t keys = cfg->keys ? cfg->keys : 1;
     w->last_value = sim_xcalloc(keys, sizeof *w->last_value);
     if (cfg->key_dist == KEYS_ZIPF) {
@@ -102,7 +102,7 @@ void wl_create(sim_t *s)
         for (uint32_t k = 0; k < keys; k++) { run += 1.0 / pow((double)(k + 1), cfg->zipf_s) / sum; w->zipf_cdf[k] = run; }
         w->zipf_cdf[keys - 1] = 1.0;
     }
-    for (int f = 0; f < OP_COUNT_; f++) w->fid[f] = hist_intern_f(&s->hist, op_f_names[f]);
+    for (int f = 0; f < SIM_OP_COUNT_; f++) w->fid[f] = hist_intern_f(&s->hist, sim_op_names[f]);
     w->kid = sim_xcalloc(keys, sizeof *w->kid);
     for (uint32_t k = 0; k < keys; k++) {
         char name[24];
@@ -155,21 +155,21 @@ static uint32_t pick_key(wl_t *w, rng_t *r)
 
 static uint8_t pick_f(wl_t *w, rng_t *r)
 {
-    double u = rng_double(r) * w->mix_cdf[OP_COUNT_ - 1];
-    for (int f = 0; f < OP_COUNT_; f++)
+    double u = rng_double(r) * w->mix_cdf[SIM_OP_COUNT_ - 1];
+    for (int f = 0; f < SIM_OP_COUNT_; f++)
         if (u < w->mix_cdf[f] && w->cfg->mix[f] > 0) return (uint8_t)f;
-    for (int f = OP_COUNT_ - 1; f >= 0; f--)
+    for (int f = SIM_OP_COUNT_ - 1; f >= 0; f--)
         if (w->cfg->mix[f] > 0) return (uint8_t)f;
-    return OP_READ;
+    return SIM_OP_READ;
 }
 
 /* The invoke value of an operation, in history form. */
 static uint32_t op_values(const slot_t *sl, int64_t v[2], hist_vkind_t *kind)
 {
-    switch ((op_f_t)sl->f) {
-    case OP_READ: *kind = HIST_V_NONE; return 0;
-    case OP_CAS: v[0] = sl->v1; v[1] = sl->v2; *kind = HIST_V_LIST; return 2;
-    case OP_TRANSFER: v[0] = sl->key2; v[1] = sl->v1; *kind = HIST_V_LIST; return 2;
+    switch ((sim_op_t)sl->f) {
+    case SIM_OP_READ: *kind = HIST_V_NONE; return 0;
+    case SIM_OP_CAS: v[0] = sl->v1; v[1] = sl->v2; *kind = HIST_V_LIST; return 2;
+    case SIM_OP_TRANSFER: v[0] = sl->key2; v[1] = sl->v1; *kind = HIST_V_LIST; return 2;
     default: v[0] = sl->v1; *kind = HIST_V_INT; return 1;
     }
 }
@@ -233,12 +233,12 @@ static void issue(sim_t *s, uint32_t ci, uint32_t k)
     uint8_t f = pick_f(w, r);
     uint32_t key = pick_key(w, r), key2 = key;
     int64_t v1 = 0, v2 = 0;
-    switch ((op_f_t)f) {
-    case OP_READ: break;
-    case OP_WRITE: case OP_APPEND: v1 = (int64_t)++w->next_value; break;
-    case OP_CAS: v1 = w->last_value[key]; v2 = (int64_t)++w->next_value; break;
-    case OP_ADD: v1 = 1; break;
-    case OP_TRANSFER: {
+    switch ((sim_op_t)f) {
+    case SIM_OP_READ: break;
+    case SIM_OP_WRITE: case SIM_OP_APPEND: v1 = (int64_t)++w->next_value; break;
+    case SIM_OP_CAS: v1 = w->last_value[key]; v2 = (int64_t)++w->next_value; break;
+    case SIM_OP_ADD: v1 = 1; break;
+    case SIM_OP_TRANSFER: {
         /* Two different keys (when there are two), and an amount from 1 to 5. */
         uint32_t keys = w->cfg->keys ? w->cfg->keys : 1;
         if (keys > 1) {
@@ -247,7 +247,7 @@ static void issue(sim_t *s, uint32_t ci, uint32_t k)
         v1 = 1 + (int64_t)rng_below(r, 5);
         break;
     }
-    case OP_COUNT_: break;
+    case SIM_OP_COUNT_: break;
     }
     client_t *c = &w->c[ci];
     uint32_t target = w->cfg->target == TARGET_RANDOM ? random_server(s, r) : c->target;
@@ -262,7 +262,7 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
     hist_vkind_t vk;
     uint32_t n = op_values(sl, v, &vk);
     const int64_t *vals = v;
-    if (type == HIST_OK && sl->f == OP_READ && m) {
+    if (type == HIST_OK && sl->f == SIM_OP_READ && m) {
         vals = m->values;
         n = m->n;
         vk = m->list ? HIST_V_LIST : n == 0 ? HIST_V_NONE : n == 1 ? HIST_V_INT : HIST_V_LIST;
@@ -271,7 +271,7 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
     if (type == HIST_OK) {
         s->st.ops_ok++;
         if (sl->in_partition) s->st.ok_in_partition++;
-        if (sl->f == OP_WRITE && w->cfg->n_probe && w->cfg->clients > 1) {
+        if (sl->f == SIM_OP_WRITE && w->cfg->n_probe && w->cfg->clients > 1) {
             /* Probes: other clients read this key at each delay, round robin. */
             for (uint32_t j = 0; j < w->cfg->n_probe; j++) {
                 uint32_t reader = (ci + 1 + j % (w->cfg->clients - 1)) % w->cfg->clients;
@@ -279,8 +279,8 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
             }
         }
         sim_samples_add(&s->st.latency, s->now - sl->invoked_ns);
-        if (sl->f == OP_WRITE) w->last_value[sl->key] = sl->v1;
-        if (sl->f == OP_CAS) w->last_value[sl->key] = sl->v2;
+        if (sl->f == SIM_OP_WRITE) w->last_value[sl->key] = sl->v1;
+        if (sl->f == SIM_OP_CAS) w->last_value[sl->key] = sl->v2;
     } else if (type == HIST_FAIL) {
         s->st.ops_fail++;
     } else {
@@ -329,7 +329,7 @@ void wl_on_event(sim_t *s, const ev_t *e)
         slot_t *sl = &c->slot[k];
         if (!sl->busy || sl->op_id != e->id) return;   /* it completed in time */
         if (w->cfg->target == TARGET_STICKY) c->target = random_server(s, crng(s, ci));
-        complete(s, ci, k, sl->f == OP_READ ? HIST_FAIL : HIST_INFO, NULL);
+        complete(s, ci, k, sl->f == SIM_OP_READ ? HIST_FAIL : HIST_INFO, NULL);
         return;
     }
     case WL_FINAL: {
@@ -344,7 +344,7 @@ void wl_on_event(sim_t *s, const ev_t *e)
                 uint32_t kk = 0;
                 while (kk < w->cfg->concurrency && w->c[cj].slot[kk].busy) kk++;
                 if (kk == w->cfg->concurrency) { s->st.ops_shed++; continue; }
-                invoke(s, cj, kk, OP_READ, key, key, 0, 0, srv);
+                invoke(s, cj, kk, SIM_OP_READ, key, key, 0, 0, srv);
             }
         }
         return;
@@ -354,7 +354,7 @@ void wl_on_event(sim_t *s, const ev_t *e)
         for (k = 0; k < w->cfg->concurrency; k++)
             if (!c->slot[k].busy) {
                 uint32_t target = w->cfg->target == TARGET_RANDOM ? random_server(s, crng(s, ci)) : c->target;
-                invoke(s, ci, k, OP_READ, (uint32_t)e->data, (uint32_t)e->data, 0, 0, target);
+                invoke(s, ci, k, SIM_OP_READ, (uint32_t)e->data, (uint32_t)e->data, 0, 0, target);
                 return;
             }
         s->st.ops_shed++;
@@ -379,19 +379,19 @@ void wl_on_reply(sim_t *s, uint32_t client, const void *payload, uint32_t len)
     for (uint32_t k = 0; k < w->cfg->concurrency; k++) {
         slot_t *sl = &c->slot[k];
         if (!sl->busy || sl->op_id != m->op_id) continue;
-        switch ((reply_status_t)m->status) {
-        case REPLY_OK: complete(s, ci, k, HIST_OK, m); return;
-        case REPLY_FAIL: complete(s, ci, k, HIST_FAIL, m); return;
-        case REPLY_REDIRECT:
-        case REPLY_UNAVAILABLE:
+        switch ((sim_reply_status_t)m->status) {
+        case SIM_REPLY_OK: complete(s, ci, k, HIST_OK, m); return;
+        case SIM_REPLY_FAIL: complete(s, ci, k, HIST_FAIL, m); return;
+        case SIM_REPLY_REDIRECT:
+        case SIM_REPLY_UNAVAILABLE:
             if (m->attempt != sl->attempt) return;      /* an answer to an older attempt */
             if (sl->attempt >= w->cfg->retries) {
-                complete(s, ci, k, sl->f == OP_READ ? HIST_FAIL : HIST_INFO, m);
+                complete(s, ci, k, sl->f == SIM_OP_READ ? HIST_FAIL : HIST_INFO, m);
                 return;
             }
             sl->attempt++;
             s->st.ops_retried++;
-            if (m->status == REPLY_REDIRECT && m->redirect < s->n_servers) {
+            if (m->status == SIM_REPLY_REDIRECT && m->redirect < s->n_servers) {
                 sl->target = m->redirect;
                 if (w->cfg->target == TARGET_STICKY) c->target = m->redirect;
             } else if (w->cfg->target != TARGET_NODE) {
@@ -416,11 +416,11 @@ int wl_request(sim_t *s, const sim_action_t *a)
 {
     wl_t *w = s->wl;
     if (!w || a->node < s->n_servers || a->node >= s->n_nodes || a->node2 >= s->n_servers) return SIM_EINPUT;
-    if (a->op_f >= OP_COUNT_ || a->key >= (w->cfg->keys ? w->cfg->keys : 1)) return SIM_EINPUT;
+    if (a->op_f >= SIM_OP_COUNT_ || a->key >= (w->cfg->keys ? w->cfg->keys : 1)) return SIM_EINPUT;
     uint32_t ci = a->node - s->n_servers;
     for (uint32_t k = 0; k < w->cfg->concurrency; k++)
         if (!w->c[ci].slot[k].busy) {
-            invoke(s, ci, k, a->op_f, a->key, a->op_f == OP_TRANSFER ? (uint32_t)a->value2 : a->key, a->value, a->value2, a->node2);
+            invoke(s, ci, k, a->op_f, a->key, a->op_f == SIM_OP_TRANSFER ? (uint32_t)a->value2 : a->key, a->value, a->value2, a->node2);
             return SIM_OK;
         }
     s->st.ops_shed++;

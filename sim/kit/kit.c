@@ -393,7 +393,7 @@ int kit_reply_decode(kit_t *k, const kit_flight_t *f, kit_reply_t *out)
     out->to = f->to;
     out->op_id = h.op_id;
     out->attempt = h.attempt;
-    out->status = (reply_status_t)h.status;
+    out->status = (sim_reply_status_t)h.status;
     out->redirect = h.redirect;
     out->list = h.list != 0;
     out->n = h.n;

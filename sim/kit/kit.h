@@ -9,11 +9,11 @@
  *
  *     kit_t *k = kit_create("gossip", 3, 1, "{\"fanout\": 1}", 1);   // n1..n3, client c1 = node 3
  *     assert_non_null(k);
- *     sim_req_t w = {.client = 3, .op_id = 1, .f = OP_WRITE, .value = 7};
+ *     sim_req_t w = {.client = 3, .op_id = 1, .f = SIM_OP_WRITE, .value = 7};
  *     assert_int_equal(kit_request(k, 0, &w), SIM_OK);                // c1 writes 7 at n1
  *     kit_reply_t r;
  *     assert_int_equal(kit_reply_to(k, 0, 1, &r), SIM_OK);            // n1 answers at once
- *     assert_int_equal(r.status, REPLY_OK);
+ *     assert_int_equal(r.status, SIM_REPLY_OK);
  *     kit_flight_t f;
  *     assert_int_equal(kit_find(k, 0, KIT_ANY, "push", &f), SIM_OK);  // and pushes 7 to one peer
  *     assert_int_equal(kit_deliver(k, f.id), SIM_OK);                 // which hears it now
@@ -121,8 +121,8 @@ typedef struct kit_reply {
     uint32_t from, to;             /* the server, the client */
     uint64_t op_id;
     uint32_t attempt;
-    reply_status_t status;
-    uint32_t redirect;             /* REPLY_REDIRECT: the node to retry at */
+    sim_reply_status_t status;
+    uint32_t redirect;             /* SIM_REPLY_REDIRECT: the node to retry at */
     bool list;                     /* the values are a list (sim_reply_list), even of 0 or 1 */
     uint32_t n;                    /* values: 0 is a read of nothing (null) */
     const int64_t *values;         /* valid until the simulation moves */

@@ -24,8 +24,8 @@ typedef struct dsim_api {
     int version;                        /* DSIM_API_VERSION of the dsim that filled it */
     size_t size;                        /* sizeof(dsim_api_t) there */
     int proto_version;                  /* the newest proto_t version it accepts */
-    const char *const *op_names;        /* op_f_names */
-    const char *const *role_names;      /* role_names */
+    const char *const *op_names;        /* sim_op_names */
+    const char *const *role_names;      /* sim_role_names */
     uint32_t (*self)(sim_ctx *c);
     uint32_t (*servers)(sim_ctx *c);
     const char *(*node_name)(sim_ctx *c, uint32_t node);
@@ -39,13 +39,13 @@ typedef struct dsim_api {
     sim_time_t (*clock)(sim_ctx *c);
     rng_t *(*rng)(sim_ctx *c);
     void (*send)(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size);
-    void (*reply)(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n);
+    void (*reply)(sim_ctx *c, const sim_req_t *req, sim_reply_status_t st, const int64_t *values, uint32_t n);
     void (*reply_list)(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n);
     void (*reply_redirect)(sim_ctx *c, const sim_req_t *req, uint32_t node);
     uint64_t (*timer_set)(sim_ctx *c, sim_time_t delay, int kind, uint64_t data);
     void (*timer_cancel)(sim_ctx *c, uint64_t id);
     int (*msg_type_register)(sim_ctx *c, const char *name);
-    void (*set_role)(sim_ctx *c, role_t role, int64_t term);
+    void (*set_role)(sim_ctx *c, sim_role_t role, int64_t term);
     uint32_t (*n_servers)(const sim_t *s);
     const proto_t *(*protocol)(const sim_t *s);
     const char *(*name_of)(const sim_t *s, uint32_t node);
@@ -54,7 +54,7 @@ typedef struct dsim_api {
     void *(*node_state)(sim_t *s, uint32_t node);
     void *(*node_durable)(sim_t *s, uint32_t node);
     bool (*node_up)(const sim_t *s, uint32_t node);
-    role_t (*node_role)(const sim_t *s, uint32_t node, int64_t *term);
+    sim_role_t (*node_role)(const sim_t *s, uint32_t node, int64_t *term);
     int64_t (*leader)(const sim_t *s);
     sim_time_t (*time)(const sim_t *s);
     sim_time_t (*equal_since)(const sim_t *s);
@@ -110,8 +110,8 @@ extern const dsim_api_t *dsim_api_;
     }
 #undef sim_assert
 #define sim_assert(e) ((e) ? (void)0 : dsim_api_->assert_fail(#e, __FILE__, __LINE__))
-#define op_f_names (dsim_api_->op_names)
-#define role_names (dsim_api_->role_names)
+#define sim_op_names (dsim_api_->op_names)
+#define sim_role_names (dsim_api_->role_names)
 #define sim_self(c) (dsim_api_->self(c))
 #define sim_servers(c) (dsim_api_->servers(c))
 #define sim_node_name(c, node) (dsim_api_->node_name(c, node))

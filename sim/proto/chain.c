@@ -228,11 +228,11 @@ static const char *chain_position(const chain_state_t *st)
 static void chain_report_role(sim_ctx *c)
 {
     chain_state_t *st = sim_state(c);
-    role_t r = ROLE_NONE;
-    if (st->is_master) r = ROLE_MASTER;
-    else if (chain_is_head(st) && st->synced) r = ROLE_HEAD;
-    else if (chain_is_tail(st) && st->synced) r = ROLE_TAIL;
-    else if (chain_member(st)) r = ROLE_MIDDLE;
+    sim_role_t r = SIM_ROLE_NONE;
+    if (st->is_master) r = SIM_ROLE_MASTER;
+    else if (chain_is_head(st) && st->synced) r = SIM_ROLE_HEAD;
+    else if (chain_is_tail(st) && st->synced) r = SIM_ROLE_TAIL;
+    else if (chain_member(st)) r = SIM_ROLE_MIDDLE;
     sim_set_role(c, r, st->view.version);
 }
 
@@ -270,7 +270,7 @@ static void chain_ghost_record(sim_ctx *c, const chain_update_t *u)
     g->op_id = u->req.op_id;
     g->key = u->req.key;
     g->f = u->req.f;
-    g->value = u->req.f == OP_CAS ? u->req.value2 : u->req.value;
+    g->value = u->req.f == SIM_OP_CAS ? u->req.value2 : u->req.value;
     g->at_ns = sim_now(c);
 }
 
@@ -733,7 +733,7 @@ static void chain_redirect(sim_ctx *c, const sim_req_t *req, bool to_head)
     chain_state_t *st = sim_state(c);
     const chain_view_t *v = &st->view;
     uint32_t target = v->n == 0 ? CHAIN_NONE : to_head ? v->member[0] : v->member[v->n - 1];
-    if (target == CHAIN_NONE || target == sim_self(c)) sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+    if (target == CHAIN_NONE || target == sim_self(c)) sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
     else sim_reply_redirect(c, req, target);
 }
 
@@ -741,26 +741,26 @@ static void chain_request(sim_ctx *c, const sim_req_t *req)
 {
     const chain_params_t *p = chain_params(c);
     chain_state_t *st = sim_state(c);
-    switch ((op_f_t)req->f) {
-    case OP_READ:
+    switch ((sim_op_t)req->f) {
+    case SIM_OP_READ:
         if (!chain_is_tail(st) || !st->synced) { chain_redirect(c, req, false); return; }
         kv_reply(c, req, kv_read(chain_kv(p, st), req->key));
         return;
-    case OP_WRITE: case OP_CAS: case OP_ADD: {
+    case SIM_OP_WRITE: case SIM_OP_CAS: case SIM_OP_ADD: {
         if (!chain_is_head(st) || !st->synced) { chain_redirect(c, req, true); return; }
         /* A request the network delivered twice is applied once (while still in the
          * sent list; an exactly-once service would keep a table of answered ids). */
         for (uint32_t i = 0; i < st->sent_n; i++)
             if (chain_sent_at(p, st, i)->req.op_id == req->op_id) return;
         chain_update_t *u = chain_apply(c, req);
-        if (!u) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+        if (!u) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
         if (p->variant == CHAIN_VARIANT_ACK_AT_HEAD) chain_answer(c, u);
         if (chain_is_tail(st)) chain_tail_commit(c);
         else chain_send_update(c, u);
         return;
     }
     default:
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);     /* append and transfer are not offered */
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);     /* append and transfer are not offered */
         return;
     }
 }
@@ -826,9 +826,9 @@ static void chain_export(sim_ctx *c, jw_t *w)
         const chain_update_t *u = chain_sent_at(p, st, i);
         jw_obj_begin(w);
         jw_kuint(w, "seq", u->seq);
-        jw_kstr(w, "f", op_f_names[u->req.f]);
+        jw_kstr(w, "f", sim_op_names[u->req.f]);
         jw_kuint(w, "key", u->req.key);
-        jw_kint(w, "value", u->req.f == OP_CAS ? u->req.value2 : u->req.value);
+        jw_kint(w, "value", u->req.f == SIM_OP_CAS ? u->req.value2 : u->req.value);
         jw_kstr(w, "client", sim_node_name(c, u->req.client));
         jw_obj_end(w);
     }
@@ -869,8 +869,8 @@ static bool chain_check(sim_t *s, sim_violation_t *v)
         snprintf(v->name, sizeof v->name, "acknowledged-write-lost");
         char at[32], what[64];
         sim_format_duration(g->at_ns, at, sizeof at);
-        snprintf(what, sizeof what, "%s k%u %s %lld", op_f_names[g->f], g->key,
-                 g->f == OP_ADD ? "+=" : g->f == OP_CAS ? "->" : "=", (long long)g->value);
+        snprintf(what, sizeof what, "%s k%u %s %lld", sim_op_names[g->f], g->key,
+                 g->f == SIM_OP_ADD ? "+=" : g->f == SIM_OP_CAS ? "->" : "=", (long long)g->value);
         const char *nn = sim_name_of(s, node), *tn = sim_name_of(s, tail), *cn = sim_name_of(s, g->client);
         if (missing)
             snprintf(v->detail, sizeof v->detail,
@@ -936,15 +936,15 @@ static size_t chain_state_size(const void *cfgp) { return ((const chain_params_t
 static const char *const chain_msg_types[] = {"view", "status", "update", "ack", "snapshot", NULL};
 
 static const proto_param_t chain_param_table[] = {
-    {"heartbeat", PARAM_DURATION, "50ms", 1e6, 1e12, NULL, offsetof(chain_params_t, heartbeat_ns),
+    {"heartbeat", PROTO_PARAM_DURATION, "50ms", 1e6, 1e12, NULL, offsetof(chain_params_t, heartbeat_ns),
      "how often the master sends the view to every server (and so checks they are alive)"},
-    {"failure_timeout", PARAM_DURATION, "300ms", 1e6, 1e12, NULL, offsetof(chain_params_t, failure_timeout_ns),
+    {"failure_timeout", PROTO_PARAM_DURATION, "300ms", 1e6, 1e12, NULL, offsetof(chain_params_t, failure_timeout_ns),
      "silence after which the master removes a member from the chain"},
-    {"resend", PARAM_DURATION, "40ms", 1e5, 1e12, NULL, offsetof(chain_params_t, resend_ns),
+    {"resend", PROTO_PARAM_DURATION, "40ms", 1e5, 1e12, NULL, offsetof(chain_params_t, resend_ns),
      "wait before an update the successor has not confirmed is sent again"},
-    {"sent_max", PARAM_INT, "256", 1, 4096, NULL, offsetof(chain_params_t, sent_max),
+    {"sent_max", PROTO_PARAM_INT, "256", 1, 4096, NULL, offsetof(chain_params_t, sent_max),
      "updates the head lets wait for the tail's ack before it answers \"unavailable\""},
-    {"variant", PARAM_ENUM, "none", 1, 0, "none|ack-at-head", offsetof(chain_params_t, variant),
+    {"variant", PROTO_PARAM_ENUM, "none", 1, 0, "none|ack-at-head", offsetof(chain_params_t, variant),
      "a deliberate bug for the checker to find: ack-at-head answers writes before the tail has them"},
     {NULL},
 };

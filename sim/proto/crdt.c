@@ -628,7 +628,7 @@ bad:
     sim_log(c, "crdt: ignored a malformed %u-byte message from %s", m->len, sim_node_name(c, m->from));
 }
 
-static void crdt_reply_value(sim_ctx *c, const sim_req_t *req, int64_t v) { sim_reply(c, req, REPLY_OK, &v, 1); }
+static void crdt_reply_value(sim_ctx *c, const sim_req_t *req, int64_t v) { sim_reply(c, req, SIM_REPLY_OK, &v, 1); }
 
 static void crdt_request(sim_ctx *c, const sim_req_t *req)
 {
@@ -637,21 +637,21 @@ static void crdt_request(sim_ctx *c, const sim_req_t *req)
     crdt_store_t *st = sim_durable(c);
     crdt_state_t *vs = sim_state(c);
     uint32_t self = sim_self(c);
-    if (req->key >= cfg->n_keys) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+    if (req->key >= cfg->n_keys) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
     void *o = crdt_obj(cfg, st, req->key);
     int r = CRDT_EINVAL;
     switch ((crdt_type_t)cfg->type) {
     case CRDT_G_COUNTER:
     case CRDT_PN_COUNTER:
-        if (req->f == OP_READ) { crdt_reply_value(c, req, crdt_counter_value(d, o)); return; }
-        if (req->f == OP_ADD) r = crdt_counter_add(d, o, self, req->value);
+        if (req->f == SIM_OP_READ) { crdt_reply_value(c, req, crdt_counter_value(d, o)); return; }
+        if (req->f == SIM_OP_ADD) r = crdt_counter_add(d, o, self, req->value);
         break;
     case CRDT_OR_SET:
-        if (req->f == OP_READ) {
+        if (req->f == SIM_OP_READ) {
             sim_reply_list(c, req, crdt_out.vals, crdt_orset_elements(d, o, crdt_out.vals, CRDT_TAGS_MAX));
             return;
         }
-        if (req->f != OP_ADD && req->f != OP_WRITE) break;
+        if (req->f != SIM_OP_ADD && req->f != SIM_OP_WRITE) break;
         if (req->value > 0) {
             r = crdt_orset_add(d, o, self, req->value);
             if (r == CRDT_EFULL) {
@@ -667,13 +667,13 @@ static void crdt_request(sim_ctx *c, const sim_req_t *req)
         }
         break;
     case CRDT_LWW_REGISTER:
-        if (req->f == OP_READ) {
+        if (req->f == SIM_OP_READ) {
             const crdt_lww_t *reg = o;
             if (reg->state == CRDT_LWW_VALUE) crdt_reply_value(c, req, reg->value);
-            else sim_reply(c, req, REPLY_OK, NULL, 0);
+            else sim_reply(c, req, SIM_REPLY_OK, NULL, 0);
             return;
         }
-        if (req->f == OP_WRITE) {
+        if (req->f == SIM_OP_WRITE) {
             sim_time_t ts = sim_clock(c);
             if (crdt_lww_set(d, o, ts, self, req->value, req->value < 0) == 0) {
                 const crdt_lww_t *reg = o;
@@ -687,16 +687,16 @@ static void crdt_request(sim_ctx *c, const sim_req_t *req)
         }
         break;
     case CRDT_MV_REGISTER:
-        if (req->f == OP_READ) {
+        if (req->f == SIM_OP_READ) {
             sim_reply_list(c, req, crdt_out.vals, crdt_mv_values(d, o, crdt_out.vals, CRDT_REPLICAS_MAX));
             return;
         }
-        if (req->f == OP_WRITE) r = crdt_mv_write(d, o, self, req->value);
+        if (req->f == SIM_OP_WRITE) r = crdt_mv_write(d, o, self, req->value);
         break;
     case CRDT_TYPE_COUNT_:
         break;
     }
-    if (r < 0) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+    if (r < 0) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
     crdt_touch(cfg, st, req->key);
     crdt_reply_value(c, req, req->value);
 }
@@ -896,13 +896,13 @@ static int crdt_configure(void *cfgp, const proto_env_t *env, char *err, size_t 
 
 static const char *const crdt_types[] = {"state", NULL};
 static const proto_param_t crdt_params[] = {
-    {"type", PARAM_ENUM, "g-counter", 0, -1, "g-counter|pn-counter|or-set|lww-register|mv-register",
+    {"type", PROTO_PARAM_ENUM, "g-counter", 0, -1, "g-counter|pn-counter|or-set|lww-register|mv-register",
      offsetof(crdt_config_t, type), "the replicated object, one per workload key"},
-    {"gossip", PARAM_DURATION, "500ms", 1, 1e15, NULL, offsetof(crdt_config_t, gossip_ns),
+    {"gossip", PROTO_PARAM_DURATION, "500ms", 1, 1e15, NULL, offsetof(crdt_config_t, gossip_ns),
      "how often a replica sends its whole state to random peers"},
-    {"fanout", PARAM_INT, "1", 1, 64, NULL, offsetof(crdt_config_t, fanout),
+    {"fanout", PROTO_PARAM_INT, "1", 1, 64, NULL, offsetof(crdt_config_t, fanout),
      "peers each gossip round goes to"},
-    {"max_tags", PARAM_INT, "256", 1, CRDT_TAGS_MAX, NULL, offsetof(crdt_config_t, max_tags),
+    {"max_tags", PROTO_PARAM_INT, "256", 1, CRDT_TAGS_MAX, NULL, offsetof(crdt_config_t, max_tags),
      "or-set: tags (adds, kept after removal) one key can hold; 24 bytes each"},
     {NULL},
 };

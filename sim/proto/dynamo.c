@@ -509,7 +509,7 @@ static void quorum_answer_read(sim_ctx *c, quorum_op_t *op)
     if (cfg->versions == QUORUM_VECTOR)
         for (uint32_t i = 0; i < m->n; i++) quorum_vc_merge(quorum_seen(c, op->req.key), m->v[i].vc);
     if (m->n > 1) sim_reply_list(c, &op->req, vals, m->n);
-    else sim_reply(c, &op->req, REPLY_OK, vals, m->n);
+    else sim_reply(c, &op->req, SIM_REPLY_OK, vals, m->n);
 }
 
 static void quorum_maybe_answer(sim_ctx *c, quorum_op_t *op)
@@ -519,7 +519,7 @@ static void quorum_maybe_answer(sim_ctx *c, quorum_op_t *op)
     if (op->write && op->acks >= (uint32_t)cfg->w) {
         op->replied = 1;
         quorum_disk(c)->writes_ok++;
-        sim_reply(c, &op->req, REPLY_OK, &op->req.value, 1);
+        sim_reply(c, &op->req, SIM_REPLY_OK, &op->req.value, 1);
     } else if (!op->write && op->answers >= (uint32_t)cfg->r) {
         op->replied = 1;
         quorum_answer_read(c, op);
@@ -623,7 +623,7 @@ static void quorum_coordinate(sim_ctx *c, const sim_req_t *req)
     const quorum_config_t *cfg = quorum_cfg(c);
     quorum_state_t *st = sim_state(c);
     quorum_durable_t *d = quorum_disk(c);
-    if (req->f == OP_WRITE && cfg->variant != QUORUM_VARIANT_COORDINATE_DUPLICATES && quorum_seen_write(c, req)) {
+    if (req->f == SIM_OP_WRITE && cfg->variant != QUORUM_VARIANT_COORDINATE_DUPLICATES && quorum_seen_write(c, req)) {
         d->duplicates++;            /* a copy: its first coordination answers the client */
         return;
     }
@@ -637,7 +637,7 @@ static void quorum_coordinate(sim_ctx *c, const sim_req_t *req)
     }
     if (!op) {                      /* too many requests in progress: shed this one */
         d->shed++;
-        sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+        sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
         return;
     }
     st->cursor = (slot + 1) % max;
@@ -645,7 +645,7 @@ static void quorum_coordinate(sim_ctx *c, const sim_req_t *req)
     memset(op, 0, cfg->op_size);
     op->used = 1;
     op->gen = gen ? gen : 1;
-    op->write = req->f == OP_WRITE;
+    op->write = req->f == SIM_OP_WRITE;
     op->req = *req;
     st->n_pending++;
     if (op->write) {
@@ -692,8 +692,8 @@ static void quorum_coordinate(sim_ctx *c, const sim_req_t *req)
 static void quorum_route(sim_ctx *c, const sim_req_t *req, uint32_t hops)
 {
     const quorum_config_t *cfg = quorum_cfg(c);
-    if (req->key >= cfg->n_keys || (req->f != OP_READ && req->f != OP_WRITE)) {
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);
+    if (req->key >= cfg->n_keys || (req->f != SIM_OP_READ && req->f != SIM_OP_WRITE)) {
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
         return;
     }
     uint32_t to = sim_self(c);
@@ -702,7 +702,7 @@ static void quorum_route(sim_ctx *c, const sim_req_t *req, uint32_t hops)
     } else {
         uint32_t pref[QUORUM_N_MAX];
         uint32_t n = quorum_pref(c, req->key, pref);
-        if (n == 0) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+        if (n == 0) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
         bool mine = false;
         for (uint32_t i = 0; i < n; i++) mine |= pref[i] == sim_self(c);
         if (!mine) {
@@ -712,7 +712,7 @@ static void quorum_route(sim_ctx *c, const sim_req_t *req, uint32_t hops)
         }
     }
     if (to == sim_self(c)) { quorum_coordinate(c, req); return; }
-    if (hops >= QUORUM_HOPS_MAX) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+    if (hops >= QUORUM_HOPS_MAX) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
     quorum_forward_t f = {*req, hops + 1, 0};
     quorum_disk(c)->forwarded++;
     sim_send(c, to, QUORUM_MSG_FORWARD, &f, sizeof f, 0);
@@ -762,7 +762,7 @@ static void quorum_on_deadline(sim_ctx *c, quorum_op_t *op)
             d->writes_short++;          /* no answer: the client's timeout records "info" */
         } else {
             d->reads_unavailable++;
-            sim_reply(c, &op->req, REPLY_UNAVAILABLE, NULL, 0);
+            sim_reply(c, &op->req, SIM_REPLY_UNAVAILABLE, NULL, 0);
         }
     }
     quorum_finish(c, op);
@@ -1046,7 +1046,7 @@ static void quorum_init(sim_ctx *c)
     d->formatted = 1;
     quorum_rebuild(c);
     bool coordinator = sim_self(c) == cfg->coord_node;
-    sim_set_role(c, coordinator ? ROLE_COORDINATOR : ROLE_REPLICA, 0);
+    sim_set_role(c, coordinator ? SIM_ROLE_COORDINATOR : SIM_ROLE_REPLICA, 0);
     /* Random phases, so servers do not act in lockstep. */
     sim_timer_set(c, (sim_time_t)rng_below(sim_rng(c), (uint64_t)cfg->handoff_ns) + 1, QUORUM_TIMER_HANDOFF, 0);
     if (cfg->anti_entropy && !coordinator)
@@ -1279,38 +1279,38 @@ static const char *const quorum_msg_types[] = {
 };
 
 static const proto_param_t quorum_params[] = {
-    {"n", PARAM_INT, "3", 1, QUORUM_N_MAX, NULL, offsetof(quorum_config_t, n), "replicas of each key"},
-    {"r", PARAM_INT, "2", 1, QUORUM_N_MAX, NULL, offsetof(quorum_config_t, r), "answers a read waits for"},
-    {"w", PARAM_INT, "2", 1, QUORUM_N_MAX, NULL, offsetof(quorum_config_t, w), "acknowledgements a write waits for"},
-    {"vnodes", PARAM_INT, "8", 1, RING_VNODES_MAX, NULL, offsetof(quorum_config_t, vnodes),
+    {"n", PROTO_PARAM_INT, "3", 1, QUORUM_N_MAX, NULL, offsetof(quorum_config_t, n), "replicas of each key"},
+    {"r", PROTO_PARAM_INT, "2", 1, QUORUM_N_MAX, NULL, offsetof(quorum_config_t, r), "answers a read waits for"},
+    {"w", PROTO_PARAM_INT, "2", 1, QUORUM_N_MAX, NULL, offsetof(quorum_config_t, w), "acknowledgements a write waits for"},
+    {"vnodes", PROTO_PARAM_INT, "8", 1, RING_VNODES_MAX, NULL, offsetof(quorum_config_t, vnodes),
      "points per server on the consistent-hashing ring"},
-    {"coordinator", PARAM_ENUM, "replica", 1, 0, "replica|client", offsetof(quorum_config_t, coordinator),
+    {"coordinator", PROTO_PARAM_ENUM, "replica", 1, 0, "replica|client", offsetof(quorum_config_t, coordinator),
      "who coordinates: one of the key's replicas, or the last server standing in for a client library"},
-    {"versions", PARAM_ENUM, "lww", 1, 0, "lww|vector", offsetof(quorum_config_t, versions),
+    {"versions", PROTO_PARAM_ENUM, "lww", 1, 0, "lww|vector", offsetof(quorum_config_t, versions),
      "last-writer-wins by the coordinator's clock, or vector clocks with siblings"},
-    {"read_repair", PARAM_BOOL, "true", 1, 0, NULL, offsetof(quorum_config_t, read_repair),
+    {"read_repair", PROTO_PARAM_BOOL, "true", 1, 0, NULL, offsetof(quorum_config_t, read_repair),
      "after a read, send the newest version to replicas that answered with an older one"},
-    {"hinted_handoff", PARAM_BOOL, "false", 1, 0, NULL, offsetof(quorum_config_t, hinted_handoff),
+    {"hinted_handoff", PROTO_PARAM_BOOL, "false", 1, 0, NULL, offsetof(quorum_config_t, hinted_handoff),
      "sloppy quorum: write to the next server on the ring when a replica does not answer, and hand it back later"},
-    {"anti_entropy", PARAM_BOOL, "false", 1, 0, NULL, offsetof(quorum_config_t, anti_entropy),
+    {"anti_entropy", PROTO_PARAM_BOOL, "false", 1, 0, NULL, offsetof(quorum_config_t, anti_entropy),
      "periodically compare bucket hashes with another replica and exchange what differs"},
-    {"anti_entropy_period", PARAM_DURATION, "1s", 1e6, 1e15, NULL, offsetof(quorum_config_t, anti_entropy_ns),
+    {"anti_entropy_period", PROTO_PARAM_DURATION, "1s", 1e6, 1e15, NULL, offsetof(quorum_config_t, anti_entropy_ns),
      "how often each server starts an anti-entropy round"},
-    {"request_timeout", PARAM_DURATION, "500ms", 1e6, 1e12, NULL, offsetof(quorum_config_t, request_timeout_ns),
+    {"request_timeout", PROTO_PARAM_DURATION, "500ms", 1e6, 1e12, NULL, offsetof(quorum_config_t, request_timeout_ns),
      "how long a coordinator waits for a quorum (a read then answers unavailable, a write nothing)"},
-    {"suspect_after", PARAM_DURATION, "100ms", 1e5, 1e12, NULL, offsetof(quorum_config_t, suspect_after_ns),
+    {"suspect_after", PROTO_PARAM_DURATION, "100ms", 1e5, 1e12, NULL, offsetof(quorum_config_t, suspect_after_ns),
      "silence after which a replica is suspected and, with hinted handoff, replaced by a stand-in"},
-    {"suspect_for", PARAM_DURATION, "1s", 1e6, 1e12, NULL, offsetof(quorum_config_t, suspect_for_ns),
+    {"suspect_for", PROTO_PARAM_DURATION, "1s", 1e6, 1e12, NULL, offsetof(quorum_config_t, suspect_for_ns),
      "how long a suspected server is passed over"},
-    {"handoff", PARAM_DURATION, "500ms", 1e6, 1e12, NULL, offsetof(quorum_config_t, handoff_ns),
+    {"handoff", PROTO_PARAM_DURATION, "500ms", 1e6, 1e12, NULL, offsetof(quorum_config_t, handoff_ns),
      "how often a stand-in tries to hand hinted data back"},
-    {"max_siblings", PARAM_INT, "8", 1, QUORUM_SIBLINGS_MAX, NULL, offsetof(quorum_config_t, max_siblings),
+    {"max_siblings", PROTO_PARAM_INT, "8", 1, QUORUM_SIBLINGS_MAX, NULL, offsetof(quorum_config_t, max_siblings),
      "concurrent versions one key may hold (vector mode)"},
-    {"max_hints", PARAM_INT, "4096", 1, 1 << 20, NULL, offsetof(quorum_config_t, max_hints),
+    {"max_hints", PROTO_PARAM_INT, "4096", 1, 1 << 20, NULL, offsetof(quorum_config_t, max_hints),
      "hints one server can keep for unreachable replicas"},
-    {"max_pending", PARAM_INT, "1024", 1, 1 << 16, NULL, offsetof(quorum_config_t, max_pending),
+    {"max_pending", PROTO_PARAM_INT, "1024", 1, 1 << 16, NULL, offsetof(quorum_config_t, max_pending),
      "requests one coordinator runs at once; more are answered unavailable"},
-    {"variant", PARAM_ENUM, "none", 1, 0, "none|coordinate-duplicates", offsetof(quorum_config_t, variant),
+    {"variant", PROTO_PARAM_ENUM, "none", 1, 0, "none|coordinate-duplicates", offsetof(quorum_config_t, variant),
      "a deliberate bug: coordinate every copy of a duplicated write, each with a new version"},
     {NULL},
 };

@@ -19,8 +19,8 @@ static void echo_request(sim_ctx *c, const sim_req_t *req)
 {
     echo_state_t *st = sim_state(c);
     st->served++;
-    if (req->f == OP_READ) sim_reply(c, req, REPLY_OK, NULL, 0);
-    else sim_reply(c, req, REPLY_OK, &req->value, 1);
+    if (req->f == SIM_OP_READ) sim_reply(c, req, SIM_REPLY_OK, NULL, 0);
+    else sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
 }
 
 static void echo_message(sim_ctx *c, const sim_msg_t *m) { (void)c; (void)m; }

@@ -497,16 +497,16 @@ static void epi_message(sim_ctx *c, const sim_msg_t *m)
 static void epi_request(sim_ctx *c, const sim_req_t *req)
 {
     epi_state_t *st = sim_state(c);
-    if (req->f == OP_READ) {
+    if (req->f == SIM_OP_READ) {
         for (uint32_t i = 0; i < st->n; i++) epi_out.ids[i] = st->upd[i].value;
         sim_reply_list(c, req, epi_out.ids, st->n);
         return;
     }
-    if (req->f != OP_WRITE) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+    if (req->f != SIM_OP_WRITE) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
     epi_wire_t w = {req->value, sim_now(c), sim_self(c), 0};
     epi_update_t *u;
     if (epi_learn(c, &w, EPI_VIA_CLIENT, &u) < 0) return;
-    sim_reply(c, req, REPLY_OK, &req->value, 1);
+    sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
 }
 
 static void epi_describe(sim_ctx *c, proto_desc_t *d)
@@ -740,21 +740,21 @@ static int epi_configure(void *cfgp, const proto_env_t *env, char *err, size_t l
 
 static const char *const epi_types[] = {"rumor", "rumor-reply", "feedback", "digest", "digest-reply", "updates", NULL};
 static const proto_param_t epi_params[] = {
-    {"mode", PARAM_ENUM, "rumor", 0, -1, "anti-entropy|rumor", offsetof(epi_config_t, mode),
+    {"mode", PROTO_PARAM_ENUM, "rumor", 0, -1, "anti-entropy|rumor", offsetof(epi_config_t, mode),
      "anti-entropy (a simple epidemic, reaches everyone) or rumor mongering (stops by itself)"},
-    {"exchange", PARAM_ENUM, "push", 0, -1, "push|pull|push-pull", offsetof(epi_config_t, exchange),
+    {"exchange", PROTO_PARAM_ENUM, "push", 0, -1, "push|pull|push-pull", offsetof(epi_config_t, exchange),
      "which way updates travel between a node and its partner each cycle"},
-    {"feedback", PARAM_ENUM, "feedback", 0, -1, "feedback|blind", offsetof(epi_config_t, feedback),
+    {"feedback", PROTO_PARAM_ENUM, "feedback", 0, -1, "feedback|blind", offsetof(epi_config_t, feedback),
      "rumor: lose interest only after contacts with nodes that already knew (feedback), or regardless (blind)"},
-    {"stop", PARAM_ENUM, "counter", 0, -1, "counter|coin", offsetof(epi_config_t, stop),
+    {"stop", PROTO_PARAM_ENUM, "counter", 0, -1, "counter|coin", offsetof(epi_config_t, stop),
      "rumor: lose interest after k such contacts (counter) or with probability 1/k at each (coin)"},
-    {"k", PARAM_INT, "2", 1, 1000, NULL, offsetof(epi_config_t, k),
+    {"k", PROTO_PARAM_INT, "2", 1, 1000, NULL, offsetof(epi_config_t, k),
      "rumor: the counter limit, or 1/probability of the coin"},
-    {"period", PARAM_DURATION, "1s", 1, 1e15, NULL, offsetof(epi_config_t, period_ns),
+    {"period", PROTO_PARAM_DURATION, "1s", 1, 1e15, NULL, offsetof(epi_config_t, period_ns),
      "length of a cycle: each node contacts one random peer per cycle"},
-    {"backup_anti_entropy", PARAM_DURATION, "0s", 0, 1e15, NULL, offsetof(epi_config_t, backup_ns),
+    {"backup_anti_entropy", PROTO_PARAM_DURATION, "0s", 0, 1e15, NULL, offsetof(epi_config_t, backup_ns),
      "rumor: period of a push-pull anti-entropy exchange that repairs the residue (0s: off)"},
-    {"max_updates", PARAM_INT, "512", 1, EPI_UPDATES_MAX, NULL, offsetof(epi_config_t, max_updates),
+    {"max_updates", PROTO_PARAM_INT, "512", 1, EPI_UPDATES_MAX, NULL, offsetof(epi_config_t, max_updates),
      "updates one node can hold (memory per node: 72 bytes each)"},
     {NULL},
 };

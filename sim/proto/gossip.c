@@ -112,10 +112,10 @@ static void gossip_init(sim_ctx *c)
 static void gossip_request(sim_ctx *c, const sim_req_t *req)
 {
     gossip_state_t *st = sim_state(c);
-    if (req->f == OP_READ) { sim_reply_list(c, req, st->values, st->n); return; }
-    if (req->f != OP_WRITE) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+    if (req->f == SIM_OP_READ) { sim_reply_list(c, req, st->values, st->n); return; }
+    if (req->f != SIM_OP_WRITE) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
     if (add(c, req->value)) push(c, req->value, sim_self(c));
-    sim_reply(c, req, REPLY_OK, &req->value, 1);
+    sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
 }
 
 static void gossip_message(sim_ctx *c, const sim_msg_t *m)
@@ -194,11 +194,11 @@ static int gossip_configure(void *cfgp, const proto_env_t *env, char *err, size_
 
 static const char *const gossip_types[] = {"push", "sync", "sync-reply", NULL};
 static const proto_param_t gossip_params[] = {
-    {"fanout", PARAM_INT, "2", 0, 64, NULL, offsetof(gossip_config_t, fanout),
+    {"fanout", PROTO_PARAM_INT, "2", 0, 64, NULL, offsetof(gossip_config_t, fanout),
      "peers each new value is pushed to"},
-    {"anti_entropy", PARAM_DURATION, "1s", 0, 1e15, NULL, offsetof(gossip_config_t, anti_entropy_ns),
+    {"anti_entropy", PROTO_PARAM_DURATION, "1s", 0, 1e15, NULL, offsetof(gossip_config_t, anti_entropy_ns),
      "period of push-pull anti-entropy with one random peer (0s: off)"},
-    {"max_values", PARAM_INT, "4096", 1, 1 << 17, NULL, offsetof(gossip_config_t, max_values),
+    {"max_values", PROTO_PARAM_INT, "4096", 1, 1 << 17, NULL, offsetof(gossip_config_t, max_values),
      "values one node can hold (memory per node: 24 bytes each)"},
     {NULL},
 };

@@ -28,18 +28,18 @@ kv_result_t kv_apply(kv_t *kv, const kv_cmd_t *c)
     kv_result_t r = kv_read(kv, c->key);
     if (!r.ok) return r;
     uint64_t *w = written(kv);
-    switch ((op_f_t)c->f) {
-    case OP_READ:
+    switch ((sim_op_t)c->f) {
+    case SIM_OP_READ:
         return r;
-    case OP_WRITE:
+    case SIM_OP_WRITE:
         kv->data[c->key] = c->v1;
         break;
-    case OP_CAS:
+    case SIM_OP_CAS:
         /* A key never written holds nothing, which no expected value matches. */
         if (!r.has_value || r.value != c->v1) { r.ok = false; return r; }
         kv->data[c->key] = c->v2;
         break;
-    case OP_ADD:
+    case SIM_OP_ADD:
         kv->data[c->key] += c->v1;
         break;
     default:
@@ -54,10 +54,10 @@ kv_result_t kv_apply(kv_t *kv, const kv_cmd_t *c)
 
 void kv_reply(sim_ctx *ctx, const sim_req_t *req, kv_result_t res)
 {
-    if (!res.ok) { sim_reply(ctx, req, REPLY_FAIL, NULL, 0); return; }
-    if (req->f == OP_READ) sim_reply(ctx, req, REPLY_OK, &res.value, res.has_value ? 1 : 0);
-    else if (req->f == OP_CAS) sim_reply(ctx, req, REPLY_OK, &req->value2, 1);
-    else sim_reply(ctx, req, REPLY_OK, &req->value, 1);
+    if (!res.ok) { sim_reply(ctx, req, SIM_REPLY_FAIL, NULL, 0); return; }
+    if (req->f == SIM_OP_READ) sim_reply(ctx, req, SIM_REPLY_OK, &res.value, res.has_value ? 1 : 0);
+    else if (req->f == SIM_OP_CAS) sim_reply(ctx, req, SIM_REPLY_OK, &req->value2, 1);
+    else sim_reply(ctx, req, SIM_REPLY_OK, &req->value, 1);
 }
 
 void kv_export(const kv_t *kv, jw_t *w)

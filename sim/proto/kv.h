@@ -16,7 +16,7 @@
 #include "proto/proto.h"
 
 typedef struct kv_cmd {
-    uint8_t f;           /* op_f_t: OP_READ, OP_WRITE, OP_CAS, OP_ADD */
+    uint8_t f;           /* sim_op_t: SIM_OP_READ, SIM_OP_WRITE, SIM_OP_CAS, SIM_OP_ADD */
     uint32_t key;
     int64_t v1, v2;      /* write/add: v1; cas: expected v1, new v2 */
 } kv_cmd_t;

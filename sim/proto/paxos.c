@@ -131,7 +131,7 @@ static inline uint32_t paxos_node(paxos_ballot_t b) { return (uint32_t)(b & 0xff
 typedef struct paxos_value {
     uint64_t op_id;        /* 0 for a no-op */
     uint32_t client;       /* where the reply goes */
-    uint8_t f;             /* op_f_t, or PAXOS_NOOP */
+    uint8_t f;             /* sim_op_t, or PAXOS_NOOP */
     uint8_t _pad[3];
     uint32_t key;
     uint32_t _pad2;
@@ -235,7 +235,7 @@ typedef struct paxos_prop {
 } paxos_prop_t;
 
 typedef struct paxos_state {
-    uint8_t role;                     /* ROLE_FOLLOWER, ROLE_CANDIDATE or ROLE_LEADER */
+    uint8_t role;                     /* SIM_ROLE_FOLLOWER, SIM_ROLE_CANDIDATE or SIM_ROLE_LEADER */
     uint8_t _pad[3];
     uint32_t attempts;                /* candidacies and reigns lost since the last value was
                                        * chosen: the backoff exponent */
@@ -338,8 +338,8 @@ static paxos_value_t value_of(const sim_req_t *r)
     v.client = r->client;
     v.f = r->f;
     v.key = r->key;
-    if (r->f != OP_READ) v.v1 = r->value;
-    if (r->f == OP_CAS) v.v2 = r->value2;
+    if (r->f != SIM_OP_READ) v.v1 = r->value;
+    if (r->f == SIM_OP_CAS) v.v2 = r->value2;
     return v;
 }
 
@@ -362,10 +362,10 @@ static const char *value_str(const paxos_value_t *v, char *buf, size_t len)
 {
     switch (v->f) {
     case PAXOS_NOOP: snprintf(buf, len, "no-op"); break;
-    case OP_READ: snprintf(buf, len, "read k%u", v->key); break;
-    case OP_WRITE: snprintf(buf, len, "write k%u=%lld", v->key, (long long)v->v1); break;
-    case OP_CAS: snprintf(buf, len, "cas k%u %lld->%lld", v->key, (long long)v->v1, (long long)v->v2); break;
-    case OP_ADD: snprintf(buf, len, "add k%u+%lld", v->key, (long long)v->v1); break;
+    case SIM_OP_READ: snprintf(buf, len, "read k%u", v->key); break;
+    case SIM_OP_WRITE: snprintf(buf, len, "write k%u=%lld", v->key, (long long)v->v1); break;
+    case SIM_OP_CAS: snprintf(buf, len, "cas k%u %lld->%lld", v->key, (long long)v->v1, (long long)v->v2); break;
+    case SIM_OP_ADD: snprintf(buf, len, "add k%u+%lld", v->key, (long long)v->v1); break;
     default: snprintf(buf, len, "op %u on k%u", v->f, v->key); break;
     }
     return buf;
@@ -408,11 +408,11 @@ static sim_time_t election_delay(sim_ctx *c)
     return d;
 }
 
-static void set_role(sim_ctx *c, role_t role)
+static void set_role(sim_ctx *c, sim_role_t role)
 {
     paxos_state_t *st = state(c);
     st->role = (uint8_t)role;
-    paxos_ballot_t b = role == ROLE_FOLLOWER ? durable(c)->promised : st->ballot;
+    paxos_ballot_t b = role == SIM_ROLE_FOLLOWER ? durable(c)->promised : st->ballot;
     sim_set_role(c, role, paxos_round(b));
 }
 
@@ -426,18 +426,18 @@ static void step_down(sim_ctx *c, paxos_ballot_t higher)
     sim_log(c, "steps down: ballot %s is higher", ballot_str(ctx_name, c, higher, b, sizeof b));
     st->leader = -1;
     st->deadline_ns = sim_now(c) + election_delay(c);
-    set_role(c, ROLE_FOLLOWER);
+    set_role(c, SIM_ROLE_FOLLOWER);
 }
 
 /* Evidence of a live leader at ballot b (a heartbeat, an accept): follow it. */
 static void follow(sim_ctx *c, paxos_ballot_t b)
 {
     paxos_state_t *st = state(c);
-    if ((st->role == ROLE_LEADER || st->role == ROLE_CANDIDATE) && b > st->ballot) step_down(c, b);
-    if (st->role != ROLE_FOLLOWER) return;
+    if ((st->role == SIM_ROLE_LEADER || st->role == SIM_ROLE_CANDIDATE) && b > st->ballot) step_down(c, b);
+    if (st->role != SIM_ROLE_FOLLOWER) return;
     st->leader = paxos_node(b);
     st->deadline_ns = sim_now(c) + election_delay(c);
-    set_role(c, ROLE_FOLLOWER);       /* the promised ballot may have risen */
+    set_role(c, SIM_ROLE_FOLLOWER);       /* the promised ballot may have risen */
 }
 
 static bool recently_applied(paxos_state_t *st, uint64_t op_id)
@@ -462,7 +462,7 @@ static void apply_ready(sim_ctx *c, bool replay)
         st->recent[st->n_recent++ % PAXOS_RECENT] = v->op_id;
         kv_cmd_t cmd = {v->f, v->key, v->v1, v->v2};
         kv_result_t res = kv_apply(kv(c), &cmd);
-        if (replay || st->role != ROLE_LEADER) continue;
+        if (replay || st->role != SIM_ROLE_LEADER) continue;
         sim_req_t r;
         memset(&r, 0, sizeof r);
         r.client = v->client;
@@ -509,12 +509,12 @@ static void on_prepare(sim_ctx *c, uint32_t from, const paxos_prepare_t *m)
         if (m->ballot > d->promised) {
             d->promised = m->ballot;
             if (from != sim_self(c)) {
-                if ((st->role == ROLE_LEADER || st->role == ROLE_CANDIDATE) && m->ballot > st->ballot)
+                if ((st->role == SIM_ROLE_LEADER || st->role == SIM_ROLE_CANDIDATE) && m->ballot > st->ballot)
                     step_down(c, m->ballot);
                 /* A new election is under way: give the candidate time to finish it. */
                 st->leader = -1;
                 st->deadline_ns = sim_now(c) + election_delay(c);
-                if (st->role == ROLE_FOLLOWER) set_role(c, ROLE_FOLLOWER);
+                if (st->role == SIM_ROLE_FOLLOWER) set_role(c, SIM_ROLE_FOLLOWER);
             }
         }
         p->ok = 1;
@@ -572,7 +572,7 @@ static void propose(sim_ctx *c, uint32_t slot, const paxos_value_t *v)
 {
     const paxos_config_t *cfg = config(c);
     paxos_state_t *st = state(c);
-    sim_assert(st->role == ROLE_LEADER && durable(c)->promised == st->ballot);
+    sim_assert(st->role == SIM_ROLE_LEADER && durable(c)->promised == st->ballot);
     sim_assert(slot < cfg->slots_max);
     paxos_prop_t *p = &st->prop[slot];
     p->ballot = st->ballot;
@@ -607,7 +607,7 @@ static void become_leader(sim_ctx *c)
     paxos_state_t *st = state(c);
     paxos_durable_t *d = durable(c);
     st->leader = sim_self(c);
-    set_role(c, ROLE_LEADER);
+    set_role(c, SIM_ROLE_LEADER);
     uint32_t hi = st->prop_hi > d->log_len ? st->prop_hi : d->log_len;
     if (hi < st->applied) hi = st->applied;
     char b[48];
@@ -627,7 +627,7 @@ static void become_leader(sim_ctx *c)
             propose(c, s, &v);
             filled++;
         }
-        sim_assert(st->role == ROLE_LEADER);     /* our own acceptor has promised our ballot */
+        sim_assert(st->role == SIM_ROLE_LEADER);     /* our own acceptor has promised our ballot */
     }
     if (filled) sim_log(c, "fills %u slot(s) with no-ops", filled);
     send_heartbeat(c);
@@ -639,10 +639,10 @@ static void on_promise(sim_ctx *c, uint32_t from, const paxos_promise_t *p, uint
     paxos_state_t *st = state(c);
     if (len < sizeof *p || len < sizeof *p + (size_t)p->n * sizeof(paxos_entry_t)) return;
     if (!p->ok) {
-        if ((st->role == ROLE_CANDIDATE || st->role == ROLE_LEADER) && p->promised > st->ballot) step_down(c, p->promised);
+        if ((st->role == SIM_ROLE_CANDIDATE || st->role == SIM_ROLE_LEADER) && p->promised > st->ballot) step_down(c, p->promised);
         return;
     }
-    if (st->role != ROLE_CANDIDATE || p->ballot != st->ballot || (st->promises >> from & 1)) return;
+    if (st->role != SIM_ROLE_CANDIDATE || p->ballot != st->ballot || (st->promises >> from & 1)) return;
     st->promises |= 1ULL << from;
     for (uint32_t i = 0; i < p->n; i++) {
         const paxos_entry_t *e = &p->entry[i];
@@ -664,10 +664,10 @@ static void on_accepted(sim_ctx *c, uint32_t from, const paxos_accepted_t *m)
     const paxos_config_t *cfg = config(c);
     paxos_state_t *st = state(c);
     if (!m->ok) {
-        if ((st->role == ROLE_LEADER || st->role == ROLE_CANDIDATE) && m->promised > st->ballot) step_down(c, m->promised);
+        if ((st->role == SIM_ROLE_LEADER || st->role == SIM_ROLE_CANDIDATE) && m->promised > st->ballot) step_down(c, m->promised);
         return;
     }
-    if (st->role != ROLE_LEADER || m->ballot != st->ballot || m->slot >= cfg->slots_max) return;
+    if (st->role != SIM_ROLE_LEADER || m->ballot != st->ballot || m->slot >= cfg->slots_max) return;
     paxos_prop_t *p = &st->prop[m->slot];
     if (p->state != PROP_PROPOSED || p->ballot != m->ballot) return;
     p->acks |= 1ULL << from;
@@ -695,7 +695,7 @@ static void start_election(sim_ctx *c)
     st->from_slot = st->applied;
     st->leader = -1;
     st->deadline_ns = sim_now(c) + election_delay(c);
-    set_role(c, ROLE_CANDIDATE);
+    set_role(c, SIM_ROLE_CANDIDATE);
     paxos_prepare_t m;
     memset(&m, 0, sizeof m);
     m.ballot = st->ballot;
@@ -736,7 +736,7 @@ static void on_heartbeat(sim_ctx *c, uint32_t from, const paxos_heartbeat_t *m)
         return;
     }
     follow(c, m->ballot);
-    if (st->role == ROLE_FOLLOWER && m->applied > st->applied) {
+    if (st->role == SIM_ROLE_FOLLOWER && m->applied > st->applied) {
         paxos_catchup_t q = {st->applied, 0};
         sim_send(c, from, PAXOS_CATCHUP, &q, sizeof q, 0);
     }
@@ -754,7 +754,7 @@ static void paxos_init(sim_ctx *c)
     apply_ready(c, true);      /* a restart: replay what this node knew was chosen */
     st->prop_hi = st->applied;
     st->deadline_ns = sim_now(c) + election_delay(c);
-    set_role(c, ROLE_FOLLOWER);
+    set_role(c, SIM_ROLE_FOLLOWER);
     sim_timer_set(c, st->deadline_ns - sim_now(c), TIMER_ELECTION, 0);
     sim_timer_set(c, (sim_time_t)rng_below(sim_rng(c), (uint64_t)cfg->heartbeat_ns) + 1, TIMER_TICK, 0);
 }
@@ -767,12 +767,12 @@ static void paxos_timer(sim_ctx *c, int kind, uint64_t data)
         /* One election timer per node, re-armed for the current deadline rather than
          * cancelled and set again on every heartbeat. */
         sim_time_t now = sim_now(c);
-        if (st->role == ROLE_LEADER) {
+        if (st->role == SIM_ROLE_LEADER) {
             sim_timer_set(c, cfg->election_ns[0], TIMER_ELECTION, 0);
         } else if (now < st->deadline_ns) {
             sim_timer_set(c, st->deadline_ns - now, TIMER_ELECTION, 0);
         } else {
-            if (st->role == ROLE_CANDIDATE) st->attempts++;
+            if (st->role == SIM_ROLE_CANDIDATE) st->attempts++;
             start_election(c);
             sim_timer_set(c, st->deadline_ns - now, TIMER_ELECTION, 0);
         }
@@ -780,7 +780,7 @@ static void paxos_timer(sim_ctx *c, int kind, uint64_t data)
     }
     sim_assert(kind == TIMER_TICK);
     sim_timer_set(c, cfg->heartbeat_ns, TIMER_TICK, 0);
-    if (st->role == ROLE_CANDIDATE) {
+    if (st->role == SIM_ROLE_CANDIDATE) {
         /* Prepares may have been lost: ask again those that have not promised. */
         paxos_prepare_t m;
         memset(&m, 0, sizeof m);
@@ -790,7 +790,7 @@ static void paxos_timer(sim_ctx *c, int kind, uint64_t data)
             if (i != sim_self(c) && !(st->promises >> i & 1)) sim_send(c, i, PAXOS_PREPARE, &m, sizeof m, 0);
         return;
     }
-    if (st->role != ROLE_LEADER) return;
+    if (st->role != SIM_ROLE_LEADER) return;
     send_heartbeat(c);
     /* Accepts may have been lost: resend the oldest undecided proposals to the
      * acceptors that have not accepted them. */
@@ -843,13 +843,13 @@ static void paxos_request(sim_ctx *c, const sim_req_t *req)
 {
     const paxos_config_t *cfg = config(c);
     paxos_state_t *st = state(c);
-    if (req->f != OP_READ && req->f != OP_WRITE && req->f != OP_CAS && req->f != OP_ADD) {
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);     /* the kv machine has no such command */
+    if (req->f != SIM_OP_READ && req->f != SIM_OP_WRITE && req->f != SIM_OP_CAS && req->f != SIM_OP_ADD) {
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);     /* the kv machine has no such command */
         return;
     }
-    if (st->role != ROLE_LEADER) {
+    if (st->role != SIM_ROLE_LEADER) {
         if (st->leader >= 0 && st->leader != sim_self(c)) sim_reply_redirect(c, req, (uint32_t)st->leader);
-        else sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+        else sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
         return;
     }
     if (st->next_slot >= cfg->slots_max) {
@@ -867,14 +867,14 @@ static void paxos_describe(sim_ctx *c, proto_desc_t *d)
 {
     paxos_state_t *st = state(c);
     paxos_durable_t *dd = durable(c);
-    snprintf(d->role, sizeof d->role, "%s", role_names[st->role]);
-    paxos_ballot_t b = st->role == ROLE_FOLLOWER ? dd->promised : st->ballot;
+    snprintf(d->role, sizeof d->role, "%s", sim_role_names[st->role]);
+    paxos_ballot_t b = st->role == SIM_ROLE_FOLLOWER ? dd->promised : st->ballot;
     d->term = paxos_round(b);
     d->commit = st->applied;
     d->log_len = dd->log_len;
     char bs[48];
     ballot_str(ctx_name, c, b, bs, sizeof bs);
-    if (st->role == ROLE_FOLLOWER && st->leader >= 0)
+    if (st->role == SIM_ROLE_FOLLOWER && st->leader >= 0)
         snprintf(d->line, sizeof d->line, "ballot %s, applied %u/%u, leader %s", bs, st->applied, dd->log_len,
                  sim_node_name(c, (uint32_t)st->leader));
     else
@@ -887,7 +887,7 @@ static void paxos_export(sim_ctx *c, jw_t *w)
     paxos_durable_t *d = durable(c);
     char buf[64];
     jw_obj_begin(w);
-    jw_kstr(w, "role", role_names[st->role]);
+    jw_kstr(w, "role", sim_role_names[st->role]);
     jw_kstr(w, "ballot", ballot_str(ctx_name, c, st->ballot, buf, sizeof buf));
     jw_kstr(w, "promised", ballot_str(ctx_name, c, d->promised, buf, sizeof buf));
     jw_key(w, "leader");
@@ -959,8 +959,8 @@ static void ops_update(paxos_check_t *k, sim_t *s)
         if (e.type != 0 || f < 0 || e.key < 0) continue;       /* invocations of known ops on keys */
         uint32_t key = (uint32_t)e.key;
         const int64_t *vals = e.values;
-        int64_t v1 = e.n > 0 && f != OP_READ ? vals[0] : 0;
-        int64_t v2 = e.n > 1 && f == OP_CAS ? vals[1] : 0;
+        int64_t v1 = e.n > 0 && f != SIM_OP_READ ? vals[0] : 0;
+        int64_t v2 = e.n > 1 && f == SIM_OP_CAS ? vals[1] : 0;
         ops_add(k, op_hash((uint8_t)f, key, v1, v2));
     }
 }
@@ -1106,15 +1106,15 @@ static const char *const paxos_types[] = {
 };
 
 static const proto_param_t paxos_params[] = {
-    {"heartbeat", PARAM_DURATION, "50ms", 1e3, 1e12, NULL, offsetof(paxos_config_t, heartbeat_ns),
+    {"heartbeat", PROTO_PARAM_DURATION, "50ms", 1e3, 1e12, NULL, offsetof(paxos_config_t, heartbeat_ns),
      "how often the leader sends heartbeats and resends lost accepts"},
-    {"election_timeout", PARAM_DURATION_RANGE, "[\"300ms\", \"600ms\"]", 0, 0, NULL, offsetof(paxos_config_t, election_ns),
+    {"election_timeout", PROTO_PARAM_DURATION_RANGE, "[\"300ms\", \"600ms\"]", 0, 0, NULL, offsetof(paxos_config_t, election_ns),
      "silence from the leader after which a node campaigns: random in this range"},
-    {"backoff_max", PARAM_DURATION, "2s", 0, 1e12, NULL, offsetof(paxos_config_t, backoff_max_ns),
+    {"backoff_max", PROTO_PARAM_DURATION, "2s", 0, 1e12, NULL, offsetof(paxos_config_t, backoff_max_ns),
      "cap on the random extra wait after failed elections in a row (0s: no backoff)"},
-    {"slots_max", PARAM_INT, "2048", 16, PAXOS_SLOTS_MAX, NULL, offsetof(paxos_config_t, slots_max),
+    {"slots_max", PROTO_PARAM_INT, "2048", 16, PAXOS_SLOTS_MAX, NULL, offsetof(paxos_config_t, slots_max),
      "log slots; the run stops when the log is full"},
-    {"variant", PARAM_ENUM, "none", 0, 0, "none|ignore-promised-value", offsetof(paxos_config_t, variant),
+    {"variant", PROTO_PARAM_ENUM, "none", 0, 0, "none|ignore-promised-value", offsetof(paxos_config_t, variant),
      "a deliberate bug for the checker to catch: a new leader ignores values reported in promises"},
     {NULL},
 };

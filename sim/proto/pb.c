@@ -179,7 +179,7 @@ typedef struct pb_ack {
 } pb_ack_t;
 
 typedef struct pb_state {
-    uint8_t role;               /* ROLE_PRIMARY, ROLE_BACKUP, ROLE_MASTER or ROLE_NONE */
+    uint8_t role;               /* SIM_ROLE_PRIMARY, SIM_ROLE_BACKUP, SIM_ROLE_MASTER or SIM_ROLE_NONE */
     uint8_t have_view;          /* a view has been heard since the last start */
     uint8_t _pad[6];
     pb_view_t view;             /* a replica: the view it acts in */
@@ -267,10 +267,10 @@ static uint64_t chain(uint64_t digest, uint64_t seq, const kv_cmd_t *k)
 static const char *cmd_str(const kv_cmd_t *k, char *buf, size_t len)
 {
     switch (k->f) {
-    case OP_READ: snprintf(buf, len, "read k%u", k->key); break;
-    case OP_WRITE: snprintf(buf, len, "write k%u=%lld", k->key, (long long)k->v1); break;
-    case OP_CAS: snprintf(buf, len, "cas k%u %lld->%lld", k->key, (long long)k->v1, (long long)k->v2); break;
-    case OP_ADD: snprintf(buf, len, "add k%u+%lld", k->key, (long long)k->v1); break;
+    case SIM_OP_READ: snprintf(buf, len, "read k%u", k->key); break;
+    case SIM_OP_WRITE: snprintf(buf, len, "write k%u=%lld", k->key, (long long)k->v1); break;
+    case SIM_OP_CAS: snprintf(buf, len, "cas k%u %lld->%lld", k->key, (long long)k->v1, (long long)k->v2); break;
+    case SIM_OP_ADD: snprintf(buf, len, "add k%u+%lld", k->key, (long long)k->v1); break;
     default: snprintf(buf, len, "op %u on k%u", k->f, k->key); break;
     }
     return buf;
@@ -306,10 +306,10 @@ static uint64_t recent_op(const pb_durable_t *d, uint64_t op_id)
     return 0;
 }
 
-static void set_role(sim_ctx *c, role_t role)
+static void set_role(sim_ctx *c, sim_role_t role)
 {
     state(c)->role = (uint8_t)role;
-    sim_set_role(c, role, role == ROLE_MASTER ? durable(c)->cs_view.num : durable(c)->view);
+    sim_set_role(c, role, role == SIM_ROLE_MASTER ? durable(c)->cs_view.num : durable(c)->view);
 }
 
 /* ---- The primary. ----------------------------------------------------------------------- */
@@ -382,7 +382,7 @@ static void primary_request(sim_ctx *c, const sim_req_t *req)
     pb_state_t *st = state(c);
     pb_durable_t *d = durable(c);
     kv_cmd_t cmd = kv_cmd_of(req);
-    if (cfg->mode == MODE_ASYNC && req->f == OP_READ) {
+    if (cfg->mode == MODE_ASYNC && req->f == SIM_OP_READ) {
         /* Async reads are answered from the primary's own table: fast, and stale on a
          * primary that has been replaced without knowing it. */
         kv_reply(c, req, kv_read(kv(c), req->key));
@@ -397,7 +397,7 @@ static void primary_request(sim_ctx *c, const sim_req_t *req)
         return;
     }
     if (cfg->mode == MODE_SYNC && d->applied - st->committed >= PB_PENDING) {
-        sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);     /* nothing was applied */
+        sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);     /* nothing was applied */
         return;
     }
     kv_result_t res = apply(c, &cmd, req->op_id);
@@ -441,7 +441,7 @@ static void primary_tick(sim_ctx *c)
 static void on_forward_ack(sim_ctx *c, uint32_t from, const pb_forward_ack_t *m)
 {
     pb_state_t *st = state(c);
-    if (st->role != ROLE_PRIMARY || m->view != durable(c)->view || !(st->view.backups >> from & 1)) return;
+    if (st->role != SIM_ROLE_PRIMARY || m->view != durable(c)->view || !(st->view.backups >> from & 1)) return;
     if (!m->synced) {
         if (!(st->need_state >> from & 1)) send_state(c, from);
         st->need_state |= 1ULL << from;
@@ -471,7 +471,7 @@ static void on_forward(sim_ctx *c, uint32_t from, const pb_forward_t *m)
     /* Only the primary of the view this backup is in may change it: a forward from a
      * replaced primary (an older view) gets no answer, so that primary can never
      * collect the acknowledgements it would need. */
-    if (st->role != ROLE_BACKUP || m->view != d->view || (int32_t)from != st->view.primary) return;
+    if (st->role != SIM_ROLE_BACKUP || m->view != d->view || (int32_t)from != st->view.primary) return;
     if (d->synced_view != d->view) { send_ack(c, from, m->view, false); return; }
     if (m->seq > d->applied + 1 && m->seq <= d->applied + PB_PENDING) st->early[m->seq % PB_PENDING] = *m;
     if (m->seq == d->applied + 1) {
@@ -491,7 +491,7 @@ static void on_state(sim_ctx *c, uint32_t from, const pb_state_msg_t *m, uint32_
     pb_state_t *st = state(c);
     pb_durable_t *d = durable(c);
     if (len < sizeof *m || m->kv_len != kv_bytes(cfg->n_keys) || len != sizeof *m + m->kv_len) return;
-    if (st->role != ROLE_BACKUP || m->view != d->view || (int32_t)from != st->view.primary) return;
+    if (st->role != SIM_ROLE_BACKUP || m->view != d->view || (int32_t)from != st->view.primary) return;
     if (d->synced_view == m->view && m->applied <= d->applied) {
         /* An older copy of the state, overtaken by forwards already applied in this view:
          * installing it would take back operations this backup has acknowledged. */
@@ -520,7 +520,7 @@ static void on_view(sim_ctx *c, const pb_view_t *v)
     pb_durable_t *d = durable(c);
     uint32_t self = sim_self(c);
     if (v->num < d->view || (v->num == d->view && st->have_view)) return;
-    bool same_tenure = st->role == ROLE_PRIMARY && v->primary == (int32_t)self;
+    bool same_tenure = st->role == SIM_ROLE_PRIMARY && v->primary == (int32_t)self;
     d->view = v->num;
     st->view = *v;
     st->have_view = 1;
@@ -534,7 +534,7 @@ static void on_view(sim_ctx *c, const pb_view_t *v)
         }
         memset(st->acked, 0, sizeof st->acked);
         st->need_state = v->backups;
-        set_role(c, ROLE_PRIMARY);
+        set_role(c, SIM_ROLE_PRIMARY);
         sim_log(c, "primary of view %lld with %u backup(s), from operation %llu", (long long)v->num,
                 popcount(v->backups), (unsigned long long)d->applied);
         for (uint32_t b = 0; b < PB_NODES_MAX; b++)
@@ -544,7 +544,7 @@ static void on_view(sim_ctx *c, const pb_view_t *v)
     }
     memset(st->pending, 0, sizeof st->pending);     /* clients waiting here time out */
     st->committed = 0;
-    set_role(c, (v->backups >> self & 1) ? ROLE_BACKUP : ROLE_NONE);
+    set_role(c, (v->backups >> self & 1) ? SIM_ROLE_BACKUP : SIM_ROLE_NONE);
 }
 
 /* ---- The configuration service. --------------------------------------------------------------- */
@@ -604,7 +604,7 @@ static void service_review(sim_ctx *c)
     v->num = num;
     v->primary = primary;
     v->backups = backups;
-    set_role(c, ROLE_MASTER);
+    set_role(c, SIM_ROLE_MASTER);
     broadcast_view(c);
 }
 
@@ -632,8 +632,8 @@ static void pb_init(sim_ctx *c)
         d->cs_view.primary = PB_NONE;
     }
     state(c)->started_ns = sim_now(c);
-    if (is_service(c)) set_role(c, ROLE_MASTER);
-    else set_role(c, ROLE_NONE);       /* until the service tells it the view */
+    if (is_service(c)) set_role(c, SIM_ROLE_MASTER);
+    else set_role(c, SIM_ROLE_NONE);       /* until the service tells it the view */
     sim_timer_set(c, (sim_time_t)rng_below(sim_rng(c), (uint64_t)cfg->heartbeat_ns) + 1, TIMER_TICK, 0);
 }
 
@@ -647,7 +647,7 @@ static void pb_timer(sim_ctx *c, int kind, uint64_t data)
     if (is_service(c)) { service_review(c); return; }
     pb_ping_t p = {d->view, d->synced_view, d->applied};
     sim_send(c, service(sim_servers(c)), PB_PING, &p, sizeof p, 0);
-    if (st->role == ROLE_PRIMARY) primary_tick(c);
+    if (st->role == SIM_ROLE_PRIMARY) primary_tick(c);
 }
 
 static void pb_message(sim_ctx *c, const sim_msg_t *m)
@@ -674,15 +674,15 @@ static void pb_message(sim_ctx *c, const sim_msg_t *m)
 static void pb_request(sim_ctx *c, const sim_req_t *req)
 {
     pb_state_t *st = state(c);
-    if (req->f != OP_READ && req->f != OP_WRITE && req->f != OP_CAS && req->f != OP_ADD) {
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);     /* the kv machine has no such command */
+    if (req->f != SIM_OP_READ && req->f != SIM_OP_WRITE && req->f != SIM_OP_CAS && req->f != SIM_OP_ADD) {
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);     /* the kv machine has no such command */
         return;
     }
-    if (st->role == ROLE_PRIMARY) { primary_request(c, req); return; }
+    if (st->role == SIM_ROLE_PRIMARY) { primary_request(c, req); return; }
     /* Everyone else points at the primary they know of; the service knows best. */
     int32_t p = is_service(c) ? durable(c)->cs_view.primary : st->have_view ? st->view.primary : PB_NONE;
     if (p != PB_NONE && (uint32_t)p != sim_self(c)) sim_reply_redirect(c, req, (uint32_t)p);
-    else sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+    else sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
 }
 
 /* ---- Looking at a node. ------------------------------------------------------------------------ */
@@ -699,9 +699,9 @@ static void pb_describe(sim_ctx *c, proto_desc_t *d)
                       sim_node_name(c, (uint32_t)dd->cs_view.primary), popcount(dd->cs_view.backups));
         return;
     }
-    snprintf(d->role, sizeof d->role, "%s", st->role == ROLE_NONE ? "idle" : role_names[st->role]);
+    snprintf(d->role, sizeof d->role, "%s", st->role == SIM_ROLE_NONE ? "idle" : sim_role_names[st->role]);
     d->term = dd->view;
-    d->commit = st->role == ROLE_PRIMARY ? (int64_t)st->committed : (int64_t)dd->applied;
+    d->commit = st->role == SIM_ROLE_PRIMARY ? (int64_t)st->committed : (int64_t)dd->applied;
     d->log_len = (int64_t)dd->applied;
     snprintf(d->line, sizeof d->line, "view %lld, %llu ops applied%s", (long long)dd->view,
              (unsigned long long)dd->applied, dd->synced_view == dd->view ? "" : ", not in sync");
@@ -726,11 +726,11 @@ static void pb_export(sim_ctx *c, jw_t *w)
         jw_obj_end(w);
         return;
     }
-    jw_kstr(w, "role", st->role == ROLE_NONE ? "idle" : role_names[st->role]);
+    jw_kstr(w, "role", st->role == SIM_ROLE_NONE ? "idle" : sim_role_names[st->role]);
     jw_kint(w, "view", d->view);
     jw_kint(w, "synced_view", d->synced_view);
     jw_kuint(w, "applied", d->applied);
-    if (st->role == ROLE_PRIMARY) jw_kuint(w, "committed", st->committed);
+    if (st->role == SIM_ROLE_PRIMARY) jw_kuint(w, "committed", st->committed);
     jw_key(w, "kv");
     kv_export(kv(c), w);
     jw_obj_end(w);
@@ -813,7 +813,7 @@ static bool pb_check(sim_t *s, sim_violation_t *v)
         const pb_state_t *st = sim_node_state(s, r);
         if (!sim_node_up(s, r)) { k->seen_acks[r] = 0; continue; }
         int64_t view;
-        if (sim_node_role(s, r, &view) != ROLE_PRIMARY) { k->seen_acks[r] = st->n_acks; continue; }
+        if (sim_node_role(s, r, &view) != SIM_ROLE_PRIMARY) { k->seen_acks[r] = st->n_acks; continue; }
         primaries++;
         if (view > k->inst_view && check_install(k, s, r, view, v)) return true;
         if (st->n_acks != k->seen_acks[r]) {
@@ -889,13 +889,13 @@ static int pb_configure(void *cfgp, const proto_env_t *env, char *err, size_t le
 static const char *const pb_types[] = {"ping", "view", "forward", "forward-ack", "state", NULL};
 
 static const proto_param_t pb_params[] = {
-    {"mode", PARAM_ENUM, "sync", 0, 0, "sync|async", offsetof(pb_config_t, mode),
+    {"mode", PROTO_PARAM_ENUM, "sync", 0, 0, "sync|async", offsetof(pb_config_t, mode),
      "sync: answer a client after every backup has the operation; async: answer first, replicate after"},
-    {"heartbeat", PARAM_DURATION, "50ms", 1e3, 1e12, NULL, offsetof(pb_config_t, heartbeat_ns),
+    {"heartbeat", PROTO_PARAM_DURATION, "50ms", 1e3, 1e12, NULL, offsetof(pb_config_t, heartbeat_ns),
      "how often replicas ping the configuration service (and the primary resends what backups lack)"},
-    {"dead_after", PARAM_DURATION, "250ms", 1e3, 1e12, NULL, offsetof(pb_config_t, dead_after_ns),
+    {"dead_after", PROTO_PARAM_DURATION, "250ms", 1e3, 1e12, NULL, offsetof(pb_config_t, dead_after_ns),
      "silence after which the configuration service declares a replica dead"},
-    {"variant", PARAM_ENUM, "none", 0, 0, "none|ack-before-replicate", offsetof(pb_config_t, variant),
+    {"variant", PROTO_PARAM_ENUM, "none", 0, 0, "none|ack-before-replicate", offsetof(pb_config_t, variant),
      "a deliberate bug for the checker to catch: a sync primary answers before replicating"},
     {NULL},
 };

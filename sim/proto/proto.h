@@ -35,11 +35,11 @@ typedef struct sim_ctx sim_ctx;    /* one node's view of the world, valid during
 
 /* Operations that clients invoke. Names as in histories ("read", "write", ...). */
 typedef enum {
-    OP_READ, OP_WRITE, OP_CAS, OP_APPEND, OP_ADD,
-    OP_TRANSFER,           /* a transaction: move `value` from key to key2 (both or neither) */
-    OP_COUNT_
-} op_f_t;
-extern const char *const op_f_names[];   /* indexed by op_f_t, NULL-terminated */
+    SIM_OP_READ, SIM_OP_WRITE, SIM_OP_CAS, SIM_OP_APPEND, SIM_OP_ADD,
+    SIM_OP_TRANSFER,           /* a transaction: move `value` from key to key2 (both or neither) */
+    SIM_OP_COUNT_
+} sim_op_t;
+extern const char *const sim_op_names[];   /* indexed by sim_op_t, NULL-terminated */
 
 /* A client request as a server node sees it. Plain data: a protocol may copy it into
  * its state and reply later (a Raft leader replies when the entry commits). */
@@ -47,7 +47,7 @@ typedef struct sim_req {
     uint32_t client;       /* client node id: where the reply goes */
     uint32_t attempt;      /* retry number of this operation, from 0 */
     uint64_t op_id;        /* unique per run; echo it back through sim_reply */
-    uint8_t f;             /* op_f_t */
+    uint8_t f;             /* sim_op_t */
     uint32_t key;          /* key index, 0 .. keys-1 */
     uint32_t key2;         /* transfer: the key receiving the amount */
     int64_t value;         /* write/append/add: the value; cas: expected value */
@@ -56,11 +56,11 @@ typedef struct sim_req {
 
 /* How a server answers a request. */
 typedef enum {
-    REPLY_OK,              /* it happened; values hold a read's result */
-    REPLY_FAIL,            /* it definitely did not happen (cas mismatch, refused) */
-    REPLY_REDIRECT,        /* not here: retry at node `redirect` (e.g. the leader) */
-    REPLY_UNAVAILABLE,     /* not now, nothing happened: the client may retry */
-} reply_status_t;
+    SIM_REPLY_OK,              /* it happened; values hold a read's result */
+    SIM_REPLY_FAIL,            /* it definitely did not happen (cas mismatch, refused) */
+    SIM_REPLY_REDIRECT,        /* not here: retry at node `redirect` (e.g. the leader) */
+    SIM_REPLY_UNAVAILABLE,     /* not now, nothing happened: the client may retry */
+} sim_reply_status_t;
 
 /* A message as delivered to a node. payload is valid only during the callback. */
 typedef struct sim_msg {
@@ -75,20 +75,20 @@ typedef struct sim_msg {
 /* Roles a node can hold. The leading ones (leader, primary, head, coordinator) are the
  * nodes the role-aware nemeses aim at and whose absence counts as "leaderless". */
 typedef enum {
-    ROLE_NONE, ROLE_FOLLOWER, ROLE_CANDIDATE, ROLE_LEADER, ROLE_PRIMARY, ROLE_BACKUP,
-    ROLE_HEAD, ROLE_MIDDLE, ROLE_TAIL, ROLE_COORDINATOR, ROLE_PARTICIPANT, ROLE_MASTER,
-    ROLE_REPLICA, ROLE_COUNT_
-} role_t;
-extern const char *const role_names[];     /* "", "follower", "candidate", "leader", ... */
-static inline bool role_leads(role_t r)
+    SIM_ROLE_NONE, SIM_ROLE_FOLLOWER, SIM_ROLE_CANDIDATE, SIM_ROLE_LEADER, SIM_ROLE_PRIMARY, SIM_ROLE_BACKUP,
+    SIM_ROLE_HEAD, SIM_ROLE_MIDDLE, SIM_ROLE_TAIL, SIM_ROLE_COORDINATOR, SIM_ROLE_PARTICIPANT, SIM_ROLE_MASTER,
+    SIM_ROLE_REPLICA, SIM_ROLE_COUNT_
+} sim_role_t;
+extern const char *const sim_role_names[];     /* "", "follower", "candidate", "leader", ... */
+static inline bool sim_role_leads(sim_role_t r)
 {
-    return r == ROLE_LEADER || r == ROLE_PRIMARY || r == ROLE_HEAD || r == ROLE_COORDINATOR;
+    return r == SIM_ROLE_LEADER || r == SIM_ROLE_PRIMARY || r == SIM_ROLE_HEAD || r == SIM_ROLE_COORDINATOR;
 }
 
 /* A protocol may name roles of its own (proto_t.roles): each has a class that says
  * how the core and the window treat it -- whether it leads (the nemeses aim at it,
  * elections count it, its absence is leaderless time) and which colour it gets. Its
- * id for sim_set_role is ROLE_COUNT_ + its index in proto_t.roles. */
+ * id for sim_set_role is SIM_ROLE_COUNT_ + its index in proto_t.roles. */
 typedef enum {
     SIM_ROLE_CLASS_PASSIVE,     /* does its part, leads nothing (a replica, a worker) */
     SIM_ROLE_CLASS_FOLLOWING,   /* follows a leader */
@@ -124,20 +124,20 @@ bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t 
  * them (type, range, unknown names) into the protocol's config struct, so protocols
  * never see JSON. */
 typedef enum {
-    PARAM_INT,             /* int64_t */
-    PARAM_REAL,            /* double */
-    PARAM_DURATION,        /* sim_time_t, from "150ms" */
-    PARAM_DURATION_RANGE,  /* sim_time_t[2], from ["150ms", "300ms"] */
-    PARAM_BOOL,            /* bool */
-    PARAM_ENUM,            /* int: index into `choices` ("a|b|c") */
-} param_type_t;
+    PROTO_PARAM_INT,             /* int64_t */
+    PROTO_PARAM_REAL,            /* double */
+    PROTO_PARAM_DURATION,        /* sim_time_t, from "150ms" */
+    PROTO_PARAM_DURATION_RANGE,  /* sim_time_t[2], from ["150ms", "300ms"] */
+    PROTO_PARAM_BOOL,            /* bool */
+    PROTO_PARAM_ENUM,            /* int: index into `choices` ("a|b|c") */
+} proto_param_type_t;
 
 typedef struct proto_param {
     const char *name;
-    param_type_t type;
+    proto_param_type_t type;
     const char *def;       /* default, written as in a scenario: "2", "1s", "[\"150ms\",\"300ms\"]", "true", "push" */
     double min, max;       /* range for INT, REAL and DURATION (in ns); ignored when min > max */
-    const char *choices;   /* PARAM_ENUM: "push|pull|push-pull" */
+    const char *choices;   /* PROTO_PARAM_ENUM: "push|pull|push-pull" */
     size_t offset;         /* where the value goes in the config struct */
     const char *help;      /* one line */
 } proto_param_t;
@@ -252,7 +252,7 @@ void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint3
 /* Answers a client request; values are a read's result: none (never written), one
  * value, or a list when n > 1. sim_reply_list always answers OK with a list (a set of
  * broadcast values, an appended log), even of length 0 or 1. */
-void sim_reply(sim_ctx *c, const sim_req_t *req, reply_status_t st, const int64_t *values, uint32_t n);
+void sim_reply(sim_ctx *c, const sim_req_t *req, sim_reply_status_t st, const int64_t *values, uint32_t n);
 void sim_reply_list(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n);
 void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node);
 
@@ -270,11 +270,11 @@ void sim_halt(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2,
 int sim_msg_type_register(sim_ctx *c, const char *name);
 
 /* Tells the core this node's role and term (or ballot, epoch) now. Call it whenever
- * either changes; a crash resets the role to ROLE_NONE. The core traces the change,
+ * either changes; a crash resets the role to SIM_ROLE_NONE. The core traces the change,
  * counts elections (a node taking a leading role), measures leaderless intervals
  * (while no up node holds a leading role at the highest term anyone has reported),
  * and lets nemeses such as crash-leader find their target. */
-void sim_set_role(sim_ctx *c, role_t role, int64_t term);
+void sim_set_role(sim_ctx *c, sim_role_t role, int64_t term);
 
 /* A line in the trace, attributed to this node. */
 void sim_log(sim_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -289,7 +289,7 @@ void *sim_check_state(sim_t *s);                      /* check_size zeroed bytes
 void *sim_node_state(sim_t *s, uint32_t node);
 void *sim_node_durable(sim_t *s, uint32_t node);
 bool sim_node_up(const sim_t *s, uint32_t node);      /* not crashed */
-role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term);
+sim_role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term);
 /* The up node holding a leading role at the highest term reported, or -1. */
 int64_t sim_leader(const sim_t *s);
 sim_time_t sim_time(const sim_t *s);
@@ -302,7 +302,7 @@ uint64_t sim_sent_of_type(const sim_t *s, unsigned type);
  * (every command in a log must come from some client's invocation). */
 typedef struct sim_op_event {
     uint8_t type;          /* 0 invoke, 1 ok, 2 fail, 3 info */
-    int8_t f;              /* op_f_t, or -1 for an operation of another name */
+    int8_t f;              /* sim_op_t, or -1 for an operation of another name */
     int64_t key;           /* the key's index, or -1 */
     uint32_t process;
     uint32_t n;            /* values */

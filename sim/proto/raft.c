@@ -191,7 +191,7 @@ typedef struct raft_read {
  * state machine, a staging area for an incoming snapshot, and scratch space to build
  * an outgoing message in. Zeroed by a crash. */
 typedef struct raft_state {
-    uint8_t role;                /* role_t; ROLE_NONE only while down */
+    uint8_t role;                /* sim_role_t; SIM_ROLE_NONE only while down */
     bool prevoting;
     uint32_t leader;             /* the leader of this term + 1; 0: unknown */
     int64_t commit_index, last_applied;
@@ -287,10 +287,10 @@ static void entry_text(const raft_entry_t *e, char *buf, size_t len)
 {
     switch (e->f) {
     case RAFT_NOOP: snprintf(buf, len, "no-op"); break;
-    case OP_READ: snprintf(buf, len, "read k%u", e->key); break;
-    case OP_WRITE: snprintf(buf, len, "write k%u=%lld", e->key, (long long)e->v1); break;
-    case OP_CAS: snprintf(buf, len, "cas k%u %lld->%lld", e->key, (long long)e->v1, (long long)e->v2); break;
-    case OP_ADD: snprintf(buf, len, "add k%u+%lld", e->key, (long long)e->v1); break;
+    case SIM_OP_READ: snprintf(buf, len, "read k%u", e->key); break;
+    case SIM_OP_WRITE: snprintf(buf, len, "write k%u=%lld", e->key, (long long)e->v1); break;
+    case SIM_OP_CAS: snprintf(buf, len, "cas k%u %lld->%lld", e->key, (long long)e->v1, (long long)e->v2); break;
+    case SIM_OP_ADD: snprintf(buf, len, "add k%u+%lld", e->key, (long long)e->v1); break;
     default: snprintf(buf, len, "op %u on k%u", e->f, e->key); break;
     }
 }
@@ -364,7 +364,7 @@ static void maybe_compact(sim_ctx *c)
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
     if (!cfg->snapshot_after) return;
-    bool full = du->n_log >= cfg->log_max - cfg->log_max / 4, leads = st->role == ROLE_LEADER;
+    bool full = du->n_log >= cfg->log_max - cfg->log_max / 4, leads = st->role == SIM_ROLE_LEADER;
     if (st->last_applied <= du->snap_index || (st->last_applied - du->snap_index < cfg->snapshot_after && !full)) return;
     if (leads && !full) {
         /* A leader keeps one snapshot; replacing it would restart every transfer under
@@ -423,7 +423,7 @@ static void drop_reads(sim_ctx *c)
     const raft_config_t *cfg = cfg_of(c);
     raft_state_t *st = st_of(c);
     raft_read_t *rd = reads_of(cfg, st);
-    for (uint32_t i = 0; i < st->n_reads; i++) sim_reply(c, &rd[i].req, REPLY_UNAVAILABLE, NULL, 0);
+    for (uint32_t i = 0; i < st->n_reads; i++) sim_reply(c, &rd[i].req, SIM_REPLY_UNAVAILABLE, NULL, 0);
     st->n_reads = 0;
 }
 
@@ -438,13 +438,13 @@ static void become_follower(sim_ctx *c, int64_t term)
         du->voted_for = 0;
         st->leader = 0;
     }
-    if (st->role == ROLE_LEADER) {
+    if (st->role == SIM_ROLE_LEADER) {
         drop_reads(c);
         reset_election_timer(c);
     }
-    st->role = ROLE_FOLLOWER;
+    st->role = SIM_ROLE_FOLLOWER;
     st->prevoting = false;
-    sim_set_role(c, ROLE_FOLLOWER, du->current_term);
+    sim_set_role(c, SIM_ROLE_FOLLOWER, du->current_term);
 }
 
 /* A valid AppendEntries or InstallSnapshot from the leader of `term`. */
@@ -452,10 +452,10 @@ static void heard_from_leader(sim_ctx *c, int64_t term, uint32_t from)
 {
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
-    if (term > du->current_term || st->role != ROLE_FOLLOWER) {
+    if (term > du->current_term || st->role != SIM_ROLE_FOLLOWER) {
         /* A candidate of this term lost the election. A leader of this term cannot
          * exist besides the sender (election safety). */
-        sim_assert(term > du->current_term || st->role != ROLE_LEADER);
+        sim_assert(term > du->current_term || st->role != SIM_ROLE_LEADER);
         become_follower(c, term);
     }
     st->prevoting = false;
@@ -501,7 +501,7 @@ static void become_leader(sim_ctx *c)
     const raft_config_t *cfg = cfg_of(c);
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
-    st->role = ROLE_LEADER;
+    st->role = SIM_ROLE_LEADER;
     st->leader = sim_self(c) + 1;
     st->prevoting = false;
     for (uint32_t i = 0; i < cfg->n_servers; i++) {
@@ -509,7 +509,7 @@ static void become_leader(sim_ctx *c)
         memset(p, 0, sizeof *p);
         p->next_index = last_index(du) + 1;
     }
-    sim_set_role(c, ROLE_LEADER, du->current_term);
+    sim_set_role(c, SIM_ROLE_LEADER, du->current_term);
     if (cfg->noop) {
         raft_entry_t e;
         memset(&e, 0, sizeof e);
@@ -531,11 +531,11 @@ static void start_election(sim_ctx *c)
     du->current_term++;
     du->voted_for = sim_self(c) + 1;
     du->stats.elections++;
-    st->role = ROLE_CANDIDATE;
+    st->role = SIM_ROLE_CANDIDATE;
     st->leader = 0;
     st->prevoting = false;
     for (uint32_t i = 0; i < cfg->n_servers; i++) peer_of(cfg, st, i)->vote = false;
-    sim_set_role(c, ROLE_CANDIDATE, du->current_term);
+    sim_set_role(c, SIM_ROLE_CANDIDATE, du->current_term);
     raft_vote_t v = {du->current_term, last_index(du), last_term(cfg, du)};
     send_to_all(c, RAFT_REQUEST_VOTE, &v, sizeof v);
     if (count_votes(c, false) >= majority(cfg)) become_leader(c);
@@ -584,7 +584,7 @@ static void on_pre_vote(sim_ctx *c, const sim_msg_t *m)
     /* A server that heard from a leader within the shortest election timeout believes
      * that leader is alive, and says no: this is what keeps a returning server from
      * disrupting a working cluster. */
-    bool leader_alive = st->role == ROLE_LEADER ||
+    bool leader_alive = st->role == SIM_ROLE_LEADER ||
                         sim_now(c) - st->leader_contact_ns < cfg->election_timeout_ns[0];
     bool log_ok = cfg->variant == VARIANT_NO_UP_TO_DATE || log_up_to_date(cfg, du, v->last_index, v->last_term);
     raft_vote_reply_t r;
@@ -603,11 +603,11 @@ static void on_vote_reply(sim_ctx *c, const sim_msg_t *m, bool pre)
     if (r->term > du->current_term) { become_follower(c, r->term); return; }
     if (!r->granted) return;
     if (pre) {
-        if (!st->prevoting || st->role == ROLE_LEADER) return;
+        if (!st->prevoting || st->role == SIM_ROLE_LEADER) return;
         peer_of(cfg, st, m->from)->prevote = true;
         if (count_votes(c, true) >= majority(cfg)) start_election(c);
     } else {
-        if (st->role != ROLE_CANDIDATE || r->term != du->current_term) return;
+        if (st->role != SIM_ROLE_CANDIDATE || r->term != du->current_term) return;
         peer_of(cfg, st, m->from)->vote = true;
         if (count_votes(c, false) >= majority(cfg)) become_leader(c);
     }
@@ -679,7 +679,7 @@ static void apply(sim_ctx *c)
         if (e->f == RAFT_NOOP || session_seen(cfg, st, e)) continue;
         kv_cmd_t cmd = {e->f, e->key, e->v1, e->v2};
         kv_result_t res = kv_apply(kv_of(cfg, st), &cmd);
-        if (st->role == ROLE_LEADER && e->term == du->current_term) {
+        if (st->role == SIM_ROLE_LEADER && e->term == du->current_term) {
             sim_req_t req = req_of(e);
             kv_reply(c, &req, res);
         }
@@ -697,7 +697,7 @@ static void advance_commit(sim_ctx *c)
     const raft_config_t *cfg = cfg_of(c);
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
-    if (st->role != ROLE_LEADER) return;
+    if (st->role != SIM_ROLE_LEADER) return;
     int64_t match[RAFT_SERVERS_MAX];
     uint32_t n = 0;
     for (uint32_t i = 0; i < cfg->n_servers; i++) {
@@ -791,7 +791,7 @@ static void on_append_reply(sim_ctx *c, const sim_msg_t *m)
     raft_durable_t *du = du_of(c);
     const raft_append_reply_t *r = m->payload;
     if (r->term > du->current_term) { become_follower(c, r->term); return; }
-    if (st->role != ROLE_LEADER || r->term != du->current_term) return;
+    if (st->role != SIM_ROLE_LEADER || r->term != du->current_term) return;
     raft_peer_t *p = peer_of(cfg, st, m->from);
     /* Any answer in our term, success or not, shows the follower still took us for
      * its leader when it got the message: that is what a read-index round needs. */
@@ -919,7 +919,7 @@ static void on_snapshot_reply(sim_ctx *c, const sim_msg_t *m)
     raft_durable_t *du = du_of(c);
     const raft_snapshot_reply_t *r = m->payload;
     if (r->term > du->current_term) { become_follower(c, r->term); return; }
-    if (st->role != ROLE_LEADER || r->term != du->current_term) return;
+    if (st->role != SIM_ROLE_LEADER || r->term != du->current_term) return;
     raft_peer_t *p = peer_of(cfg, st, m->from);
     if (r->done) {
         int64_t match = r->last_index < last_index(du) ? r->last_index : last_index(du);
@@ -927,7 +927,7 @@ static void on_snapshot_reply(sim_ctx *c, const sim_msg_t *m)
         p->match_index = match;
         if (p->next_index <= p->match_index) p->next_index = p->match_index + 1;
         advance_commit(c);
-        if (st->role == ROLE_LEADER && p->next_index <= last_index(du)) send_append(c, m->from);
+        if (st->role == SIM_ROLE_LEADER && p->next_index <= last_index(du)) send_append(c, m->from);
         return;
     }
     /* As with entries, only an answer that moves the transfer on sends the next chunk:
@@ -961,7 +961,7 @@ static void serve_reads(sim_ctx *c)
     const raft_config_t *cfg = cfg_of(c);
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
-    if (cfg->reads != READS_INDEX || st->role != ROLE_LEADER || !st->n_reads) return;
+    if (cfg->reads != READS_INDEX || st->role != SIM_ROLE_LEADER || !st->n_reads) return;
     raft_read_t *rd = reads_of(cfg, st);
     bool in_term = term_at(cfg, du, st->commit_index) == du->current_term, start = false;
     uint32_t keep = 0;
@@ -992,17 +992,17 @@ static void raft_request(sim_ctx *c, const sim_req_t *req)
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
     maybe_compact(c);
-    if (st->role != ROLE_LEADER) {
+    if (st->role != SIM_ROLE_LEADER) {
         if (st->leader) sim_reply_redirect(c, req, st->leader - 1);
-        else sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+        else sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
         return;
     }
-    if (req->f != OP_READ && req->f != OP_WRITE && req->f != OP_CAS && req->f != OP_ADD) {
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);     /* not a command of the kv state machine */
+    if (req->f != SIM_OP_READ && req->f != SIM_OP_WRITE && req->f != SIM_OP_CAS && req->f != SIM_OP_ADD) {
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);     /* not a command of the kv state machine */
         return;
     }
-    if (req->f == OP_READ && cfg->reads == READS_INDEX) {
-        if (st->n_reads >= RAFT_READS_MAX) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+    if (req->f == SIM_OP_READ && cfg->reads == READS_INDEX) {
+        if (st->n_reads >= RAFT_READS_MAX) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
         raft_read_t *r = &reads_of(cfg, st)[st->n_reads++];
         memset(r, 0, sizeof *r);
         r->req = *req;
@@ -1011,7 +1011,7 @@ static void raft_request(sim_ctx *c, const sim_req_t *req)
     }
     raft_entry_t e = entry_of(req, du->current_term);
     if (!log_append(c, &e)) {
-        sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);   /* full of uncommitted entries */
+        sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);   /* full of uncommitted entries */
         return;
     }
     /* Followers with entries in flight get the new one when those are answered (or at
@@ -1031,7 +1031,7 @@ static void raft_init(sim_ctx *c)
     const raft_config_t *cfg = cfg_of(c);
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
-    st->role = ROLE_FOLLOWER;
+    st->role = SIM_ROLE_FOLLOWER;
     if (du->snap_index > 0) memcpy(kv_of(cfg, st), snap_kv_of(cfg, du), cfg->machine_bytes);
     else kv_init(kv_of(cfg, st), cfg->n_keys);     /* and the sessions are zero: empty */
     st->commit_index = st->last_applied = du->snap_index;
@@ -1041,7 +1041,7 @@ static void raft_init(sim_ctx *c)
     st->election_deadline_ns = sim_now(c) + st->election_timeout_ns;
     st->election_timer_ns = st->election_deadline_ns;
     st->election_timer = sim_timer_set(c, st->election_timeout_ns, TIMER_ELECTION, 0);
-    sim_set_role(c, ROLE_FOLLOWER, du->current_term);
+    sim_set_role(c, SIM_ROLE_FOLLOWER, du->current_term);
 }
 
 static void raft_message(sim_ctx *c, const sim_msg_t *m)
@@ -1070,13 +1070,13 @@ static void raft_timer(sim_ctx *c, int kind, uint64_t data)
     raft_durable_t *du = du_of(c);
     maybe_compact(c);
     if (kind == TIMER_HEARTBEAT) {
-        if (st->role != ROLE_LEADER || (int64_t)data != du->current_term) return;   /* an old term's */
+        if (st->role != SIM_ROLE_LEADER || (int64_t)data != du->current_term) return;   /* an old term's */
         send_append_to_all(c);
         sim_timer_set(c, cfg->heartbeat_ns, TIMER_HEARTBEAT, data);
         return;
     }
     sim_time_t now = sim_now(c);
-    if (st->role == ROLE_LEADER) st->election_deadline_ns = now + st->election_timeout_ns;
+    if (st->role == SIM_ROLE_LEADER) st->election_deadline_ns = now + st->election_timeout_ns;
     if (now < st->election_deadline_ns) {
         st->election_timer = sim_timer_set(c, st->election_deadline_ns - now, TIMER_ELECTION, 0);
         st->election_timer_ns = st->election_deadline_ns;
@@ -1096,16 +1096,16 @@ static void raft_describe(sim_ctx *c, proto_desc_t *d)
 {
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
-    snprintf(d->role, sizeof d->role, "%s", role_names[st->role]);
+    snprintf(d->role, sizeof d->role, "%s", sim_role_names[st->role]);
     d->term = du->current_term;
     d->commit = st->commit_index;
     d->log_len = last_index(du);
     if (du->log_base)
-        snprintf(d->line, sizeof d->line, "%s t%lld log %lld..%lld commit %lld", role_names[st->role],
+        snprintf(d->line, sizeof d->line, "%s t%lld log %lld..%lld commit %lld", sim_role_names[st->role],
                  (long long)du->current_term, (long long)du->log_base + 1, (long long)last_index(du),
                  (long long)st->commit_index);
     else
-        snprintf(d->line, sizeof d->line, "%s t%lld log %lld commit %lld", role_names[st->role],
+        snprintf(d->line, sizeof d->line, "%s t%lld log %lld commit %lld", sim_role_names[st->role],
                  (long long)du->current_term, (long long)last_index(du), (long long)st->commit_index);
 }
 
@@ -1115,7 +1115,7 @@ static void raft_export(sim_ctx *c, jw_t *w)
     raft_state_t *st = st_of(c);
     raft_durable_t *du = du_of(c);
     jw_obj_begin(w);
-    jw_kstr(w, "role", st->role == ROLE_NONE ? "down" : role_names[st->role]);
+    jw_kstr(w, "role", st->role == SIM_ROLE_NONE ? "down" : sim_role_names[st->role]);
     jw_kint(w, "term", du->current_term);
     jw_key(w, "voted_for");
     if (du->voted_for) jw_str(w, sim_node_name(c, (uint32_t)du->voted_for - 1));
@@ -1148,7 +1148,7 @@ static void raft_export(sim_ctx *c, jw_t *w)
         jw_obj_end(w);
     }
     jw_arr_end(w);
-    if (st->role == ROLE_LEADER) {
+    if (st->role == SIM_ROLE_LEADER) {
         jw_key(w, "peers");
         jw_arr_begin(w);
         for (uint32_t i = 0; i < cfg->n_servers; i++) {
@@ -1163,7 +1163,7 @@ static void raft_export(sim_ctx *c, jw_t *w)
         jw_arr_end(w);
     }
     jw_key(w, "kv");
-    if (st->role != ROLE_NONE) kv_export(kv_of(cfg, st), w);
+    if (st->role != SIM_ROLE_NONE) kv_export(kv_of(cfg, st), w);
     else jw_null(w);
     jw_obj_end(w);
 }
@@ -1216,7 +1216,7 @@ bool raft_view(sim_t *s, uint32_t node, raft_view_t *out)
     raft_durable_t *du = sim_node_durable(s, node);
     bool up = sim_node_up(s, node);
     memset(out, 0, sizeof *out);
-    out->role = up ? (role_t)st->role : ROLE_NONE;
+    out->role = up ? (sim_role_t)st->role : SIM_ROLE_NONE;
     out->term = du->current_term;
     out->voted_for = du->voted_for - 1;
     out->leader = up ? (int64_t)st->leader - 1 : -1;
@@ -1361,7 +1361,7 @@ static bool chk_applied(sim_t *s, const raft_config_t *cfg, raft_check_t *k, uin
         for (uint32_t w = 0; w < cfg->n_servers; w++) {
             raft_state_t *sw = sim_node_state(s, w);
             raft_durable_t *dw = sim_node_durable(s, w);
-            if (!sim_node_up(s, w) || sw->role != ROLE_LEADER || dw->current_term <= g->commit_term) continue;
+            if (!sim_node_up(s, w) || sw->role != SIM_ROLE_LEADER || dw->current_term <= g->commit_term) continue;
             if (chk_holds(cfg, dw, i, e)) continue;
             char a[64];
             entry_text(e, a, sizeof a);
@@ -1383,7 +1383,7 @@ static bool raft_check(sim_t *s, sim_violation_t *v)
         raft_state_t *st = sim_node_state(s, u);
         raft_durable_t *du = sim_node_durable(s, u);
         chk_node_t *kn = &k->node[u];
-        bool up = sim_node_up(s, u), leads = up && st->role == ROLE_LEADER;
+        bool up = sim_node_up(s, u), leads = up && st->role == SIM_ROLE_LEADER;
         bool same_leader = leads && kn->lead_term == du->current_term;
         int64_t dirty = st->chk_dirty;
         st->chk_dirty = 0;
@@ -1471,24 +1471,24 @@ static const char *const raft_types[] = {
 };
 
 static const proto_param_t raft_params[] = {
-    {"election_timeout", PARAM_DURATION_RANGE, "[\"150ms\",\"300ms\"]", 1, 0, NULL,
+    {"election_timeout", PROTO_PARAM_DURATION_RANGE, "[\"150ms\",\"300ms\"]", 1, 0, NULL,
      offsetof(raft_config_t, election_timeout_ns),
      "a follower that hears from no leader for a random time in this range starts an election (5.2)"},
-    {"heartbeat", PARAM_DURATION, "50ms", 1e3, 3.6e12, NULL, offsetof(raft_config_t, heartbeat_ns),
+    {"heartbeat", PROTO_PARAM_DURATION, "50ms", 1e3, 3.6e12, NULL, offsetof(raft_config_t, heartbeat_ns),
      "how often an idle leader sends empty append-entries; shorter than the election timeout"},
-    {"reads", PARAM_ENUM, "log", 1, 0, "log|read-index", offsetof(raft_config_t, reads),
+    {"reads", PROTO_PARAM_ENUM, "log", 1, 0, "log|read-index", offsetof(raft_config_t, reads),
      "linearizable reads as log entries, or by read-index: a heartbeat round confirms leadership (thesis 6.4)"},
-    {"prevote", PARAM_BOOL, "false", 1, 0, NULL, offsetof(raft_config_t, prevote),
+    {"prevote", PROTO_PARAM_BOOL, "false", 1, 0, NULL, offsetof(raft_config_t, prevote),
      "ask for pre-votes before an election, so a returning server does not disrupt the cluster (thesis 9.6)"},
-    {"noop", PARAM_BOOL, "true", 1, 0, NULL, offsetof(raft_config_t, noop),
+    {"noop", PROTO_PARAM_BOOL, "true", 1, 0, NULL, offsetof(raft_config_t, noop),
      "a new leader appends a no-op entry, committing earlier entries without waiting for a client (section 8)"},
-    {"snapshot_after", PARAM_INT, "0", 0, 1 << 20, NULL, offsetof(raft_config_t, snapshot_after),
+    {"snapshot_after", PROTO_PARAM_INT, "0", 0, 1 << 20, NULL, offsetof(raft_config_t, snapshot_after),
      "snapshot the state machine and drop the log up to it after this many applied entries (section 7); 0: never"},
-    {"log_max", PARAM_INT, "4096", 1, 1 << 20, NULL, offsetof(raft_config_t, log_max),
+    {"log_max", PROTO_PARAM_INT, "4096", 1, 1 << 20, NULL, offsetof(raft_config_t, log_max),
      "entries one server's log can hold (durable storage: 48 bytes each)"},
-    {"batch_max", PARAM_INT, "64", 1, 4096, NULL, offsetof(raft_config_t, batch_max),
+    {"batch_max", PROTO_PARAM_INT, "64", 1, 4096, NULL, offsetof(raft_config_t, batch_max),
      "entries in one append-entries message"},
-    {"variant", PARAM_ENUM, "none", 1, 0, "none|commit-old-term-by-count|no-up-to-date-check",
+    {"variant", PROTO_PARAM_ENUM, "none", 1, 0, "none|commit-old-term-by-count|no-up-to-date-check",
      offsetof(raft_config_t, variant),
      "a deliberate bug for teaching: commit old-term entries by counting (Figure 8), or vote without the log check"},
     {NULL},

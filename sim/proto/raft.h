@@ -36,7 +36,7 @@ typedef struct raft_entry {
     uint32_t client;         /* where the answer goes */
     uint32_t attempt;
     uint32_t key;
-    uint8_t f;               /* op_f_t (read, write, cas, add) or RAFT_NOOP */
+    uint8_t f;               /* sim_op_t (read, write, cas, add) or RAFT_NOOP */
     uint8_t _pad[3];
     int64_t v1, v2;          /* write/add: v1; cas: expected v1, new v2 */
 } raft_entry_t;
@@ -95,7 +95,7 @@ typedef struct raft_snapshot_reply {
 /* What a node holds now. kv and entries point into the node's memory and are valid
  * until the simulation moves on. */
 typedef struct raft_view {
-    role_t role;                      /* ROLE_NONE while the node is down */
+    sim_role_t role;                      /* SIM_ROLE_NONE while the node is down */
     int64_t term;
     int64_t voted_for;                /* a node id, or -1 */
     int64_t leader;                   /* the leader it knows of, or -1 */

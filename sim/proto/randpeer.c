@@ -40,7 +40,7 @@ static void rp_message(sim_ctx *c, const sim_msg_t *m)
     st->received++;
 }
 
-static void rp_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, REPLY_FAIL, NULL, 0); }
+static void rp_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); }
 
 static void rp_describe(sim_ctx *c, proto_desc_t *d)
 {
@@ -59,7 +59,7 @@ static void rp_export(sim_ctx *c, jw_t *w)
 
 static const char *const rp_types[] = {"ping", NULL};
 static const proto_param_t rp_params[] = {
-    {"interval", PARAM_DURATION, "1s", 1, 1e15, NULL, offsetof(rp_config_t, interval_ns),
+    {"interval", PROTO_PARAM_DURATION, "1s", 1, 1e15, NULL, offsetof(rp_config_t, interval_ns),
      "mean of the exponential time between a node's messages"},
     {NULL},
 };

@@ -36,7 +36,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void no_message(sim_ctx *c, const sim_msg_t *m) { (void)c; (void)m; }
 static void no_timer(sim_ctx *c, int kind, uint64_t data) { (void)c; (void)kind; (void)data; }
 /* A protocol that serves no client requests refuses them: definitely not done. */
-static void no_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, REPLY_FAIL, NULL, 0); }
+static void no_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); }
 
 /* ---- Checks. ------------------------------------------------------------------------- */
 
@@ -51,15 +51,15 @@ static bool name_ok(const char *n)
     return true;
 }
 
-static size_t param_size(param_type_t t)
+static size_t param_size(proto_param_type_t t)
 {
     switch (t) {
-    case PARAM_INT: return sizeof(int64_t);
-    case PARAM_REAL: return sizeof(double);
-    case PARAM_DURATION: return sizeof(sim_time_t);
-    case PARAM_DURATION_RANGE: return 2 * sizeof(sim_time_t);
-    case PARAM_BOOL: return sizeof(bool);
-    case PARAM_ENUM: return sizeof(int);
+    case PROTO_PARAM_INT: return sizeof(int64_t);
+    case PROTO_PARAM_REAL: return sizeof(double);
+    case PROTO_PARAM_DURATION: return sizeof(sim_time_t);
+    case PROTO_PARAM_DURATION_RANGE: return 2 * sizeof(sim_time_t);
+    case PROTO_PARAM_BOOL: return sizeof(bool);
+    case PROTO_PARAM_ENUM: return sizeof(int);
     }
     return 0;
 }
@@ -92,8 +92,8 @@ static int check(const proto_t *p, char *err, size_t len)
     }
     for (int i = 0; p->params && p->params[i].name; i++) {
         const proto_param_t *q = &p->params[i];
-        if ((unsigned)q->type > PARAM_ENUM) { snprintf(err, len, "protocol %s: parameter %s has an unknown type", nm, q->name); return SIM_EINPUT; }
-        if (q->type == PARAM_ENUM && (!q->choices || !q->choices[0])) {
+        if ((unsigned)q->type > PROTO_PARAM_ENUM) { snprintf(err, len, "protocol %s: parameter %s has an unknown type", nm, q->name); return SIM_EINPUT; }
+        if (q->type == PROTO_PARAM_ENUM && (!q->choices || !q->choices[0])) {
             snprintf(err, len, "protocol %s: parameter %s is an enum without choices (\"a|b|c\")", nm, q->name);
             return SIM_EINPUT;
         }

@@ -388,16 +388,16 @@ static void shard_serve(sim_ctx *c, const sim_req_t *req, uint32_t hops)
 {
     const shard_config_t *cfg = shard_cfg(c);
     shard_durable_t *d = shard_disk(c);
-    if (req->key >= cfg->n_keys) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+    if (req->key >= cfg->n_keys) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
     uint32_t owner = ring_owner(shard_ring(c), req->key);
-    if (owner == SHARD_NONE) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+    if (owner == SHARD_NONE) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
     if (owner != sim_self(c)) {
         if (cfg->routing == SHARD_ROUTE_REDIRECT && hops == 0) {
             d->redirected++;
             sim_reply_redirect(c, req, owner);
             return;
         }
-        if (hops >= SHARD_HOPS_MAX) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+        if (hops >= SHARD_HOPS_MAX) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
         shard_forward_t f = {*req, hops + 1, 0};
         d->forwarded++;
         sim_send(c, owner, SHARD_MSG_FORWARD, &f, sizeof f, 0);
@@ -407,28 +407,28 @@ static void shard_serve(sim_ctx *c, const sim_req_t *req, uint32_t hops)
     shard_rec_t r = *shard_rec(c, req->key);
     if (r.awaiting) {                       /* on its way here: nothing happened, try again soon */
         d->refused_moving++;
-        sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0);
+        sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0);
         return;
     }
     d->requests++;
     kv_result_t res = {true, r.has != 0, r.value};
-    switch ((op_f_t)req->f) {
-    case OP_READ:
+    switch ((sim_op_t)req->f) {
+    case SIM_OP_READ:
         kv_reply(c, req, res);
         return;
-    case OP_WRITE:
+    case SIM_OP_WRITE:
         r.value = req->value;
         break;
-    case OP_CAS:
+    case SIM_OP_CAS:
         /* A key never written holds nothing, which no expected value matches. */
-        if (!r.has || r.value != req->value) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+        if (!r.has || r.value != req->value) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
         r.value = req->value2;
         break;
-    case OP_ADD:
+    case SIM_OP_ADD:
         r.value = (r.has ? r.value : 0) + req->value;
         break;
     default:                                /* append and transfer are not register operations */
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
         return;
     }
     sim_assert(r.version < UINT32_MAX);
@@ -844,15 +844,15 @@ static size_t shard_durable_size(const void *cfgp) { return ((const shard_config
 static const char *const shard_msg_types[] = {"forward", "move", "move-ack", "pull", "copy", NULL};
 
 static const proto_param_t shard_params[] = {
-    {"scheme", PARAM_ENUM, "consistent", 1, 0, "mod|range|consistent", offsetof(shard_config_t, scheme),
+    {"scheme", PROTO_PARAM_ENUM, "consistent", 1, 0, "mod|range|consistent", offsetof(shard_config_t, scheme),
      "how keys map to servers: hash mod N, contiguous ranges, or consistent hashing"},
-    {"vnodes", PARAM_INT, "64", 1, RING_VNODES_MAX, NULL, offsetof(shard_config_t, vnodes),
+    {"vnodes", PROTO_PARAM_INT, "64", 1, RING_VNODES_MAX, NULL, offsetof(shard_config_t, vnodes),
      "points per server on the consistent-hashing ring (more: a more even spread)"},
-    {"replicas", PARAM_INT, "1", 1, SHARD_REPLICAS_MAX, NULL, offsetof(shard_config_t, replicas),
+    {"replicas", PROTO_PARAM_INT, "1", 1, SHARD_REPLICAS_MAX, NULL, offsetof(shard_config_t, replicas),
      "copies of each key: the owner and replicas-1 backups (1: plain sharding)"},
-    {"routing", PARAM_ENUM, "forward", 1, 0, "forward|redirect", offsetof(shard_config_t, routing),
+    {"routing", PROTO_PARAM_ENUM, "forward", 1, 0, "forward|redirect", offsetof(shard_config_t, routing),
      "a server that does not own the key forwards the request, or redirects the client"},
-    {"handoff", PARAM_DURATION, "200ms", 1e6, 1e12, NULL, offsetof(shard_config_t, handoff_ns),
+    {"handoff", PROTO_PARAM_DURATION, "200ms", 1e6, 1e12, NULL, offsetof(shard_config_t, handoff_ns),
      "how often keys still on the way are asked for again (and backups catch up)"},
     {NULL},
 };

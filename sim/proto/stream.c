@@ -34,10 +34,10 @@
  * 2 + 1 = 9 nodes is controller n1, brokers n2-n4, producers n5-n6, processors n7-n8
  * and the batch master n9 (names are the scenario's: naming them by role helps).
  * Counts left at 0 are shared out from the nodes there are (see layout below): 9 nodes
- * give exactly that layout, 5 give one of each. Brokers report ROLE_LEADER while they
- * lead a partition (term: the highest leader epoch they lead at) and ROLE_FOLLOWER
+ * give exactly that layout, 5 give one of each. Brokers report SIM_ROLE_LEADER while they
+ * lead a partition (term: the highest leader epoch they lead at) and SIM_ROLE_FOLLOWER
  * otherwise, so crash-leader aims at a partition leader; the controller and the batch
- * master report ROLE_MASTER, processors and reducers ROLE_PARTICIPANT.
+ * master report SIM_ROLE_MASTER, processors and reducers SIM_ROLE_PARTICIPANT.
  *
  * What each side gets right and wrong is the lesson. The stream processor answers a
  * window soon after the watermark passes its end, but the watermark is a guess: an
@@ -162,60 +162,60 @@ bool st_payload_ok(const sim_msg_t *m, size_t fixed, size_t each, size_t count_a
 #define DUR_MAX 1e15
 
 static const proto_param_t st_params[] = {
-    {"brokers", PARAM_INT, "0", 0, ST_BROKERS_MAX, NULL, CFG(brokers), "broker nodes, after the controller (0: up to 3, from the nodes there are)"},
-    {"producers", PARAM_INT, "0", 0, ST_PRODUCERS_MAX, NULL, CFG(producers), "producer nodes, after the brokers (0: up to 2)"},
-    {"processors", PARAM_INT, "0", 0, ST_PROCESSORS_MAX, NULL, CFG(processors), "stream processors (one consumer group), after the producers (0: the nodes left over)"},
-    {"batch", PARAM_INT, "0", 0, ST_BATCH_MAX, NULL, CFG(batch), "batch nodes, last: the first is the MapReduce master, all are reducers (0: one)"},
-    {"partitions", PARAM_INT, "4", 1, ST_PARTITIONS_MAX, NULL, CFG(partitions), "partitions of the topic"},
-    {"replication", PARAM_INT, "0", 0, ST_BROKERS_MAX, NULL, CFG(replication), "replicas of each partition, at most brokers (0: 3, or brokers if fewer)"},
-    {"min_isr", PARAM_INT, "0", 0, ST_BROKERS_MAX, NULL, CFG(min_isr), "with acks=all, in-sync replicas a write needs (0: 2, or replication if less)"},
-    {"acks", PARAM_ENUM, "all", 0, -1, "0|1|all", CFG(acks), "when a producer hears back: never, once the leader has it, once every in-sync replica has it"},
-    {"partitioner", PARAM_ENUM, "keyhash", 0, -1, "keyhash|roundrobin", CFG(partitioner), "how a producer picks a partition"},
-    {"idempotent", PARAM_BOOL, "true", 0, -1, NULL, CFG(idempotent), "leaders drop a producer's retried records by sequence number"},
-    {"unclean", PARAM_BOOL, "false", 0, -1, NULL, CFG(unclean), "elect an out-of-sync replica when no in-sync one is up (may lose data)"},
-    {"retries", PARAM_INT, "100", 0, 1e6, NULL, CFG(retries), "resends of a produce request before its events fail"},
-    {"retry_backoff", PARAM_DURATION, "100ms", 0, DUR_MAX, NULL, CFG(retry_backoff_ns), "wait before a resend"},
-    {"request_timeout", PARAM_DURATION, "500ms", 1e3, DUR_MAX, NULL, CFG(request_timeout_ns), "a request without an answer by then is resent"},
-    {"batch_max", PARAM_INT, "64", 1, 4096, NULL, CFG(batch_max), "events in one produce request"},
-    {"fetch_max", PARAM_INT, "256", 1, 16384, NULL, CFG(fetch_max), "records in one fetch answer (consumers and followers)"},
-    {"replica_fetch", PARAM_DURATION, "20ms", 1e3, DUR_MAX, NULL, CFG(replica_fetch_ns), "a caught-up follower fetches from its leader this often"},
-    {"replica_lag_max", PARAM_DURATION, "500ms", 1e3, DUR_MAX, NULL, CFG(replica_lag_max_ns), "a follower behind for longer leaves the in-sync replicas"},
-    {"heartbeat", PARAM_DURATION, "100ms", 1e3, DUR_MAX, NULL, CFG(heartbeat_ns), "brokers and group members heartbeat the controller this often"},
-    {"session_timeout", PARAM_DURATION, "1s", 1e3, DUR_MAX, NULL, CFG(session_timeout_ns), "silence after which the controller declares a broker or member dead"},
-    {"rate", PARAM_REAL, "100", 0.001, 1e6, NULL, CFG(rate_per_s), "events per second, per producer"},
-    {"pattern", PARAM_ENUM, "poisson", 0, -1, "steady|poisson|bursty", CFG(pattern), "event arrivals: evenly spaced, Poisson, or Poisson with bursts"},
-    {"burst_every", PARAM_DURATION, "5s", 1e3, DUR_MAX, NULL, CFG(burst_every_ns), "bursty: a burst starts this often"},
-    {"burst_len", PARAM_DURATION, "1s", 0, DUR_MAX, NULL, CFG(burst_len_ns), "bursty: a burst lasts this long"},
-    {"burst_factor", PARAM_REAL, "5", 1, 1000, NULL, CFG(burst_factor), "bursty: the rate is multiplied by this during a burst"},
-    {"lateness", PARAM_DURATION, "50ms", 0, DUR_MAX, NULL, CFG(lateness_ns), "mean lateness: event time is creation time minus an exponential delay"},
-    {"straggle", PARAM_REAL, "0.05", 0, 1, NULL, CFG(straggle), "fraction of events that straggle instead"},
-    {"straggle_max", PARAM_DURATION, "2s", 0, DUR_MAX, NULL, CFG(straggle_max_ns), "a straggler's lateness is uniform up to this"},
-    {"produce_for", PARAM_DURATION, "20s", 1e6, DUR_MAX, NULL, CFG(produce_for_ns), "producers create events until then, then end their streams"},
-    {"keys", PARAM_INT, "8", 1, ST_KEYS_MAX, NULL, CFG(keys), "distinct event keys (uniform)"},
-    {"window", PARAM_ENUM, "tumbling", 0, -1, "tumbling|sliding", CFG(window), "window shape, in event time"},
-    {"size", PARAM_DURATION, "1s", 1e3, DUR_MAX, NULL, CFG(size_ns), "window length"},
-    {"slide", PARAM_DURATION, "500ms", 1e3, DUR_MAX, NULL, CFG(slide_ns), "sliding: a window starts this often"},
-    {"out_of_order", PARAM_DURATION, "200ms", 0, DUR_MAX, NULL, CFG(out_of_order_ns), "the watermark trails the largest event time seen by this"},
-    {"late", PARAM_ENUM, "drop", 0, -1, "drop|update", CFG(late), "an event behind the watermark: dropped, or used to update its window's result"},
-    {"allowed_lateness", PARAM_DURATION, "5s", 0, DUR_MAX, NULL, CFG(allowed_lateness_ns), "late update: how long past the watermark a window still takes events"},
-    {"commit", PARAM_ENUM, "after-processing", 0, -1, "before-processing|after-processing", CFG(commit),
+    {"brokers", PROTO_PARAM_INT, "0", 0, ST_BROKERS_MAX, NULL, CFG(brokers), "broker nodes, after the controller (0: up to 3, from the nodes there are)"},
+    {"producers", PROTO_PARAM_INT, "0", 0, ST_PRODUCERS_MAX, NULL, CFG(producers), "producer nodes, after the brokers (0: up to 2)"},
+    {"processors", PROTO_PARAM_INT, "0", 0, ST_PROCESSORS_MAX, NULL, CFG(processors), "stream processors (one consumer group), after the producers (0: the nodes left over)"},
+    {"batch", PROTO_PARAM_INT, "0", 0, ST_BATCH_MAX, NULL, CFG(batch), "batch nodes, last: the first is the MapReduce master, all are reducers (0: one)"},
+    {"partitions", PROTO_PARAM_INT, "4", 1, ST_PARTITIONS_MAX, NULL, CFG(partitions), "partitions of the topic"},
+    {"replication", PROTO_PARAM_INT, "0", 0, ST_BROKERS_MAX, NULL, CFG(replication), "replicas of each partition, at most brokers (0: 3, or brokers if fewer)"},
+    {"min_isr", PROTO_PARAM_INT, "0", 0, ST_BROKERS_MAX, NULL, CFG(min_isr), "with acks=all, in-sync replicas a write needs (0: 2, or replication if less)"},
+    {"acks", PROTO_PARAM_ENUM, "all", 0, -1, "0|1|all", CFG(acks), "when a producer hears back: never, once the leader has it, once every in-sync replica has it"},
+    {"partitioner", PROTO_PARAM_ENUM, "keyhash", 0, -1, "keyhash|roundrobin", CFG(partitioner), "how a producer picks a partition"},
+    {"idempotent", PROTO_PARAM_BOOL, "true", 0, -1, NULL, CFG(idempotent), "leaders drop a producer's retried records by sequence number"},
+    {"unclean", PROTO_PARAM_BOOL, "false", 0, -1, NULL, CFG(unclean), "elect an out-of-sync replica when no in-sync one is up (may lose data)"},
+    {"retries", PROTO_PARAM_INT, "100", 0, 1e6, NULL, CFG(retries), "resends of a produce request before its events fail"},
+    {"retry_backoff", PROTO_PARAM_DURATION, "100ms", 0, DUR_MAX, NULL, CFG(retry_backoff_ns), "wait before a resend"},
+    {"request_timeout", PROTO_PARAM_DURATION, "500ms", 1e3, DUR_MAX, NULL, CFG(request_timeout_ns), "a request without an answer by then is resent"},
+    {"batch_max", PROTO_PARAM_INT, "64", 1, 4096, NULL, CFG(batch_max), "events in one produce request"},
+    {"fetch_max", PROTO_PARAM_INT, "256", 1, 16384, NULL, CFG(fetch_max), "records in one fetch answer (consumers and followers)"},
+    {"replica_fetch", PROTO_PARAM_DURATION, "20ms", 1e3, DUR_MAX, NULL, CFG(replica_fetch_ns), "a caught-up follower fetches from its leader this often"},
+    {"replica_lag_max", PROTO_PARAM_DURATION, "500ms", 1e3, DUR_MAX, NULL, CFG(replica_lag_max_ns), "a follower behind for longer leaves the in-sync replicas"},
+    {"heartbeat", PROTO_PARAM_DURATION, "100ms", 1e3, DUR_MAX, NULL, CFG(heartbeat_ns), "brokers and group members heartbeat the controller this often"},
+    {"session_timeout", PROTO_PARAM_DURATION, "1s", 1e3, DUR_MAX, NULL, CFG(session_timeout_ns), "silence after which the controller declares a broker or member dead"},
+    {"rate", PROTO_PARAM_REAL, "100", 0.001, 1e6, NULL, CFG(rate_per_s), "events per second, per producer"},
+    {"pattern", PROTO_PARAM_ENUM, "poisson", 0, -1, "steady|poisson|bursty", CFG(pattern), "event arrivals: evenly spaced, Poisson, or Poisson with bursts"},
+    {"burst_every", PROTO_PARAM_DURATION, "5s", 1e3, DUR_MAX, NULL, CFG(burst_every_ns), "bursty: a burst starts this often"},
+    {"burst_len", PROTO_PARAM_DURATION, "1s", 0, DUR_MAX, NULL, CFG(burst_len_ns), "bursty: a burst lasts this long"},
+    {"burst_factor", PROTO_PARAM_REAL, "5", 1, 1000, NULL, CFG(burst_factor), "bursty: the rate is multiplied by this during a burst"},
+    {"lateness", PROTO_PARAM_DURATION, "50ms", 0, DUR_MAX, NULL, CFG(lateness_ns), "mean lateness: event time is creation time minus an exponential delay"},
+    {"straggle", PROTO_PARAM_REAL, "0.05", 0, 1, NULL, CFG(straggle), "fraction of events that straggle instead"},
+    {"straggle_max", PROTO_PARAM_DURATION, "2s", 0, DUR_MAX, NULL, CFG(straggle_max_ns), "a straggler's lateness is uniform up to this"},
+    {"produce_for", PROTO_PARAM_DURATION, "20s", 1e6, DUR_MAX, NULL, CFG(produce_for_ns), "producers create events until then, then end their streams"},
+    {"keys", PROTO_PARAM_INT, "8", 1, ST_KEYS_MAX, NULL, CFG(keys), "distinct event keys (uniform)"},
+    {"window", PROTO_PARAM_ENUM, "tumbling", 0, -1, "tumbling|sliding", CFG(window), "window shape, in event time"},
+    {"size", PROTO_PARAM_DURATION, "1s", 1e3, DUR_MAX, NULL, CFG(size_ns), "window length"},
+    {"slide", PROTO_PARAM_DURATION, "500ms", 1e3, DUR_MAX, NULL, CFG(slide_ns), "sliding: a window starts this often"},
+    {"out_of_order", PROTO_PARAM_DURATION, "200ms", 0, DUR_MAX, NULL, CFG(out_of_order_ns), "the watermark trails the largest event time seen by this"},
+    {"late", PROTO_PARAM_ENUM, "drop", 0, -1, "drop|update", CFG(late), "an event behind the watermark: dropped, or used to update its window's result"},
+    {"allowed_lateness", PROTO_PARAM_DURATION, "5s", 0, DUR_MAX, NULL, CFG(allowed_lateness_ns), "late update: how long past the watermark a window still takes events"},
+    {"commit", PROTO_PARAM_ENUM, "after-processing", 0, -1, "before-processing|after-processing", CFG(commit),
      "commit offsets on receipt (at most once) or once results are out (at least once)"},
-    {"commit_every", PARAM_DURATION, "1s", 1e3, DUR_MAX, NULL, CFG(commit_every_ns), "after-processing: a processor commits this often (Kafka auto-commits every 5s)"},
-    {"poll", PARAM_DURATION, "20ms", 1e3, DUR_MAX, NULL, CFG(poll_ns), "a processor with nothing to read asks again after this"},
-    {"assignor", PARAM_ENUM, "range", 0, -1, "range|roundrobin", CFG(assignor), "how the group's partitions are dealt to members"},
-    {"batch_every", PARAM_DURATION, "10s", 1e6, DUR_MAX, NULL, CFG(batch_every_ns), "a batch job over everything new runs this often"},
-    {"job_timeout", PARAM_DURATION, "3s", 1e6, DUR_MAX, NULL, CFG(job_timeout_ns), "a batch job not finished by then is run again"},
-    {"totals_at", PARAM_DURATION, "0s", 0, DUR_MAX, NULL, CFG(totals_at_ns), "when the whole-data MapReduce job (totals per key) runs (0s: never)"},
-    {"lag_every", PARAM_DURATION, "500ms", 1e6, DUR_MAX, NULL, CFG(lag_every_ns), "partition leaders sample the group's lag (high watermark minus read position) this often"},
-    {"max_events", PARAM_INT, "40000", 1, ST_EVENTS_MAX, NULL, CFG(max_events), "events of the whole run, shared evenly by the producers"},
-    {"log_max", PARAM_INT, "16384", 1, 1 << 24, NULL, CFG(log_max), "records one partition's log holds (32 bytes each, per broker)"},
-    {"max_windows", PARAM_INT, "256", 1, 1 << 20, NULL, CFG(max_windows), "windows per key that results can hold (the event-time horizon)"},
-    {"panes_max", PARAM_INT, "4096", 1, 1 << 20, NULL, CFG(panes_max), "open (partition, key, window) panes one processor holds"},
-    {"pending_max", PARAM_INT, "16384", 1, 1 << 22, NULL, CFG(pending_max), "events one processor holds in unfired windows"},
-    {"acks_pending_max", PARAM_INT, "1024", 1, 1 << 20, NULL, CFG(acks_pending_max), "acks=all requests one partition leader holds"},
-    {"buffer_max", PARAM_INT, "4096", 1, 1 << 20, NULL, CFG(buffer_max), "events a producer buffers per partition; more fail at once"},
-    {"lag_samples_max", PARAM_INT, "4096", 1, 1 << 20, NULL, CFG(lag_samples_max), "consumer lag samples one broker keeps"},
-    {"jobs_max", PARAM_INT, "256", 1, 1 << 16, NULL, CFG(jobs_max), "batch jobs the master records"},
+    {"commit_every", PROTO_PARAM_DURATION, "1s", 1e3, DUR_MAX, NULL, CFG(commit_every_ns), "after-processing: a processor commits this often (Kafka auto-commits every 5s)"},
+    {"poll", PROTO_PARAM_DURATION, "20ms", 1e3, DUR_MAX, NULL, CFG(poll_ns), "a processor with nothing to read asks again after this"},
+    {"assignor", PROTO_PARAM_ENUM, "range", 0, -1, "range|roundrobin", CFG(assignor), "how the group's partitions are dealt to members"},
+    {"batch_every", PROTO_PARAM_DURATION, "10s", 1e6, DUR_MAX, NULL, CFG(batch_every_ns), "a batch job over everything new runs this often"},
+    {"job_timeout", PROTO_PARAM_DURATION, "3s", 1e6, DUR_MAX, NULL, CFG(job_timeout_ns), "a batch job not finished by then is run again"},
+    {"totals_at", PROTO_PARAM_DURATION, "0s", 0, DUR_MAX, NULL, CFG(totals_at_ns), "when the whole-data MapReduce job (totals per key) runs (0s: never)"},
+    {"lag_every", PROTO_PARAM_DURATION, "500ms", 1e6, DUR_MAX, NULL, CFG(lag_every_ns), "partition leaders sample the group's lag (high watermark minus read position) this often"},
+    {"max_events", PROTO_PARAM_INT, "40000", 1, ST_EVENTS_MAX, NULL, CFG(max_events), "events of the whole run, shared evenly by the producers"},
+    {"log_max", PROTO_PARAM_INT, "16384", 1, 1 << 24, NULL, CFG(log_max), "records one partition's log holds (32 bytes each, per broker)"},
+    {"max_windows", PROTO_PARAM_INT, "256", 1, 1 << 20, NULL, CFG(max_windows), "windows per key that results can hold (the event-time horizon)"},
+    {"panes_max", PROTO_PARAM_INT, "4096", 1, 1 << 20, NULL, CFG(panes_max), "open (partition, key, window) panes one processor holds"},
+    {"pending_max", PROTO_PARAM_INT, "16384", 1, 1 << 22, NULL, CFG(pending_max), "events one processor holds in unfired windows"},
+    {"acks_pending_max", PROTO_PARAM_INT, "1024", 1, 1 << 20, NULL, CFG(acks_pending_max), "acks=all requests one partition leader holds"},
+    {"buffer_max", PROTO_PARAM_INT, "4096", 1, 1 << 20, NULL, CFG(buffer_max), "events a producer buffers per partition; more fail at once"},
+    {"lag_samples_max", PROTO_PARAM_INT, "4096", 1, 1 << 20, NULL, CFG(lag_samples_max), "consumer lag samples one broker keeps"},
+    {"jobs_max", PROTO_PARAM_INT, "256", 1, 1 << 16, NULL, CFG(jobs_max), "batch jobs the master records"},
     {NULL},
 };
 
@@ -412,7 +412,7 @@ static void st_timer(sim_ctx *c, int kind, uint64_t data)
 static void st_request(sim_ctx *c, const sim_req_t *req)
 {
     /* Events come from the producers, not from the workload's clients. */
-    sim_reply(c, req, REPLY_FAIL, NULL, 0);
+    sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
 }
 
 static void st_membership(sim_ctx *c, uint32_t node, bool joined)

@@ -273,10 +273,10 @@ void st_batch_init(sim_ctx *c)
     bd->incarnation++;
     st_meta_request(c, true);
     if (st->index != 0) {
-        sim_set_role(c, ROLE_PARTICIPANT, 0);
+        sim_set_role(c, SIM_ROLE_PARTICIPANT, 0);
         return;
     }
-    sim_set_role(c, ROLE_MASTER, 0);
+    sim_set_role(c, SIM_ROLE_MASTER, 0);
     sim_timer_set(c, cfg->batch_every_ns, T_BT_JOB, 0);
     if (cfg->totals_at_ns > 0 && !bd->totals_done) {
         sim_time_t at = cfg->totals_at_ns - sim_now(c);

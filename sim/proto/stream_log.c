@@ -244,7 +244,7 @@ void st_ctl_init(sim_ctx *c)
     s->alive = cfg->brokers >= 32 ? ~0u : (1u << cfg->brokers) - 1;
     for (uint32_t b = 0; b < cfg->brokers; b++) s->hb_ns[b] = sim_now(c);
     for (uint32_t p = 0; p < ST_PARTITIONS_MAX; p++) s->owner[p] = -1;
-    sim_set_role(c, ROLE_MASTER, 0);
+    sim_set_role(c, SIM_ROLE_MASTER, 0);
     for (uint32_t p = 0; p < cfg->partitions; p++) send_lai_all(c, p);
     broadcast_metadata(c);
     sim_timer_set(c, cfg->heartbeat_ns, T_CTL_TICK, 0);
@@ -370,7 +370,7 @@ static st_broker_t *bk_of(sim_ctx *c) { return &((st_state_t *)sim_state(c))->u.
 
 static uint32_t self_broker(sim_ctx *c) { return sim_self(c) - ((const st_config_t *)sim_config(c))->first_broker; }
 
-/* ROLE_LEADER while leading any partition, at the highest epoch it leads at. */
+/* SIM_ROLE_LEADER while leading any partition, at the highest epoch it leads at. */
 static void broker_role(sim_ctx *c)
 {
     const st_config_t *cfg = sim_config(c);
@@ -378,8 +378,8 @@ static void broker_role(sim_ctx *c)
     int32_t epoch = -1;
     for (uint32_t p = 0; p < cfg->partitions; p++)
         if (s->part[p].role == BP_LEADER && s->part[p].epoch > epoch) epoch = s->part[p].epoch;
-    if (epoch >= 0) sim_set_role(c, ROLE_LEADER, epoch);
-    else sim_set_role(c, ROLE_FOLLOWER, 0);
+    if (epoch >= 0) sim_set_role(c, SIM_ROLE_LEADER, epoch);
+    else sim_set_role(c, SIM_ROLE_FOLLOWER, 0);
 }
 
 static void recompute_seq_end(const st_config_t *cfg, st_plog_t *l)
@@ -712,7 +712,7 @@ void st_broker_init(sim_ctx *c)
         s->part[p].leader = -1;
         s->part[p].epoch = -1;
     }
-    sim_set_role(c, ROLE_FOLLOWER, 0);
+    sim_set_role(c, SIM_ROLE_FOLLOWER, 0);
     m_heartbeat_t hb = {self_broker(c), s->incarnation, 1};
     sim_send(c, 0, M_HEARTBEAT, &hb, sizeof hb, 0);
     sim_timer_set(c, cfg->heartbeat_ns, T_BK_HEARTBEAT, 0);

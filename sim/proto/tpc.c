@@ -207,8 +207,8 @@ static void tpc_coord_announce(sim_ctx *c, tpc_crec_t *r)
 {
     const tpc_params_t *p = tpc_params(c);
     bool commit = r->state == TPC_COMMITTED;
-    if (commit) sim_reply(c, &r->req, REPLY_OK, NULL, 0);
-    else sim_reply(c, &r->req, REPLY_FAIL, NULL, 0);
+    if (commit) sim_reply(c, &r->req, SIM_REPLY_OK, NULL, 0);
+    else sim_reply(c, &r->req, SIM_REPLY_FAIL, NULL, 0);
     for (uint32_t i = 0; i < r->n_parts; i++)
         if (!(r->acked >> i & 1)) tpc_send_decision(c, r->part[i], r->txn, commit);
     *tpc_sent(p, sim_state(c), r->txn) = sim_now(c);
@@ -273,11 +273,11 @@ static void tpc_coord_transfer(sim_ctx *c, const sim_req_t *req)
         if (r->txn && r->req.op_id == req->op_id && r->req.client == req->client) return;
     }
     if (req->key >= p->n_keys || req->key2 >= p->n_keys || req->value <= 0) {
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
         return;
     }
     tpc_crec_t *r = tpc_crec(p, d, d->next_txn);
-    if (tpc_crec_busy(r)) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
+    if (tpc_crec_busy(r)) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
     memset(r, 0, sizeof *r);
     r->txn = d->next_txn++;
     r->state = TPC_COLLECTING;
@@ -545,7 +545,7 @@ static void tpc_init(sim_ctx *c)
     d->booted = 1;
     if (st->is_coordinator) {
         if (first_start) d->next_txn = 1;
-        sim_set_role(c, ROLE_COORDINATOR, 0);
+        sim_set_role(c, SIM_ROLE_COORDINATOR, 0);
         if (!first_start) tpc_coord_recover(c);
     } else {
         if (first_start) {
@@ -555,7 +555,7 @@ static void tpc_init(sim_ctx *c)
                 d->balance_sum += p->initial_balance;
             }
         }
-        sim_set_role(c, ROLE_PARTICIPANT, 0);
+        sim_set_role(c, SIM_ROLE_PARTICIPANT, 0);
     }
     /* A restarted participant asks about its prepared transactions at its first tick. */
     sim_timer_set(c, 1 + (sim_time_t)rng_below(sim_rng(c), (uint64_t)p->retry_ns), TPC_TIMER_TICK, 0);
@@ -598,23 +598,23 @@ static void tpc_request(sim_ctx *c, const sim_req_t *req)
     const tpc_params_t *p = tpc_params(c);
     tpc_state_t *st = sim_state(c);
     tpc_durable_t *d = sim_durable(c);
-    switch ((op_f_t)req->f) {
-    case OP_TRANSFER:
+    switch ((sim_op_t)req->f) {
+    case SIM_OP_TRANSFER:
         if (!st->is_coordinator) sim_reply_redirect(c, req, TPC_COORDINATOR);
         else tpc_coord_transfer(c, req);
         return;
-    case OP_READ: {
-        if (req->key >= p->n_keys) { sim_reply(c, req, REPLY_FAIL, NULL, 0); return; }
+    case SIM_OP_READ: {
+        if (req->key >= p->n_keys) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
         uint32_t owner = tpc_owner(p, req->key);
         if (owner != sim_self(c)) { sim_reply_redirect(c, req, owner); return; }
         /* Under two-phase locking a read waits for a prepared transaction's lock; here
          * it is refused, and the client tries again a little later. */
-        if (tpc_lock(p, d)[req->key]) { sim_reply(c, req, REPLY_UNAVAILABLE, NULL, 0); return; }
-        sim_reply(c, req, REPLY_OK, &tpc_balance(p, d)[req->key], 1);
+        if (tpc_lock(p, d)[req->key]) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
+        sim_reply(c, req, SIM_REPLY_OK, &tpc_balance(p, d)[req->key], 1);
         return;
     }
     default:
-        sim_reply(c, req, REPLY_FAIL, NULL, 0);     /* only transfers and reads are offered */
+        sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);     /* only transfers and reads are offered */
         return;
     }
 }
@@ -956,19 +956,19 @@ static size_t tpc_durable_size(const void *cfgp) { return ((const tpc_params_t *
 static const char *const tpc_msg_types[] = {"prepare", "vote", "decision", "ack", "decision-req", NULL};
 
 static const proto_param_t tpc_param_table[] = {
-    {"initial_balance", PARAM_INT, "100", 0, 1e12, NULL, offsetof(tpc_params_t, initial_balance),
+    {"initial_balance", PROTO_PARAM_INT, "100", 0, 1e12, NULL, offsetof(tpc_params_t, initial_balance),
      "every key's balance at the start"},
-    {"vote_timeout", PARAM_DURATION, "300ms", 1e6, 1e12, NULL, offsetof(tpc_params_t, vote_timeout_ns),
+    {"vote_timeout", PROTO_PARAM_DURATION, "300ms", 1e6, 1e12, NULL, offsetof(tpc_params_t, vote_timeout_ns),
      "the coordinator aborts a transaction whose votes are not all in by then"},
-    {"decision_timeout", PARAM_DURATION, "300ms", 1e6, 1e12, NULL, offsetof(tpc_params_t, decision_timeout_ns),
+    {"decision_timeout", PROTO_PARAM_DURATION, "300ms", 1e6, 1e12, NULL, offsetof(tpc_params_t, decision_timeout_ns),
      "a participant that voted yes and heard no decision by then is blocked, and starts asking"},
-    {"retry", PARAM_DURATION, "100ms", 1e6, 1e12, NULL, offsetof(tpc_params_t, retry_ns),
+    {"retry", PROTO_PARAM_DURATION, "100ms", 1e6, 1e12, NULL, offsetof(tpc_params_t, retry_ns),
      "how often decisions are re-sent and blocked participants ask again"},
-    {"log_force", PARAM_DURATION, "2ms", 0, 1e12, NULL, offsetof(tpc_params_t, log_force_ns),
+    {"log_force", PROTO_PARAM_DURATION, "2ms", 0, 1e12, NULL, offsetof(tpc_params_t, log_force_ns),
      "time to force the coordinator's decision to its log; a crash meanwhile loses the decision"},
-    {"txn_max", PARAM_INT, "1024", 4, 1 << 16, NULL, offsetof(tpc_params_t, txn_max),
+    {"txn_max", PROTO_PARAM_INT, "1024", 4, 1 << 16, NULL, offsetof(tpc_params_t, txn_max),
      "log slots per server: transactions open at once (slot = id % txn_max)"},
-    {"variant", PARAM_ENUM, "none", 1, 0, "none|presumed-commit-on-timeout", offsetof(tpc_params_t, variant),
+    {"variant", PROTO_PARAM_ENUM, "none", 1, 0, "none|presumed-commit-on-timeout", offsetof(tpc_params_t, variant),
      "a deliberate bug for the checker to find: a blocked participant commits on its own"},
     {NULL},
 };

@@ -235,7 +235,7 @@ static void write_node(const sim_t *s, const cond_t *c, uint32_t i, jw_t *w)
         break;
     case COND_OP:
         jw_kstr(w, "op", hist_type_names[n->reason]);
-        if (n->type >= 0) jw_kstr(w, "f", op_f_names[n->type]);
+        if (n->type >= 0) jw_kstr(w, "f", sim_op_names[n->type]);
         knode(w, s, "client", n->node);
         break;
     case COND_VIOLATION:

@@ -56,7 +56,7 @@ typedef struct cond_node {
     uint8_t kind;              /* cond_kind_t */
     uint8_t cmp;               /* metric: cond_cmp_t */
     int16_t reason;            /* dropped: drop_reason_t, or -1 for any; op: hist_type_t */
-    int16_t type;              /* delivered/dropped: message type id, -1 any; op: op_f_t, -1 any; role: role_t */
+    int16_t type;              /* delivered/dropped: message type id, -1 any; op: sim_op_t, -1 any; role: sim_role_t */
     uint32_t node;             /* COND_ANY_NODE for any; delivered/dropped: from */
     uint32_t node2;            /* delivered/dropped: to, or COND_ANY_NODE */
     sim_time_t at_ns;          /* time */

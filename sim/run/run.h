@@ -59,7 +59,7 @@ typedef struct run_mark {
     sim_time_t t;
     uint32_t node;
     uint8_t kind;                  /* trace_kind_t */
-    uint8_t role;                  /* TR_ROLE: role_t */
+    uint8_t role;                  /* TR_ROLE: sim_role_t */
     int64_t term;                  /* TR_ROLE */
 } run_mark_t;
 
@@ -167,7 +167,7 @@ uint64_t run_mark_count(const run_t *r);
 uint64_t run_mark_first(const run_t *r);
 const run_mark_t *run_mark(const run_t *r, uint64_t i);
 
-/* Roles any node has held this run, as a mask of 1 << role_t. */
+/* Roles any node has held this run, as a mask of 1 << sim_role_t. */
 uint32_t run_roles_seen(const run_t *r);
 /* Trace records seen since the sim was created. */
 uint64_t run_records(const run_t *r);

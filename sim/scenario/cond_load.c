@@ -115,8 +115,8 @@ static uint32_t load_node(ld_t *L, const cJSON *v, const char *jpath, cond_t *c)
         break;
     case COND_ROLE: {
         const char *r = ld_as_string(L, x, p, "a role name such as \"leader\"");
-        int ri = index_of(role_names, r);
-        if (ri <= 0) ld_unknown_name(L, p, "role", r, role_names + 1);
+        int ri = index_of(sim_role_names, r);
+        if (ri <= 0) ld_unknown_name(L, p, "role", r, sim_role_names + 1);
         n->type = (int16_t)ri;
         n->node = opt_node(L, v, "node", jpath, false);
         break;
@@ -152,8 +152,8 @@ static uint32_t load_node(ld_t *L, const cJSON *v, const char *jpath, cond_t *c)
             char q[JPATH_MAX];
             ld_child(q, jpath, "f");
             const char *f = ld_as_string(L, ld_get(v, "f"), q, "an operation such as \"read\"");
-            int fi = index_of(op_f_names, f);
-            if (fi < 0) ld_unknown_name(L, q, "operation", f, op_f_names);
+            int fi = index_of(sim_op_names, f);
+            if (fi < 0) ld_unknown_name(L, q, "operation", f, sim_op_names);
             n->type = (int16_t)fi;
         }
         if (ld_get(v, "client")) {

@@ -570,21 +570,21 @@ static void parse_param(ld_t *L, const proto_param_t *pp, const cJSON *v, const 
     char what[160];
     bool ranged = pp->min <= pp->max;
     switch (pp->type) {
-    case PARAM_INT: {
+    case PROTO_PARAM_INT: {
         if (ranged) snprintf(what, sizeof what, "a whole number from %.0f to %.0f", pp->min, pp->max);
         else snprintf(what, sizeof what, "a whole number");
         int64_t x = ld_as_int(L, v, jpath, ranged ? pp->min : -9e15, ranged ? pp->max : 9e15, what);
         memcpy(at, &x, sizeof x);
         break;
     }
-    case PARAM_REAL: {
+    case PROTO_PARAM_REAL: {
         if (ranged) snprintf(what, sizeof what, "a number from %g to %g", pp->min, pp->max);
         else snprintf(what, sizeof what, "a number");
         double x = ld_as_number(L, v, jpath, ranged ? pp->min : -1e300, ranged ? pp->max : 1e300, what);
         memcpy(at, &x, sizeof x);
         break;
     }
-    case PARAM_DURATION: {
+    case PROTO_PARAM_DURATION: {
         sim_time_t x = ld_as_duration(L, v, jpath, false);
         if (ranged && ((double)x < pp->min || (double)x > pp->max)) {
             char lo[32], hi[32];
@@ -595,7 +595,7 @@ static void parse_param(ld_t *L, const proto_param_t *pp, const cJSON *v, const 
         memcpy(at, &x, sizeof x);
         break;
     }
-    case PARAM_DURATION_RANGE: {
+    case PROTO_PARAM_DURATION_RANGE: {
         const char *w = "a range of two durations such as [\"150ms\", \"300ms\"]";
         if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2) ld_expected(L, jpath, w, v);
         char q[JPATH_MAX];
@@ -608,12 +608,12 @@ static void parse_param(ld_t *L, const proto_param_t *pp, const cJSON *v, const 
         memcpy(at, x, sizeof x);
         break;
     }
-    case PARAM_BOOL: {
+    case PROTO_PARAM_BOOL: {
         bool x = ld_as_bool(L, v, jpath);
         memcpy(at, &x, sizeof x);
         break;
     }
-    case PARAM_ENUM: {
+    case PROTO_PARAM_ENUM: {
         char choices[256];
         snprintf(choices, sizeof choices, "%s", pp->choices);
         const char *cands[32];
@@ -743,13 +743,13 @@ static void parse_workload(ld_t *L, const cJSON *v)
         char q[JPATH_MAX];
         ld_child(q, p, e->string);
         int f = -1;
-        for (int i = 0; op_f_names[i]; i++) if (strcmp(op_f_names[i], e->string) == 0) f = i;
-        if (f < 0) ld_unknown_name(L, q, "operation", e->string, op_f_names);
+        for (int i = 0; sim_op_names[i]; i++) if (strcmp(sim_op_names[i], e->string) == 0) f = i;
+        if (f < 0) ld_unknown_name(L, q, "operation", e->string, sim_op_names);
         w->mix[f] = ld_as_number(L, e, q, 0, 1e9, "a weight of zero or more");
         sum += w->mix[f];
     }
     if (!(sum > 0)) ld_fail(L, p, "expected at least one operation with a weight above zero");
-    for (int f = 0; f < OP_COUNT_; f++) w->mix[f] /= sum;
+    for (int f = 0; f < SIM_OP_COUNT_; f++) w->mix[f] /= sum;
     w->keys = (uint32_t)opt_number(L, v, "keys", jp, 1, SIM_KEYS_MAX, "a number of keys from 1 to 1048576", 1);
     const cJSON *kd = ld_get(v, "key_dist");
     if (kd) {
@@ -911,8 +911,8 @@ static void parse_request(ld_t *L, const cJSON *v, const char *p, sim_action_t *
     ld_child(q, p, "f");
     const char *f = ld_as_string(L, ld_get(v, "f"), q, "an operation such as \"write\"");
     int fi = -1;
-    for (int i = 0; op_f_names[i]; i++) if (strcmp(op_f_names[i], f) == 0) fi = i;
-    if (fi < 0) ld_unknown_name(L, q, "operation", f, op_f_names);
+    for (int i = 0; sim_op_names[i]; i++) if (strcmp(sim_op_names[i], f) == 0) fi = i;
+    if (fi < 0) ld_unknown_name(L, q, "operation", f, sim_op_names);
     a->op_f = (uint8_t)fi;
     a->key = (uint32_t)opt_number(L, v, "key", p, 0, (L->s->wl.keys ? L->s->wl.keys : 1) - 1, "a key index within the workload's keys", 0);
     a->value = (int64_t)opt_number(L, v, "value", p, -9e15, 9e15, "an integer value", 0);

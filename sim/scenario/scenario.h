@@ -41,7 +41,7 @@ typedef enum { TARGET_STICKY, TARGET_RANDOM, TARGET_NODE } target_t;
 
 typedef struct scn_workload {
     uint32_t clients;            /* 0: no workload */
-    double mix[OP_COUNT_];       /* weights, normalized to sum 1 */
+    double mix[SIM_OP_COUNT_];       /* weights, normalized to sum 1 */
     uint32_t keys;
     key_dist_t key_dist;
     double zipf_s;               /* Zipf exponent */

@@ -250,10 +250,10 @@ void scn_write_action(const sim_t *s, const sim_action_t *a, jw_t *w)
         jw_obj_begin(w);
         jw_kstr(w, "client", sim_name_of(s, a->node));
         jw_kstr(w, "node", sim_name_of(s, a->node2));
-        jw_kstr(w, "f", op_f_names[a->op_f]);
+        jw_kstr(w, "f", sim_op_names[a->op_f]);
         jw_kint(w, "key", a->key);
         jw_kint(w, "value", a->value);
-        if (a->op_f == OP_CAS) jw_kint(w, "value2", a->value2);
+        if (a->op_f == SIM_OP_CAS) jw_kint(w, "value2", a->value2);
         jw_obj_end(w);
         break;
     case ACT_COUNT_:
