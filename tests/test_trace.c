@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include "core/sim.h"
+#include "export/trace_file.h"
 #include "support.h"
 
 /* ---- Helpers. ------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include "check/visibility.h"
 #include "core/afile.h"
 #include "core/sim.h"
+#include "export/trace_file.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {

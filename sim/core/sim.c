@@ -1,15 +1,11 @@
-/* sim.c -- the discrete-event core: the event loop, message sending, timers, node
- * lifecycle and the context API that protocols see.
+/* sim.c -- the event loop: create a run, step it, and what an event does.
  *
  * One event is processed at a time, in (time, sequence) order. Processing an event
  * may schedule others but never runs a callback inside another, so each callback sees
- * a consistent world and one sim_ctx can be reused for all of them.
- *
- * A message's fate is decided when it is sent: its latency and arrival (from the
- * link's stream), whether it is lost or duplicated. A message that will be lost still
- * travels until its arrival time and is dropped there, so that a viewer sees it fall;
- * partitions and crashes are checked again at arrival, since they may start while the
- * message is in flight.
+ * a consistent world and one sim_ctx can be reused for all of them. This is the top of
+ * the core: it dispatches to delivery and timers here, to actions (action.c), nemeses
+ * (nemesis.c) and clients (workload.c), and checks the protocol's invariants after
+ * every event; everything below it is in kernel.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,111 +13,6 @@
 #include <string.h>
 #include "core/sim_int.h"
 
-const char *const sim_op_names[] = {"read", "write", "cas", "append", "add", "transfer", NULL};
-const char *const sim_role_names[] = {
-    "", "follower", "candidate", "leader", "primary", "backup", "head", "middle", "tail",
-    "coordinator", "participant", "master", "replica", NULL,
-};
-
-/* ---- Event pool. --------------------------------------------------------------- */
-
-/* Stops the run because a bound was reached; the message names the bound. Like
- * sim_halt, it ends the run cleanly after the current event: the caller reports it. */
-void sim_stop_bound(sim_t *s, const char *fmt, ...)
-{
-    if (s->error[0]) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(s->error, sizeof s->error, fmt, ap);
-    va_end(ap);
-    if (n > 0 && (size_t)n < sizeof s->error)
-        snprintf(s->error + n, sizeof s->error - (size_t)n, " at t=%lldns", (long long)s->now);
-    s->stopped = true;
-}
-
-/* The pool's address space is reserved whole at creation (SIM_EVENTS_MAX slots, the
- * last kept aside), so it never moves: a slot is taken from the free list, or else the
- * next never-used one. Past the bound the run stops, and the caller is handed the last
- * slot, a scratch slot that is never queued, so no caller needs a special case. */
-uint32_t sim_ev_alloc(sim_t *s)
-{
-    uint32_t i = s->ev_free;
-    if (i != EV_NONE) {
-        s->ev_free = s->ev[i].next;
-    } else if (s->ev_top < EV_SCRATCH) {
-        i = s->ev_top++;
-    } else {
-        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
-        i = EV_SCRATCH;
-    }
-    ev_t *e = &s->ev[i];
-    uint32_t gen = e->gen + 1;
-    memset(e, 0, sizeof *e);
-    e->gen = gen;
-    e->doomed = -1;
-    e->payload = POOL_NONE;
-    e->next = EV_NONE;
-    return i;
-}
-
-void sim_ev_release(sim_t *s, uint32_t i)
-{
-    ev_t *e = &s->ev[i];
-    if (e->kind == EV_DELIVER) pool_release(&s->payloads, e->payload);
-    e->kind = EV_FREE;
-    e->next = s->ev_free;
-    s->ev_free = i;
-}
-
-void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
-{
-    sim_assert(at >= s->now);
-    if (i == EV_SCRATCH) return;              /* the scratch slot of a bound reached */
-    if (evq_push(&s->q, at, i) != SIM_OK) {
-        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
-        sim_ev_release(s, i);
-    }
-}
-
-void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data)
-{
-    uint32_t i = sim_ev_alloc(s);
-    ev_t *e = &s->ev[i];
-    e->kind = (uint8_t)kind;
-    e->sub = sub;
-    e->node = node;
-    e->id = id;
-    e->data = data;
-    sim_ev_push(s, i, at < s->now ? s->now : at);
-}
-
-/* ---- Trace. -------------------------------------------------------------------- */
-
-void sim_trace(sim_t *s, const trace_rec_t *r)
-{
-    s->hash = trace_hash_step(s->hash, r);
-    /* Once a run stopped, what follows (the workload's final timeouts) must not push
-     * the events that led to the violation out of the ring. */
-    if (s->invariants && !s->stopped) {
-        recent_t *k = &s->recent[s->n_recent++ % SIM_RECENT];
-        k->r = *r;
-        if (r->text) {
-            snprintf(k->text, sizeof k->text, "%s", r->text);
-            k->r.text = k->text;
-        }
-    }
-    if (s->trace) s->trace(s->trace_ud, r);
-}
-
-uint32_t sim_recent(const sim_t *s, trace_rec_t *out, uint32_t max)
-{
-    uint32_t n = s->n_recent < SIM_RECENT ? s->n_recent : SIM_RECENT;
-    if (n > max) n = max;
-    for (uint32_t i = 0; i < n; i++) out[i] = s->recent[(s->n_recent - n + i) % SIM_RECENT].r;
-    return n;
-}
-
-void sim_set_trace(sim_t *s, trace_fn fn, void *ud) { s->trace = fn; s->trace_ud = ud; }
 
 /* ---- Creation. ----------------------------------------------------------------- */
 
@@ -141,11 +32,6 @@ static void names_build(sim_t *s)
         s->nodes[i].name_off = (uint32_t)len;
         len += n;
     }
-}
-
-const char *sim_name(const sim_t *s, uint32_t node)
-{
-    return node < s->n_nodes ? s->names + s->nodes[node].name_off : "?";
 }
 
 sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_len)
@@ -283,299 +169,7 @@ void sim_destroy(sim_t *s)
     free(s);
 }
 
-/* ---- Sending. ------------------------------------------------------------------ */
-
-static void trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive)
-{
-    trace_rec_t r = {0};
-    r.kind = (uint8_t)k;
-    r.reason = reason;
-    r.type = e->type;
-    r.a = e->from;
-    r.b = e->node;
-    r.id = e->id;
-    r.t = s->now;
-    r.t2 = arrive;
-    r.x = e->size;
-    sim_trace(s, &r);
-}
-
-static bool take_pending_drop(sim_t *s, uint64_t id);
-
-/* Schedules the arrival of one copy of a message, whose fate the network decides. */
-static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint32_t handle,
-                      uint32_t len, uint32_t size, uint64_t id, bool dup, bool user_drop)
-{
-    net_fate_t fate;
-    net_send(&s->net, from, to, type, size, s->now, dup, &s->nodes[from].net_rng, &fate);
-    int doomed = user_drop ? DROP_USER : fate.doomed;
-    sim_time_t arrive = fate.arrive_ns;
-    bool again = fate.duplicate;
-
-    uint32_t i = sim_ev_alloc(s);
-    ev_t *e = &s->ev[i];
-    e->kind = EV_DELIVER;
-    e->flags = dup ? EVF_DUPLICATE : 0;
-    e->doomed = (int8_t)doomed;
-    e->type = (uint16_t)type;
-    e->node = to;
-    e->from = from;
-    e->payload = handle;
-    e->len = len;
-    e->size = size;
-    e->id = id;
-    e->sent_ns = s->now;
-    sim_ev_push(s, i, arrive);
-    trace_msg(s, dup ? TR_DUPLICATE : TR_SEND, e, 0, arrive);
-
-    if (again) {
-        int64_t h2 = handle == POOL_NONE ? POOL_NONE : pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
-        if (h2 < 0) return;   /* no room for the copy: the duplicate does not happen */
-        s->st.duplicated++;
-        send_copy(s, from, to, type, (uint32_t)h2, len, size, id, true, user_drop);
-    }
-}
-
-void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size)
-{
-    sim_assert(type < s->n_mtypes);
-    /* The link's stream is usually a cache miss (a million links in a 1000-node mesh):
-     * start loading it now, under the bookkeeping and the payload copy. */
-    net_prefetch(&s->net, from, to);
-    if (!size) size = len ? len : 1;
-    uint64_t id = ++s->next_msg_id;
-    s->st.sent++;
-    s->st.sent_by_type[type]++;
-    s->st.bytes_sent += size;
-    if (to >= s->n_nodes || !net_connected(&s->net, from, to)) {
-        ev_t tmp = {0};
-        tmp.type = (uint16_t)type; tmp.from = from; tmp.node = to < s->n_nodes ? to : from;
-        tmp.id = id; tmp.size = size;
-        trace_msg(s, TR_SEND, &tmp, 0, s->now);
-        trace_msg(s, TR_DROP, &tmp, DROP_UNREACHABLE, s->now);
-        s->st.dropped[DROP_UNREACHABLE]++;
-        return;
-    }
-    int64_t h = pool_put(&s->payloads, payload, len);
-    if (h < 0) {
-        sim_stop_bound(s, "a message payload of %u bytes: more than SIM_PAYLOAD_BYTES_MAX (%u) bytes, or more than "
-                   "SIM_PAYLOADS_MAX (%u) payloads in flight", len, SIM_PAYLOAD_BYTES_MAX, SIM_PAYLOADS_MAX);
-        return;
-    }
-    bool drop = s->n_pending_drops && take_pending_drop(s, id);
-    send_copy(s, from, to, type, (uint32_t)h, len, size, id, false, drop);
-}
-
-/* A drop recorded in the live view at the instant its message was sent is replayed
- * before that send (recorded actions are scheduled first among events at one time), so
- * a drop of a message not sent yet waits for it. */
-int sim_drop_message(sim_t *s, uint64_t id)
-{
-    for (uint32_t k = 0; k < s->q.n; k++) {
-        ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
-        if (e->kind == EV_DELIVER && e->id == id) { e->doomed = DROP_USER; return SIM_OK; }
-    }
-    if (id <= s->next_msg_id) return SIM_ENOTFOUND;          /* delivered or dropped already */
-    if (s->n_pending_drops == SIM_PENDING_DROPS_MAX) return SIM_ELIMIT;
-    s->pending_drop[s->n_pending_drops++] = id;
-    return SIM_OK;
-}
-
-static bool take_pending_drop(sim_t *s, uint64_t id)
-{
-    for (uint32_t i = 0; i < s->n_pending_drops; i++)
-        if (s->pending_drop[i] == id) {
-            s->pending_drop[i] = s->pending_drop[--s->n_pending_drops];
-            return true;
-        }
-    return false;
-}
-
-/* ---- Node lifecycle. ----------------------------------------------------------- */
-
-static void trace_node(sim_t *s, trace_kind_t k, uint32_t node)
-{
-    trace_rec_t r = {0};
-    r.kind = (uint8_t)k;
-    r.a = node;
-    r.t = s->now;
-    sim_trace(s, &r);
-}
-
-/* The protocol's own roles follow the built-in ones. */
-static const proto_role_t *own_role(const sim_t *s, unsigned role)
-{
-    if (role < SIM_ROLE_COUNT_ || !s->proto->roles) return NULL;
-    unsigned k = role - SIM_ROLE_COUNT_;
-    for (unsigned i = 0; i <= k; i++)
-        if (!s->proto->roles[i].name) return NULL;
-    return &s->proto->roles[k];
-}
-
-const char *sim_role_name(const sim_t *s, unsigned role)
-{
-    if (role < SIM_ROLE_COUNT_) return sim_role_names[role];
-    const proto_role_t *r = own_role(s, role);
-    return r ? r->name : "?";
-}
-
-sim_role_class_t sim_role_class(const sim_t *s, unsigned role)
-{
-    if (role < SIM_ROLE_COUNT_) {
-        if (sim_role_leads((sim_role_t)role)) return SIM_ROLE_CLASS_LEADING;
-        if (role == SIM_ROLE_CANDIDATE) return SIM_ROLE_CLASS_CANDIDATE;
-        if (role == SIM_ROLE_FOLLOWER || role == SIM_ROLE_BACKUP) return SIM_ROLE_CLASS_FOLLOWING;
-        return SIM_ROLE_CLASS_PASSIVE;
-    }
-    const proto_role_t *r = own_role(s, role);
-    return r ? r->cls : SIM_ROLE_CLASS_PASSIVE;
-}
-
-static bool leads(const sim_t *s, unsigned role) { return sim_role_class(s, role) == SIM_ROLE_CLASS_LEADING; }
-
-/* Re-derives the leader after a role change or crash: the up node holding a leading
- * role at the highest term anyone has reported. Leaderless intervals run from losing
- * one to establishing the next. O(servers), but roles change rarely. */
-static void leader_update(sim_t *s)
-{
-    int64_t leader = -1;
-    for (uint32_t i = 0; i < s->n_servers; i++)
-        if (s->nodes[i].up && leads(s, s->role[i]) && s->term[i] >= s->st.max_term) leader = i;
-    if (leader >= 0 && s->leaderless_since >= 0) {
-        sim_samples_add(&s->st.leaderless, s->now - s->leaderless_since);
-        s->leaderless_since = -1;
-    }
-    if (leader < 0 && s->had_leader && s->leaderless_since < 0) s->leaderless_since = s->now;
-    if (leader >= 0) s->had_leader = true;
-    s->leader = leader;
-}
-
-static void drop_event(sim_t *s, uint32_t i, drop_reason_t why)
-{
-    ev_t *e = &s->ev[i];
-    if (e->kind == EV_DELIVER) {
-        trace_msg(s, TR_DROP, e, (uint8_t)why, s->now);
-        s->st.dropped[why]++;
-    }
-    sim_ev_release(s, i);
-}
-
-void sim_node_crash(sim_t *s, uint32_t node)
-{
-    node_t *n = &s->nodes[node];
-    sim_assert(!n->client);
-    if (!n->up) return;
-    s->ctx.node = node;
-    if (s->proto->on_crash) s->proto->on_crash(&s->ctx);
-    if (n->paused) s->n_paused--;
-    n->up = 0;
-    n->paused = 0;
-    n->epoch++;
-    memset(s->state + (size_t)node * s->state_size, 0, s->state_size);
-    for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
-        next = s->ev[i].next;
-        drop_event(s, i, DROP_CRASH);
-    }
-    n->wait_head = n->wait_tail = EV_NONE;
-    s->st.crashes++;
-    s->st.last_fault_ns = s->now;
-    trace_node(s, TR_CRASH, node);
-    if (s->role[node] != SIM_ROLE_NONE) {
-        s->role[node] = SIM_ROLE_NONE;
-        leader_update(s);
-    }
-}
-
-void sim_node_restart(sim_t *s, uint32_t node)
-{
-    node_t *n = &s->nodes[node];
-    sim_assert(!n->client);
-    if (n->up) return;
-    n->up = 1;
-    s->st.restarts++;
-    s->st.last_fault_ns = s->now;
-    trace_node(s, TR_RESTART, node);
-    s->ctx.node = node;
-    s->in_callback = true;
-    s->proto->init(&s->ctx);
-    s->in_callback = false;
-}
-
-static void membership_notify(sim_t *s, uint32_t node, bool joined)
-{
-    if (!s->proto->on_membership) return;
-    for (uint32_t i = 0; i < s->n_servers; i++) {
-        if (!s->nodes[i].up || (!s->nodes[i].member && i != node)) continue;
-        s->ctx.node = i;
-        s->in_callback = true;
-        s->proto->on_membership(&s->ctx, node, joined);
-        s->in_callback = false;
-    }
-}
-
-void sim_node_join(sim_t *s, uint32_t node)
-{
-    node_t *n = &s->nodes[node];
-    if (n->member) return;
-    n->member = 1;
-    s->st.last_fault_ns = s->now;
-    trace_node(s, TR_JOIN, node);
-    if (!n->up) {
-        n->up = 1;
-        s->ctx.node = node;
-        s->in_callback = true;
-        s->proto->init(&s->ctx);
-        s->in_callback = false;
-    }
-    membership_notify(s, node, true);
-}
-
-void sim_node_leave(sim_t *s, uint32_t node)
-{
-    node_t *n = &s->nodes[node];
-    if (!n->member) return;
-    n->member = 0;
-    s->st.last_fault_ns = s->now;
-    trace_node(s, TR_LEAVE, node);
-    membership_notify(s, node, false);
-}
-
-uint32_t sim_random_member(sim_t *s, rng_t *r)
-{
-    uint32_t k = (uint32_t)rng_below(r, s->n_servers);
-    /* Probe from a random start so members are chosen uniformly enough; one draw
-     * keeps the stream's use independent of how many are members. */
-    for (uint32_t i = 0; i < s->n_servers; i++) {
-        uint32_t c = (k + i) % s->n_servers;
-        if (s->nodes[c].member) return c;
-    }
-    return k;
-}
-
-void sim_node_pause(sim_t *s, uint32_t node)
-{
-    node_t *n = &s->nodes[node];
-    if (!n->up || n->paused) return;
-    n->paused = 1;
-    s->n_paused++;
-    trace_node(s, TR_PAUSE, node);
-}
-
-void sim_node_resume(sim_t *s, uint32_t node)
-{
-    node_t *n = &s->nodes[node];
-    if (!n->paused) return;
-    n->paused = 0;
-    s->n_paused--;
-    trace_node(s, TR_RESUME, node);
-    /* What waited is processed now, in the order it arrived. */
-    for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
-        next = s->ev[i].next;
-        s->ev[i].next = EV_NONE;
-        sim_ev_push(s, i, s->now);
-    }
-    n->wait_head = n->wait_tail = EV_NONE;
-}
+/* ---- The event loop. ----------------------------------------------------------- */
 
 static void wait_append(sim_t *s, uint32_t node, uint32_t i)
 {
@@ -586,24 +180,6 @@ static void wait_append(sim_t *s, uint32_t node, uint32_t i)
     else s->ev[n->wait_tail].next = i;
     n->wait_tail = i;
 }
-
-sim_time_t sim_node_clock(const sim_t *s, uint32_t node)
-{
-    const node_t *n = &s->nodes[node];
-    sim_time_t dt = s->now - n->clock_base_ns;
-    return n->clock_local_ns + dt + (sim_time_t)((double)dt * n->drift);
-}
-
-void sim_node_set_clock(sim_t *s, uint32_t node, unsigned mask, sim_time_t skew_ns, double drift)
-{
-    node_t *n = &s->nodes[node];
-    n->clock_local_ns = sim_node_clock(s, node);
-    n->clock_base_ns = s->now;
-    if (mask & CLOCK_F_SKEW) n->clock_local_ns = s->now + skew_ns;
-    if (mask & CLOCK_F_DRIFT) n->drift = drift;
-}
-
-/* ---- The event loop. ----------------------------------------------------------- */
 
 static void check_invariants(sim_t *s)
 {
@@ -625,12 +201,12 @@ static void deliver(sim_t *s, uint32_t i)
 {
     ev_t *e = &s->ev[i];
     node_t *dst = &s->nodes[e->node];
-    if (e->doomed >= 0) { drop_event(s, i, (drop_reason_t)e->doomed); return; }
-    if (!dst->up) { drop_event(s, i, DROP_CRASH); return; }
-    if (net_blocked(&s->net, e->from, e->node)) { drop_event(s, i, DROP_PARTITION); return; }
+    if (e->doomed >= 0) { sim_drop_event(s, i, (drop_reason_t)e->doomed); return; }
+    if (!dst->up) { sim_drop_event(s, i, DROP_CRASH); return; }
+    if (net_blocked(&s->net, e->from, e->node)) { sim_drop_event(s, i, DROP_PARTITION); return; }
     if (dst->paused) { wait_append(s, e->node, i); return; }
 
-    trace_msg(s, TR_DELIVER, e, 0, s->now);
+    sim_trace_msg(s, TR_DELIVER, e, 0, s->now);
     s->st.delivered++;
     s->st.delivered_by_type[e->type]++;
     s->st.events++;
@@ -747,204 +323,6 @@ void sim_finish(sim_t *s)
     wl_finish(s);
 }
 
-/* ---- The context API. ---------------------------------------------------------- */
-
-uint32_t sim_self(sim_ctx *c) { return c->node; }
-uint32_t sim_servers(sim_ctx *c) { return c->s->n_servers; }
-const char *sim_node_name(sim_ctx *c, uint32_t node) { return sim_name(c->s, node); }
-const void *sim_config(sim_ctx *c) { return c->s->cfg; }
-void *sim_state(sim_ctx *c) { return c->s->state + (size_t)c->node * c->s->state_size; }
-void *sim_durable(sim_ctx *c) { return c->s->durable + (size_t)c->node * c->s->durable_size; }
-uint32_t sim_n_peers(sim_ctx *c) { return net_n_peers(&c->s->net, c->node); }
-bool sim_is_member(sim_ctx *c, uint32_t node) { return node < c->s->n_servers && c->s->nodes[node].member; }
-uint32_t sim_peer(sim_ctx *c, uint32_t i) { return net_peer(&c->s->net, c->node, i); }
-sim_time_t sim_now(sim_ctx *c) { return c->s->now; }
-sim_time_t sim_clock(sim_ctx *c) { return sim_node_clock(c->s, c->node); }
-rng_t *sim_rng(sim_ctx *c) { return &c->s->nodes[c->node].rng; }
-
-void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size)
-{
-    sim_assert(type + SIM_MSG_BUILTIN < c->s->n_mtypes);
-    sim_send_from(c->s, c->node, to, type + SIM_MSG_BUILTIN, payload, len, size);
-}
-
-static void reply(sim_ctx *c, const sim_req_t *req, sim_reply_status_t st, const int64_t *values, uint32_t n, bool list)
-{
-    sim_t *s = c->s;
-    if (n > SIM_REPLY_VALUES_MAX) n = SIM_REPLY_VALUES_MAX;
-    size_t len = sizeof(reply_msg_t) + (size_t)n * sizeof(int64_t);
-    reply_msg_t *m = s->reply;
-    memset(m, 0, sizeof *m);
-    m->op_id = req->op_id;
-    m->attempt = req->attempt;
-    m->status = (uint8_t)st;
-    m->list = list;
-    m->n = n;
-    if (n) memcpy(m->values, values, (size_t)n * sizeof(int64_t));
-    sim_send_from(s, c->node, req->client, 1, m, (uint32_t)len, 0);
-}
-
-void sim_reply(sim_ctx *c, const sim_req_t *req, sim_reply_status_t st, const int64_t *values, uint32_t n)
-{
-    reply(c, req, st, values, n, false);
-}
-
-void sim_reply_list(sim_ctx *c, const sim_req_t *req, const int64_t *values, uint32_t n)
-{
-    reply(c, req, SIM_REPLY_OK, values, n, true);
-}
-
-void sim_reply_redirect(sim_ctx *c, const sim_req_t *req, uint32_t node)
-{
-    reply_msg_t m = {0};
-    m.op_id = req->op_id;
-    m.attempt = req->attempt;
-    m.status = SIM_REPLY_REDIRECT;
-    m.redirect = node;
-    sim_send_from(c->s, c->node, req->client, 1, &m, sizeof m, 0);
-}
-
-uint64_t sim_timer_set(sim_ctx *c, sim_time_t delay, int kind, uint64_t data)
-{
-    sim_t *s = c->s;
-    if (delay < 0) delay = 0;
-    uint32_t i = sim_ev_alloc(s);
-    ev_t *e = &s->ev[i];
-    e->kind = EV_TIMER;
-    e->node = c->node;
-    e->epoch = s->nodes[c->node].epoch;
-    e->data = kind;
-    e->id = data;
-    e->sent_ns = s->now;
-    sim_ev_push(s, i, s->now + delay);
-    return (uint64_t)e->gen << 32 | i;
-}
-
-void sim_timer_cancel(sim_ctx *c, uint64_t id)
-{
-    sim_t *s = c->s;
-    uint32_t i = (uint32_t)id;
-    if (i >= s->ev_top) return;
-    ev_t *e = &s->ev[i];
-    if (e->kind == EV_TIMER && e->gen == (uint32_t)(id >> 32) && e->node == c->node) e->flags |= EVF_CANCELLED;
-}
-
-void sim_log(sim_ctx *c, const char *fmt, ...)
-{
-    sim_t *s = c->s;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->logbuf, sizeof s->logbuf, fmt, ap);
-    va_end(ap);
-    trace_rec_t r = {0};
-    r.kind = TR_LOG;
-    r.a = c->node;
-    r.t = s->now;
-    r.text = s->logbuf;
-    sim_trace(s, &r);
-}
-
-void sim_halt(sim_ctx *c, const char *fmt, ...)
-{
-    sim_t *s = c->s;
-    if (s->error[0]) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->error, sizeof s->error, fmt, ap);
-    va_end(ap);
-    s->stopped = true;
-}
-
-const char *sim_error(const sim_t *s) { return s->error[0] ? s->error : NULL; }
-
-void sim_set_role(sim_ctx *c, sim_role_t role, int64_t term)
-{
-    sim_t *s = c->s;
-    uint32_t n = c->node;
-    if (s->role[n] == role && s->term[n] == term) return;
-    if ((unsigned)role >= SIM_ROLE_COUNT_ && !own_role(s, role)) {
-        sim_halt(c, "%s set role %d, which is neither built in nor in the protocol's roles", sim_name(s, n), (int)role);
-        return;
-    }
-    if (leads(s, role) && !leads(s, s->role[n])) s->st.elections++;
-    s->role[n] = (uint8_t)role;
-    s->term[n] = term;
-    if (term > s->st.max_term) s->st.max_term = term;
-    trace_rec_t r = {0};
-    r.kind = TR_ROLE;
-    r.type = (uint16_t)role;
-    r.a = n;
-    r.t = s->now;
-    r.x = term;
-    sim_trace(s, &r);
-    leader_update(s);
-}
-
-sim_role_t sim_node_role(const sim_t *s, uint32_t node, int64_t *term)
-{
-    if (term) *term = s->term[node];
-    return (sim_role_t)s->role[node];
-}
-
-int64_t sim_leader(const sim_t *s) { return s->leader; }
-
-uint32_t sim_n_servers(const sim_t *s) { return s->n_servers; }
-const void *sim_config_of(const sim_t *s) { return s->cfg; }
-sim_time_t sim_equal_since(const sim_t *s) { return s->st.equal_since_ns; }
-uint64_t sim_sent_of_type(const sim_t *s, unsigned type) { return type < SIM_MSG_TYPES_MAX ? s->st.sent_by_type[type] : 0; }
-
-uint64_t sim_n_op_events(const sim_t *s) { return s->hist.n_ev; }
-
-void sim_op_event(const sim_t *s, uint64_t i, sim_op_event_t *out)
-{
-    const hist_t *h = &s->hist;
-    const hist_event_t *e = &h->ev[i];
-    memset(out, 0, sizeof *out);
-    out->type = e->type;
-    out->process = e->process;
-    out->t = e->time_ns;
-    out->f = -1;
-    const char *fname = hist_f_name(h, e);
-    for (int k = 0; sim_op_names[k]; k++)
-        if (strcmp(sim_op_names[k], fname) == 0) out->f = (int8_t)k;
-    /* The workload names keys "k0", "k1", ...: the index is the number. */
-    const char *kname = hist_key_name(h, e);
-    out->key = kname && kname[0] == 'k' ? strtoll(kname + 1, NULL, 10) : -1;
-    out->n = e->n;
-    out->values = e->n ? hist_vals(h, e) : NULL;
-}
-
-int sim_msg_type_register(sim_ctx *c, const char *name)
-{
-    sim_t *s = c->s;
-    for (unsigned i = SIM_MSG_BUILTIN; i < s->n_mtypes; i++)
-        if (strcmp(s->mtype[i], name) == 0) return (int)(i - SIM_MSG_BUILTIN);
-    if (s->n_mtypes == SIM_MSG_TYPES_MAX || s->n_own_mtypes == SIM_MSG_TYPES_MAX) return -1;
-    char *copy = strdup(name);
-    if (!copy) return -1;
-    s->own_mtype[s->n_own_mtypes++] = copy;
-    s->mtype[s->n_mtypes++] = copy;
-    return (int)(s->n_mtypes - 1 - SIM_MSG_BUILTIN);
-}
-
-bool sim_violation_set(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...)
-{
-    snprintf(v->name, sizeof v->name, "%s", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
-    va_end(ap);
-    v->n_nodes = 0;
-    if (a >= 0) v->nodes[v->n_nodes++] = (uint32_t)a;
-    if (b >= 0 && b != a) v->nodes[v->n_nodes++] = (uint32_t)b;
-    return true;
-}
-void *sim_check_state(sim_t *s) { return s->check; }
-void *sim_node_state(sim_t *s, uint32_t node) { return s->state + (size_t)node * s->state_size; }
-void *sim_node_durable(sim_t *s, uint32_t node) { return s->durable + (size_t)node * s->durable_size; }
-bool sim_node_up(const sim_t *s, uint32_t node) { return s->nodes[node].up; }
-sim_time_t sim_time(const sim_t *s) { return s->now; }
-
 int sim_inject(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len)
 {
     if (to >= s->n_servers || from >= s->n_nodes || type + SIM_MSG_BUILTIN >= s->n_mtypes || !s->nodes[to].up)
@@ -967,111 +345,6 @@ int sim_inject_request(sim_t *s, uint32_t to, const sim_req_t *req)
     return SIM_OK;
 }
 
-/* ---- Views. -------------------------------------------------------------------- */
-
-const scn_t *sim_scenario(const sim_t *s) { return s->scn; }
-uint64_t sim_seed(const sim_t *s) { return s->seed; }
-sim_time_t sim_end(const sim_t *s) { return s->end; }
-bool sim_stopped(const sim_t *s) { return s->stopped; }
-bool sim_next_time(const sim_t *s, sim_time_t *t) { return evq_peek(&s->q, t); }
-uint64_t sim_trace_hash(const sim_t *s) { return s->hash; }
-const sim_stats_t *sim_stats(const sim_t *s) { return &s->st; }
-const hist_t *sim_history(const sim_t *s) { return &s->hist; }
-uint64_t sim_history_dropped(const sim_t *s) { return s->hist_dropped; }
-void sim_set_history_stream(sim_t *s, FILE *f) { s->hist_out = f; }
-
-void sim_history_record(sim_t *s, uint32_t process, hist_type_t type, uint16_t f, int32_t key,
-                        hist_vkind_t vkind, const int64_t *vals, uint32_t n)
-{
-    /* Added even past the bound, so the stream gets it in the usual form, then taken
-     * back out of memory. Once one event is dropped no later one is kept, so what
-     * memory holds is always a prefix of the history: checks of a prefix are sound
-     * (runcheck.c says what they can and cannot conclude from one). */
-    uint32_t kept = s->hist.n_ev;
-    int64_t ix = hist_add(&s->hist, process, type, f, key, vkind, vals, n, s->now);
-    if (ix < 0) { s->hist_dropped++; return; }   /* past hist_add's own bounds on values */
-    if (s->hist_out) hist_write_event(s->hist_out, &s->hist, &s->hist.ev[ix]);
-    if (s->hist_dropped || s->hist.n_ev > SIM_RUN_HISTORY_EVENTS_MAX) {
-        hist_truncate(&s->hist, kept);
-        s->hist_dropped++;
-    }
-}
-const proto_t *sim_protocol(const sim_t *s) { return s->proto; }
-const char *sim_msg_type_name(const sim_t *s, unsigned type) { return type < s->n_mtypes ? s->mtype[type] : "?"; }
-unsigned sim_n_msg_types(const sim_t *s) { return s->n_mtypes; }
-uint32_t sim_n_nodes(const sim_t *s) { return s->n_nodes; }
-const char *sim_name_of(const sim_t *s, uint32_t node) { return sim_name(s, node); }
-
-const sim_violation_t *sim_violation(const sim_t *s, sim_time_t *when)
-{
-    if (!s->stopped || !s->violation.name[0]) return NULL;
-    if (when) *when = s->violation_ns;
-    return &s->violation;
-}
-
-void sim_node_info(const sim_t *s, uint32_t node, sim_node_info_t *out)
-{
-    const node_t *n = &s->nodes[node];
-    out->name = sim_name(s, node);
-    out->client = n->client;
-    out->up = n->up;
-    out->paused = n->paused;
-    out->member = n->member;
-    out->group = s->net.partitioned ? s->net.group[node] : 0;
-    out->isolated = s->net.partitioned && s->net.n_isolated && node < s->n_servers && s->net.isolated[node];
-    out->clock_ns = sim_node_clock(s, node);
-    out->role = node < s->n_servers ? (sim_role_t)s->role[node] : SIM_ROLE_NONE;
-    out->term = node < s->n_servers ? s->term[node] : 0;
-}
-
-bool sim_partitioned(const sim_t *s) { return s->net.partitioned; }
-uint8_t sim_n_groups(const sim_t *s) { return s->net.partitioned ? s->net.n_groups : 0; }
-const net_params_t *sim_link_params(const sim_t *s, uint32_t a, uint32_t b) { return net_params_of(&s->net, net_link(&s->net, a, b)); }
-bool sim_link_blocked(const sim_t *s, uint32_t from, uint32_t to) { return net_blocked(&s->net, from, to); }
-bool sim_linked(const sim_t *s, uint32_t a, uint32_t b) { return net_connected(&s->net, a, b); }
-uint32_t sim_n_peers_of(const sim_t *s, uint32_t node) { return net_n_peers(&s->net, node); }
-uint32_t sim_peer_of(const sim_t *s, uint32_t node, uint32_t i) { return net_peer(&s->net, node, i); }
-
-/* describe and export_state only read a node's state, but they are called through the
- * same context handle as every callback, which the core fills in: that is the one
- * write a view makes, and it is not part of the run. */
-void sim_describe(const sim_t *cs, uint32_t node, proto_desc_t *d)
-{
-    sim_t *s = (sim_t *)cs;
-    memset(d, 0, sizeof *d);
-    d->term = d->commit = d->log_len = -1;
-    if (node >= s->n_servers || !s->proto->describe || !s->nodes[node].up) return;
-    s->ctx.node = node;
-    s->proto->describe(&s->ctx, d);
-}
-
-void sim_export_node(const sim_t *cs, uint32_t node, jw_t *w)
-{
-    sim_t *s = (sim_t *)cs;
-    if (node >= s->n_servers || !s->proto->export_state) { jw_null(w); return; }
-    s->ctx.node = node;
-    s->proto->export_state(&s->ctx, w);
-}
-
-void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f), void *ud)
-{
-    for (uint32_t k = 0; k < s->q.n; k++) {
-        const ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
-        if (e->kind != EV_DELIVER) continue;
-        sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, s->q.h[k].at, e->doomed, false,
-                          pool_get((pool_t *)&s->payloads, e->payload), e->len};
-        fn(ud, &f);
-    }
-    for (uint32_t n = 0; s->n_paused && n < s->n_nodes; n++)
-        for (uint32_t i = s->nodes[n].wait_head; i != EV_NONE; i = s->ev[i].next) {
-            const ev_t *e = &s->ev[i];
-            if (e->kind != EV_DELIVER) continue;
-            sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, e->data, e->doomed, true,
-                              pool_get((pool_t *)&s->payloads, e->payload), e->len};
-            fn(ud, &f);
-        }
-}
-
 /* ---- Out of turn: one message or timer now (protocol tests, lessons). ---------- */
 
 /* The heap position of the pending event for which match() holds, the earliest one
@@ -1089,12 +362,6 @@ static uint32_t queue_find(const sim_t *s, bool (*match)(const ev_t *e, uint64_t
 }
 
 static bool is_message(const ev_t *e, uint64_t id) { return e->kind == EV_DELIVER && e->id == id; }
-
-static bool timer_live(const sim_t *s, const ev_t *e)
-{
-    const node_t *n = &s->nodes[e->node];
-    return e->kind == EV_TIMER && !(e->flags & EVF_CANCELLED) && e->epoch == n->epoch && n->up;
-}
 
 int sim_deliver_now(sim_t *s, uint64_t id)
 {
@@ -1115,19 +382,8 @@ int sim_drop_now(sim_t *s, uint64_t id)
     if (pos == UINT32_MAX) return SIM_ENOTFOUND;
     evq_entry_t top;
     evq_remove(&s->q, pos, &top);
-    drop_event(s, evq_index(top.key), DROP_USER);
+    sim_drop_event(s, evq_index(top.key), DROP_USER);
     return SIM_OK;
-}
-
-void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), void *ud)
-{
-    for (uint32_t k = 0; k < s->q.n; k++) {
-        uint32_t i = evq_index(s->q.h[k].key);
-        const ev_t *e = &s->ev[i];
-        if (!timer_live(s, e)) continue;
-        sim_timer_t t = {(uint64_t)e->gen << 32 | i, e->node, (int)e->data, e->id, e->sent_ns, s->q.h[k].at};
-        fn(ud, &t);
-    }
 }
 
 int sim_fire_timer(sim_t *s, uint64_t id)

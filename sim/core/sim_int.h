@@ -153,6 +153,17 @@ void sim_stop_bound(sim_t *s, const char *fmt, ...) __attribute__((format(printf
 
 /* Emits a trace record: hashed always, passed to the listener if any. */
 void sim_trace(sim_t *s, const trace_rec_t *r);
+/* Traces a message event (send, deliver, drop, duplicate) of the event e. */
+void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive);
+/* Drops the event's message (traced and counted with why) and frees the event. */
+void sim_drop_event(sim_t *s, uint32_t i, drop_reason_t why);
+/* A timer that will still fire: not cancelled, set in the node's present incarnation. */
+static inline bool timer_live(const sim_t *s, const ev_t *e)
+{
+    const node_t *n = &s->nodes[e->node];
+    return e->kind == EV_TIMER && !(e->flags & EVF_CANCELLED) && e->epoch == n->epoch && n->up;
+}
+
 /* Records a history event at the current time: into memory while there is room (past
  * SIM_RUN_HISTORY_EVENTS_MAX it is only counted), and to the history stream if any. */
 void sim_history_record(sim_t *s, uint32_t process, hist_type_t type, uint16_t f, int32_t key,

@@ -3,7 +3,8 @@
  * Every event the simulator processes is described by one trace_rec_t. Each record is
  * folded into a 64-bit hash whether or not anyone is listening, so two runs can be
  * compared by hash alone; listeners (the JSON-lines writer behind --trace, the live
- * view) only format or collect records and cannot change the run.
+ * view) only format or collect records and cannot change the run; export/trace_file.h
+ * writes them as JSON lines.
  *
  * The JSON form, one object per line:
  *   {"t":1500000,"ev":"send","id":7,"from":"n1","to":"n2","type":"push","size":64,"arrive":12400000}
@@ -13,7 +14,6 @@
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H
 
-#include <stdio.h>
 #include "core/base.h"
 
 typedef enum {
@@ -43,11 +43,6 @@ typedef struct trace_rec {
 
 typedef void (*trace_fn)(void *ud, const trace_rec_t *r);
 
-typedef struct sim sim_t;
-typedef struct jw jw_t;
-/* Writes one record as a JSON object (no newline), as the --trace file has it. */
-void trace_format(const sim_t *s, const trace_rec_t *r, jw_t *w);
-
 /* Folds one record into a running hash (inline: it runs for every event). */
 /* One multiply per word: a rotate-xor-multiply chain in the manner of FxHash. It only
  * has to tell traces apart, not resist an adversary. */
@@ -71,12 +66,5 @@ static inline uint64_t trace_hash_step(uint64_t h, const trace_rec_t *r)
     return h ^ (h >> 29);
 }
 
-
-/* The JSON-lines writer: written beside path and renamed into place when closed, so a
- * trace file is complete or absent. */
-typedef struct trace_file trace_file_t;
-trace_file_t *trace_file_open(const char *path, const sim_t *s);
-void trace_file_write(void *tf, const trace_rec_t *r);     /* a trace_fn */
-int trace_file_close(trace_file_t *tf, bool keep);          /* SIM_OK or SIM_EIO */
 
 #endif

@@ -20,7 +20,7 @@
 #include "check/lincheck.h"
 #include "scenario/scenario.h"
 #include "scenario/ld.h"
-#include "core/sim.h"
+
 
 
 /* ---- Allocation, recorded for scn_free. ---------------------------------------- */
