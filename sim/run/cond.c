@@ -110,6 +110,14 @@ int cond_metric(sim_t *s, const char *path, double *out)
     return rc;
 }
 
+sim_time_t cond_next_time(const cond_t *c, sim_time_t now)
+{
+    sim_time_t best = -1;
+    for (uint32_t i = 0; i < c->count; i++)
+        if (c->n[i].kind == COND_TIME && c->n[i].at_ns > now && (best < 0 || c->n[i].at_ns < best)) best = c->n[i].at_ns;
+    return best;
+}
+
 bool cond_has_metric(const cond_t *c)
 {
     for (uint32_t i = 0; i < c->count; i++)

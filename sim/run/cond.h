@@ -82,6 +82,9 @@ void cond_observe(cond_t *c, const trace_rec_t *rec);
 /* Whether c holds now. May look up summary numbers (so it takes the sim mutable: a
  * summary computes quantiles), at most once per COND_METRIC_EVERY_NS. */
 bool cond_holds(cond_t *c, sim_t *s);
+/* The earliest time leaf after now (the next moment time alone may make c hold), or
+ * -1: a run stops there even when no event falls on it. */
+sim_time_t cond_next_time(const cond_t *c, sim_time_t now);
 /* Whether c watches summary numbers (and so is worth re-checking at the end). */
 bool cond_has_metric(const cond_t *c);
 

@@ -431,7 +431,17 @@ int run_until_cond(run_t *v, const cond_t *c, sim_time_t limit)
     int rc = RUN_LIMIT;
     if (cond_holds(&v->watch, v->sim)) { rc = RUN_MET; goto out; }
     sim_time_t at;
-    while (sim_next_time(v->sim, &at) && at <= limit) {
+    for (;;) {
+        /* A time the condition names comes before the next event: stop the clock there. */
+        sim_time_t tick = cond_next_time(&v->watch, sim_time(v->sim));
+        bool have = sim_next_time(v->sim, &at);
+        if (tick >= 0 && tick <= limit && (!have || tick < at)) {
+            sim_run_until(v->sim, tick);
+            note_explored(v);
+            if (cond_holds(&v->watch, v->sim)) { rc = RUN_MET; goto out; }
+            continue;
+        }
+        if (!have || at > limit) break;
         if (!run_step_event(v)) break;
         if (cond_holds(&v->watch, v->sim)) { rc = RUN_MET; goto out; }
     }
