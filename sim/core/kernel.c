@@ -40,50 +40,6 @@ void sim_stop_bound(sim_t *s, const char *fmt, ...)
     s->stopped = true;
 }
 
-/* The pool's address space is reserved whole at creation (SIM_EVENTS_MAX slots, the
- * last kept aside), so it never moves: a slot is taken from the free list, or else the
- * next never-used one. Past the bound the run stops, and the caller is handed the last
- * slot, a scratch slot that is never queued, so no caller needs a special case. */
-uint32_t sim_ev_alloc(sim_t *s)
-{
-    uint32_t i = s->ev_free;
-    if (i != EV_NONE) {
-        s->ev_free = s->ev[i].next;
-    } else if (s->ev_top < EV_SCRATCH) {
-        i = s->ev_top++;
-    } else {
-        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
-        i = EV_SCRATCH;
-    }
-    ev_t *e = &s->ev[i];
-    uint32_t gen = e->gen + 1;
-    memset(e, 0, sizeof *e);
-    e->gen = gen;
-    e->doomed = -1;
-    e->payload = POOL_NONE;
-    e->next = EV_NONE;
-    return i;
-}
-
-void sim_ev_release(sim_t *s, uint32_t i)
-{
-    ev_t *e = &s->ev[i];
-    if (e->kind == EV_DELIVER) pool_release(&s->payloads, e->payload);
-    e->kind = EV_FREE;
-    e->next = s->ev_free;
-    s->ev_free = i;
-}
-
-void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
-{
-    sim_assert(at >= s->now);
-    if (i == EV_SCRATCH) return;              /* the scratch slot of a bound reached */
-    if (evq_push(&s->q, at, i) != SIM_OK) {
-        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
-        sim_ev_release(s, i);
-    }
-}
-
 void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data)
 {
     uint32_t i = sim_ev_alloc(s);

@@ -10,6 +10,7 @@
 #ifndef SIM_SIM_INT_H
 #define SIM_SIM_INT_H
 
+#include <string.h>
 #include "core/evq.h"
 #include "core/net.h"
 #include "core/pool.h"
@@ -140,16 +141,58 @@ struct sim {
     reply_msg_t *reply;                /* scratch for sim_reply: SIM_REPLY_VALUES_MAX values */
 };
 
-/* Event pool and queue. */
-uint32_t sim_ev_alloc(sim_t *s);                       /* past SIM_EVENTS_MAX: stops the run, returns EV_SCRATCH */
-void sim_ev_push(sim_t *s, uint32_t idx, sim_time_t at);
-void sim_ev_release(sim_t *s, uint32_t idx);
-/* Schedules a core event (action, nemesis, client) with data. */
-void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data);
-
 /* Stops the run because a bound was reached, with a message naming the bound (and the
  * time); the run ends cleanly after the current event and sim_error says why. */
 void sim_stop_bound(sim_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Event pool and queue: inline, since every event passes through them. */
+/* The pool's address space is reserved whole at creation (SIM_EVENTS_MAX slots, the
+ * last kept aside), so it never moves: a slot is taken from the free list, or else the
+ * next never-used one. Past the bound the run stops, and the caller is handed the last
+ * slot, a scratch slot that is never queued, so no caller needs a special case. */
+static inline uint32_t sim_ev_alloc(sim_t *s)
+{
+    uint32_t i = s->ev_free;
+    if (i != EV_NONE) {
+        s->ev_free = s->ev[i].next;
+    } else if (s->ev_top < EV_SCRATCH) {
+        i = s->ev_top++;
+    } else {
+        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
+        i = EV_SCRATCH;
+    }
+    ev_t *e = &s->ev[i];
+    uint32_t gen = e->gen + 1;
+    memset(e, 0, sizeof *e);
+    e->gen = gen;
+    e->doomed = -1;
+    e->payload = POOL_NONE;
+    e->next = EV_NONE;
+    return i;
+}
+
+static inline void sim_ev_release(sim_t *s, uint32_t i)
+{
+    ev_t *e = &s->ev[i];
+    if (e->kind == EV_DELIVER) pool_release(&s->payloads, e->payload);
+    e->kind = EV_FREE;
+    e->next = s->ev_free;
+    s->ev_free = i;
+}
+
+static inline void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
+{
+    sim_assert(at >= s->now);
+    if (i == EV_SCRATCH) return;              /* the scratch slot of a bound reached */
+    if (evq_push(&s->q, at, i) != SIM_OK) {
+        sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
+        sim_ev_release(s, i);
+    }
+}
+
+/* Schedules a core event (action, nemesis, client) with data. */
+void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data);
+
 
 /* Emits a trace record: hashed always, passed to the listener if any. */
 void sim_trace(sim_t *s, const trace_rec_t *r);
