@@ -93,8 +93,32 @@ static void free_names(char **names, uint32_t n)
     free(names);
 }
 
+int hist_reserve(hist_t *h, uint32_t events, uint64_t values)
+{
+    sim_assert(!h->ev && !h->arena);
+    h->ev = sim_reserve((size_t)events * sizeof *h->ev);
+    h->arena = sim_reserve((size_t)values * sizeof *h->arena);
+    if (!h->ev || !h->arena) {
+        sim_unreserve(h->ev, (size_t)events * sizeof *h->ev);
+        sim_unreserve(h->arena, (size_t)values * sizeof *h->arena);
+        h->ev = NULL;
+        h->arena = NULL;
+        return SIM_ENOMEM;
+    }
+    h->cap_ev = events;
+    h->cap_arena = values;
+    h->reserved = true;
+    return SIM_OK;
+}
+
 void hist_free(hist_t *h)
 {
+    if (h->reserved) {
+        sim_unreserve(h->ev, (size_t)h->cap_ev * sizeof *h->ev);
+        sim_unreserve(h->arena, (size_t)h->cap_arena * sizeof *h->arena);
+        h->ev = NULL;
+        h->arena = NULL;
+    }
     free(h->ev);
     free(h->arena);
     free_names(h->fnames, h->n_f);
@@ -179,6 +203,7 @@ int64_t hist_add(hist_t *h, uint32_t process, hist_type_t type, uint16_t f, int3
     if (h->n_ev >= SIM_HISTORY_OPS_MAX) return SIM_ELIMIT;
     if (n > SIM_REPLY_VALUES_MAX || h->n_arena + n > HIST_ARENA_VALUES_MAX) return SIM_ELIMIT;
 
+    if (h->reserved && (h->n_ev == h->cap_ev || h->n_arena + n > h->cap_arena)) return SIM_ELIMIT;
     if (h->n_ev == h->cap_ev) {
         h->cap_ev = h->cap_ev ? h->cap_ev * 2 : 256;
         h->ev = sim_xrealloc(h->ev, (size_t)h->cap_ev * sizeof *h->ev);

@@ -53,9 +53,15 @@ typedef struct hist {
     char **strs;   uint32_t n_strs;  /* string values, interned */
     uint32_t cap_f, cap_keys, cap_strs;
     struct hist_index *index;        /* private to history.c: hash tables behind interning */
+    bool reserved;                   /* ev and arena reserved whole (hist_reserve): never grown */
 } hist_t;
 
 void hist_init(hist_t *h);
+/* Reserves room for events and values at once (sim_reserve: backed as touched), so
+ * adding never grows or moves them; past either, hist_add returns SIM_ELIMIT. For a
+ * run's own history, which is added to inside the event loop. Call after hist_init on
+ * an empty history. Returns SIM_OK or SIM_ENOMEM. */
+int hist_reserve(hist_t *h, uint32_t events, uint64_t values);
 void hist_free(hist_t *h);
 
 /* Interning. Return the index, creating the entry when new. Exhaustion of memory is

@@ -13,6 +13,10 @@ void pool_init(pool_t *p)
         uint32_t per = POOL_CHUNK_BYTES / p->cls[c].slot_bytes, shift = 0;
         while ((2u << shift) <= per) shift++;
         p->cls[c].chunk_shift = per ? shift : 0;
+        /* The chunk table is reserved for every chunk the bound allows, so adding a
+         * chunk never moves it. */
+        p->cls[c].cap_chunks = (SIM_PAYLOADS_MAX >> p->cls[c].chunk_shift) + 1;
+        p->cls[c].chunks = sim_reserve(p->cls[c].cap_chunks * sizeof *p->cls[c].chunks);
         bytes *= 4;
     }
 }
@@ -21,7 +25,7 @@ void pool_free_all(pool_t *p)
 {
     for (int c = 0; c < POOL_CLASSES; c++) {
         for (uint32_t i = 0; i < p->cls[c].n_chunks; i++) free(p->cls[c].chunks[i]);
-        free(p->cls[c].chunks);
+        sim_unreserve(p->cls[c].chunks, p->cls[c].cap_chunks * sizeof *p->cls[c].chunks);
     }
     memset(p, 0, sizeof *p);
 }
@@ -43,10 +47,7 @@ int64_t pool_put(pool_t *p, const void *data, uint32_t len)
         memcpy(&k->free_head, slot(k, i), sizeof k->free_head);
     } else {
         if ((k->n_slots & ((1u << k->chunk_shift) - 1)) == 0) {
-            if (k->n_chunks == k->cap_chunks) {
-                k->cap_chunks = k->cap_chunks ? 2 * k->cap_chunks : 16;
-                k->chunks = sim_xrealloc(k->chunks, k->cap_chunks * sizeof *k->chunks);
-            }
+            if (!k->chunks || k->n_chunks == k->cap_chunks) return SIM_ELIMIT;
             /* Chunks hold about POOL_CHUNK_BYTES, so a 1 MiB class does not reserve
              * hundreds of megabytes for its first payload. */
             k->chunks[k->n_chunks++] = sim_xcalloc((size_t)1 << k->chunk_shift, k->slot_bytes);

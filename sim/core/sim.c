@@ -121,6 +121,12 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->action_free = EV_NONE;
     pool_init(&s->payloads);
     hist_init(&s->hist);
+    /* One event past the bound is added, streamed and taken back (sim_history_record). */
+    if (hist_reserve(&s->hist, SIM_RUN_HISTORY_EVENTS_MAX + 1, HIST_ARENA_VALUES_MAX) != SIM_OK) {
+        snprintf(err, err_len, "%s: could not reserve room for the history", scn->path);
+        sim_destroy(s);
+        return NULL;
+    }
     s->reply = sim_xcalloc(1, sizeof(reply_msg_t) + (size_t)SIM_REPLY_VALUES_MAX * sizeof(int64_t));
     s->ctx.s = s;
     s->trace = o->trace;

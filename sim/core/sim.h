@@ -53,6 +53,7 @@ typedef struct sim_samples {
     double sum;                    /* in order of recording */
     int64_t *exact;                /* the samples while n <= SIM_SAMPLES_EXACT_MAX, else NULL */
     uint64_t cap;
+    bool reserved;                 /* exact was reserved (sim_reserve), not allocated */
     uint64_t *bucket;              /* SIM_SAMPLES_BUCKETS counts once the exact samples overflowed */
     int64_t recent[SIM_SAMPLES_RECENT];   /* a ring of the latest samples */
 } sim_samples_t;

@@ -46,6 +46,15 @@ static int64_t bucket_middle(uint32_t b)
     return (int64_t)(lo + ((uint64_t)1 << (e - 7)) / 2);
 }
 
+static void samples_release(sim_samples_t *x)
+{
+    if (x->reserved) sim_unreserve(x->exact, SIM_SAMPLES_EXACT_MAX * sizeof *x->exact);
+    else free(x->exact);
+    x->exact = NULL;
+    x->cap = 0;
+    x->reserved = false;
+}
+
 void sim_samples_add(sim_samples_t *x, int64_t v)
 {
     if (!x->n || v < x->min) x->min = v;
@@ -58,9 +67,12 @@ void sim_samples_add(sim_samples_t *x, int64_t v)
         return;
     }
     if (x->n <= SIM_SAMPLES_EXACT_MAX) {
-        if (x->n > x->cap) {
-            x->cap = x->cap ? 2 * x->cap : 1024;
-            x->exact = sim_xrealloc(x->exact, x->cap * sizeof *x->exact);
+        if (!x->exact) {
+            /* Room for every exact sample at once, backed as it fills: never moved. */
+            x->exact = sim_reserve(SIM_SAMPLES_EXACT_MAX * sizeof *x->exact);
+            if (!x->exact) x->exact = sim_xcalloc(SIM_SAMPLES_EXACT_MAX, sizeof *x->exact);
+            else x->reserved = true;
+            x->cap = SIM_SAMPLES_EXACT_MAX;
         }
         x->exact[x->n - 1] = v;
         return;
@@ -69,9 +81,7 @@ void sim_samples_add(sim_samples_t *x, int64_t v)
     x->bucket = sim_xcalloc(SIM_SAMPLES_BUCKETS, sizeof *x->bucket);
     for (uint64_t i = 0; i + 1 < x->n; i++) x->bucket[bucket_of(x->exact[i])]++;
     x->bucket[bucket_of(v)]++;
-    free(x->exact);
-    x->exact = NULL;
-    x->cap = 0;
+    samples_release(x);
 }
 
 int64_t sim_samples_quantile(const sim_samples_t *x, double q)
@@ -102,7 +112,7 @@ uint32_t sim_samples_recent(const sim_samples_t *x, int64_t *out, uint32_t max)
 
 void sim_samples_free(sim_samples_t *x)
 {
-    free(x->exact);
+    samples_release(x);
     free(x->bucket);
     memset(x, 0, sizeof *x);
 }
