@@ -33,8 +33,16 @@
 
 typedef struct swarm swarm_t;
 
+/* The kinds of fault a seed may draw; swarm_opts_t.without leaves some out. */
+typedef enum {
+    SWARM_LOSS, SWARM_DUPLICATION, SWARM_REORDERING, SWARM_PARTITIONS, SWARM_CRASHES,
+    SWARM_PAUSES, SWARM_CLOCKS, SWARM_CRASH_LEADER, SWARM_ISOLATE_LEADER, SWARM_KIND_COUNT_
+} swarm_kind_t;
+extern const char *const swarm_kind_names[];     /* "loss", "duplication", ... */
+
 typedef struct swarm_opts {
     sim_time_t liveness_ns;          /* how long recovery may take after the faults stop (0: 5s) */
+    unsigned without;                /* bit k: never draw swarm_kind_t k */
 } swarm_opts_t;
 
 /* One seed's drawn scenario. */
@@ -56,6 +64,10 @@ typedef struct swarm_result {
     uint64_t trace_hash;
     uint64_t events;
 } swarm_result_t;
+
+/* Parses a comma-separated list of kinds ("crashes,clocks") into a mask. Returns
+ * SIM_OK, or SIM_EINPUT with the unknown name in err. */
+int swarm_parse_kinds(const char *list, unsigned *mask, char *err, size_t err_len);
 
 /* Loads the scenario at path. Returns NULL with one line in err (the loader's message
  * for a bad file). */

@@ -88,9 +88,9 @@ int cmd_swarm(int argc, char **argv)
 {
     static const cli_flag_t flags[] = {
         {"--seeds", true}, {"-j", true}, {"--first", true}, {"--liveness", true},
-        {"--write-scenario", true}, {"--verbose", false}, {NULL, false},
+        {"--write-scenario", true}, {"--verbose", false}, {"--without", true}, {NULL, false},
     };
-    const char *val[6] = {0}, *pos[1];
+    const char *val[7] = {0}, *pos[1];
     int npos;
     if (cli_parse("swarm", argc, argv, flags, val, pos, &npos, 1) != SIM_OK) return 2;
     if (npos != 1) return cli_usage_error("swarm", "expected one scenario file, such as scenarios/raft-leader-crash.json");
@@ -105,6 +105,10 @@ int cmd_swarm(int argc, char **argv)
     if (val[4] && n_seeds != 1)
         return cli_usage_error("swarm", "--write-scenario: writes one seed's scenario; give --seeds 1 (and --first SEED)");
     bool verbose = val[5] != NULL;
+    if (val[6]) {
+        char kerr[256];
+        if (swarm_parse_kinds(val[6], &o.without, kerr, sizeof kerr) != SIM_OK) return cli_usage_error("swarm", "--without: %s", kerr);
+    }
 
     char err[1024];
     swarm_t *w = swarm_create(pos[0], &o, err, sizeof err);
@@ -114,8 +118,9 @@ int cmd_swarm(int argc, char **argv)
         if (rc) { swarm_destroy(w); return rc; }
     }
 
-    char live[48] = "";
-    if (val[3]) snprintf(live, sizeof live, " --liveness %s", val[3]);
+    char live[512] = "";
+    snprintf(live, sizeof live, "%s%s%s%s", val[3] ? " --liveness " : "", val[3] ? val[3] : "",
+             val[6] ? " --without " : "", val[6] ? val[6] : "");
     size_t batch = n_seeds < SWARM_BATCH ? (size_t)n_seeds : SWARM_BATCH;
     slot_t *slots = mmap(NULL, batch * sizeof *slots, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (slots == MAP_FAILED) {

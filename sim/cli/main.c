@@ -70,7 +70,8 @@ const cli_cmd_t cli_commands[] = {
      "or a check failed, 3 unknown (a limit stopped the search), 2 bad input (message on\n"
      "stderr, nothing on stdout)."},
     {"swarm", cmd_swarm, "run a scenario under many seeds, each with its own random faults",
-     "usage: dsim swarm SCENARIO --seeds N [-j J] [--first S] [--liveness D] [--verbose]\n"
+     "usage: dsim swarm SCENARIO --seeds N [-j J] [--first S] [--liveness D] [--without KINDS]\n"
+     "                  [--verbose]\n"
      "       dsim swarm SCENARIO --seeds 1 --first S --write-scenario FILE\n"
      "\n"
      "Swarm testing: runs SCENARIO with seeds S, S+1, ..., S+N-1 (S is 1 unless given).\n"
@@ -93,6 +94,9 @@ const cli_cmd_t cli_commands[] = {
      "  -j J                 run J seeds at once, each in its own process (default 1);\n"
      "                       what is printed does not depend on J\n"
      "  --liveness D         the recovery bound (default 5s)\n"
+     "  --without KINDS      never draw these kinds, comma-separated: loss, duplication,\n"
+     "                       reordering, partitions, crashes, pauses, clocks,\n"
+     "                       crash-leader, isolate-leader\n"
      "  --write-scenario F   write the drawn scenario of seed S to F: dsim run F\n"
      "                       replays it event for event (the liveness verdict is swarm's)\n"
      "  --verbose            print every seed, passed or not, with its trace hash\n"
