@@ -67,7 +67,9 @@ int64_t hist_intern_str(hist_t *h, const char *s);
 int64_t hist_add(hist_t *h, uint32_t process, hist_type_t type, uint16_t f, int32_t key,
                  hist_vkind_t vkind, const int64_t *vals, uint32_t n, sim_time_t time_ns);
 
-static inline const int64_t *hist_vals(const hist_t *h, const hist_event_t *e) { return h->arena + e->vals; }
+/* The event's values. Until some event carries a value the arena is not allocated,
+ * and NULL + 0 is undefined behaviour in C, so an empty arena gives NULL (n is 0). */
+static inline const int64_t *hist_vals(const hist_t *h, const hist_event_t *e) { return h->arena ? h->arena + e->vals : NULL; }
 static inline const char *hist_f_name(const hist_t *h, const hist_event_t *e) { return h->fnames[e->f]; }
 
 /* Writes the history as dsim JSON lines. Written completely or not at all: the file is
