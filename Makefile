@@ -97,8 +97,8 @@ san:
 # The swarm of make test with 10,000 seeds per protocol, then the protocols make test
 # leaves out until known bugs are fixed (tests/test_swarm.c says which and why).
 swarm: $(DSIM) $(BUILD)/tests/test_swarm
-	DSIM=$(DSIM) DSIM_SWARM_SEEDS=10000 $(BUILD)/tests/test_swarm
-	-$(DSIM) swarm scenarios/stream-acksall-crash.json --seeds 10000 -j 2
+	@st=0; DSIM=$(DSIM) DSIM_SWARM_SEEDS=10000 $(BUILD)/tests/test_swarm || st=1; \
+	  $(DSIM) swarm scenarios/stream-acksall-crash.json --seeds 10000 -j 2 || st=1; exit $$st
 
 bench: $(DSIM) $(BENCHES)
 	@sh tests/bench/run.sh $(DSIM) $(BUILD)/bench

@@ -18,7 +18,8 @@
  *
  * After H nothing breaks any more. By E the run must have recovered: a leader again
  * (for protocols that elect one), equal replicas (for protocols that can compare them),
- * and clients completing operations in the last part of their window. Because the
+ * and clients completing operations in the second quarter of the liveness phase (or
+ * in its first half for a slow workload; not judged when too few would be sent). Because the
  * drawn scenario is ordinary scenario text, writing it out gives a file that `dsim run`
  * replays event for event; the liveness verdict is swarm's own.
  */

@@ -100,7 +100,11 @@ static const pass_case_t pass_cases[] = {
     {"scenarios/crdt-orset-partition.json", ""},
     /* stream is left out until the fix for acks=all losing acknowledged records is
      * merged: scenarios/stream-acksall-crash.json seed 4 breaks the invariant
-     * committed-prefix-agreement. make swarm runs it. */
+     * committed-prefix-agreement. It also waits for a fix to the controller's
+     * restart: st_ctl_init marks every broker alive, so a broker that comes back
+     * while the controller is down is never "back", and partitions left offline
+     * (leader -1) are never elected again; seed 79 shows it as a liveness failure.
+     * make swarm runs it. */
 };
 
 static void test_swarm_correct_protocols_pass(void **state)
@@ -108,7 +112,10 @@ static void test_swarm_correct_protocols_pass(void **state)
     const pass_case_t *c = *state;
     run_t r;
     run(&r, "swarm %s --seeds %d -j 2 %s", c->scenario, seeds, c->flags);
-    if (r.status != 0) fail_msg("dsim swarm %s %s: exit %d\n%s", c->scenario, c->flags, r.status, r.out);
+    if (r.status != 0) {
+        print_message("%s", r.out);
+        fail_msg("dsim swarm %s %s: exit %d (the failing seeds are above)", c->scenario, c->flags, r.status);
+    }
     assert_non_null(strstr(last_line(r.out), " 0 failed"));
     print_message("%s", last_line(r.out));
     free(r.out);
@@ -213,6 +220,18 @@ static void test_swarm_output_does_not_depend_on_jobs(void **state)
     free(b.out);
 }
 
+/* Seed 951 of this 35-second scenario drew a crash lasting past the end of the fault
+ * phase; its restart fell after the run's end and the drawn scenario did not load.
+ * Mends due after the fault phase are left to the liveness phase now. */
+static void test_swarm_faults_end_within_the_fault_phase(void **state)
+{
+    (void)state;
+    run_t r;
+    run(&r, "swarm scenarios/stream-acksall-crash.json --seeds 1 --first 951");
+    if (r.status != 0) fail_msg("%s", r.out);
+    free(r.out);
+}
+
 static void test_swarm_seeds_draw_different_mixes(void **state)
 {
     (void)state;
@@ -282,6 +301,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_swarm_bad_input),
         cmocka_unit_test(test_swarm_seeds_draw_different_mixes),
+        cmocka_unit_test(test_swarm_faults_end_within_the_fault_phase),
         cmocka_unit_test(test_swarm_output_does_not_depend_on_jobs),
         cmocka_unit_test(test_swarm_written_scenario_replays_the_failure),
         cmocka_unit_test(test_swarm_passing_seed_replays_with_the_same_trace_hash),

@@ -1,12 +1,14 @@
 /* cmd_swarm.c -- `dsim swarm`: many seeds of one scenario, each under its own fault mix.
  *
- * Seeds run in forked child processes, J at a time. The library is not built to be
- * shared between threads (the protocols and the checkers are written for one run at
- * a time), and a process per seed also isolates a seed that crashes: it is reported
- * as a failure with its signal, and the other seeds go on. Children write their result
- * into a shared anonymous mapping, one slot per seed, and the parent prints the slots
- * in seed order once a batch is done, so what is printed does not depend on -j or on
- * which child finished first. Only the final runs-per-second figure is wall-clock.
+ * Seeds run in forked child processes, J at a time. The library is not safe to share
+ * between threads: base.c keeps the context its assertions print (the simulated time
+ * and seed of the run in progress) in static variables, so two runs on two threads
+ * would report each other's. A process per seed also isolates a seed that crashes:
+ * it is reported as a failure with its signal, and the other seeds go on. Children
+ * write their result into a shared anonymous mapping, one slot per seed, and the
+ * parent prints the slots in seed order once a batch is done, so what is printed does
+ * not depend on -j or on which child finished first. Only the final runs-per-second
+ * figure is wall-clock. A fork per seed costs about a millisecond; runs take several.
  */
 #include <errno.h>
 #include <inttypes.h>

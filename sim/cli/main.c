@@ -87,7 +87,7 @@ const cli_cmd_t cli_commands[] = {
      "restored, every server is restarted and resumed. Clients go on, and within the\n"
      "liveness bound D the cluster must recover: a leader again (for protocols that\n"
      "elect one), equal replicas, and client operations completing ok in the second\n"
-     "quarter of the bound.\n"
+     "quarter of the bound (in its first half for a slow workload).\n"
      "\n"
      "  --seeds N            how many seeds to run\n"
      "  --first S            the first seed (default 1)\n"
