@@ -3,26 +3,25 @@
 #
 # Debian/Ubuntu: apt-get as root, or through sudo when it works without a password.
 # Elsewhere: print the command for Fedora and Homebrew and fail.
-# clang is for `make san`, which runs the suite built by gcc and by clang; Debian ships
-# clang's sanitizer runtime apart from clang itself (libclang-rt-dev).
+# clang and its runtime (libclang-rt-dev: libFuzzer and the sanitizers, a separate
+# package since Debian 12) are for `make san`, which runs the suite built by gcc and by
+# clang, and for `make fuzz`.
 DEB="libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev"
 FEDORA="SDL2-devel SDL2_ttf-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt"
 BREW="sdl2 sdl2_ttf cjson gsl cmocka pkg-config llvm"
 
-# clang is there and can link a program under AddressSanitizer and UBSan.
-clang_san() {
-    command -v clang >/dev/null 2>&1 || return 1
-    out=$(mktemp) || return 1
-    printf 'int main(void){return 0;}\n' | clang -x c -fsanitize=address,undefined -o "$out" - 2>/dev/null
-    ok=$?
-    rm -f "$out"
-    return $ok
+# Whether clang can link a libFuzzer program under AddressSanitizer and UBSan (which
+# needs everything `make san` needs of it too).
+have_fuzzer() {
+    command -v clang >/dev/null 2>&1 &&
+    echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
+        clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1
 }
 
 if command -v pkg-config >/dev/null 2>&1 &&
    pkg-config --exists sdl2 SDL2_ttf libcjson gsl cmocka 2>/dev/null &&
    { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -qi dejavu; } &&
-   clang_san; then
+   have_fuzzer; then
     echo "deps: everything dsim needs is installed"
     exit 0
 fi

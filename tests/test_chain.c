@@ -379,6 +379,54 @@ static void test_chain_restarted_server_rejoins_as_tail_by_snapshot(void **state
     scn_free(&scn);
 }
 
+/* Every replica lost its state, so the master starts a new generation from nothing.
+ * A member that joins it must get a snapshot, empty or not: the head used to decide
+ * from sequence numbers alone, and with a sent list still starting at the
+ * generation's first update it sent updates the newcomer ignores while it waits for a
+ * snapshot. The chain then had no tail, and every client operation failed for good
+ * (found by dsim swarm, tests/swarm/chain.json seed 531). */
+static void test_chain_newcomer_to_an_empty_generation_gets_a_snapshot(void **state)
+{
+    scn_t scn;
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
+    sim_req_t w = request(20, SIM_OP_WRITE, 0, 100);
+    assert_int_equal(sim_inject_request(s, 0, &w), SIM_OK);
+    sim_run_until(s, 100 * SIM_MS);
+    crash(s, 1, false);
+    crash(s, 2, false);
+    sim_run_until(s, 1 * SIM_SEC);
+    char members[64];
+    view_members(s, members, sizeof members);
+    assert_string_equal(members, "n1");
+    crash(s, 0, false);                          /* the last copy */
+    sim_run_until(s, 1100 * SIM_MS);
+    for (uint32_t i = 0; i < 3; i++) crash(s, i, true);
+    sim_run_until(s, 3 * SIM_SEC);
+    int64_t head = -1, tail = -1;
+    for (uint32_t i = 0; i < 3; i++) {
+        sim_role_t r = sim_node_role(s, i, NULL);
+        if (r == SIM_ROLE_HEAD) head = i;
+        if (r == SIM_ROLE_TAIL) tail = i;
+    }
+    assert_true(head >= 0);
+    assert_true(tail >= 0);                      /* an empty snapshot made it the tail */
+    sim_req_t w2 = request(21, SIM_OP_WRITE, 1, 7);
+    assert_int_equal(sim_inject_request(s, (uint32_t)head, &w2), SIM_OK);
+    sim_run_until(s, 4 * SIM_SEC);
+    view_members(s, members, sizeof members);
+    assert_int_equal(strlen(members), strlen("n1,n2,n3"));
+    for (uint32_t i = 0; i < 3; i++) {
+        cJSON *o = exported(s, i);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "synced")));
+        cJSON_Delete(o);
+        assert_int_equal(kv_value(s, i, 1), 7);
+    }
+    assert_null(sim_violation(s, NULL));
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 /* ---- End to end. ----------------------------------------------------------------- */
 
 static void test_chain_middle_crash_keeps_every_acknowledged_write(void **state)
@@ -468,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_chain_master_removes_a_member_after_missed_heartbeats),
         cmocka_unit_test(test_chain_new_tail_answers_the_old_tails_pending_updates),
         cmocka_unit_test(test_chain_restarted_server_rejoins_as_tail_by_snapshot),
+        cmocka_unit_test(test_chain_newcomer_to_an_empty_generation_gets_a_snapshot),
         cmocka_unit_test(test_chain_middle_crash_keeps_every_acknowledged_write),
         cmocka_unit_test(test_chain_ack_at_head_is_caught),
         cmocka_unit_test(test_chain_correct_chain_passes_500_faulty_seeds),

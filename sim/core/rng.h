@@ -29,6 +29,7 @@ enum rng_kind {
     RNG_NEMESIS = 4,   /* one random fault generator */
     RNG_CLIENT = 5,    /* one client of the workload */
     RNG_RUN = 6,       /* run-wide choices (e.g. a nemesis choosing groups) */
+    RNG_SWARM = 7,     /* dsim swarm: the fault mix drawn for one seed */
 };
 
 void rng_seed(rng_t *r, uint64_t seed, unsigned kind, uint64_t id);

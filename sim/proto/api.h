@@ -25,7 +25,7 @@ typedef struct dsim_api {
     size_t size;                        /* sizeof(dsim_api_t) there */
     int proto_version;                  /* the newest proto_t version it accepts */
     const char *const *op_names;        /* sim_op_names */
-    const char *const *role_names;      /* sim_role_names */
+    const char *const *sim_role_names;      /* sim_role_names */
     uint32_t (*self)(sim_ctx *c);
     uint32_t (*servers)(sim_ctx *c);
     const char *(*node_name)(sim_ctx *c, uint32_t node);
@@ -111,7 +111,7 @@ extern const dsim_api_t *dsim_api_;
 #undef sim_assert
 #define sim_assert(e) ((e) ? (void)0 : dsim_api_->assert_fail(#e, __FILE__, __LINE__))
 #define sim_op_names (dsim_api_->op_names)
-#define sim_role_names (dsim_api_->role_names)
+#define sim_role_names (dsim_api_->sim_role_names)
 #define sim_self(c) (dsim_api_->self(c))
 #define sim_servers(c) (dsim_api_->servers(c))
 #define sim_node_name(c, node) (dsim_api_->node_name(c, node))

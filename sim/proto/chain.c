@@ -132,7 +132,7 @@ typedef struct chain_update_msg {
 
 typedef struct chain_ack_msg {            /* successor to predecessor */
     uint32_t join;
-    uint32_t _pad;
+    uint32_t synced;                      /* 0: a newcomer waiting for a snapshot */
     uint64_t applied;                     /* the sender's history length */
     uint64_t stable;                      /* updates known to be at the tail */
 } chain_ack_msg_t;
@@ -175,6 +175,7 @@ typedef struct chain_state {
     uint64_t hash;                        /* hash of the history */
     uint64_t stable;                      /* updates known to be at the tail */
     uint64_t succ_applied;                /* what the successor last said it holds */
+    bool succ_waiting;                    /* the successor said it waits for a snapshot */
     sim_time_t snapshot_sent_ns;
     uint64_t ring_from;                   /* hash_at is known for seq > ring_from */
     uint64_t hash_at[CHAIN_HASH_RING];
@@ -252,6 +253,7 @@ static void chain_wipe(const chain_params_t *p, chain_state_t *st)
 {
     kv_init(chain_kv(p, st), p->n_keys);
     st->applied = st->hash = st->stable = st->succ_applied = st->ring_from = 0;
+    st->succ_waiting = false;
     st->sent_head = st->sent_n = 0;
     st->synced = false;
 }
@@ -285,7 +287,7 @@ static void chain_send_ack(sim_ctx *c)
     chain_state_t *st = sim_state(c);
     uint32_t pred = chain_pred(st);
     if (pred == CHAIN_NONE) return;
-    chain_ack_msg_t a = {st->joined, 0, st->applied, st->stable};
+    chain_ack_msg_t a = {st->joined, st->synced, st->applied, st->stable};
     sim_send(c, pred, CHAIN_MSG_ACK, &a, sizeof a, 0);
 }
 
@@ -381,9 +383,13 @@ static void chain_catch_up_successor(sim_ctx *c, bool force)
 {
     const chain_params_t *p = chain_params(c);
     chain_state_t *st = sim_state(c);
-    if (chain_succ(st) == CHAIN_NONE || !st->synced || st->succ_applied >= st->applied) return;
+    if (chain_succ(st) == CHAIN_NONE || !st->synced || (st->succ_applied >= st->applied && !st->succ_waiting)) return;
     uint64_t first = st->sent_n ? chain_sent_at(p, st, 0)->seq : st->applied + 1;
-    if (st->succ_applied + 1 < first) {
+    /* A newcomer has applied nothing; it lacks the first update of the sent list too,
+     * unless that list still starts at the generation's first update (a generation
+     * that began empty and has not trimmed yet): then only its word tells us that
+     * updates alone will not do, and without a snapshot it would wait forever. */
+    if (st->succ_applied + 1 < first || st->succ_waiting) {
         if (force || sim_now(c) - st->snapshot_sent_ns >= p->resend_ns) chain_send_snapshot(c);
         return;
     }
@@ -435,6 +441,7 @@ static void chain_adopt_view(sim_ctx *c, const chain_view_t *v)
          * at least what the tail holds, so re-send the whole sent list now, as the
          * paper's S- does for S+. A newcomer will ask for a snapshot instead. */
         st->succ_applied = st->stable;
+        st->succ_waiting = false;
         st->snapshot_sent_ns = 0;
         chain_catch_up_successor(c, true);
     }
@@ -469,6 +476,7 @@ static void chain_on_ack(sim_ctx *c, const sim_msg_t *m)
     const chain_ack_msg_t *a = m->payload;
     if (m->len != sizeof *a || chain_succ(st) != m->from || a->join != chain_succ_join(st)) return;
     st->succ_applied = a->applied;
+    st->succ_waiting = !a->synced;
     if (a->stable > st->stable && st->synced) {
         /* The tail holds a prefix of our history, so it cannot be ahead of us. */
         sim_assert(a->stable <= st->applied);
