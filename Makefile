@@ -123,8 +123,8 @@ tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" build/tsan/tests/test_run
 	SDL_VIDEODRIVER=dummy TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_run
 
-# The swarm of make test with 10,000 seeds per protocol, then the protocols make test
-# leaves out until known bugs are fixed (tests/test_swarm.c says which and why).
+# The swarm of make test with 10,000 seeds per protocol, then 10,000 of the full
+# streaming scenario (make test runs a shorter one).
 swarm: $(DSIM) $(BUILD)/tests/test_swarm
 	@st=0; DSIM=$(DSIM) DSIM_SWARM_SEEDS=10000 $(BUILD)/tests/test_swarm || st=1; \
 	  $(DSIM) swarm scenarios/stream-acksall-crash.json --seeds 10000 -j 2 || st=1; exit $$st

@@ -6,6 +6,7 @@
  * and the producer are watched in short whole runs.
  */
 #include "stream_fixture.h"
+#include "support.h"
 
 #define BROKER(b) (1u + (b))
 
@@ -512,6 +513,61 @@ static void test_stream_log_acks_all_loses_nothing_under_crashes(void **state)
     chaos_sweep("{\"nemesis\": \"random-crashes\", \"mttf\": \"3s\", \"mttr\": \"500ms\", \"stop\": \"22s\"}", 0, 300);
 }
 
+/* Every partition of a stream run has an up broker that leads it at the end. */
+static void expect_every_partition_led(const char *json_or_path, bool is_path)
+{
+    scn_t scn;
+    if (is_path) ts_load_file(json_or_path, &scn);
+    else ts_load(json_or_path, &scn);
+    sim_t *s = ts_create(&scn, NULL);
+    sim_run(s);
+    assert_null(sim_violation(s, NULL));
+    bool led = false;
+    for (uint32_t i = 0; i < sim_n_servers(s); i++) {
+        int64_t term;
+        led |= sim_node_up(s, i) && sim_node_role(s, i, &term) == SIM_ROLE_LEADER;
+    }
+    assert_true(led);
+    cJSON *j = ts_summary(s);
+    const cJSON *off = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "log"), "offline_ns");
+    assert_true(cJSON_IsNumber(off));
+    /* Four partitions: offline for at most the few seconds the faults force. */
+    if (off->valuedouble > 20e9) fail_msg("partitions were offline %.1fs in all", off->valuedouble / 1e9);
+    cJSON_Delete(j);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
+/* A controller that restarts counts every broker alive for a session timeout, so one
+ * that came back while it was down never looked "back" and partitions stayed offline
+ * to the end (100s in all); its heartbeat now elects them. */
+static void test_controller_restart_elects_partitions_left_offline(void **state)
+{
+    char json[4096];
+    FILE *f = fopen("scenarios/stream-acksall-crash.json", "r");
+    assert_non_null(f);
+    size_t n = fread(json, 1, sizeof json - 1, f);
+    fclose(f);
+    json[n] = 0;
+    char *faults = strstr(json, "\"faults\"");
+    assert_non_null(faults);
+    char *end = strchr(faults, ']');
+    assert_non_null(end);
+    char out[4096];
+    snprintf(out, sizeof out, "%.*s\"faults\": [{\"at\": \"6s\", \"crash\": \"broker2\"}, {\"at\": \"6s\", \"crash\": \"broker3\"},"
+             " {\"at\": \"9s\", \"crash\": \"broker1\"}, {\"at\": \"11s\", \"crash\": \"controller\"},"
+             " {\"at\": \"12s\", \"restart\": \"broker1\"}, {\"at\": \"13s\", \"restart\": \"controller\"}%s",
+             (int)(faults - json), json, end);
+    expect_every_partition_led(out, false);
+}
+
+/* A leader-and-isr to an isolated broker is lost; the broker's heartbeat shows the
+ * controller the epochs it missed and it is sent again. */
+static void test_lost_leader_and_isr_is_sent_again(void **state)
+{
+    expect_every_partition_led("tests/swarm/stream-lost-leader-and-isr.json", true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_producer_ignores_an_answer_to_its_previous_incarnation),
         cmocka_unit_test(test_stream_log_acks_all_loses_nothing_under_partitions_and_loss),
         cmocka_unit_test(test_stream_log_acks_all_loses_nothing_under_crashes),
+        cmocka_unit_test(test_controller_restart_elects_partitions_left_offline),
+        cmocka_unit_test(test_lost_leader_and_isr_is_sent_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

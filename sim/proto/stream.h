@@ -179,7 +179,10 @@ extern const char *const st_msg_names[];
 
 enum { ST_OK, ST_NOT_LEADER, ST_NOT_ENOUGH_REPLICAS, ST_OUT_OF_RANGE, ST_TRUNCATE };
 
-typedef struct m_heartbeat { uint32_t broker, incarnation; uint8_t need_state; } m_heartbeat_t;
+/* epochs: the sum of the leader epochs the broker holds for its partitions, so the
+ * controller sees a leader-and-isr it sent and the broker never got (a controller's
+ * requests are not answered, so this is how a lost one is noticed and sent again). */
+typedef struct m_heartbeat { uint32_t broker, incarnation; uint8_t need_state; int64_t epochs; } m_heartbeat_t;
 /* Leader and ISR of one partition, from the controller. leader is a broker index or -1. */
 typedef struct m_lai { uint32_t p; int32_t leader, epoch; uint32_t isr, isr_ver; } m_lai_t;
 typedef struct m_alter { uint32_t p; int32_t epoch; uint32_t isr_ver, isr; } m_alter_t;

@@ -272,7 +272,22 @@ static void ctl_heartbeat(sim_ctx *c, const m_heartbeat_t *hb)
         return;
     }
     s->incarnation[b] = hb->incarnation;
-    if (hb->need_state)
+    /* A controller that restarted counts every broker alive for one session timeout,
+     * so a broker that came back while it was down never looks "back": a partition
+     * left offline waits for a live in-sync replica's heartbeat to elect it. */
+    bool moved = false;
+    const st_ctl_durable_t *d = ctld_of(c);
+    for (uint32_t p = 0; p < cfg->partitions; p++)
+        if (d->part[p].leader < 0 && (replica_mask(cfg, p) >> b & 1) && ((d->part[p].isr >> b & 1) || cfg->unclean)) {
+            elect(c, p);
+            moved = true;
+        }
+    if (moved) broadcast_metadata(c);
+    /* The broker holds older epochs than this table: a leader-and-isr to it was lost. */
+    int64_t want = 0;
+    for (uint32_t p = 0; p < cfg->partitions; p++)
+        if (replica_mask(cfg, p) >> b & 1) want += d->part[p].epoch;
+    if (hb->need_state || hb->epochs < want)
         for (uint32_t p = 0; p < cfg->partitions; p++)
             if (replica_mask(cfg, p) >> b & 1) send_lai(c, p, b);
 }
@@ -701,6 +716,18 @@ static void on_offsets(sim_ctx *c, const sim_msg_t *m)
     sim_send(c, m->from, M_OFFSET, &a, sizeof a, 0);
 }
 
+/* The sum of the epochs this broker holds for the partitions it replicates (what the
+ * controller compares with its own table: m_heartbeat_t). */
+static int64_t epochs_held(sim_ctx *c)
+{
+    const st_config_t *cfg = sim_config(c);
+    const st_broker_t *s = bk_of(c);
+    int64_t sum = 0;
+    for (uint32_t p = 0; p < cfg->partitions; p++)
+        if (replica_mask(cfg, p) >> self_broker(c) & 1) sum += s->part[p].epoch;
+    return sum;
+}
+
 void st_broker_init(sim_ctx *c)
 {
     const st_config_t *cfg = sim_config(c);
@@ -713,7 +740,7 @@ void st_broker_init(sim_ctx *c)
         s->part[p].epoch = -1;
     }
     sim_set_role(c, SIM_ROLE_FOLLOWER, 0);
-    m_heartbeat_t hb = {self_broker(c), s->incarnation, 1};
+    m_heartbeat_t hb = {self_broker(c), s->incarnation, 1, epochs_held(c)};
     sim_send(c, 0, M_HEARTBEAT, &hb, sizeof hb, 0);
     sim_timer_set(c, cfg->heartbeat_ns, T_BK_HEARTBEAT, 0);
     sim_timer_set(c, cfg->replica_fetch_ns, T_BK_RFETCH, 0);
@@ -772,7 +799,7 @@ void st_broker_timer(sim_ctx *c, int kind, uint64_t data)
     st_broker_t *s = bk_of(c);
     switch (kind) {
     case T_BK_HEARTBEAT: {
-        m_heartbeat_t hb = {self_broker(c), s->incarnation, !s->have_state};
+        m_heartbeat_t hb = {self_broker(c), s->incarnation, !s->have_state, epochs_held(c)};
         sim_send(c, 0, M_HEARTBEAT, &hb, sizeof hb, 0);
         sim_timer_set(c, cfg->heartbeat_ns, T_BK_HEARTBEAT, 0);
         break;
