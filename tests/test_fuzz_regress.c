@@ -22,6 +22,9 @@
 #define LLVMFuzzerTestOneInput fuzz_scenario_one
 #include "fuzz/fuzz_scenario.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_cond_one
+#include "fuzz/fuzz_cond.c"
+#undef LLVMFuzzerTestOneInput
 
 /* Runs fn on every file in dir; returns how many. */
 static int each_file(const char *dir, int (*fn)(const uint8_t *, size_t))
@@ -63,6 +66,7 @@ static void test_fuzz_regress_seed_corpora(void **state)
     (void)state;
     assert_true(each_file("tests/fuzz/corpus/fuzz_history", fuzz_history_one) >= 3);
     assert_true(each_file("tests/fuzz/corpus/fuzz_scenario", fuzz_scenario_one) >= 10);
+    assert_true(each_file("tests/fuzz/corpus/fuzz_cond", fuzz_cond_one) >= 9);
 }
 
 int main(void)
