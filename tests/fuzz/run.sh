@@ -15,8 +15,10 @@ for f in "$dir"/fuzz_*; do
     name=$(basename "$f")
     mkdir -p "$dir/corpus-$name"
     log="$dir/$name.log"
+    regress=""
+    [ -d "tests/fuzz/regress/$name" ] && regress="tests/fuzz/regress/$name"
     if ASAN_OPTIONS=detect_leaks=1 "$f" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$dir/crash-$name-" "$dir/corpus-$name" "tests/fuzz/corpus/$name" "tests/fuzz/regress/$name" >"$log" 2>&1; then
+        -print_final_stats=1 -artifact_prefix="$dir/crash-$name-" "$dir/corpus-$name" "tests/fuzz/corpus/$name" $regress >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         echo "fuzz $name: ${runs:-?} inputs in ${seconds}s, no crash"
     else
