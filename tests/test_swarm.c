@@ -88,8 +88,15 @@ static const pass_case_t pass_cases[] = {
      * such a removal loses the last copy: not linearizable, by the protocol's own
      * assumption. dsim swarm tests/swarm/chain.json --without crash-leader,crashes
      * --first 30 --seeds 1 shows the stale read. Heavy loss can mislead the master the
-     * same way: in make swarm, seed 471 of this configuration loses the last copy. */
-    {"tests/swarm/chain.json", "--without partitions,isolate-leader,pauses"},
+     * same way together with a clock jump: the master times a server out by its own
+     * clock, so a skew of most of a second makes a live tail look silent, and in make
+     * swarm seeds 471 and 531 (25% loss, skews of 700-900ms) then lose the last copy.
+     * Heavy loss alone does it too (seed 288 once clocks were left out: 28% of
+     * heartbeats lost in a row make a live server look crashed). A false suspicion is
+     * exactly what the protocol assumes never happens, so loss and clock changes are
+     * left out as well: chain meets duplication, reordering, crashes and leader
+     * crashes here. */
+    {"tests/swarm/chain.json", "--without partitions,isolate-leader,pauses,clocks,loss"},
     {"tests/swarm/2pc.json", ""},
     /* Last-writer-wins orders writes by the coordinator's clock: under skew a later
      * write can lose to an earlier one and reads look stale (quorum-lww-skew.json). */
