@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "check/runcheck.h"
 #include "core/sim.h"
+#include "scenario/override.h"
 #include "check/visibility.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
@@ -131,6 +132,10 @@ int cmd_run(int argc, char **argv)
     };
     const char *val[7] = {0}, *pos[1];
     int npos;
+    const char *sets[SCN_SETS_MAX];
+    uint32_t n_sets;
+    char serr[512];
+    if (scn_take_sets(&argc, argv, sets, &n_sets, serr, sizeof serr) != SIM_OK) return cli_usage_error("run", "%s", serr);
     if (cli_parse("run", argc, argv, flags, val, pos, &npos, 1) != SIM_OK) return 2;
     if (npos != 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json");
     sim_opts_t o = {0};
@@ -142,7 +147,7 @@ int cmd_run(int argc, char **argv)
 
     char err[1024];
     scn_t scn;
-    if (scn_load_file(pos[0], &scn, err, sizeof err) != SIM_OK) {
+    if (scn_load_file_with_sets(pos[0], sets, n_sets, &scn, err, sizeof err) != SIM_OK) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
@@ -205,13 +210,17 @@ int cmd_run(int argc, char **argv)
 
 int cmd_validate(int argc, char **argv)
 {
+    const char *sets[SCN_SETS_MAX];
+    uint32_t n_sets;
+    char serr[512];
+    if (scn_take_sets(&argc, argv, sets, &n_sets, serr, sizeof serr) != SIM_OK) return cli_usage_error("validate", "%s", serr);
     if (argc < 2) return cli_usage_error("validate", "expected one or more scenario files");
     int rc = 0;
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-') return cli_usage_error("validate", "unknown flag %s", argv[i]);
         char err[1024], d[32];
         scn_t scn;
-        if (scn_load_file(argv[i], &scn, err, sizeof err) != SIM_OK) {
+        if (scn_load_file_with_sets(argv[i], sets, n_sets, &scn, err, sizeof err) != SIM_OK) {
             fprintf(stderr, "%s\n", err);
             rc = 2;
             continue;

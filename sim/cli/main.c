@@ -12,7 +12,7 @@
 const cli_cmd_t cli_commands[] = {
     {"run", cmd_run, "run a scenario headless and print a summary",
      "usage: dsim run SCENARIO [--seed N] [--json] [--trace FILE] [--history FILE]\n"
-     "                [--duration D] [--no-invariants]\n"
+     "                [--duration D] [--no-invariants] [--set PATH=VALUE]...\n"
      "\n"
      "Runs SCENARIO to its end without a window and prints a summary.\n"
      "\n"
@@ -22,15 +22,23 @@ const cli_cmd_t cli_commands[] = {
      "  --history FILE    write the clients' operations as JSON lines (for dsim check)\n"
      "  --duration D      run for D (such as \"10s\") instead of the scenario's duration\n"
      "  --no-invariants   do not check the protocol's invariants after every event\n"
+     "  --set PATH=VALUE  override one scenario value by its JSON path before the file\n"
+     "                    is checked (repeatable): --set protocol.params.r=2,\n"
+     "                    --set network.loss=0.05, --set duration=10s, --set faults[0].at=3s.\n"
+     "                    VALUE is JSON when it parses as JSON, else a string; objects\n"
+     "                    missing on the way are created\n"
      "\n"
      "The same scenario, seed and build always give the same trace (and trace_hash).\n"
      "Exit status: 0 the run completed (and every check the scenario's \"check\" asks\n"
      "for passed); 1 a check failed; 2 bad input; 3 an invariant was violated."},
     {"validate", cmd_validate, "check scenario files without running them",
-     "usage: dsim validate SCENARIO...\n"
+     "usage: dsim validate SCENARIO... [--set PATH=VALUE]...\n"
      "\n"
      "Loads and checks each file: JSON syntax, keys, types, ranges, node and protocol\n"
-     "names. Prints one line per file. Exit status: 0 all are valid; 2 otherwise."},
+     "names. Prints one line per file. Exit status: 0 all are valid; 2 otherwise.\n"
+     "\n"
+     "  --set PATH=VALUE  override a value in every file before checking it (repeatable;\n"
+     "                    as for dsim run)"},
     {"list", cmd_list, "list protocols, nemeses, distributions, topologies or actions",
      "usage: dsim list protocols|nemeses|distributions|topologies|actions\n"
      "\n"
@@ -70,7 +78,7 @@ const cli_cmd_t cli_commands[] = {
      "or a check failed, 3 unknown (a limit stopped the search), 2 bad input (message on\n"
      "stderr, nothing on stdout)."},
     {"view", viz_main, "watch a scenario live, break it, rewind it (or save a screenshot)",
-     "usage: dsim view SCENARIO [--seed N] [--theme dark|light] [--size WxH] [--at T]\n"
+     "usage: dsim view SCENARIO [--seed N] [--theme dark|light] [--size WxH] [--at T] [--set PATH=VALUE]...\n"
      "                 [--select NODE] [--layout auto|circle|rings|grid|scenario] [--speed D]\n"
      "       dsim view SCENARIO --screenshot out.png [--at 2.5s] [--size 1280x800]\n"
      "       dsim view SCENARIO --bench-frames N [--at T] [--size WxH]\n"
@@ -92,6 +100,8 @@ const cli_cmd_t cli_commands[] = {
      "                      typical message takes about half a second to cross)\n"
      "  --screenshot FILE   draw one frame at --at into a PNG file, without a display\n"
      "  --bench-frames N    draw N frames without a display and print frames per second\n"
+     "  --set PATH=VALUE    override a scenario value before loading (repeatable; as for\n"
+     "                      dsim run); a session written with w keeps the overrides\n"
      "\n"
      "Keys:\n"
      "  Space            play or pause\n"
