@@ -8,7 +8,8 @@
 #   make bench      benchmarks, printed as figures
 #   make deps       install the Debian/Ubuntu packages dsim needs
 #
-# Dependencies are found with pkg-config; when one (or the DejaVu font) is missing,
+# Dependencies are found with pkg-config; when one (or the DejaVu font, gnuplot or GNU
+# parallel) is missing,
 # `make` runs `make deps` first (.ci/deps.sh says what that does, and what to run on
 # Fedora or with Homebrew).
 
@@ -20,7 +21,8 @@ DEFAULT_SCENARIO ?= scenarios/gossip-partition.json
 # build something (not for `make clean` or `make deps` itself).
 ifeq ($(filter clean deps help,$(MAKECMDGOALS)),)
 HAVE_FONT := $(or $(wildcard /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf),$(shell fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -i dejavu))
-ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok)$(if $(HAVE_FONT),,nofont),ok)
+HAVE_TOOLS := $(shell command -v gnuplot >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q 'GNU parallel' && echo ok)
+ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok)$(if $(HAVE_FONT),,nofont)$(if $(HAVE_TOOLS),,notools),ok)
 $(info dsim: some packages are missing; running 'make deps' first)
 DEPS_STATUS := $(shell sh .ci/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_STATUS),0)
@@ -43,7 +45,7 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS   = $(CFLAGS_BASE) $(EXTRA_CFLAGS) $(PKG_CFLAGS) -Isim -Iviz
 
-SIM_SRC  := $(wildcard sim/core/*.c sim/proto/*.c sim/check/*.c sim/scenario/*.c sim/run/*.c sim/kit/*.c)
+SIM_SRC  := $(wildcard sim/core/*.c sim/proto/*.c sim/check/*.c sim/scenario/*.c sim/run/*.c sim/kit/*.c sim/export/*.c)
 VIZ_SRC  := $(wildcard viz/*.c)
 CLI_SRC  := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
