@@ -32,9 +32,9 @@ void plot_script_begin_plot(FILE *f, const char *name)
 {
     fprintf(f, "\n# The same plot twice: once as SVG, once as PNG.\n");
     fprintf(f, "do for [fmt in \"svg png\"] {\n");
-    fprintf(f, "    if (fmt eq \"svg\") { set terminal svg size %d,%d font \"DejaVu Sans,11\" background rgb \"white\" }\n",
+    fprintf(f, "    if (fmt eq \"svg\") { set terminal svg noenhanced size %d,%d font \"DejaVu Sans,11\" background rgb \"white\" }\n",
             PLOT_W_PX, PLOT_H_PX);
-    fprintf(f, "    else { set terminal pngcairo size %d,%d font \"DejaVu Sans,10\" background rgb \"white\" }\n",
+    fprintf(f, "    else { set terminal pngcairo noenhanced size %d,%d font \"DejaVu Sans,10\" background rgb \"white\" }\n",
             PLOT_W_PX, PLOT_H_PX);
     fprintf(f, "    set output \"%s.\".fmt\n", name);
 }
