@@ -6,6 +6,7 @@
 #   make san        the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make tsan       two runs in two threads under ThreadSanitizer
 #   make bench      benchmarks, printed as figures
+#   make slurm-check  the sweep's Slurm recipe on a one-node Slurm started here
 #   make deps       install the Debian/Ubuntu packages dsim needs
 #
 # Dependencies are found with pkg-config; when one (or the DejaVu font, gnuplot or GNU
@@ -60,7 +61,7 @@ LIBSIM   := $(BUILD)/libdsim.a
 LIBVIZ   := $(BUILD)/libdsimviz.a
 DSIM     := $(BUILD)/dsim
 
-.PHONY: all run test san tsan bench deps clean help
+.PHONY: all run test san tsan bench slurm-check deps clean help
 all: $(DSIM)
 
 $(BUILD)/obj/%.o: %.c
@@ -102,6 +103,10 @@ tsan:
 
 bench: $(DSIM) $(BENCHES)
 	@sh tests/bench/run.sh $(DSIM) $(BUILD)/bench
+
+# The documented Slurm array job on a real one-node Slurm (tests/slurm-check.sh says how).
+slurm-check: $(DSIM)
+	@sh tests/slurm-check.sh $(DSIM)
 
 run: $(DSIM)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && $(DSIM) help view >/dev/null 2>&1; then \

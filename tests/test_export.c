@@ -417,6 +417,14 @@ static void test_export_renders_each_plot_as_svg_and_png(void **state)
         must_contain(svg, "<svg", name);
         must_contain(svg, "</svg>", name);
         free(svg);
+        /* One gnuplot draws them all: each script starts from the defaults, so the
+         * crash shaded on the latency plot is not drawn on the next one too. */
+        snprintf(name, sizeof name, "plots/%s.gp", plots[i]);
+        path_in(p, sizeof p, dir, name);
+        char *gp = read_file(p, NULL);
+        must_contain(gp, "\nreset\n", name);
+        if (strcmp(plots[i], "latency_quantiles") == 0 && strstr(gp, "set object")) fail_msg("%s shades faults", name);
+        free(gp);
     }
     /* The latency plot shades the crash (5s to 8s in this scenario). */
     path_in(p, sizeof p, dir, "plots/latency.gp");

@@ -1224,7 +1224,7 @@ static const char readme_body[] =
 "| `nodes.csv` | one row per node (servers, then clients) |\n"
 "| `timeseries.csv` | one row per interval of simulated time |\n"
 "| `lamport.svg` | the space-time diagram of the whole run: one line per message, coloured by type, dropped ones dashed and crossed; partitions shaded yellow, crashed servers grey; stretches where nothing happened are folded into a thin band labelled with the time skipped |\n"
-"| `shiviz.log` | every send, receive, crash and restart with vector clocks, for ShiViz (https://bestchai.bitbucket.io/shiviz/): paste the file, its first line is the parser's regular expression |\n"
+"| `shiviz.log` | every send, receive, crash and restart with vector clocks, for ShiViz (https://bestchai.bitbucket.io/shiviz/): paste the file, its first line is the parser's regular expression (for runs of more than 256 nodes it holds only that line: vector clocks that wide cannot be read) |\n"
 "| `history.edn` | the history in Jepsen's EDN format, one map per line, for Knossos, Elle or `dsim check` |\n"
 "| `trace.jsonl` | every event as one JSON line, as `dsim run --trace` writes it (only with `--export-trace`) |\n"
 "| `plots/` | each plot as data (`.dat`), an editable gnuplot script (`.gp`) and the SVG and PNG it draws |\n"

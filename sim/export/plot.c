@@ -20,6 +20,8 @@ FILE *plot_script_open(const char *dir, const char *name, const char *what, cons
     fprintf(f, "#\n# Written by dsim; edit it freely and run `gnuplot %s.gp` in this folder to\n"
                "# redraw %s.svg and %s.png. The data is %s.dat: whitespace-separated columns,\n"
                "# named in its first line; \"?\" marks a missing value.\n\n", name, name, name, name);
+    /* One gnuplot draws every script in turn: start each from gnuplot's defaults. */
+    fprintf(f, "reset\n");
     fprintf(f, "set datafile missing \"?\"\n");
     fprintf(f, "set title \"%s\"\n", title);
     fprintf(f, "set xlabel \"%s\"\n", xlabel);
