@@ -97,9 +97,12 @@ san:
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 test
 
 # Two runs in two threads under ThreadSanitizer: the core keeps no state outside a run.
+# Then a sweep on two threads, which is how dsim sweep relies on that.
 tsan:
-	$(MAKE) BUILD=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" build/tsan/tests/test_run
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" build/tsan/tests/test_run build/tsan/dsim
 	SDL_VIDEODRIVER=dummy TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_run
+	d=$$(mktemp -d) && TSAN_OPTIONS=halt_on_error=1 build/tsan/dsim sweep scenarios/quorum-r1w1-tail.json \
+	  --set protocol.params.r=1,2 --set duration=2s --seeds 1..4 -j 2 --out $$d/sweep; rc=$$?; rm -rf $$d; exit $$rc
 
 bench: $(DSIM) $(BENCHES)
 	@sh tests/bench/run.sh $(DSIM) $(BUILD)/bench

@@ -7,6 +7,7 @@
  * where it broke, never a crash and never a silent no-op.
  */
 #include "cli_support.h"
+#include "run/run.h"
 #include "scenario/override.h"
 
 static const char *const base_json =
@@ -166,6 +167,40 @@ static void test_override_validate_reports_the_overridden_file(void **state)
     run_free(&r);
 }
 
+/* The live view's session, written out, keeps the overrides it was watched with, so it
+ * replays what was watched. */
+static void test_override_written_session_keeps_the_overrides(void **state)
+{
+    (void)state;
+    const char *sets[] = {"protocol.params.r=2", "duration=3s"};
+    run_opts_t o = {.seed_set = true, .seed = 4, .sets = sets, .n_sets = 2};
+    char err[512], out[600];
+    run_t *r = run_open("scenarios/quorum-r1w1-tail.json", &o, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_end(r), 3000000000LL);
+    sim_action_t crash = {.kind = ACT_CRASH, .at_ns = 1000000000, .node = 1};
+    run_until(r, 1000000000);
+    if (run_act(r, &crash, NULL, err, sizeof err) != SIM_OK) fail_msg("run_act: %s", err);
+    tmp_path(out, sizeof out, "session.json");
+    if (run_write(r, out, err, sizeof err) != SIM_OK) fail_msg("run_write: %s", err);
+    run_until(r, run_end(r));
+    uint64_t hash = sim_trace_hash(run_sim(r));
+    run_destroy(r);
+    char *text = read_file(out, NULL);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    assert_int_equal((int)jnum(j, "protocol.params.r"), 2);
+    assert_string_equal(cJSON_GetObjectItem(j, "duration")->valuestring, "3s");
+    cJSON_Delete(j);
+    /* Replayed without any --set, it is the same run. */
+    run_t *again = run_open(out, NULL, err, sizeof err);
+    if (!again) fail_msg("the written session does not load: %s", err);
+    run_until(again, run_end(again));
+    assert_int_equal(sim_trace_hash(run_sim(again)), hash);
+    run_destroy(again);
+}
+
 static void test_override_help_documents_set(void **state)
 {
     (void)state;
@@ -189,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_override_run_changes_the_run_as_the_file_would),
         cmocka_unit_test(test_override_bad_values_are_input_errors),
         cmocka_unit_test(test_override_validate_reports_the_overridden_file),
+        cmocka_unit_test(test_override_written_session_keeps_the_overrides),
         cmocka_unit_test(test_override_help_documents_set),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
