@@ -434,6 +434,30 @@ static void test_export_renders_each_plot_as_svg_and_png(void **state)
     cJSON_Delete(j);
 }
 
+/* A stream scenario has no client operations: its latency plots have nothing to draw,
+ * and say so, rather than failing the export. */
+static void test_export_run_without_operations_still_draws_every_plot(void **state)
+{
+    (void)state;
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) { print_message("skipped: gnuplot is not installed\n"); skip(); }
+    char dir[600], p[700];
+    cJSON *j = export_run("scenarios/stream-vs-batch.json", "no-ops", "", dir, sizeof dir);
+    assert_int_equal((long long)jnum(j, "ops.ok"), 0);
+    path_in(p, sizeof p, dir, "plots/latency.png");
+    unsigned w, h;
+    png_size(p, &w, &h);
+    path_in(p, sizeof p, dir, "plots/latency.gp");
+    char *gp = read_file(p, NULL);
+    must_contain(gp, "no operation completed ok in this run", "latency.gp");
+    free(gp);
+    table_t t;
+    path_in(p, sizeof p, dir, "ops.csv");
+    table_read(&t, p);
+    assert_int_equal(t.n_rows, 1);
+    table_free(&t);
+    cJSON_Delete(j);
+}
+
 static void test_export_without_gnuplot_writes_scripts_and_says_how_to_render(void **state)
 {
     (void)state;
@@ -567,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_export_history_edn_reads_back_with_dsim_check),
         cmocka_unit_test(test_export_is_deterministic),
         cmocka_unit_test(test_export_renders_each_plot_as_svg_and_png),
+        cmocka_unit_test(test_export_run_without_operations_still_draws_every_plot),
         cmocka_unit_test(test_export_without_gnuplot_writes_scripts_and_says_how_to_render),
         cmocka_unit_test(test_export_replaces_a_previous_bundle_and_refuses_anything_else),
         cmocka_unit_test(test_export_that_fails_leaves_nothing_half_written),

@@ -1070,6 +1070,15 @@ static void shade_faults(wctx_t *w, FILE *g)
     fprintf(g, "set xrange [0:%.9g]\n", (double)w->end_ns / 1e9);
 }
 
+/* A plot with nothing to draw still gets its picture, saying so: gnuplot refuses to plot
+ * a file without a valid point, so the script plots a constant above its y range. */
+static void empty_plot(FILE *g, const char *name, const char *why)
+{
+    fprintf(g, "set label 1 \"%s\" at graph 0.5, graph 0.5 center\nset yrange [0:1]\n", why);
+    plot_script_begin_plot(g, name);
+    fprintf(g, "    plot 2 notitle\n");
+}
+
 static const char *fault_keys =
     "        keyentry with boxes fc rgb \"#f4d03f\" fs transparent solid 0.3 noborder title \"partition\", \\\n"
     "        keyentry with boxes fc rgb \"#888888\" fs transparent solid 0.2 noborder title \"server down\"\n";
@@ -1101,8 +1110,12 @@ static int write_plots(wctx_t *w, const bucket_t *b, uint32_t nb, const char *pd
                                "time (s)", "latency (ms)");
     if (!g) { free(lat); goto io; }
     shade_faults(w, g);
-    plot_script_begin_plot(g, "latency");
-    fprintf(g, "    plot \"latency.dat\" using 1:2 with points pt 7 ps 0.3 lc rgb \"#1f77b4\" title \"ok operation\", \\\n%s", fault_keys);
+    if (!nl) {
+        empty_plot(g, "latency", "no operation completed ok in this run");
+    } else {
+        plot_script_begin_plot(g, "latency");
+        fprintf(g, "    plot \"latency.dat\" using 1:2 with points pt 7 ps 0.3 lc rgb \"#1f77b4\" title \"ok operation\", \\\n%s", fault_keys);
+    }
     if (plot_script_end(g) != SIM_OK) { free(lat); goto io; }
     (*n_scripts)++;
     /* 2. Latency quantiles. */
@@ -1125,8 +1138,12 @@ static int write_plots(wctx_t *w, const bucket_t *b, uint32_t nb, const char *pd
                          title, "quantile (%)", "latency (ms)");
     if (!g) goto io;
     fprintf(g, "set xrange [0:100]\nset xtics 10\n");
-    plot_script_begin_plot(g, "latency_quantiles");
-    fprintf(g, "    plot \"latency_quantiles.dat\" using 1:2 with linespoints pt 7 ps 0.4 lw 2 lc rgb \"#1f77b4\" title \"latency\"\n");
+    if (!nl) {
+        empty_plot(g, "latency_quantiles", "no operation completed ok in this run");
+    } else {
+        plot_script_begin_plot(g, "latency_quantiles");
+        fprintf(g, "    plot \"latency_quantiles.dat\" using 1:2 with linespoints pt 7 ps 0.4 lw 2 lc rgb \"#1f77b4\" title \"latency\"\n");
+    }
     if (plot_script_end(g) != SIM_OK) goto io;
     (*n_scripts)++;
     /* 3. Throughput per interval, by outcome. */
