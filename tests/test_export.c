@@ -455,6 +455,16 @@ static void test_export_run_without_operations_still_draws_every_plot(void **sta
     table_read(&t, p);
     assert_int_equal(t.n_rows, 1);
     table_free(&t);
+    /* The stream's own series (consumer lag per partition) are columns of
+     * timeseries.csv: at the last interval, the series' last sample. */
+    path_in(p, sizeof p, dir, "timeseries.csv");
+    table_read(&t, p);
+    const cJSON *lag = cJSON_GetArrayItem(jget(j, "stream.lag"), 0);
+    const cJSON *series = cJSON_GetObjectItem(lag, "series");
+    assert_true(cJSON_IsArray(series) && cJSON_GetArraySize(series) > 0);
+    const cJSON *last = cJSON_GetArrayItem(series, cJSON_GetArraySize(series) - 1);
+    assert_true(real(t.rows[t.n_rows - 1][col(&t, "stream.lag.0")], "stream.lag.0") == cJSON_GetArrayItem(last, 1)->valuedouble);
+    table_free(&t);
     cJSON_Delete(j);
 }
 

@@ -31,6 +31,7 @@
 #define EXP_PATH_MAX 4096
 #define EXP_ROLES_MAX 256
 #define COPY_NONE UINT32_MAX
+#define EXP_SERIES_MAX 16          /* the protocol's own series in timeseries.csv */
 
 enum { M_FLIGHT, M_DELIVERED, M_DROPPED };
 
@@ -274,7 +275,43 @@ typedef struct wctx {
     sim_time_t end_ns;
     char *err;
     size_t err_len;
+    /* The protocol's own time series, from its summary ("series": [[t, v], ...]). */
+    uint32_t n_series;
+    char series_name[EXP_SERIES_MAX][128];
+    const cJSON *series[EXP_SERIES_MAX];
 } wctx_t;
+
+/* The value of a series at time t: its last sample at or before t; NAN before the first. */
+static double series_at(const cJSON *pts, sim_time_t t)
+{
+    double v = NAN;
+    for (const cJSON *p = pts->child; p; p = p->next) {
+        const cJSON *pt = cJSON_GetArrayItem(p, 0), *pv = cJSON_GetArrayItem(p, 1);
+        if (!cJSON_IsNumber(pt) || !cJSON_IsNumber(pv) || pt->valuedouble > (double)t) break;
+        v = pv->valuedouble;
+    }
+    return v;
+}
+
+/* Finds arrays of [t, v] pairs under v, named by their path without ".series". */
+static void find_series(wctx_t *w, const cJSON *v, const char *path)
+{
+    char p[160];
+    if (cJSON_IsArray(v) && v->child && cJSON_IsArray(v->child)) {
+        if (w->n_series == EXP_SERIES_MAX) return;
+        size_t len = strlen(path);
+        if (len > 7 && strcmp(path + len - 7, ".series") == 0) len -= 7;
+        snprintf(w->series_name[w->n_series], sizeof w->series_name[0], "%.*s", (int)len, path);
+        w->series[w->n_series++] = v;
+        return;
+    }
+    int i = 0;
+    for (const cJSON *c = cJSON_IsObject(v) || cJSON_IsArray(v) ? v->child : NULL; c; c = c->next, i++) {
+        if (cJSON_IsObject(v)) snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", c->string);
+        else snprintf(p, sizeof p, "%s.%d", path, i);
+        find_series(w, c, p);
+    }
+}
 
 static FILE *open_in(wctx_t *w, const char *name)
 {
@@ -730,7 +767,9 @@ static int write_timeseries(wctx_t *w, const bucket_t *b, uint32_t nb)
                                        "messages_delivered", "messages_dropped", "in_flight", "partitioned",
                                        "invoked_during_partition", "ok_during_partition", "availability", "servers_up",
                                        "leader", "term", NULL};
-    csv_header(&c, cols);
+    for (int i = 0; cols[i]; i++) csv_str(&c, cols[i]);
+    for (uint32_t i = 0; i < w->n_series; i++) csv_str(&c, w->series_name[i]);
+    csv_end_row(&c);
     sim_time_t iv = w->x->interval_ns;
     for (uint32_t k = 0; k < nb; k++) {
         const bucket_t *q = &b[k];
@@ -757,6 +796,7 @@ static int write_timeseries(wctx_t *w, const bucket_t *b, uint32_t nb)
         csv_uint(&c, q->up);
         csv_str(&c, q->leader >= 0 ? node_name(w, (uint32_t)q->leader) : NULL);
         if (q->leader >= 0) csv_int(&c, q->term); else csv_empty(&c);
+        for (uint32_t i = 0; i < w->n_series; i++) csv_real(&c, series_at(w->series[i], e));
         csv_end_row(&c);
     }
     return close_in(w, f, "timeseries.csv");
@@ -1167,20 +1207,33 @@ static int write_plots(wctx_t *w, const bucket_t *b, uint32_t nb, const char *pd
                "        \"\" using 1:4 with lines lw 2 lc rgb \"#ff7f0e\" title \"info (unknown)\", \\\n%s", fault_keys);
     if (plot_script_end(g) != SIM_OK) goto io;
     (*n_scripts)++;
-    /* 4. The protocol's key series: the leader if it has one, else stale reads, else
-     *    messages in flight. */
-    bool leaders = false, reads = false;
+    /* 4. The protocol's key series: its own series when its summary has some (a
+     *    stream's consumer lag), else the leader if it has one, else stale reads,
+     *    else messages in flight. */
+    bool own = w->n_series > 0, leaders = false, reads = false;
     for (uint32_t k = 0; k < nb; k++) { leaders |= b[k].leader >= 0; reads |= b[k].reads > 0; }
     snprintf(p, sizeof p, "%s/protocol_series.dat", pdir);
     d = fopen(p, "w");
     if (!d) goto io;
-    const char *what, *ylabel;
-    if (leaders) {
+    const char *what, *ylabel, *kind;
+    if (own) {
+        for (uint32_t i = 0; i < w->n_series; i++) {
+            fprintf(d, "%s# %s\n# t_s value\n", i ? "\n\n" : "", w->series_name[i]);
+            for (const cJSON *pt = w->series[i]->child; pt; pt = pt->next) {
+                const cJSON *t = cJSON_GetArrayItem(pt, 0), *v = cJSON_GetArrayItem(pt, 1);
+                if (cJSON_IsNumber(t) && cJSON_IsNumber(v)) fprintf(d, "%.9g %.9g\n", t->valuedouble / 1e9, v->valuedouble);
+            }
+        }
+        what = "the protocol's own time series, as its summary reports them: one block per series";
+        ylabel = "value";
+        kind = "the protocol's own series";
+    } else if (leaders) {
         fprintf(d, "# t_s leader_server term\n");
         for (uint32_t k = 0; k < nb; k++)
             fprintf(d, "%.9g %lld %lld\n", (double)(k + 1) * ivs, (long long)(b[k].leader + 1), (long long)b[k].term);
         what = "the leader (server number, 0 for none) and its term at the end of each interval";
         ylabel = "leader (server number; 0: none)";
+        kind = "leader over time";
     } else if (reads) {
         fprintf(d, "# t_s stale_fraction reads\n");
         for (uint32_t k = 0; k < nb; k++) {
@@ -1189,18 +1242,27 @@ static int write_plots(wctx_t *w, const bucket_t *b, uint32_t nb, const char *pd
         }
         what = "the fraction of register reads in each interval that were stale";
         ylabel = "stale reads (fraction)";
+        kind = "stale reads over time";
     } else {
         fprintf(d, "# t_s in_flight sent\n");
         for (uint32_t k = 0; k < nb; k++) fprintf(d, "%.9g %lld %llu\n", (double)(k + 1) * ivs, (long long)b[k].in_flight, (unsigned long long)b[k].sent);
         what = "messages in flight at the end of each interval";
         ylabel = "messages in flight";
+        kind = "messages in flight";
     }
     if (fclose(d) != 0) goto io;
-    snprintf(title, sizeof title, "%s: %s", sc, leaders ? "leader over time" : reads ? "stale reads over time" : "messages in flight");
+    snprintf(title, sizeof title, "%s: %s", sc, kind);
     g = plot_script_open(pdir, "protocol_series", what, title, "time (s)", ylabel);
     if (!g) goto io;
     shade_faults(w, g);
-    if (leaders) {
+    if (own) {
+        plot_script_begin_plot(g, "protocol_series");
+        fprintf(g, "    plot ");
+        for (uint32_t i = 0; i < w->n_series; i++)
+            fprintf(g, "%s\"protocol_series.dat\" index %u using 1:2 with steps lw 2 title \"%s\"", i ? ", \\\n         " : "", i,
+                    w->series_name[i]);
+        fprintf(g, ", \\\n%s", fault_keys);
+    } else if (leaders) {
         int64_t tmax = 0;
         for (uint32_t k = 0; k < nb; k++) if (b[k].term > tmax) tmax = b[k].term;
         fprintf(g, "set ytics 1\nset yrange [-0.5:%u.5]\nset y2label \"term\"\nset y2range [0:%lld]\nset y2tics 1\n",
@@ -1314,6 +1376,7 @@ static const char readme_body[] =
 "| `invoked_during_partition`, `ok_during_partition`, `availability` | operations invoked in it while a partition was in force, those that ended ok, and their ratio |\n"
 "| `servers_up` | servers not crashed at its end |\n"
 "| `leader`, `term` | the protocol's leader (leader, primary, head or coordinator) at its end and its term; empty when none |\n"
+"| (more columns) | the protocol's own time series where its summary reports some, such as a stream's consumer lag per partition (`stream.lag.0`): the last value at or before the interval's end |\n"
 "\n"
 "## plots/\n"
 "\n"
@@ -1322,7 +1385,7 @@ static const char readme_body[] =
 "| `latency` | every ok operation's latency against its completion time, faults shaded |\n"
 "| `latency_quantiles` | the latency below which each percentage of ok operations completed |\n"
 "| `throughput` | ok, fail and info completions per second in each interval, faults shaded |\n"
-"| `protocol_series` | the protocol's key series: the leader and its term for protocols with one, else the fraction of stale reads, else messages in flight |\n"
+"| `protocol_series` | the protocol's key series: its own series when it reports some (a stream's consumer lag), else the leader and its term for protocols with one, else the fraction of stale reads, else messages in flight |\n"
 "\n"
 "To restyle a plot, edit its `.gp` script and run `gnuplot NAME.gp` inside `plots/`.\n";
 
@@ -1399,7 +1462,10 @@ int exp_commit(exp_t *x, sim_t *s, const char *summary_json, char *err, size_t e
         }
     }
     const hist_t *h = sim_history(s);
-    wctx_t w = {x, s, h, NULL, NULL, sim_time(s), err, err_len};
+    wctx_t w = {x, s, h, NULL, NULL, sim_time(s), err, err_len, 0, {{0}}, {0}};
+    cJSON *sum = cJSON_Parse(summary_json);
+    for (const cJSON *c = sum ? sum->child : NULL; c; c = c->next)
+        if (strcmp(c->string, "protocol_stats") != 0) find_series(&w, c, c->string);
     w.other = malloc(((size_t)h->n_ev + 1) * sizeof *w.other);
     w.stale_ns = malloc(((size_t)h->n_ev + 1) * sizeof *w.stale_ns);
     int rc = SIM_EIO;
@@ -1443,6 +1509,7 @@ int exp_commit(exp_t *x, sim_t *s, const char *summary_json, char *err, size_t e
     if (write_readme(&w, rendered) != SIM_OK || write_text_file(&w, EXP_MARKER, "dsim export bundle\n") != SIM_OK) goto out;
     rc = move_into_place(x, err, err_len);
 out:
+    cJSON_Delete(sum);
     free(b);
     free(w.other);
     free(w.stale_ns);

@@ -66,6 +66,7 @@ const char *plot_gnuplot(void)
 }
 
 #define PLOT_SCRIPTS_MAX 32
+#define PLOT_LOG ".gnuplot.log"        /* in the plots' folder while gnuplot runs */
 
 int plot_render(const char *dir, const char *const *scripts, int n, char *err, size_t err_len)
 {
@@ -80,22 +81,36 @@ int plot_render(const char *dir, const char *const *scripts, int n, char *err, s
     pid_t pid = fork();
     if (pid < 0) { snprintf(err, err_len, "cannot start gnuplot: %s", strerror(errno)); return SIM_EIO; }
     if (pid == 0) {
-        /* gnuplot's chatter is not ours to print on stdout, which may be a --json line. */
+        /* gnuplot's chatter is not ours to print on stdout, which may be a --json line;
+         * its warnings go to a log that is shown only when it fails. */
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) dup2(null, 1);
         if (chdir(dir) != 0) _exit(126);
+        int log = open(PLOT_LOG, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (log >= 0) dup2(log, 2);
         execvp(gp, argv);
         _exit(127);
     }
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) { snprintf(err, err_len, "waiting for gnuplot: %s", strerror(errno)); return SIM_EIO; }
+    char log[4096];
+    snprintf(log, sizeof log, "%s/%s", dir, PLOT_LOG);
+    int rc = SIM_OK;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         if (WIFEXITED(st) && WEXITSTATUS(st) == 127) snprintf(err, err_len, "cannot run %s", gp);
-        else snprintf(err, err_len, "gnuplot failed (its messages are above)");
-        return SIM_EIO;
+        else {
+            /* The last line gnuplot wrote is usually the one that says why. */
+            char line[512] = "", last[512] = "";
+            FILE *f = fopen(log, "r");
+            while (f && fgets(line, sizeof line, f)) if (line[0] != '\n') { line[strcspn(line, "\n")] = 0; snprintf(last, sizeof last, "%s", line); }
+            if (f) fclose(f);
+            snprintf(err, err_len, "gnuplot failed%s%s", last[0] ? ": " : "", last);
+        }
+        rc = SIM_EIO;
     }
-    return SIM_OK;
+    unlink(log);
+    return rc;
 }
 
 void plot_how_to_render(FILE *out, const char *plots_dir)

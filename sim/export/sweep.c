@@ -286,7 +286,8 @@ static void flatten(const cJSON *v, const char *path, cJSON *out)
         }
         return;
     }
-    if (cJSON_IsArray(v)) {
+    /* A time series ([[t, v], ...], a stream's lag) is not a figure of the run. */
+    if (cJSON_IsArray(v) && !(v->child && cJSON_IsArray(v->child))) {
         int i = 0;
         for (const cJSON *c = v->child; c; c = c->next, i++) {
             snprintf(p, sizeof p, "%s.%d", path, i);
