@@ -582,6 +582,50 @@ static void test_export_that_fails_leaves_nothing_half_written(void **state)
     cJSON_Delete(j);
 }
 
+static void test_export_interrupted_run_leaves_nothing(void **state)
+{
+    (void)state;
+    char dir[600], cmd[2048];
+    tmp_path(dir, sizeof dir, "intr");
+    /* A long run; interrupt it once its temporary directory exists. */
+    snprintf(cmd, sizeof cmd,
+             "'%s' run scenarios/quorum-r1w1-tail.json --set duration=300s --set workload.stop=300s --export '%s' "
+             ">/dev/null 2>'%s.err' & pid=$!; "
+             "while ! ls -d '%s'/.intr.tmp-* >/dev/null 2>&1; do sleep 0.01; done; sleep 0.1; "
+             "kill -INT $pid; wait $pid; test $? -eq 130", dsim, dir, dir, tmpdir);
+    fflush(NULL);
+    if (system(cmd) != 0) fail_msg("the interrupted export did not end with status 130");
+    char p[700];
+    snprintf(p, sizeof p, "%s.err", dir);
+    char *err = read_file(p, NULL);
+    must_contain(err, "interrupted; --export", "stderr");
+    must_contain(err, "nothing was written", "stderr");
+    free(err);
+    assert_false(exists(dir));
+    no_leftovers();
+}
+
+/* Exporting only listens: the run is the one dsim run gives without --export. */
+static void test_export_does_not_change_the_run(void **state)
+{
+    (void)state;
+    static const char *const scenarios[] = {"scenarios/raft-leader-crash.json", "scenarios/gossip-nemesis.json",
+                                            "scenarios/stream-vs-batch.json", NULL};
+    for (int i = 0; scenarios[i]; i++) {
+        char dir[600], name[32];
+        snprintf(name, sizeof name, "same-%d", i);
+        cJSON *a = export_run(scenarios[i], name, "", dir, sizeof dir);
+        cli_run_t r;
+        run(&r, "run %s --json", scenarios[i]);
+        expect_status(&r, 0, "the plain run");
+        cJSON *b = one_object(&r);
+        assert_string_equal(cJSON_GetObjectItem(a, "trace_hash")->valuestring, cJSON_GetObjectItem(b, "trace_hash")->valuestring);
+        cJSON_Delete(a);
+        cJSON_Delete(b);
+        run_free(&r);
+    }
+}
+
 static void test_export_help_documents_every_flag(void **state)
 {
     (void)state;
@@ -605,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_export_without_gnuplot_writes_scripts_and_says_how_to_render),
         cmocka_unit_test(test_export_replaces_a_previous_bundle_and_refuses_anything_else),
         cmocka_unit_test(test_export_that_fails_leaves_nothing_half_written),
+        cmocka_unit_test(test_export_interrupted_run_leaves_nothing),
+        cmocka_unit_test(test_export_does_not_change_the_run),
         cmocka_unit_test(test_export_help_documents_every_flag),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

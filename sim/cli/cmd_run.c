@@ -1,5 +1,6 @@
 /* cmd_run.c -- `dsim run`, `dsim validate` and `dsim list`. */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,16 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
 
 typedef struct check_out { sim_t *s; runcheck_t *r; } check_out_t;
 
+#define RUN_SLICE_NS (100 * SIM_MS)   /* how often an exporting run looks for Ctrl-C */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 static void write_checks(void *ud, jw_t *w)
 {
     check_out_t *c = ud;
@@ -203,6 +214,28 @@ int cmd_run(int argc, char **argv)
         else sim_set_trace(s, trace_file_write, tf);
     }
     double t0 = cli_wall_seconds();
+    if (x) {
+        /* An export is written only when the run is over: Ctrl-C during the run stops
+         * it and removes the temporary directory, so nothing is left half-written. The
+         * run goes in slices of simulated time to look at the flag; that changes
+         * nothing in it (the trace hash is the same as sim_run's). */
+        struct sigaction sa = {0};
+        sa.sa_handler = on_sigint;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        for (sim_time_t t = 0; !interrupted && !sim_stopped(s) && t < sim_end(s); t += RUN_SLICE_NS) sim_run_until(s, t);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        if (interrupted) {
+            fprintf(stderr, "dsim run: interrupted; --export %s: nothing was written\n", val[6]);
+            if (tf) trace_file_close(tf, false);
+            exp_destroy(x);
+            sim_destroy(s);
+            scn_free(&scn);
+            return 130;
+        }
+    }
     sim_run(s);
     double wall = cli_wall_seconds() - t0;
     if (x) exp_chain(x, NULL, NULL);   /* the --trace file closes next */
