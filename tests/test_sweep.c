@@ -279,6 +279,20 @@ static void test_sweep_bad_input_is_refused_with_where_and_what(void **state)
         must_contain(r.err, bad[i].part, "stderr");
         run_free(&r);
     }
+    /* A misspelt --plot is refused after one run, not after all of them. */
+    cli_run_t r1;
+    run(&r1, "sweep " SCN " --set duration=1s --seeds 1..50 --plot ops.okk --out '%s/early'", tmpdir);
+    expect_status(&r1, 2, "a misspelt --plot");
+    must_contain(r1.err, "--plot ops.okk: no such metric in this scenario's runs; did you mean ops.ok?", "stderr");
+    run_free(&r1);
+    char e[700];
+    snprintf(e, sizeof e, "%s/early/runs.jsonl", tmpdir);
+    size_t elen;
+    char *erows = read_file(e, &elen);
+    size_t en = 0;
+    for (char *c = erows; *c; c++) en += *c == '\n';
+    free(erows);
+    assert_int_equal(en, 1);
     /* Nothing was made for the sweeps refused before they ran. */
     char p[700];
     snprintf(p, sizeof p, "%s/b1", tmpdir);

@@ -836,6 +836,41 @@ int sweep_run(const sweep_spec_t *sp, const char *dir, int threads, const volati
     }
     FILE *out = fopen(strcat(strcpy(p, dir), "/runs.jsonl"), "a");
     if (!out) { snprintf(err, err_len, "cannot append to %s: %s", p, strerror(errno)); goto out; }
+    /* A misspelt --plot is found after the first run, not after the last: its metrics
+     * are what every run of this scenario reports (stale_reads.fraction aside, which
+     * a run without reads lacks). */
+    if (sp->n_plots) {
+        cJSON *probe = NULL;
+        for (uint64_t k = 0; k < g.n_runs && !probe; k++) probe = lines[k];
+        if (!probe && n_todo) {
+            uint64_t k = todo[0];
+            char *line = one_run(texts[k / g.n_seeds], sp->scenario, k, (uint32_t)(k / g.n_seeds), sp->seeds[k % g.n_seeds],
+                                 sp->no_invariants, err, err_len);
+            if (!line) { fclose(out); rc = SIM_EINPUT; goto out; }
+            if (fputs(line, out) < 0 || fflush(out) != 0) { free(line); fclose(out); snprintf(err, err_len, "cannot append to %s", p); goto out; }
+            probe = cJSON_Parse(line);
+            free(line);
+            lines[k] = probe;          /* done: the pool skips it */
+            memmove(todo, todo + 1, (n_todo - 1) * sizeof *todo);
+            n_todo--;
+            done_before++;
+        }
+        const cJSON *pm = probe ? cJSON_GetObjectItemCaseSensitive(probe, "metrics") : NULL;
+        for (uint32_t i = 0; pm && i < sp->n_plots; i++) {
+            if (cJSON_GetObjectItemCaseSensitive(pm, sp->plots[i]) || strcmp(sp->plots[i], "stale_reads.fraction") == 0) continue;
+            const char *cands[SWEEP_METRICS_MAX + 1];
+            int nc = 0;
+            for (const cJSON *c = pm->child; c && nc < SWEEP_METRICS_MAX; c = c->next) cands[nc++] = c->string;
+            cands[nc] = NULL;
+            const char *sug = scn_suggest(sp->plots[i], cands);
+            snprintf(err, err_len, "--plot %s: no such metric in this scenario's runs%s%s%s (runs.csv's columns after the "
+                     "parameters are the metrics, named by their path in dsim run --json)", sp->plots[i],
+                     sug ? "; did you mean " : "", sug ? sug : "", sug ? "?" : "");
+            fclose(out);
+            rc = SIM_EINPUT;
+            goto out;
+        }
+    }
     pool_t P = {.sp = sp, .g = &g, .texts = texts, .todo = todo, .n_todo = n_todo, .done_before = done_before, .total = total,
                 .out = out, .stop = stop, .progress = progress};
     pthread_mutex_init(&P.mu, NULL);
