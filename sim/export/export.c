@@ -1422,7 +1422,10 @@ static int move_into_place(exp_t *x, char *err, size_t err_len)
     int st = target_state(x->dir, err, err_len);
     if (st < 0) return SIM_EINPUT;
     if (st == 0) {
-        if (rename(x->tmp, x->dir) != 0) {
+        /* No replacing: if something appeared at DIR meanwhile, it is not ours. */
+        int r = renameat2(AT_FDCWD, x->tmp, AT_FDCWD, x->dir, RENAME_NOREPLACE);
+        if (r != 0 && (errno == EINVAL || errno == ENOSYS)) r = rename(x->tmp, x->dir);
+        if (r != 0) {
             snprintf(err, err_len, "--export %s: cannot move the bundle into place: %s", x->dir, strerror(errno));
             return SIM_EIO;
         }

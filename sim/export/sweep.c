@@ -6,6 +6,7 @@
  * from runs.jsonl alone, read back and sorted by run number, so whatever order the
  * runs finished in, on however many threads or machines, the bytes are the same.
  */
+#define _GNU_SOURCE   /* memrchr */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -979,33 +980,46 @@ int sweep_merge(const char *const *dirs, int n_dirs, const char *out, char *err,
     }
     for (uint32_t i = 1; i <= shard_n; i++)
         if (!seen[i]) { snprintf(err, err_len, "sweep merge: slice %u/%u is missing; expected all %u slices", i, shard_n, shard_n); goto out; }
-    /* The merged folder is the one a single machine would have written. */
+    /* The merged folder is the one a single machine would have written. It is written
+     * into a temporary directory beside out and renamed into place when complete. */
     struct stat st;
+    bool replace_empty = false;
     if (lstat(out, &st) == 0) {
-        DIR *dd = opendir(out);
+        DIR *dd = S_ISDIR(st.st_mode) ? opendir(out) : NULL;
         struct dirent *e;
-        bool empty = S_ISDIR(st.st_mode) && dd;
+        bool empty = dd != NULL;
         while (dd && (e = readdir(dd))) if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = false;
         if (dd) closedir(dd);
         if (!empty) { snprintf(err, err_len, "--out %s: expected a new or empty directory, found one that exists; nothing was changed", out); goto out; }
-    } else if (mkdir(out, 0777) != 0) {
-        snprintf(err, err_len, "--out %s: cannot make it: %s", out, strerror(errno));
-        rc = SIM_EIO;
-        goto out;
+        replace_empty = true;
     }
+    char tmp[SWEEP_PATH_MAX];
+    {
+        size_t len = strlen(out);
+        while (len > 1 && out[len - 1] == '/') len--;
+        const char *slash = memrchr(out, '/', len);
+        int plen = slash ? (int)(slash - out) + 1 : 0;
+        snprintf(tmp, sizeof tmp, "%.*s.%.*s.tmp-XXXXXX", plen, out, (int)len - plen, out + plen);
+    }
+    if (!mkdtemp(tmp)) { snprintf(err, err_len, "--out %s: cannot make a temporary directory beside it: %s", out, strerror(errno)); rc = SIM_EIO; goto out; }
+    chmod(tmp, 0755);
     cJSON_DeleteItemFromObjectCaseSensitive(first, "shard");
     char *t = cJSON_Print(first);
     char p[SWEEP_PATH_MAX];
-    snprintf(p, sizeof p, "%s/sweep.json", out);
+    snprintf(p, sizeof p, "%s/sweep.json", tmp);
     size_t tl = t ? strlen(t) : 0;
     char *tn = t ? realloc(t, tl + 2) : NULL;
-    if (!tn) { free(t); rc = SIM_EIO; goto out; }
+    if (!tn) { free(t); exp_remove_tree(tmp); rc = SIM_EIO; goto out; }
     tn[tl] = '\n';
     tn[tl + 1] = 0;
     rc = write_atomic(p, tn, err, err_len);
     free(tn);
-    if (rc != SIM_OK) goto out;
-    rc = finish(out, first, lines, err, err_len, note, note_len);
+    if (rc == SIM_OK) rc = finish(tmp, first, lines, err, err_len, note, note_len);
+    if (rc == SIM_OK && ((replace_empty && rmdir(out) != 0) || rename(tmp, out) != 0)) {
+        snprintf(err, err_len, "--out %s: cannot move the merged sweep into place: %s", out, strerror(errno));
+        rc = SIM_EIO;
+    }
+    if (rc != SIM_OK) exp_remove_tree(tmp);
 out:
     for (uint64_t k = 0; lines && k < g.n_runs; k++) cJSON_Delete(lines[k]);
     free(lines);
