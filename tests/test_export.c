@@ -170,6 +170,7 @@ static void test_export_bundle_has_every_file_and_documents_every_column(void **
             if (strncmp(name, "sent_", 5) == 0 && strcmp(name, "sent_total") != 0) name = "sent_TYPE";
             else if (strncmp(name, "received_", 9) == 0 && strcmp(name, "received_total") != 0) name = "received_TYPE";
             else if (strncmp(name, "time_", 5) == 0 && strstr(name, "_ns") && !strstr(readme, name)) name = "time_ROLE_ns";
+            else if (strncmp(name, "keys_", 5) == 0 && strcmp(name, "keys_held") != 0) name = "keys_NODE";
             snprintf(want, sizeof want, "`%s`", name);
             if (!strstr(readme, want)) fail_msg("README.md does not describe column %s of %s", t.rows[0][c], csvs[i]);
         }
@@ -468,6 +469,33 @@ static void test_export_run_without_operations_still_draws_every_plot(void **sta
     cJSON_Delete(j);
 }
 
+/* Keys per node over time: a server that joins later holds keys only from then on, and
+ * at the end each server's count is the one nodes.csv gives. */
+static void test_export_timeseries_samples_keys_per_node(void **state)
+{
+    (void)state;
+    char dir[600], p[700];
+    cJSON *j = export_run("scenarios/shard-modn-join.json", "keys", "", dir, sizeof dir);
+    table_t ts, n;
+    path_in(p, sizeof p, dir, "timeseries.csv");
+    table_read(&ts, p);
+    path_in(p, sizeof p, dir, "nodes.csv");
+    table_read(&n, p);
+    int c_node = col(&n, "node"), c_keys = col(&n, "keys_held");
+    for (size_t i = 1; i < n.n_rows; i++) {
+        if (strcmp(n.rows[i][col(&n, "kind")], "server") != 0) continue;
+        char name[64];
+        snprintf(name, sizeof name, "keys_%s", n.rows[i][c_node]);
+        assert_string_equal(ts.rows[ts.n_rows - 1][col(&ts, name)], n.rows[i][c_keys]);
+    }
+    /* n9 joins during the run: it starts with nothing. */
+    assert_int_equal(num(ts.rows[1][col(&ts, "keys_n9")], "keys_n9"), 0);
+    assert_true(num(ts.rows[ts.n_rows - 1][col(&ts, "keys_n9")], "keys_n9") > 0);
+    table_free(&ts);
+    table_free(&n);
+    cJSON_Delete(j);
+}
+
 static void test_export_without_gnuplot_writes_scripts_and_says_how_to_render(void **state)
 {
     (void)state;
@@ -646,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_export_is_deterministic),
         cmocka_unit_test(test_export_renders_each_plot_as_svg_and_png),
         cmocka_unit_test(test_export_run_without_operations_still_draws_every_plot),
+        cmocka_unit_test(test_export_timeseries_samples_keys_per_node),
         cmocka_unit_test(test_export_without_gnuplot_writes_scripts_and_says_how_to_render),
         cmocka_unit_test(test_export_replaces_a_previous_bundle_and_refuses_anything_else),
         cmocka_unit_test(test_export_that_fails_leaves_nothing_half_written),

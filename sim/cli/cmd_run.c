@@ -116,8 +116,6 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
 
 typedef struct check_out { sim_t *s; runcheck_t *r; } check_out_t;
 
-#define RUN_SLICE_NS (100 * SIM_MS)   /* how often an exporting run looks for Ctrl-C */
-
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -217,14 +215,21 @@ int cmd_run(int argc, char **argv)
     if (x) {
         /* An export is written only when the run is over: Ctrl-C during the run stops
          * it and removes the temporary directory, so nothing is left half-written. The
-         * run goes in slices of simulated time to look at the flag; that changes
-         * nothing in it (the trace hash is the same as sim_run's). */
+         * run goes in slices of one timeseries interval, to look at the flag and to let
+         * the export sample what nodes hold; that changes nothing in the run (the
+         * trace hash is the same as sim_run's). */
         struct sigaction sa = {0};
         sa.sa_handler = on_sigint;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        for (sim_time_t t = 0; !interrupted && !sim_stopped(s) && t < sim_end(s); t += RUN_SLICE_NS) sim_run_until(s, t);
+        sim_time_t step = exp_interval(x);
+        for (sim_time_t t = step; !interrupted && !sim_stopped(s); t += step) {
+            sim_time_t until = t < sim_end(s) ? t : sim_end(s);
+            sim_run_until(s, until);
+            exp_sample(x, s);
+            if (until == sim_end(s)) break;
+        }
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         if (interrupted) {

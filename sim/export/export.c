@@ -64,6 +64,9 @@ struct exp {
     bool want_trace;
     char command[1024];
     uint32_t n_servers, n_nodes;
+    int64_t *keys;                 /* keys held: sample k, server n at keys[k * n_servers + n]; -1 none */
+    uint32_t n_samples, cap_samples;
+    bool any_keys;
     copy_t *m; uint32_t n_m, cap_m;
     uint32_t *by_id; uint64_t cap_id;     /* message id -> first copy */
     nev_t *e; uint32_t n_e, cap_e;
@@ -172,6 +175,27 @@ exp_t *exp_create(const scn_t *scn, const exp_opts_t *o, char *err, size_t err_l
 
 void exp_chain(exp_t *x, trace_fn fn, void *ud) { x->next_fn = fn; x->next_ud = ud; }
 
+sim_time_t exp_interval(const exp_t *x) { return x->interval_ns; }
+
+static int64_t keys_held(sim_t *s, uint32_t node);
+
+void exp_sample(exp_t *x, sim_t *s)
+{
+    if (x->n_servers > EXP_SAMPLED_SERVERS_MAX || x->n_samples >= EXP_INTERVALS_MAX) return;
+    if (x->n_samples == x->cap_samples) {
+        uint32_t c = x->cap_samples ? x->cap_samples * 2 : 256;
+        int64_t *k = realloc(x->keys, (size_t)c * x->n_servers * sizeof *k);
+        if (!k) { x->oom = true; return; }
+        x->keys = k;
+        x->cap_samples = c;
+    }
+    int64_t *row = x->keys + (size_t)x->n_samples++ * x->n_servers;
+    for (uint32_t n = 0; n < x->n_servers; n++) {
+        row[n] = keys_held(s, n);
+        if (row[n] >= 0) x->any_keys = true;
+    }
+}
+
 int exp_attach(exp_t *x, const sim_t *s, char *err, size_t err_len)
 {
     if (!x->want_trace) return SIM_OK;
@@ -191,6 +215,7 @@ void exp_destroy(exp_t *x)
     free(x->by_id);
     free(x->e);
     free(x->inv);
+    free(x->keys);
     free(x);
 }
 
@@ -769,6 +794,9 @@ static int write_timeseries(wctx_t *w, const bucket_t *b, uint32_t nb)
                                        "leader", "term", NULL};
     for (int i = 0; cols[i]; i++) csv_str(&c, cols[i]);
     for (uint32_t i = 0; i < w->n_series; i++) csv_str(&c, w->series_name[i]);
+    bool keys = w->x->any_keys && w->x->n_samples;
+    char kcol[SIM_NAME_MAX + 8];
+    for (uint32_t n = 0; keys && n < w->x->n_servers; n++) { snprintf(kcol, sizeof kcol, "keys_%s", node_name(w, n)); csv_str(&c, kcol); }
     csv_end_row(&c);
     sim_time_t iv = w->x->interval_ns;
     for (uint32_t k = 0; k < nb; k++) {
@@ -797,6 +825,10 @@ static int write_timeseries(wctx_t *w, const bucket_t *b, uint32_t nb)
         csv_str(&c, q->leader >= 0 ? node_name(w, (uint32_t)q->leader) : NULL);
         if (q->leader >= 0) csv_int(&c, q->term); else csv_empty(&c);
         for (uint32_t i = 0; i < w->n_series; i++) csv_real(&c, series_at(w->series[i], e));
+        for (uint32_t n = 0; keys && n < w->x->n_servers; n++) {
+            int64_t v = k < w->x->n_samples ? w->x->keys[(size_t)k * w->x->n_servers + n] : -1;
+            if (v >= 0) csv_int(&c, v); else csv_empty(&c);
+        }
         csv_end_row(&c);
     }
     return close_in(w, f, "timeseries.csv");
@@ -1376,6 +1408,7 @@ static const char readme_body[] =
 "| `invoked_during_partition`, `ok_during_partition`, `availability` | operations invoked in it while a partition was in force, those that ended ok, and their ratio |\n"
 "| `servers_up` | servers not crashed at its end |\n"
 "| `leader`, `term` | the protocol's leader (leader, primary, head or coordinator) at its end and its term; empty when none |\n"
+"| `keys_NODE` | entries in each server's data at the interval's end, for protocols that export it (up to 32 servers) |\n"
 "| (more columns) | the protocol's own time series where its summary reports some, such as a stream's consumer lag per partition (`stream.lag.0`): the last value at or before the interval's end |\n"
 "\n"
 "## plots/\n"

@@ -31,6 +31,7 @@
 #define EXP_INTERVAL_NS_DEFAULT (100 * SIM_MS)
 #define EXP_INTERVALS_MAX 1000000          /* rows of timeseries.csv */
 #define EXP_SHIVIZ_NODES_MAX 256           /* vector clocks beyond this are too wide to read */
+#define EXP_SAMPLED_SERVERS_MAX 32         /* keys per node in timeseries.csv up to this many servers */
 
 typedef struct exp_opts {
     const char *dir;                       /* the bundle to write */
@@ -51,6 +52,12 @@ void exp_trace(void *x, const trace_rec_t *r);
 void exp_chain(exp_t *x, trace_fn fn, void *ud);
 /* Call once the sim exists: opens trace.jsonl when asked. SIM_OK or SIM_EIO. */
 int exp_attach(exp_t *x, const sim_t *s, char *err, size_t err_len);
+/* The timeseries step. Whoever drives the run may call exp_sample at the end of each
+ * interval (after sim_run_until(s, k * step), and at the run's end): it records what
+ * each server holds (keys_held) for timeseries.csv. */
+sim_time_t exp_interval(const exp_t *x);
+void exp_sample(exp_t *x, sim_t *s);
+
 /* Writes every file from what was collected, the finished sim s and its summary (the
  * --json object, one line), renders the plots and moves the bundle into place.
  * Returns SIM_OK, or SIM_EIO / SIM_EINPUT with one line in err, and then DIR is as it
