@@ -9,10 +9,11 @@
 #   make bench      benchmarks, printed as figures
 #   make swarm      dsim swarm, 10,000 seeds of random faults per protocol
 #   make fuzz       the libFuzzer harnesses in tests/fuzz/, FUZZ_SECONDS (60) each
+#   make slurm-check  the sweep's Slurm recipe on a one-node Slurm started here
 #   make deps       install the Debian/Ubuntu packages dsim needs
 #
-# Dependencies are found with pkg-config; when one (or the DejaVu font) is missing,
-# `make` runs `make deps` first (.ci/deps.sh says what that does, and what to run on
+# Dependencies are found with pkg-config; when one (or the DejaVu font, gnuplot or GNU
+# parallel) is missing, `make` runs `make deps` first (.ci/deps.sh says what that does, and what to run on
 # Fedora or with Homebrew).
 
 PKGS      := sdl2 SDL2_ttf libcjson gsl
@@ -21,14 +22,22 @@ TEST_PKGS := cmocka
 DEFAULT_SCENARIO ?= scenarios/gossip-partition.json
 
 # Install missing packages before anything else is evaluated, but only for goals that
-# build something (not for `make clean` or `make deps` itself).
+# build something (not for `make clean` or `make deps` itself). The libraries and the
+# font are needed to build; gnuplot and GNU parallel only draw plots and run the
+# sweep's parallel test, so without them (and no way to install them) make says so and
+# goes on.
 ifeq ($(filter clean deps help,$(MAKECMDGOALS)),)
-HAVE_FONT := $(or $(wildcard /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf),$(shell fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -i dejavu))
-ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok)$(if $(HAVE_FONT),,nofont),ok)
+HAVE_FONT = $(or $(wildcard /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf),$(shell fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -i dejavu))
+HAVE_CORE = $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok)$(if $(HAVE_FONT),,nofont)
+HAVE_TOOLS = $(shell command -v gnuplot >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q 'GNU parallel' && echo ok)
+ifneq ($(HAVE_CORE)$(if $(HAVE_TOOLS),,notools),ok)
 $(info dsim: some packages are missing; running 'make deps' first)
 DEPS_STATUS := $(shell sh .ci/deps.sh >&2; echo $$?)
-ifneq ($(DEPS_STATUS),0)
+ifneq ($(HAVE_CORE),ok)
 $(error dsim: could not install the packages dsim needs; see the message above)
+endif
+ifeq ($(HAVE_TOOLS),)
+$(warning dsim: gnuplot or GNU parallel is missing: plots are written as data and scripts only, and the sweep's parallel test is skipped)
 endif
 endif
 # make san also builds with clang, which needs its sanitizer runtime (a package of its
@@ -76,7 +85,7 @@ LIBSIM   := $(BUILD)/libdsim.a
 LIBVIZ   := $(BUILD)/libdsimviz.a
 DSIM     := $(BUILD)/dsim
 
-.PHONY: all run test san tsan bench swarm fuzz fuzz-run deps clean help
+.PHONY: all run test san tsan bench swarm fuzz fuzz-run slurm-check deps clean help
 all: $(DSIM)
 
 $(BUILD)/obj/%.o: %.c
@@ -119,9 +128,12 @@ san:
 	  EXTRA_CFLAGS="$(SAN) $(SAN_CLANG_NOWARN)" $(SAN_ENV) DSIM_SWARM_SEEDS=60 test
 
 # Two runs in two threads under ThreadSanitizer: the core keeps no state outside a run.
+# Then a sweep on two threads, which is how dsim sweep relies on that.
 tsan:
-	$(MAKE) BUILD=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" build/tsan/tests/test_run
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" build/tsan/tests/test_run build/tsan/dsim
 	SDL_VIDEODRIVER=dummy TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_run
+	d=$$(mktemp -d) && TSAN_OPTIONS=halt_on_error=1 build/tsan/dsim sweep scenarios/quorum-r1w1-tail.json \
+	  --set protocol.params.r=1,2 --set duration=2s --seeds 1..4 -j 2 --out $$d/sweep; rc=$$?; rm -rf $$d; exit $$rc
 
 # The swarm of make test with 10,000 seeds per protocol, then 10,000 of the full
 # streaming scenario (make test runs a shorter one).
@@ -150,6 +162,10 @@ fuzz:
 
 fuzz-run: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# The documented Slurm array job on a real one-node Slurm (tests/slurm-check.sh says how).
+slurm-check: $(DSIM)
+	@sh tests/slurm-check.sh $(DSIM)
 
 run: $(DSIM)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && $(DSIM) help view >/dev/null 2>&1; then \

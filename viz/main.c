@@ -15,6 +15,7 @@
 #include <time.h>
 #include <SDL.h>
 #include "core/afile.h"
+#include "scenario/override.h"
 #include "scenario/scenario.h"
 #include "view.h"
 #include "viz.h"
@@ -79,6 +80,10 @@ static bool parse_size(const char *s, int *w, int *h)
 int viz_main(int argc, char **argv)
 {
     const char *val[F_COUNT_] = {0}, *path = NULL;
+    const char *sets[SCN_SETS_MAX];
+    uint32_t n_sets;
+    char serr[512];
+    if (scn_take_sets(&argc, argv, sets, &n_sets, serr, sizeof serr) != SIM_OK) return usage_error("%s", serr);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
@@ -139,7 +144,7 @@ int viz_main(int argc, char **argv)
     }
 
     char err[1024];
-    run_opts_t ro = {.seed_set = val[F_SEED] != NULL, .seed = seed};
+    run_opts_t ro = {.seed_set = val[F_SEED] != NULL, .seed = seed, .sets = sets, .n_sets = n_sets};
     run_t *ses = run_open(path, &ro, err, sizeof err);
     if (!ses) { fprintf(stderr, "%s\n", err); return 2; }
     int rc = 0;

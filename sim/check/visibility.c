@@ -13,6 +13,7 @@ typedef struct op {
     int64_t value;           /* write: value written; read: value read */
     bool read, has_value, acked;
     sim_time_t start, end;   /* end: SIM_TIME_MAX for a write whose outcome is unknown */
+    uint32_t done_ix;        /* the completion's index in the history */
 } op_t;
 
 typedef struct wv { int64_t value; sim_time_t start, done; } wv_t;
@@ -52,7 +53,7 @@ static op_t *pair_ops(const hist_t *h, uint32_t *n_out)
         const hist_event_t *inv = &h->ev[open[e->process]];
         open[e->process] = -1;
         if (e->type == HIST_FAIL || e->key < 0) continue;
-        op_t o = {e->key, 0, false, false, e->type == HIST_OK, inv->time_ns, e->type == HIST_OK ? e->time_ns : SIM_TIME_MAX};
+        op_t o = {e->key, 0, false, false, e->type == HIST_OK, inv->time_ns, e->type == HIST_OK ? e->time_ns : SIM_TIME_MAX, i};
         const int64_t *v = hist_vals(h, e);
         if ((int32_t)e->f == fr) {
             if (e->type != HIST_OK) continue;
@@ -81,6 +82,12 @@ static int cmp_key(const void *a, const void *b)
 }
 
 void vis_compute(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out)
+{
+    vis_compute_each(h, t_ns, n_t, out, NULL, NULL);
+}
+
+void vis_compute_each(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out,
+                      vis_read_fn fn, void *ud)
 {
     memset(out, 0, sizeof *out);
     if (n_t > VIS_T_MAX) n_t = VIS_T_MAX;
@@ -128,6 +135,7 @@ void vis_compute(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_resu
             sim_time_t c = a < nw ? sufmin[a] : SIM_TIME_MAX;
             int64_t thr = c <= ops[i].start ? ops[i].start - c + 1 : 0;
             thresholds[n_thr++] = thr;
+            if (fn) fn(ud, ops[i].done_ix, thr > 0 ? thr - 1 : -1);
             out->reads++;
             if (thr > 0) {
                 out->stale++;

@@ -37,4 +37,10 @@ typedef struct vis_result {
 /* Computes staleness over the whole history for the given t values (at most VIS_T_MAX). */
 void vis_compute(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out);
 
+/* The same, and fn is told about every read judged: the index of its completion in h
+ * and by how much it was stale (-1 when it was not). Reads come in no useful order. */
+typedef void (*vis_read_fn)(void *ud, uint32_t completion, sim_time_t stale_ns);
+void vis_compute_each(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out,
+                      vis_read_fn fn, void *ud);
+
 #endif

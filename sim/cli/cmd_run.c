@@ -1,11 +1,15 @@
 /* cmd_run.c -- `dsim run`, `dsim validate` and `dsim list`. */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "check/runcheck.h"
+#include "core/sim.h"
+#include "export/export.h"
+#include "scenario/override.h"
 #include "check/visibility.h"
 #include "core/afile.h"
 #include "core/sim.h"
@@ -117,6 +121,14 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
 
 typedef struct check_out { sim_t *s; runcheck_t *r; } check_out_t;
 
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 static void write_checks(void *ud, jw_t *w)
 {
     check_out_t *c = ud;
@@ -131,10 +143,21 @@ int cmd_run(int argc, char **argv)
 {
     static const cli_flag_t flags[] = {
         {"--seed", true}, {"--json", false}, {"--trace", true}, {"--history", true},
-        {"--duration", true}, {"--no-invariants", false}, {NULL, false},
+        {"--duration", true}, {"--no-invariants", false}, {"--export", true}, {"--interval", true},
+        {"--export-trace", false}, {NULL, false},
     };
-    const char *val[7] = {0}, *pos[1];
+    const char *val[10] = {0}, *pos[1];
     int npos;
+    /* The command line as given, for the export's README. */
+    char command[1024] = "dsim";
+    for (int i = 0; i < argc; i++) {
+        size_t used = strlen(command);
+        snprintf(command + used, sizeof command - used, " %s", argv[i]);
+    }
+    const char *sets[SCN_SETS_MAX];
+    uint32_t n_sets;
+    char serr[512];
+    if (scn_take_sets(&argc, argv, sets, &n_sets, serr, sizeof serr) != SIM_OK) return cli_usage_error("run", "%s", serr);
     if (cli_parse("run", argc, argv, flags, val, pos, &npos, 1) != SIM_OK) return 2;
     if (npos != 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json");
     sim_opts_t o = {0};
@@ -143,16 +166,40 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "--duration: expected a duration such as \"10s\", found \"%s\"", val[4]);
     o.no_invariants = val[5] != NULL;
     bool json = val[1] != NULL;
+    exp_opts_t eo = {.dir = val[6], .trace = val[8] != NULL, .command = command};
+    if (!val[6] && (val[7] || val[8])) return cli_usage_error("run", "%s goes with --export DIR", val[7] ? "--interval" : "--export-trace");
+    if (val[6] && !val[6][0]) return cli_usage_error("run", "--export: expected a directory name such as out/, found \"\"");
+    if (val[7] && (sim_parse_duration(val[7], false, &eo.interval_ns) != SIM_OK || eo.interval_ns <= 0))
+        return cli_usage_error("run", "--interval: expected a duration above zero such as \"100ms\", found \"%s\"", val[7]);
 
     char err[1024];
     scn_t scn;
-    if (scn_load_file(pos[0], &scn, err, sizeof err) != SIM_OK) {
+    if (scn_load_file_with_sets(pos[0], sets, n_sets, &scn, err, sizeof err) != SIM_OK) {
         fprintf(stderr, "%s\n", err);
         return 2;
+    }
+    exp_t *x = NULL;
+    if (val[6]) {
+        x = exp_create(&scn, &eo, err, sizeof err);
+        if (!x) {
+            fprintf(stderr, "dsim run: %s\n", err);
+            scn_free(&scn);
+            return 2;
+        }
+        o.trace = exp_trace;
+        o.trace_ud = x;
     }
     sim_t *s = sim_create(&scn, &o, err, sizeof err);
     if (!s) {
         fprintf(stderr, "%s: %s\n", pos[0], err);
+        exp_destroy(x);
+        scn_free(&scn);
+        return 2;
+    }
+    if (x && exp_attach(x, s, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "dsim run: %s\n", err);
+        exp_destroy(x);
+        sim_destroy(s);
         scn_free(&scn);
         return 2;
     }
@@ -173,11 +220,13 @@ int cmd_run(int argc, char **argv)
         tf = trace_file_open(val[2], s);
         if (!tf) {
             fprintf(stderr, "dsim run: --trace: cannot write %s: %s\n", val[2], strerror(errno));
+            exp_destroy(x);
             sim_destroy(s);
             scn_free(&scn);
             return 2;
         }
-        sim_set_trace(s, trace_file_write, tf);
+        if (x) exp_chain(x, trace_file_write, tf);
+        else sim_set_trace(s, trace_file_write, tf);
     }
     /* The history goes to its file as it happens: memory keeps only a bounded prefix. */
     afile_t hf;
@@ -192,8 +241,38 @@ int cmd_run(int argc, char **argv)
         sim_set_history_stream(s, hf.f);
     }
     double t0 = cli_wall_seconds();
+    if (x) {
+        /* An export is written only when the run is over: Ctrl-C during the run stops
+         * it and removes the temporary directory, so nothing is left half-written. The
+         * run goes in slices of one timeseries interval, to look at the flag and to let
+         * the export sample what nodes hold; that changes nothing in the run (the
+         * trace hash is the same as sim_run's). */
+        struct sigaction sa = {0};
+        sa.sa_handler = on_sigint;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sim_time_t step = exp_interval(x);
+        for (sim_time_t t = step; !interrupted && !sim_stopped(s); t += step) {
+            sim_time_t until = t < sim_end(s) ? t : sim_end(s);
+            sim_run_until(s, until);
+            exp_sample(x, s);
+            if (until == sim_end(s)) break;
+        }
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        if (interrupted) {
+            fprintf(stderr, "dsim run: interrupted; --export %s: nothing was written\n", val[6]);
+            if (tf) trace_file_close(tf, false);
+            exp_destroy(x);
+            sim_destroy(s);
+            scn_free(&scn);
+            return 130;
+        }
+    }
     sim_run(s);
     double wall = cli_wall_seconds() - t0;
+    if (x) exp_chain(x, NULL, NULL);   /* the --trace file closes next */
     int rc = 0;
     if (tf && trace_file_close(tf, true) != SIM_OK) {
         fprintf(stderr, "dsim run: --trace: could not write %s completely; nothing was written\n", val[2]);
@@ -213,18 +292,32 @@ int cmd_run(int argc, char **argv)
     }
     runcheck_t checks;
     runcheck_run(s, &checks);
+    jw_t w;
+    jw_init(&w, false);
+    check_out_t co = {s, &checks};
+    sim_write_summary_with(s, &w, wall, write_checks, &co);
+    jw_newline(&w);
+    char note[1024] = "";
+    bool exported = false;
+    if (x) {
+        if (exp_commit(x, s, w.buf, err, sizeof err, note, sizeof note) != SIM_OK) {
+            fprintf(stderr, "dsim run: %s; nothing was written\n", err);
+            rc = 2;
+        } else {
+            exported = true;
+        }
+    }
     if (json) {
-        jw_t w;
-        jw_init(&w, false);
-        check_out_t co = {s, &checks};
-        sim_write_summary_with(s, &w, wall, write_checks, &co);
-        jw_newline(&w);
         jw_flush(&w, stdout);
-        jw_free(&w);
     } else {
         print_human(s, wall);
         runcheck_print(sim_history(s), &checks, stdout);
+        if (exported) printf("  export      %s: summary.json, README.md, ops.csv, messages.csv, nodes.csv, timeseries.csv,\n"
+                             "              lamport.svg, shiviz.log, history.edn%s, plots/\n", val[6], eo.trace ? ", trace.jsonl" : "");
     }
+    if (note[0]) fputs(note, stderr);
+    jw_free(&w);
+    exp_destroy(x);
     if (checks.failed && rc == 0) rc = 1;
     runcheck_free(&checks);
     if (sim_error(s)) {
@@ -241,13 +334,17 @@ int cmd_run(int argc, char **argv)
 
 int cmd_validate(int argc, char **argv)
 {
+    const char *sets[SCN_SETS_MAX];
+    uint32_t n_sets;
+    char serr[512];
+    if (scn_take_sets(&argc, argv, sets, &n_sets, serr, sizeof serr) != SIM_OK) return cli_usage_error("validate", "%s", serr);
     if (argc < 2) return cli_usage_error("validate", "expected one or more scenario files");
     int rc = 0;
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-') return cli_usage_error("validate", "unknown flag %s", argv[i]);
         char err[1024], d[32];
         scn_t scn;
-        if (scn_load_file(argv[i], &scn, err, sizeof err) != SIM_OK) {
+        if (scn_load_file_with_sets(argv[i], sets, n_sets, &scn, err, sizeof err) != SIM_OK) {
             fprintf(stderr, "%s\n", err);
             rc = 2;
             continue;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "run/run.h"
+#include "scenario/override.h"
 #include "scenario/scenario_write.h"
 
 typedef struct branch {
@@ -212,7 +213,7 @@ run_t *run_create(const scn_t *scn, const run_opts_t *o, char *err, size_t err_l
 run_t *run_open(const char *path, const run_opts_t *o, char *err, size_t err_len)
 {
     scn_t scn;
-    if (scn_load_file(path, &scn, err, err_len) != SIM_OK) return NULL;
+    if (scn_load_file_with_sets(path, o ? o->sets : NULL, o ? o->n_sets : 0, &scn, err, err_len) != SIM_OK) return NULL;
     run_t *v = run_new(NULL, o, path, err, err_len);
     if (!v) { scn_free(&scn); return NULL; }
     v->own_scn = scn;
@@ -564,5 +565,5 @@ int run_branch_restore(run_t *v, uint32_t i)
 int run_write(run_t *v, const char *out_path, char *err, size_t err_len)
 {
     if (!v->path) { snprintf(err, err_len, "this run has no scenario file to write beside"); return SIM_EINPUT; }
-    return scn_write_with_actions(v->path, v->sim, v->acts, v->n_acts, out_path, err, err_len);
+    return scn_write_with_actions_sets(v->path, v->opts.sets, v->opts.n_sets, v->sim, v->acts, v->n_acts, out_path, err, err_len);
 }

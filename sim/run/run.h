@@ -76,6 +76,9 @@ typedef struct run_opts {
     uint64_t seed;                 /* overrides the scenario's seed when seed_set */
     sim_time_t duration_ns;        /* overrides the scenario's duration when > 0 */
     bool no_invariants;
+    /* --set overrides applied by run_open (override.h); the strings must outlive the run. */
+    const char *const *sets;
+    uint32_t n_sets;
 } run_opts_t;
 
 /* Creates a run of scn (which must outlive it) at time zero. o may be NULL. Returns

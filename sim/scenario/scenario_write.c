@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cJSON.h>
 #include "core/afile.h"
+#include "scenario/override.h"
 #include "scenario/scenario_write.h"
 
 #define SCN_WRITE_FILE_MAX (64u << 20)   /* the loader refuses larger scenarios too */
@@ -53,7 +54,13 @@ static void set_key(cJSON *obj, const char *key, cJSON *item)
 int scn_write_with_actions(const char *orig_path, const sim_t *s, const sim_action_t *acts, uint32_t n,
                            const char *out_path, char *err, size_t err_len)
 {
-    char *text = read_all(orig_path, err, err_len);
+    return scn_write_with_actions_sets(orig_path, NULL, 0, s, acts, n, out_path, err, err_len);
+}
+
+int scn_write_with_actions_sets(const char *orig_path, const char *const *sets, uint32_t n_sets, const sim_t *s,
+                                const sim_action_t *acts, uint32_t n, const char *out_path, char *err, size_t err_len)
+{
+    char *text = n_sets ? scn_text_with_sets(orig_path, sets, n_sets, err, err_len) : read_all(orig_path, err, err_len);
     if (!text) return SIM_EIO;
     cJSON *root = cJSON_Parse(text);
     free(text);

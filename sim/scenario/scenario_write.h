@@ -22,6 +22,11 @@
 int scn_write_with_actions(const char *orig_path, const sim_t *s, const sim_action_t *acts, uint32_t n,
                            const char *out_path, char *err, size_t err_len);
 
+/* The same for a scenario loaded with --set overrides: the overrides are written into
+ * the copy, so it replays what was watched. */
+int scn_write_with_actions_sets(const char *orig_path, const char *const *sets, uint32_t n_sets, const sim_t *s,
+                                const sim_action_t *acts, uint32_t n, const char *out_path, char *err, size_t err_len);
+
 /* Writes the action as an entry of a scenario's "faults" list, resolved against s
  * (node and message type names). */
 void scn_write_action(const sim_t *s, const sim_action_t *a, jw_t *w);

@@ -41,6 +41,41 @@ $DSIM run scenarios/gossip-large.json --json | awk '{
     match($0, /"delivered":[0-9]+/); dl = substr($0, RSTART + 12, RLENGTH - 12);
     printf "   %d events, %d messages delivered in %.2fs: %.2f M events/s\n", ev, dl, w, ev / w / 1e6 }'
 
+echo
+echo "== 1,000 runs of scenarios/quorum-r1w1-tail.json: dsim sweep -j 2 against dsim run --json through xargs -P2"
+# Paired: the same 1,000 seeds both ways, one right after the other on this machine
+# (the order swapped in every other pair, BENCH_PAIRS pairs, default 1), so a busy
+# neighbour hurts both about equally. The second figure is the same with the runs cut
+# to 1 s of simulated time, where starting a process per run weighs most.
+tmp=$(mktemp -d)
+now() { date +%s.%N; }
+pairs=${BENCH_PAIRS:-1}
+for extra in "" "--set duration=1s"; do
+    p=1
+    while [ $p -le $pairs ]; do
+        rm -rf "$tmp/sweep" "$tmp/runs"
+        mkdir "$tmp/runs"
+        x() {
+            t0=$(now)
+            seq 1 1000 | xargs -P2 -I{} sh -c "$DSIM run scenarios/quorum-r1w1-tail.json $extra --json --seed {} > $tmp/runs/{}.json"
+            tx=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+        }
+        s() {
+            t0=$(now)
+            $DSIM sweep scenarios/quorum-r1w1-tail.json $extra --seeds 1..1000 -j 2 --out "$tmp/sweep" > /dev/null 2>&1
+            ts=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+        }
+        if [ $((p % 2)) = 1 ]; then x; s; else s; x; fi
+        n=$(cat "$tmp"/runs/*.json | wc -l)
+        r=$(($(wc -l < "$tmp/sweep/runs.csv") - 1))
+        awk -v tx="$tx" -v ts="$ts" -v n="$n" -v r="$r" -v e="${extra:-as written (30s)}" 'BEGIN {
+            printf "   %s: xargs -P2 %d runs in %.1fs; sweep -j 2 %d runs in %.1fs: the sweep is %.2fx faster (goal: at least 3x)\n",
+                   e, n, tx, r, ts, tx / ts }'
+        p=$((p + 1))
+    done
+done
+rm -rf "$tmp"
+
 for b in $BENCH/bench_*; do
     case $b in *bench_baseline|*.d) continue ;; esac
     [ -x "$b" ] || continue
