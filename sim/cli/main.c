@@ -6,13 +6,14 @@
 #include <time.h>
 #include "cli/cli.h"
 #include "cli/cmd_check.h"
+#include "proto/plugin.h"
 #include "scenario/scenario.h"
 #include "viz.h"
 
 const cli_cmd_t cli_commands[] = {
     {"run", cmd_run, "run a scenario headless and print a summary",
      "usage: dsim run SCENARIO [--seed N] [--json] [--trace FILE] [--history FILE]\n"
-     "                [--duration D] [--no-invariants]\n"
+     "                [--duration D] [--no-invariants] [--plugin LIB.so] [--watchdog D]\n"
      "\n"
      "Runs SCENARIO to its end without a window and prints a summary.\n"
      "\n"
@@ -22,23 +23,34 @@ const cli_cmd_t cli_commands[] = {
      "  --history FILE    write the clients' operations as JSON lines (for dsim check)\n"
      "  --duration D      run for D (such as \"10s\") instead of the scenario's duration\n"
      "  --no-invariants   do not check the protocol's invariants after every event\n"
+     "  --plugin LIB.so   load a protocol from a shared library first (dsim new protocol\n"
+     "                    makes one); a scenario can also name it: {\"plugin\": \"LIB.so\"}\n"
+     "  --watchdog D      stop a plug-in callback that runs longer than D of wall-clock\n"
+     "                    time (default 2s; 0s: never)\n"
      "\n"
      "Output files are checked before the run starts. A regular file is replaced\n"
      "whole or not at all (keeping its mode), a link is followed, a FIFO or a device\n"
      "such as /dev/null is written to; a read-only file or a directory is refused.\n"
      "\n"
      "The same scenario, seed and build always give the same trace (and trace_hash).\n"
+     "A plug-in whose callback crashes (a segmentation fault, abort, a failed assertion)\n"
+     "or hangs stops the run with a report: the node, the callback, the event and its\n"
+     "time, the last events before it and the command that replays it.\n"
+     "\n"
      "Exit status: 0 the run completed (and every check the scenario's \"check\" asks\n"
-     "for passed); 1 a check failed; 2 bad input; 3 an invariant was violated."},
+     "for passed); 1 a check failed; 2 bad input; 3 an invariant was violated;\n"
+     "4 a plug-in protocol crashed or hung."},
     {"validate", cmd_validate, "check scenario files without running them",
-     "usage: dsim validate SCENARIO...\n"
+     "usage: dsim validate SCENARIO... [--plugin LIB.so]\n"
      "\n"
      "Loads and checks each file: JSON syntax, keys, types, ranges, node and protocol\n"
      "names. Prints one line per file. Exit status: 0 all are valid; 2 otherwise."},
     {"list", cmd_list, "list protocols, nemeses, distributions, topologies or actions",
      "usage: dsim list protocols|nemeses|distributions|topologies|actions\n"
+     "       dsim list protocols --plugin LIB.so\n"
      "\n"
      "  protocols      each protocol with its purpose, message types and parameters\n"
+     "                 (with --plugin, the plug-in's alone, after checking it loads)\n"
      "  nemeses        the random fault generators and their keys\n"
      "  distributions  latency distributions and their keys\n"
      "  topologies     network topologies\n"
@@ -132,6 +144,8 @@ const cli_cmd_t cli_commands[] = {
      "  --speed D           simulated time per real second, 1ms to 100s (default: so a\n"
      "                      typical message takes about half a second to cross)\n"
      "  --screenshot FILE   draw one frame at --at into a PNG file, without a display\n"
+     "  --plugin LIB.so     load a protocol from a shared library (see dsim help run)\n"
+     "  --watchdog D        the limit for one plug-in callback (default 2s)\n"
      "  --bench-frames N    draw N frames without a display and print frames per second\n"
      "\n"
      "Keys:\n"
@@ -258,6 +272,46 @@ int cmd_help(int argc, char **argv)
     return 2;
 }
 
+const proto_t *cli_plugins[PLUGIN_MAX];
+int cli_n_plugins;
+char cli_plugin_args[1024];
+
+/* --plugin PATH (any number) and --watchdog D, taken out of argv before the command
+ * sees it: run, view, validate and list all load plug-ins the same way, and the
+ * replay command a report prints repeats the plug-ins (cli_plugin_args). */
+static int plugin_flags_take(const char *cmd, int *argc, char **argv)
+{
+    static const char *const takes[] = {"run", "view", "validate", "list", "swarm", NULL};
+    bool ok = false;
+    for (int i = 0; takes[i]; i++) ok = ok || strcmp(cmd, takes[i]) == 0;
+    if (!ok) return 0;
+    int out = 2;
+    for (int i = 2; i < *argc; i++) {
+        const char *a = argv[i];
+        bool plug = strncmp(a, "--plugin", 8) == 0 && (a[8] == 0 || a[8] == '=');
+        bool dog = strncmp(a, "--watchdog", 10) == 0 && (a[10] == 0 || a[10] == '=');
+        if (!plug && !dog) { argv[out++] = argv[i]; continue; }
+        const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : (i + 1 < *argc ? argv[++i] : NULL);
+        if (!v) return cli_usage_error(cmd, "%s needs a value", plug ? "--plugin" : "--watchdog");
+        if (dog) {
+            sim_time_t d;
+            if (sim_parse_duration(v, false, &d) != SIM_OK || d < 0)
+                return cli_usage_error(cmd, "--watchdog: expected a duration such as \"2s\" (0s: no watchdog), found \"%s\"", v);
+            plugin_set_watchdog(d);
+            continue;
+        }
+        char err[1024];
+        const proto_t *p = plugin_load(v, err, sizeof err);
+        if (!p) { fprintf(stderr, "dsim %s: --plugin: %s\n", cmd, err); return 2; }
+        if (cli_n_plugins < PLUGIN_MAX) cli_plugins[cli_n_plugins++] = p;
+        size_t n = strlen(cli_plugin_args);
+        snprintf(cli_plugin_args + n, sizeof cli_plugin_args - n, " --plugin %s", v);
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) { usage(stderr); return 2; }
@@ -266,6 +320,7 @@ int main(int argc, char **argv)
         if (strcmp(cli_commands[i].name, argv[1]) != 0) continue;
         for (int j = 2; j < argc; j++)
             if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) { puts(cli_commands[i].usage); return 0; }
+        if (plugin_flags_take(argv[1], &argc, argv) != 0) return 2;
         return cli_commands[i].fn(argc - 1, argv + 1);
     }
     const char *cands[32];
