@@ -322,6 +322,97 @@ static void test_plugin_gossip_as_a_plugin_gives_the_builtin_trace(void **state)
     free(b.text);
 }
 
+/* ---- dsim new protocol, against the tree and against an installed dsim. ------------- */
+
+static char build_dir[1024];       /* the folder of the dsim under test: its libdsim.a */
+
+/* make's flags for a project: this build's compiler and sanitizers (make san). */
+static const char *project_flags(void)
+{
+    static char f[1024];
+    const char *cc = getenv("DSIM_CC"), *extra = getenv("DSIM_EXTRA_CFLAGS");
+    snprintf(f, sizeof f, "CC='%s' CFLAGS='-std=c11 -O1 -g -Wall -Wextra -Wno-unused-parameter %s'",
+             cc && *cc ? cc : "cc", extra ? extra : "");
+    return f;
+}
+
+/* A PNG picture of the project's scenario, drawn with SDL's dummy driver. */
+static void expect_screenshot(const char *dsim_cmd, const char *project)
+{
+    out_t o;
+    sh(&o, "cd %s && SDL_VIDEODRIVER=dummy %s view %s.json --screenshot shot.png --at 5s", project, dsim_cmd, project);
+    expect_free(&o, 0, NULL);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s/shot.png", tmpdir, project);
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    unsigned char head[8];
+    assert_int_equal(fread(head, 1, 8, f), 8);
+    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    assert_true(ftell(f) > 10000);      /* a drawn window, not an empty frame */
+    fclose(f);
+}
+
+static void test_plugin_new_project_builds_and_runs_against_the_tree(void **state)
+{
+    (void)state;
+    out_t o;
+    sh(&o, "'%s' new protocol hello1", dsim);
+    expect_free(&o, 0, "cd hello1 && make && make test");
+    sh(&o, "'%s' new protocol hello1", dsim);
+    expect_free(&o, 2, "hello1 exists already");
+    sh(&o, "'%s' new protocol Hello-1", dsim);
+    expect_free(&o, 2, "NAME: expected a lower-case letter");
+    sh(&o, "'%s' new protocol raft", dsim);
+    expect_free(&o, 2, "built-in protocol");
+    sh(&o, "cd hello1 && make DSIM_FROM=tree DSIM_BUILD='%s' DSIM='%s' %s && make test DSIM_FROM=tree DSIM_BUILD='%s' DSIM='%s' %s",
+       build_dir, dsim, project_flags(), build_dir, dsim, project_flags());
+    expect(&o, 0, "[  PASSED  ] 2 test(s).");
+    expect_free(&o, 0, "hello1: hello1, 3 nodes, 2 clients, seed 1");
+    sh(&o, "cd hello1 && '%s' run hello1.json --json", dsim);
+    expect_free(&o, 0, "\"hello1\"");
+    expect_screenshot(dsim, "hello1");
+}
+
+static void test_plugin_new_project_builds_against_an_installed_dsim(void **state)
+{
+    (void)state;
+    out_t o;
+    sh(&o, "make -s -C '%s' install DESTDIR='%s/stage' PREFIX=/usr BUILD='%s'", repo, tmpdir, build_dir);
+    expect_free(&o, 0, "installed dsim in");
+    char env[3000];
+    snprintf(env, sizeof env, "PATH='%s/stage/usr/bin':\"$PATH\" PKG_CONFIG_PATH='%s/stage/usr/lib/pkgconfig' "
+             "PKG_CONFIG_SYSROOT_DIR='%s/stage'", tmpdir, tmpdir, tmpdir);
+    sh(&o, "%s pkg-config --cflags dsim", env);
+    expect_free(&o, 0, "/stage/usr/include/dsim");
+    /* The installed program, its project, its headers and library; no tree in sight. */
+    sh(&o, "unset DSIM; export %s && dsim new protocol hello2 && cd hello2 && make DSIM_TREE=/nonexistent %s && "
+       "make test DSIM_TREE=/nonexistent %s", env, project_flags(), project_flags());
+    expect(&o, 0, "[  PASSED  ] 2 test(s).");
+    expect(&o, 0, "/stage/usr/include/dsim");
+    expect_free(&o, 0, "hello2: hello2, 3 nodes");
+    char installed[1200];
+    snprintf(installed, sizeof installed, "'%s/stage/usr/bin/dsim'", tmpdir);
+    expect_screenshot(installed, "hello2");
+    /* It finds its scenarios without the source tree, and documents itself. */
+    sh(&o, "cd / && %s validate scenarios/echo.json", installed);
+    expect_free(&o, 0, "ok: echo");
+    sh(&o, "test -s stage/usr/share/man/man1/dsim.1 && grep -c '^.SS ' stage/usr/share/man/man1/dsim.1");
+    expect_free(&o, 0, NULL);
+    sh(&o, "test -f stage/usr/include/dsim/dsim.h && test -f stage/usr/include/dsim/proto/api.h && "
+       "test -f stage/usr/lib/libdsim.a && test -f stage/usr/share/dsim/scenarios/echo.json");
+    expect_free(&o, 0, NULL);
+    /* make uninstall takes back every file, and only those. */
+    sh(&o, "touch stage/usr/bin/other && make -s -C '%s' uninstall DESTDIR='%s/stage' PREFIX=/usr BUILD='%s'",
+       repo, tmpdir, build_dir);
+    expect_free(&o, 0, "uninstalled dsim");
+    sh(&o, "find stage -type f");
+    expect(&o, 0, NULL);
+    assert_string_equal(o.text, "stage/usr/bin/other\n");
+    free(o.text);
+}
+
 /* ---- Set-up. ----------------------------------------------------------------------- */
 
 static void remove_tree(const char *dir)
@@ -350,6 +441,8 @@ static int setup(void **state)
     if (d[0] == '/') snprintf(dsim_abs, sizeof dsim_abs, "%s", d);
     else snprintf(dsim_abs, sizeof dsim_abs, "%s/%s", repo, d);
     dsim = dsim_abs;
+    snprintf(build_dir, sizeof build_dir, "%s", dsim_abs);
+    *strrchr(build_dir, '/') = 0;
     if (access(dsim, X_OK) != 0) { fprintf(stderr, "test_plugin: %s is not executable (build it, or set DSIM)\n", dsim); return -1; }
     const char *t = getenv("TMPDIR");
     snprintf(tmpdir, sizeof tmpdir, "%s/test_plugin_XXXXXX", t && *t ? t : "/tmp");
@@ -391,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_plugin_endless_on_timer_is_stopped_by_the_watchdog),
         cmocka_unit_test(test_plugin_crash_stops_the_run_not_the_process),
         cmocka_unit_test(test_plugin_gossip_as_a_plugin_gives_the_builtin_trace),
+        cmocka_unit_test(test_plugin_new_project_builds_and_runs_against_the_tree),
+        cmocka_unit_test(test_plugin_new_project_builds_against_an_installed_dsim),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

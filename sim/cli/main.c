@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include "cli/cli.h"
 #include "cli/cmd_check.h"
@@ -176,6 +178,17 @@ const cli_cmd_t cli_commands[] = {
      "  wheel                   zoom the diagram's time span; scroll the state panel\n"
      "\n"
      "Exit status: 0 done; 2 bad input, or no display for a window (use --screenshot)."},
+    {"new", cmd_new, "start a protocol of your own: a folder that builds, tests and runs",
+     "usage: dsim new protocol NAME\n"
+     "\n"
+     "Makes the folder NAME/ with NAME.c (a small working protocol: each callback says\n"
+     "when it is called and what it may do), test_NAME.c (tests with the test kit),\n"
+     "NAME.json (a scenario that loads the plug-in NAME.so) and a Makefile that builds\n"
+     "against an installed dsim (pkg-config dsim) or else this dsim's source tree.\n"
+     "Then: cd NAME && make && make test, and dsim run NAME.json or dsim view NAME.json.\n"
+     "\n"
+     "NAME is a lower-case letter followed by letters, digits or '_' (at most 31), and\n"
+     "not a built-in protocol's name. Exit status: 0 made; 2 a bad NAME, or NAME exists."},
     {"help", cmd_help, "show help for a command", "usage: dsim help [COMMAND]"},
     {NULL, NULL, NULL, NULL},
 };
@@ -258,9 +271,53 @@ static void usage(FILE *f)
     fprintf(f, "\nRun 'dsim help COMMAND' for a command's flags. Scenarios are in scenarios/.\n");
 }
 
+/* Text for roff: a backslash is \e, a line may not start with a dot or a quote, and
+ * dashes in flags are \- (so they can be searched for and copied). */
+static void roff_text(const char *t)
+{
+    bool bol = true;
+    for (; *t; t++) {
+        if (bol && (*t == '.' || *t == '\'')) fputs("\\&", stdout);
+        bol = *t == '\n';
+        if (*t == '\\') fputs("\\e", stdout);
+        else if (*t == '-') fputs("\\-", stdout);
+        else putchar(*t);
+    }
+}
+
+/* The manual page dsim(1), made from the same texts as dsim help: it cannot fall
+ * behind a command or a flag. make install writes it. */
+static void man_page(void)
+{
+    printf(".TH DSIM 1 \"\" \"dsim\" \"User Commands\"\n"
+           ".SH NAME\ndsim \\- a deterministic simulator of distributed systems, for learning\n"
+           ".SH SYNOPSIS\n.B dsim\n.I COMMAND\n.RI [ ARGS ]\n"
+           ".SH DESCRIPTION\n"
+           "A cluster of nodes runs a protocol and exchanges messages over a simulated network with\n"
+           "latency, loss, duplication, partitions, crashes, pauses and skewed clocks. The same\n"
+           "scenario with the same seed always gives the same run, event for event. Protocols are\n"
+           "built in, or written by you as plug-ins: see\n.BR new .\n"
+           ".SH COMMANDS\n");
+    for (int i = 0; cli_commands[i].name; i++) {
+        printf(".SS %s\n", cli_commands[i].name);
+        roff_text(cli_commands[i].summary);
+        printf(".\n.PP\n.nf\n");
+        roff_text(cli_commands[i].usage);
+        printf("\n.fi\n");
+    }
+    printf(".SH EXIT STATUS\n0 success; 1 a check failed; 2 bad input (a file or a flag), with a message naming\n"
+           "the file, the JSON path, what was expected and what was found; 3 a protocol invariant\n"
+           "was violated; 4 a plug-in protocol crashed or hung.\n"
+           ".SH FILES\n.TP\n.I PREFIX/share/dsim/scenarios\nexample scenarios; a relative path that does not exist\n"
+           "in the current folder is looked for here too\n.TP\n.I PREFIX/share/dsim/lessons\nlessons\n"
+           ".TP\n.I PREFIX/include/dsim, PREFIX/lib/libdsim.a, PREFIX/lib/pkgconfig/dsim.pc\n"
+           "the protocol interface, the test kit and the library, for plug-ins (pkg-config dsim)\n");
+}
+
 int cmd_help(int argc, char **argv)
 {
     if (argc < 2) { usage(stdout); return 0; }
+    if (strcmp(argv[1], "--man") == 0) { man_page(); return 0; }
     for (int i = 0; cli_commands[i].name; i++)
         if (strcmp(cli_commands[i].name, argv[1]) == 0) { puts(cli_commands[i].usage); return 0; }
     const char *cands[32];
@@ -270,6 +327,21 @@ int cmd_help(int argc, char **argv)
     const char *s = scn_suggest(argv[1], cands);
     fprintf(stderr, "dsim help: no command \"%s\"%s%s%s\n", argv[1], s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
     return 2;
+}
+
+/* An installed dsim is PREFIX/bin/dsim, its data PREFIX/share/dsim: found from where
+ * the program is, so a staged install (DESTDIR) and a moved one work as well. */
+static void share_dir_find(void)
+{
+    static char dir[4096];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 32);
+    if (n <= 0) return;
+    dir[n] = 0;
+    char *slash = strrchr(dir, '/');
+    if (!slash) return;
+    snprintf(slash, sizeof dir - (size_t)(slash - dir), "/../share/dsim");
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) scn_share_dir = dir;
 }
 
 const proto_t *cli_plugins[PLUGIN_MAX];
@@ -314,6 +386,7 @@ static int plugin_flags_take(const char *cmd, int *argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    share_dir_find();
     if (argc < 2) { usage(stderr); return 2; }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) { usage(stdout); return 0; }
     for (int i = 0; cli_commands[i].name; i++) {

@@ -1163,10 +1163,20 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
     return SIM_OK;
 }
 
+const char *scn_share_dir;
+
 int scn_load_file(const char *path, scn_t *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
+    /* An installed dsim finds "scenarios/echo.json" under its share folder too. */
+    char shared[PATH_MAX];
+    if (!f && errno == ENOENT && path[0] != '/' && scn_share_dir) {
+        snprintf(shared, sizeof shared, "%s/%s", scn_share_dir, path);
+        f = fopen(shared, "rb");
+        if (f) path = shared;
+        else errno = ENOENT;
+    }
     if (!f) { snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno)); return SIM_EIO; }
     size_t cap = 1 << 16, len = 0;
     char *buf = sim_xcalloc(1, cap);
