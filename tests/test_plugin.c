@@ -413,6 +413,30 @@ static void test_plugin_new_project_builds_against_an_installed_dsim(void **stat
     free(o.text);
 }
 
+/* The README's tutorial ends with tests/plugins/elect/: made by dsim new protocol
+ * elect and then edited as the tutorial says. Its tests pass, its scenario elects a
+ * leader again after every crash, election safety holds, and the run repeats. */
+static void test_plugin_tutorial_election_builds_tests_and_runs(void **state)
+{
+    (void)state;
+    out_t o, again;
+    sh(&o, "'%s' new protocol elect && cp '%s'/tests/plugins/elect/* elect/ && cd elect && "
+       "make DSIM_FROM=tree DSIM_BUILD='%s' DSIM='%s' %s test", dsim, repo, build_dir, dsim, project_flags());
+    expect(&o, 0, "[  PASSED  ] 3 test(s).");
+    expect_free(&o, 0, "elect: elect, 5 nodes");
+    sh(&o, "cd elect && '%s' run elect.json --json", dsim);
+    sh(&again, "cd elect && '%s' run elect.json --json", dsim);
+    expect(&o, 0, "\"elections\":6");
+    assert_null(strstr(o.text, "violation\":{"));
+    const char *ha = strstr(o.text, "\"trace_hash\""), *hb = strstr(again.text, "\"trace_hash\"");
+    assert_non_null(ha);
+    assert_non_null(hb);
+    assert_memory_equal(ha, hb, 32);
+    free(o.text);
+    free(again.text);
+    expect_screenshot(dsim, "elect");
+}
+
 /* ---- Set-up. ----------------------------------------------------------------------- */
 
 static void remove_tree(const char *dir)
@@ -486,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_plugin_gossip_as_a_plugin_gives_the_builtin_trace),
         cmocka_unit_test(test_plugin_new_project_builds_and_runs_against_the_tree),
         cmocka_unit_test(test_plugin_new_project_builds_against_an_installed_dsim),
+        cmocka_unit_test(test_plugin_tutorial_election_builds_tests_and_runs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
