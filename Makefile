@@ -220,6 +220,6 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,14p' Makefile
 
 -include $(SIM_OBJ:.o=.d) $(VIZ_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(FUZZERS:=.d)

@@ -441,9 +441,11 @@ static const proto_t *load_locked(const char *path, char *err, size_t len)
         snprintf(err, len, "%s: %s failed with %s", path, DSIM_PLUGIN_ENTRY, signal_what(crashed));
         return NULL;          /* not dlclosed: its code may still be on a stack somewhere */
     }
-    if (rc < 0) {
+    /* A refusal says which version it needs; an entry point written by hand that does
+     * not refuse, but was built for a newer table, is refused here the same way. */
+    if (rc < 0 || rc > DSIM_API_VERSION) {
         snprintf(err, len, "%s: needs dsim with API version %d; this dsim offers version %d: update dsim, or rebuild "
-                 "the plug-in against this dsim's headers", path, -rc, DSIM_API_VERSION);
+                 "the plug-in against this dsim's headers", path, rc < 0 ? -rc : rc, DSIM_API_VERSION);
         dlclose(dl);
         return NULL;
     }
