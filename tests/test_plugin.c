@@ -121,6 +121,17 @@ static void test_plugin_runs_and_is_deterministic(void **state)
     expect_free(&a, 0, "pecho, 2 nodes");
     sh(&a, "'%s' run byname.json", dsim);
     expect_free(&a, 2, "unknown protocol \"pecho\"");
+    sh(&a, "SDL_VIDEODRIVER=dummy '%s' view byname.json --plugin bad0.so --screenshot byname.png && test -s byname.png", dsim);
+    expect_free(&a, 0, NULL);
+    /* A scenario written from a plug-in run names the library loaded, so it runs from
+     * another folder too. */
+    sh(&a, "mkdir -p sub && '%s' swarm s0.json --seeds 1 --first 1 --write-scenario sub/w.json && cd sub && '%s' run w.json",
+       dsim, dsim);
+    expect_free(&a, 0, "pecho-0: pecho, 3 nodes");
+    /* "name" beside "plugin" must agree with it. */
+    write_text("both.json", "{\"nodes\": 2, \"duration\": \"1s\", \"protocol\": {\"name\": \"other\", \"plugin\": \"bad0.so\"}}");
+    sh(&a, "'%s' validate both.json", dsim);
+    expect_free(&a, 2, "both.json: $.protocol.name: the plug-in is protocol \"pecho\", not \"other\"");
 }
 
 static void test_plugin_refuses_a_missing_file(void **state)
