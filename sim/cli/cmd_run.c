@@ -130,7 +130,8 @@ static void print_recent(sim_t *s, const char *path, const char *seed_flag)
 {
     trace_rec_t last[SIM_RECENT];
     uint32_t n = sim_recent(s, last, SIM_RECENT);
-    fprintf(stderr, "  the last %u events before it:\n", n);
+    if (n) fprintf(stderr, "  the last %u events before it:\n", n);
+    else fprintf(stderr, "  no events before it\n");
     jw_t w;
     jw_init(&w, false);
     for (uint32_t i = 0; i < n; i++) {

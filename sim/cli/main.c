@@ -91,7 +91,7 @@ const cli_cmd_t cli_commands[] = {
      "stderr, nothing on stdout)."},
     {"swarm", cmd_swarm, "run a scenario under many seeds, each with its own random faults",
      "usage: dsim swarm SCENARIO --seeds N [-j J] [--first S] [--liveness D] [--without KINDS]\n"
-     "                  [--verbose]\n"
+     "                  [--verbose] [--plugin LIB.so] [--watchdog D]\n"
      "       dsim swarm SCENARIO --seeds 1 --first S --write-scenario FILE\n"
      "\n"
      "Swarm testing: runs SCENARIO with seeds S, S+1, ..., S+N-1 (S is 1 unless given).\n"

@@ -218,7 +218,7 @@ static void t_init(sim_ctx *c)
     sim_t *s = c->s;
     if (s->fault.callback) return;
     GUARDED(of(s)->orig.init(c),
-            snprintf(fault_set(s, c->node, "init", sig_), EV_LEN, "starting up (init runs at time zero and at restart)"));
+            snprintf(fault_set(s, c->node, "init", sig_), EV_LEN, "its start (init runs at time zero and at each restart)"));
 }
 
 static void t_on_message(sim_ctx *c, const sim_msg_t *m)
@@ -262,7 +262,7 @@ static void t_describe(sim_ctx *c, proto_desc_t *d)
     sim_t *s = c->s;
     if (s->fault.callback) return;
     GUARDED(of(s)->orig.describe(c, d),
-            snprintf(fault_set(s, c->node, "describe", sig_), EV_LEN, "describing the node's state for the window"));
+            snprintf(fault_set(s, c->node, "describe", sig_), EV_LEN, "the window's request for its state line"));
 }
 
 static void t_export_state(sim_ctx *c, jw_t *w)
@@ -270,7 +270,7 @@ static void t_export_state(sim_ctx *c, jw_t *w)
     sim_t *s = c->s;
     if (s->fault.callback) { jw_null(w); return; }
     GUARDED(of(s)->orig.export_state(c, w),
-            snprintf(fault_set(s, c->node, "export_state", sig_), EV_LEN, "writing the node's state as JSON"));
+            snprintf(fault_set(s, c->node, "export_state", sig_), EV_LEN, "an export of its state as JSON"));
 }
 
 static void t_on_membership(sim_ctx *c, uint32_t node, bool joined)
@@ -287,14 +287,14 @@ static bool t_check(sim_t *s, sim_violation_t *v)
     if (s->fault.callback) return false;
     volatile bool r = false;
     GUARDED(r = of(s)->orig.check(s, v),
-            snprintf(fault_set(s, -1, "check", sig_), EV_LEN, "checking the invariants after the last event"));
+            snprintf(fault_set(s, -1, "check", sig_), EV_LEN, "the invariant check after the last event"));
     return r;
 }
 
 static void t_summary(sim_t *s, jw_t *w)
 {
     if (s->fault.callback) return;
-    GUARDED(of(s)->orig.summary(s, w), snprintf(fault_set(s, -1, "summary", sig_), EV_LEN, "writing the summary"));
+    GUARDED(of(s)->orig.summary(s, w), snprintf(fault_set(s, -1, "summary", sig_), EV_LEN, "the summary at the end of the run"));
 }
 
 static bool t_replicas_equal(sim_t *s)
@@ -302,14 +302,14 @@ static bool t_replicas_equal(sim_t *s)
     if (s->fault.callback) return false;
     volatile bool r = false;
     GUARDED(r = of(s)->orig.replicas_equal(s),
-            snprintf(fault_set(s, -1, "replicas_equal", sig_), EV_LEN, "comparing the replicas"));
+            snprintf(fault_set(s, -1, "replicas_equal", sig_), EV_LEN, "a comparison of the replicas"));
     return r;
 }
 
 static void t_summary_top(sim_t *s, jw_t *w)
 {
     if (s->fault.callback) return;
-    GUARDED(of(s)->orig.summary_top(s, w), snprintf(fault_set(s, -1, "summary_top", sig_), EV_LEN, "writing the summary"));
+    GUARDED(of(s)->orig.summary_top(s, w), snprintf(fault_set(s, -1, "summary_top", sig_), EV_LEN, "the summary at the end of the run"));
 }
 
 /* ---- Loading. ---------------------------------------------------------------------- */
