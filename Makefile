@@ -188,7 +188,7 @@ $(BUILD)/dsim.pc: Makefile
 	printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' 'bindir=$${exec_prefix}/bin' \
 	  'libdir=$${exec_prefix}/lib' 'includedir=$${prefix}/include' 'datadir=$${prefix}/share/dsim' '' \
 	  'Name: dsim' 'Description: a deterministic simulator of distributed systems: the protocol interface and test kit' \
-	  'Version: $(DSIM_VERSION)' 'Requires: libcjson gsl' 'Cflags: -I$${includedir}/dsim' \
+	  'Version: $(DSIM_VERSION)' 'Requires: libcjson gsl' 'Cflags: -I$${includedir}/dsim -I$${includedir}' \
 	  'Libs: -L$${libdir} -ldsim -lm -pthread' > $@
 
 $(BUILD)/dsim.1: $(DSIM)

@@ -397,6 +397,10 @@ static void test_plugin_new_project_builds_against_an_installed_dsim(void **stat
              "PKG_CONFIG_SYSROOT_DIR='%s/stage'", tmpdir, tmpdir, tmpdir);
     sh(&o, "%s pkg-config --cflags dsim", env);
     expect_free(&o, 0, "/stage/usr/include/dsim");
+    /* <dsim/dsim.h> and the folders' own names both work with pkg-config's flags. */
+    write_text("inc.c", "#include <dsim/dsim.h>\n#include \"proto/api.h\"\nint main(void) { return DSIM_API_VERSION > 0 ? 0 : 1; }\n");
+    sh(&o, "${CC:-cc} -std=c11 -Wall -Werror $(%s pkg-config --cflags dsim) -o inc inc.c && ./inc", env);
+    expect_free(&o, 0, NULL);
     /* The installed program, its project, its headers and library; no tree in sight. */
     sh(&o, "unset DSIM; export %s && dsim new protocol hello2 && cd hello2 && make DSIM_TREE=/nonexistent %s && "
        "make test DSIM_TREE=/nonexistent %s", env, project_flags(), project_flags());
