@@ -31,7 +31,7 @@ static char repo[1024];            /* the repository root (the tests' working fo
 
 /* tests/plugins/bad.c's cases. */
 enum { OK, SEGV_MESSAGE, ABORT_MESSAGE, LOOP_TIMER, NO_ENTRY, TOO_NEW, BUILTIN_NAME, NO_INIT, PARAM_ENUM,
-       ASSERT_MESSAGE, N_CASES };
+       ASSERT_MESSAGE, CONFIGURE_CRASH, N_CASES };
 
 typedef struct out { int status; char *text; } out_t;
 
@@ -237,6 +237,15 @@ static void test_plugin_endless_on_timer_is_stopped_by_the_watchdog(void **state
 {
     (void)state;
     crash_case(LOOP_TIMER, "--watchdog 300ms", "the watchdog stopped it", "in on_timer of node n1 at t=400ms");
+}
+
+static void test_plugin_crash_in_configure_fails_the_load(void **state)
+{
+    (void)state;
+    out_t o;
+    scenario_for(CONFIGURE_CRASH);
+    sh(&o, "'%s' validate s%d.json", dsim, CONFIGURE_CRASH);
+    expect_free(&o, 2, "$.protocol.params: protocol pecho failed in configure: a segmentation fault (SIGSEGV)");
 }
 
 /* The library reports a crash to its caller and carries on: the process lives, the
@@ -521,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_plugin_abort_in_on_message_is_reported),
         cmocka_unit_test(test_plugin_failed_assertion_is_reported),
         cmocka_unit_test(test_plugin_endless_on_timer_is_stopped_by_the_watchdog),
+        cmocka_unit_test(test_plugin_crash_in_configure_fails_the_load),
         cmocka_unit_test(test_plugin_crash_stops_the_run_not_the_process),
         cmocka_unit_test(test_plugin_gossip_as_a_plugin_gives_the_builtin_trace),
         cmocka_unit_test(test_plugin_new_project_builds_and_runs_against_the_tree),

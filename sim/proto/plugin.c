@@ -312,6 +312,16 @@ static void t_summary_top(sim_t *s, jw_t *w)
     GUARDED(of(s)->orig.summary_top(s, w), snprintf(fault_set(s, -1, "summary_top", sig_), EV_LEN, "the summary at the end of the run"));
 }
 
+int plugin_configure(const proto_t *p, void *config, const proto_env_t *env, char *err, size_t err_len)
+{
+    const plugin_t *g = plugin_of(p);
+    if (!g) return p->configure(config, env, err, err_len);
+    volatile int rc = SIM_EINPUT;
+    GUARDED(rc = g->orig.configure(config, env, err, err_len),
+            snprintf(err, err_len, "protocol %s failed in configure: %s", p->name, signal_what(sig_)));
+    return rc;
+}
+
 /* ---- Loading. ---------------------------------------------------------------------- */
 
 static const char *machine_name(unsigned m)

@@ -25,6 +25,10 @@ const proto_t *plugin_load(const char *path, char *err, size_t err_len);
 bool plugin_owns(const proto_t *p);
 /* The path a plug-in protocol was loaded from, or NULL for a built-in. */
 const char *plugin_path(const proto_t *p);
+/* Calls p->configure, guarded when p is a plug-in: a crash there is an error with a
+ * sentence in err (SIM_EINPUT), as a refusal is. configure runs while a scenario is
+ * loaded, before there is a simulation to stop. */
+int plugin_configure(const proto_t *p, void *config, const proto_env_t *env, char *err, size_t err_len);
 /* The wall-clock time one callback may take before the watchdog stops it; 0 turns the
  * watchdog off. Applies to every plug-in callback from the next one on. */
 void plugin_set_watchdog(sim_time_t limit_ns);

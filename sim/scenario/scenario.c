@@ -718,7 +718,7 @@ static void parse_protocol(ld_t *L, const cJSON *v)
     if (s->proto->configure) {
         char msg[256] = "";
         proto_env_t env = {s->n_servers, s->wl.clients, s->wl.keys ? s->wl.keys : 1};
-        if (s->proto->configure(s->proto_config, &env, msg, sizeof msg) != SIM_OK)
+        if (plugin_configure(s->proto, s->proto_config, &env, msg, sizeof msg) != SIM_OK)
             ld_fail(L, params ? pjp : jp, "%s", msg[0] ? msg : "these parameters do not work together");
     }
 }

@@ -20,6 +20,7 @@
 #define BAD_NO_INIT 7
 #define BAD_PARAM_ENUM 8
 #define BAD_ASSERT_MESSAGE 9
+#define BAD_CONFIGURE_CRASH 10
 #ifndef BAD
 #define BAD BAD_NONE
 #endif
@@ -51,6 +52,13 @@ static void pe_message(sim_ctx *c, const sim_msg_t *m)
     }
 }
 
+/* Parameters are checked before a run exists: a crash here fails the load. */
+static int pe_configure(void *config, const proto_env_t *env, char *err, size_t err_len)
+{
+    if (BAD == BAD_CONFIGURE_CRASH) *(volatile int *)(uintptr_t)8 = env->n_servers > 1;
+    return SIM_OK;
+}
+
 static void pe_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, SIM_REPLY_OK, &req->value, 1); }
 
 static const proto_param_t pe_params[] = {
@@ -67,6 +75,7 @@ static const proto_t proto_pecho = {
     .config_size = sizeof(pe_config_t),
     .msg_types = pe_msgs,
     .params = pe_params,
+    .configure = pe_configure,
     .init = BAD == BAD_NO_INIT ? NULL : pe_init,
     .on_message = pe_message,
     .on_timer = pe_timer,
