@@ -219,6 +219,10 @@ static void test_plugin_segfault_in_on_message_is_reported(void **state)
     (void)state;
     crash_case(SEGV_MESSAGE, "", "a segmentation fault (SIGSEGV)",
                "in on_message of node n2 at t=201ms, handling a \"ping\" message from n1");
+    /* A script reads the same from the summary, and the exit status. */
+    out_t o;
+    sh(&o, "'%s' run s%d.json --json 2>/dev/null", dsim, SEGV_MESSAGE);
+    expect_free(&o, 4, "\"fault\":{\"signal\":11,\"what\":\"a segmentation fault");
 }
 
 static void test_plugin_abort_in_on_message_is_reported(void **state)
