@@ -145,6 +145,15 @@ static void test_plugin_refuses_a_missing_file(void **state)
     expect_free(&o, 2, "missing.json: $.protocol.plugin: gone.so: no such file");
 }
 
+static bool defined_aarch64(void)
+{
+#ifdef __aarch64__
+    return true;
+#else
+    return false;
+#endif
+}
+
 static void test_plugin_refuses_what_is_not_a_shared_library(void **state)
 {
     (void)state;
@@ -154,6 +163,21 @@ static void test_plugin_refuses_what_is_not_a_shared_library(void **state)
     expect_free(&o, 2, "not a shared library: it is not an ELF file");
     sh(&o, "'%s' list protocols --plugin obj.o", dsim);
     expect_free(&o, 2, "not a shared library: it is an ELF object file");
+    /* The header of a 64-bit little-endian shared library for ARM64 (machine 183),
+     * or for x86-64 (62) when this is an ARM64 machine. */
+    unsigned char h[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+    h[16] = 3;                                         /* ET_DYN */
+    h[18] = defined_aarch64() ? 62 : 183;
+    char p[1024];
+    snprintf(p, sizeof p, "%s/arm.so", tmpdir);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    sh(&o, "'%s' list protocols --plugin arm.so", dsim);
+    expect_free(&o, 2, "a shared library for another machine: it was built for");
+    sh(&o, "'%s' run s0.json --watchdog soon", dsim);
+    expect_free(&o, 2, "--watchdog: expected a duration such as \"2s\"");
 }
 
 static void test_plugin_refuses_a_missing_entry_point(void **state)
