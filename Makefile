@@ -11,6 +11,7 @@
 #   make fuzz       the libFuzzer harnesses in tests/fuzz/, FUZZ_SECONDS (60) each
 #   make slurm-check  the sweep's Slurm recipe on a one-node Slurm started here
 #   make deps       install the Debian/Ubuntu packages dsim needs
+#   make install    PREFIX (/usr/local) and DESTDIR as usual; make uninstall
 #
 # Dependencies are found with pkg-config; when one (or the DejaVu font, gnuplot or GNU
 # parallel) is missing, `make` runs `make deps` first (.ci/deps.sh says what that does, and what to run on
@@ -85,7 +86,7 @@ LIBSIM   := $(BUILD)/libdsim.a
 LIBVIZ   := $(BUILD)/libdsimviz.a
 DSIM     := $(BUILD)/dsim
 
-.PHONY: all run test san tsan bench swarm fuzz fuzz-run slurm-check deps clean help
+.PHONY: all run test san tsan bench swarm fuzz fuzz-run slurm-check deps clean help install uninstall
 all: $(DSIM)
 
 $(BUILD)/obj/%.o: %.c
@@ -100,6 +101,10 @@ $(LIBVIZ): $(VIZ_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# dsim new protocol writes these into a project's Makefile: the tree it came from.
+$(BUILD)/obj/sim/cli/cmd_new.o: CFLAGS += -DDSIM_SOURCE_DIR='"$(CURDIR)"' -DDSIM_BUILD_DIR='"$(abspath $(BUILD))"' \
+                                         -DDSIM_SIM_LIBS='"$(SIM_LIBS)"'
+
 $(DSIM): $(CLI_OBJ) $(LIBVIZ) $(LIBSIM)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIBVIZ) $(LIBSIM) $(PKG_LIBS) $(SIM_LIBS)
 
@@ -113,6 +118,9 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBSIM)
 
 # Tests run from the repository root so that relative paths (scenarios/, tests/data/)
 # resolve; DSIM tells end-to-end tests where the program is.
+# test_plugin builds plug-ins and projects with the compiler and sanitizers of this build.
+test: export DSIM_CC := $(CC)
+test: export DSIM_EXTRA_CFLAGS := $(EXTRA_CFLAGS)
 test: $(DSIM) $(TESTS)
 	@sh tests/run.sh $(DSIM) $(TESTS)
 
@@ -176,6 +184,53 @@ run: $(DSIM)
 
 deps:
 	@sh .ci/deps.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program, the headers of sim/ under
+# include/dsim/ (as <dsim/proto/proto.h>, or "proto/proto.h" with pkg-config's -I),
+# libdsim.a for plug-ins' tests, dsim.pc, the manual page (made from dsim help),
+# and the scenarios and lessons under share/dsim/, where an installed dsim looks for
+# a relative path it cannot find. Every file installed is listed in
+# share/dsim/install-manifest, which is what make uninstall removes, and no more.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+DSIM_VERSION := 0.14
+INSTALL_HEADERS := $(shell find sim -name '*.h' -not -path 'sim/cli/*' | sort)
+INSTALL_DATA    := $(shell find scenarios lessons -type f | sort)
+I_ROOT     = $(DESTDIR)$(PREFIX)
+I_MANIFEST = $(I_ROOT)/share/dsim/install-manifest
+
+$(BUILD)/dsim.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' 'bindir=$${exec_prefix}/bin' \
+	  'libdir=$${exec_prefix}/lib' 'includedir=$${prefix}/include' 'datadir=$${prefix}/share/dsim' '' \
+	  'Name: dsim' 'Description: a deterministic simulator of distributed systems: the protocol interface and test kit' \
+	  'Version: $(DSIM_VERSION)' 'Requires: libcjson gsl' 'Cflags: -I$${includedir}/dsim -I$${includedir}' \
+	  'Libs: -L$${libdir} -ldsim -lm -pthread' > $@
+
+$(BUILD)/dsim.1: $(DSIM)
+	$(DSIM) help --man > $@
+
+install: $(DSIM) $(LIBSIM) $(BUILD)/dsim.pc $(BUILD)/dsim.1
+	@set -e; m=$$(mktemp); trap 'rm -f "$$m"' EXIT; \
+	put() { mode=$$1 src=$$2 dst=$$3; install -d "$(I_ROOT)/$$(dirname $$dst)"; \
+	  install -m $$mode "$$src" "$(I_ROOT)/$$dst"; echo "$$dst" >> "$$m"; }; \
+	put 755 $(DSIM) bin/dsim; \
+	put 644 $(LIBSIM) lib/libdsim.a; \
+	put 644 $(BUILD)/dsim.pc lib/pkgconfig/dsim.pc; \
+	put 644 $(BUILD)/dsim.1 share/man/man1/dsim.1; \
+	for h in $(INSTALL_HEADERS); do put 644 $$h include/dsim/$${h#sim/}; done; \
+	printf '%s\n' '/* dsim.h -- everything a protocol and its tests use: #include <dsim/dsim.h>. */' \
+	  '#include "proto/proto.h"' '#include "kit/kit.h"' > "$$m.h"; put 644 "$$m.h" include/dsim/dsim.h; rm -f "$$m.h"; \
+	for f in $(INSTALL_DATA); do put 644 $$f share/dsim/$$f; done; \
+	echo share/dsim/install-manifest >> "$$m"; install -m 644 "$$m" "$(I_MANIFEST)"; \
+	echo "installed dsim in $(I_ROOT) ($$(wc -l < "$$m") files, listed in $(I_MANIFEST))"
+
+uninstall:
+	@test -f "$(I_MANIFEST)" || { echo "nothing to uninstall: no $(I_MANIFEST)"; exit 0; }; \
+	while read -r f; do rm -f "$(I_ROOT)/$$f"; done < "$(I_MANIFEST)"; \
+	for d in include/dsim share/dsim; do \
+	  [ -d "$(I_ROOT)/$$d" ] && find "$(I_ROOT)/$$d" -depth -type d -empty -delete; done; \
+	echo "uninstalled dsim from $(I_ROOT)"
 
 clean:
 	rm -rf build

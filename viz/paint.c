@@ -668,6 +668,13 @@ static void paint_panel(viz_view_t *v)
         snprintf(b, sizeof b, "violated: %s at %s", viol->name, dur(when, b1, sizeof b1));
         y = row(v, x, y, w, "invariants", b, th->danger);
         y += viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w, viol->detail, th->danger, false) + 2 * s;
+    } else if (sim_fault(sim)) {
+        /* A plug-in's callback crashed or hung: the run stopped there (dsim run tells more). */
+        const sim_fault_t *f = sim_fault(sim);
+        snprintf(b, sizeof b, "%s%s%s at %s", f->callback, f->node >= 0 ? " of " : "",
+                 f->node >= 0 ? sim_name_of(sim, (uint32_t)f->node) : "", dur(f->t, b1, sizeof b1));
+        y = row(v, x, y, w, "crashed", b, th->danger);
+        y += viz_text_wrap(d, VIZ_FONT_SMALL, x, y, w, f->what, th->danger, false) + 2 * s;
     } else if (sim_error(sim)) {
         y = row(v, x, y, w, "stopped", sim_error(sim), th->danger);
     } else if (sim_protocol(sim)->check && scn->invariants) {

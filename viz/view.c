@@ -589,6 +589,7 @@ void viz_view_advance(viz_view_t *v, double dt)
         v->playing = false;
         sim_time_t when;
         if (sim_violation(run_sim(v->ses), &when)) toast(v, "stopped: an invariant was violated (see the panel)");
+        else if (sim_fault(run_sim(v->ses))) toast(v, "stopped: the protocol crashed (see the panel)");
         return;
     }
     if (dt > 0.1) dt = 0.1;        /* after a stall, resume rather than leap */

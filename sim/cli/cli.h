@@ -30,6 +30,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 double cli_wall_seconds(void);             /* monotonic, for wall_seconds only */
 uint64_t cli_peak_rss_bytes(void);
 
+/* Plug-ins loaded by --plugin (main.c), and the flags that load them again, for the
+ * replay commands that reports print (" --plugin x.so", or ""). */
+struct proto;
+extern const struct proto *cli_plugins[];
+extern int cli_n_plugins;
+extern char cli_plugin_args[];
+
+int cmd_new(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);

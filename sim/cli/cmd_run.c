@@ -14,6 +14,7 @@
 #include "core/afile.h"
 #include "core/sim.h"
 #include "export/trace_file.h"
+#include "proto/plugin.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {
@@ -24,6 +25,8 @@ static int parse_seed(const char *cmd, const char *v, uint64_t *out)
     *out = (uint64_t)x;
     return 0;
 }
+
+static void print_recent(sim_t *s, const char *path, const char *seed_flag);
 
 static void print_human(sim_t *s, double wall)
 {
@@ -105,9 +108,33 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
         sim_node_info(s, v->nodes[i], &ni);
         fprintf(stderr, " %s", ni.name);
     }
+    fprintf(stderr, "\n");
+    print_recent(s, path, seed_flag);
+}
+
+/* A plug-in's callback crashed or hung: where, when, what led there, and how to see
+ * it again (the run is deterministic, so the replay crashes at the same event). */
+static void print_fault(sim_t *s, const char *path)
+{
+    const sim_fault_t *f = sim_fault(s);
+    char t[32];
+    fprintf(stderr, "\nthe protocol %s crashed: %s\n  in %s", sim_protocol(s)->name, f->what, f->callback);
+    if (f->node >= 0) fprintf(stderr, " of node %s", sim_name_of(s, (uint32_t)f->node));
+    fprintf(stderr, " at t=%s, handling %s\n", sim_format_duration(f->t, t, sizeof t), f->event);
+    if (f->signal == SIGALRM)
+        fprintf(stderr, "  (the callback ran for more than %s of wall-clock time; --watchdog changes the limit)\n",
+                sim_format_duration(plugin_watchdog(), t, sizeof t));
+    if (plugin_path(sim_protocol(s))) fprintf(stderr, "  plug-in: %s\n", plugin_path(sim_protocol(s)));
+    print_recent(s, path, "");
+    fprintf(stderr, "  debug: gdb --args dsim run %s --seed %" PRIu64 "%s --watchdog 0s\n", path, sim_seed(s), cli_plugin_args);
+}
+
+static void print_recent(sim_t *s, const char *path, const char *seed_flag)
+{
     trace_rec_t last[SIM_RECENT];
     uint32_t n = sim_recent(s, last, SIM_RECENT);
-    fprintf(stderr, "\n  the last %u events before it:\n", n);
+    if (n) fprintf(stderr, "  the last %u events before it:\n", n);
+    else fprintf(stderr, "  no events before it\n");
     jw_t w;
     jw_init(&w, false);
     for (uint32_t i = 0; i < n; i++) {
@@ -116,7 +143,8 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
         fprintf(stderr, "    %s\n", w.buf);
     }
     jw_free(&w);
-    fprintf(stderr, "  replay: dsim run %s --seed %" PRIu64 " --trace trace.jsonl%s\n", path, sim_seed(s), seed_flag);
+    fprintf(stderr, "  replay: dsim run %s --seed %" PRIu64 " --trace trace.jsonl%s%s\n", path, sim_seed(s), seed_flag,
+            cli_plugin_args);
 }
 
 typedef struct check_out { sim_t *s; runcheck_t *r; } check_out_t;
@@ -320,7 +348,10 @@ int cmd_run(int argc, char **argv)
     exp_destroy(x);
     if (checks.failed && rc == 0) rc = 1;
     runcheck_free(&checks);
-    if (sim_error(s)) {
+    if (sim_fault(s)) {
+        print_fault(s, pos[0]);
+        rc = 4;
+    } else if (sim_error(s)) {
         fprintf(stderr, "%s: the run stopped: %s\n", pos[0], sim_error(s));
         rc = 2;
     } else if (sim_violation(s, NULL)) {
@@ -376,9 +407,11 @@ int cmd_list(int argc, char **argv)
     if (argc != 2) return cli_usage_error("list", "expected what to list: protocols, nemeses, distributions, topologies or actions");
     const char *w = argv[1];
     if (strcmp(w, "protocols") == 0) {
-        for (uint32_t i = 0; i < proto_count(); i++) {
-            const proto_t *p = proto_at(i);
-            printf("%s\n    %s\n", p->name, p->purpose);
+        /* With --plugin, the plug-ins alone: that is what was asked about. */
+        uint32_t n = cli_n_plugins ? (uint32_t)cli_n_plugins : proto_count();
+        for (uint32_t i = 0; i < n; i++) {
+            const proto_t *p = cli_n_plugins ? cli_plugins[i] : proto_at(i);
+            printf("%s\n    %s\n", p->name, p->purpose ? p->purpose : "");
             if (p->msg_types && p->msg_types[0]) {
                 printf("    messages:");
                 for (int k = 0; p->msg_types[k]; k++) printf(" %s", p->msg_types[k]);

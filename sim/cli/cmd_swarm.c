@@ -191,8 +191,8 @@ int cmd_swarm(int argc, char **argv)
             failed++;
             printf("seed %" PRIu64 " FAILED (%s): %s\n", seed, swarm_verdict_names[sl->r.verdict], sl->r.why);
             printf("  faults  %s\n", sl->mix[0] ? sl->mix : "(not drawn)");
-            printf("  replay  dsim swarm %s --seeds 1 --first %" PRIu64 "%s --write-scenario swarm-%" PRIu64 ".json"
-                   " && dsim run swarm-%" PRIu64 ".json\n", pos[0], seed, live, seed, seed);
+            printf("  replay  dsim swarm %s --seeds 1 --first %" PRIu64 "%s%s --write-scenario swarm-%" PRIu64 ".json"
+                   " && dsim run swarm-%" PRIu64 ".json%s\n", pos[0], seed, live, cli_plugin_args, seed, seed, cli_plugin_args);
         }
         fflush(stdout);
     }

@@ -3,9 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include "cli/cli.h"
 #include "cli/cmd_check.h"
+#include "proto/plugin.h"
 #include "scenario/scenario.h"
 #include "viz.h"
 
@@ -14,6 +17,7 @@ const cli_cmd_t cli_commands[] = {
      "usage: dsim run SCENARIO [--seed N] [--json] [--trace FILE] [--history FILE]\n"
      "                [--duration D] [--no-invariants] [--set PATH=VALUE]...\n"
      "                [--export DIR [--interval D] [--export-trace]]\n"
+     "                [--plugin LIB.so] [--watchdog D]\n"
      "\n"
      "Runs SCENARIO to its end without a window and prints a summary.\n"
      "\n"
@@ -37,16 +41,25 @@ const cli_cmd_t cli_commands[] = {
      "                    replaced); anything else is refused\n"
      "  --interval D      the step of timeseries.csv (default 100ms)\n"
      "  --export-trace    also write trace.jsonl (every event) into the bundle\n"
+     "  --plugin LIB.so   load a protocol from a shared library first (dsim new protocol\n"
+     "                    makes one); a scenario can also name it: {\"plugin\": \"LIB.so\"}\n"
+     "  --watchdog D      stop a plug-in callback that runs longer than D of wall-clock\n"
+     "                    time (default 2s; 0s: never)\n"
      "\n"
      "Output files are checked before the run starts. A regular file is replaced\n"
      "whole or not at all (keeping its mode), a link is followed, a FIFO or a device\n"
      "such as /dev/null is written to; a read-only file or a directory is refused.\n"
      "\n"
      "The same scenario, seed and build always give the same trace (and trace_hash).\n"
+     "A plug-in whose callback crashes (a segmentation fault, abort, a failed assertion)\n"
+     "or hangs stops the run with a report: the node, the callback, the event and its\n"
+     "time, the last events before it and the command that replays it.\n"
+     "\n"
      "Exit status: 0 the run completed (and every check the scenario's \"check\" asks\n"
-     "for passed); 1 a check failed; 2 bad input; 3 an invariant was violated."},
+     "for passed); 1 a check failed; 2 bad input; 3 an invariant was violated;\n"
+     "4 a plug-in protocol crashed or hung."},
     {"validate", cmd_validate, "check scenario files without running them",
-     "usage: dsim validate SCENARIO... [--set PATH=VALUE]...\n"
+     "usage: dsim validate SCENARIO... [--set PATH=VALUE]... [--plugin LIB.so]\n"
      "\n"
      "Loads and checks each file: JSON syntax, keys, types, ranges, node and protocol\n"
      "names. Prints one line per file. Exit status: 0 all are valid; 2 otherwise.\n"
@@ -55,8 +68,10 @@ const cli_cmd_t cli_commands[] = {
      "                    as for dsim run)"},
     {"list", cmd_list, "list protocols, nemeses, distributions, topologies or actions",
      "usage: dsim list protocols|nemeses|distributions|topologies|actions\n"
+     "       dsim list protocols --plugin LIB.so\n"
      "\n"
      "  protocols      each protocol with its purpose, message types and parameters\n"
+     "                 (with --plugin, the plug-in's alone, after checking it loads)\n"
      "  nemeses        the random fault generators and their keys\n"
      "  distributions  latency distributions and their keys\n"
      "  topologies     network topologies\n"
@@ -131,7 +146,7 @@ const cli_cmd_t cli_commands[] = {
      "stderr, nothing on stdout)."},
     {"swarm", cmd_swarm, "run a scenario under many seeds, each with its own random faults",
      "usage: dsim swarm SCENARIO --seeds N [-j J] [--first S] [--liveness D] [--without KINDS]\n"
-     "                  [--verbose]\n"
+     "                  [--verbose] [--plugin LIB.so] [--watchdog D]\n"
      "       dsim swarm SCENARIO --seeds 1 --first S --write-scenario FILE\n"
      "\n"
      "Swarm testing: runs SCENARIO with seeds S, S+1, ..., S+N-1 (S is 1 unless given).\n"
@@ -186,6 +201,8 @@ const cli_cmd_t cli_commands[] = {
      "  --speed D           simulated time per real second, 1ms to 100s (default: so a\n"
      "                      typical message takes about half a second to cross)\n"
      "  --screenshot FILE   draw one frame at --at into a PNG file, without a display\n"
+     "  --plugin LIB.so     load a protocol from a shared library (see dsim help run)\n"
+     "  --watchdog D        the limit for one plug-in callback (default 2s)\n"
      "  --bench-frames N    draw N frames without a display and print frames per second\n"
      "  --set PATH=VALUE    override a scenario value before loading (repeatable; as for\n"
      "                      dsim run); a session written with w keeps the overrides\n"
@@ -218,6 +235,17 @@ const cli_cmd_t cli_commands[] = {
      "  wheel                   zoom the diagram's time span; scroll the state panel\n"
      "\n"
      "Exit status: 0 done; 2 bad input, or no display for a window (use --screenshot)."},
+    {"new", cmd_new, "start a protocol of your own: a folder that builds, tests and runs",
+     "usage: dsim new protocol NAME\n"
+     "\n"
+     "Makes the folder NAME/ with NAME.c (a small working protocol: each callback says\n"
+     "when it is called and what it may do), test_NAME.c (tests with the test kit),\n"
+     "NAME.json (a scenario that loads the plug-in NAME.so) and a Makefile that builds\n"
+     "against an installed dsim (pkg-config dsim) or else this dsim's source tree.\n"
+     "Then: cd NAME && make && make test, and dsim run NAME.json or dsim view NAME.json.\n"
+     "\n"
+     "NAME is a lower-case letter followed by letters, digits or '_' (at most 31), and\n"
+     "not a built-in protocol's name. Exit status: 0 made; 2 a bad NAME, or NAME exists."},
     {"help", cmd_help, "show help for a command", "usage: dsim help [COMMAND]"},
     {NULL, NULL, NULL, NULL},
 };
@@ -300,9 +328,53 @@ static void usage(FILE *f)
     fprintf(f, "\nRun 'dsim help COMMAND' for a command's flags. Scenarios are in scenarios/.\n");
 }
 
+/* Text for roff: a backslash is \e, a line may not start with a dot or a quote, and
+ * dashes in flags are \- (so they can be searched for and copied). */
+static void roff_text(const char *t)
+{
+    bool bol = true;
+    for (; *t; t++) {
+        if (bol && (*t == '.' || *t == '\'')) fputs("\\&", stdout);
+        bol = *t == '\n';
+        if (*t == '\\') fputs("\\e", stdout);
+        else if (*t == '-') fputs("\\-", stdout);
+        else putchar(*t);
+    }
+}
+
+/* The manual page dsim(1), made from the same texts as dsim help: it cannot fall
+ * behind a command or a flag. make install writes it. */
+static void man_page(void)
+{
+    printf(".TH DSIM 1 \"\" \"dsim\" \"User Commands\"\n"
+           ".SH NAME\ndsim \\- a deterministic simulator of distributed systems, for learning\n"
+           ".SH SYNOPSIS\n.B dsim\n.I COMMAND\n.RI [ ARGS ]\n"
+           ".SH DESCRIPTION\n"
+           "A cluster of nodes runs a protocol and exchanges messages over a simulated network with\n"
+           "latency, loss, duplication, partitions, crashes, pauses and skewed clocks. The same\n"
+           "scenario with the same seed always gives the same run, event for event. Protocols are\n"
+           "built in, or written by you as plug-ins: see\n.BR new .\n"
+           ".SH COMMANDS\n");
+    for (int i = 0; cli_commands[i].name; i++) {
+        printf(".SS %s\n", cli_commands[i].name);
+        roff_text(cli_commands[i].summary);
+        printf(".\n.PP\n.nf\n");
+        roff_text(cli_commands[i].usage);
+        printf("\n.fi\n");
+    }
+    printf(".SH EXIT STATUS\n0 success; 1 a check failed; 2 bad input (a file or a flag), with a message naming\n"
+           "the file, the JSON path, what was expected and what was found; 3 a protocol invariant\n"
+           "was violated; 4 a plug-in protocol crashed or hung.\n"
+           ".SH FILES\n.TP\n.I PREFIX/share/dsim/scenarios\nexample scenarios; a relative path that does not exist\n"
+           "in the current folder is looked for here too\n.TP\n.I PREFIX/share/dsim/lessons\nlessons\n"
+           ".TP\n.I PREFIX/include/dsim, PREFIX/lib/libdsim.a, PREFIX/lib/pkgconfig/dsim.pc\n"
+           "the protocol interface, the test kit and the library, for plug-ins (pkg-config dsim)\n");
+}
+
 int cmd_help(int argc, char **argv)
 {
     if (argc < 2) { usage(stdout); return 0; }
+    if (strcmp(argv[1], "--man") == 0) { man_page(); return 0; }
     for (int i = 0; cli_commands[i].name; i++)
         if (strcmp(cli_commands[i].name, argv[1]) == 0) { puts(cli_commands[i].usage); return 0; }
     const char *cands[32];
@@ -314,14 +386,71 @@ int cmd_help(int argc, char **argv)
     return 2;
 }
 
+/* An installed dsim is PREFIX/bin/dsim, its data PREFIX/share/dsim: found from where
+ * the program is, so a staged install (DESTDIR) and a moved one work as well. */
+static void share_dir_find(void)
+{
+    static char dir[4096];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 32);
+    if (n <= 0) return;
+    dir[n] = 0;
+    char *slash = strrchr(dir, '/');
+    if (!slash) return;
+    snprintf(slash, sizeof dir - (size_t)(slash - dir), "/../share/dsim");
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) scn_share_dir = dir;
+}
+
+const proto_t *cli_plugins[PLUGIN_MAX];
+int cli_n_plugins;
+char cli_plugin_args[1024];
+
+/* --plugin PATH (any number) and --watchdog D, taken out of argv before the command
+ * sees it: run, view, validate and list all load plug-ins the same way, and the
+ * replay command a report prints repeats the plug-ins (cli_plugin_args). */
+static int plugin_flags_take(const char *cmd, int *argc, char **argv)
+{
+    static const char *const takes[] = {"run", "view", "validate", "list", "swarm", "sweep", NULL};
+    bool ok = false;
+    for (int i = 0; takes[i]; i++) ok = ok || strcmp(cmd, takes[i]) == 0;
+    if (!ok) return 0;
+    int out = 2;
+    for (int i = 2; i < *argc; i++) {
+        const char *a = argv[i];
+        bool plug = strncmp(a, "--plugin", 8) == 0 && (a[8] == 0 || a[8] == '=');
+        bool dog = strncmp(a, "--watchdog", 10) == 0 && (a[10] == 0 || a[10] == '=');
+        if (!plug && !dog) { argv[out++] = argv[i]; continue; }
+        const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : (i + 1 < *argc ? argv[++i] : NULL);
+        if (!v) return cli_usage_error(cmd, "%s needs a value", plug ? "--plugin" : "--watchdog");
+        if (dog) {
+            sim_time_t d;
+            if (sim_parse_duration(v, false, &d) != SIM_OK || d < 0)
+                return cli_usage_error(cmd, "--watchdog: expected a duration such as \"2s\" (0s: no watchdog), found \"%s\"", v);
+            plugin_set_watchdog(d);
+            continue;
+        }
+        char err[1024];
+        const proto_t *p = plugin_load(v, err, sizeof err);
+        if (!p) { fprintf(stderr, "dsim %s: --plugin: %s\n", cmd, err); return 2; }
+        if (cli_n_plugins < PLUGIN_MAX) cli_plugins[cli_n_plugins++] = p;
+        size_t n = strlen(cli_plugin_args);
+        snprintf(cli_plugin_args + n, sizeof cli_plugin_args - n, " --plugin %s", v);
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    share_dir_find();
     if (argc < 2) { usage(stderr); return 2; }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) { usage(stdout); return 0; }
     for (int i = 0; cli_commands[i].name; i++) {
         if (strcmp(cli_commands[i].name, argv[1]) != 0) continue;
         for (int j = 2; j < argc; j++)
             if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) { puts(cli_commands[i].usage); return 0; }
+        if (plugin_flags_take(argv[1], &argc, argv) != 0) return 2;
         return cli_commands[i].fn(argc - 1, argv + 1);
     }
     const char *cands[32];

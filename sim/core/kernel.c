@@ -59,7 +59,7 @@ void sim_trace(sim_t *s, const trace_rec_t *r)
     s->hash = trace_hash_step(s->hash, r);
     /* Once a run stopped, what follows (the workload's final timeouts) must not push
      * the events that led to the violation out of the ring. */
-    if (s->invariants && !s->stopped) {
+    if ((s->invariants || s->guarded) && !s->stopped) {
         recent_t *k = &s->recent[s->n_recent++ % SIM_RECENT];
         k->r = *r;
         if (r->text) {
@@ -505,6 +505,8 @@ void sim_halt(sim_ctx *c, const char *fmt, ...)
 }
 
 const char *sim_error(const sim_t *s) { return s->error[0] ? s->error : NULL; }
+
+const sim_fault_t *sim_fault(const sim_t *s) { return s->fault.callback ? &s->fault : NULL; }
 
 void sim_set_role(sim_ctx *c, sim_role_t role, int64_t term)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/sim_int.h"
+#include "proto/plugin.h"
 
 
 /* ---- Creation. ----------------------------------------------------------------- */
@@ -48,6 +49,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->n_clients = scn->wl.clients;
     s->n_nodes = s->n_servers + s->n_clients;
     s->invariants = scn->invariants && !o->no_invariants && s->proto->check;
+    s->guarded = plugin_owns(s->proto);
     s->assert_ctx.now = &s->now;
     s->assert_ctx.seed = s->seed;
     sim_assert_context(&s->assert_ctx);

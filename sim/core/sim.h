@@ -201,9 +201,22 @@ int sim_inject(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *
 int sim_inject_request(sim_t *s, uint32_t to, const sim_req_t *req);
 
 /* The last trace records before now (at most SIM_RECENT, oldest first), kept while
- * invariants are checked so a violation can show what led to it. */
+ * invariants are checked, and always for a plug-in protocol, so a violation or a
+ * crash can show what led to it. */
 #define SIM_RECENT 24
 uint32_t sim_recent(const sim_t *s, trace_rec_t *out, uint32_t max);
+
+/* A plug-in's callback crashed or hung (plugin.h): what, where and when. The run
+ * stopped there and the plug-in is not called again for this simulation. */
+typedef struct sim_fault {
+    int signal;                /* SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL; SIGALRM: the watchdog */
+    const char *what;          /* "a segmentation fault (SIGSEGV)" */
+    const char *callback;      /* "on_message", "on_timer", "init", ... */
+    int64_t node;              /* the server whose callback it was, or -1 (check, summary) */
+    sim_time_t t;              /* simulated time */
+    char event[160];           /* the event it was handling, in words */
+} sim_fault_t;
+const sim_fault_t *sim_fault(const sim_t *s);          /* NULL when nothing crashed */
 
 /* Writes the run summary (the --json object). extra, when not NULL, writes more keys
  * into it (dsim run's "check" verdicts) just before trace_hash. */

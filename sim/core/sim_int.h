@@ -136,6 +136,8 @@ struct sim {
     sim_time_t leaderless_since;       /* start of the current leaderless interval, or -1 */
     bool had_leader;                   /* a leader was ever established */
     sim_time_t equal_checked_ns;       /* last replicas_equal evaluation */
+    bool guarded;                      /* the protocol is a plug-in: keep recent, report faults */
+    sim_fault_t fault;                 /* fault.callback set: a plug-in callback crashed */
     recent_t recent[SIM_RECENT];
     uint32_t n_recent;                 /* records ever kept (ring position) */
     reply_msg_t *reply;                /* scratch for sim_reply: SIM_REPLY_VALUES_MAX values */

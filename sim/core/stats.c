@@ -277,6 +277,20 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     }
     jw_obj_end(w);
     if (s->error[0]) jw_kstr(w, "error", s->error);
+    if (s->fault.callback) {
+        /* Only when a plug-in crashed, so built-in summaries stay as they were. */
+        jw_key(w, "fault");
+        jw_obj_begin(w);
+        jw_kint(w, "signal", s->fault.signal);
+        jw_kstr(w, "what", s->fault.what);
+        jw_kstr(w, "callback", s->fault.callback);
+        jw_key(w, "node");
+        if (s->fault.node >= 0) jw_str(w, sim_name(s, (uint32_t)s->fault.node));
+        else jw_null(w);
+        jw_kint(w, "time_ns", s->fault.t);
+        jw_kstr(w, "event", s->fault.event);
+        jw_obj_end(w);
+    }
     if (extra) extra(ud, w);
     jw_kstr(w, "trace_hash", hash);
     jw_kreal(w, "wall_seconds", wall_seconds);

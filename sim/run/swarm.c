@@ -18,6 +18,7 @@
 #include <cJSON.h>
 #include "check/runcheck.h"
 #include "core/sim.h"
+#include "proto/plugin.h"
 #include "run/swarm.h"
 #include "scenario/scenario_write.h"
 
@@ -444,6 +445,11 @@ int swarm_plan(swarm_t *w, uint64_t seed, swarm_plan_t *p, char *err, size_t err
         if (!c) c = cJSON_AddObjectToObject(root, "check");
         set_key(c, "convergence", cJSON_CreateTrue());
     }
+    /* A plug-in named relative to the scenario: name the library loaded, so the file
+     * --write-scenario writes runs wherever it is put. */
+    cJSON *proto = cJSON_GetObjectItemCaseSensitive(root, "protocol");
+    if (plugin_path(scn->proto) && cJSON_IsObject(proto) && cJSON_GetObjectItemCaseSensitive(proto, "plugin"))
+        set_key(proto, "plugin", cJSON_CreateString(plugin_path(scn->proto)));
     char hs[32], es[32];
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
     const char *old = cJSON_IsString(desc) ? desc->valuestring : "";

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "check/lincheck.h"
 #include "scenario/scenario.h"
 #include "scenario/ld.h"
+#include "proto/plugin.h"
 
 
 
@@ -631,6 +633,21 @@ static void parse_param(ld_t *L, const proto_param_t *pp, const cJSON *v, const 
     }
 }
 
+/* "plugin": "myraft.so", relative to the scenario's folder (as a person reads the
+ * file), loaded and registered now: the rest of the file may use its parameters. */
+static const proto_t *parse_plugin(ld_t *L, const cJSON *v)
+{
+    if (!v) return NULL;
+    const char *f = ld_as_string(L, v, "$.protocol.plugin", "the path of a shared library such as \"myraft.so\"");
+    char path[PATH_MAX], err[1024];
+    const char *slash = strrchr(L->path, '/');
+    if (f[0] == '/' || !slash) snprintf(path, sizeof path, "%s", f);
+    else snprintf(path, sizeof path, "%.*s/%s", (int)(slash - L->path), L->path, f);
+    const proto_t *p = plugin_load(path, err, sizeof err);
+    if (!p) ld_fail(L, "$.protocol.plugin", "%s", err);
+    return p;
+}
+
 static void parse_protocol(ld_t *L, const cJSON *v)
 {
     scn_t *s = L->s;
@@ -639,16 +656,20 @@ static void parse_protocol(ld_t *L, const cJSON *v)
     const cJSON *name = v, *params = NULL;
     char p[JPATH_MAX];
     snprintf(p, sizeof p, "%s", jp);
+    const proto_t *plug = NULL;
     if (cJSON_IsObject(v)) {
-        static const char *const keys[] = {"name", "params", NULL};
+        static const char *const keys[] = {"name", "params", "plugin", NULL};
         ld_check_keys(L, v, jp, keys);
         name = ld_get(v, "name");
-        if (!name) ld_fail(L, jp, "expected a \"name\" naming the protocol");
+        plug = parse_plugin(L, ld_get(v, "plugin"));
+        if (!name && !plug) ld_fail(L, jp, "expected a \"name\" naming the protocol, or a \"plugin\" naming its shared library");
         ld_child(p, jp, "name");
         params = ld_get(v, "params");
     }
-    const char *nm = ld_as_string(L, name, p, "a protocol name such as \"gossip\"");
-    s->proto = proto_find(nm);
+    const char *nm = plug ? plug->name : ld_as_string(L, name, p, "a protocol name such as \"gossip\"");
+    if (plug && name && strcmp(ld_as_string(L, name, p, "the plug-in's protocol name"), nm) != 0)
+        ld_fail(L, p, "the plug-in is protocol \"%s\", not \"%s\" (or leave \"name\" out)", nm, name->valuestring);
+    s->proto = plug ? plug : proto_find(nm);
     const char *names[64];
     int n = 0;
     for (uint32_t i = 0; i < proto_count() && n < 63; i++) names[n++] = proto_at(i)->name;
@@ -697,7 +718,7 @@ static void parse_protocol(ld_t *L, const cJSON *v)
     if (s->proto->configure) {
         char msg[256] = "";
         proto_env_t env = {s->n_servers, s->wl.clients, s->wl.keys ? s->wl.keys : 1};
-        if (s->proto->configure(s->proto_config, &env, msg, sizeof msg) != SIM_OK)
+        if (plugin_configure(s->proto, s->proto_config, &env, msg, sizeof msg) != SIM_OK)
             ld_fail(L, params ? pjp : jp, "%s", msg[0] ? msg : "these parameters do not work together");
     }
 }
@@ -1142,10 +1163,20 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
     return SIM_OK;
 }
 
+const char *scn_share_dir;
+
 int scn_load_file(const char *path, scn_t *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
+    /* An installed dsim finds "scenarios/echo.json" under its share folder too. */
+    char shared[PATH_MAX];
+    if (!f && errno == ENOENT && path[0] != '/' && scn_share_dir) {
+        snprintf(shared, sizeof shared, "%s/%s", scn_share_dir, path);
+        f = fopen(shared, "rb");
+        if (f) path = shared;
+        else errno = ENOENT;
+    }
     if (!f) { snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno)); return SIM_EIO; }
     size_t cap = 1 << 16, len = 0;
     char *buf = sim_xcalloc(1, cap);

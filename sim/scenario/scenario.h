@@ -104,6 +104,9 @@ typedef struct scn {
 /* Loads and checks a scenario file. On error returns SIM_EINPUT (or SIM_EIO) and puts
  * one line into err; *out is then empty and needs no scn_free. */
 int scn_load_file(const char *path, scn_t *out, char *err, size_t err_len);
+/* Where an installed dsim keeps its scenarios and lessons (share/dsim), or NULL: a
+ * relative path that does not exist here is looked for under it. */
+extern const char *scn_share_dir;
 /* The same from a string; `path` is only used in messages. */
 int scn_load_string(const char *json, const char *path, scn_t *out, char *err, size_t err_len);
 void scn_free(scn_t *s);

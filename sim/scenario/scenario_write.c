@@ -15,6 +15,7 @@
 #include "core/afile.h"
 #include "scenario/override.h"
 #include "scenario/scenario_write.h"
+#include "proto/plugin.h"
 
 #define SCN_WRITE_FILE_MAX (64u << 20)   /* the loader refuses larger scenarios too */
 #define SCN_SEED_MAX 9007199254740991.0  /* 2^53-1: what a JSON number holds exactly */
@@ -105,6 +106,12 @@ int scn_write_with_actions_sets(const char *orig_path, const char *const *sets, 
         char d[48];
         set_key(root, "duration", cJSON_CreateString(sim_format_duration(sim_end(s), d, sizeof d)));
     }
+    /* A plug-in's path is relative to the original file, which the copy may not sit
+     * beside: name the library the run loaded, wherever the copy is written. */
+    cJSON *proto = cJSON_GetObjectItemCaseSensitive(root, "protocol");
+    const char *lib = plugin_path(sim_protocol(s));
+    if (lib && cJSON_IsObject(proto) && cJSON_GetObjectItemCaseSensitive(proto, "plugin"))
+        set_key(proto, "plugin", cJSON_CreateString(lib));
     if (n) {
         const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
         const char *old = cJSON_IsString(desc) ? desc->valuestring : "";
