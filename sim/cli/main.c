@@ -110,6 +110,25 @@ const cli_cmd_t cli_commands[] = {
      "Each failing seed is printed with why it failed, its fault mix and the command\n"
      "that replays it. The last line gives seeds run, failed, and runs per second.\n"
      "Exit status: 0 every seed passed; 1 some seed failed; 2 bad input."},
+    {"lesson", cmd_lesson, "step through a lesson, list the lessons, or check them",
+     "usage: dsim lesson                     the lessons in order, with your progress\n"
+     "       dsim lesson NAME|FILE.json [--terminal]\n"
+     "       dsim lesson check FILE...|all\n"
+     "       dsim lesson --reset             forget your progress\n"
+     "\n"
+     "NAME is a lesson of lessons/ by name (raft-election) or number (8); FILE.json a\n"
+     "lesson file anywhere. The lesson runs in the terminal: it narrates, shows the\n"
+     "nodes and the messages in flight as text, and takes commands (`help` lists them):\n"
+     "actions such as `crash n3`, `partition n1,n2 | n3,n4,n5`, `heal`, `drop 17`,\n"
+     "`skew n2 +2s`, and `step`, `run 500ms`, `next`, `back`, `hint`, `show`, `answer b`,\n"
+     "`quit`. Progress is kept in $XDG_STATE_HOME/dsim/lessons (~/.local/state/dsim).\n"
+     "\n"
+     "check plays every step of each lesson with its solution: each \"until\" and goal\n"
+     "must be reached within the scenario's duration, each question's right answer\n"
+     "must agree with the run, each highlighted number must exist. lessons/README.md\n"
+     "documents the lesson format.\n"
+     "\n"
+     "Exit status: 0 success (every lesson checked works); 1 a check failed; 2 bad input."},
     {"view", viz_main, "watch a scenario live, break it, rewind it (or save a screenshot)",
      "usage: dsim view SCENARIO [--seed N] [--theme dark|light] [--size WxH] [--at T]\n"
      "                 [--select NODE] [--layout auto|circle|rings|grid|scenario] [--speed D]\n"
