@@ -200,7 +200,13 @@ static void print_state(const term_t *t, lesson_play_t *p)
     const lesson_step_t *st = lesson_play_cur(p);
     const scn_t *scn = run_scenario(r);
     uint32_t n = scn->n_servers > 9 ? 9 : scn->n_servers;
-    printf("%-5s %-11s %-9s %5s %5s  %s\n", "node", "role", "status", "term", "log", "state");
+    int w = 4;
+    for (uint32_t i = 0; i < n; i++) {
+        sim_node_info_t ni;
+        sim_node_info(s, i, &ni);
+        if ((int)strlen(ni.name) > w) w = (int)strlen(ni.name);
+    }
+    printf("%-*s %-11s %-8s %4s %5s  %s\n", w, "node", "role", "status", "term", "log", "state");
     for (uint32_t i = 0; i < n; i++) {
         sim_node_info_t ni;
         sim_node_info(s, i, &ni);
@@ -216,7 +222,7 @@ static void print_state(const term_t *t, lesson_play_t *p)
         if (ni.group) snprintf(grp, sizeof grp, " g%u", ni.group);
         bool hl = highlighted_node(st, i);
         char line[160];
-        snprintf(line, sizeof line, "%-5s %-11s %-9s %5s %5s  %s%s", ni.name, ni.up ? sim_role_name(s, ni.role) : "-",
+        snprintf(line, sizeof line, "%-*s %-11s %-8s %4s %5s  %s%s", w, ni.name, ni.up ? sim_role_name(s, ni.role) : "-",
                  status, term, log, d.line, grp);
         line[t->width - 3 > 0 && t->width - 3 < (int)sizeof line ? t->width - 3 : (int)sizeof line - 1] = 0;
         if (hl && t->tty) printf("\033[7m%s\033[0m <\n", line);
@@ -293,6 +299,15 @@ static const char term_help[] =
     "`skew n2 +2s`; `run 500ms` (or `run` for 1s), `step` (to the next event), `next` (or Enter), "
     "`back`, `hint`, `show` (plays the solution), `answer b`, `look`, `quit`.";
 
+/* A letter or a number typed alone answers the question: "b", "12", "0.5". */
+static bool is_bare_answer(const char *c)
+{
+    if (strlen(c) == 1 && c[0] >= 'a' && c[0] <= 'h') return true;
+    char *e;
+    strtod(c, &e);
+    return e != c && *e == 0;
+}
+
 /* Runs one lesson in the terminal. Returns 0 when finished or quit. */
 static int play_terminal(lesson_t *l, progress_t *prog)
 {
@@ -341,7 +356,7 @@ static int play_terminal(lesson_t *l, progress_t *prog)
             if (*arg && sim_parse_duration(arg, false, &d) != SIM_OK) snprintf(t.msg, sizeof t.msg, "`run` takes a duration such as `500ms` or `2s`");
             else lesson_play_advance(p, d);
             if (run_at_end(lesson_play_run(p))) snprintf(t.msg, sizeof t.msg, "The run has reached its end.");
-        } else if (!strncmp(c, "answer", 6) || (st->has_question && strlen(c) == 1 && c[0] >= 'a' && c[0] <= 'h')) {
+        } else if (!strncmp(c, "answer", 6) || (st->has_question && is_bare_answer(c))) {
             const char *ans = !strncmp(c, "answer", 6) ? c + 6 : c;
             char fb[LESSON_TEXT_MAX];
             if (st->has_task && !lesson_play_goal_met(p)) snprintf(t.msg, sizeof t.msg, "First the task; the question comes after.");
@@ -422,6 +437,7 @@ static int check_lessons(int n_args, const char **args)
         lesson_t *l = calloc(1, sizeof *l);
         char err[1024];
         if (lesson_load_file(files[i], l, err, sizeof err) != SIM_OK) { fprintf(stderr, "%s\n", err); free(l); status = 2; continue; }
+        fflush(stdout);
         int bad = lesson_check(l, stderr);
         printf("%s: %s (%u steps)\n", files[i], bad ? "FAILED" : "ok", l->n_steps);
         if (bad && status == 0) status = 1;
