@@ -94,6 +94,9 @@ typedef struct term {
     char msg[2048];                  /* feedback for the next screen */
 } term_t;
 
+/* Where the screen is drawn: stdout, or a buffer while measuring a part of it. */
+static FILE *tout;
+
 /* Prints text with **bold** and `code`, wrapped at width, "- " lines as bullets.
  * Returns the number of lines printed. */
 static int print_rich(const term_t *t, const char *text, const char *indent)
@@ -108,8 +111,8 @@ static int print_rich(const term_t *t, const char *text, const char *indent)
         bool bullet = (p[0] == '-' || p[0] == '*') && p[1] == ' ';
         const char *s = bullet ? p + 2 : p;
         int col = 0;
-        fputs(indent, stdout);
-        if (bullet) { fputs(t->tty ? "  \xe2\x80\xa2 " : "  - ", stdout); col = 4; }
+        fputs(indent, tout);
+        if (bullet) { fputs(t->tty ? "  \xe2\x80\xa2 " : "  - ", tout); col = 4; }
         while (s < eol) {
             while (s < eol && *s == ' ') s++;
             const char *w = s;
@@ -124,31 +127,31 @@ static int print_rich(const term_t *t, const char *text, const char *indent)
             while (we < eol && *we != ' ') we++;
             if (we == w) break;
             if (col > (bullet ? 4 : 0) && col + 1 + vis > width) {
-                fputc('\n', stdout); lines++;
-                fputs(indent, stdout);
+                fputc('\n', tout); lines++;
+                fputs(indent, tout);
                 col = bullet ? 4 : 0;
-                if (bullet) fputs("    ", stdout);
-            } else if (col > (bullet ? 4 : 0)) { fputc(' ', stdout); col++; }
+                if (bullet) fputs("    ", tout);
+            } else if (col > (bullet ? 4 : 0)) { fputc(' ', tout); col++; }
             for (const char *x = w; x < we; x++) {
                 if (x[0] == '*' && x[1] == '*') {
                     bold = !bold;
-                    if (t->tty) fputs(bold ? "\033[1m" : "\033[22m", stdout);
+                    if (t->tty) fputs(bold ? "\033[1m" : "\033[22m", tout);
                     x++;
                     continue;
                 }
                 if (*x == '`') {
                     code = !code;
-                    if (t->tty) fputs(code ? "\033[36m" : "\033[39m", stdout);
-                    else fputc('`', stdout);
+                    if (t->tty) fputs(code ? "\033[36m" : "\033[39m", tout);
+                    else fputc('`', tout);
                     continue;
                 }
-                fputc(*x, stdout);
+                fputc(*x, tout);
             }
             col += vis;
             s = we;
         }
-        if (t->tty && (bold || code)) { fputs("\033[0m", stdout); bold = code = false; }
-        fputc('\n', stdout);
+        if (t->tty && (bold || code)) { fputs("\033[0m", tout); bold = code = false; }
+        fputc('\n', tout);
         lines++;
         p = *eol ? eol + 1 : eol;
     }
@@ -157,8 +160,8 @@ static int print_rich(const term_t *t, const char *text, const char *indent)
 
 static void rule(const term_t *t)
 {
-    for (int i = 0; i < t->width - 1; i++) fputs(t->tty ? "\xe2\x94\x80" : "-", stdout);
-    fputc('\n', stdout);
+    for (int i = 0; i < t->width - 1; i++) fputs(t->tty ? "\xe2\x94\x80" : "-", tout);
+    fputc('\n', tout);
 }
 
 typedef struct flights {
@@ -193,21 +196,44 @@ static bool highlighted_node(const lesson_step_t *st, uint32_t n)
 
 /* The state as text: one line per server (at most 9), the messages in flight, and the
  * numbers the step points at. */
-static void print_state(const term_t *t, lesson_play_t *p)
+static void print_state(const term_t *t, lesson_play_t *p, int rows)
 {
     run_t *r = lesson_play_run(p);
     const sim_t *s = run_sim(r);
     const lesson_step_t *st = lesson_play_cur(p);
     const scn_t *scn = run_scenario(r);
-    uint32_t n = scn->n_servers > 9 ? 9 : scn->n_servers;
+    uint32_t n = scn->n_servers > 16 ? 16 : scn->n_servers;
+    /* Which servers get a row when not all fit: highlighted ones first, then those in
+     * a role other than the most common one (the leader among followers), then the
+     * rest in order; rows keeps one line for "... and N more". */
+    bool show[16] = {false};
+    uint32_t shown = 0;
+    if (rows < 1) rows = 1;
+    if ((int)n <= rows) { for (uint32_t i = 0; i < n; i++) show[i] = true; shown = n; }
+    else {
+        int room = rows - 1;
+        unsigned count[64] = {0};
+        sim_node_info_t ni;
+        for (uint32_t i = 0; i < n; i++) { sim_node_info(s, i, &ni); if (ni.role < 64) count[ni.role]++; }
+        unsigned common = 0;
+        for (unsigned k = 1; k < 64; k++) if (count[k] > count[common]) common = k;
+        for (int pass = 0; pass < 3; pass++)
+            for (uint32_t i = 0; i < n && (int)shown < room; i++) {
+                if (show[i]) continue;
+                sim_node_info(s, i, &ni);
+                bool pick = pass == 0 ? highlighted_node(st, i) : pass == 1 ? (!ni.up || ni.role != common) : true;
+                if (pick) { show[i] = true; shown++; }
+            }
+    }
     int w = 4;
     for (uint32_t i = 0; i < n; i++) {
         sim_node_info_t ni;
         sim_node_info(s, i, &ni);
         if ((int)strlen(ni.name) > w) w = (int)strlen(ni.name);
     }
-    printf("%-*s %-11s %-8s %4s %5s  %s\n", w, "node", "role", "status", "term", "log", "state");
+    fprintf(tout, "%-*s %-11s %-8s %4s %5s  %s\n", w, "node", "role", "status", "term", "log", "state");
     for (uint32_t i = 0; i < n; i++) {
+        if (!show[i]) continue;
         sim_node_info_t ni;
         sim_node_info(s, i, &ni);
         proto_desc_t d;
@@ -225,10 +251,10 @@ static void print_state(const term_t *t, lesson_play_t *p)
         snprintf(line, sizeof line, "%-*s %-11s %-8s %4s %5s  %s%s", w, ni.name, ni.up ? sim_role_name(s, ni.role) : "-",
                  status, term, log, d.line, grp);
         line[t->width - 3 > 0 && t->width - 3 < (int)sizeof line ? t->width - 3 : (int)sizeof line - 1] = 0;
-        if (hl && t->tty) printf("\033[7m%s\033[0m <\n", line);
-        else printf("%s%s\n", line, hl ? " <" : "");
+        if (hl && t->tty) fprintf(tout, "\033[7m%s\033[0m <\n", line);
+        else fprintf(tout, "%s%s\n", line, hl ? " <" : "");
     }
-    if (scn->n_servers > n) printf("... and %u more servers\n", scn->n_servers - n);
+    if (scn->n_servers > shown) fprintf(tout, "... and %u more servers\n", scn->n_servers - shown);
     flights_t f = {.s = s};
     sim_each_flight(s, each_flight, &f);
     char buf[512];
@@ -236,15 +262,19 @@ static void print_state(const term_t *t, lesson_play_t *p)
     for (int i = 0; i < f.n && i < 3 && k < (int)sizeof buf; i++) k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s", i ? ", " : ": ", f.line[i]);
     if (f.n > 3 && k < (int)sizeof buf) snprintf(buf + k, sizeof buf - (size_t)k, ", ...");
     buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0;
-    printf("%s\n", buf);
+    fprintf(tout, "%s\n", buf);
     k = 0;
     buf[0] = 0;
     for (uint32_t i = 0; i < st->n_hl && k < (int)sizeof buf; i++) {
         double v;
         if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &v) != SIM_OK) continue;
-        k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s = %g", k ? "   " : "", st->hl[i].label, v);
+        char num[32];
+        /* Durations (a path ending in _ns, or a part of one) read as durations, not 9.87e+06. */
+        if (strstr(st->hl[i].path, "_ns") && v >= 1) sim_format_duration_short((sim_time_t)v, num, sizeof num);
+        else snprintf(num, sizeof num, "%.10g", v == (double)(long long)v ? v : (double)(float)v);
+        k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s = %s", k ? "   " : "", st->hl[i].label, num);
     }
-    if (k) { buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0; printf("%s\n", buf); }
+    if (k) { buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0; fprintf(tout, "%s\n", buf); }
 }
 
 static void screen(term_t *t, lesson_play_t *p)
@@ -252,19 +282,34 @@ static void screen(term_t *t, lesson_play_t *p)
     const lesson_t *l = lesson_play_lesson(p);
     const lesson_step_t *st = lesson_play_cur(p);
     run_t *r = lesson_play_run(p);
-    if (t->tty) fputs("\033[H\033[2J", stdout);
-    else fputc('\n', stdout);
+    if (t->tty) fputs("\033[H\033[2J", tout);
+    else fputc('\n', tout);
     char d[32], head[256];
     snprintf(head, sizeof head, "%s \xc2\xb7 step %u of %u%s%s", l->title, lesson_play_step(p) + 1, l->n_steps,
              st->title[0] ? ": " : "", st->title);
     int hv = 0;
     for (const char *c = head; *c; c++) hv += (*c & 0xC0) != 0x80;
-    sim_format_duration_short(run_now(r), d, sizeof d);
+    if (run_now(r) > 0) sim_format_duration_short(run_now(r), d, sizeof d);
+    else snprintf(d, sizeof d, "0s");
+    int room = t->width - 1 - (int)strlen(d) - 3;
+    if (hv > room) {
+        /* Cut a long step title to one line, at a character boundary, with an ellipsis. */
+        int v = 0;
+        char *c = head;
+        for (; *c; c++) if ((*c & 0xC0) != 0x80 && ++v > room - 1) break;
+        snprintf(c, sizeof head - (size_t)(c - head), "\xe2\x80\xa6");
+        hv = room;
+    }
     int pad = t->width - 1 - hv - (int)strlen(d) - 2;
-    printf("%s%s%s%*s t=%s\n", t->tty ? "\033[1m" : "", head, t->tty ? "\033[0m" : "", pad > 0 ? pad : 1, "", d);
+    fprintf(tout, "%s%s%s%*s t=%s\n", t->tty ? "\033[1m" : "", head, t->tty ? "\033[0m" : "", pad > 0 ? pad : 1, "", d);
     rule(t);
+    /* The words first, into a buffer, to know how many lines the node table may have. */
+    FILE *screen_out = tout;
+    char *top = NULL, *bottom = NULL;
+    size_t top_len = 0, bottom_len = 0;
+    tout = open_memstream(&top, &top_len);
     print_rich(t, st->narration, "");
-    if (lesson_play_trouble(p)) printf("(%s)\n", lesson_play_trouble(p));
+    if (lesson_play_trouble(p)) fprintf(tout, "(%s)\n", lesson_play_trouble(p));
     if (st->has_task) {
         char line[LESSON_TEXT_MAX + 32];
         snprintf(line, sizeof line, "%s %s", lesson_play_goal_met(p) ? "**Done.**" : "**Task:**",
@@ -281,16 +326,27 @@ static void screen(term_t *t, lesson_play_t *p)
             print_rich(t, c, "");
         }
     }
-    rule(t);
-    print_state(t, p);
-    rule(t);
+    fclose(tout);
+    tout = open_memstream(&bottom, &bottom_len);
     if (t->msg[0]) { print_rich(t, t->msg, ""); t->msg[0] = 0; }
+    fclose(tout);
+    tout = screen_out;
+    int used = 2 + 1 + 1 + 1 + 1 + 1 + 2;   /* header, rules, table header, in flight, numbers, prompt */
+    for (size_t i = 0; i < top_len; i++) used += top[i] == '\n';
+    for (size_t i = 0; i < bottom_len; i++) used += bottom[i] == '\n';
+    fputs(top, tout);
+    rule(t);
+    print_state(t, p, t->height - used);
+    rule(t);
+    fputs(bottom, tout);
+    free(top);
+    free(bottom);
     const char *todo = lesson_play_can_next(p)
         ? (lesson_play_step(p) + 1 == l->n_steps ? "Enter finishes the lesson" : "Enter: next step")
         : st->has_task && !lesson_play_goal_met(p) ? "act, run 500ms, step, hint, show"
         : "answer a/b/... or a number";
-    printf("[%s; back, help, quit]\n> ", todo);
-    fflush(stdout);
+    fprintf(tout, "[%s; back, help, quit]\n> ", todo);
+    fflush(tout);
 }
 
 static const char term_help[] =
@@ -326,6 +382,7 @@ static int play_terminal(lesson_t *l, progress_t *prog)
     }
     char line[512];
     int rc = 0;
+    tout = stdout;
     for (;;) {
         screen(&t, p);
         if (!fgets(line, sizeof line, stdin)) break;
@@ -362,7 +419,9 @@ static int play_terminal(lesson_t *l, progress_t *prog)
             if (st->has_task && !lesson_play_goal_met(p)) snprintf(t.msg, sizeof t.msg, "First the task; the question comes after.");
             else {
                 int ok = lesson_play_answer(p, ans, fb, sizeof fb);
-                snprintf(t.msg, sizeof t.msg, "%s%s", ok == 1 ? "**Right.** " : ok == 0 && st->q.n_choices ? "**Not that one.** " : "", fb);
+                /* An explanation that starts by saying so needs no "Right." of ours. */
+                bool says = !strncmp(fb, "Right", 5) || !strncmp(fb, "Yes", 3);
+                snprintf(t.msg, sizeof t.msg, "%s%s", ok == 1 && !says ? "**Right.** " : ok == 0 && st->q.n_choices ? "**Not that one.** " : "", fb);
             }
         } else if (!strcmp(c, "back")) {
             if (lesson_play_step(p) == 0) snprintf(t.msg, sizeof t.msg, "This is the first step.");
