@@ -241,7 +241,7 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         d.term = -1;
         d.log_len = -1;
         sim_describe(s, i, &d);
-        const char *status = !ni.member && ni.up ? "outside" : !ni.up ? "CRASHED" : ni.paused ? "paused" : ni.isolated ? "isolated" : "up";
+        const char *status = !ni.member ? "outside" : !ni.up ? "CRASHED" : ni.paused ? "paused" : ni.isolated ? "isolated" : "up";
         char term[16] = "-", log[16] = "-", grp[8] = "";
         if (d.term >= 0) snprintf(term, sizeof term, "%lld", (long long)d.term);
         if (d.log_len >= 0) snprintf(log, sizeof log, "%lld", (long long)d.log_len);
@@ -271,7 +271,8 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         char num[32];
         /* Durations (a path ending in _ns, or a part of one) read as durations, not 9.87e+06. */
         if (strstr(st->hl[i].path, "_ns") && v >= 1) sim_format_duration_short((sim_time_t)v, num, sizeof num);
-        else snprintf(num, sizeof num, "%.10g", v == (double)(long long)v ? v : (double)(float)v);
+        else if (v == (double)(long long)v) snprintf(num, sizeof num, "%lld", (long long)v);
+        else snprintf(num, sizeof num, "%.4g", v);
         k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s = %s", k ? "   " : "", st->hl[i].label, num);
     }
     if (k) { buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0; fprintf(tout, "%s\n", buf); }
@@ -434,7 +435,7 @@ static int play_terminal(lesson_t *l, progress_t *prog)
                 if (!c[0] && !st->has_task && !st->has_question) lesson_play_advance(p, SIM_SEC);
             } else if (lesson_play_step(p) + 1 == l->n_steps) {
                 if (pe) { pe->done = true; pe->step = 0; progress_save(prog); }
-                printf("\nLesson finished: %s. `dsim lesson` lists what comes next.\n", l->title);
+                printf("\nLesson finished: %s. dsim lesson lists what comes next.\n", l->title);
                 break;
             } else {
                 lesson_play_goto(p, lesson_play_step(p) + 1);
