@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
@@ -280,6 +281,58 @@ static void test_lesson_check_all_lessons_pass(void **state)
     assert_int_equal(rc, 0);
 }
 
+/* Runs a shell command and returns its output (at most 64 KiB) and exit status. */
+static int sh(const char *cmd, char *out, size_t len)
+{
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `dsim lesson` lists the lessons with what the student did; --reset forgets it. */
+static void test_lesson_list_shows_progress_and_reset_forgets(void **state)
+{
+    const char *dsim = getenv("DSIM");
+    if (!dsim) dsim = "build/dsim";
+    char cmd[1024], *out = malloc(1 << 16);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/list/dsim && printf 'raft-election 3 0\\nclocks 0 1\\n' > %s/list/dsim/lessons", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "XDG_STATE_HOME=%s/list %s lesson", dir, dsim);
+    assert_int_equal(sh(cmd, out, 1 << 16), 0);
+    assert_non_null(strstr(out, " 1. what-is-a-distributed-system"));
+    assert_non_null(strstr(out, "raft-election"));
+    assert_non_null(strstr(out, "step 4 of 7"));
+    assert_non_null(strstr(out, "done"));
+    assert_non_null(strstr(out, "1 of 14 done"));
+    snprintf(cmd, sizeof cmd, "XDG_STATE_HOME=%s/list %s lesson --reset && XDG_STATE_HOME=%s/list %s lesson", dir, dsim, dir, dsim);
+    assert_int_equal(sh(cmd, out, 1 << 16), 0);
+    assert_non_null(strstr(out, "Progress forgotten"));
+    assert_non_null(strstr(out, "0 of 14 done"));
+    free(out);
+}
+
+/* A bad lesson file is bad input: its message on stderr and exit status 2, for the
+ * check and for opening it; an unknown lesson name too. */
+static void test_lesson_bad_files_exit_2(void **state)
+{
+    const char *dsim = getenv("DSIM");
+    if (!dsim) dsim = "build/dsim";
+    const char *path = write_lesson("typo.json", "[{\"narration\": \"x\", \"untill\": {\"role\": \"leader\"}}]");
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "%s lesson check %s 2>&1", dsim, path);
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "typo.json: $.steps[0]"));
+    assert_non_null(strstr(out, "until"));
+    snprintf(cmd, sizeof cmd, "%s lesson %s --terminal < /dev/null 2>&1", dsim, path);
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, "%s lesson no-such-lesson 2>&1", dsim);
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "no lesson \"no-such-lesson\""));
+}
+
 /* A student's whole way through a lesson in an 80x24 terminal, typed into tmux. */
 static void test_lesson_terminal_in_tmux(void **state)
 {
@@ -302,6 +355,8 @@ int main(void)
         cmocka_unit_test(test_lesson_check_is_deterministic),
         cmocka_unit_test(test_lesson_progress_is_kept_and_forgotten),
         cmocka_unit_test(test_lesson_check_all_lessons_pass),
+        cmocka_unit_test(test_lesson_list_shows_progress_and_reset_forgets),
+        cmocka_unit_test(test_lesson_bad_files_exit_2),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
