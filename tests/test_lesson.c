@@ -333,6 +333,29 @@ static void test_lesson_bad_files_exit_2(void **state)
     assert_non_null(strstr(out, "no lesson \"no-such-lesson\""));
 }
 
+/* The window's picture of a lesson step: the view with the lesson panel over it. */
+static void test_lesson_step_screenshot(void **state)
+{
+    const char *dsim = getenv("DSIM");
+    if (!dsim) dsim = "build/dsim";
+    char cmd[1024], out[4096], png[600];
+    snprintf(png, sizeof png, "%s/step3.png", dir);
+    snprintf(cmd, sizeof cmd, "%s lesson raft-election --screenshot %s --step 3 2>&1", dsim, png);
+    assert_int_equal(sh(cmd, out, sizeof out), 0);
+    FILE *f = fopen(png, "rb");
+    assert_non_null(f);
+    unsigned char magic[8] = {0};
+    assert_int_equal(fread(magic, 1, 8, f), 8);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+    assert_true(size > 20000);                  /* a picture, not an empty frame */
+    snprintf(cmd, sizeof cmd, "%s lesson raft-election --screenshot %s --step 99 2>&1", dsim, png);
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--step"));
+}
+
 /* A student's whole way through a lesson in an 80x24 terminal, typed into tmux. */
 static void test_lesson_terminal_in_tmux(void **state)
 {
@@ -357,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_lesson_check_all_lessons_pass),
         cmocka_unit_test(test_lesson_list_shows_progress_and_reset_forgets),
         cmocka_unit_test(test_lesson_bad_files_exit_2),
+        cmocka_unit_test(test_lesson_step_screenshot),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

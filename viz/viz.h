@@ -11,4 +11,10 @@
  * input (a flag, a file) or no display for a window. */
 int viz_main(int argc, char **argv);
 
+typedef struct lesson lesson_t;
+/* Draws step `step` of a lesson (the steps before it played with their solutions, its
+ * first hint shown) with the lesson panel over the view, into a w x h PNG. Returns 0,
+ * or 2 with a sentence in err. */
+int viz_lesson_screenshot(const lesson_t *l, uint32_t step, const char *png, int w, int h, char *err, size_t err_len);
+
 #endif

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
+#include "viz.h"
 
 #define LESSONS_FILES_MAX 128
 
@@ -510,8 +511,8 @@ static int check_lessons(int n_args, const char **args)
 
 int cmd_lesson(int argc, char **argv)
 {
-    static const cli_flag_t flags[] = {{"--terminal", false}, {"--reset", false}, {NULL, false}};
-    const char *val[4] = {0}, *pos[64];
+    static const cli_flag_t flags[] = {{"--terminal", false}, {"--reset", false}, {"--screenshot", true}, {"--step", true}, {NULL, false}};
+    const char *val[5] = {0}, *pos[64];
     int npos = 0;
     if (cli_parse("lesson", argc, argv, flags, val, pos, &npos, 64) != SIM_OK) return 2;
     progress_t *prog = calloc(1, sizeof *prog);
@@ -540,7 +541,18 @@ int cmd_lesson(int argc, char **argv)
     char err[1024];
     if (lesson_load_file(path, l, err, sizeof err) != SIM_OK) { fprintf(stderr, "%s\n", err); free(l); free(path); free(prog); return 2; }
     free(path);
-    rc = play_terminal(l, prog);
+    if (val[2]) {
+        /* One step of the lesson in the window's picture, with its panel: no display needed. */
+        long step = val[3] ? strtol(val[3], NULL, 10) : 1;
+        if (step < 1 || step > (long)l->n_steps) {
+            rc = cli_usage_error("lesson", "--step takes a step from 1 to %u", l->n_steps);
+        } else {
+            rc = viz_lesson_screenshot(l, (uint32_t)(step - 1), val[2], 1280, 800, err, sizeof err);
+            if (rc) fprintf(stderr, "dsim lesson: %s\n", err);
+        }
+    } else {
+        rc = play_terminal(l, prog);
+    }
     lesson_free(l);
     free(l);
     free(prog);

@@ -114,6 +114,7 @@ const cli_cmd_t cli_commands[] = {
      "usage: dsim lesson                     the lessons in order, with your progress\n"
      "       dsim lesson NAME|FILE.json [--terminal]\n"
      "       dsim lesson check FILE...|all\n"
+     "       dsim lesson NAME --screenshot out.png [--step K]   the window's picture of step K\n"
      "       dsim lesson --reset             forget your progress\n"
      "\n"
      "NAME is a lesson of lessons/ by name (raft-election) or number (8); FILE.json a\n"
