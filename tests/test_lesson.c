@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
+#include "viz.h"
 
 static char dir[] = "/tmp/dsim-lesson-XXXXXX";
 
@@ -356,6 +357,31 @@ static void test_lesson_step_screenshot(void **state)
     assert_non_null(strstr(out, "--step"));
 }
 
+/* The window's panel driven by its keys, without a display: Enter, typed answers,
+ * Tab for a hint, F5 for "Show me", PageUp for Back. */
+static void test_lesson_window_keys_go_through_steps(void **state)
+{
+    lesson_t *l = calloc(1, sizeof *l);
+    load_ok("lessons/08-raft-election.json", l);
+    char err[512], png[600];
+    uint32_t step = 0;
+    snprintf(png, sizeof png, "%s/window.png", dir);
+    /* to step 2; answer 1; on; hint; show me; on; answer 2; on; show me; choose a; on. */
+    assert_int_equal(viz_lesson_script(l, "\n1\n\n\t!\n2\n\n!1\n", png, &step, err, sizeof err), 0);
+    assert_int_equal(step, 5);
+    /* A wrong answer does not let the student on; Back goes back. */
+    assert_int_equal(viz_lesson_script(l, "\n7\n\n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 1);
+    assert_int_equal(viz_lesson_script(l, "\n1\n\n<", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 1);
+    /* Playing runs the simulation in frames, as the window does: a task's goal met by
+     * playing stops it (step 3's goal needs an action, so playing alone leaves it open). */
+    assert_int_equal(viz_lesson_script(l, "\n1\n\n   \n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 2);
+    lesson_free(l);
+    free(l);
+}
+
 /* A student's whole way through a lesson in an 80x24 terminal, typed into tmux. */
 static void test_lesson_terminal_in_tmux(void **state)
 {
@@ -381,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_lesson_list_shows_progress_and_reset_forgets),
         cmocka_unit_test(test_lesson_bad_files_exit_2),
         cmocka_unit_test(test_lesson_step_screenshot),
+        cmocka_unit_test(test_lesson_window_keys_go_through_steps),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include "lesson/lesson.h"
 #include "view_int.h"
 #include "viz.h"
+#include <SDL.h>
 
 /* The narration without its markers: the panel's fonts have no inline styles. */
 static void plain(const char *in, char *out, size_t len)
@@ -42,8 +43,12 @@ static void button(viz_view_t *v, float x, float y, const char *label, bool enab
     *w_out = w;
 }
 
-/* Draws the panel and the highlights for the play's current step over the last frame. */
-static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint)
+/* Where the panel's buttons were drawn, for clicks. */
+typedef struct lesson_btns { viz_frect_t back, next, hint, show; } lesson_btns_t;
+
+/* Draws the panel and the highlights for the play's current step over the last frame:
+ * hint and fb (feedback on an answer) may be NULL; typed is a number being typed. */
+static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const char *fb, const char *typed, lesson_btns_t *btn)
 {
     const lesson_t *l = lesson_play_lesson(p);
     const lesson_step_t *st = lesson_play_cur(p);
@@ -79,6 +84,10 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint)
         if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &x) != SIM_OK) continue;
         k += (size_t)snprintf(body + k, sizeof body - k, "%s%s = %.4g", i && body[k - 1] != '\n' ? "    " : "\n", st->hl[i].label, x);
     }
+    if (st->has_question && !lesson_play_answered(p) && (!st->has_task || lesson_play_goal_met(p)) && k < sizeof body)
+        k += (size_t)snprintf(body + k, sizeof body - k, "\n%s%s", st->q.n_choices ? "(press 1 to 8 to choose)" : "Your answer (type it, then Enter): ",
+                              st->q.n_choices ? "" : typed && typed[0] ? typed : "_");
+    if (fb && fb[0] && k < sizeof body) { plain(fb, buf, sizeof buf); k += (size_t)snprintf(body + k, sizeof body - k, "\n%s", buf); }
     if (hint && k < sizeof body) { plain(hint, buf, sizeof buf); snprintf(body + k, sizeof body - k, "\nHint: %s", buf); }
 
     /* Over the side panel's lower part: the canvas, where the highlights are, stays clear. */
@@ -111,13 +120,19 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint)
                             strong ? th->accent : th->text, false) + 4 * s;
     }
     float bx = x + pad, by = y + h - pad - bh, bw;
+    lesson_btns_t dummy;
+    if (!btn) btn = &dummy;
     button(v, bx, by, "< Back", lesson_play_step(p) > 0, &bw);
+    btn->back = (viz_frect_t){bx, by, bw, bh};
     bx += bw + 6 * s;
     button(v, bx, by, "Next >", lesson_play_can_next(p), &bw);
+    btn->next = (viz_frect_t){bx, by, bw, bh};
     bx += bw + 6 * s;
     button(v, bx, by, "Hint", st->n_hints > lesson_play_hints_given(p), &bw);
+    btn->hint = (viz_frect_t){bx, by, bw, bh};
     bx += bw + 6 * s;
     button(v, bx, by, "Show me", st->has_task && !lesson_play_goal_met(p), &bw);
+    btn->show = (viz_frect_t){bx, by, bw, bh};
     viz_draw_flush(v->d);
 }
 
@@ -132,10 +147,193 @@ int viz_lesson_screenshot(const lesson_t *l, uint32_t step, const char *png, int
     viz_view_t *v = viz_view_create_offscreen(lesson_play_run(p), &o, err, err_len);
     if (!v) { lesson_play_destroy(p); return 2; }
     viz_view_render(v);
-    draw_lesson(v, p, hint);
+    draw_lesson(v, p, hint, NULL, NULL, NULL);
     int rc = viz_view_save_png(v, png) == 0 ? 0 : 2;
     if (rc) snprintf(err, err_len, "%s: cannot write the picture", png);
     viz_view_destroy(v);
     lesson_play_destroy(p);
+    return rc;
+}
+
+/* ---- The window. ---------------------------------------------------------------- */
+
+typedef struct lesson_win {
+    lesson_play_t *p;
+    uint32_t shown_step;           /* the step the view last paused for */
+    const char *hint;              /* the last hint given in this step */
+    char fb[LESSON_TEXT_MAX];      /* feedback on the last answer */
+    char typed[32];                /* a number being typed */
+    lesson_btns_t btn;
+    bool finished;
+} lesson_win_t;
+
+/* A new step: pause at its boundary, at its speed, with nothing said yet. */
+static void step_entered(lesson_win_t *w, viz_view_t *v)
+{
+    const lesson_step_t *st = lesson_play_cur(w->p);
+    w->shown_step = lesson_play_step(w->p);
+    w->hint = NULL;
+    w->fb[0] = w->typed[0] = 0;
+    viz_view_set_playing(v, false);
+    if (st->speed_ns > 0) viz_view_set_speed(v, (double)st->speed_ns);
+    if (lesson_play_trouble(w->p)) viz_view_toast(v, lesson_play_trouble(w->p));
+}
+
+static void go_next(lesson_win_t *w, viz_view_t *v)
+{
+    const lesson_t *l = lesson_play_lesson(w->p);
+    if (!lesson_play_can_next(w->p)) {
+        viz_view_toast(v, lesson_play_cur(w->p)->has_task && !lesson_play_goal_met(w->p)
+                       ? "the task is not done yet: Hint helps, Show me does it"
+                       : "answer the question first");
+        return;
+    }
+    if (lesson_play_step(w->p) + 1 == l->n_steps) { w->finished = true; v->quit = true; return; }
+    lesson_play_goto(w->p, lesson_play_step(w->p) + 1);
+    step_entered(w, v);
+}
+
+static void go_back(lesson_win_t *w, viz_view_t *v)
+{
+    if (lesson_play_step(w->p) == 0) return;
+    lesson_play_goto(w->p, lesson_play_step(w->p) - 1);
+    step_entered(w, v);
+}
+
+static void give_hint(lesson_win_t *w, viz_view_t *v)
+{
+    const char *h = lesson_play_hint(w->p);
+    if (h) w->hint = h;
+    else viz_view_toast(v, "no more hints: Show me plays the solution");
+}
+
+static void show_me(lesson_win_t *w, viz_view_t *v)
+{
+    const lesson_step_t *st = lesson_play_cur(w->p);
+    if (!st->has_task || lesson_play_goal_met(w->p)) return;
+    viz_view_toast(v, lesson_play_show(w->p) ? "that is one way to do it" : "the solution did not reach the goal");
+    viz_view_set_playing(v, false);
+}
+
+static void answer(lesson_win_t *w, const char *a)
+{
+    int ok = lesson_play_answer(w->p, a, w->fb, sizeof w->fb);
+    if (ok == 1 && strncmp(w->fb, "Right", 5) != 0) {
+        char t[LESSON_TEXT_MAX];
+        snprintf(t, sizeof t, "Right. %s", w->fb);
+        snprintf(w->fb, sizeof w->fb, "%s", t);
+    }
+}
+
+static void win_tick(void *ud, viz_view_t *v)
+{
+    lesson_win_t *w = ud;
+    if (lesson_play_poll(w->p)) {
+        viz_view_set_playing(v, false);
+        viz_view_toast(v, lesson_play_cur(w->p)->has_question ? "goal reached: now the question" : "goal reached: Next goes on");
+    }
+}
+
+static void win_paint(void *ud, viz_view_t *v)
+{
+    lesson_win_t *w = ud;
+    draw_lesson(v, w->p, w->hint, w->fb, w->typed, &w->btn);
+}
+
+static bool win_key(void *ud, viz_view_t *v, int sym)
+{
+    lesson_win_t *w = ud;
+    const lesson_step_t *st = lesson_play_cur(w->p);
+    bool asking = st->has_question && !lesson_play_answered(w->p) && (!st->has_task || lesson_play_goal_met(w->p));
+    if (asking && st->q.n_choices && sym >= SDLK_1 && sym < SDLK_1 + (int)st->q.n_choices) {
+        char a[2] = {(char)('a' + (sym - SDLK_1)), 0};
+        answer(w, a);
+        return true;
+    }
+    if (asking && !st->q.n_choices && ((sym >= SDLK_0 && sym <= SDLK_9) || sym == SDLK_PERIOD || sym == SDLK_MINUS)) {
+        size_t k = strlen(w->typed);
+        if (k + 1 < sizeof w->typed) { w->typed[k] = (char)sym; w->typed[k + 1] = 0; }
+        return true;
+    }
+    if (asking && !st->q.n_choices && sym == SDLK_BACKSPACE) {
+        size_t k = strlen(w->typed);
+        if (k) w->typed[k - 1] = 0;
+        return true;
+    }
+    switch (sym) {
+    case SDLK_RETURN: case SDLK_KP_ENTER:
+        if (asking && !st->q.n_choices && w->typed[0]) { answer(w, w->typed); w->typed[0] = 0; }
+        else go_next(w, v);
+        return true;
+    case SDLK_PAGEDOWN: go_next(w, v); return true;
+    case SDLK_PAGEUP: go_back(w, v); return true;
+    case SDLK_TAB: give_hint(w, v); return true;
+    case SDLK_F5: show_me(w, v); return true;
+    default: return false;
+    }
+}
+
+static bool win_click(void *ud, viz_view_t *v, float x, float y)
+{
+    lesson_win_t *w = ud;
+    if (viz_in(&w->btn.back, x, y)) { go_back(w, v); return true; }
+    if (viz_in(&w->btn.next, x, y)) { go_next(w, v); return true; }
+    if (viz_in(&w->btn.hint, x, y)) { give_hint(w, v); return true; }
+    if (viz_in(&w->btn.show, x, y)) { show_me(w, v); return true; }
+    return false;
+}
+
+int viz_lesson_window(const lesson_t *l, uint32_t *step, bool *finished, char *err, size_t err_len)
+{
+    lesson_win_t w = {0};
+    w.p = lesson_play_create(l, err, err_len);
+    if (!w.p) return 2;
+    if (*step > 0 && *step < l->n_steps) lesson_play_goto(w.p, *step);
+    viz_view_hook_t hook = {.ud = &w, .tick = win_tick, .paint = win_paint, .key = win_key, .click = win_click};
+    char title[300];
+    snprintf(title, sizeof title, "dsim lesson: %s", l->title);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1, .layout = VIZ_LAYOUT_AUTO, .hook = &hook, .title = title};
+    const lesson_step_t *st0 = lesson_play_cur(w.p);
+    if (st0->speed_ns > 0) o.speed_ns = (double)st0->speed_ns;
+    w.shown_step = lesson_play_step(w.p);
+    o.paused = true;
+    int rc = viz_view_run_window(lesson_play_run(w.p), &o, err, err_len);
+    *step = lesson_play_step(w.p);
+    *finished = w.finished;
+    lesson_play_destroy(w.p);
+    return rc;
+}
+
+/* The window's lesson logic without a window: each character of keys is one key press
+ * ('\n' Enter, '\t' Tab, '<' PageUp, '!' F5, digits, '.' and '-' as typed), and ' ' lets
+ * the view play for one second of wall time in frames of 1/30 s, as the window would
+ * once the student pressed Space. Then the frame is drawn with the panel into png. */
+int viz_lesson_script(const lesson_t *l, const char *keys, const char *png, uint32_t *step, char *err, size_t err_len)
+{
+    lesson_win_t w = {0};
+    w.p = lesson_play_create(l, err, err_len);
+    if (!w.p) return 2;
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1, .layout = VIZ_LAYOUT_AUTO};
+    viz_view_t *v = viz_view_create_offscreen(lesson_play_run(w.p), &o, err, err_len);
+    if (!v) { lesson_play_destroy(w.p); return 2; }
+    step_entered(&w, v);
+    viz_view_render(v);
+    for (const char *c = keys; *c && !w.finished; c++) {
+        int sym = *c == '\n' ? SDLK_RETURN : *c == '\t' ? SDLK_TAB : *c == '<' ? SDLK_PAGEUP : *c == '!' ? SDLK_F5 : *c;
+        if (*c == ' ') {
+            viz_view_set_playing(v, true);
+            for (int f = 0; f < 30 && v->playing; f++) { viz_view_advance(v, 1.0 / 30); win_tick(&w, v); }
+            viz_view_set_playing(v, false);
+        } else {
+            win_key(&w, v, sym);
+        }
+        viz_view_render(v);
+    }
+    win_paint(&w, v);
+    int rc = png && viz_view_save_png(v, png) != 0 ? 2 : 0;
+    if (rc) snprintf(err, err_len, "%s: cannot write the picture", png);
+    *step = lesson_play_step(w.p);
+    viz_view_destroy(v);
+    lesson_play_destroy(w.p);
     return rc;
 }

@@ -458,6 +458,12 @@ static int play_terminal(lesson_t *l, progress_t *prog)
     return rc;
 }
 
+static bool has_display(void)
+{
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    return (x && x[0]) || (wl && wl[0]);
+}
+
 /* ---- The command. --------------------------------------------------------------------------- */
 
 static int list_lessons(progress_t *prog)
@@ -549,6 +555,20 @@ int cmd_lesson(int argc, char **argv)
         } else {
             rc = viz_lesson_screenshot(l, (uint32_t)(step - 1), val[2], 1280, 800, err, sizeof err);
             if (rc) fprintf(stderr, "dsim lesson: %s\n", err);
+        }
+    } else if (!val[0] && has_display()) {
+        progress_entry_t *pe = progress_of(prog, l->name);
+        uint32_t step = pe && !pe->done && pe->step > 0 ? (uint32_t)pe->step : 0;
+        bool finished = false;
+        rc = viz_lesson_window(l, &step, &finished, err, sizeof err);
+        if (rc) {
+            /* No window after all (a display that will not open): the terminal does the same. */
+            fprintf(stderr, "dsim lesson: %s; going on in the terminal\n", err);
+            rc = play_terminal(l, prog);
+        } else if (pe) {
+            if (finished) { pe->done = true; pe->step = 0; }
+            else if ((int)step > pe->step) pe->step = (int)step;
+            progress_save(prog);
         }
     } else {
         rc = play_terminal(l, prog);

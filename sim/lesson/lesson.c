@@ -467,6 +467,7 @@ struct lesson_play {
     bool goal_met, answered;
     bool completed[LESSON_STEPS_MAX];    /* done once: going back and forth again does not ask twice */
     uint32_t hints;
+    uint64_t gen;                        /* the run's generation when the goal was armed */
     char trouble[256];
 };
 
@@ -489,6 +490,7 @@ bool lesson_play_can_next(const lesson_play_t *p)
 static void watch_goal(lesson_play_t *p)
 {
     const lesson_step_t *st = lesson_play_cur(p);
+    p->gen = run_generation(p->r);
     if (!st->has_task || p->goal_met) { run_watch(p->r, NULL); return; }
     run_watch(p->r, &st->goal);
     if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); }
@@ -546,6 +548,17 @@ static bool run_to(lesson_play_t *p, sim_time_t t)
     run_until(p->r, t);
     if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); return true; }
     return false;
+}
+
+bool lesson_play_poll(lesson_play_t *p)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    if (!st->has_task || p->goal_met) return false;
+    if (run_generation(p->r) != p->gen) { watch_goal(p); return p->goal_met; }
+    if (!run_watched_holds(p->r)) return false;
+    p->goal_met = true;
+    run_watch(p->r, NULL);
+    return true;
 }
 
 bool lesson_play_advance(lesson_play_t *p, sim_time_t d)

@@ -125,6 +125,10 @@ bool lesson_play_answered(const lesson_play_t *p);
  * the moment a pending task's goal comes to hold. Returns true when the goal was met
  * during this call. */
 bool lesson_play_advance(lesson_play_t *p, sim_time_t d);
+/* For a front end that runs the simulation itself (the window runs it through the
+ * run engine frame by frame): re-arms the goal when the run was re-created (an action,
+ * a rewind), then says whether it holds. Returns true when the goal came to hold now. */
+bool lesson_play_poll(lesson_play_t *p);
 /* Runs to the next event that shows in the trace; true when the goal was met by it. */
 bool lesson_play_step_event(lesson_play_t *p);
 /* Applies one action now, as the student's (recorded in the run); then checks the goal.
