@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "lesson/lesson.h"
+#include "lesson/build.h"
 #include "lesson/progress.h"
 #include "viz.h"
 
@@ -382,6 +383,43 @@ static void test_lesson_window_keys_go_through_steps(void **state)
     free(l);
 }
 
+/* The builder: a session's actions and stops become a lesson that checks as written. */
+static void test_lesson_builder_writes_a_lesson_that_checks(void **state)
+{
+    char err[512], out[600];
+    run_t *r = run_open("scenarios/raft-leader-crash.json", NULL, err, sizeof err);
+    assert_non_null(r);
+    run_until(r, 400 * SIM_MS);
+    sim_action_t a = {.kind = ACT_CRASH, .node = 0};
+    assert_int_equal(run_act(r, &a, NULL, err, sizeof err), SIM_OK);
+    run_until(r, 600 * SIM_MS);
+    sim_action_t b = {.kind = ACT_PARTITION};
+    uint32_t members[2] = {1, 2};
+    uint8_t groups[2] = {1, 1};
+    b.members = members;
+    b.groups = groups;
+    b.n_members = 2;
+    b.n_groups = 1;
+    assert_int_equal(run_act(r, &b, NULL, err, sizeof err), SIM_OK);
+    sim_time_t stops[] = {1500 * SIM_MS, 300 * SIM_MS, 300 * SIM_MS, 0};
+    uint32_t n;
+    const sim_action_t *acts = run_actions(r, &n);
+    assert_int_equal(n, 2);
+    snprintf(out, sizeof out, "%s/built.json", dir);
+    assert_int_equal(lesson_build_write("scenarios/raft-leader-crash.json", run_sim(r), acts, n, stops, 4, out, err, sizeof err), SIM_OK);
+    run_destroy(r);
+    lesson_t *l = calloc(1, sizeof *l);
+    load_ok(out, l);
+    assert_int_equal(l->n_steps, 3);                 /* time zero, 300ms, 1.5s */
+    assert_true(l->steps[1].has_until);
+    assert_true(l->steps[1].has_task);               /* both actions came after the 300ms stop */
+    assert_int_equal(l->steps[1].n_solution, 2);
+    assert_false(l->steps[2].has_task);
+    assert_int_equal(lesson_check(l, stderr), 0);
+    lesson_free(l);
+    free(l);
+}
+
 /* A student's whole way through a lesson in an 80x24 terminal, typed into tmux. */
 static void test_lesson_terminal_in_tmux(void **state)
 {
@@ -406,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_lesson_check_all_lessons_pass),
         cmocka_unit_test(test_lesson_list_shows_progress_and_reset_forgets),
         cmocka_unit_test(test_lesson_bad_files_exit_2),
+        cmocka_unit_test(test_lesson_builder_writes_a_lesson_that_checks),
         cmocka_unit_test(test_lesson_step_screenshot),
         cmocka_unit_test(test_lesson_window_keys_go_through_steps),
         cmocka_unit_test(test_lesson_terminal_in_tmux),

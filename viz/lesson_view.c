@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lesson/build.h"
 #include "lesson/lesson.h"
 #include "view_int.h"
 #include "viz.h"
@@ -335,5 +336,46 @@ int viz_lesson_script(const lesson_t *l, const char *keys, const char *png, uint
     *step = lesson_play_step(w.p);
     viz_view_destroy(v);
     lesson_play_destroy(w.p);
+    return rc;
+}
+
+/* ---- Recording a lesson. ------------------------------------------------------------ */
+
+typedef struct lesson_rec {
+    sim_time_t stops[64];
+    uint32_t n_stops;
+    bool was_playing;
+} lesson_rec_t;
+
+/* Every moment the instructor pauses at becomes a stop, so a step. */
+static void rec_tick(void *ud, viz_view_t *v)
+{
+    lesson_rec_t *r = ud;
+    sim_time_t now = run_now(v->ses);
+    if (r->was_playing && !v->playing && r->n_stops < 64 && (r->n_stops == 0 || now > r->stops[r->n_stops - 1]) && now > 0) {
+        r->stops[r->n_stops++] = now;
+        char msg[96], d[32];
+        snprintf(msg, sizeof msg, "stop %u recorded at %s: a step of the lesson", r->n_stops, sim_format_duration(now, d, sizeof d));
+        viz_view_toast(v, msg);
+    }
+    r->was_playing = v->playing;
+}
+
+int viz_lesson_record(const char *scenario_path, const char *out_path, char *err, size_t err_len)
+{
+    run_t *r = run_open(scenario_path, NULL, err, err_len);
+    if (!r) return 2;
+    lesson_rec_t rec = {0};
+    viz_view_hook_t hook = {.ud = &rec, .tick = rec_tick};
+    char title[300];
+    snprintf(title, sizeof title, "dsim lesson record: %s -> %s (each pause is a step)", scenario_path, out_path);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1, .layout = VIZ_LAYOUT_AUTO, .hook = &hook, .title = title, .paused = true};
+    int rc = viz_view_run_window(r, &o, err, err_len);
+    if (rc == 0) {
+        uint32_t n;
+        const sim_action_t *acts = run_actions(r, &n);
+        rc = lesson_build_write(scenario_path, run_sim(r), acts, n, rec.stops, rec.n_stops, out_path, err, err_len) == SIM_OK ? 0 : 2;
+    }
+    run_destroy(r);
     return rc;
 }

@@ -30,6 +30,10 @@ int viz_lesson_window(const lesson_t *l, uint32_t *step, bool *finished, char *e
 /* The same panel and keys without a window, for tests: each character of keys is a key
  * ('\n' Enter, '\t' Tab, '<' PageUp, '!' F5, digits; ' ' plays one second), then the
  * frame is saved to png (NULL: none). *step is the step reached. Returns 0 or 2. */
+/* The lesson builder: opens the scenario in the window, paused; every moment the
+ * instructor pauses at becomes a step and the actions between become tasks, written to
+ * out_path as a lesson (narration left to fill in) when the window closes. 0 or 2. */
+int viz_lesson_record(const char *scenario_path, const char *out_path, char *err, size_t err_len);
 int viz_lesson_script(const lesson_t *l, const char *keys, const char *png, uint32_t *step, char *err, size_t err_len);
 
 #endif

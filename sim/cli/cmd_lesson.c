@@ -536,6 +536,15 @@ int cmd_lesson(int argc, char **argv)
         free(prog);
         return rc;
     }
+    if (strcmp(pos[0], "record") == 0) {
+        free(prog);
+        if (npos != 3) return cli_usage_error("lesson", "record needs a scenario and the lesson file to write");
+        char err[1024];
+        int r = viz_lesson_record(pos[1], pos[2], err, sizeof err);
+        if (r) fprintf(stderr, "dsim lesson record: %s\n", err);
+        else printf("wrote %s: fill in the narration, then dsim lesson check %s\n", pos[2], pos[2]);
+        return r;
+    }
     if (npos > 1) { free(prog); return cli_usage_error("lesson", "one lesson at a time"); }
     char *path = find_lesson(pos[0]);
     if (!path) {
