@@ -72,6 +72,10 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
         plain(lesson_play_goal_met(p) && st->done[0] ? st->done : st->task, buf, sizeof buf);
         k += (size_t)snprintf(body + k, sizeof body - k, "\n%s %s", lesson_play_goal_met(p) ? "Done:" : "Task:", buf);
     }
+    if (st->has_task && !lesson_play_goal_met(p))
+        /* Tasks are written with the terminal's commands; say what they are here. */
+        k += (size_t)snprintf(body + k, sizeof body - k, "\n(Here: Space plays and pauses; click a node to crash, pause or "
+                              "restart it; drag across the canvas to cut the network; h heals.)");
     if (st->has_question && (!st->has_task || lesson_play_goal_met(p))) {
         plain(st->q.text, buf, sizeof buf);
         k += (size_t)snprintf(body + k, sizeof body - k, "\nQuestion: %s", buf);
@@ -80,10 +84,12 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
             k += (size_t)snprintf(body + k, sizeof body - k, "\n   %c)  %s", 'a' + i, buf);
         }
     }
+    bool first_field = true;
     for (uint32_t i = 0; i < st->n_hl && k < sizeof body; i++) {
         double x;
         if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &x) != SIM_OK) continue;
-        k += (size_t)snprintf(body + k, sizeof body - k, "%s%s = %.4g", i && body[k - 1] != '\n' ? "    " : "\n", st->hl[i].label, x);
+        k += (size_t)snprintf(body + k, sizeof body - k, "%s%s = %.4g", first_field ? "\n" : "    ", st->hl[i].label, x);
+        first_field = false;
     }
     if (st->has_question && !lesson_play_answered(p) && (!st->has_task || lesson_play_goal_met(p)) && k < sizeof body)
         k += (size_t)snprintf(body + k, sizeof body - k, "\n%s%s", st->q.n_choices ? "(press 1 to 8 to choose)" : "Your answer (type it, then Enter): ",
