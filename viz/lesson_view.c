@@ -84,6 +84,9 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
             k += (size_t)snprintf(body + k, sizeof body - k, "\n   %c)  %s", 'a' + i, buf);
         }
     }
+    for (uint32_t i = 0; i < st->n_hl && k < sizeof body; i++)
+        if (st->hl[i].kind == LESSON_HL_MESSAGE)
+            k += (size_t)snprintf(body + k, sizeof body - k, "\nWatch the %s messages.", run_scenario(v->ses)->proto->msg_types[st->hl[i].type]);
     bool first_field = true;
     for (uint32_t i = 0; i < st->n_hl && k < sizeof body; i++) {
         double x;

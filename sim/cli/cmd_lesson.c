@@ -169,11 +169,13 @@ typedef struct flights {
     const sim_t *s;
     int n;
     char line[4][80];
+    int want_type, n_want;         /* a highlighted message type, and how many of it fly */
 } flights_t;
 
 static void each_flight(void *ud, const sim_flight_t *f)
 {
     flights_t *x = ud;
+    if ((int)f->type == x->want_type) x->n_want++;
     if (x->n < 4) {
         sim_node_info_t a, b;
         sim_node_info(x->s, f->from, &a);
@@ -256,7 +258,7 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         else fprintf(tout, "%s%s\n", line, hl ? " <" : "");
     }
     if (scn->n_servers > shown) fprintf(tout, "... and %u more servers\n", scn->n_servers - shown);
-    flights_t f = {.s = s};
+    flights_t f = {.s = s, .want_type = -1};
     sim_each_flight(s, each_flight, &f);
     char buf[512];
     int k = snprintf(buf, sizeof buf, "in flight: %d", f.n);
@@ -266,6 +268,16 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
     fprintf(tout, "%s\n", buf);
     k = 0;
     buf[0] = 0;
+    for (uint32_t i = 0; i < st->n_hl && k < (int)sizeof buf; i++) {
+        if (st->hl[i].kind != LESSON_HL_MESSAGE) continue;
+        /* Message types are named by the protocol's list; the flights by their index after the built-ins. */
+        flights_t g = {.s = s, .want_type = -1};
+        for (unsigned ty = 0; ty < sim_n_msg_types(s); ty++)
+            if (strcmp(sim_msg_type_name(s, ty), run_scenario(r)->proto->msg_types[st->hl[i].type]) == 0) g.want_type = (int)ty;
+        sim_each_flight(s, each_flight, &g);
+        k += snprintf(buf + k, sizeof buf - (size_t)k, "%swatch %s (%d in flight)", k ? "   " : "",
+                      run_scenario(r)->proto->msg_types[st->hl[i].type], g.n_want);
+    }
     for (uint32_t i = 0; i < st->n_hl && k < (int)sizeof buf; i++) {
         double v;
         if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &v) != SIM_OK) continue;
