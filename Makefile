@@ -71,7 +71,7 @@ SAN_ENV  := ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
 SAN_CLANG_NOWARN := -Wno-unknown-warning-option -Wno-missing-field-initializers -Wno-gnu-variable-sized-type-not-at-end
 CFLAGS   = $(CFLAGS_BASE) $(EXTRA_CFLAGS) $(PKG_CFLAGS) -Isim -Iviz
 
-SIM_SRC  := $(wildcard sim/core/*.c sim/proto/*.c sim/check/*.c sim/scenario/*.c sim/run/*.c sim/kit/*.c sim/export/*.c)
+SIM_SRC  := $(wildcard sim/core/*.c sim/proto/*.c sim/check/*.c sim/scenario/*.c sim/run/*.c sim/kit/*.c sim/export/*.c sim/lesson/*.c)
 VIZ_SRC  := $(wildcard viz/*.c)
 CLI_SRC  := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -3,14 +3,16 @@
 #
 # Debian/Ubuntu: apt-get as root, or through sudo when it works without a password.
 # Elsewhere: print the command for Fedora and Homebrew and fail.
+# tmux drives the terminal lessons' end-to-end test (tests/lesson_tmux.sh).
 # clang and its runtime (libclang-rt-dev: libFuzzer and the sanitizers, a separate
 # package since Debian 12) are for `make san`, which runs the suite built by gcc and by
 # clang, and for `make fuzz`. gnuplot-nox draws the plots of `dsim run --export` and
 # `dsim sweep` (without it the data and scripts are still written); parallel is GNU
-# parallel, which the sweep tests and the documented multi-machine recipe use.
-DEB="libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev gnuplot-nox parallel"
-FEDORA="SDL2-devel SDL2_ttf-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt gnuplot parallel"
-BREW="sdl2 sdl2_ttf cjson gsl cmocka pkg-config llvm gnuplot parallel"
+# parallel, which the sweep tests and the documented multi-machine recipe use; tmux
+# drives a lesson in a terminal in the lesson tests.
+DEB="libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev gnuplot-nox parallel tmux"
+FEDORA="SDL2-devel SDL2_ttf-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt gnuplot parallel tmux"
+BREW="sdl2 sdl2_ttf cjson gsl cmocka pkg-config llvm gnuplot parallel tmux"
 
 # Whether clang can link a libFuzzer program under AddressSanitizer and UBSan (which
 # needs everything `make san` needs of it too).
@@ -24,7 +26,7 @@ if command -v pkg-config >/dev/null 2>&1 &&
    pkg-config --exists sdl2 SDL2_ttf libcjson gsl cmocka 2>/dev/null &&
    command -v gnuplot >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q 'GNU parallel' &&
    { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -qi dejavu; } &&
-   have_fuzzer; then
+   command -v tmux >/dev/null 2>&1 && have_fuzzer; then
     echo "deps: everything dsim needs is installed"
     exit 0
 fi

@@ -82,6 +82,11 @@ double viz_default_speed(const scn_t *scn)
 
 double viz_view_speed(const viz_view_t *v) { return v->speed_ns; }
 void viz_view_set_playing(viz_view_t *v, bool playing) { v->playing = playing; }
+void viz_view_set_speed(viz_view_t *v, double speed_ns)
+{
+    v->speed_ns = speed_ns < VIZ_SPEED_MIN_NS ? VIZ_SPEED_MIN_NS : speed_ns > VIZ_SPEED_MAX_NS ? VIZ_SPEED_MAX_NS : speed_ns;
+}
+void viz_view_toast(viz_view_t *v, const char *msg) { toast(v, "%s", msg); }
 
 sim_time_t viz_view_strip_span(const viz_view_t *v)
 {
@@ -493,6 +498,7 @@ static int view_init(viz_view_t *v, run_t *s, const viz_view_opts_t *o, char *er
     v->lay_dirty = true;
     v->speed_ns = o->speed_ns > 0 ? o->speed_ns : viz_default_speed(run_scenario(s));
     v->selected = o->select;
+    v->hook = o->hook;
     v->hover_node = v->hover_fl = v->menu_node = -1;
     v->pending_seek = -1;
     v->menu_hover = -1;
@@ -923,7 +929,8 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
     viz_view_t *v = calloc(1, sizeof *v);
     if (!v) { snprintf(err, err_len, "out of memory"); SDL_Quit(); return 2; }
     char title[256];
-    snprintf(title, sizeof title, "dsim view: %s", run_scenario(s)->name);
+    if (o->title) snprintf(title, sizeof title, "%s", o->title);
+    else snprintf(title, sizeof title, "dsim view: %s", run_scenario(s)->name);
     v->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->w, o->h,
                               SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (v->win) {
@@ -942,8 +949,8 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
     SDL_RendererInfo info;
     bool vsync = SDL_GetRendererInfo(v->r, &info) == 0 && (info.flags & SDL_RENDERER_PRESENTVSYNC);
     /* A student's first look should already move: the window opens playing. */
-    v->playing = true;
-    toast(v, "Space pauses, ? shows every key and mouse action");
+    v->playing = !o->paused;
+    toast(v, o->paused ? "Space plays; Enter goes on to the next step, Tab gives a hint" : "Space pauses, ? shows every key and mouse action");
     double last = wall_now();
     while (!v->quit) {
         SDL_Event e;
@@ -952,6 +959,7 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
             switch (e.type) {
             case SDL_QUIT: v->quit = true; break;
             case SDL_KEYDOWN:
+                if (v->hook && v->hook->key && v->hook->key(v->hook->ud, v, (int)e.key.keysym.sym)) break;
                 if (e.key.keysym.sym == SDLK_s && !(e.key.keysym.mod & (KMOD_CTRL | KMOD_GUI))) shot = true;
                 key_down(v, &e.key.keysym);
                 break;
@@ -965,6 +973,8 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
             case SDL_MOUSEBUTTONDOWN:
                 v->mx = (float)e.button.x * v->s;
                 v->my = (float)e.button.y * v->s;
+                if (v->hook && v->hook->click && e.button.button == SDL_BUTTON_LEFT &&
+                    v->hook->click(v->hook->ud, v, v->mx, v->my)) break;
                 mouse_down(v, &e.button);
                 break;
             case SDL_MOUSEBUTTONUP: mouse_up(v); break;
@@ -987,7 +997,9 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
         double t = wall_now(), dt = t - last;
         last = t;
         viz_view_advance(v, dt);
+        if (v->hook && v->hook->tick) v->hook->tick(v->hook->ud, v);
         viz_view_render(v);
+        if (v->hook && v->hook->paint) v->hook->paint(v->hook->ud, v);
         if (shot) {
             char path[300];
             screenshot_name(v, path, sizeof path);

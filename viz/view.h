@@ -17,15 +17,29 @@
 #define VIZ_SIDE_MIN 320           /* pixels: the smallest window or picture side */
 #define VIZ_SIDE_MAX 8192
 
+typedef struct viz_view viz_view_t;
+
+/* What a caller may add to the window without changing it: drawing over each frame,
+ * and a first look at keys and clicks (the lesson panel, viz/lesson_view.c). Every
+ * function may be NULL; key and click return true when they took the event. */
+typedef struct viz_view_hook {
+    void *ud;
+    void (*tick)(void *ud, viz_view_t *v);                    /* after time advanced, before drawing */
+    void (*paint)(void *ud, viz_view_t *v);                   /* over the drawn frame */
+    bool (*key)(void *ud, viz_view_t *v, int sym);            /* an SDL key symbol */
+    bool (*click)(void *ud, viz_view_t *v, float x, float y); /* a left click, in pixels */
+} viz_view_hook_t;
+
 typedef struct viz_view_opts {
     int w, h;                      /* window size in screen coordinates, or picture pixels */
     bool light;                    /* the light theme */
     int64_t select;                /* the node shown in the side panel, or -1 */
     viz_layout_kind_t layout;
     double speed_ns;               /* simulated ns per real second; 0 picks one from the latency */
+    const viz_view_hook_t *hook;   /* NULL for the plain view */
+    const char *title;             /* the window's title, or NULL for the scenario's name */
+    bool paused;                   /* the window opens paused (otherwise playing) */
 } viz_view_opts_t;
-
-typedef struct viz_view viz_view_t;
 
 /* An offscreen view drawing into a w x h picture. NULL with a sentence in err. */
 viz_view_t *viz_view_create_offscreen(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
@@ -53,6 +67,9 @@ uint32_t viz_view_flights_drawn(const viz_view_t *v);
 uint64_t viz_view_triangles(const viz_view_t *v);
 double viz_view_speed(const viz_view_t *v);
 void viz_view_set_playing(viz_view_t *v, bool playing);
+void viz_view_set_speed(viz_view_t *v, double speed_ns);
+/* A short message at the top of the window for a few seconds. */
+void viz_view_toast(viz_view_t *v, const char *msg);
 
 /* Opens a window and runs until it is closed. Returns 0, or 2 with a sentence in err
  * when there is no display or the font is missing. */

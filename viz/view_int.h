@@ -120,6 +120,7 @@ struct viz_view {
 
     char toast[256];
     double toast_until;
+    const viz_view_hook_t *hook;   /* the caller's additions, or NULL */
     double wall;                   /* now, in seconds of wall time */
 
     double stats_wall;

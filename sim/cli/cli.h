@@ -45,5 +45,6 @@ int cmd_help(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_swarm(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 
 #endif

@@ -47,4 +47,10 @@ const char *ld_as_string(ld_t *L, const cJSON *v, const char *jpath, const char 
 /* A node name of L->s ("n1", "c2"); clients_ok allows clients. */
 uint32_t ld_as_node(ld_t *L, const cJSON *v, const char *jpath, bool clients_ok);
 
+/* One action in the form of a scenario's "faults" entries ({"at": "5s", "crash": "n3"}),
+ * for the scenario's own list and for lessons. With now_ok, "at" may be left out or be
+ * "now", which gives at_ns = -1: whenever it is applied. Memory a partition needs is
+ * owned by L->s (freed by scn_free). */
+void ld_action(ld_t *L, const cJSON *e, const char *jpath, sim_action_t *a, bool now_ok);
+
 #endif

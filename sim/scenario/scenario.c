@@ -951,7 +951,7 @@ static void parse_faults(ld_t *L, const cJSON *v)
     s->nemeses = ld_alloc(L, (size_t)n, sizeof *s->nemeses);
     int i = 0;
     for (const cJSON *e = v->child; e; e = e->next, i++) {
-        char p[JPATH_MAX], q[JPATH_MAX];
+        char p[JPATH_MAX];
         ld_elem(p, jp, i);
         if (!cJSON_IsObject(e)) ld_expected(L, p, "a fault such as {\"at\": \"5s\", \"crash\": \"n3\"} or {\"nemesis\": \"random-crashes\", ...}", e);
         if (ld_get(e, "nemesis")) {
@@ -960,85 +960,97 @@ static void parse_faults(ld_t *L, const cJSON *v)
             continue;
         }
         if (s->n_faults == SIM_FAULTS_MAX) ld_fail(L, p, "more than SIM_FAULTS_MAX (%d) scheduled faults", SIM_FAULTS_MAX);
-        sim_action_t *a = &s->faults[s->n_faults++];
-        const char *allowed[24] = {"at", "oneway", "skew", "drift"};
-        int na = 4;
-        for (int k = 0; fault_actions[k]; k++) allowed[na++] = fault_actions[k];
-        allowed[na] = NULL;
-        ld_check_keys(L, e, p, allowed);
-        const cJSON *at = ld_get(e, "at");
-        ld_child(q, p, "at");
-        if (!at) ld_fail(L, p, "expected \"at\": when the fault happens, such as \"5s\"");
+        ld_action(L, e, p, &s->faults[s->n_faults++], false);
+    }
+}
+
+void ld_action(ld_t *L, const cJSON *e, const char *p, sim_action_t *a, bool now_ok)
+{
+    scn_t *s = L->s;
+    char q[JPATH_MAX];
+    if (!cJSON_IsObject(e)) ld_expected(L, p, "an action such as {\"at\": \"5s\", \"crash\": \"n3\"}", e);
+    const char *allowed[24] = {"at", "oneway", "skew", "drift"};
+    int na = 4;
+    for (int k = 0; fault_actions[k]; k++) allowed[na++] = fault_actions[k];
+    allowed[na] = NULL;
+    ld_check_keys(L, e, p, allowed);
+    const cJSON *at = ld_get(e, "at");
+    ld_child(q, p, "at");
+    if (!at && !now_ok) ld_fail(L, p, "expected \"at\": when the fault happens, such as \"5s\"");
+    if (now_ok && (!at || (cJSON_IsString(at) && strcmp(at->valuestring, "now") == 0)))
+        a->at_ns = -1;
+    else if (now_ok && !(cJSON_IsString(at) && sim_parse_duration(at->valuestring, false, &a->at_ns) == SIM_OK))
+        ld_expected(L, q, "\"now\" or a time such as \"5s\"", at);
+    else if (!now_ok)
         a->at_ns = ld_as_duration(L, at, q, false);
-        if (a->at_ns > s->duration_ns) {
-            char d[32], what[96];
-            snprintf(what, sizeof what, "a time within the run's duration (%s)", sim_format_duration(s->duration_ns, d, sizeof d));
-            ld_expected(L, q, what, at);
-        }
-        int kind = -1;
-        for (int k = 0; fault_actions[k]; k++) {
-            if (!ld_get(e, fault_actions[k])) continue;
-            if (kind >= 0) ld_fail(L, p, "expected one action per fault, found both \"%s\" and \"%s\"", fault_actions[kind], fault_actions[k]);
-            kind = k;
-        }
-        if (kind < 0) ld_fail(L, p, "expected an action: one of crash, restart, pause, resume, partition, heal, isolate, link, network, clock, join, leave, request, drop");
-        a->kind = (act_kind_t)kind;
-        const cJSON *x = ld_get(e, fault_actions[kind]);
-        ld_child(q, p, fault_actions[kind]);
-        if (ld_get(e, "oneway") && a->kind != ACT_PARTITION) { ld_child(q, p, "oneway"); ld_fail(L, q, "\"oneway\" belongs to partitions (links take it inside \"link\")"); }
-        if ((ld_get(e, "skew") || ld_get(e, "drift")) && a->kind != ACT_CLOCK) {
-            ld_child(q, p, ld_get(e, "skew") ? "skew" : "drift");
-            ld_fail(L, q, "\"skew\" and \"drift\" belong to clock faults");
-        }
-        switch (a->kind) {
-        case ACT_CRASH: case ACT_RESTART: case ACT_PAUSE: case ACT_RESUME: case ACT_ISOLATE:
-        case ACT_JOIN: case ACT_LEAVE:
-            a->node = ld_as_node(L, x, q, false);
-            break;
-        case ACT_PARTITION:
-            parse_partition(L, x, q, a);
-            a->oneway = opt_bool(L, e, "oneway", p, false);
-            break;
-        case ACT_HEAL:
-            if (!cJSON_IsTrue(x)) ld_expected(L, q, "true", x);
-            break;
-        case ACT_LINK: {
-            static const char *const keys[] = {"from", "to", "oneway", "latency", "loss", "duplicate", "bandwidth", "fifo", "type_latency", NULL};
-            if (!cJSON_IsObject(x)) ld_expected(L, q, "a link change such as {\"from\": \"n1\", \"to\": \"n2\", \"loss\": 0.5}", x);
-            ld_check_keys(L, x, q, keys);
-            char r[JPATH_MAX];
-            ld_child(r, q, "from");
-            a->node = ld_as_node(L, ld_get(x, "from"), r, true);
-            ld_child(r, q, "to");
-            a->node2 = ld_as_node(L, ld_get(x, "to"), r, true);
-            a->oneway = opt_bool(L, x, "oneway", q, false);
-            parse_net_fields(L, x, q, &a->net);
-            break;
-        }
-        case ACT_NETWORK: {
-            static const char *const keys[] = {"latency", "loss", "duplicate", "bandwidth", "fifo", "type_latency", NULL};
-            if (!cJSON_IsObject(x)) ld_expected(L, q, "new default link parameters such as {\"loss\": 0.1}", x);
-            ld_check_keys(L, x, q, keys);
-            parse_net_fields(L, x, q, &a->net);
-            break;
-        }
-        case ACT_CLOCK: {
-            a->node = ld_as_node(L, x, q, false);
-            const cJSON *sk = ld_get(e, "skew");
-            if (sk) { ld_child(q, p, "skew"); a->skew_ns = ld_as_duration(L, sk, q, true); a->clock_mask |= CLOCK_F_SKEW; }
-            if (ld_get(e, "drift")) { a->drift = opt_number(L, e, "drift", p, -0.5, 0.5, "a drift between -0.5 and 0.5", 0); a->clock_mask |= CLOCK_F_DRIFT; }
-            if (!a->clock_mask) ld_fail(L, p, "a clock fault needs \"skew\" (such as \"-200ms\") or \"drift\" (such as 0.01)");
-            break;
-        }
-        case ACT_DROP:
-            a->msg_id = (uint64_t)ld_as_int(L, x, q, 1, 9e15, "a message id from the trace");
-            break;
-        case ACT_REQUEST:
-            parse_request(L, x, q, a);
-            break;
-        case ACT_COUNT_:
-            break;
-        }
+    if (a->at_ns > s->duration_ns) {
+        char d[32], what[96];
+        snprintf(what, sizeof what, "a time within the run's duration (%s)", sim_format_duration(s->duration_ns, d, sizeof d));
+        ld_expected(L, q, what, at);
+    }
+    int kind = -1;
+    for (int k = 0; fault_actions[k]; k++) {
+        if (!ld_get(e, fault_actions[k])) continue;
+        if (kind >= 0) ld_fail(L, p, "expected one action per fault, found both \"%s\" and \"%s\"", fault_actions[kind], fault_actions[k]);
+        kind = k;
+    }
+    if (kind < 0) ld_fail(L, p, "expected an action: one of crash, restart, pause, resume, partition, heal, isolate, link, network, clock, join, leave, request, drop");
+    a->kind = (act_kind_t)kind;
+    const cJSON *x = ld_get(e, fault_actions[kind]);
+    ld_child(q, p, fault_actions[kind]);
+    if (ld_get(e, "oneway") && a->kind != ACT_PARTITION) { ld_child(q, p, "oneway"); ld_fail(L, q, "\"oneway\" belongs to partitions (links take it inside \"link\")"); }
+    if ((ld_get(e, "skew") || ld_get(e, "drift")) && a->kind != ACT_CLOCK) {
+        ld_child(q, p, ld_get(e, "skew") ? "skew" : "drift");
+        ld_fail(L, q, "\"skew\" and \"drift\" belong to clock faults");
+    }
+    switch (a->kind) {
+    case ACT_CRASH: case ACT_RESTART: case ACT_PAUSE: case ACT_RESUME: case ACT_ISOLATE:
+    case ACT_JOIN: case ACT_LEAVE:
+        a->node = ld_as_node(L, x, q, false);
+        break;
+    case ACT_PARTITION:
+        parse_partition(L, x, q, a);
+        a->oneway = opt_bool(L, e, "oneway", p, false);
+        break;
+    case ACT_HEAL:
+        if (!cJSON_IsTrue(x)) ld_expected(L, q, "true", x);
+        break;
+    case ACT_LINK: {
+        static const char *const keys[] = {"from", "to", "oneway", "latency", "loss", "duplicate", "bandwidth", "fifo", "type_latency", NULL};
+        if (!cJSON_IsObject(x)) ld_expected(L, q, "a link change such as {\"from\": \"n1\", \"to\": \"n2\", \"loss\": 0.5}", x);
+        ld_check_keys(L, x, q, keys);
+        char r[JPATH_MAX];
+        ld_child(r, q, "from");
+        a->node = ld_as_node(L, ld_get(x, "from"), r, true);
+        ld_child(r, q, "to");
+        a->node2 = ld_as_node(L, ld_get(x, "to"), r, true);
+        a->oneway = opt_bool(L, x, "oneway", q, false);
+        parse_net_fields(L, x, q, &a->net);
+        break;
+    }
+    case ACT_NETWORK: {
+        static const char *const keys[] = {"latency", "loss", "duplicate", "bandwidth", "fifo", "type_latency", NULL};
+        if (!cJSON_IsObject(x)) ld_expected(L, q, "new default link parameters such as {\"loss\": 0.1}", x);
+        ld_check_keys(L, x, q, keys);
+        parse_net_fields(L, x, q, &a->net);
+        break;
+    }
+    case ACT_CLOCK: {
+        a->node = ld_as_node(L, x, q, false);
+        const cJSON *sk = ld_get(e, "skew");
+        if (sk) { ld_child(q, p, "skew"); a->skew_ns = ld_as_duration(L, sk, q, true); a->clock_mask |= CLOCK_F_SKEW; }
+        if (ld_get(e, "drift")) { a->drift = opt_number(L, e, "drift", p, -0.5, 0.5, "a drift between -0.5 and 0.5", 0); a->clock_mask |= CLOCK_F_DRIFT; }
+        if (!a->clock_mask) ld_fail(L, p, "a clock fault needs \"skew\" (such as \"-200ms\") or \"drift\" (such as 0.01)");
+        break;
+    }
+    case ACT_DROP:
+        a->msg_id = (uint64_t)ld_as_int(L, x, q, 1, 9e15, "a message id from the trace");
+        break;
+    case ACT_REQUEST:
+        parse_request(L, x, q, a);
+        break;
+    case ACT_COUNT_:
+        break;
     }
 }
 

@@ -1,0 +1,713 @@
+/* lesson.c -- loading lessons, playing them step by step, and checking them.
+ *
+ * The loader walks the lesson's JSON with ld.h, as the scenario loader does, so a
+ * mistake reads the same way in both ("FILE: $.steps[2].hints[0]: expected ..."). The
+ * scenario is loaded first: conditions, actions and highlights name its nodes and
+ * message types. A play is a thin state machine over one run_t; the check is a play
+ * whose student always chooses "show me".
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lesson/lesson.h"
+#include "scenario/cond_load.h"
+#include "scenario/ld.h"
+
+/* ---- Strings the lesson owns. --------------------------------------------------- */
+
+static const char *own(lesson_t *l, const char *s)
+{
+    if (l->n_strs == l->cap_strs) {
+        l->cap_strs = l->cap_strs ? 2 * l->cap_strs : 64;
+        l->strs = sim_xrealloc(l->strs, l->cap_strs * sizeof *l->strs);
+    }
+    size_t n = strlen(s) + 1;
+    char *p = sim_xcalloc(n, 1);
+    memcpy(p, s, n);
+    l->strs[l->n_strs++] = p;
+    return p;
+}
+
+void lesson_free(lesson_t *l)
+{
+    for (uint32_t i = 0; i < l->n_strs; i++) free(l->strs[i]);
+    free(l->strs);
+    free(l->path);
+    free(l->name);
+    free(l->scenario_path);
+    if (l->scn.path) scn_free(&l->scn);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- Loading. -------------------------------------------------------------------- */
+
+typedef struct lload {
+    ld_t L;
+    lesson_t *l;
+} lload_t;
+
+__attribute__((noinline)) static char *read_text(const char *path, char *err, size_t err_len, int *rc)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno)); *rc = SIM_EIO; return NULL; }
+    size_t cap = 1 << 14, len = 0;
+    char *buf = sim_xcalloc(1, cap);
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap >= (8u << 20)) {
+                fclose(f); free(buf);
+                snprintf(err, err_len, "%s: larger than 8 MiB; a lesson is a small hand-written file", path);
+                *rc = SIM_EINPUT;
+                return NULL;
+            }
+            cap *= 2;
+            buf = sim_xrealloc(buf, cap);
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        if (n == 0) break;
+        len += n;
+    }
+    fclose(f);
+    buf[len] = 0;
+    return buf;
+}
+
+static const char *text_of(lload_t *X, const cJSON *v, const char *jp, const char *what)
+{
+    /* A long text may be a list of lines, which reads better in a JSON file. */
+    if (cJSON_IsArray(v)) {
+        size_t n = 0;
+        for (const cJSON *e = v->child; e; e = e->next) {
+            if (!cJSON_IsString(e)) {
+                char q[JPATH_MAX];
+                ld_elem(q, jp, (int)n);
+                ld_expected(&X->L, q, "a line of text", e);
+            }
+            n++;
+        }
+        char buf[LESSON_TEXT_MAX];
+        size_t k = 0;
+        for (const cJSON *e = v->child; e; e = e->next) {
+            size_t m = strlen(e->valuestring);
+            if (k + m + 2 > sizeof buf) ld_fail(&X->L, jp, "expected at most %d bytes of text", LESSON_TEXT_MAX);
+            memcpy(buf + k, e->valuestring, m);
+            k += m;
+            if (e->next) buf[k++] = '\n';
+        }
+        buf[k] = 0;
+        return own(X->l, buf);
+    }
+    const char *s = ld_as_string(&X->L, v, jp, what);
+    if (strlen(s) >= LESSON_TEXT_MAX) ld_fail(&X->L, jp, "expected at most %d bytes of text", LESSON_TEXT_MAX);
+    return own(X->l, s);
+}
+
+static const char *opt_text(lload_t *X, const cJSON *obj, const char *key, const char *jp, const char *def)
+{
+    const cJSON *v = ld_get(obj, key);
+    char q[JPATH_MAX];
+    ld_child(q, jp, key);
+    return v ? text_of(X, v, q, "a text") : def;
+}
+
+static void load_cond(lload_t *X, const cJSON *obj, const char *key, const char *jp, cond_t *out)
+{
+    char q[JPATH_MAX];
+    ld_child(q, jp, key);
+    cond_load(&X->L, ld_get(obj, key), q, out);
+}
+
+static void load_highlights(lload_t *X, const cJSON *v, const char *jp, lesson_step_t *st)
+{
+    static const char *const kinds[] = {"node", "link", "message", "field", NULL};
+    static const char *const keys[] = {"node", "link", "message", "field", "label", NULL};
+    if (!cJSON_IsArray(v)) ld_expected(&X->L, jp, "a list such as [{\"node\": \"n1\"}, {\"field\": \"operations.ok\"}]", v);
+    int i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        char p[JPATH_MAX], q[JPATH_MAX];
+        ld_elem(p, jp, i);
+        if (st->n_hl == LESSON_HIGHLIGHTS_MAX) ld_fail(&X->L, p, "more than LESSON_HIGHLIGHTS_MAX (%d) highlights", LESSON_HIGHLIGHTS_MAX);
+        if (!cJSON_IsObject(e) || !e->child) ld_expected(&X->L, p, "a highlight such as {\"node\": \"n1\"}, {\"link\": [\"n1\", \"n2\"]}, {\"message\": \"vote\"} or {\"field\": \"operations.ok\"}", e);
+        ld_check_keys(&X->L, e, p, keys);
+        lesson_hl_t *h = &st->hl[st->n_hl++];
+        int kind = -1;
+        for (int k = 0; kinds[k]; k++) {
+            if (!ld_get(e, kinds[k])) continue;
+            if (kind >= 0) ld_fail(&X->L, p, "expected one thing per highlight, found both \"%s\" and \"%s\"", kinds[kind], kinds[k]);
+            kind = k;
+        }
+        if (kind < 0) ld_fail(&X->L, p, "expected one of \"node\", \"link\", \"message\" or \"field\"");
+        h->kind = (lesson_hl_kind_t)kind;
+        const cJSON *x = ld_get(e, kinds[kind]);
+        ld_child(q, p, kinds[kind]);
+        if (ld_get(e, "label") && h->kind != LESSON_HL_FIELD) { ld_child(q, p, "label"); ld_fail(&X->L, q, "\"label\" belongs to field highlights"); }
+        switch (h->kind) {
+        case LESSON_HL_NODE:
+            h->node = ld_as_node(&X->L, x, q, true);
+            break;
+        case LESSON_HL_LINK: {
+            if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) != 2) ld_expected(&X->L, q, "two node names such as [\"n1\", \"n2\"]", x);
+            char r[JPATH_MAX];
+            ld_elem(r, q, 0);
+            h->node = ld_as_node(&X->L, x->child, r, true);
+            ld_elem(r, q, 1);
+            h->node2 = ld_as_node(&X->L, x->child->next, r, true);
+            if (h->node == h->node2) ld_fail(&X->L, q, "expected two different nodes");
+            break;
+        }
+        case LESSON_HL_MESSAGE: {
+            const char *name = ld_as_string(&X->L, x, q, "a message type such as \"vote\"");
+            const char *const *types = X->l->scn.proto->msg_types;
+            h->type = -1;
+            for (int k = 0; types && types[k]; k++) if (strcmp(types[k], name) == 0) h->type = k;
+            if (h->type < 0) ld_unknown_name(&X->L, q, "message type", name, types);
+            break;
+        }
+        case LESSON_HL_FIELD: {
+            const char *path = ld_as_string(&X->L, x, q, "a summary path such as \"operations.ok\"");
+            if (!path[0] || strlen(path) >= sizeof h->path) ld_expected(&X->L, q, "a path of 1 to 95 characters such as \"operations.ok\"", x);
+            snprintf(h->path, sizeof h->path, "%s", path);
+            h->label = opt_text(X, e, "label", p, own(X->l, path));
+            break;
+        }
+        }
+    }
+}
+
+static void load_question(lload_t *X, const cJSON *v, const char *jp, lesson_question_t *qu)
+{
+    static const char *const keys[] = {"text", "choices", "number", "explain", NULL};
+    static const char *const choice_keys[] = {"text", "correct", "explain", "holds", NULL};
+    static const char *const number_keys[] = {"metric", "tolerance", NULL};
+    char q[JPATH_MAX];
+    if (!cJSON_IsObject(v)) ld_expected(&X->L, jp, "a question such as {\"text\": \"...\", \"choices\": [...]}", v);
+    ld_check_keys(&X->L, v, jp, keys);
+    ld_child(q, jp, "text");
+    if (!ld_get(v, "text")) ld_fail(&X->L, jp, "a question needs \"text\"");
+    qu->text = text_of(X, ld_get(v, "text"), q, "the question");
+    qu->explain = opt_text(X, v, "explain", jp, "");
+    const cJSON *ch = ld_get(v, "choices"), *num = ld_get(v, "number");
+    if (!ch == !num) ld_fail(&X->L, jp, "a question needs either \"choices\" (multiple choice) or \"number\" (a number read off the run)");
+    if (num) {
+        ld_child(q, jp, "number");
+        if (!cJSON_IsObject(num)) ld_expected(&X->L, q, "{\"metric\": \"operations.ok\", \"tolerance\": 1}", num);
+        ld_check_keys(&X->L, num, q, number_keys);
+        char r[JPATH_MAX];
+        ld_child(r, q, "metric");
+        const char *m = ld_as_string(&X->L, ld_get(num, "metric"), r, "a summary path such as \"operations.ok\"");
+        if (!m[0] || strlen(m) >= sizeof qu->metric) ld_expected(&X->L, r, "a path of 1 to 95 characters", ld_get(num, "metric"));
+        snprintf(qu->metric, sizeof qu->metric, "%s", m);
+        ld_child(r, q, "tolerance");
+        qu->tolerance = ld_get(num, "tolerance") ? ld_as_number(&X->L, ld_get(num, "tolerance"), r, 0, 1e300, "a number at or above 0") : 0;
+        return;
+    }
+    ld_child(q, jp, "choices");
+    int n = cJSON_GetArraySize(ch);
+    if (!cJSON_IsArray(ch) || n < 2 || n > LESSON_CHOICES_MAX) ld_expected(&X->L, q, "a list of 2 to 8 choices", ch);
+    int i = 0, n_correct = 0;
+    for (const cJSON *e = ch->child; e; e = e->next, i++) {
+        char p[JPATH_MAX], r[JPATH_MAX];
+        ld_elem(p, q, i);
+        if (!cJSON_IsObject(e)) ld_expected(&X->L, p, "a choice such as {\"text\": \"n2\", \"correct\": true, \"explain\": \"...\"}", e);
+        ld_check_keys(&X->L, e, p, choice_keys);
+        lesson_choice_t *c = &qu->choices[qu->n_choices++];
+        ld_child(r, p, "text");
+        if (!ld_get(e, "text")) ld_fail(&X->L, p, "a choice needs \"text\"");
+        c->text = text_of(X, ld_get(e, "text"), r, "the choice");
+        c->explain = opt_text(X, e, "explain", p, "");
+        ld_child(r, p, "correct");
+        c->correct = ld_get(e, "correct") ? ld_as_bool(&X->L, ld_get(e, "correct"), r) : false;
+        n_correct += c->correct;
+        if (ld_get(e, "holds")) { c->has_holds = true; load_cond(X, e, "holds", p, &c->holds); }
+    }
+    if (n_correct == 0) ld_fail(&X->L, q, "expected at least one choice with \"correct\": true");
+}
+
+static void load_step(lload_t *X, const cJSON *v, const char *jp, lesson_step_t *st)
+{
+    static const char *const keys[] = {"title", "narration", "highlight", "speed", "until", "task", "hints", "question", "solution", NULL};
+    static const char *const task_keys[] = {"text", "goal", "done", NULL};
+    char q[JPATH_MAX];
+    if (!cJSON_IsObject(v)) ld_expected(&X->L, jp, "a step such as {\"narration\": \"...\", \"until\": {\"role\": \"leader\"}}", v);
+    ld_check_keys(&X->L, v, jp, keys);
+    st->title = opt_text(X, v, "title", jp, "");
+    if (!ld_get(v, "narration")) ld_fail(&X->L, jp, "a step needs \"narration\": what the teacher says");
+    ld_child(q, jp, "narration");
+    st->narration = text_of(X, ld_get(v, "narration"), q, "the narration");
+    if (ld_get(v, "highlight")) { ld_child(q, jp, "highlight"); load_highlights(X, ld_get(v, "highlight"), q, st); }
+    if (ld_get(v, "speed")) {
+        ld_child(q, jp, "speed");
+        st->speed_ns = ld_as_duration(&X->L, ld_get(v, "speed"), q, false);
+        if (st->speed_ns <= 0) ld_expected(&X->L, q, "simulated time per second above zero, such as \"100ms\"", ld_get(v, "speed"));
+    }
+    if (ld_get(v, "until")) { st->has_until = true; load_cond(X, v, "until", jp, &st->until); }
+    const cJSON *t = ld_get(v, "task");
+    if (t) {
+        ld_child(q, jp, "task");
+        if (!cJSON_IsObject(t)) ld_expected(&X->L, q, "a task such as {\"text\": \"Crash the leader.\", \"goal\": {\"crashed\": \"any\"}}", t);
+        ld_check_keys(&X->L, t, q, task_keys);
+        if (!ld_get(t, "text")) ld_fail(&X->L, q, "a task needs \"text\": what the student is asked to do");
+        if (!ld_get(t, "goal")) ld_fail(&X->L, q, "a task needs \"goal\": the condition that says it is done");
+        st->has_task = true;
+        char r[JPATH_MAX];
+        ld_child(r, q, "text");
+        st->task = text_of(X, ld_get(t, "text"), r, "the task");
+        st->done = opt_text(X, t, "done", q, "");
+        load_cond(X, t, "goal", q, &st->goal);
+    }
+    const cJSON *h = ld_get(v, "hints");
+    if (h) {
+        ld_child(q, jp, "hints");
+        if (!cJSON_IsArray(h) || cJSON_GetArraySize(h) > LESSON_HINTS_MAX) ld_expected(&X->L, q, "a list of at most 8 hints", h);
+        int i = 0;
+        for (const cJSON *e = h->child; e; e = e->next, i++) {
+            char r[JPATH_MAX];
+            ld_elem(r, q, i);
+            st->hints[st->n_hints++] = text_of(X, e, r, "a hint");
+        }
+    }
+    if (ld_get(v, "question")) { st->has_question = true; ld_child(q, jp, "question"); load_question(X, ld_get(v, "question"), q, &st->q); }
+    const cJSON *so = ld_get(v, "solution");
+    if (so) {
+        ld_child(q, jp, "solution");
+        if (!st->has_task) ld_fail(&X->L, q, "a solution belongs to a step with a \"task\"");
+        if (!cJSON_IsArray(so) || cJSON_GetArraySize(so) > LESSON_SOLUTION_MAX)
+            ld_expected(&X->L, q, "a list of at most 32 actions such as [{\"crash\": \"n3\"}]", so);
+        int i = 0;
+        for (const cJSON *e = so->child; e; e = e->next, i++) {
+            char r[JPATH_MAX];
+            ld_elem(r, q, i);
+            ld_action(&X->L, e, r, &st->solution[st->n_solution++], true);
+        }
+    }
+}
+
+/* The scenario a lesson names: as given (from the current folder), else beside the
+ * lesson, else from the folder above the lesson's (lessons/ sits beside scenarios/). */
+static char *find_scenario(const char *lesson_path, const char *given)
+{
+    FILE *f;
+    if (given[0] == '/' || (f = fopen(given, "rb")) == NULL) {
+        if (given[0] == '/') return strdup(given);
+    } else {
+        fclose(f);
+        return strdup(given);
+    }
+    const char *slash = strrchr(lesson_path, '/');
+    int dir = slash ? (int)(slash - lesson_path) : 0;
+    static const char *const fmts[] = {"%.*s/%s", "%.*s/../%s", NULL};
+    for (int i = 0; fmts[i]; i++) {
+        char buf[4096];
+        snprintf(buf, sizeof buf, fmts[i], dir ? dir : 1, dir ? lesson_path : ".", given);
+        if ((f = fopen(buf, "rb"))) { fclose(f); return strdup(buf); }
+    }
+    return strdup(given);
+}
+
+static const char *const top_keys[] = {"title", "topic", "level", "minutes", "scenario", "steps", NULL};
+
+static void load_all(lload_t *X, const char *text)
+{
+    ld_t *L = &X->L;
+    lesson_t *l = X->l;
+    const char *end = NULL;
+    L->root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!L->root) {
+        int line = 1, col = 1;
+        size_t off = end ? (size_t)(end - text) : 0;
+        for (size_t i = 0; i < off && text[i]; i++) { if (text[i] == '\n') { line++; col = 1; } else col++; }
+        ld_fail(L, NULL, "line %d, column %d: invalid JSON (a missing comma or quote, or a trailing comma?)", line, col);
+    }
+    const cJSON *r = L->root;
+    if (!cJSON_IsObject(r)) ld_expected(L, "$", "a JSON object describing the lesson", r);
+    ld_check_keys(L, r, "$", top_keys);
+    if (!ld_get(r, "title")) ld_fail(L, "$", "expected a \"title\"");
+    l->title = text_of(X, ld_get(r, "title"), "$.title", "a title");
+    l->topic = opt_text(X, r, "topic", "$", "");
+    l->level = ld_get(r, "level") ? (int)ld_as_int(L, ld_get(r, "level"), "$.level", 1, 3, "a level: 1 (beginner), 2 or 3 (advanced)") : 1;
+    l->minutes = ld_get(r, "minutes") ? (int)ld_as_int(L, ld_get(r, "minutes"), "$.minutes", 1, 240, "minutes from 1 to 240") : 10;
+    const cJSON *sc = ld_get(r, "scenario");
+    if (!sc) ld_fail(L, "$", "expected a \"scenario\": a path such as \"scenarios/raft-leader-crash.json\" or a scenario object");
+    char err[1024];
+    if (cJSON_IsString(sc)) {
+        l->scenario_path = find_scenario(l->path, sc->valuestring);
+        if (scn_load_file(l->scenario_path, &l->scn, err, sizeof err) != SIM_OK)
+            ld_fail(L, "$.scenario", "%s", err);
+    } else if (cJSON_IsObject(sc)) {
+        char *json = cJSON_PrintUnformatted(sc), where[512];
+        snprintf(where, sizeof where, "%s: $.scenario", l->path);
+        int rc = scn_load_string(json, where, &l->scn, err, sizeof err);
+        cJSON_free(json);
+        if (rc != SIM_OK) {
+            /* The scenario loader named "FILE: $.scenario" as its file: pass its line on whole. */
+            snprintf(L->err, L->err_len, "%s", err);
+            longjmp(L->fail, 1);
+        }
+    } else {
+        ld_expected(L, "$.scenario", "a scenario file such as \"scenarios/echo.json\" or a scenario object", sc);
+    }
+    L->s = &l->scn;
+    const cJSON *steps = ld_get(r, "steps");
+    int n = cJSON_GetArraySize(steps);
+    if (!cJSON_IsArray(steps) || n < 1 || n > LESSON_STEPS_MAX) ld_expected(L, "$.steps", "a list of 1 to 40 steps", steps);
+    int i = 0;
+    for (const cJSON *e = steps->child; e; e = e->next, i++) {
+        char p[JPATH_MAX];
+        ld_elem(p, "$.steps", i);
+        load_step(X, e, p, &l->steps[l->n_steps++]);
+    }
+}
+
+/* The name a student types: "lessons/08-raft-election.json" is "raft-election". */
+static char *name_of(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    const char *d = b;
+    while (*d >= '0' && *d <= '9') d++;
+    if (d > b && *d == '-') b = d + 1;
+    char *n = strdup(b);
+    size_t k = strlen(n);
+    if (k > 5 && strcmp(n + k - 5, ".json") == 0) n[k - 5] = 0;
+    return n;
+}
+
+int lesson_load_file(const char *path, lesson_t *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    int rc = SIM_OK;
+    char *text = read_text(path, err, err_len, &rc);
+    if (!text) return rc;
+    out->path = strdup(path);
+    out->name = name_of(path);
+    lload_t X = {.l = out};
+    X.L.path = path;
+    X.L.err = err;
+    X.L.err_len = err_len;
+    if (setjmp(X.L.fail)) {
+        cJSON_Delete(X.L.root);
+        free(text);
+        lesson_free(out);
+        return SIM_EINPUT;
+    }
+    load_all(&X, text);
+    cJSON_Delete(X.L.root);
+    free(text);
+    return SIM_OK;
+}
+
+/* ---- Commands typed in a terminal. ------------------------------------------------ */
+
+int lesson_parse_command(lesson_t *l, const char *line, sim_action_t *a, char *err, size_t err_len)
+{
+    static const char *const one_node[] = {"crash", "restart", "pause", "resume", "isolate", "join", "leave", NULL};
+    char buf[512], word[32] = "";
+    snprintf(buf, sizeof buf, "%s", line);
+    char *rest = buf;
+    while (*rest == ' ') rest++;
+    int wn = 0;
+    while (*rest && *rest != ' ' && wn < 31) word[wn++] = *rest++;
+    word[wn] = 0;
+    while (*rest == ' ') rest++;
+    size_t rl = strlen(rest);
+    while (rl && (rest[rl - 1] == ' ' || rest[rl - 1] == '\n')) rest[--rl] = 0;
+    cJSON *o = cJSON_CreateObject();
+    bool known = false;
+    for (int i = 0; one_node[i]; i++)
+        if (strcmp(word, one_node[i]) == 0) { cJSON_AddStringToObject(o, word, rest); known = true; }
+    if (strcmp(word, "heal") == 0) { cJSON_AddTrueToObject(o, "heal"); known = true; }
+    if (strcmp(word, "drop") == 0) {
+        char *e;
+        double id = strtod(rest, &e);
+        if (e == rest || *e) cJSON_AddStringToObject(o, "drop", rest); else cJSON_AddNumberToObject(o, "drop", id);
+        known = true;
+    }
+    if (strcmp(word, "skew") == 0) {
+        char node[64] = "", d[64] = "";
+        sscanf(rest, "%63s %63s", node, d);
+        cJSON_AddStringToObject(o, "clock", node);
+        cJSON_AddStringToObject(o, "skew", d[0] == '+' ? d + 1 : d);
+        known = true;
+    }
+    if (strcmp(word, "partition") == 0) {
+        /* "n1,n2 | n3,n4,n5": groups split by '|', names by ',' or spaces. */
+        cJSON *groups = cJSON_AddArrayToObject(o, "partition");
+        char *save = NULL;
+        for (char *g = strtok_r(rest, "|", &save); g; g = strtok_r(NULL, "|", &save)) {
+            cJSON *grp = cJSON_CreateArray();
+            char *s2 = NULL;
+            for (char *n = strtok_r(g, ", ", &s2); n; n = strtok_r(NULL, ", ", &s2)) cJSON_AddItemToArray(grp, cJSON_CreateString(n));
+            cJSON_AddItemToArray(groups, grp);
+        }
+        known = true;
+    }
+    if (!known) { cJSON_Delete(o); return SIM_ENOTFOUND; }
+    ld_t L = {.s = &l->scn, .path = "command", .err = err, .err_len = err_len, .root = o};
+    if (setjmp(L.fail)) {
+        cJSON_Delete(o);
+        /* "command: $.crash: expected ..." reads better as "crash: expected ...". */
+        const char *m = strstr(err, ": $.");
+        if (m) memmove(err, m + 4, strlen(m + 4) + 1);
+        return SIM_EINPUT;
+    }
+    memset(a, 0, sizeof *a);
+    ld_action(&L, o, "$", a, true);
+    cJSON_Delete(o);
+    return SIM_OK;
+}
+
+/* ---- Playing. ------------------------------------------------------------------------ */
+
+struct lesson_play {
+    const lesson_t *l;
+    run_t *r;
+    uint32_t step;
+    sim_time_t start_ns[LESSON_STEPS_MAX];
+    bool goal_met, answered;
+    bool completed[LESSON_STEPS_MAX];    /* done once: going back and forth again does not ask twice */
+    uint32_t hints;
+    uint64_t gen;                        /* the run's generation when the goal was armed */
+    char trouble[256];
+};
+
+run_t *lesson_play_run(lesson_play_t *p) { return p->r; }
+const lesson_t *lesson_play_lesson(const lesson_play_t *p) { return p->l; }
+uint32_t lesson_play_step(const lesson_play_t *p) { return p->step; }
+const lesson_step_t *lesson_play_cur(const lesson_play_t *p) { return &p->l->steps[p->step]; }
+const char *lesson_play_trouble(const lesson_play_t *p) { return p->trouble[0] ? p->trouble : NULL; }
+bool lesson_play_goal_met(const lesson_play_t *p) { return p->goal_met; }
+bool lesson_play_answered(const lesson_play_t *p) { return p->answered; }
+uint32_t lesson_play_hints_given(const lesson_play_t *p) { return p->hints; }
+
+bool lesson_play_can_next(const lesson_play_t *p)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    return p->completed[p->step] || ((!st->has_task || p->goal_met) && (!st->has_question || p->answered));
+}
+
+/* Arms the goal from now: happenings before this moment do not count. */
+static void watch_goal(lesson_play_t *p)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    p->gen = run_generation(p->r);
+    if (!st->has_task || p->goal_met) { run_watch(p->r, NULL); return; }
+    run_watch(p->r, &st->goal);
+    if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); }
+}
+
+static void enter(lesson_play_t *p, uint32_t k)
+{
+    p->step = k;
+    p->goal_met = p->answered = false;
+    p->hints = 0;
+    p->trouble[0] = 0;
+    p->start_ns[k] = run_now(p->r);
+    const lesson_step_t *st = &p->l->steps[k];
+    if (st->has_until) {
+        int rc = run_until_cond(p->r, &st->until, run_end(p->r));
+        if (rc != RUN_MET) {
+            char d[32], why[160];
+            const char *stop = run_stop_reason(p->r, why, sizeof why);
+            snprintf(p->trouble, sizeof p->trouble, "the run reached %s without what this step waits for%s%s",
+                     sim_format_duration(run_now(p->r), d, sizeof d), stop ? ": " : "", stop ? stop : "");
+        }
+    }
+    watch_goal(p);
+}
+
+lesson_play_t *lesson_play_create(const lesson_t *l, char *err, size_t err_len)
+{
+    lesson_play_t *p = calloc(1, sizeof *p);
+    if (!p) { snprintf(err, err_len, "out of memory"); return NULL; }
+    p->l = l;
+    p->r = run_create(&l->scn, NULL, err, err_len);
+    if (!p->r) { free(p); return NULL; }
+    enter(p, 0);
+    return p;
+}
+
+void lesson_play_destroy(lesson_play_t *p)
+{
+    if (!p) return;
+    run_destroy(p->r);
+    free(p);
+}
+
+/* Runs to t at the latest, event by event while a goal is pending. */
+static bool run_to(lesson_play_t *p, sim_time_t t)
+{
+    if (t > run_end(p->r)) t = run_end(p->r);
+    const lesson_step_t *st = lesson_play_cur(p);
+    if (!st->has_task || p->goal_met) { run_until(p->r, t); return false; }
+    sim_time_t at;
+    while (sim_next_time(run_sim(p->r), &at) && at <= t) {
+        if (!run_step_event(p->r)) break;
+        if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); return true; }
+    }
+    run_until(p->r, t);
+    if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); return true; }
+    return false;
+}
+
+bool lesson_play_poll(lesson_play_t *p)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    if (!st->has_task || p->goal_met) return false;
+    if (run_generation(p->r) != p->gen) { watch_goal(p); return p->goal_met; }
+    if (!run_watched_holds(p->r)) return false;
+    p->goal_met = true;
+    run_watch(p->r, NULL);
+    return true;
+}
+
+bool lesson_play_advance(lesson_play_t *p, sim_time_t d)
+{
+    return run_to(p, run_now(p->r) + d);
+}
+
+bool lesson_play_step_event(lesson_play_t *p)
+{
+    run_step(p->r);
+    if (lesson_play_cur(p)->has_task && !p->goal_met && run_watched_holds(p->r)) {
+        p->goal_met = true;
+        run_watch(p->r, NULL);
+        return true;
+    }
+    return false;
+}
+
+int lesson_play_act(lesson_play_t *p, const sim_action_t *a, char *err, size_t err_len)
+{
+    sim_action_t c = *a;
+    c.at_ns = run_now(p->r);
+    int rc = run_act(p->r, &c, NULL, err, err_len);
+    if (rc != SIM_OK) return rc;
+    /* The run was replayed from time zero to apply it: re-arm the goal from now. */
+    watch_goal(p);
+    return SIM_OK;
+}
+
+bool lesson_play_show(lesson_play_t *p)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    for (uint32_t i = 0; i < st->n_solution; i++) {
+        const sim_action_t *a = &st->solution[i];
+        if (a->at_ns > run_now(p->r)) run_to(p, a->at_ns);
+        lesson_play_act(p, a, NULL, 0);
+    }
+    if (st->has_task && !p->goal_met) run_to(p, run_end(p->r));
+    return !st->has_task || p->goal_met;
+}
+
+const char *lesson_play_hint(lesson_play_t *p)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    return p->hints < st->n_hints ? st->hints[p->hints++] : NULL;
+}
+
+int lesson_play_expected(lesson_play_t *p, double *out)
+{
+    return cond_metric(run_sim_mut(p->r), lesson_play_cur(p)->q.metric, out);
+}
+
+int lesson_play_field(lesson_play_t *p, const lesson_hl_t *h, double *out)
+{
+    return cond_metric(run_sim_mut(p->r), h->path, out);
+}
+
+int lesson_play_answer(lesson_play_t *p, const char *ans, char *fb, size_t fb_len)
+{
+    const lesson_step_t *st = lesson_play_cur(p);
+    fb[0] = 0;
+    if (!st->has_question) { snprintf(fb, fb_len, "this step asks no question"); return -1; }
+    const lesson_question_t *q = &st->q;
+    while (*ans == ' ') ans++;
+    if (q->n_choices) {
+        int k = -1;
+        if (ans[0] >= 'a' && ans[0] < 'a' + (int)q->n_choices && (!ans[1] || ans[1] == ' ' || ans[1] == '\n')) k = ans[0] - 'a';
+        else if (ans[0] >= 'A' && ans[0] < 'A' + (int)q->n_choices && !ans[1]) k = ans[0] - 'A';
+        else if (ans[0] >= '1' && ans[0] < '1' + (int)q->n_choices && !ans[1]) k = ans[0] - '1';
+        if (k < 0) { snprintf(fb, fb_len, "answer with a letter from a to %c", 'a' + q->n_choices - 1); return -1; }
+        const lesson_choice_t *c = &q->choices[k];
+        snprintf(fb, fb_len, "%s", c->explain[0] ? c->explain : q->explain);
+        if (c->correct) p->answered = true;
+        return c->correct;
+    }
+    char *e;
+    double x = strtod(ans, &e);
+    while (*e == ' ' || *e == '\n' || *e == '%') e++;
+    if (e == ans || *e) { snprintf(fb, fb_len, "answer with a number, such as 12 or 0.5"); return -1; }
+    double want;
+    if (lesson_play_expected(p, &want) != SIM_OK) { snprintf(fb, fb_len, "this run has no number \"%s\" (the lesson is wrong)", q->metric); return -1; }
+    bool right = fabs(x - want) <= q->tolerance + 1e-9 * fabs(want);
+    if (right) p->answered = true;
+    snprintf(fb, fb_len, "%s", right ? q->explain : "Not quite: look at the numbers again.");
+    return right;
+}
+
+int lesson_play_goto(lesson_play_t *p, uint32_t k)
+{
+    if (k >= p->l->n_steps) return SIM_EINPUT;
+    if (k < p->step) {
+        run_seek(p->r, p->start_ns[k]);
+        enter(p, k);
+        return SIM_OK;
+    }
+    while (p->step < k) {
+        if (!lesson_play_can_next(p)) lesson_play_show(p);
+        p->completed[p->step] = true;
+        enter(p, p->step + 1);
+    }
+    return SIM_OK;
+}
+
+/* ---- Checking. --------------------------------------------------------------------------- */
+
+int lesson_check(const lesson_t *l, FILE *out)
+{
+    char err[512];
+    lesson_play_t *p = lesson_play_create(l, err, sizeof err);
+    if (!p) { if (out) fprintf(out, "%s: %s\n", l->path, err); return 1; }
+    int bad = 0;
+#define PROBLEM(...) do { bad++; if (out) { fprintf(out, "%s: $.steps[%u]: ", l->path, k); fprintf(out, __VA_ARGS__); fputc('\n', out); } } while (0)
+    for (uint32_t k = 0; k < l->n_steps; k++) {
+        if (k > 0) lesson_play_goto(p, k);
+        const lesson_step_t *st = &l->steps[k];
+        if (lesson_play_trouble(p)) PROBLEM("until: %s", lesson_play_trouble(p));
+        for (uint32_t i = 0; i < st->n_hl; i++) {
+            double v;
+            if (st->hl[i].kind == LESSON_HL_FIELD && lesson_play_field(p, &st->hl[i], &v) != SIM_OK)
+                PROBLEM("highlight[%u]: the run's summary has no number \"%s\" (dsim run --json lists them)", i, st->hl[i].path);
+        }
+        if (st->has_task) {
+            if (p->goal_met) PROBLEM("task.goal: holds already when the task is given: the student has nothing to do");
+            else if (!lesson_play_show(p)) PROBLEM("task: the solution does not reach the goal within the scenario's duration");
+        }
+        if (st->has_question) {
+            const lesson_question_t *q = &st->q;
+            if (!q->n_choices) {
+                double v;
+                char fb[LESSON_TEXT_MAX];
+                char ans[64];
+                if (lesson_play_expected(p, &v) != SIM_OK) PROBLEM("question.number.metric: the run's summary has no number \"%s\"", q->metric);
+                else {
+                    snprintf(ans, sizeof ans, "%.17g", v);
+                    if (lesson_play_answer(p, ans, fb, sizeof fb) != 1) PROBLEM("question: the run's own number %g is not accepted", v);
+                }
+            }
+            for (uint32_t i = 0; i < q->n_choices; i++) {
+                if (!q->choices[i].has_holds) continue;
+                cond_t c = q->choices[i].holds;
+                cond_arm(&c);
+                bool h = cond_holds(&c, run_sim_mut(lesson_play_run(p)));
+                if (h != q->choices[i].correct)
+                    PROBLEM("question.choices[%u]: marked %s, but its \"holds\" condition %s in the run",
+                            i, q->choices[i].correct ? "correct" : "wrong", h ? "holds" : "does not hold");
+            }
+        }
+    }
+#undef PROBLEM
+    lesson_play_destroy(p);
+    return bad;
+}
