@@ -25,6 +25,9 @@
 #define LLVMFuzzerTestOneInput fuzz_cond_one
 #include "fuzz/fuzz_cond.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_lesson_one
+#include "fuzz/fuzz_lesson.c"
+#undef LLVMFuzzerTestOneInput
 
 /* Runs fn on every file in dir; returns how many. */
 static int each_file(const char *dir, int (*fn)(const uint8_t *, size_t))
@@ -67,6 +70,7 @@ static void test_fuzz_regress_seed_corpora(void **state)
     assert_true(each_file("tests/fuzz/corpus/fuzz_history", fuzz_history_one) >= 3);
     assert_true(each_file("tests/fuzz/corpus/fuzz_scenario", fuzz_scenario_one) >= 10);
     assert_true(each_file("tests/fuzz/corpus/fuzz_cond", fuzz_cond_one) >= 9);
+    assert_true(each_file("tests/fuzz/corpus/fuzz_lesson", fuzz_lesson_one) >= 14);
 }
 
 int main(void)
