@@ -49,7 +49,8 @@ static void print_human(sim_t *s, double wall)
     }
     if (scn->wl.clients) {
         vis_result_t vr;
-        vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        if (scn->wl.n_probe) vis_compute_probes(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        else vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
         if (vr.reads) {
             char worst[32], t999[32];
             printf("  staleness   %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
@@ -58,8 +59,8 @@ static void print_human(sim_t *s, double wall)
                    sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
             for (uint32_t i = 0; i < vr.n_t; i++) {
                 char t[32];
-                printf("  %s t=%-8s P(consistent) = %.4f\n", i ? "           " : "visibility ",
-                       sim_format_duration_short(vr.t_ns[i], t, sizeof t), (double)vr.consistent[i] / (double)vr.reads);
+                printf("  %s t=%-8s P(consistent) = %.4f of %" PRIu64 " reads\n", i ? "           " : "visibility ",
+                       sim_format_duration_short(vr.t_ns[i], t, sizeof t), vis_row_p(&vr, i), vis_row_reads(&vr, i));
             }
         }
         if (st->ops_in_partition)
