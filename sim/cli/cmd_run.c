@@ -10,6 +10,7 @@
 #include "core/afile.h"
 #include "core/sim.h"
 #include "export/trace_file.h"
+#include "run/sumtext.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {
@@ -21,73 +22,97 @@ static int parse_seed(const char *cmd, const char *v, uint64_t *out)
     return 0;
 }
 
-static void print_human(sim_t *s, double wall)
+/* The lines about the protocol, under its name: the generic figures that apply to it
+ * (staleness, leaders) and its own lines, read from the JSON summary. */
+static void print_protocol(FILE *out, sim_t *s, const char *json)
+{
+    const scn_t *scn = sim_scenario(s);
+    const sim_stats_t *st = sim_stats(s);
+    const proto_t *p = sim_protocol(s);
+    bool heading = false;
+#define HEAD() do { if (!heading) { fprintf(out, "  %s\n", p->name); heading = true; } } while (0)
+    if (scn->wl.clients && !(p->summary_omit & PROTO_OMIT_STALENESS)) {
+        vis_result_t vr;
+        if (scn->wl.n_probe) vis_compute_probes(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        else vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        if (vr.reads) {
+            char worst[32], t999[32];
+            HEAD();
+            fprintf(out, "    %-12s %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
+                    "stale reads", vr.stale, vr.reads, 100.0 * (double)vr.stale / (double)vr.reads,
+                    sim_format_duration_short(vr.stale_max_ns, worst, sizeof worst),
+                    sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
+            /* One row per probe delay t: of the reads made t after a write was
+             * acknowledged, the share that saw it (visibility.h). */
+            for (uint32_t i = 0; i < vr.n_t; i++) {
+                char t[32];
+                fprintf(out, "    %-12s t=%-7s %5.1f%% of %" PRIu64 " reads %s\n", i ? "" : "visibility",
+                        sim_format_duration_short(vr.t_ns[i], t, sizeof t), 100.0 * vis_row_p(&vr, i), vis_row_reads(&vr, i),
+                        vr.per_delay ? "made t after a write saw it" : "consistent at t");
+            }
+        }
+    }
+    if (st->elections && !(p->summary_omit & PROTO_OMIT_LEADERS)) {
+        char mean[32], q99[32], q999[32], worst[32];
+        HEAD();
+        fprintf(out, "    %-12s %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
+                "leaders", st->elections, st->max_term, st->leaderless.n);
+        /* The tail is what an operator plans for: one long outage in a thousand is
+         * invisible in the mean. */
+        if (st->leaderless.n)
+            fprintf(out, " (mean %s, p99 %s, p99.9 %s, longest %s)",
+                    sim_format_duration_short((sim_time_t)(st->leaderless.sum / (double)st->leaderless.n), mean, sizeof mean),
+                    sim_format_duration_short(sim_leaderless_quantile(s, 0.99), q99, sizeof q99),
+                    sim_format_duration_short(sim_leaderless_quantile(s, 0.999), q999, sizeof q999),
+                    sim_format_duration_short(sim_leaderless_quantile(s, 1.0), worst, sizeof worst));
+        fprintf(out, "\n");
+    }
+    static sumtext_t t;     /* 20 KB: not on the stack */
+    if (p->summary_lines && json && sumtext_render(json, p->summary_lines, &t) == SIM_OK)
+        for (uint32_t i = 0; i < t.n; i++) {
+            HEAD();
+            fprintf(out, "    %-12s %s\n", t.label[i], t.text[i]);
+        }
+#undef HEAD
+}
+
+static void print_human(FILE *out, sim_t *s, double wall, const char *json)
 {
     const sim_stats_t *st = sim_stats(s);
     const scn_t *scn = sim_scenario(s);
     char d[32], p50[32], p90[32], p99[32], mx[32];
     uint64_t dropped = 0;
     for (int r = 0; r < DROP_COUNT_; r++) dropped += st->dropped[r];
-    printf("%s: %s, %u nodes, %u clients, seed %" PRIu64 "\n", scn->name, sim_protocol(s)->name,
-           scn->n_servers, scn->wl.clients, sim_seed(s));
-    printf("  simulated   %s in %.3fs of wall time, %" PRIu64 " events\n",
-           sim_format_duration(sim_time(s), d, sizeof d), wall, st->events);
-    printf("  messages    %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped "
-           "(loss %" PRIu64 ", partition %" PRIu64 ", crash %" PRIu64 ", unreachable %" PRIu64 "), %" PRIu64 " duplicated\n",
-           st->sent, st->delivered, dropped, st->dropped[DROP_LOSS], st->dropped[DROP_PARTITION],
-           st->dropped[DROP_CRASH], st->dropped[DROP_UNREACHABLE], st->duplicated);
+    fprintf(out, "%s: %s, %u nodes, %u clients, seed %" PRIu64 "\n", scn->name, sim_protocol(s)->name,
+            scn->n_servers, scn->wl.clients, sim_seed(s));
+    fprintf(out, "  simulated   %s in %.3fs of wall time, %" PRIu64 " events\n",
+            sim_format_duration(sim_time(s), d, sizeof d), wall, st->events);
+    fprintf(out, "  messages    %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped "
+            "(loss %" PRIu64 ", partition %" PRIu64 ", crash %" PRIu64 ", unreachable %" PRIu64 "), %" PRIu64 " duplicated\n",
+            st->sent, st->delivered, dropped, st->dropped[DROP_LOSS], st->dropped[DROP_PARTITION],
+            st->dropped[DROP_CRASH], st->dropped[DROP_UNREACHABLE], st->duplicated);
     if (st->ops_invoked || scn->wl.clients) {
-        printf("  operations  %" PRIu64 " invoked: %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info (unknown)",
-               st->ops_invoked, st->ops_ok, st->ops_fail, st->ops_info);
-        if (st->ops_shed) printf(", %" PRIu64 " shed", st->ops_shed);
-        printf("\n");
-        printf("  latency     p50 %s, p90 %s, p99 %s, max %s\n",
-               sim_format_duration_short(sim_latency_quantile(s, 0.5), p50, sizeof p50),
-               sim_format_duration_short(sim_latency_quantile(s, 0.9), p90, sizeof p90),
-               sim_format_duration_short(sim_latency_quantile(s, 0.99), p99, sizeof p99),
-               sim_format_duration_short(sim_latency_quantile(s, 1.0), mx, sizeof mx));
+        fprintf(out, "  operations  %" PRIu64 " invoked: %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info (unknown)",
+                st->ops_invoked, st->ops_ok, st->ops_fail, st->ops_info);
+        if (st->ops_shed) fprintf(out, ", %" PRIu64 " shed", st->ops_shed);
+        fprintf(out, "\n");
+        fprintf(out, "  latency     p50 %s, p90 %s, p99 %s, max %s\n",
+                sim_format_duration_short(sim_latency_quantile(s, 0.5), p50, sizeof p50),
+                sim_format_duration_short(sim_latency_quantile(s, 0.9), p90, sizeof p90),
+                sim_format_duration_short(sim_latency_quantile(s, 0.99), p99, sizeof p99),
+                sim_format_duration_short(sim_latency_quantile(s, 1.0), mx, sizeof mx));
     }
-    if (scn->wl.clients) {
-        vis_result_t vr;
-        if (scn->wl.n_probe) vis_compute_probes(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
-        else vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
-        if (vr.reads) {
-            char worst[32], t999[32];
-            printf("  staleness   %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
-                   vr.stale, vr.reads, 100.0 * (double)vr.stale / (double)vr.reads,
-                   sim_format_duration_short(vr.stale_max_ns, worst, sizeof worst),
-                   sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
-            for (uint32_t i = 0; i < vr.n_t; i++) {
-                char t[32];
-                printf("  %s t=%-8s P(consistent) = %.4f of %" PRIu64 " reads\n", i ? "           " : "visibility ",
-                       sim_format_duration_short(vr.t_ns[i], t, sizeof t), vis_row_p(&vr, i), vis_row_reads(&vr, i));
-            }
-        }
-        if (st->ops_in_partition)
-            printf("  available   %.1f%% of the %" PRIu64 " operations invoked during partitions succeeded\n",
-                   100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
-    }
-    if (st->elections) {
-        char mean[32], q99[32], q999[32], worst[32];
-        printf("  leaders     %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
-               st->elections, st->max_term, st->leaderless.n);
-        /* The tail is what an operator plans for: one long outage in a thousand is
-         * invisible in the mean. */
-        if (st->leaderless.n)
-            printf(" (mean %s, p99 %s, p99.9 %s, longest %s)",
-                   sim_format_duration_short((sim_time_t)(st->leaderless.sum / (double)st->leaderless.n), mean, sizeof mean),
-                   sim_format_duration_short(sim_leaderless_quantile(s, 0.99), q99, sizeof q99),
-                   sim_format_duration_short(sim_leaderless_quantile(s, 0.999), q999, sizeof q999),
-                   sim_format_duration_short(sim_leaderless_quantile(s, 1.0), worst, sizeof worst));
-        printf("\n");
-    }
+    if (scn->wl.clients && st->ops_in_partition)
+        fprintf(out, "  available   %.1f%% of the %" PRIu64 " operations invoked during partitions succeeded\n",
+                100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
     if (st->crashes || st->partitions)
-        printf("  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",
-               st->crashes, st->restarts, st->partitions);
+        fprintf(out, "  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",
+                st->crashes, st->restarts, st->partitions);
     if (sim_history_dropped(s))
-        printf("  history     %" PRIu64 " events; the first %" PRIu32 " kept in memory judge staleness and the checks "
-               "(--history FILE gets them all)\n", sim_history(s)->n_ev + sim_history_dropped(s), sim_history(s)->n_ev);
-    printf("  trace hash  %016" PRIx64 "\n", sim_trace_hash(s));
+        fprintf(out, "  history     %" PRIu64 " events; the first %" PRIu32 " kept in memory judge staleness and the checks "
+                "(--history FILE gets them all)\n", sim_history(s)->n_ev + sim_history_dropped(s), sim_history(s)->n_ev);
+    print_protocol(out, s, json);
+    fprintf(out, "  trace hash  %016" PRIx64 "\n", sim_trace_hash(s));
 }
 
 static void print_violation(sim_t *s, const char *path, const char *seed_flag)
@@ -214,18 +239,20 @@ int cmd_run(int argc, char **argv)
     }
     runcheck_t checks;
     runcheck_run(s, &checks);
+    /* The JSON summary is written either way: the human summary reads the protocol's
+     * lines from it, so the two never disagree. */
+    jw_t w;
+    jw_init(&w, false);
+    check_out_t co = {s, &checks};
+    sim_write_summary_with(s, &w, wall, write_checks, &co);
     if (json) {
-        jw_t w;
-        jw_init(&w, false);
-        check_out_t co = {s, &checks};
-        sim_write_summary_with(s, &w, wall, write_checks, &co);
         jw_newline(&w);
         jw_flush(&w, stdout);
-        jw_free(&w);
     } else {
-        print_human(s, wall);
+        print_human(stdout, s, wall, w.buf);
         runcheck_print(sim_history(s), &checks, stdout);
     }
+    jw_free(&w);
     if (checks.failed && rc == 0) rc = 1;
     runcheck_free(&checks);
     if (sim_error(s)) {

@@ -239,6 +239,20 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
         jw_int(w, st->equal_since_ns > quiet ? st->equal_since_ns - quiet : 0);
     }
 
+    /* How long replicas disagreed: the intervals between a difference appearing and
+     * the replicas being equal again, with one still open at the end counted to now. */
+    jw_key(w, "divergence_ns");
+    if (!s->proto->replicas_equal) {
+        jw_null(w);
+    } else {
+        sim_time_t open = st->unequal_since_ns >= 0 ? s->now - st->unequal_since_ns : 0;
+        jw_obj_begin(w);
+        jw_kint(w, "total", st->diverged_ns + open);
+        jw_kint(w, "longest", open > st->diverged_max_ns ? open : st->diverged_max_ns);
+        jw_kbool(w, "at_end", st->unequal_since_ns >= 0);
+        jw_obj_end(w);
+    }
+
     jw_kuint(w, "elections", st->elections);
     jw_kint(w, "max_term", st->max_term);
     jw_key(w, "leaderless_ns");

@@ -1315,6 +1315,17 @@ static const proto_param_t quorum_params[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t dynamo_lines[] = {
+    {"quorums", "n = {protocol_stats.n}, r = {protocol_stats.r}, w = {protocol_stats.w}, versions {protocol_stats.versions|s}"},
+    {"writes", "{protocol_stats.writes_ok} acknowledged, {protocol_stats.writes_without_quorum} without a quorum"},
+    {"reads", "{protocol_stats.reads_ok} answered, {protocol_stats.reads_unavailable} unavailable, {protocol_stats.reads_with_siblings} with siblings"},
+    {"repair", "{protocol_stats.read_repairs} read repairs, {protocol_stats.hints_stored} hints stored and {protocol_stats.hints_delivered} delivered, {protocol_stats.anti_entropy_repairs} anti-entropy repairs"},
+    {"lww lost", "{protocol_stats.lww_lost_writes} acknowledged writes lost to last-writer-wins"},
+    {"converged", "replicas equal {convergence_ns|ns} after the last fault"},
+    {NULL, NULL},
+};
 const proto_t proto_quorum = {
     .version = PROTO_VERSION,
     .name = "quorum",
@@ -1336,4 +1347,6 @@ const proto_t proto_quorum = {
     .durable_size_for = quorum_durable_size,
     .on_membership = quorum_membership,
     .replicas_equal = quorum_equal,
+    .summary_omit = PROTO_OMIT_LEADERS,
+    .summary_lines = dynamo_lines,
 };

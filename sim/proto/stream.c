@@ -559,6 +559,17 @@ static void st_export(sim_ctx *c, jw_t *w)
     jw_obj_end(w);
 }
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t stream_lines[] = {
+    {"latency", "stream p50 {stream.latency_ns.p50|ns}, p99 {stream.latency_ns.p99|ns}; batch p50 {batch.latency_ns.p50|ns}, p99 {batch.latency_ns.p99|ns}"},
+    {"windows", "stream {stream.windows.exact} of {stream.windows.total} exact, {stream.windows.wrong} wrong, {stream.windows.missing} missing; batch {batch.windows.exact} of {batch.windows.total} exact"},
+    {"late events", "{stream.late_dropped} dropped, {stream.late_updates} sent as late updates (allowed lateness {protocol_stats.out_of_order_ns|ns}, late: {protocol_stats.late|s})"},
+    {"log", "{log.produced} records produced, {log.acked} acknowledged (acks={protocol_stats.acks|s}), {log.lost_acked} acknowledged records lost"},
+    {"duplicates", "{stream.duplicates} delivered to processors twice, {log.duplicates} duplicate records in the log"},
+    {"brokers", "{log.elections} partition leader elections ({log.unclean_elections} unclean), offline {log.offline_ns|ns}"},
+    {NULL, NULL},
+};
 const proto_t proto_stream = {
     .version = PROTO_VERSION,
     .name = "stream",
@@ -581,4 +592,6 @@ const proto_t proto_stream = {
     .durable_size_for = st_durable_size,
     .on_membership = st_membership,
     .summary_top = st_summary_top,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
+    .summary_lines = stream_lines,
 };

@@ -973,6 +973,13 @@ static const proto_param_t tpc_param_table[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t tpc_lines[] = {
+    {"transactions", "{protocol_stats.started} started, {protocol_stats.committed} committed, {protocol_stats.aborted} aborted, {protocol_stats.in_progress} in progress"},
+    {"blocked", "{protocol_stats.blocked.count} transactions blocked ({protocol_stats.blocked.still_blocked} still at the end), {protocol_stats.blocked.total_ns|ns} blocked in all, longest {protocol_stats.blocked.max_ns|ns}"},
+    {NULL, NULL},
+};
 const proto_t proto_tpc = {
     .version = PROTO_VERSION,
     .name = "2pc",
@@ -993,4 +1000,6 @@ const proto_t proto_tpc = {
     .export_state = tpc_export,
     .check = tpc_check,
     .summary = tpc_summary,
+    .summary_omit = PROTO_OMIT_LEADERS,
+    .summary_lines = tpc_lines,
 };

@@ -1,0 +1,272 @@
+/* test_summary.c -- each protocol's section of `dsim run`'s human summary, end to end.
+ *
+ * Every section is checked on a known seed for the lines a student is told to compare
+ * (and for the numbers in them agreeing with --json), and for the lines that must not
+ * appear: no staleness for echo, no elections for 2pc and stream. The program under
+ * test is $DSIM (default build/dsim), run from the repository root.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <cJSON.h>
+
+static const char *dsim;
+
+static char *capture(const char *args, int *status)
+{
+    if (access(dsim, X_OK) != 0) { print_message("skipped: %s is not built\n", dsim); skip(); }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>/dev/null", dsim, args);
+    fflush(NULL);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (size_t k; (k = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
+        n += k;
+        if (n + 1 >= cap) { cap *= 2; buf = realloc(buf, cap); assert_non_null(buf); }
+    }
+    buf[n] = 0;
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+/* The human summary of a scenario (exit status 0 expected). */
+static char *human(const char *scenario)
+{
+    char args[512];
+    int st;
+    snprintf(args, sizeof args, "run %s", scenario);
+    char *out = capture(args, &st);
+    if (st != 0) fail_msg("dsim %s: exit %d\n%s", args, st, out);
+    return out;
+}
+
+static cJSON *summary(const char *scenario)
+{
+    char args[512];
+    int st;
+    snprintf(args, sizeof args, "run %s --json", scenario);
+    char *out = capture(args, &st);
+    cJSON *j = cJSON_Parse(out);
+    if (!j) fail_msg("dsim %s: not JSON:\n%s", args, out);
+    free(out);
+    return j;
+}
+
+static double num(const cJSON *j, const char *dotted)
+{
+    char key[128];
+    const char *p = dotted;
+    while (j && *p) {
+        size_t n = strcspn(p, ".");
+        snprintf(key, sizeof key, "%.*s", (int)n, p);
+        j = cJSON_GetObjectItemCaseSensitive(j, key);
+        p += n + (p[n] == '.');
+    }
+    if (!cJSON_IsNumber(j)) fail_msg("no number at %s", dotted);
+    return j->valuedouble;
+}
+
+/* The line of the summary that starts (after its indentation) with label. */
+static void line_of(const char *out, const char *label, char *buf, size_t len)
+{
+    for (const char *l = out; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+        const char *s = l + strspn(l, " ");
+        if (strncmp(s, label, strlen(label)) == 0 && s[strlen(label)] == ' ') {
+            size_t n = strcspn(l, "\n");
+            snprintf(buf, len, "%.*s", (int)n, l);
+            return;
+        }
+    }
+    fail_msg("no \"%s\" line in:\n%s", label, out);
+}
+
+static void has(const char *out, const char *part)
+{
+    if (!strstr(out, part)) fail_msg("expected \"%s\" in:\n%s", part, out);
+}
+
+static void lacks(const char *out, const char *part)
+{
+    if (strstr(out, part)) fail_msg("did not expect \"%s\" in:\n%s", part, out);
+}
+
+static void test_summary_stream_late_tight_and_loose_differ(void **state)
+{
+    char *tight = human("scenarios/stream-late-tight.json"), *loose = human("scenarios/stream-late-loose.json");
+    char a[512], b[512];
+    line_of(tight, "late events", a, sizeof a);
+    line_of(loose, "late events", b, sizeof b);
+    assert_string_not_equal(a, b);
+    has(a, " 320 dropped");
+    has(b, " 0 dropped");
+    line_of(tight, "windows", a, sizeof a);
+    line_of(loose, "windows", b, sizeof b);
+    has(a, "stream 22 of 160 exact");
+    has(b, "stream 160 of 160 exact");
+    /* The price of waiting: the loose watermark makes stream latency seconds long. */
+    line_of(tight, "latency", a, sizeof a);
+    line_of(loose, "latency", b, sizeof b);
+    assert_string_not_equal(a, b);
+    /* Partition leaders are the log's business, not elections of the cluster. */
+    lacks(tight, "    leaders ");
+    lacks(tight, "highest term");
+    free(tight);
+    free(loose);
+    cJSON *j = summary("scenarios/stream-late-tight.json");
+    assert_int_equal((int)num(j, "stream.late_dropped"), 320);
+    assert_int_equal((int)num(j, "stream.windows.exact"), 22);
+    cJSON_Delete(j);
+}
+
+static void test_summary_stream_acks1_says_records_were_lost(void **state)
+{
+    char *out = human("scenarios/stream-acks1-crash.json");
+    char l[512];
+    line_of(out, "log", l, sizeof l);
+    has(l, "7 acknowledged records lost");
+    line_of(out, "duplicates", l, sizeof l);
+    has(l, "0 delivered to processors twice");
+    free(out);
+    cJSON *j = summary("scenarios/stream-acks1-crash.json");
+    assert_int_equal((int)num(j, "log.lost_acked"), 7);
+    cJSON_Delete(j);
+}
+
+static void test_summary_shard_keys_moved_beside_the_ideal(void **state)
+{
+    char *modn = human("scenarios/shard-modn-join.json"), *ring = human("scenarios/shard-ring-join-same.json");
+    char l[512];
+    line_of(modn, "join", l, sizeof l);
+    has(l, "n9 at 10s: 89.1% of the keys moved (ideal 1/N = 11.1%)");
+    line_of(ring, "join", l, sizeof l);
+    has(l, "n9 at 10s: 8.0% of the keys moved (ideal 1/N = 11.1%)");
+    line_of(modn, "keys", l, sizeof l);
+    has(l, "per node min 196, max 234; imbalance 1.07");
+    line_of(modn, "requests", l, sizeof l);
+    has(l, "per node min 920, max 2347; imbalance 1.18");
+    line_of(modn, "hottest", l, sizeof l);
+    has(l, "n5, with 2347 requests");
+    free(modn);
+    free(ring);
+    cJSON *j = summary("scenarios/shard-modn-join.json");
+    assert_int_equal((int)num(j, "protocol_stats.keys_min"), 196);
+    assert_int_equal((int)num(j, "protocol_stats.requests_max"), 2347);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "protocol_stats"), "hottest")->valuestring, "n5");
+    cJSON_Delete(j);
+}
+
+static void test_summary_epidemic_beside_the_equation(void **state)
+{
+    char *out = human("scenarios/epidemic-rumor-k1.json");
+    char l[512];
+    line_of(out, "residue", l, sizeof l);
+    has(l, "0.196 of the nodes never received an update");
+    line_of(out, "equation", l, sizeof l);
+    has(l, "s = exp(-(k+1)(1-s)) gives s = 0.203");
+    line_of(out, "traffic", l, sizeof l);
+    line_of(out, "delivery", l, sizeof l);
+    has(l, "mean 8.3 cycles");
+    has(l, "last 15.2 cycles");
+    line_of(out, "paper", l, sizeof l);
+    has(l, "residue 0.180");
+    lacks(out, "stale reads");
+    lacks(out, "    leaders ");
+    free(out);
+    cJSON *j = summary("scenarios/epidemic-rumor-k1.json");
+    double r = num(j, "protocol_stats.residue");
+    assert_true(r > 0.1955 && r < 0.1965);
+    cJSON_Delete(j);
+}
+
+static void test_summary_quorum_visibility_per_delay(void **state)
+{
+    char *out = human("scenarios/quorum-r1w1-tail.json");
+    char l[512];
+    line_of(out, "stale reads", l, sizeof l);
+    has(l, "2002 of 17001 register reads stale");
+    line_of(out, "visibility", l, sizeof l);
+    has(l, "t=0ns      58.9% of 1643 reads made t after a write saw it");
+    has(out, "t=10ms     98.7% of 1644 reads");
+    line_of(out, "quorums", l, sizeof l);
+    has(l, "n = 3, r = 1, w = 1");
+    lacks(out, "    leaders ");
+    free(out);
+}
+
+static void test_summary_2pc_blocked(void **state)
+{
+    char *out = human("scenarios/2pc-blocked.json");
+    char l[512];
+    line_of(out, "blocked", l, sizeof l);
+    has(l, "2 transactions blocked (0 still at the end), 7.99s blocked in all, longest 4s");
+    lacks(out, "elections");
+    lacks(out, "highest term");
+    free(out);
+    cJSON *j = summary("scenarios/2pc-blocked.json");
+    assert_int_equal((int)num(j, "protocol_stats.blocked.count"), 2);
+    cJSON_Delete(j);
+}
+
+static void test_summary_crdt_and_gossip_divergence(void **state)
+{
+    char *out = human("scenarios/crdt-orset-partition.json");
+    char l[512];
+    line_of(out, "divergence", l, sizeof l);
+    has(l, "replicas differed for 5.72s in all, 5.27s at the longest");
+    line_of(out, "converged", l, sizeof l);
+    line_of(out, "merges", l, sizeof l);
+    has(l, "144 merges, 9 of them changed a replica");
+    free(out);
+    cJSON *j = summary("scenarios/crdt-orset-partition.json");
+    double total = num(j, "divergence_ns.total"), longest = num(j, "divergence_ns.longest");
+    assert_true(total >= longest && longest > 5e9);
+    cJSON_Delete(j);
+    out = human("scenarios/gossip-partition.json");
+    line_of(out, "divergence", l, sizeof l);
+    line_of(out, "converged", l, sizeof l);
+    free(out);
+}
+
+static void test_summary_leaves_out_what_does_not_apply(void **state)
+{
+    char *out = human("scenarios/echo.json");
+    lacks(out, "stale");
+    lacks(out, "leaders");
+    free(out);
+    out = human("scenarios/raft-leader-crash.json");
+    char l[512];
+    line_of(out, "leaders", l, sizeof l);
+    has(l, "2 elections, highest term 3");
+    has(l, "p99.9");
+    has(out, "\n  raft\n");
+    free(out);
+}
+
+int main(void)
+{
+    dsim = getenv("DSIM");
+    if (!dsim || !*dsim) dsim = "build/dsim";
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_summary_stream_late_tight_and_loose_differ),
+        cmocka_unit_test(test_summary_stream_acks1_says_records_were_lost),
+        cmocka_unit_test(test_summary_shard_keys_moved_beside_the_ideal),
+        cmocka_unit_test(test_summary_epidemic_beside_the_equation),
+        cmocka_unit_test(test_summary_quorum_visibility_per_delay),
+        cmocka_unit_test(test_summary_2pc_blocked),
+        cmocka_unit_test(test_summary_crdt_and_gossip_divergence),
+        cmocka_unit_test(test_summary_leaves_out_what_does_not_apply),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
