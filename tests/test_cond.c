@@ -112,6 +112,7 @@ static void test_cond_writes_back_what_it_read(void **state)
         "{\"op\":\"info\",\"f\":\"write\",\"client\":\"c2\"}",
         "{\"violation\":\"election-safety\"}",
         "{\"metric\":\"stale_reads.stale\",\">=\":1.0}",
+        "{\"metric\":\"messages.sent\",\">\":0.0}",
         "{\"all\":[{\"role\":\"leader\"},{\"not\":{\"partitioned\":true}}]}",
     };
     for (size_t i = 0; i < SIM_ARRAY_LEN(forms); i++) {

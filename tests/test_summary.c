@@ -24,7 +24,7 @@ static char *capture(const char *args, int *status)
 {
     if (access(dsim, X_OK) != 0) { print_message("skipped: %s is not built\n", dsim); skip(); }
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>/dev/null", dsim, args);
+    snprintf(cmd, sizeof cmd, "'%s' %s%s", dsim, args, strstr(args, "2>&1") ? "" : " 2>/dev/null");
     fflush(NULL);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
@@ -132,7 +132,11 @@ static void test_summary_stream_late_tight_and_loose_differ(void **state)
 
 static void test_summary_stream_acks1_says_records_were_lost(void **state)
 {
-    char *out = human("scenarios/stream-acks1-crash.json");
+    /* The scenario expects no acknowledged record lost: the run fails its check. */
+    int st;
+    char *out = capture("run scenarios/stream-acks1-crash.json", &st);
+    assert_int_equal(st, 1);
+    has(out, "  check       expect log.lost_acked == 0: FAILED: it is 7\n");
     char l[512];
     line_of(out, "log", l, sizeof l);
     has(l, "7 acknowledged records lost");
@@ -141,7 +145,45 @@ static void test_summary_stream_acks1_says_records_were_lost(void **state)
     free(out);
     cJSON *j = summary("scenarios/stream-acks1-crash.json");
     assert_int_equal((int)num(j, "log.lost_acked"), 7);
+    const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "check"), "expect"), 0);
+    assert_non_null(e);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(e, "holds")));
+    assert_true(cJSON_GetObjectItem(e, "value")->valuedouble == 7);
     cJSON_Delete(j);
+    out = capture("run scenarios/stream-acksall-crash.json", &st);
+    assert_int_equal(st, 0);
+    has(out, "  check       expect log.lost_acked == 0: ok (0)\n");
+    free(out);
+}
+
+/* An expectation is read like every condition: a mistake is an operating error with
+ * its path, before anything runs; a number the summary lacks fails the check. */
+static void test_summary_expectations_are_checked(void **state)
+{
+    char path[] = "/tmp/dsim-expect-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("{\"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\","
+          " \"check\": {\"expect\": [{\"metric\": \"sim_time_ns\", \">\": 0}, {\"metric\": \"no.such\", \"==\": 1}]}}", f);
+    fclose(f);
+    char args[256];
+    int st;
+    snprintf(args, sizeof args, "run %s", path);
+    char *out = capture(args, &st);
+    assert_int_equal(st, 1);
+    has(out, "expect sim_time_ns > 0: ok");
+    has(out, "expect no.such == 1: FAILED: the summary has no such number");
+    free(out);
+    f = fopen(path, "w");
+    fputs("{\"duration\": \"2s\", \"nodes\": 3, \"protocol\": \"echo\", \"check\": {\"expect\": [{\"metric\": \"x\"}]}}", f);
+    fclose(f);
+    snprintf(args, sizeof args, "validate %s 2>&1", path);
+    out = capture(args, &st);
+    assert_int_equal(st, 2);
+    has(out, "$.check.expect[0]");
+    free(out);
+    unlink(path);
 }
 
 static void test_summary_shard_keys_moved_beside_the_ideal(void **state)
@@ -261,6 +303,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_stream_late_tight_and_loose_differ),
         cmocka_unit_test(test_summary_stream_acks1_says_records_were_lost),
+        cmocka_unit_test(test_summary_expectations_are_checked),
         cmocka_unit_test(test_summary_shard_keys_moved_beside_the_ideal),
         cmocka_unit_test(test_summary_epidemic_beside_the_equation),
         cmocka_unit_test(test_summary_quorum_visibility_per_delay),

@@ -11,6 +11,7 @@
 #include "core/sim.h"
 #include "export/trace_file.h"
 #include "run/sumtext.h"
+#include "scenario/cond_load.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {
@@ -141,15 +142,90 @@ static void print_violation(sim_t *s, const char *path, const char *seed_flag)
     fprintf(stderr, "  replay: dsim run %s --seed %" PRIu64 " --trace trace.jsonl%s\n", path, sim_seed(s), seed_flag);
 }
 
-typedef struct check_out { sim_t *s; runcheck_t *r; } check_out_t;
+/* The scenario's expectations ("check": {"expect": [...]}), judged once the run has
+ * ended: each is a condition that must hold then. */
+typedef struct expects {
+    uint32_t n, failed;
+    bool holds[SCN_EXPECT_MAX];
+    bool metric[SCN_EXPECT_MAX];        /* a comparison of a summary number: value is it */
+    bool known[SCN_EXPECT_MAX];         /* ... and the summary has that number */
+    double value[SCN_EXPECT_MAX];
+    char what[SCN_EXPECT_MAX][COND_PATH_MAX + 48];
+} expects_t;
+
+static void expects_run(sim_t *s, const char *file, expects_t *x)
+{
+    const scn_t *scn = sim_scenario(s);
+    memset(x, 0, sizeof *x);
+    static cond_t c;
+    for (uint32_t i = 0; i < scn->check.n_expect; i++) {
+        char err[512];
+        x->n++;
+        /* The loader read the same text before the run, so this cannot fail. */
+        if (cond_parse(scn->check.expect[i], file, scn, &c, err, sizeof err) != SIM_OK) {
+            snprintf(x->what[i], sizeof x->what[i], "%s", scn->check.expect[i]);
+            x->failed++;
+            continue;
+        }
+        cond_arm(&c);
+        x->holds[i] = cond_holds(&c, s);
+        if (c.n[0].kind == COND_METRIC) {
+            x->metric[i] = true;
+            x->known[i] = c.n[0].metric_known;
+            x->value[i] = c.n[0].value_now;
+            snprintf(x->what[i], sizeof x->what[i], "%s %s %g", c.n[0].path, cond_cmp_names[c.n[0].cmp], c.n[0].value);
+        } else {
+            snprintf(x->what[i], sizeof x->what[i], "%s", scn->check.expect[i]);
+        }
+        if (!x->holds[i]) x->failed++;
+    }
+}
+
+static void expects_write(const expects_t *x, jw_t *w)
+{
+    jw_key(w, "expect");
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < x->n; i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "condition", x->what[i]);
+        jw_kbool(w, "holds", x->holds[i]);
+        if (x->metric[i]) {
+            jw_key(w, "value");
+            if (x->known[i]) jw_real(w, x->value[i]);
+            else jw_null(w);
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static void expects_print(const expects_t *x, FILE *out)
+{
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (x->holds[i]) {
+            fprintf(out, "  check       expect %s: ok", x->what[i]);
+            if (x->metric[i]) fprintf(out, " (%g)", x->value[i]);
+            fprintf(out, "\n");
+        } else if (x->metric[i] && !x->known[i]) {
+            fprintf(out, "  check       expect %s: FAILED: the summary has no such number\n", x->what[i]);
+        } else if (x->metric[i]) {
+            fprintf(out, "  check       expect %s: FAILED: it is %g\n", x->what[i], x->value[i]);
+        } else {
+            fprintf(out, "  check       expect %s: FAILED: it did not hold at the end\n", x->what[i]);
+        }
+    }
+}
+
+typedef struct check_out { sim_t *s; runcheck_t *r; const expects_t *x; } check_out_t;
 
 static void write_checks(void *ud, jw_t *w)
 {
     check_out_t *c = ud;
-    if (!c->r->any) return;
+    if (!c->r->any && !c->x->n) return;
     jw_key(w, "check");
     jw_obj_begin(w);
     runcheck_write(c->r, w);
+    if (c->x->n) expects_write(c->x, w);
     jw_obj_end(w);
 }
 
@@ -239,11 +315,13 @@ int cmd_run(int argc, char **argv)
     }
     runcheck_t checks;
     runcheck_run(s, &checks);
+    static expects_t ex;
+    expects_run(s, pos[0], &ex);
     /* The JSON summary is written either way: the human summary reads the protocol's
      * lines from it, so the two never disagree. */
     jw_t w;
     jw_init(&w, false);
-    check_out_t co = {s, &checks};
+    check_out_t co = {s, &checks, &ex};
     sim_write_summary_with(s, &w, wall, write_checks, &co);
     if (json) {
         jw_newline(&w);
@@ -251,9 +329,10 @@ int cmd_run(int argc, char **argv)
     } else {
         print_human(stdout, s, wall, w.buf);
         runcheck_print(sim_history(s), &checks, stdout);
+        expects_print(&ex, stdout);
     }
     jw_free(&w);
-    if (checks.failed && rc == 0) rc = 1;
+    if ((checks.failed || ex.failed) && rc == 0) rc = 1;
     runcheck_free(&checks);
     if (sim_error(s)) {
         fprintf(stderr, "%s: the run stopped: %s\n", pos[0], sim_error(s));

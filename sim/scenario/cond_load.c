@@ -20,7 +20,7 @@ static const char *const kind_keys[][8] = {
     [COND_DROPPED] = {"dropped", "from", "to", "reason", NULL},
     [COND_OP] = {"op", "f", "client", NULL},
     [COND_VIOLATION] = {"violation", NULL},
-    [COND_METRIC] = {"metric", "<", "<=", "==", "!=", ">=", NULL},
+    [COND_METRIC] = {"metric", "<", "<=", "==", "!=", ">=", ">", NULL},
     [COND_ALL] = {"all", NULL},
     [COND_ANY] = {"any", NULL},
     [COND_NOT] = {"not", NULL},

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <cJSON.h>
 #include "check/lincheck.h"
+#include "scenario/cond_load.h"
 #include "scenario/scenario.h"
 #include "scenario/ld.h"
 
@@ -1035,7 +1036,7 @@ static void parse_check(ld_t *L, const cJSON *v)
     c->linearizable = -1;
     c->steps_max = LIN_STEPS_RUN_DEFAULT;
     if (!v) return;
-    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "stale", "steps", NULL};
+    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "stale", "steps", "expect", NULL};
     if (!cJSON_IsObject(v)) ld_expected(L, jp, "an object such as {\"linearizable\": \"kv\", \"convergence\": true}", v);
     /* A wall-clock bound made the verdict depend on the machine's load; say what replaced it. */
     if (ld_get(v, "timeout"))
@@ -1056,6 +1057,26 @@ static void parse_check(ld_t *L, const cJSON *v)
     c->stale = opt_bool(L, v, "stale", jp, false);
     const cJSON *steps = ld_get(v, "steps");
     if (steps) c->steps_max = (uint64_t)ld_as_int(L, steps, "$.check.steps", 1, 1e15, "a whole number of search steps from 1 to 1e15");
+    /* Expectations are conditions checked once the run has ended; each is read here
+     * (so a mistake is reported with its path before anything runs) and kept as text
+     * for the run to read again against the finished simulation. */
+    const cJSON *ex = ld_get(v, "expect");
+    if (ex) {
+        if (!cJSON_IsArray(ex))
+            ld_expected(L, "$.check.expect", "a list of conditions such as [{\"metric\": \"log.lost_acked\", \"==\": 0}]", ex);
+        if (cJSON_GetArraySize(ex) > SCN_EXPECT_MAX)
+            ld_fail(L, "$.check.expect", "at most SCN_EXPECT_MAX (%d) expectations", SCN_EXPECT_MAX);
+        int i = 0;
+        for (const cJSON *e = ex->child; e; e = e->next, i++) {
+            char jp2[48];
+            snprintf(jp2, sizeof jp2, "$.check.expect[%d]", i);
+            cond_load(L, e, jp2, ld_alloc(L, 1, sizeof(cond_t)));
+            char *text = cJSON_PrintUnformatted(e);
+            if (!text) ld_fail(L, jp2, "out of memory");
+            c->expect[c->n_expect++] = ld_strdup(L, text);
+            cJSON_free(text);
+        }
+    }
 }
 
 /* Line and column of a byte offset, for JSON syntax errors. */
