@@ -296,6 +296,58 @@ static void test_summary_leaves_out_what_does_not_apply(void **state)
     free(out);
 }
 
+/* Two scenarios on one clock: the same runs as alone (trace hashes), printed in two
+ * columns that fit the terminal, or as a JSON list of the two summaries. */
+static void test_summary_side_by_side(void **state)
+{
+    int st;
+    char *out = capture("run scenarios/raft-minority-partition.json scenarios/quorum-r1w1-tail.json --json", &st);
+    assert_int_equal(st, 0);
+    cJSON *j = cJSON_Parse(out);
+    assert_true(cJSON_IsArray(j));
+    assert_int_equal(cJSON_GetArraySize(j), 2);
+    cJSON *solo_a = summary("scenarios/raft-minority-partition.json"), *solo_b = summary("scenarios/quorum-r1w1-tail.json");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "trace_hash")->valuestring,
+                        cJSON_GetObjectItem(solo_a, "trace_hash")->valuestring);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "trace_hash")->valuestring,
+                        cJSON_GetObjectItem(solo_b, "trace_hash")->valuestring);
+    cJSON_Delete(j);
+    cJSON_Delete(solo_a);
+    cJSON_Delete(solo_b);
+    free(out);
+
+    setenv("COLUMNS", "80", 1);
+    out = capture("run scenarios/stream-late-tight.json scenarios/stream-late-loose.json", &st);
+    unsetenv("COLUMNS");
+    assert_int_equal(st, 0);
+    int rows = 0;
+    for (const char *l = out; *l; rows++) {
+        size_t n = strcspn(l, "\n");
+        if (n > 80) fail_msg("a row of %zu columns, more than 80:\n%.*s", n, (int)n, l);
+        char row[256];
+        snprintf(row, sizeof row, "%.*s", (int)n, l);
+        if (!strstr(row, " |")) fail_msg("a row without the column rule:\n%s", row);
+        l += n + (l[n] == '\n');
+    }
+    assert_true(rows > 10);
+    /* The first row names both; the late events of each face each other. */
+    has(out, "stream-late-tight: stream");
+    const char *nl = strchr(out, '\n');
+    assert_non_null(strstr(out, "stream-late-loose: stream"));
+    assert_true(strstr(out, "stream-late-loose: stream") < nl);
+    const char *late = strstr(out, "late events  320 dropped");
+    assert_non_null(late);
+    nl = strchr(late, '\n');
+    const char *other = strstr(late, "late events  0 dropped");
+    assert_true(other && other < nl);
+    free(out);
+
+    /* Outputs of one run only. */
+    out = capture("run scenarios/echo.json scenarios/echo.json --trace /dev/null", &st);
+    assert_int_equal(st, 2);
+    free(out);
+}
+
 int main(void)
 {
     dsim = getenv("DSIM");
@@ -310,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_summary_2pc_blocked),
         cmocka_unit_test(test_summary_crdt_and_gossip_divergence),
         cmocka_unit_test(test_summary_leaves_out_what_does_not_apply),
+        cmocka_unit_test(test_summary_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,22 +229,208 @@ static void write_checks(void *ud, jw_t *w)
     jw_obj_end(w);
 }
 
+/* ---- Two scenarios side by side. ---------------------------------------------------- */
+
+#define PAIR_STEP_NS (10 * SIM_MS)      /* the shared clock advances both runs this much at a time */
+
+typedef struct side {
+    const char *path;
+    scn_t scn;
+    sim_t *s;
+    double wall;
+    runcheck_t checks;
+    expects_t ex;
+    jw_t w;
+    char *text;                 /* the human summary */
+    size_t text_len;
+    int rc;
+} side_t;
+
+/* The terminal's width for the two columns: $COLUMNS, else 120 (a file or a pipe). */
+static int pair_width(void)
+{
+    const char *c = getenv("COLUMNS");
+    int w = c ? atoi(c) : 0;
+    return w >= 80 ? (w > 400 ? 400 : w) : 120;
+}
+
+/* Wraps one line into rows of at most width columns, at spaces, continuations
+ * indented under the line's text. Returns the rows written. */
+static int wrap_line(const char *l, size_t len, int width, char rows[][256], int max)
+{
+    size_t indent = strspn(l, " ");
+    size_t cont = indent + 2 < (size_t)width / 2 ? indent + 2 : 2;
+    int n = 0;
+    size_t at = 0;
+    if (len == 0 && max > 0) { rows[0][0] = 0; return 1; }
+    while (at < len && n < max) {
+        size_t lead = n ? cont : 0, room = (size_t)width - lead, take = len - at;
+        if (take > room) {
+            size_t sp = room;
+            while (sp > room / 2 && l[at + sp] != ' ') sp--;
+            take = l[at + sp] == ' ' ? sp : room;
+        }
+        snprintf(rows[n++], 256, "%*s%.*s", (int)lead, "", (int)take, l + at);
+        at += take;
+        while (at < len && l[at] == ' ') at++;
+    }
+    return n;
+}
+
+#define PAIR_LINES_MAX 128
+
+/* A summary's lines, and for each the key it is matched by across the two columns:
+ * its indentation and first word ("  latency", "    t=10ms"). */
+typedef struct lines { int n; const char *at[PAIR_LINES_MAX]; size_t len[PAIR_LINES_MAX]; char key[PAIR_LINES_MAX][40]; } lines_t;
+
+static void split_lines(const char *text, lines_t *L)
+{
+    L->n = 0;
+    for (const char *l = text; *l && L->n < PAIR_LINES_MAX;) {
+        size_t len = strcspn(l, "\n"), ind = strspn(l, " "), w = strcspn(l + ind, " \n");
+        L->at[L->n] = l;
+        L->len[L->n] = len;
+        /* A line of one word is a protocol's heading: headings face each other. */
+        if (ind + w == len) snprintf(L->key[L->n], sizeof L->key[0], "%zu (heading)", ind);
+        else snprintf(L->key[L->n], sizeof L->key[0], "%zu %.*s", ind, (int)(w < 30 ? w : 30), l + ind);
+        L->n++;
+        l += len + (l[len] == '\n');
+    }
+}
+
+/* Prints two summaries in two columns, lines about the same thing side by side: the
+ * lines are matched by their keys (a longest common subsequence; the first lines, the
+ * scenarios' names, always match), and a line only one side has faces a blank. */
+static void print_columns(const char *a, const char *b, int width)
+{
+    static lines_t A, B;
+    static unsigned short lcs[PAIR_LINES_MAX + 1][PAIR_LINES_MAX + 1];
+    split_lines(a, &A);
+    split_lines(b, &B);
+    for (int i = A.n; i >= 0; i--)
+        for (int j = B.n; j >= 0; j--)
+            lcs[i][j] = i == A.n || j == B.n ? 0
+                      : (i == 0 && j == 0) || strcmp(A.key[i], B.key[j]) == 0 ? (unsigned short)(lcs[i + 1][j + 1] + 1)
+                      : lcs[i + 1][j] > lcs[i][j + 1] ? lcs[i + 1][j] : lcs[i][j + 1];
+    int col = (width - 3) / 2;
+    static char ra[16][256], rb[16][256];
+    for (int i = 0, j = 0; i < A.n || j < B.n;) {
+        int na = 0, nb = 0;
+        bool match = i < A.n && j < B.n && ((i == 0 && j == 0) || strcmp(A.key[i], B.key[j]) == 0);
+        if (match || (i < A.n && (j == B.n || lcs[i + 1][j] >= lcs[i][j + 1]))) { na = wrap_line(A.at[i], A.len[i], col, ra, 16); i++; }
+        if (match || (j < B.n && na == 0)) { nb = wrap_line(B.at[j], B.len[j], col, rb, 16); j++; }
+        for (int r = 0; r < na || r < nb; r++) {
+            const char *x = r < na ? ra[r] : "", *y = r < nb ? rb[r] : "";
+            if (*y) printf("%-*s | %s\n", col, x, y);
+            else printf("%-*s |\n", col, x);
+        }
+    }
+}
+
+static int side_load(side_t *sd, const sim_opts_t *o)
+{
+    char err[1024];
+    if (scn_load_file(sd->path, &sd->scn, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    sd->s = sim_create(&sd->scn, o, err, sizeof err);
+    if (!sd->s) {
+        fprintf(stderr, "%s: %s\n", sd->path, err);
+        scn_free(&sd->scn);
+        return 2;
+    }
+    return 0;
+}
+
+/* Finishes one side: its checks, its JSON summary and its human summary. */
+static void side_finish(side_t *sd)
+{
+    sim_t *s = sd->s;
+    sim_finish(s);
+    runcheck_run(s, &sd->checks);
+    expects_run(s, sd->path, &sd->ex);
+    jw_init(&sd->w, false);
+    check_out_t co = {s, &sd->checks, &sd->ex};
+    sim_write_summary_with(s, &sd->w, sd->wall, write_checks, &co);
+    FILE *m = open_memstream(&sd->text, &sd->text_len);
+    if (m) {
+        print_human(m, s, sd->wall, sd->w.buf);
+        runcheck_print(sim_history(s), &sd->checks, m);
+        expects_print(&sd->ex, m);
+        fclose(m);
+    }
+    sd->rc = sd->checks.failed || sd->ex.failed ? 1 : 0;
+    if (sim_error(s)) sd->rc = 2;
+    else if (sim_violation(s, NULL)) sd->rc = 3;
+}
+
+/* `dsim run A.json B.json`: both scenarios on one clock, their summaries side by side.
+ * Each run is exactly the run it would be alone (same seed, same trace hash): the
+ * shared clock only decides the order in which their events are computed, which is
+ * what a window showing both needs; here it makes the two comparable moment by moment
+ * when one of them stops early on a violation. */
+static int cmd_run_pair(const char *a, const char *b, const sim_opts_t *o, bool json)
+{
+    static side_t sd[2];
+    memset(sd, 0, sizeof sd);
+    sd[0].path = a;
+    sd[1].path = b;
+    if (side_load(&sd[0], o)) return 2;
+    if (side_load(&sd[1], o)) { sim_destroy(sd[0].s); scn_free(&sd[0].scn); return 2; }
+    sim_time_t end = sim_end(sd[0].s) > sim_end(sd[1].s) ? sim_end(sd[0].s) : sim_end(sd[1].s);
+    for (sim_time_t t = 0; t < end;) {
+        t = t + PAIR_STEP_NS < end ? t + PAIR_STEP_NS : end;
+        for (int k = 0; k < 2; k++) {
+            double t0 = cli_wall_seconds();
+            sim_run_until(sd[k].s, t);
+            sd[k].wall += cli_wall_seconds() - t0;
+        }
+    }
+    for (int k = 0; k < 2; k++) side_finish(&sd[k]);
+    if (json) {
+        /* One line: a JSON list of the two summaries, in the order given. */
+        printf("[%s,%s]\n", sd[0].w.buf, sd[1].w.buf);
+    } else {
+        print_columns(sd[0].text ? sd[0].text : "", sd[1].text ? sd[1].text : "", pair_width());
+    }
+    int rc = 0;
+    for (int k = 0; k < 2; k++) {
+        if (sim_error(sd[k].s)) fprintf(stderr, "%s: the run stopped: %s\n", sd[k].path, sim_error(sd[k].s));
+        else if (sim_violation(sd[k].s, NULL)) print_violation(sd[k].s, sd[k].path, "");
+        /* The worse of the two: bad input, then a violated invariant, then a check. */
+        int r = sd[k].rc;
+        if (r == 2 || (r == 3 && rc != 2) || (r == 1 && rc == 0)) rc = r;
+        runcheck_free(&sd[k].checks);
+        jw_free(&sd[k].w);
+        free(sd[k].text);
+        sim_destroy(sd[k].s);
+        scn_free(&sd[k].scn);
+    }
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const cli_flag_t flags[] = {
         {"--seed", true}, {"--json", false}, {"--trace", true}, {"--history", true},
         {"--duration", true}, {"--no-invariants", false}, {NULL, false},
     };
-    const char *val[7] = {0}, *pos[1];
+    const char *val[7] = {0}, *pos[2];
     int npos;
-    if (cli_parse("run", argc, argv, flags, val, pos, &npos, 1) != SIM_OK) return 2;
-    if (npos != 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json");
+    if (cli_parse("run", argc, argv, flags, val, pos, &npos, 2) != SIM_OK) return 2;
+    if (npos < 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json, or two to run side by side");
     sim_opts_t o = {0};
     if (val[0]) { if (parse_seed("run", val[0], &o.seed)) return 2; o.seed_set = true; }
     if (val[4] && (sim_parse_duration(val[4], false, &o.duration_ns) != SIM_OK || o.duration_ns <= 0))
         return cli_usage_error("run", "--duration: expected a duration such as \"10s\", found \"%s\"", val[4]);
     o.no_invariants = val[5] != NULL;
     bool json = val[1] != NULL;
+    if (npos == 2) {
+        if (val[2] || val[3])
+            return cli_usage_error("run", "%s: write a trace or a history of one scenario at a time", val[2] ? "--trace" : "--history");
+        return cmd_run_pair(pos[0], pos[1], &o, json);
+    }
 
     char err[1024];
     scn_t scn;

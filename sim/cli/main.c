@@ -13,8 +13,12 @@ const cli_cmd_t cli_commands[] = {
     {"run", cmd_run, "run a scenario headless and print a summary",
      "usage: dsim run SCENARIO [--seed N] [--json] [--trace FILE] [--history FILE]\n"
      "                [--duration D] [--no-invariants]\n"
+     "       dsim run A.json B.json [--seed N] [--json] [--duration D] [--no-invariants]\n"
      "\n"
-     "Runs SCENARIO to its end without a window and prints a summary.\n"
+     "Runs SCENARIO to its end without a window and prints a summary. Given two\n"
+     "scenarios, runs both on one clock (each with its own faults) and prints their\n"
+     "summaries in two columns ($COLUMNS wide, else 120), or with --json a list of\n"
+     "the two summary objects; the exit status is the worse of the two.\n"
      "\n"
      "  --seed N          use seed N instead of the scenario's \"seed\"\n"
      "  --json            print the summary as exactly one JSON object on stdout\n"
