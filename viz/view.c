@@ -913,10 +913,34 @@ static float window_scale(SDL_Window *w, SDL_Renderer *r, int *pw, int *ph)
     return ww > 0 ? (float)*pw / (float)ww : 1;
 }
 
+/* Whether SDL may find a display. On X11 and Wayland systems without DISPLAY or
+ * WAYLAND_DISPLAY, SDL falls through to drivers that open nothing a person can see
+ * (offscreen, KMS/DRM without a seat), and the window would wait forever for input
+ * that never comes; a person who set SDL_VIDEODRIVER chose a driver on purpose. */
+static bool display_expected(void)
+{
+#if defined(__APPLE__) || defined(_WIN32)
+    return true;
+#else
+    return getenv("SDL_VIDEODRIVER") || getenv("DISPLAY") || getenv("WAYLAND_DISPLAY");
+#endif
+}
+
 int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
 {
+    static const char hint[] = "--screenshot FILE draws a picture without one, and dsim run prints the summary";
+    if (!display_expected()) {
+        snprintf(err, err_len, "cannot open a window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); %s", hint);
+        return 2;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        snprintf(err, err_len, "cannot open a window: %s (no display? --screenshot FILE draws a picture without one)", SDL_GetError());
+        snprintf(err, err_len, "cannot open a window: %s; %s", SDL_GetError(), hint);
+        return 2;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (!getenv("SDL_VIDEODRIVER") && drv && (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0)) {
+        snprintf(err, err_len, "cannot open a window: SDL found only the %s video driver, which shows nothing; %s", drv, hint);
+        SDL_Quit();
         return 2;
     }
     viz_view_t *v = calloc(1, sizeof *v);

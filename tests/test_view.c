@@ -1,0 +1,72 @@
+/* test_view.c -- the window's start: without a display `dsim view` must say so and
+ * exit 2 at once, never wait for a window nobody can see.
+ *
+ * The program under test is $DSIM (default build/dsim), run with DISPLAY,
+ * WAYLAND_DISPLAY and SDL_VIDEODRIVER removed from its environment (and once with a
+ * DISPLAY that names no server), under a two-second timeout.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static const char *dsim;
+
+static int view_without_display(const char *env, char *err, size_t len, double *seconds)
+{
+    if (access(dsim, X_OK) != 0) { print_message("skipped: %s is not built\n", dsim); skip(); }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER %s timeout 2 '%s' view scenarios/echo.json 2>&1 >/dev/null",
+             env, dsim);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(err, 1, len - 1, p);
+    err[n] = 0;
+    int st = pclose(p);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    *seconds = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_view_without_display_exits_2_at_once(void **state)
+{
+    char err[2048];
+    double t;
+    int rc = view_without_display("", err, sizeof err, &t);
+    if (rc == 124) fail_msg("dsim view waited for a window without a display (killed after 2s)");
+    assert_int_equal(rc, 2);
+    assert_true(t < 2.0);
+    if (!strstr(err, "no display")) fail_msg("expected a message saying there is no display, got: %s", err);
+    assert_non_null(strstr(err, "--screenshot"));
+}
+
+static void test_view_with_an_unreachable_display_exits_2(void **state)
+{
+    char err[2048];
+    double t;
+    int rc = view_without_display("DISPLAY=:97", err, sizeof err, &t);
+    if (rc == 124) fail_msg("dsim view waited for a window on a display that is not there");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "cannot open a window"));
+}
+
+int main(void)
+{
+    dsim = getenv("DSIM");
+    if (!dsim || !*dsim) dsim = "build/dsim";
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_without_display_exits_2_at_once),
+        cmocka_unit_test(test_view_with_an_unreachable_display_exits_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
