@@ -1142,6 +1142,27 @@ static void tooltip(viz_view_t *v, const char *const *lines, const viz_rgba_t *c
     }
 }
 
+/* The fields of the message in flight with this id, as its protocol decodes them
+ * (proto_t.describe_msg); false when it cannot say. O(messages in flight), and only
+ * for the one message under the mouse. */
+typedef struct msg_find { uint64_t id; const proto_t *p; char *buf; size_t len; bool found; } msg_find_t;
+static void msg_find_fn(void *ud, const sim_flight_t *f)
+{
+    msg_find_t *m = ud;
+    if (m->found || f->id != m->id || f->type < SIM_MSG_BUILTIN) return;
+    m->found = m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
+}
+
+bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
+{
+    const proto_t *p = sim_protocol(sim);
+    if (!p->describe_msg || len == 0) return false;
+    msg_find_t m = {id, p, buf, len, false};
+    buf[0] = 0;
+    sim_each_flight(sim, msg_find_fn, &m);
+    return m.found;
+}
+
 static void paint_tooltip(viz_view_t *v)
 {
     const viz_theme_t *th = v->th;
@@ -1156,6 +1177,7 @@ static void paint_tooltip(viz_view_t *v)
         snprintf(l[n], 160, "%s  #%" PRIu64, sim_msg_type_name(sim, f->type), f->id);
         cols[n++] = viz_msg_color(th, f->type);
         snprintf(l[n++], 160, "from %s to %s", v->nd[f->from].info.name, v->nd[f->to].info.name);
+        if (viz_msg_fields(sim, f->id, l[n], 160)) cols[n++] = th->text;
         snprintf(l[n++], 160, "size %u bytes on the wire, payload %u bytes", f->size, f->len);
         if (f->waiting)
             snprintf(l[n++], 160, "sent %s, arrived %s: waits until %s resumes", dur(f->sent_ns, b1, sizeof b1),

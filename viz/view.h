@@ -49,6 +49,9 @@ const viz_theme_t *viz_view_theme(const viz_view_t *v);
 void viz_view_probe(const viz_view_t *v, uint32_t node, float *x, float *y);
 /* Messages in flight drawn in the last frame. */
 uint32_t viz_view_flights_drawn(const viz_view_t *v);
+/* The fields of message `id` in flight, decoded by its protocol (proto_t.describe_msg)
+ * into buf; false when the protocol cannot say or the message is not in flight. */
+bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len);
 /* Triangles drawn so far, for the benchmark. */
 uint64_t viz_view_triangles(const viz_view_t *v);
 double viz_view_speed(const viz_view_t *v);

@@ -60,6 +60,7 @@
  * groups them by role.
  */
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include "proto/stream.h"
 
@@ -570,6 +571,33 @@ static const proto_line_t stream_lines[] = {
     {"brokers", "{log.elections} partition leader elections ({log.unclean_elections} unclean), offline {log.offline_ns|ns}"},
     {NULL, NULL},
 };
+/* A message's fields for the window's hover: partitions, offsets and record counts,
+ * the figures the log and the consumers trade in. */
+static const char *const st_status_names[] = {"ok", "not the leader", "not enough replicas", "offset out of range", "truncate"};
+
+static int st_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+#define ST_GET(T) T m; if (len < sizeof m) return 0; memcpy(&m, payload, sizeof m)
+#define ST_STATUS(x) ((x) < 5 ? st_status_names[x] : "?")
+    switch ((enum st_msg)type) {
+    case M_HEARTBEAT: { ST_GET(m_heartbeat_t); return snprintf(buf, buf_len, "broker %u alive (incarnation %u)", m.broker + 1, m.incarnation); }
+    case M_LEADER_AND_ISR: { ST_GET(m_lai_t); return snprintf(buf, buf_len, "partition p%u: leader broker%d, epoch %d, in-sync set %#x", m.p, m.leader + 1, m.epoch, m.isr); }
+    case M_ALTER_ISR: { ST_GET(m_alter_t); return snprintf(buf, buf_len, "partition p%u: new in-sync set %#x (epoch %d)", m.p, m.isr, m.epoch); }
+    case M_PRODUCE: { ST_GET(m_produce_t); return snprintf(buf, buf_len, "%u records for partition p%u (request %u)", m.n, m.p, m.req); }
+    case M_PRODUCE_ACK: { ST_GET(m_produce_ack_t); return snprintf(buf, buf_len, "p%u request %u: %s, last offset %" PRId64, m.p, m.req, ST_STATUS(m.status), m.last_offset); }
+    case M_RFETCH: { ST_GET(m_rfetch_t); return snprintf(buf, buf_len, "replica fetch p%u from offset %" PRId64 " (epoch %d)", m.p, m.offset, m.epoch); }
+    case M_RDATA: { ST_GET(m_rdata_t); return snprintf(buf, buf_len, "p%u: %u records from offset %" PRId64 ", high watermark %" PRId64 ", %s", m.p, m.n, m.from, m.hw, ST_STATUS(m.status)); }
+    case M_JOIN: case M_GROUP_HB: case M_LEAVE: { ST_GET(m_group_t); return snprintf(buf, buf_len, "member %u, generation %" PRId64, m.member, m.generation); }
+    case M_ASSIGN: { ST_GET(m_assign_t); return snprintf(buf, buf_len, "generation %" PRId64 ": partitions %#x", m.generation, m.partitions); }
+    case M_OFFSET_FETCH: case M_OFFSET: case M_OFFSET_COMMIT: { ST_GET(m_offset_t); return snprintf(buf, buf_len, "p%u committed offset %" PRId64 " (%s)", m.p, m.offset, ST_STATUS(m.status)); }
+    case M_FETCH: { ST_GET(m_fetch_t); return snprintf(buf, buf_len, "fetch p%u from offset %" PRId64, m.p, m.offset); }
+    case M_FETCH_DATA: { ST_GET(m_fetch_data_t); return snprintf(buf, buf_len, "p%u: %u records from offset %" PRId64 ", high watermark %" PRId64 " (lag %" PRId64 ")", m.p, m.n, m.from, m.hw, m.hw - m.from - (int64_t)m.n); }
+    default: return 0;
+    }
+#undef ST_GET
+#undef ST_STATUS
+}
+
 const proto_t proto_stream = {
     .version = PROTO_VERSION,
     .name = "stream",
@@ -594,4 +622,5 @@ const proto_t proto_stream = {
     .summary_top = st_summary_top,
     .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
     .summary_lines = stream_lines,
+    .describe_msg = st_describe_msg,
 };

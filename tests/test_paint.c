@@ -1,0 +1,79 @@
+/* test_paint.c -- what the window says about a message: its fields, decoded by its
+ * protocol, for raft (as RaftScope shows them), paxos, quorum and stream.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "proto/raft.h"
+#include "run/run.h"
+#include "view.h"
+
+static void test_paint_raft_reply_fields(void **state)
+{
+    const proto_t *p = proto_find("raft");
+    assert_non_null(p->describe_msg);
+    raft_append_reply_t ok = {.term = 3, .match_index = 7, .success = 1};
+    char buf[160];
+    assert_true(p->describe_msg(RAFT_APPEND_REPLY, &ok, sizeof ok, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "term 3, success, match index 7");
+    raft_vote_reply_t no = {.term = 4, .granted = 0};
+    assert_true(p->describe_msg(RAFT_VOTE_REPLY, &no, sizeof no, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "term 4, vote refused");
+    /* A payload too short for its type says nothing rather than reading past it. */
+    assert_int_equal(p->describe_msg(RAFT_APPEND_REPLY, &ok, 4, buf, sizeof buf), 0);
+}
+
+typedef struct scan { const sim_t *sim; uint32_t decoded, seen; char sample[160]; const char *want; bool wanted; } scan_t;
+
+static void scan_fn(void *ud, const sim_flight_t *f)
+{
+    scan_t *sc = ud;
+    char buf[160];
+    if (f->type < SIM_MSG_BUILTIN) return;
+    sc->seen++;
+    if (!viz_msg_fields(sc->sim, f->id, buf, sizeof buf)) return;
+    sc->decoded++;
+    if (!sc->sample[0]) snprintf(sc->sample, sizeof sc->sample, "%s", buf);
+    if (strstr(buf, sc->want)) sc->wanted = true;
+}
+
+/* Every protocol message in flight at a moment of a real run is decoded. */
+static void expect_decoded(const char *path, sim_time_t at, const char *want)
+{
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open %s: %s", path, err);
+    scan_t sc = {.want = want};
+    /* A millisecond at a time from `at`, until enough messages were looked at. */
+    for (int k = 0; k < 2000 && sc.seen < 40; k++) {
+        assert_int_equal(run_seek(r, at + k * SIM_MS), SIM_OK);
+        sc.sim = run_sim(r);
+        sim_each_flight(run_sim(r), scan_fn, &sc);
+    }
+    if (sc.seen == 0) fail_msg("%s: no protocol message in flight at the chosen moment", path);
+    if (sc.decoded != sc.seen) fail_msg("%s: %u of %u messages decoded (e.g. %s)", path, sc.decoded, sc.seen, sc.sample);
+    if (!sc.wanted) fail_msg("%s: no decoded message says \"%s\" (e.g. %s)", path, want, sc.sample);
+    print_message("%s: e.g. %s\n", path, sc.sample);
+    run_destroy(r);
+}
+
+static void test_paint_messages_in_flight_are_decoded(void **state)
+{
+    expect_decoded("scenarios/raft-leader-crash.json", 1 * SIM_SEC + 3 * SIM_MS, "term ");
+    expect_decoded("scenarios/paxos-basic.json", 1 * SIM_SEC + 3 * SIM_MS, "ballot (");
+    expect_decoded("scenarios/quorum-r2w2.json", 1 * SIM_SEC + 3 * SIM_MS, "k");
+    expect_decoded("scenarios/stream-vs-batch.json", 5 * SIM_SEC + 3 * SIM_MS, "offset");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paint_raft_reply_fields),
+        cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
