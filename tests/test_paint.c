@@ -1,6 +1,7 @@
 /* test_paint.c -- what the window says about a message: its fields, decoded by its
  * protocol, for raft (as RaftScope shows them), paxos, quorum and stream.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include "proto/raft.h"
 #include "run/run.h"
 #include "view.h"
+#include "view_int.h"
 
 static void test_paint_raft_reply_fields(void **state)
 {
@@ -69,11 +71,51 @@ static void test_paint_messages_in_flight_are_decoded(void **state)
     expect_decoded("scenarios/stream-vs-batch.json", 5 * SIM_SEC + 3 * SIM_MS, "offset");
 }
 
+/* Neighbouring ticks never print the same label, at any zoom. */
+static void test_paint_time_axis_labels_are_distinct(void **state)
+{
+    const double steps[] = {1e3, 2e3, 5e3, 1e5, 1e6, 5e6, 2e7, 1e8, 5e8, 1e9, 5e9};
+    const sim_time_t origins[] = {0, 7 * SIM_MS + 300, 5980 * SIM_MS, 123 * SIM_SEC};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        for (size_t o = 0; o < sizeof origins / sizeof origins[0]; o++) {
+            char prev[32] = "", cur[32];
+            double t0 = ceil((double)origins[o] / steps[i]) * steps[i];
+            for (int k = 0; k < 8; k++) {
+                viz_tick_label((sim_time_t)(t0 + k * steps[i]), steps[i], cur, sizeof cur);
+                if (strcmp(prev, cur) == 0) fail_msg("two ticks %g ns apart both read \"%s\"", steps[i], cur);
+                snprintf(prev, sizeof prev, "%s", cur);
+            }
+        }
+    char b[32];
+    assert_string_equal(viz_tick_label(5985 * SIM_MS, 5e6, b, sizeof b), "5.985s");
+}
+
+/* The diagram's name column fits the longest name whole ("producer1", not "produ..."). */
+static void test_paint_lane_names_are_whole(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/stream-vs-batch.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    float g = viz_view_strip_gutter(v);
+    for (uint32_t i = 0; i < v->n_nodes; i++) {
+        float w = viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name);
+        if (w + 12 * v->s > g) fail_msg("lane name %s (%.0f px) does not fit the %.0f px column", v->nd[i].info.name, w, g);
+    }
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paint_raft_reply_fields),
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+        cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
+        cmocka_unit_test(test_paint_lane_names_are_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

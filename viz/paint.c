@@ -613,7 +613,11 @@ static void paint_panel(viz_view_t *v)
     y = section(v, x, y, w, "CLUSTER");
     int64_t leader = sim_leader(sim);
     uint32_t roles = run_roles_seen(v->ses);
-    if (leader >= 0) {
+    /* A protocol without leaders (quorums, streams, 2PC's coordinators per transaction)
+     * gets no leader row: "none" in the warning colour would call its normal state a fault. */
+    bool leaders = !(sim_protocol(sim)->summary_omit & PROTO_OMIT_LEADERS);
+    if (!leaders) {
+    } else if (leader >= 0) {
         int64_t term;
         sim_node_role(sim, (uint32_t)leader, &term);
         snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, sim_role_name(run_sim(v->ses), v->nd[leader].role), term);
@@ -757,6 +761,20 @@ static float nice_step(double span, int want)
     return (float)(m < 1.5 ? p : m < 3.5 ? 2 * p : m < 7.5 ? 5 * p : 10 * p);
 }
 
+/* A time-axis label with as many decimals as the tick step needs, so neighbouring
+ * ticks never print the same text ("5.985s", "5.99s" was "5.99s" twice): in seconds
+ * from 1s on, else in ms, else in microseconds. */
+const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len)
+{
+    if (t <= 0) { snprintf(buf, len, "0"); return buf; }
+    double unit = t >= SIM_SEC ? 1e9 : t >= SIM_MS ? 1e6 : 1e3;
+    const char *name = t >= SIM_SEC ? "s" : t >= SIM_MS ? "ms" : "\xc2\xb5s";
+    int dec = (int)ceil(-log10(step_ns / unit) - 1e-9);
+    dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
+    snprintf(buf, len, "%.*f%s", dec, (double)t / unit, name);
+    return buf;
+}
+
 static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
 {
     const viz_theme_t *th = v->th;
@@ -798,7 +816,7 @@ static void paint_strip(viz_view_t *v)
     viz_fill_rect(d, R.x, R.y, R.w, 1 * s, th->border);
     sim_time_t t0, t1, now = run_now(v->ses);
     viz_view_strip_window(v, &t0, &t1);
-    float gx = R.x + 56 * s, gw = R.w - 56 * s - 8 * s;
+    float gutter = viz_view_strip_gutter(v), gx = R.x + gutter, gw = R.w - gutter - 8 * s;
     double k = (double)(t1 - t0) / gw;      /* ns per pixel */
 #define TX(t) (gx + (float)((double)((t) - t0) / k))
     float lane_h = (R.h - 26 * s) / (float)(v->n_nodes ? v->n_nodes : 1);
@@ -811,7 +829,7 @@ static void paint_strip(viz_view_t *v)
         if (tick < 0) continue;
         float x = TX((sim_time_t)tick);
         viz_fill_rect(d, x, R.y + 16 * s, 1 * s, R.h - 16 * s, viz_alpha(th->border, 0.5f));
-        viz_text(d, VIZ_FONT_SMALL, x + 3 * s, R.y + 3 * s, tick < 0.5 ? "0" : dur((sim_time_t)tick, b1, sizeof b1), th->text_faint);
+        viz_text(d, VIZ_FONT_SMALL, x + 3 * s, R.y + 3 * s, viz_tick_label((sim_time_t)tick, step, b1, sizeof b1), th->text_faint);
     }
     viz_text(d, VIZ_FONT_SMALL, R.x + 8 * s, R.y + 3 * s, "time \xe2\x86\x92", th->text_faint);
 
@@ -939,7 +957,7 @@ static void paint_strip(viz_view_t *v)
     uint32_t label_every = lane_h >= fh ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         if (i % label_every && (int64_t)i != v->selected) continue;
-        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, 44 * s, v->nd[i].info.name,
+        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, gutter - 12 * s, v->nd[i].info.name,
                      (int64_t)i == v->selected ? th->accent : th->text_dim);
     }
     if (every > 1) {

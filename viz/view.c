@@ -706,13 +706,26 @@ static void seek_x(viz_view_t *v, float x)
     v->pending_seek = (sim_time_t)(f * (double)run_end(v->ses));
 }
 
+float viz_view_strip_gutter(viz_view_t *v)
+{
+    if (v->strip_gutter > 0) return v->strip_gutter;
+    /* Every lane is labelled with its whole name ("stream1", not "strea..."), up to a
+     * quarter of the diagram; names are fixed for a run, so this is measured once. */
+    float w = 0;
+    uint32_t n = v->n_nodes < 4096 ? v->n_nodes : 4096;
+    for (uint32_t i = 0; i < n; i++) w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float g = fmaxf(56 * v->s, w + 16 * v->s);
+    v->strip_gutter = fminf(g, fmaxf(56 * v->s, v->strip.w / 4));
+    return v->strip_gutter;
+}
+
 /* A click in the diagram goes to the event nearest the pointer (a send, a delivery or a
  * drop) if one is close, else to the time under it. */
 static void strip_click(viz_view_t *v, float x, float y)
 {
     sim_time_t t0, t1;
     viz_view_strip_window(v, &t0, &t1);
-    float x0 = v->strip.x + 56 * v->s, w = v->strip.w - 56 * v->s - 8 * v->s;
+    float g = viz_view_strip_gutter(v), x0 = v->strip.x + g, w = v->strip.w - g - 8 * v->s;
     if (x < x0) return;
     double k = (double)(t1 - t0) / w;
     sim_time_t best = (sim_time_t)((double)t0 + (x - x0) * k);

@@ -117,6 +117,7 @@ struct viz_view {
     float mx, my;                  /* the pointer, in pixels */
     bool mouse_in;
     sim_time_t strip_span_ns;      /* the diagram's width in simulated time; 0 follows the speed */
+    float strip_gutter;            /* width of the diagram's name column (0: not measured yet) */
 
     char toast[256];
     double toast_until;
@@ -144,6 +145,10 @@ double viz_view_fade_ns(const viz_view_t *v);
 int viz_view_menu_build(viz_view_t *v, int64_t node);
 const char *viz_menu_label(const viz_view_t *v, viz_menu_item_t it, char *buf, size_t len);
 void viz_view_strip_window(const viz_view_t *v, sim_time_t *t0, sim_time_t *t1);
+/* Width of the diagram's name column: the widest lane name, whole, within reason. */
+float viz_view_strip_gutter(viz_view_t *v);
+/* A time-axis label for tick t, with the decimals a step of step_ns needs. */
+const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len);
 float viz_view_lane_y(const viz_view_t *v, uint32_t node);
 double viz_speed_to_slider(double speed_ns);
 double viz_slider_to_speed(double pos);
