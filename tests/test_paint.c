@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "proto/raft.h"
@@ -109,6 +110,57 @@ static void test_paint_lane_names_are_whole(void **state)
     run_destroy(r);
 }
 
+/* Danger-coloured pixels within r of (x, y) in an RGB picture w pixels wide. */
+static int danger_near(const uint8_t *rgb, int w, int h, viz_rgba_t c, float x, float y, int r)
+{
+    int n = 0;
+    for (int yy = (int)y - r; yy <= (int)y + r; yy++)
+        for (int xx = (int)x - r; xx <= (int)x + r; xx++) {
+            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+            const uint8_t *p = rgb + ((size_t)yy * (size_t)w + (size_t)xx) * 3;
+            n += abs(p[0] - c.r) < 40 && abs(p[1] - c.g) < 40 && abs(p[2] - c.b) < 40;
+        }
+    return n;
+}
+
+/* A one-way cut is drawn with arrowheads pointing the blocked way: from n1's side
+ * towards n8 in gossip-ring-oneway ({n1..n4} cannot reach {n5..n8}). The arrowheads
+ * sit at 40% and 60% of the link; a plain dashed cut has only a thin dash there. */
+static void test_paint_one_way_cut_has_a_direction(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/gossip-ring-oneway.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 6 * SIM_SEC), SIM_OK);
+    const sim_t *sim = run_sim(r);
+    assert_true(sim_link_blocked(sim, 0, 7));     /* n1 -> n8 */
+    assert_false(sim_link_blocked(sim, 7, 0));
+    enum { W = 1280, H = 800 };
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    float x1, y1, x8, y8;
+    x1 = v->lay.x[0];
+    y1 = v->lay.y[0];
+    x8 = v->lay.x[7];
+    y8 = v->lay.y[7];
+    const viz_theme_t *th = viz_view_theme(v);
+    int at40 = danger_near(rgb, W, H, th->danger, x1 + 0.4f * (x8 - x1), y1 + 0.4f * (y8 - y1), 4);
+    int at60 = danger_near(rgb, W, H, th->danger, x1 + 0.6f * (x8 - x1), y1 + 0.6f * (y8 - y1), 4);
+    if (at40 < 15 || at60 < 15) fail_msg("no arrowhead on the one-way cut (%d and %d danger pixels; n1 at %.0f,%.0f, n8 at %.0f,%.0f; t=%lld)", at40, at60, x1, y1, x8, y8, (long long)run_now(r));
+    /* Healed at 10s: the same place holds no arrowhead any more. */
+    assert_int_equal(run_seek(r, 12 * SIM_SEC), SIM_OK);
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    int healed = danger_near(rgb, W, H, th->danger, x1 + 0.4f * (x8 - x1), y1 + 0.4f * (y8 - y1), 4);
+    assert_true(healed < at40);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
         cmocka_unit_test(test_paint_lane_names_are_whole),
+        cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,28 @@ static void paint_groups(viz_view_t *v)
 
 /* ---- Links. -------------------------------------------------------------------- */
 
+/* A cut link: dashed, and when only one direction is cut (a one-way partition), an
+ * arrowhead on it pointing the way messages can no longer go, from the sender's side
+ * towards the receiver it cannot reach. */
+static void cut_link(viz_view_t *v, float xa, float ya, float xb, float yb, bool ab, bool ba, viz_rgba_t cut)
+{
+    float s = v->s;
+    viz_dashed_line(v->d, xa, ya, xb, yb, (ab && ba ? 1.6f : 1.4f) * s, 7 * s, 5 * s, viz_alpha(cut, 0.9f));
+    if (ab && ba) return;
+    if (ba) { float t = xa; xa = xb; xb = t; t = ya; ya = yb; yb = t; }
+    float dx = xb - xa, dy = yb - ya, len = sqrtf(dx * dx + dy * dy);
+    if (len < 40 * s) return;
+    dx /= len;
+    dy /= len;
+    /* Two arrowheads, at 40% and 60% of the way, so one shows between crowded nodes. */
+    for (int k = 0; k < 2; k++) {
+        float f = k ? 0.6f : 0.4f, tx = xa + dx * len * f, ty = ya + dy * len * f, L = 9 * s, W = 5 * s;
+        float tri[6] = {tx + dx * L / 2, ty + dy * L / 2, tx - dx * L / 2 - dy * W, ty - dy * L / 2 + dx * W,
+                        tx - dx * L / 2 + dy * W, ty - dy * L / 2 - dx * W};
+        viz_fill_convex(v->d, tri, 3, cut);
+    }
+}
+
 static void paint_links(viz_view_t *v)
 {
     const sim_t *sim = run_sim(v->ses);
@@ -211,8 +233,7 @@ static void paint_links(viz_view_t *v)
             for (uint32_t j = i + 1; j < n; j++) {
                 float *x = v->lay.x, *y = v->lay.y;
                 bool ab = sim_link_blocked(sim, i, j), ba = sim_link_blocked(sim, j, i);
-                if (ab || ba) viz_dashed_line(v->d, x[i], y[i], x[j], y[j], (ab && ba ? 1.6f : 1.2f) * s, 7 * s, 5 * s,
-                                              viz_alpha(cut, ab && ba ? 0.9f : 0.6f));
+                if (ab || ba) cut_link(v, x[i], y[i], x[j], y[j], ab, ba, cut);
                 else viz_line(v->d, x[i], y[i], x[j], y[j], 1 * s, link);
             }
         return;
@@ -224,7 +245,7 @@ static void paint_links(viz_view_t *v)
             if (b <= a || b >= n) continue;
             float *x = v->lay.x, *y = v->lay.y;
             bool ab = sim_link_blocked(sim, a, b), ba = sim_link_blocked(sim, b, a);
-            if (ab || ba) viz_dashed_line(v->d, x[a], y[a], x[b], y[b], 1.6f * s, 7 * s, 5 * s, viz_alpha(cut, 0.9f));
+            if (ab || ba) cut_link(v, x[a], y[a], x[b], y[b], ab, ba, cut);
             else viz_line(v->d, x[a], y[a], x[b], y[b], (n > 200 ? 0.6f : 1.2f) * s, link);
         }
 }
@@ -433,6 +454,17 @@ static void paint_legend(viz_view_t *v)
     names[n] = "dropped"; cols[n] = v->th->danger; kinds[n++] = 4;
     names[n] = "will be dropped"; cols[n] = v->th->danger; kinds[n++] = 5;
     names[n] = "duplicate"; cols[n] = v->th->text; kinds[n++] = 6;
+    /* Cut links, when a cut is in force: both ways, or one way (the arrow points the
+     * way messages can no longer go). */
+    bool cut2 = false, cut1 = false;
+    for (uint32_t a = 0; a < v->n_servers && a < 256 && sim_partitioned(sim); a++)
+        for (uint32_t b = a + 1; b < v->n_servers && b < 256; b++) {
+            bool ab = sim_link_blocked(sim, a, b), ba = sim_link_blocked(sim, b, a);
+            cut2 |= ab && ba;
+            cut1 |= ab != ba;
+        }
+    if (cut2) { names[n] = "link cut"; cols[n] = v->th->danger; kinds[n++] = 7; }
+    if (cut1) { names[n] = "blocked one way"; cols[n] = v->th->danger; kinds[n++] = 8; }
     float colw[2] = {0, 0};
     for (int i = 0; i < n; i++) {
         float w = viz_text_width(v->d, VIZ_FONT_SMALL, names[i]);
@@ -458,6 +490,13 @@ static void paint_legend(viz_view_t *v)
         case 4: cross(v->d, cx, cy, 3 * s, 1.4f * s, cols[i]); break;
         case 5: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, viz_alpha(v->th->text_dim, 0.75f)); viz_sprite(v->d, VIZ_SPRITE_RING, cx, cy, cols[i]); break;
         case 6: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, v->th->text_dim); viz_sprite(v->d, VIZ_SPRITE_RING, cx, cy, viz_alpha(cols[i], 0.7f)); break;
+        case 7: viz_dashed_line(v->d, x, cy, x + sw, cy, 1.6f * s, 4 * s, 3 * s, cols[i]); break;
+        case 8: {
+            viz_dashed_line(v->d, x, cy, x + sw, cy, 1.4f * s, 4 * s, 3 * s, cols[i]);
+            float tri[6] = {x + sw, cy, x + sw - 8 * s, cy - 4.5f * s, x + sw - 8 * s, cy + 4.5f * s};
+            viz_fill_convex(v->d, tri, 3, cols[i]);
+            break;
+        }
         }
         viz_text(v->d, VIZ_FONT_SMALL, x + sw + 4 * s, y, names[i], v->th->text_dim);
     }
