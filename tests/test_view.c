@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "scenario/scenario.h"
+#include "view.h"
 
 static const char *dsim;
 
@@ -60,6 +62,45 @@ static void test_view_with_an_unreachable_display_exits_2(void **state)
     assert_non_null(strstr(err, "cannot open a window"));
 }
 
+static void load(const char *json, scn_t *scn)
+{
+    char err[512];
+    if (scn_load_string(json, "t.json", scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+}
+
+/* A scenario says how it should first be watched; mistakes are reported with paths. */
+static void test_view_scenario_sets_speed_and_selection(void **state)
+{
+    scn_t scn;
+    load("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"raft\", \"view\": {\"speed\": \"50ms\", \"select\": \"n2\"}}", &scn);
+    assert_int_equal(scn.view_speed_ns, 50 * SIM_MS);
+    assert_true(scn.view_selects);
+    assert_int_equal(scn.view_select, 1);
+    scn_free(&scn);
+    char err[512];
+    assert_int_equal(scn_load_string("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"raft\", \"view\": {\"select\": \"n9\"}}",
+                                     "t.json", &scn, err, sizeof err), SIM_EINPUT);
+    assert_non_null(strstr(err, "$.view.select"));
+    assert_int_equal(scn_load_string("{\"duration\": \"10s\", \"nodes\": 3, \"protocol\": \"raft\", \"view\": {\"sped\": \"1s\"}}",
+                                     "t.json", &scn, err, sizeof err), SIM_EINPUT);
+    assert_non_null(strstr(err, "did you mean \"speed\""));
+}
+
+/* Without a "view", the speed brings the first fault within about eight seconds. */
+static void test_view_default_speed_reaches_the_first_fault_soon(void **state)
+{
+    scn_t scn;
+    load("{\"duration\": \"60s\", \"nodes\": 3, \"protocol\": \"raft\", \"network\": {\"latency\": \"10ms\"},"
+         " \"faults\": [{\"at\": \"40s\", \"crash\": \"n1\"}]}", &scn);
+    double sp = viz_default_speed(&scn);
+    if (40e9 / sp > 12) fail_msg("the crash at 40s comes %.0f s after opening at %g ns/s", 40e9 / sp, sp);
+    scn_free(&scn);
+    load("{\"duration\": \"60s\", \"nodes\": 3, \"protocol\": \"raft\", \"network\": {\"latency\": \"10ms\"}}", &scn);
+    double calm = viz_default_speed(&scn);
+    assert_true(calm < sp);           /* no fault: messages paced to be followed by eye */
+    scn_free(&scn);
+}
+
 int main(void)
 {
     dsim = getenv("DSIM");
@@ -67,6 +108,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_view_without_display_exits_2_at_once),
         cmocka_unit_test(test_view_with_an_unreachable_display_exits_2),
+        cmocka_unit_test(test_view_scenario_sets_speed_and_selection),
+        cmocka_unit_test(test_view_default_speed_reaches_the_first_fault_soon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,6 +151,10 @@ int viz_main(int argc, char **argv)
         }
         o.select = id;
     }
+    /* The scenario's own "view" comes after the flags: a flag a person typed wins. */
+    const scn_t *scn = run_scenario(ses);
+    if (!val[F_SELECT] && scn->view_selects) o.select = scn->view_select;
+    if (!val[F_SPEED] && scn->view_speed_ns) o.speed_ns = (double)scn->view_speed_ns;
     if (at > run_end(ses)) {
         char d[48];
         rc = usage_error("--at: %s is past the end of the run (%s)", val[F_AT], sim_format_duration(run_end(ses), d, sizeof d));
@@ -188,7 +192,6 @@ int viz_main(int argc, char **argv)
             flights += viz_view_flights_drawn(v);
         }
         double wall = wall_now() - t0, cpu = cpu_now() - c0;
-        const scn_t *scn = run_scenario(ses);
         printf("view bench: %s, %u servers, %u clients, %dx%d, software renderer\n", scn->name, scn->n_servers,
                scn->wl.clients, o.w, o.h);
         printf("  %" PRIu64 " frames in %.3f s: %.1f frames per second (%.1f per second of CPU time)\n", frames, wall,

@@ -73,6 +73,17 @@ double viz_default_speed(const scn_t *scn)
     /* A typical message takes about 0.6 s of real time to cross: slow enough to follow
      * with the eye, fast enough that something always moves. */
     double want = mean / 0.6, best = VIZ_SPEED_MIN_NS;
+    /* ... unless that would keep a student waiting: the first fault (the moment most
+     * scenarios are about) should come within about eight seconds of opening. */
+    sim_time_t first = -1;
+    for (uint32_t i = 0; i < scn->n_faults; i++)
+        if (first < 0 || scn->faults[i].at_ns < first) first = scn->faults[i].at_ns;
+    for (uint32_t i = 0; i < scn->n_nemeses; i++) {
+        const nemesis_spec_t *nm = &scn->nemeses[i];
+        sim_time_t t = nm->at_ns >= 0 ? nm->at_ns : nm->start_ns + nm->every_ns;
+        if (t > 0 && (first < 0 || t < first)) first = t;
+    }
+    if (first > 0 && (double)first / want > 8.0) want = (double)first / 8.0;
     for (double s = VIZ_SPEED_MIN_NS; s <= VIZ_SPEED_MAX_NS * 1.001; s = speed_step(s, 1)) {
         if (fabs(log(s / want)) < fabs(log(best / want))) best = s;
         if (speed_step(s, 1) == s) break;

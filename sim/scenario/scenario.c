@@ -1026,8 +1026,33 @@ static void parse_faults(ld_t *L, const cJSON *v)
 
 static const char *const top_keys[] = {
     "name", "description", "seed", "duration", "nodes", "topology", "protocol", "network",
-    "workload", "faults", "invariants", "check", NULL,
+    "workload", "faults", "invariants", "check", "view", NULL,
 };
+
+/* "view": {"speed": "50ms", "select": "n3"}: how the window opens on this scenario.
+ * The speed's bounds are the window's (VIZ_SPEED_MIN_NS .. VIZ_SPEED_MAX_NS). */
+static void parse_view(ld_t *L, const cJSON *v)
+{
+    if (!v) return;
+    static const char *const keys[] = {"speed", "select", NULL};
+    if (!cJSON_IsObject(v)) ld_expected(L, "$.view", "an object such as {\"speed\": \"50ms\", \"select\": \"n1\"}", v);
+    ld_check_keys(L, v, "$.view", keys);
+    const cJSON *sp = ld_get(v, "speed");
+    if (sp) {
+        sim_time_t t = ld_as_duration(L, sp, "$.view.speed", false);
+        if (t < SIM_MS || t > 100 * SIM_SEC)
+            ld_expected(L, "$.view.speed", "simulated time per real second from \"1ms\" to \"100s\"", sp);
+        L->s->view_speed_ns = t;
+    }
+    const cJSON *sel = ld_get(v, "select");
+    if (sel) {
+        const char *name = ld_as_string(L, sel, "$.view.select", "a node's name such as \"n1\"");
+        uint32_t id;
+        if (scn_node_id(L->s, name, &id) != SIM_OK) ld_expected(L, "$.view.select", "the name of a node of this scenario", sel);
+        L->s->view_selects = true;
+        L->s->view_select = id;
+    }
+}
 
 static void parse_check(ld_t *L, const cJSON *v)
 {
@@ -1147,6 +1172,7 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
     parse_network(&L, ld_get(r, "network"));
     parse_faults(&L, ld_get(r, "faults"));
     parse_check(&L, ld_get(r, "check"));
+    parse_view(&L, ld_get(r, "view"));
     if (out->wl.target == TARGET_NODE && out->wl.target_node >= out->n_servers)
         ld_fail(&L, "$.workload.target", "expected a server");
 

@@ -102,6 +102,11 @@ typedef struct scn {
     uint32_t n_nemeses;
     bool invariants;             /* check protocol invariants after every event */
     scn_check_t check;
+    /* How the window should first show it ("view"): simulated time per real second
+     * (0: chosen from the latencies and the first fault) and the node selected. */
+    sim_time_t view_speed_ns;
+    bool view_selects;
+    uint32_t view_select;
     void **allocs;               /* everything the loader allocated */
     uint32_t n_allocs, cap_allocs;
 } scn_t;
