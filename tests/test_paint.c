@@ -161,6 +161,26 @@ static void test_paint_one_way_cut_has_a_direction(void **state)
     run_destroy(r);
 }
 
+/* The side panel shows the protocol's own figures, the same lines as dsim run's. */
+static void test_paint_panel_shows_the_protocol_figures(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/stream-late-tight.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, run_end(r)), SIM_OK);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    assert_non_null(v->ptext);
+    bool late = false;
+    for (uint32_t i = 0; i < v->ptext->n; i++)
+        if (strcmp(v->ptext->label[i], "late events") == 0 && strstr(v->ptext->text[i], "320 dropped")) late = true;
+    assert_true(late);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
         cmocka_unit_test(test_paint_lane_names_are_whole),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
+        cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

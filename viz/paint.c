@@ -615,6 +615,44 @@ static void sparkline(viz_view_t *v, float x, float y, float w, float h)
     viz_text(v->d, VIZ_FONT_SMALL, x + w - tw - 6 * v->s, y + 1 * v->s, t, v->th->text_faint);
 }
 
+#define VIZ_PROTO_LINES_EVERY_S 0.25
+
+/* The protocol's own figures under its name: the lines of its human summary, from the
+ * live JSON summary (writing one costs far more than a frame, so it is refreshed a few
+ * times a second, and when the time moved). A label over its value, wrapped: the
+ * values are sentences ("stream p50 572ms, p99 1.1s; batch p50 5.05s, ..."). */
+static float paint_proto_lines(viz_view_t *v, float x, float y, float w)
+{
+    const proto_t *p = sim_protocol(run_sim(v->ses));
+    if (!p->summary_lines) return y;
+    sim_time_t now = run_now(v->ses);
+    if (!v->ptext) {
+        v->ptext = calloc(1, sizeof *v->ptext);
+        if (!v->ptext) return y;
+        v->ptext_at = -1;
+    }
+    if (now != v->ptext_at && (v->ptext_at < 0 || v->wall - v->ptext_wall >= VIZ_PROTO_LINES_EVERY_S || v->wall < v->ptext_wall)) {
+        jw_t j;
+        jw_init(&j, false);
+        sim_write_summary(run_sim_mut(v->ses), &j, 0);
+        if (sumtext_render(j.buf, p->summary_lines, v->ptext) != SIM_OK) v->ptext->n = 0;
+        jw_free(&j);
+        v->ptext_at = now;
+        v->ptext_wall = v->wall;
+    }
+    if (!v->ptext->n) return y;
+    char head[64];
+    snprintf(head, sizeof head, "%s", p->name);
+    for (char *c = head; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    y = section(v, x, y, w, head);
+    float s = v->s, lw = 80 * s, bottom = v->panel.y + v->panel.h - 120 * s;
+    for (uint32_t i = 0; i < v->ptext->n && y < bottom; i++) {
+        if (v->ptext->label[i][0]) viz_text(v->d, VIZ_FONT_SMALL, x, y, v->ptext->label[i], v->th->text_dim);
+        y += viz_text_wrap(v->d, VIZ_FONT_SMALL, x + lw, y, w - lw, v->ptext->text[i], v->th->text, false) + 2 * s;
+    }
+    return y + 2 * s;
+}
+
 static void paint_panel(viz_view_t *v)
 {
     viz_draw_t *d = v->d;
@@ -722,6 +760,8 @@ static void paint_panel(viz_view_t *v)
     run_actions(v->ses, &n_acts);
     snprintf(b, sizeof b, "%u action%s by you%s", n_acts, n_acts == 1 ? "" : "s", n_acts ? " · w writes a replayable scenario" : "");
     y = row(v, x, y, w, "recorded", b, n_acts ? th->text : th->text_dim);
+
+    y = paint_proto_lines(v, x, y, w);
 
     int64_t sel = v->selected;
     if (sel < 0) {

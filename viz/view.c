@@ -543,6 +543,7 @@ void viz_view_destroy(viz_view_t *v)
     if (v->win) SDL_DestroyWindow(v->win);
     viz_layout_free(&v->lay);
     jw_free(&v->json);
+    free(v->ptext);
     free(v->nd);
     free(v->picked);
     free(v->fl);

@@ -23,6 +23,7 @@
 
 #include "draw.h"
 #include "view.h"
+#include "run/sumtext.h"
 
 #define VIZ_FLIGHTS_MAX (1u << 20)     /* messages in flight drawn at once */
 #define VIZ_LABEL_NODES_MAX 40         /* above this many servers, nodes carry no labels */
@@ -122,6 +123,12 @@ struct viz_view {
     char toast[256];
     double toast_until;
     double wall;                   /* now, in seconds of wall time */
+
+    /* The protocol's own figures, the lines of its summary read from the live JSON
+     * summary, refreshed at most every VIZ_PROTO_LINES_EVERY_S of wall time. */
+    sumtext_t *ptext;
+    double ptext_wall;
+    sim_time_t ptext_at;
 
     double stats_wall;
     uint64_t stats_n;
