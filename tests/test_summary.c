@@ -239,8 +239,8 @@ static void test_summary_quorum_visibility_per_delay(void **state)
     line_of(out, "stale reads", l, sizeof l);
     has(l, "2002 of 17001 register reads stale");
     line_of(out, "visibility", l, sizeof l);
-    has(l, "t=0ns      58.9% of 1643 reads made t after a write saw it");
-    has(out, "t=10ms     98.7% of 1644 reads");
+    has(l, "t=0ns: 58.9% of 1643 reads made t after a write saw it");
+    has(out, "t=10ms: 98.7% of 1644 reads");
     line_of(out, "quorums", l, sizeof l);
     has(l, "n = 3, r = 1, w = 1");
     lacks(out, "    leaders ");

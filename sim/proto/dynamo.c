@@ -1319,6 +1319,8 @@ static const proto_param_t quorum_params[] = {
 
 /* The human summary's lines, read from the JSON summary (proto_line_t). */
 static const proto_line_t dynamo_lines[] = {
+    {"stale reads", "{stale_reads.stale} of {stale_reads.reads} register reads stale, worst by {stale_reads.max_staleness_ns|ns}; 99.9% consistent after {t_consistent_999_ns|ns}"},
+    {"visibility", "t={t_visibility[#].t_ns|ns}: {t_visibility[#].p_consistent|pct} of {t_visibility[#].reads} reads made t after a write saw it"},
     {"quorums", "n = {protocol_stats.n}, r = {protocol_stats.r}, w = {protocol_stats.w}, versions {protocol_stats.versions|s}"},
     {"writes", "{protocol_stats.writes_ok} acknowledged, {protocol_stats.writes_without_quorum} without a quorum"},
     {"reads", "{protocol_stats.reads_ok} answered, {protocol_stats.reads_unavailable} unavailable, {protocol_stats.reads_with_siblings} with siblings"},
@@ -1406,7 +1408,7 @@ const proto_t proto_quorum = {
     .durable_size_for = quorum_durable_size,
     .on_membership = quorum_membership,
     .replicas_equal = quorum_equal,
-    .summary_omit = PROTO_OMIT_LEADERS,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,   /* its own lines say it, in the window too */
     .summary_lines = dynamo_lines,
     .describe_msg = quorum_describe_msg,
 };
