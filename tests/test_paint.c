@@ -181,6 +181,49 @@ static void test_paint_panel_shows_the_protocol_figures(void **state)
     run_destroy(r);
 }
 
+/* Pixels of colour c (within 30 per channel) in the rectangle, in an RGB picture. */
+static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0, float x1, float y1)
+{
+    int n = 0;
+    for (int y = (int)y0; y < (int)y1; y++)
+        for (int x = (int)x0; x < (int)x1; x++) {
+            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            n += abs(p[0] - c.r) < 30 && abs(p[1] - c.g) < 30 && abs(p[2] - c.b) < 30;
+        }
+    return n;
+}
+
+/* Renders a scenario at time t and counts the commit-index green in the canvas's top
+ * right corner, where the raft log picture goes. */
+static int commit_marks(const char *path, sim_time_t t, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    int n = colour_in(rgb, W, viz_view_theme(v)->ok, v->canvas.x + v->canvas.w * 0.55f, v->canvas.y,
+                      v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.4f);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Raft's logs are drawn, with their commit marks, only when raft is on screen. */
+static void test_paint_raft_logs_picture(void **state)
+{
+    int raft = commit_marks("scenarios/raft-leader-crash.json", 5300 * SIM_MS, getenv("DSIM_PICTURES") ? "pic-raft-logs.png" : NULL);
+    if (raft < 40) fail_msg("only %d commit-index pixels in the log picture", raft);
+    assert_int_equal(commit_marks("scenarios/gossip-partition.json", 5 * SIM_SEC, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_paint_lane_names_are_whole),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
+        cmocka_unit_test(test_paint_raft_logs_picture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "view_int.h"
+#include "proto/raft.h"
 
 #define PI_F 3.14159265358979f
 
@@ -502,6 +503,103 @@ static void paint_legend(viz_view_t *v)
     }
 }
 
+/* ---- Pictures of one protocol's state, drawn only when it is on screen. ----------- */
+
+/* A box in a corner of the canvas for a picture, with its title; returns false when
+ * the canvas has no room (the cluster comes first). */
+static bool picture_box(viz_view_t *v, float w, float h, const char *title, float *x, float *y)
+{
+    float s = v->s;
+    if (w > v->canvas.w * 0.45f || h > v->canvas.h * 0.6f) return false;
+    *x = v->canvas.x + v->canvas.w - w - 10 * s;
+    *y = v->canvas.y + 10 * s;
+    /* Never over a server: on a canvas too narrow for the layout to leave the corner
+     * free (view.c), the picture gives way. */
+    for (uint32_t i = 0; i < v->n_servers && i < 4096; i++) {
+        float r = v->lay.r_server + 4 * s, nx = v->lay.x[i], ny = v->lay.y[i];
+        if (nx + r > *x && nx - r < *x + w && ny + r > *y && ny - r < *y + h) return false;
+    }
+    viz_fill_round_rect(v->d, *x, *y, w, h, 6 * s, viz_alpha(v->th->panel, 0.9f));
+    viz_stroke_round_rect(v->d, *x, *y, w, h, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
+    viz_text(v->d, VIZ_FONT_SMALL, *x + 8 * s, *y + 5 * s, title, v->th->text_dim);
+    return true;
+}
+
+/* The shade of an entry of term t: three steps of grey, far apart, so neighbouring
+ * terms differ without taking a colour that means something else in the window. */
+static viz_rgba_t term_shade(const viz_theme_t *th, int64_t t)
+{
+    static const float k[3] = {0.0f, 1.0f, 0.45f};
+    return viz_mix(viz_mix(th->text_faint, th->panel, 0.35f), th->text, k[(t < 0 ? 0 : t) % 3]);
+}
+
+#define VIZ_LOG_ENTRIES 24      /* entries shown per row: the newest, up to the longest log */
+
+/* Raft: each server's log as a row of entries shaded by term, the newest
+ * VIZ_LOG_ENTRIES of the longest log, with the commit index marked (as RaftScope
+ * draws it), the row's current term at its end, and entries only in a snapshot
+ * hatched. A follower that missed entries shows a shorter row; entries of an old term
+ * a new leader will overwrite show a shade that differs from the leader's row. */
+static void paint_raft_logs(viz_view_t *v)
+{
+    sim_t *sim = run_sim_mut(v->ses);
+    uint32_t n = v->n_servers < 9 ? v->n_servers : 9;
+    raft_view_t rv;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (raft_view(sim, i, &rv) && rv.last_index > last) last = rv.last_index;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), bw = 8 * s, gap = 1.5f * s, rh = fh + 4 * s;
+    float namew = 0;
+    for (uint32_t i = 0; i < n; i++) namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float w = 8 * s + namew + 8 * s + VIZ_LOG_ENTRIES * (bw + gap) + 40 * s, h = 8 * s + fh + 6 * s + rh * (float)n + fh + 10 * s;
+    float x, y;
+    char b[64];
+    snprintf(b, sizeof b, "logs: entries %" PRId64 "..%" PRId64, last > VIZ_LOG_ENTRIES ? last - VIZ_LOG_ENTRIES + 1 : 1, last);
+    if (!picture_box(v, w, h, b, &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    int64_t first = last > VIZ_LOG_ENTRIES ? last - VIZ_LOG_ENTRIES + 1 : 1;
+    float ey = y + 8 * s + fh + 4 * s, ex0 = x + 8 * s + namew + 8 * s;
+    for (uint32_t i = 0; i < n; i++, ey += rh) {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ey, v->nd[i].info.name,
+                 v->nd[i].role != SIM_ROLE_NONE ? role_color(v, v->nd[i].role) : th->text_dim);
+        if (!raft_view(sim, i, &rv) || !v->nd[i].info.up) {
+            viz_text(v->d, VIZ_FONT_SMALL, ex0, ey, "down", th->crashed_mark);
+            continue;
+        }
+        float cy = ey + fh / 2;
+        for (int64_t k = first; k < first + VIZ_LOG_ENTRIES; k++) {
+            float bx = ex0 + (float)(k - first) * (bw + gap);
+            if (k <= rv.log_base && k <= rv.snap_index) {
+                viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, viz_alpha(th->text_faint, 0.5f));   /* in the snapshot */
+            } else if (k > rv.log_base && k <= rv.last_index) {
+                viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, term_shade(th, rv.entries[k - rv.log_base - 1].term));
+            } else {
+                viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, viz_alpha(th->border, 0.7f));      /* empty slot */
+            }
+        }
+        if (rv.commit_index >= first - 1 && rv.commit_index < first + VIZ_LOG_ENTRIES) {
+            float cx = ex0 + (float)(rv.commit_index - first + 1) * (bw + gap) - gap / 2;
+            viz_fill_rect(v->d, cx - 1 * s, cy - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+        }
+        snprintf(b, sizeof b, "t%" PRId64, rv.term);
+        viz_text(v->d, VIZ_FONT_SMALL, ex0 + VIZ_LOG_ENTRIES * (bw + gap) + 6 * s, ey, b, th->text_dim);
+    }
+    /* The legend: shades are terms, the green bar the commit index. */
+    float ly = ey + 2 * s, lx = ex0;
+    for (int t = 1; t <= 3; t++) viz_fill_rect(v->d, lx + (float)(t - 1) * (bw + gap), ly + fh / 2 - bw / 2, bw, bw, term_shade(th, t));
+    lx += 3 * (bw + gap) + 4 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, lx, ly, "terms 1, 2, 3", th->text_dim);
+    lx += viz_text_width(v->d, VIZ_FONT_SMALL, "terms 1, 2, 3") + 10 * s;
+    viz_fill_rect(v->d, lx, ly + fh / 2 - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "commit index", th->text_dim);
+}
+
+static void paint_pictures(viz_view_t *v)
+{
+    const char *name = sim_protocol(run_sim(v->ses))->name;
+    if (strcmp(name, "raft") == 0) paint_raft_logs(v);
+}
+
 static void paint_canvas(viz_view_t *v)
 {
     SDL_Rect clip = {(int)v->canvas.x, (int)v->canvas.y, (int)v->canvas.w, (int)v->canvas.h};
@@ -530,6 +628,7 @@ static void paint_canvas(viz_view_t *v)
     }
     viz_draw_flush(v->d);
     paint_legend(v);
+    paint_pictures(v);
     viz_draw_clip(v->d, NULL);
 }
 

@@ -155,6 +155,11 @@ void viz_view_measure(viz_view_t *v)
         in.y = v->canvas.y + pad + 4 * s;
         in.w = v->canvas.w - 2 * pad;
         in.h = v->canvas.h - 2 * pad - 4 * s;
+        /* A protocol with a picture (paint.c, top right of the canvas) keeps the
+         * cluster clear of it when the canvas is wide enough to share. */
+        const char *pn = scn->proto->name;
+        bool picture = !strcmp(pn, "raft") || !strcmp(pn, "shard") || !strcmp(pn, "stream");
+        if (picture && in.w > 760 * s) in.w -= 300 * s;
         in.scale = s;
         in.n_servers = scn->n_servers;
         in.n_clients = scn->wl.clients;
