@@ -224,6 +224,49 @@ static void test_paint_raft_logs_picture(void **state)
     assert_int_equal(commit_marks("scenarios/gossip-partition.json", 5 * SIM_SEC, NULL), 0);
 }
 
+/* Renders a scenario at time t; counts pixels of the theme colour chosen by `danger`
+ * (else the accent) in the canvas's top right corner, where pictures go. */
+static int corner_colour(const char *path, sim_time_t t, bool danger, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    const viz_theme_t *th = viz_view_theme(v);
+    int n = colour_in(rgb, W, danger ? th->danger : th->accent, v->canvas.x + v->canvas.w * 0.62f, v->canvas.y,
+                      v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.45f);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Sharding: load bars per node, the hottest node's requests in the warning colour. */
+static void test_paint_shard_load_picture(void **state)
+{
+    int hot = corner_colour("scenarios/shard-zipf-hotspot.json", 10 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-shard.png" : NULL);
+    if (hot < 100) fail_msg("no hot-spot bar in the load picture (%d pixels)", hot);
+    int bars = corner_colour("scenarios/shard-zipf-hotspot.json", 10 * SIM_SEC, false, NULL);
+    assert_true(bars > 500);
+}
+
+/* Streaming: partitions with their high watermarks and lag, stream and batch latency. */
+static void test_paint_stream_picture(void **state)
+{
+    int bars = corner_colour("scenarios/stream-acks1-crash.json", 20 * SIM_SEC, false, getenv("DSIM_PICTURES") ? "pic-stream.png" : NULL);
+    if (bars < 300) fail_msg("no partition bars in the stream picture (%d pixels)", bars);
+    /* acks=1 lost acknowledged records: the line that says so is in the warning colour. */
+    assert_true(corner_colour("scenarios/stream-acks1-crash.json", 20 * SIM_SEC, true, NULL) > 20);
+    assert_int_equal(corner_colour("scenarios/stream-acksall-crash.json", 20 * SIM_SEC, true, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +277,8 @@ int main(void)
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
         cmocka_unit_test(test_paint_raft_logs_picture),
+        cmocka_unit_test(test_paint_shard_load_picture),
+        cmocka_unit_test(test_paint_stream_picture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -594,10 +594,102 @@ static void paint_raft_logs(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "commit index", th->text_dim);
 }
 
+/* A horizontal bar of value/max of width w at (x, y), with its text after it. */
+static void bar(viz_view_t *v, float x, float y, float w, float h, double value, double max, viz_rgba_t c, const char *text)
+{
+    float s = v->s, f = max > 0 && isfinite(value) ? (float)fmin(value / max, 1.0) : 0;
+    viz_fill_rect(v->d, x, y, w, h, viz_alpha(v->th->border, 0.6f));
+    viz_fill_rect(v->d, x, y, fmaxf(f * w, value > 0 ? 1 * s : 0), h, c);
+    if (text) viz_text(v->d, VIZ_FONT_SMALL, x + w + 5 * s, y + h / 2 - viz_font_height(v->d, VIZ_FONT_SMALL) / 2, text, v->th->text_dim);
+}
+
+/* Sharding: per-node load bars, keys held and requests served, the hottest node's
+ * requests in the warning colour so a hot spot is obvious, and what the last join or
+ * leave moved beside the ideal 1/N. */
+static void paint_shard_load(viz_view_t *v)
+{
+    const viz_pic_t *pc = v->pic;
+    if (!pc || !pc->n) return;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 90 * s;
+    float namew = 0;
+    double kmax = 0, rmax = 0;
+    uint32_t hot = 0;
+    for (uint32_t i = 0; i < pc->n && i < v->n_servers; i++) {
+        namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+        if (pc->a[i] > kmax) kmax = pc->a[i];
+        if (pc->b[i] > rmax) { rmax = pc->b[i]; hot = i; }
+    }
+    float w = 8 * s + namew + 8 * s + 2 * (bw + 48 * s) + 8 * s, h = 8 * s + 2 * fh + 8 * s + rh * (float)pc->n + fh + 12 * s;
+    float x, y;
+    if (!picture_box(v, w, h, "load per node", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    float cx0 = x + 8 * s + namew + 8 * s, cx1 = cx0 + bw + 48 * s, yy = y + 8 * s + fh + 2 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, cx0, yy, "keys", th->text_dim);
+    viz_text(v->d, VIZ_FONT_SMALL, cx1, yy, "requests", th->text_dim);
+    yy += fh + 4 * s;
+    char b[64];
+    for (uint32_t i = 0; i < pc->n && i < v->n_servers; i++, yy += rh) {
+        bool member = pc->c[i] > 0.5;
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, v->nd[i].info.name, member ? th->text : th->text_faint);
+        snprintf(b, sizeof b, "%.0f", pc->a[i]);
+        bar(v, cx0, yy + 2 * s, bw, fh - 4 * s, pc->a[i], kmax, th->accent, b);
+        snprintf(b, sizeof b, "%.0f", pc->b[i]);
+        bar(v, cx1, yy + 2 * s, bw, fh - 4 * s, pc->b[i], rmax, i == hot && rmax > 0 ? th->danger : th->accent, b);
+    }
+    if (isfinite(pc->x[0]))
+        snprintf(b, sizeof b, "last change moved %.1f%% of keys (1/N %.1f%%)", 100 * pc->x[0], 100 * pc->x[1]);
+    else
+        snprintf(b, sizeof b, "imbalance (max/mean): keys %.2f, requests %.2f", pc->x[2], pc->x[3]);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, th->text_dim);
+}
+
+/* Streaming: each partition's log on its leader broker (records and the high
+ * watermark) with the consumers' lag, and stream against batch latency as two pairs
+ * of bars on one scale, growing as the run goes. */
+static void paint_stream(viz_view_t *v)
+{
+    const viz_pic_t *pc = v->pic;
+    if (!pc || !pc->n) return;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 110 * s;
+    float w = 8 * s + 320 * s, h = 8 * s + fh + 6 * s + rh * (float)(pc->n + 1) + 8 * s + 4 * rh + 8 * s;
+    float x, y;
+    if (!picture_box(v, w, h, "partitions: records, high watermark, consumer lag", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    double rmax = 0;
+    for (uint32_t i = 0; i < pc->n; i++) if (pc->a[i] > rmax) rmax = pc->a[i];
+    float yy = y + 8 * s + fh + 6 * s;
+    char b[96];
+    for (uint32_t i = 0; i < pc->n; i++, yy += rh) {
+        int leader = isfinite(pc->c[i]) ? (int)pc->c[i] : -1;
+        const char *lname = leader >= 0 && (uint32_t)leader < v->n_servers ? v->nd[leader].info.name : "none";
+        snprintf(b, sizeof b, "p%u", i);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
+        snprintf(b, sizeof b, "%.0f / hw %.0f on %s, lag %.0f", pc->a[i], pc->b[i], lname, isfinite(pc->d[i]) ? pc->d[i] : 0);
+        bar(v, x + 30 * s, yy + 2 * s, 70 * s, fh - 4 * s, pc->b[i], rmax, th->accent, b);
+    }
+    yy += 6 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "latency (p50, p99)", th->text_dim);
+    yy += rh;
+    double lmax = fmax(fmax(pc->x[1], pc->x[3]), 1);
+    char p50[32], p99[32];
+    const char *who[2] = {"stream", "batch"};
+    for (int k = 0; k < 2; k++, yy += rh) {
+        double a50 = pc->x[2 * k], a99 = pc->x[2 * k + 1];
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, who[k], th->text);
+        snprintf(b, sizeof b, "%s, %s", dur(isfinite(a50) ? (sim_time_t)a50 : 0, p50, sizeof p50), dur(isfinite(a99) ? (sim_time_t)a99 : 0, p99, sizeof p99));
+        bar(v, x + 60 * s, yy + 2 * s, bw, fh - 4 * s, a99, lmax, viz_alpha(k ? th->text_dim : th->accent, 0.5f), NULL);
+        bar(v, x + 60 * s, yy + 2 * s, bw, fh - 4 * s, a50, lmax, k ? th->text_dim : th->accent, b);
+    }
+    snprintf(b, sizeof b, "windows exact %.0f/%.0f \xc2\xb7 late dropped %.0f \xc2\xb7 acked lost %.0f", pc->x[5], pc->x[6], pc->x[4], pc->x[7]);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
+}
+
 static void paint_pictures(viz_view_t *v)
 {
     const char *name = sim_protocol(run_sim(v->ses))->name;
     if (strcmp(name, "raft") == 0) paint_raft_logs(v);
+    else if (strcmp(name, "shard") == 0) paint_shard_load(v);
+    else if (strcmp(name, "stream") == 0) paint_stream(v);
 }
 
 static void paint_canvas(viz_view_t *v)
@@ -716,18 +808,66 @@ static void sparkline(viz_view_t *v, float x, float y, float w, float h)
 
 #define VIZ_PROTO_LINES_EVERY_S 0.25
 
+/* Looks up, for rows i < n, the numbers at the paths fmt[k] (with %u for i) into the
+ * picture's columns a, b, c, d. */
+static void pic_rows(viz_pic_t *pc, const char *json, uint32_t n, const char *const fmt[4])
+{
+    static char paths[VIZ_PIC_ROWS * 4][96];
+    const char *pp[VIZ_PIC_ROWS * 4];
+    double out[VIZ_PIC_ROWS * 4];
+    pc->n = n < VIZ_PIC_ROWS ? n : VIZ_PIC_ROWS;
+    for (uint32_t i = 0; i < pc->n; i++)
+        for (int k = 0; k < 4; k++) {
+            snprintf(paths[i * 4 + k], sizeof paths[0], fmt[k] ? fmt[k] : "-", i);
+            pp[i * 4 + k] = paths[i * 4 + k];
+        }
+    sumtext_numbers(json, pp, pc->n * 4, out);
+    for (uint32_t i = 0; i < pc->n; i++) {
+        pc->a[i] = out[i * 4];
+        pc->b[i] = out[i * 4 + 1];
+        pc->c[i] = out[i * 4 + 2];
+        pc->d[i] = out[i * 4 + 3];
+    }
+}
+
+/* The figures of the protocols that have a picture drawn from the summary. */
+static void pic_refresh(viz_view_t *v, const char *name, const char *json)
+{
+    if (!v->pic && !(v->pic = calloc(1, sizeof *v->pic))) return;
+    viz_pic_t *pc = v->pic;
+    memset(pc, 0, sizeof *pc);
+    for (int k = 0; k < 8; k++) pc->x[k] = NAN;
+    if (strcmp(name, "shard") == 0) {
+        static const char *const fmt[4] = {"protocol_stats.load[%u].keys", "protocol_stats.load[%u].requests",
+                                           "protocol_stats.load[%u].member", NULL};
+        pic_rows(pc, json, sumtext_count(json, "protocol_stats.load"), fmt);
+        static const char *const xs[] = {"protocol_stats.membership_changes[-1].keys_moved_fraction",
+                                         "protocol_stats.membership_changes[-1].keys_moved_fraction_ideal",
+                                         "protocol_stats.keys_max_over_mean", "protocol_stats.requests_max_over_mean"};
+        sumtext_numbers(json, xs, 4, pc->x);
+    } else if (strcmp(name, "stream") == 0) {
+        static const char *const fmt[4] = {"log.partitions[%u].records", "log.partitions[%u].hw", "log.partitions[%u].leader",
+                                           "stream.lag[%u].series[-1][1]"};
+        pic_rows(pc, json, sumtext_count(json, "log.partitions"), fmt);
+        static const char *const xs[] = {"stream.latency_ns.p50", "stream.latency_ns.p99", "batch.latency_ns.p50",
+                                         "batch.latency_ns.p99", "stream.late_dropped", "stream.windows.exact",
+                                         "stream.windows.total", "log.lost_acked"};
+        sumtext_numbers(json, xs, 8, pc->x);
+    }
+}
+
 /* The protocol's own figures under its name: the lines of its human summary, from the
  * live JSON summary (writing one costs far more than a frame, so it is refreshed a few
  * times a second, and when the time moved). A label over its value, wrapped: the
  * values are sentences ("stream p50 572ms, p99 1.1s; batch p50 5.05s, ..."). */
-static float paint_proto_lines(viz_view_t *v, float x, float y, float w)
+static void proto_refresh(viz_view_t *v)
 {
     const proto_t *p = sim_protocol(run_sim(v->ses));
-    if (!p->summary_lines) return y;
+    if (!p->summary_lines) return;
     sim_time_t now = run_now(v->ses);
     if (!v->ptext) {
         v->ptext = calloc(1, sizeof *v->ptext);
-        if (!v->ptext) return y;
+        if (!v->ptext) return;
         v->ptext_at = -1;
     }
     if (now != v->ptext_at && (v->ptext_at < 0 || v->wall - v->ptext_wall >= VIZ_PROTO_LINES_EVERY_S || v->wall < v->ptext_wall)) {
@@ -735,11 +875,17 @@ static float paint_proto_lines(viz_view_t *v, float x, float y, float w)
         jw_init(&j, false);
         sim_write_summary(run_sim_mut(v->ses), &j, 0);
         if (sumtext_render(j.buf, p->summary_lines, v->ptext) != SIM_OK) v->ptext->n = 0;
+        pic_refresh(v, p->name, j.buf);
         jw_free(&j);
         v->ptext_at = now;
         v->ptext_wall = v->wall;
     }
-    if (!v->ptext->n) return y;
+}
+
+static float paint_proto_lines(viz_view_t *v, float x, float y, float w)
+{
+    const proto_t *p = sim_protocol(run_sim(v->ses));
+    if (!v->ptext || !v->ptext->n) return y;
     char head[64];
     snprintf(head, sizeof head, "%s", p->name);
     for (char *c = head; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
@@ -1524,6 +1670,7 @@ void viz_paint(viz_view_t *v)
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, v->th->bg.r, v->th->bg.g, v->th->bg.b, 255);
     SDL_RenderClear(r);
+    proto_refresh(v);
     paint_canvas(v);
     paint_strip(v);
     paint_panel(v);

@@ -549,6 +549,7 @@ void viz_view_destroy(viz_view_t *v)
     viz_layout_free(&v->lay);
     jw_free(&v->json);
     free(v->ptext);
+    free(v->pic);
     free(v->nd);
     free(v->picked);
     free(v->fl);

@@ -55,6 +55,15 @@ typedef struct viz_fl {
     float x, y;
 } viz_fl_t;
 
+/* Figures of the live summary that a protocol's picture draws: per row (a node, a
+ * partition) up to four numbers, and a few scalars. NAN where the summary has none. */
+#define VIZ_PIC_ROWS 32
+typedef struct viz_pic {
+    uint32_t n;
+    double a[VIZ_PIC_ROWS], b[VIZ_PIC_ROWS], c[VIZ_PIC_ROWS], d[VIZ_PIC_ROWS];
+    double x[8];
+} viz_pic_t;
+
 typedef struct viz_nd {
     sim_node_info_t info;
     sim_role_t role;
@@ -129,6 +138,7 @@ struct viz_view {
     sumtext_t *ptext;
     double ptext_wall;
     sim_time_t ptext_at;
+    struct viz_pic *pic;           /* the figures a protocol's picture draws, refreshed with ptext */
 
     double stats_wall;
     uint64_t stats_n;

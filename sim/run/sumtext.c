@@ -20,9 +20,11 @@ static const cJSON *step(const cJSON *j, const char **p)
     if (*s == '[') {
         char *end;
         long k = strtol(s + 1, &end, 10);
-        if (end == s + 1 || *end != ']' || k < 0) return NULL;
+        if (end == s + 1 || *end != ']') return NULL;
         *p = end + 1;
-        return cJSON_IsArray(j) ? cJSON_GetArrayItem(j, (int)k) : NULL;
+        if (!cJSON_IsArray(j)) return NULL;
+        if (k < 0) k += cJSON_GetArraySize(j);      /* [-1]: the last element */
+        return k < 0 ? NULL : cJSON_GetArrayItem(j, (int)k);
     }
     char key[FIELD_MAX];
     size_t n = 0;
@@ -156,4 +158,24 @@ bool sumtext_line(const char *summary_json, const char *tpl, char *buf, size_t l
     bool ok = root && render(root, tpl, buf, len);
     cJSON_Delete(root);
     return ok;
+}
+
+int sumtext_numbers(const char *summary_json, const char *const *paths, uint32_t n, double *out)
+{
+    cJSON *root = cJSON_Parse(summary_json);
+    for (uint32_t i = 0; i < n; i++) {
+        const cJSON *j = root ? find(root, paths[i]) : NULL;
+        out[i] = cJSON_IsNumber(j) ? j->valuedouble : cJSON_IsBool(j) ? (cJSON_IsTrue(j) ? 1 : 0) : NAN;
+    }
+    cJSON_Delete(root);
+    return root ? SIM_OK : SIM_EINPUT;
+}
+
+uint32_t sumtext_count(const char *summary_json, const char *path)
+{
+    cJSON *root = cJSON_Parse(summary_json);
+    const cJSON *j = root ? find(root, path) : NULL;
+    uint32_t n = cJSON_IsArray(j) ? (uint32_t)cJSON_GetArraySize(j) : 0;
+    cJSON_Delete(root);
+    return n;
 }

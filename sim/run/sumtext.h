@@ -27,4 +27,12 @@ int sumtext_render(const char *summary_json, const proto_line_t *lines, sumtext_
  * and for a caller with lines of its own. */
 bool sumtext_line(const char *summary_json, const char *tpl, char *buf, size_t len);
 
+/* Looks up n numbers at once (paths as in templates; "[-1]" is a list's last element),
+ * parsing the summary once: out[i] is NAN where paths[i] names no number. Returns
+ * SIM_OK, or SIM_EINPUT when the JSON does not parse. */
+int sumtext_numbers(const char *summary_json, const char *const *paths, uint32_t n, double *out);
+
+/* The length of the list at path, or 0. */
+uint32_t sumtext_count(const char *summary_json, const char *path);
+
 #endif
