@@ -267,6 +267,34 @@ static void test_paint_stream_picture(void **state)
     assert_int_equal(corner_colour("scenarios/stream-acksall-crash.json", 20 * SIM_SEC, true, NULL), 0);
 }
 
+/* CRDTs: the replicas' picture says they differ during the partition and shows the
+ * moment of convergence (in the ok colour) once they agree again (10.29s). */
+static void test_paint_crdt_convergence_picture(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/crdt-orset-partition.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    int ok[2];
+    const sim_time_t at[2] = {8 * SIM_SEC, 12 * SIM_SEC};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(run_seek(r, at[k]), SIM_OK);
+        viz_view_render(v);
+        assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+        if (k && getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-crdt.png");
+        ok[k] = colour_in(rgb, W, viz_view_theme(v)->ok, v->canvas.x + v->canvas.w * 0.6f, v->canvas.y,
+                          v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.3f);
+    }
+    assert_int_equal(ok[0], 0);
+    if (ok[1] < 30) fail_msg("no convergence mark after the replicas agreed (%d pixels)", ok[1]);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_paint_raft_logs_picture),
         cmocka_unit_test(test_paint_shard_load_picture),
         cmocka_unit_test(test_paint_stream_picture),
+        cmocka_unit_test(test_paint_crdt_convergence_picture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -684,9 +684,35 @@ static void paint_stream(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
 }
 
+/* CRDTs and gossip: whether the replicas hold the same data now, since when (the
+ * moment of convergence), and how long they have disagreed in all. */
+static void paint_convergence(viz_view_t *v)
+{
+    const sim_t *sim = run_sim(v->ses);
+    if (!sim_protocol(sim)->replicas_equal) return;
+    const sim_stats_t *st = sim_stats(sim);
+    sim_time_t since = sim_equal_since(sim), now = run_now(v->ses);
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
+    char l1[96], l2[96], b1[32], b2[32];
+    if (since >= 0) snprintf(l1, sizeof l1, "equal since %s", dur(since, b1, sizeof b1));
+    else snprintf(l1, sizeof l1, "differ since %s", dur(st->unequal_since_ns >= 0 ? st->unequal_since_ns : now, b1, sizeof b1));
+    sim_time_t open = st->unequal_since_ns >= 0 ? now - st->unequal_since_ns : 0;
+    snprintf(l2, sizeof l2, "differed %s in all, longest %s", dur(st->diverged_ns + open, b1, sizeof b1),
+             dur(open > st->diverged_max_ns ? open : st->diverged_max_ns, b2, sizeof b2));
+    float w = fmaxf(viz_text_width(v->d, VIZ_FONT_SMALL, l2), viz_text_width(v->d, VIZ_FONT_SMALL, l1) + 20 * s) + 16 * s;
+    float h = 8 * s + 3 * (fh + 3 * s) + 6 * s, x, y;
+    if (!picture_box(v, w, h, "replicas", &x, &y)) return;
+    float yy = y + 8 * s + fh + 3 * s;
+    viz_rgba_t c = since >= 0 ? v->th->ok : v->th->text;
+    viz_fill_circle(v->d, x + 12 * s, yy + fh / 2, 4.5f * s, c);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, l1, c);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + fh + 3 * s, l2, v->th->text_dim);
+}
+
 static void paint_pictures(viz_view_t *v)
 {
     const char *name = sim_protocol(run_sim(v->ses))->name;
+    if (strcmp(name, "crdt") == 0 || strcmp(name, "gossip") == 0) paint_convergence(v);
     if (strcmp(name, "raft") == 0) paint_raft_logs(v);
     else if (strcmp(name, "shard") == 0) paint_shard_load(v);
     else if (strcmp(name, "stream") == 0) paint_stream(v);
