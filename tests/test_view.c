@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include "scenario/scenario.h"
 #include "view.h"
+#include "run/run.h"
 
 static const char *dsim;
 
@@ -101,6 +102,46 @@ static void test_view_default_speed_reaches_the_first_fault_soon(void **state)
     scn_free(&scn);
 }
 
+/* w writes the session into the sessions directory ($XDG_DATA_HOME/dsim/sessions, or
+ * --out), creating it, and the file replays: it loads as a scenario. */
+static void test_view_w_writes_into_the_sessions_directory(void **state)
+{
+    char tmpl[] = "/tmp/dsim-xdg-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    setenv("XDG_DATA_HOME", tmpl, 1);
+    char dir[600], want[600];
+    assert_int_equal(viz_sessions_dir(NULL, dir, sizeof dir), SIM_OK);
+    snprintf(want, sizeof want, "%s/dsim/sessions", tmpl);
+    assert_string_equal(dir, want);
+    char err[512] = "";
+    run_t *r = run_open("scenarios/echo.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 800, .h = 600, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    assert_non_null(v);
+    char path[1024];
+    assert_int_equal(viz_view_write_session(v, path, sizeof path), SIM_OK);
+    snprintf(want, sizeof want, "%s/dsim/sessions/echo-session-1.json", tmpl);
+    assert_string_equal(path, want);
+    scn_t scn;
+    if (scn_load_file(path, &scn, err, sizeof err) != SIM_OK) fail_msg("the written session does not load: %s", err);
+    scn_free(&scn);
+    viz_view_destroy(v);
+    /* --out: a directory of the person's choosing, created too. */
+    char out[700];
+    snprintf(out, sizeof out, "%s/mine/here", tmpl);
+    o.out_dir = out;
+    v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    assert_int_equal(viz_view_write_session(v, path, sizeof path), SIM_OK);
+    snprintf(want, sizeof want, "%s/echo-session-1.json", out);
+    assert_string_equal(path, want);
+    viz_view_destroy(v);
+    run_destroy(r);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     dsim = getenv("DSIM");
@@ -110,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_view_with_an_unreachable_display_exits_2),
         cmocka_unit_test(test_view_scenario_sets_speed_and_selection),
         cmocka_unit_test(test_view_default_speed_reaches_the_first_fault_soon),
+        cmocka_unit_test(test_view_w_writes_into_the_sessions_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

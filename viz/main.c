@@ -43,9 +43,9 @@ static double wall_now(void) { return clock_s(CLOCK_MONOTONIC); }
 /* CPU time of this process: what a frame costs whatever else the machine is doing. */
 static double cpu_now(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
-enum { F_SEED, F_THEME, F_SIZE, F_SCREENSHOT, F_AT, F_BENCH, F_SELECT, F_LAYOUT, F_SPEED, F_COUNT_ };
+enum { F_SEED, F_THEME, F_SIZE, F_SCREENSHOT, F_AT, F_BENCH, F_SELECT, F_LAYOUT, F_SPEED, F_OUT, F_COUNT_ };
 static const char *const flag_names[] = {
-    "--seed", "--theme", "--size", "--screenshot", "--at", "--bench-frames", "--select", "--layout", "--speed", NULL,
+    "--seed", "--theme", "--size", "--screenshot", "--at", "--bench-frames", "--select", "--layout", "--speed", "--out", NULL,
 };
 
 static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -130,6 +130,10 @@ int viz_main(int argc, char **argv)
         for (int j = 0; viz_layout_names[j]; j++) if (strcmp(viz_layout_names[j], val[F_LAYOUT]) == 0) k = j;
         if (k < 0) return usage_error("--layout: expected auto, circle, rings, grid or scenario, found \"%s\"", val[F_LAYOUT]);
         o.layout = (viz_layout_kind_t)k;
+    }
+    if (val[F_OUT]) {
+        if (!val[F_OUT][0]) return usage_error("--out: expected a directory for sessions written with w");
+        o.out_dir = val[F_OUT];
     }
     if (val[F_SPEED]) {
         sim_time_t sp;

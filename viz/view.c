@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "pngw.h"
 #include "view_int.h"
 
@@ -505,6 +506,7 @@ static int view_init(viz_view_t *v, run_t *s, const viz_view_opts_t *o, char *er
 {
     v->ses = s;
     v->th = o->light ? &viz_theme_light : &viz_theme_dark;
+    snprintf(v->out_dir, sizeof v->out_dir, "%s", o->out_dir ? o->out_dir : "");
     v->lay_kind = o->layout;
     v->lay_dirty = true;
     v->speed_ns = o->speed_ns > 0 ? o->speed_ns : viz_default_speed(run_scenario(s));
@@ -689,17 +691,59 @@ static bool exists(const char *p)
     return f != NULL;
 }
 
-static void write_session(viz_view_t *v)
+/* mkdir -p, for the sessions directory. */
+static int make_dirs(const char *path)
 {
-    char base[128], path[300], err[512];
+    char p[512];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/') continue;
+        *c = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) return -1;
+        *c = '/';
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int viz_sessions_dir(const char *out, char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    if (out && *out) snprintf(buf, len, "%s", out);
+    else if (xdg && xdg[0] == '/') snprintf(buf, len, "%s/dsim/sessions", xdg);
+    else if (home && *home) snprintf(buf, len, "%s/.local/share/dsim/sessions", home);
+    else snprintf(buf, len, "dsim-sessions");
+    if (make_dirs(buf) != 0) {
+        char why[128];
+        snprintf(why, sizeof why, "%s", strerror(errno));
+        snprintf(buf + strlen(buf), len - strlen(buf), ": cannot create it: %s", why);
+        return SIM_EIO;
+    }
+    return SIM_OK;
+}
+
+int viz_view_write_session(viz_view_t *v, char *path, size_t len)
+{
+    char dir[600], base[128], err[512];
+    if (viz_sessions_dir(v->out_dir[0] ? v->out_dir : NULL, dir, sizeof dir) != SIM_OK) {
+        snprintf(path, len, "%s", dir);
+        return SIM_EIO;
+    }
     base_name(run_path(v->ses), base, sizeof base);
     for (int k = 1; k < 1000; k++) {
-        snprintf(path, sizeof path, "%s-session-%d.json", base, k);
+        snprintf(path, len, "%s/%s-session-%d.json", dir, base, k);
         if (!exists(path)) break;
     }
+    int rc = run_write(v->ses, path, err, sizeof err);
+    if (rc != SIM_OK) snprintf(path, len, "%s", err);
+    return rc;
+}
+
+static void write_session(viz_view_t *v)
+{
+    char path[1024];
     uint32_t n;
     run_actions(v->ses, &n);
-    if (run_write(v->ses, path, err, sizeof err) != SIM_OK) toast(v, "could not write the session: %s", err);
+    if (viz_view_write_session(v, path, sizeof path) != SIM_OK) toast(v, "could not write the session: %s", path);
     else toast(v, "wrote %s (%u recorded action%s); replay it with dsim run or dsim view", path, n, n == 1 ? "" : "s");
 }
 

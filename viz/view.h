@@ -23,6 +23,7 @@ typedef struct viz_view_opts {
     int64_t select;                /* the node shown in the side panel, or -1 */
     viz_layout_kind_t layout;
     double speed_ns;               /* simulated ns per real second; 0 picks one from the latency */
+    const char *out_dir;           /* where `w` writes sessions; NULL: the sessions directory */
 } viz_view_opts_t;
 
 typedef struct viz_view viz_view_t;
@@ -49,6 +50,14 @@ const viz_theme_t *viz_view_theme(const viz_view_t *v);
 void viz_view_probe(const viz_view_t *v, uint32_t node, float *x, float *y);
 /* Messages in flight drawn in the last frame. */
 uint32_t viz_view_flights_drawn(const viz_view_t *v);
+/* The directory sessions are written to: out when given, else $XDG_DATA_HOME/dsim/sessions
+ * (~/.local/share/dsim/sessions without it), created when missing. SIM_OK, or SIM_EIO with
+ * a sentence in buf. */
+int viz_sessions_dir(const char *out, char *buf, size_t len);
+/* What `w` does: writes the session (the scenario and the actions recorded) as a new
+ * file in the sessions directory, its path in path. SIM_OK, or an error with a sentence
+ * in path. */
+int viz_view_write_session(viz_view_t *v, char *path, size_t len);
 /* The fields of message `id` in flight, decoded by its protocol (proto_t.describe_msg)
  * into buf; false when the protocol cannot say or the message is not in flight. */
 bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len);

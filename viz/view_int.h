@@ -138,7 +138,8 @@ struct viz_view {
     sumtext_t *ptext;
     double ptext_wall;
     sim_time_t ptext_at;
-    struct viz_pic *pic;           /* the figures a protocol's picture draws, refreshed with ptext */
+    struct viz_pic *pic;
+    char out_dir[512];             /* viz_view_opts_t.out_dir, or "" */           /* the figures a protocol's picture draws, refreshed with ptext */
 
     double stats_wall;
     uint64_t stats_n;
