@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include "scenario/scenario.h"
 #include "view.h"
+#include "view_int.h"
 #include "run/run.h"
 
 static const char *dsim;
@@ -142,6 +143,42 @@ static void test_view_w_writes_into_the_sessions_directory(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A node's clock is set from its menu, recorded as a clock action like every action. */
+static void test_view_clock_set_from_the_node_menu(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/quorum-lww-skew.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 1 * SIM_SEC), SIM_OK);
+    viz_view_opts_t o = {.w = 1000, .h = 700, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    assert_non_null(v);
+    viz_view_render(v);
+    int n = viz_view_menu_build(v, 1);
+    bool found = false;
+    for (int i = 0; i < n; i++) found |= v->menu_items[i] == VIZ_MI_CLOCK_AHEAD;
+    assert_true(found);
+    sim_node_info_t before;
+    sim_node_info(run_sim(r), 1, &before);
+    viz_view_menu_run(v, VIZ_MI_CLOCK_AHEAD, 1);
+    uint32_t k;
+    const sim_action_t *acts = run_actions(r, &k);
+    assert_int_equal(k, 1);
+    assert_int_equal(acts[0].kind, ACT_CLOCK);
+    assert_int_equal(acts[0].clock_mask, CLOCK_F_SKEW);
+    assert_int_equal(acts[0].skew_ns, before.clock_ns - 1 * SIM_SEC + 100 * SIM_MS);
+    sim_node_info_t after;
+    sim_node_info(run_sim(r), 1, &after);
+    assert_int_equal(after.clock_ns - run_now(r), acts[0].skew_ns);
+    viz_view_menu_run(v, VIZ_MI_CLOCK_FAST, 1);
+    acts = run_actions(r, &k);
+    assert_int_equal(k, 2);
+    assert_int_equal(acts[1].clock_mask, CLOCK_F_DRIFT);
+    assert_true(acts[1].drift == 0.01);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 int main(void)
 {
     dsim = getenv("DSIM");
@@ -152,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_view_scenario_sets_speed_and_selection),
         cmocka_unit_test(test_view_default_speed_reaches_the_first_fault_soon),
         cmocka_unit_test(test_view_w_writes_into_the_sessions_directory),
+        cmocka_unit_test(test_view_clock_set_from_the_node_menu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

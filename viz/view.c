@@ -328,6 +328,31 @@ static void act_node(viz_view_t *v, act_kind_t kind, uint32_t node)
     act(v, &a, what);
 }
 
+#define VIZ_CLOCK_STEP_NS (100 * SIM_MS)   /* one menu click moves a clock this much */
+#define VIZ_CLOCK_DRIFT 0.01                /* "runs fast": 1% */
+
+/* Skews a node's clock by delta from where it reads now, or sets its drift: the same
+ * clock action a scenario writes ({"clock": "n2", "skew": "-300ms", "drift": 0.001}),
+ * so it is recorded and replays. */
+static void act_clock(viz_view_t *v, uint32_t node, sim_time_t delta_ns, bool set_drift, double drift)
+{
+    sim_action_t a = {0};
+    a.kind = ACT_CLOCK;
+    a.node = node;
+    char what[128], d[32];
+    if (set_drift) {
+        a.clock_mask = CLOCK_F_DRIFT;
+        a.drift = drift;
+        snprintf(what, sizeof what, "clock of %s drifts %+g%%", v->nd[node].info.name, drift * 100);
+    } else {
+        a.clock_mask = CLOCK_F_SKEW;
+        a.skew_ns = v->nd[node].info.clock_ns - run_now(v->ses) + delta_ns;
+        snprintf(what, sizeof what, "clock of %s now %s %s", v->nd[node].info.name,
+                 sim_format_duration_short(a.skew_ns < 0 ? -a.skew_ns : a.skew_ns, d, sizeof d), a.skew_ns < 0 ? "behind" : "ahead");
+    }
+    act(v, &a, what);
+}
+
 static void act_heal(viz_view_t *v)
 {
     if (!sim_partitioned(run_sim(v->ses))) { toast(v, "nothing to heal: the network is whole"); return; }
@@ -436,6 +461,10 @@ const char *viz_menu_label(const viz_view_t *v, viz_menu_item_t it, char *buf, s
     case VIZ_MI_JOIN: return "Join the cluster";
     case VIZ_MI_LEAVE: return "Leave the cluster";
     case VIZ_MI_HEAL: return "Heal the network";
+    case VIZ_MI_CLOCK_AHEAD: return "Clock: 100 ms ahead";
+    case VIZ_MI_CLOCK_BEHIND: return "Clock: 100 ms behind";
+    case VIZ_MI_CLOCK_FAST: return "Clock: drift 1% fast";
+    case VIZ_MI_CLOCK_TRUE: return "Clock: no drift";
     case VIZ_MI_COUNT_: break;
     }
     return "";
@@ -459,11 +488,17 @@ int viz_view_menu_build(viz_view_t *v, int64_t node)
     }
     if (p->on_membership) m[k++] = n->member ? VIZ_MI_LEAVE : VIZ_MI_JOIN;
     if (sim_partitioned(run_sim(v->ses))) m[k++] = VIZ_MI_HEAL;
+    if (n->info.up) {
+        m[k++] = VIZ_MI_CLOCK_AHEAD;
+        m[k++] = VIZ_MI_CLOCK_BEHIND;
+        m[k++] = VIZ_MI_CLOCK_FAST;
+        m[k++] = VIZ_MI_CLOCK_TRUE;
+    }
     v->n_menu = k;
     return k;
 }
 
-static void menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node)
+void viz_view_menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node)
 {
     switch (it) {
     case VIZ_MI_CRASH: act_node(v, ACT_CRASH, node); break;
@@ -475,6 +510,10 @@ static void menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node)
     case VIZ_MI_JOIN: act_node(v, ACT_JOIN, node); break;
     case VIZ_MI_LEAVE: act_node(v, ACT_LEAVE, node); break;
     case VIZ_MI_HEAL: act_heal(v); break;
+    case VIZ_MI_CLOCK_AHEAD: act_clock(v, node, VIZ_CLOCK_STEP_NS, false, 0); break;
+    case VIZ_MI_CLOCK_BEHIND: act_clock(v, node, -VIZ_CLOCK_STEP_NS, false, 0); break;
+    case VIZ_MI_CLOCK_FAST: act_clock(v, node, 0, true, VIZ_CLOCK_DRIFT); break;
+    case VIZ_MI_CLOCK_TRUE: act_clock(v, node, 0, true, 0); break;
     case VIZ_MI_COUNT_: break;
     }
 }
@@ -897,7 +936,7 @@ static void mouse_down(viz_view_t *v, const SDL_MouseButtonEvent *b)
     if (v->help) { v->help = false; return; }
     if (v->menu_node >= 0) {
         int i = menu_hit(v, x, y);
-        if (i >= 0 && b->button == SDL_BUTTON_LEFT) menu_run(v, v->menu_items[i], (uint32_t)v->menu_node);
+        if (i >= 0 && b->button == SDL_BUTTON_LEFT) viz_view_menu_run(v, v->menu_items[i], (uint32_t)v->menu_node);
         v->menu_node = -1;
         if (i != -2) return;
     }

@@ -34,7 +34,7 @@
 #define VIZ_SPEED_MAX_NS 1e11          /* 100 s per real second */
 #define VIZ_FRAME_BUDGET_S 0.010       /* wall time a frame may spend simulating */
 #define VIZ_DROP_FADE_S 0.7            /* real seconds a dropped message takes to fall */
-#define VIZ_MENU_ITEMS_MAX 10
+#define VIZ_MENU_ITEMS_MAX 12
 #define VIZ_FLIGHTS_DENSE 1500         /* above this many in flight, messages are drawn smaller */
 
 typedef struct viz_frect { float x, y, w, h; } viz_frect_t;
@@ -74,7 +74,9 @@ typedef struct viz_nd {
 
 typedef enum {
     VIZ_MI_CRASH, VIZ_MI_RESTART, VIZ_MI_PAUSE, VIZ_MI_RESUME, VIZ_MI_ISOLATE, VIZ_MI_REQUEST,
-    VIZ_MI_JOIN, VIZ_MI_LEAVE, VIZ_MI_HEAL, VIZ_MI_COUNT_
+    VIZ_MI_JOIN, VIZ_MI_LEAVE, VIZ_MI_HEAL,
+    VIZ_MI_CLOCK_AHEAD, VIZ_MI_CLOCK_BEHIND, VIZ_MI_CLOCK_FAST, VIZ_MI_CLOCK_TRUE,   /* recorded as clock actions */
+    VIZ_MI_COUNT_
 } viz_menu_item_t;
 
 struct viz_view {
@@ -161,6 +163,8 @@ void viz_view_gather(viz_view_t *v);             /* nodes and flights of this mo
 sim_time_t viz_view_strip_span(const viz_view_t *v);
 double viz_view_fade_ns(const viz_view_t *v);
 int viz_view_menu_build(viz_view_t *v, int64_t node);
+/* Does what menu item `it` says to `node`, recorded as an action. */
+void viz_view_menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node);
 const char *viz_menu_label(const viz_view_t *v, viz_menu_item_t it, char *buf, size_t len);
 void viz_view_strip_window(const viz_view_t *v, sim_time_t *t0, sim_time_t *t1);
 /* Width of the diagram's name column: the widest lane name, whole, within reason. */
