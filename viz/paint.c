@@ -477,6 +477,23 @@ static void paint_legend(viz_view_t *v)
     float bw = pad * 3 + 2 * sw + colw[0] + colw[1] + 6 * s, bh = pad * 2 + (float)rows * row;
     float bx = v->canvas.x + 10 * s, by = v->canvas.y + 10 * s;
     if (bw > v->canvas.w * 0.5f || bh > v->canvas.h * 0.6f) return;   /* no room: the canvas comes first */
+    /* Top left, else bottom left or bottom right of the servers' area, else nowhere:
+     * never over a node (the top right belongs to a protocol's picture). */
+    float bottom = v->lay.n_clients ? v->lay.server_bottom : v->canvas.y + v->canvas.h;
+    const float ty[3] = {v->canvas.y + 10 * s, bottom - bh - 6 * s, bottom - bh - 6 * s};
+    const float tx[3] = {bx, bx, v->canvas.x + v->canvas.w - bw - 10 * s};
+    int k = 0;
+    for (; k < 3; k++) {
+        bx = tx[k];
+        by = ty[k];
+        bool clear = by >= v->canvas.y;
+        for (uint32_t i = 0; clear && i < v->n_servers && i < 4096; i++) {
+            float r = v->lay.r_server + 3 * s, nx = v->lay.x[i], ny = v->lay.y[i];
+            if (nx + r > bx && nx - r < bx + bw && ny + r > by && ny - r < by + bh) clear = false;
+        }
+        if (clear) break;
+    }
+    if (k == 3) return;
     viz_fill_round_rect(v->d, bx, by, bw, bh, 6 * s, viz_alpha(v->th->panel, 0.86f));
     viz_stroke_round_rect(v->d, bx, by, bw, bh, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
     for (int i = 0; i < n; i++) {
