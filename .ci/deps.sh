@@ -6,9 +6,9 @@
 # clang and its runtime (libclang-rt-dev: libFuzzer and the sanitizers, a separate
 # package since Debian 12) are for `make san`, which runs the suite built by gcc and by
 # clang, and for `make fuzz`.
-DEB="libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev"
-FEDORA="SDL2-devel SDL2_ttf-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt"
-BREW="sdl2 sdl2_ttf cjson gsl cmocka pkg-config llvm"
+DEB="libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev"
+FEDORA="SDL2-devel SDL2_ttf-devel libpng-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt"
+BREW="sdl2 sdl2_ttf libpng cjson gsl cmocka pkg-config llvm"
 
 # Whether clang can link a libFuzzer program under AddressSanitizer and UBSan (which
 # needs everything `make san` needs of it too).
@@ -19,7 +19,7 @@ have_fuzzer() {
 }
 
 if command -v pkg-config >/dev/null 2>&1 &&
-   pkg-config --exists sdl2 SDL2_ttf libcjson gsl cmocka 2>/dev/null &&
+   pkg-config --exists sdl2 SDL2_ttf libcjson gsl libpng cmocka 2>/dev/null &&
    { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -qi dejavu; } &&
    have_fuzzer; then
     echo "deps: everything dsim needs is installed"
