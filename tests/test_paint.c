@@ -295,6 +295,15 @@ static void test_paint_crdt_convergence_picture(void **state)
     run_destroy(r);
 }
 
+/* 2PC: the participants blocked by the coordinator's crash are listed, holding their
+ * keys since they voted, in the warning colour; after the restart resolves them, none. */
+static void test_paint_tpc_blocked_picture(void **state)
+{
+    int during = corner_colour("scenarios/2pc-blocked.json", 5 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-2pc.png" : NULL);
+    if (during < 50) fail_msg("no blocked participant shown at 5s (%d pixels)", during);
+    assert_int_equal(corner_colour("scenarios/2pc-blocked.json", 9500 * SIM_MS, true, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_paint_shard_load_picture),
         cmocka_unit_test(test_paint_stream_picture),
         cmocka_unit_test(test_paint_crdt_convergence_picture),
+        cmocka_unit_test(test_paint_tpc_blocked_picture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -726,6 +726,30 @@ static void paint_convergence(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + fh + 3 * s, l2, v->th->text_dim);
 }
 
+/* 2PC: each participant's locks, and who is blocked, holding what, since when (the
+ * participant's own line, from describe), blocked ones in the warning colour. */
+static void paint_tpc(viz_view_t *v)
+{
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s;
+    float w = 8 * s, namew = 0;
+    uint32_t n = v->n_servers < 12 ? v->n_servers : 12;
+    for (uint32_t i = 0; i < n; i++) {
+        namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+        w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].desc.line));
+    }
+    w = fminf(w, 320 * s) + namew + 24 * s;
+    float h = 8 * s + fh + 6 * s + rh * (float)n + 6 * s, x, y;
+    if (!picture_box(v, w, h, "participants: locks, and who is blocked since when", &x, &y)) return;
+    float yy = y + 8 * s + fh + 6 * s;
+    for (uint32_t i = 0; i < n; i++, yy += rh) {
+        const viz_nd_t *nd = &v->nd[i];
+        bool blocked = strncmp(nd->desc.line, "BLOCKED", 7) == 0;
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, nd->info.name, nd->role != SIM_ROLE_NONE ? role_color(v, nd->role) : v->th->text_dim);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, x + 16 * s + namew, yy, w - namew - 24 * s, nd->info.up ? nd->desc.line : "down",
+                     blocked ? v->th->danger : nd->info.up ? v->th->text : v->th->crashed_mark);
+    }
+}
+
 static void paint_pictures(viz_view_t *v)
 {
     const char *name = sim_protocol(run_sim(v->ses))->name;
@@ -733,6 +757,7 @@ static void paint_pictures(viz_view_t *v)
     if (strcmp(name, "raft") == 0) paint_raft_logs(v);
     else if (strcmp(name, "shard") == 0) paint_shard_load(v);
     else if (strcmp(name, "stream") == 0) paint_stream(v);
+    else if (strcmp(name, "2pc") == 0) paint_tpc(v);
 }
 
 static void paint_canvas(viz_view_t *v)
