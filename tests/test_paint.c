@@ -304,6 +304,16 @@ static void test_paint_tpc_blocked_picture(void **state)
     assert_int_equal(corner_colour("scenarios/2pc-blocked.json", 9500 * SIM_MS, true, NULL), 0);
 }
 
+/* Epidemics: nodes as susceptible, infective and removed cells; mid-rumor most are
+ * infective (blue), at the end the rumors have died out and none are. */
+static void test_paint_epidemic_picture(void **state)
+{
+    int mid = corner_colour("scenarios/epidemic-rumor-k1.json", 12 * SIM_SEC, false, getenv("DSIM_PICTURES") ? "pic-epidemic.png" : NULL);
+    if (mid < 500) fail_msg("no infective cells mid-rumor (%d pixels)", mid);
+    int end = corner_colour("scenarios/epidemic-rumor-k1.json", 40 * SIM_SEC, false, NULL);
+    assert_true(end < mid / 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_paint_stream_picture),
         cmocka_unit_test(test_paint_crdt_convergence_picture),
         cmocka_unit_test(test_paint_tpc_blocked_picture),
+        cmocka_unit_test(test_paint_epidemic_picture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

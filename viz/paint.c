@@ -750,6 +750,47 @@ static void paint_tpc(viz_view_t *v)
     }
 }
 
+/* Epidemics: every node as one cell, susceptible (missing updates others hold, grey),
+ * infective (spreading a hot rumor, blue) or removed (holding every update and
+ * spreading none, green), with the counts and the residue so far. From each node's
+ * describe line ("12 updates, 3 hot"). */
+static void paint_epidemic(viz_view_t *v)
+{
+    uint32_t n = v->n_servers < 1024 ? v->n_servers : 1024, most = 0, cnt[3] = {0, 0, 0};
+    for (uint32_t i = 0; i < n; i++) if (v->nd[i].desc.log_len > (int64_t)most) most = (uint32_t)v->nd[i].desc.log_len;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
+    uint32_t cols = n > 400 ? 32 : n > 100 ? 20 : 10, rows = (n + cols - 1) / cols;
+    float cell = n > 400 ? 6 * s : 9 * s, w = 16 * s + (float)cols * cell, h = 8 * s + fh + 6 * s + (float)rows * cell + 2 * fh + 14 * s, x, y;
+    w = fmaxf(w, 320 * s);
+    if (!picture_box(v, w, h, "susceptible, infective, removed", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    viz_rgba_t c[3] = {viz_alpha(th->text_faint, 0.8f), th->accent, th->ok};
+    float gy = y + 8 * s + fh + 6 * s;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned hot = 0, have = 0;
+        if (sscanf(v->nd[i].desc.line, "%u updates, %u hot", &have, &hot) < 1) have = 0;
+        int k = hot ? 1 : have < most || most == 0 ? 0 : 2;
+        cnt[k]++;
+        float cx = x + 8 * s + (float)(i % cols) * cell, cy = gy + (float)(i / cols) * cell;
+        viz_fill_rect(v->d, cx, cy, cell - 1 * s, cell - 1 * s, v->nd[i].info.up ? c[k] : th->crashed);
+    }
+    char b[128];
+    float ly = gy + (float)rows * cell + 4 * s, lx = x + 8 * s;
+    const char *names[3] = {"susceptible", "infective", "removed"};
+    for (int k = 0; k < 3; k++) {
+        viz_fill_rect(v->d, lx, ly + fh / 2 - 3 * s, 6 * s, 6 * s, c[k]);
+        snprintf(b, sizeof b, "%s %u", names[k], cnt[k]);
+        viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, ly, b, th->text_dim);
+        lx += viz_text_width(v->d, VIZ_FONT_SMALL, b) + 18 * s;
+    }
+    const viz_pic_t *pc = v->pic;
+    if (pc && isfinite(pc->x[0])) {
+        if (isfinite(pc->x[1])) snprintf(b, sizeof b, "residue %.3f (equation %.3f)", pc->x[0], pc->x[1]);
+        else snprintf(b, sizeof b, "residue %.3f", pc->x[0]);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ly + fh + 2 * s, b, th->text);
+    }
+}
+
 static void paint_pictures(viz_view_t *v)
 {
     const char *name = sim_protocol(run_sim(v->ses))->name;
@@ -758,6 +799,7 @@ static void paint_pictures(viz_view_t *v)
     else if (strcmp(name, "shard") == 0) paint_shard_load(v);
     else if (strcmp(name, "stream") == 0) paint_stream(v);
     else if (strcmp(name, "2pc") == 0) paint_tpc(v);
+    else if (strcmp(name, "epidemic") == 0) paint_epidemic(v);
 }
 
 static void paint_canvas(viz_view_t *v)
@@ -913,6 +955,9 @@ static void pic_refresh(viz_view_t *v, const char *name, const char *json)
                                          "protocol_stats.membership_changes[-1].keys_moved_fraction_ideal",
                                          "protocol_stats.keys_max_over_mean", "protocol_stats.requests_max_over_mean"};
         sumtext_numbers(json, xs, 4, pc->x);
+    } else if (strcmp(name, "epidemic") == 0) {
+        static const char *const xs[] = {"protocol_stats.residue", "protocol_stats.model_residue"};
+        sumtext_numbers(json, xs, 2, pc->x);
     } else if (strcmp(name, "stream") == 0) {
         static const char *const fmt[4] = {"log.partitions[%u].records", "log.partitions[%u].hw", "log.partitions[%u].leader",
                                            "stream.lag[%u].series[-1][1]"};
