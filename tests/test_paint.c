@@ -222,6 +222,9 @@ static void test_paint_raft_logs_picture(void **state)
     int raft = commit_marks("scenarios/raft-leader-crash.json", 5300 * SIM_MS, getenv("DSIM_PICTURES") ? "pic-raft-logs.png" : NULL);
     if (raft < 40) fail_msg("only %d commit-index pixels in the log picture", raft);
     assert_int_equal(commit_marks("scenarios/gossip-partition.json", 5 * SIM_SEC, NULL), 0);
+    /* Multi-Paxos: its slots, with the applied point marked the same way. */
+    int paxos = commit_marks("scenarios/paxos-basic.json", 3 * SIM_SEC, getenv("DSIM_PICTURES") ? "pic-paxos-logs.png" : NULL);
+    if (paxos < 20) fail_msg("only %d applied-point pixels in the paxos log picture", paxos);
 }
 
 /* Renders a scenario at time t; counts pixels of the theme colour chosen by `danger`

@@ -791,6 +791,54 @@ static void paint_epidemic(viz_view_t *v)
     }
 }
 
+/* Multi-Paxos: each server's log of slots as a row, slots up to the applied point
+ * filled and later ones it holds hollow, the applied point marked like Raft's commit
+ * index, and the ballot round at the row's end (from describe: the log's length, the
+ * slots applied, the round). */
+static void paint_paxos_logs(viz_view_t *v)
+{
+    uint32_t n = v->n_servers < 9 ? v->n_servers : 9;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < n; i++) if (v->nd[i].desc.log_len > last) last = v->nd[i].desc.log_len;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), bw = 8 * s, gap = 1.5f * s, rh = fh + 4 * s, namew = 0;
+    for (uint32_t i = 0; i < n; i++) namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float w = 8 * s + namew + 8 * s + VIZ_LOG_ENTRIES * (bw + gap) + 48 * s, h = 8 * s + fh + 6 * s + rh * (float)n + fh + 10 * s, x, y;
+    /* r at a row's end: the ballot round it is in. */
+    int64_t first = last > VIZ_LOG_ENTRIES ? last - VIZ_LOG_ENTRIES + 1 : 1;
+    char b[64];
+    snprintf(b, sizeof b, "logs: slots %" PRId64 "..%" PRId64, first, last > first ? last : first);
+    if (!picture_box(v, w, h, b, &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    float ey = y + 8 * s + fh + 4 * s, ex0 = x + 8 * s + namew + 8 * s;
+    for (uint32_t i = 0; i < n; i++, ey += rh) {
+        const viz_nd_t *nd = &v->nd[i];
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ey, nd->info.name, nd->role != SIM_ROLE_NONE ? role_color(v, nd->role) : th->text_dim);
+        if (!nd->info.up) { viz_text(v->d, VIZ_FONT_SMALL, ex0, ey, "down", th->crashed_mark); continue; }
+        float cy = ey + fh / 2;
+        for (int64_t k = first; k < first + VIZ_LOG_ENTRIES; k++) {
+            float bx = ex0 + (float)(k - first) * (bw + gap);
+            if (k <= nd->desc.commit) viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, th->text);
+            else if (k <= nd->desc.log_len) viz_stroke_round_rect(v->d, bx + 0.5f * s, cy - bw / 2 + 0.5f * s, bw - 1 * s, bw - 1 * s, 1 * s, 1.2f * s, th->text);
+            else viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, viz_alpha(th->border, 0.7f));
+        }
+        if (nd->desc.commit >= first - 1 && nd->desc.commit < first + VIZ_LOG_ENTRIES) {
+            float cx = ex0 + (float)(nd->desc.commit - first + 1) * (bw + gap) - gap / 2;
+            viz_fill_rect(v->d, cx - 1 * s, cy - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+        }
+        snprintf(b, sizeof b, "r%" PRId64, nd->desc.term);
+        viz_text(v->d, VIZ_FONT_SMALL, ex0 + VIZ_LOG_ENTRIES * (bw + gap) + 6 * s, ey, b, th->text_dim);
+    }
+    float ly = ey + 2 * s, lx = ex0;
+    viz_fill_rect(v->d, lx, ly + fh / 2 - bw / 2, bw, bw, th->text);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + bw + 4 * s, ly, "applied", th->text_dim);
+    lx += bw + 4 * s + viz_text_width(v->d, VIZ_FONT_SMALL, "applied") + 10 * s;
+    viz_stroke_round_rect(v->d, lx + 0.5f * s, ly + fh / 2 - bw / 2 + 0.5f * s, bw - 1 * s, bw - 1 * s, 1 * s, 1.2f * s, th->text);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + bw + 4 * s, ly, "held", th->text_dim);
+    lx += bw + 4 * s + viz_text_width(v->d, VIZ_FONT_SMALL, "held") + 10 * s;
+    viz_fill_rect(v->d, lx, ly + fh / 2 - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "applied to here", th->text_dim);
+}
+
 static void paint_pictures(viz_view_t *v)
 {
     const char *name = sim_protocol(run_sim(v->ses))->name;
@@ -800,6 +848,7 @@ static void paint_pictures(viz_view_t *v)
     else if (strcmp(name, "stream") == 0) paint_stream(v);
     else if (strcmp(name, "2pc") == 0) paint_tpc(v);
     else if (strcmp(name, "epidemic") == 0) paint_epidemic(v);
+    else if (strcmp(name, "paxos") == 0) paint_paxos_logs(v);
 }
 
 static void paint_canvas(viz_view_t *v)
