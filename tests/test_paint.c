@@ -317,6 +317,16 @@ static void test_paint_epidemic_picture(void **state)
     assert_true(end < mid / 4);
 }
 
+/* Quorums: the stale reads are counted in the warning colour where r + w <= n, and the
+ * t-visibility bars are drawn; with r = w = 2 nothing is stale. */
+static void test_paint_quorum_picture(void **state)
+{
+    int stale = corner_colour("scenarios/quorum-r1w1-tail.json", 10 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-quorum.png" : NULL);
+    if (stale < 30) fail_msg("stale reads not shown (%d pixels)", stale);
+    assert_true(corner_colour("scenarios/quorum-r1w1-tail.json", 10 * SIM_SEC, false, NULL) > 500);
+    assert_int_equal(corner_colour("scenarios/quorum-r2w2.json", 10 * SIM_SEC, true, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_paint_crdt_convergence_picture),
         cmocka_unit_test(test_paint_tpc_blocked_picture),
         cmocka_unit_test(test_paint_epidemic_picture),
+        cmocka_unit_test(test_paint_quorum_picture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

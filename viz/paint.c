@@ -839,6 +839,30 @@ static void paint_paxos_logs(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "applied to here", th->text_dim);
 }
 
+/* Quorums: stale reads counted as they happen, and the t-visibility table as bars,
+ * one per probe delay t: the share of reads made t after a write that saw it. */
+static void paint_quorum(viz_view_t *v)
+{
+    const viz_pic_t *pc = v->pic;
+    if (!pc || !isfinite(pc->x[1])) return;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 120 * s;
+    uint32_t n = pc->n < 12 ? pc->n : 12;
+    float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(n + 2) + 8 * s, x, y;
+    if (!picture_box(v, w, h, "stale reads and t-visibility", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    char b[96], t[32];
+    float yy = y + 8 * s + fh + 6 * s;
+    snprintf(b, sizeof b, "%.0f of %.0f reads stale, worst by %s", pc->x[0], pc->x[1], dur((sim_time_t)(isfinite(pc->x[2]) ? pc->x[2] : 0), t, sizeof t));
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, pc->x[0] > 0 ? th->danger : th->text);
+    yy += rh + 2 * s;
+    for (uint32_t i = 0; i < n; i++, yy += rh) {
+        snprintf(b, sizeof b, "t=%s", dur((sim_time_t)pc->a[i], t, sizeof t));
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text_dim);
+        snprintf(b, sizeof b, "%.1f%% of %.0f", 100 * pc->b[i], pc->c[i]);
+        bar(v, x + 70 * s, yy + 2 * s, bw, fh - 4 * s, pc->b[i], 1.0, th->accent, b);
+    }
+}
+
 static void paint_pictures(viz_view_t *v)
 {
     const char *name = sim_protocol(run_sim(v->ses))->name;
@@ -849,6 +873,7 @@ static void paint_pictures(viz_view_t *v)
     else if (strcmp(name, "2pc") == 0) paint_tpc(v);
     else if (strcmp(name, "epidemic") == 0) paint_epidemic(v);
     else if (strcmp(name, "paxos") == 0) paint_paxos_logs(v);
+    else if (strcmp(name, "quorum") == 0) paint_quorum(v);
 }
 
 static void paint_canvas(viz_view_t *v)
@@ -1004,6 +1029,11 @@ static void pic_refresh(viz_view_t *v, const char *name, const char *json)
                                          "protocol_stats.membership_changes[-1].keys_moved_fraction_ideal",
                                          "protocol_stats.keys_max_over_mean", "protocol_stats.requests_max_over_mean"};
         sumtext_numbers(json, xs, 4, pc->x);
+    } else if (strcmp(name, "quorum") == 0) {
+        static const char *const fmt[4] = {"t_visibility[%u].t_ns", "t_visibility[%u].p_consistent", "t_visibility[%u].reads", NULL};
+        pic_rows(pc, json, sumtext_count(json, "t_visibility"), fmt);
+        static const char *const xs[] = {"stale_reads.stale", "stale_reads.reads", "stale_reads.max_staleness_ns"};
+        sumtext_numbers(json, xs, 3, pc->x);
     } else if (strcmp(name, "epidemic") == 0) {
         static const char *const xs[] = {"protocol_stats.residue", "protocol_stats.model_residue"};
         sumtext_numbers(json, xs, 2, pc->x);
