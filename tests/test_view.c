@@ -179,6 +179,28 @@ static void test_view_clock_set_from_the_node_menu(void **state)
     run_destroy(r);
 }
 
+/* Two scenarios on one clock in one picture: both halves drawn at the same --at. The
+ * live window shows one scenario at a time and says so. */
+static void test_view_two_scenarios_side_by_side(void **state)
+{
+    if (access(dsim, X_OK) != 0) skip();
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "SDL_VIDEODRIVER=dummy '%s' view scenarios/raft-minority-partition.json scenarios/quorum-r1w1-tail.json"
+             " --screenshot /tmp/dsim-pair-test.png --at 5s --size 1600x800", dsim);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen("/tmp/dsim-pair-test.png", "rb");
+    assert_non_null(f);
+    uint8_t h[24];
+    assert_int_equal(fread(h, 1, 24, f), 24);
+    fclose(f);
+    unlink("/tmp/dsim-pair-test.png");
+    uint32_t w = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19];
+    assert_int_equal(w, 1600);
+    snprintf(cmd, sizeof cmd, "'%s' view scenarios/echo.json scenarios/echo.json 2>/dev/null", dsim);
+    int st = system(cmd);
+    assert_int_equal(WEXITSTATUS(st), 2);
+}
+
 int main(void)
 {
     dsim = getenv("DSIM");
@@ -190,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_view_default_speed_reaches_the_first_fault_soon),
         cmocka_unit_test(test_view_w_writes_into_the_sessions_directory),
         cmocka_unit_test(test_view_clock_set_from_the_node_menu),
+        cmocka_unit_test(test_view_two_scenarios_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
