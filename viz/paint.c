@@ -290,7 +290,15 @@ static void paint_drops(viz_view_t *v)
         if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         shown++;
     }
-    for (uint64_t i = first; i < n; i++) {
+    /* Labels never overlap one another, a node or its caption: the newest drops are
+     * labelled first, and a label with no room of its own is left out (its cross
+     * stays). */
+    enum { PLACED_MAX = 24 };
+    viz_frect_t placed[PLACED_MAX];
+    int n_placed = 0;
+    float fh = viz_font_height(v->d, VIZ_FONT_SMALL);
+    for (uint64_t j = n; j-- > first;) {
+        uint64_t i = j;
         const run_msg_t *m = run_msg(v->ses, i);
         if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         float p = (float)((double)(now - m->end_ns) / fade), x, y;
@@ -301,9 +309,23 @@ static void paint_drops(viz_view_t *v)
         float fy = y + 30 * s * p * p + 6 * s * p, a = 1 - p;
         viz_sprite(v->d, VIZ_SPRITE_DOT, x, fy, viz_alpha(viz_msg_color(v->th, m->type), a * 0.9f));
         cross(v->d, x, fy, 3.2f * s, 1.4f * s, viz_alpha(v->th->danger, a));
-        if (shown <= 24) {
+        if (shown <= 24 && n_placed < PLACED_MAX) {
             const char *why = m->reason < DROP_COUNT_ ? drop_reason_names[m->reason] : "drop";
-            viz_text(v->d, VIZ_FONT_SMALL, x + 7 * s, fy - 4 * s, why, viz_alpha(v->th->danger, a));
+            viz_frect_t r = {x + 7 * s, fy - 4 * s, viz_text_width(v->d, VIZ_FONT_SMALL, why) + 4 * s, fh};   /* with a gap after */
+            bool free_ = true;
+            for (int k = 0; k < n_placed && free_; k++)
+                free_ = r.x + r.w < placed[k].x || placed[k].x + placed[k].w < r.x || r.y + r.h < placed[k].y || placed[k].y + placed[k].h < r.y;
+            for (uint32_t k = 0; k < v->n_servers && k < VIZ_LABEL_NODES_MAX && free_; k++) {
+                /* The node's disc and the two caption lines under it. */
+                float nr = v->lay.r_server, nx = v->lay.x[k], ny = v->lay.y[k], cw = 80 * s;
+                bool disc = r.x < nx + nr && nx - nr < r.x + r.w && r.y < ny + nr && ny - nr < r.y + r.h;
+                bool cap = r.x < nx + cw && nx - cw < r.x + r.w && r.y < ny + nr + 2 * fh + 6 * s && ny + nr < r.y + r.h;
+                free_ = !disc && !cap;
+            }
+            if (free_) {
+                placed[n_placed++] = r;
+                viz_text(v->d, VIZ_FONT_SMALL, r.x, r.y, why, viz_alpha(v->th->danger, a));
+            }
         }
     }
 }
