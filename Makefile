@@ -17,7 +17,7 @@
 # parallel) is missing, `make` runs `make deps` first (.ci/deps.sh says what that does, and what to run on
 # Fedora or with Homebrew).
 
-PKGS      := sdl2 SDL2_ttf libcjson gsl
+PKGS      := sdl2 SDL2_ttf libcjson gsl libpng
 SAN_CC    := clang
 TEST_PKGS := cmocka
 DEFAULT_SCENARIO ?= scenarios/gossip-partition.json

@@ -351,7 +351,7 @@ static void test_cli_run_reports_leaderless_tail(void **state)
     run_t r;
     run(&r, "run scenarios/raft-chaos.json");
     expect_status(&r, 0, "dsim run scenarios/raft-chaos.json");
-    const char *line = strstr(r.out, "  leaders     ");
+    const char *line = strstr(r.out, "    leaders ");
     if (!line) fail_msg("no leaders line in:\n%s", r.out);
     const char *end = strchr(line, '\n');
     char text[512];

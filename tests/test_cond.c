@@ -113,6 +113,7 @@ static void test_cond_writes_back_what_it_read(void **state)
         "{\"violation\":\"election-safety\"}",
         "{\"metric\":\"stale_reads.stale\",\">=\":1.0}",
         "{\"metric\":\"ops.ok\",\">\":2.0}",
+        "{\"metric\":\"messages.sent\",\">\":0.0}",
         "{\"all\":[{\"role\":\"leader\"},{\"not\":{\"partitioned\":true}}]}",
     };
     for (size_t i = 0; i < SIM_ARRAY_LEN(forms); i++) {

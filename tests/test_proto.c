@@ -84,6 +84,42 @@ static void test_proto_register_checks_each_table(void **state)
     expect_refused(&p, "twice");
 }
 
+/* A table written for version 2 ends at roles: whatever lies past it in memory is not
+ * the protocol's, so the registry must not copy version 3's slots from it. */
+static int never_describe(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    return snprintf(buf, buf_len, "never");
+}
+static void test_proto_older_table_gets_no_newer_slots(void **state)
+{
+    static const proto_line_t lines[] = {{"x", "{a}"}, {NULL, NULL}};
+    static proto_t v2;
+    v2 = tiny;
+    v2.version = 2;
+    v2.name = "tiny-v2";
+    v2.summary_omit = PROTO_OMIT_LEADERS;
+    v2.summary_lines = lines;
+    v2.describe_msg = never_describe;
+    char err[256] = "";
+    if (!proto_find("tiny-v2")) assert_int_equal(proto_register(&v2, err, sizeof err), SIM_OK);
+    const proto_t *p = proto_find("tiny-v2");
+    assert_non_null(p);
+    assert_ptr_equal(p->roles, tiny_roles);
+    assert_int_equal(p->summary_omit, 0);
+    assert_null(p->summary_lines);
+    assert_null(p->describe_msg);
+    /* The same table as version 3 keeps them. */
+    static proto_t v3;
+    v3 = v2;
+    v3.version = 3;
+    v3.name = "tiny-v3";
+    if (!proto_find("tiny-v3")) assert_int_equal(proto_register(&v3, err, sizeof err), SIM_OK);
+    p = proto_find("tiny-v3");
+    assert_int_equal(p->summary_omit, PROTO_OMIT_LEADERS);
+    assert_ptr_equal(p->summary_lines, lines);
+    assert_ptr_equal(p->describe_msg, never_describe);
+}
+
 static void test_proto_defaults_own_roles_and_message_types(void **state)
 {
     char err[256] = "";
@@ -183,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_register_checks_each_table),
         cmocka_unit_test(test_proto_defaults_own_roles_and_message_types),
+        cmocka_unit_test(test_proto_older_table_gets_no_newer_slots),
         cmocka_unit_test(test_proto_plugin_build_runs_as_the_builtin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "scenario/scenario.h"
 #include "view.h"
 #include "viz.h"
+#include "pngw.h"
 
 #define BENCH_FRAMES_MAX 1000000
 
@@ -44,9 +45,9 @@ static double wall_now(void) { return clock_s(CLOCK_MONOTONIC); }
 /* CPU time of this process: what a frame costs whatever else the machine is doing. */
 static double cpu_now(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
-enum { F_SEED, F_THEME, F_SIZE, F_SCREENSHOT, F_AT, F_BENCH, F_SELECT, F_LAYOUT, F_SPEED, F_COUNT_ };
+enum { F_SEED, F_THEME, F_SIZE, F_SCREENSHOT, F_AT, F_BENCH, F_SELECT, F_LAYOUT, F_SPEED, F_OUT, F_COUNT_ };
 static const char *const flag_names[] = {
-    "--seed", "--theme", "--size", "--screenshot", "--at", "--bench-frames", "--select", "--layout", "--speed", NULL,
+    "--seed", "--theme", "--size", "--screenshot", "--at", "--bench-frames", "--select", "--layout", "--speed", "--out", NULL,
 };
 
 static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -77,9 +78,52 @@ static bool parse_size(const char *s, int *w, int *h)
     return true;
 }
 
+/* Two scenarios side by side in one picture, on one clock: each runs to the same
+ * time `at` and is drawn in its half, so "raft and r=w=1 quorums under the same
+ * partition" can be compared at one moment. */
+static int view_pair_screenshot(const char *a, const char *b, const run_opts_t *ro, const viz_view_opts_t *o, sim_time_t at,
+                                const char *out)
+{
+    char err[1024];
+    run_t *ses[2] = {NULL, NULL};
+    const char *paths[2] = {a, b};
+    int rc = 0, half = o->w / 2;
+    if (half < VIZ_SIDE_MIN) return usage_error("--size: two pictures side by side need a width of at least %d", 2 * VIZ_SIDE_MIN);
+    uint8_t *rgb[2] = {NULL, NULL}, *both = malloc((size_t)o->w * (size_t)o->h * 3);
+    for (int k = 0; k < 2 && rc == 0; k++) {
+        ses[k] = run_open(paths[k], ro, err, sizeof err);
+        if (!ses[k]) { fprintf(stderr, "%s\n", err); rc = 2; break; }
+        if (at > run_end(ses[k])) { rc = usage_error("--at: past the end of %s", paths[k]); break; }
+        if (at > 0) run_until(ses[k], at);
+        viz_view_opts_t oh = *o;
+        oh.w = half;
+        const scn_t *scn = run_scenario(ses[k]);
+        if (scn->view_selects && oh.select < 0) oh.select = scn->view_select;
+        viz_view_t *v = viz_view_create_offscreen(ses[k], &oh, err, sizeof err);
+        if (!v) { fprintf(stderr, "dsim view: %s\n", err); rc = 2; break; }
+        viz_view_render(v);
+        rgb[k] = malloc((size_t)half * (size_t)o->h * 3);
+        if (!rgb[k] || !both || viz_view_read_rgb(v, rgb[k]) != 0) rc = 2;
+        viz_view_destroy(v);
+    }
+    if (rc == 0) {
+        for (int y = 0; y < o->h; y++)
+            for (int k = 0; k < 2; k++)
+                memcpy(both + ((size_t)y * (size_t)o->w + (size_t)(k * half)) * 3, rgb[k] + (size_t)y * (size_t)half * 3, (size_t)half * 3);
+        if (o->w % 2) for (int y = 0; y < o->h; y++) memset(both + ((size_t)y * (size_t)o->w + (size_t)(o->w - 1)) * 3, 0, 3);
+        if (viz_png_write(out, both, o->w, o->h, (size_t)o->w * 3, 3) != 0) {
+            fprintf(stderr, "dsim view: cannot write %s: %s\n", out, strerror(errno));
+            rc = 2;
+        }
+    }
+    for (int k = 0; k < 2; k++) { free(rgb[k]); if (ses[k]) run_destroy(ses[k]); }
+    free(both);
+    return rc;
+}
+
 int viz_main(int argc, char **argv)
 {
-    const char *val[F_COUNT_] = {0}, *path = NULL;
+    const char *val[F_COUNT_] = {0}, *path = NULL, *path2 = NULL;
     const char *sets[SCN_SETS_MAX];
     uint32_t n_sets;
     char serr[512];
@@ -87,8 +131,9 @@ int viz_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
-            if (path) return usage_error("unexpected argument \"%s\" (one scenario at a time)", a);
-            path = a;
+            if (path2) return usage_error("unexpected argument \"%s\" (one scenario, or two side by side)", a);
+            if (path) path2 = a;
+            else path = a;
             continue;
         }
         char name[64];
@@ -136,6 +181,10 @@ int viz_main(int argc, char **argv)
         if (k < 0) return usage_error("--layout: expected auto, circle, rings, grid or scenario, found \"%s\"", val[F_LAYOUT]);
         o.layout = (viz_layout_kind_t)k;
     }
+    if (val[F_OUT]) {
+        if (!val[F_OUT][0]) return usage_error("--out: expected a directory for sessions written with w");
+        o.out_dir = val[F_OUT];
+    }
     if (val[F_SPEED]) {
         sim_time_t sp;
         if (sim_parse_duration(val[F_SPEED], false, &sp) != SIM_OK || sp < 1000000 || sp > 100 * SIM_SEC)
@@ -143,8 +192,11 @@ int viz_main(int argc, char **argv)
         o.speed_ns = (double)sp;
     }
 
+    if (path2 && !val[F_SCREENSHOT])
+        return usage_error("two scenarios side by side are drawn with --screenshot; the window shows one at a time");
     char err[1024];
     run_opts_t ro = {.seed_set = val[F_SEED] != NULL, .seed = seed, .sets = sets, .n_sets = n_sets};
+    if (path2) return view_pair_screenshot(path, path2, &ro, &o, at, val[F_SCREENSHOT]);
     run_t *ses = run_open(path, &ro, err, sizeof err);
     if (!ses) { fprintf(stderr, "%s\n", err); return 2; }
     int rc = 0;
@@ -156,6 +208,10 @@ int viz_main(int argc, char **argv)
         }
         o.select = id;
     }
+    /* The scenario's own "view" comes after the flags: a flag a person typed wins. */
+    const scn_t *scn = run_scenario(ses);
+    if (!val[F_SELECT] && scn->view_selects) o.select = scn->view_select;
+    if (!val[F_SPEED] && scn->view_speed_ns) o.speed_ns = (double)scn->view_speed_ns;
     if (at > run_end(ses)) {
         char d[48];
         rc = usage_error("--at: %s is past the end of the run (%s)", val[F_AT], sim_format_duration(run_end(ses), d, sizeof d));
@@ -193,7 +249,6 @@ int viz_main(int argc, char **argv)
             flights += viz_view_flights_drawn(v);
         }
         double wall = wall_now() - t0, cpu = cpu_now() - c0;
-        const scn_t *scn = run_scenario(ses);
         printf("view bench: %s, %u servers, %u clients, %dx%d, software renderer\n", scn->name, scn->n_servers,
                scn->wl.clients, o.w, o.h);
         printf("  %" PRIu64 " frames in %.3f s: %.1f frames per second (%.1f per second of CPU time)\n", frames, wall,

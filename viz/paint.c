@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "view_int.h"
+#include "proto/raft.h"
 
 #define PI_F 3.14159265358979f
 
@@ -198,6 +199,28 @@ static void paint_groups(viz_view_t *v)
 
 /* ---- Links. -------------------------------------------------------------------- */
 
+/* A cut link: dashed, and when only one direction is cut (a one-way partition), an
+ * arrowhead on it pointing the way messages can no longer go, from the sender's side
+ * towards the receiver it cannot reach. */
+static void cut_link(viz_view_t *v, float xa, float ya, float xb, float yb, bool ab, bool ba, viz_rgba_t cut)
+{
+    float s = v->s;
+    viz_dashed_line(v->d, xa, ya, xb, yb, (ab && ba ? 1.6f : 1.4f) * s, 7 * s, 5 * s, viz_alpha(cut, 0.9f));
+    if (ab && ba) return;
+    if (ba) { float t = xa; xa = xb; xb = t; t = ya; ya = yb; yb = t; }
+    float dx = xb - xa, dy = yb - ya, len = sqrtf(dx * dx + dy * dy);
+    if (len < 40 * s) return;
+    dx /= len;
+    dy /= len;
+    /* Two arrowheads, at 40% and 60% of the way, so one shows between crowded nodes. */
+    for (int k = 0; k < 2; k++) {
+        float f = k ? 0.6f : 0.4f, tx = xa + dx * len * f, ty = ya + dy * len * f, L = 9 * s, W = 5 * s;
+        float tri[6] = {tx + dx * L / 2, ty + dy * L / 2, tx - dx * L / 2 - dy * W, ty - dy * L / 2 + dx * W,
+                        tx - dx * L / 2 + dy * W, ty - dy * L / 2 - dx * W};
+        viz_fill_convex(v->d, tri, 3, cut);
+    }
+}
+
 static void paint_links(viz_view_t *v)
 {
     const sim_t *sim = run_sim(v->ses);
@@ -211,8 +234,7 @@ static void paint_links(viz_view_t *v)
             for (uint32_t j = i + 1; j < n; j++) {
                 float *x = v->lay.x, *y = v->lay.y;
                 bool ab = sim_link_blocked(sim, i, j), ba = sim_link_blocked(sim, j, i);
-                if (ab || ba) viz_dashed_line(v->d, x[i], y[i], x[j], y[j], (ab && ba ? 1.6f : 1.2f) * s, 7 * s, 5 * s,
-                                              viz_alpha(cut, ab && ba ? 0.9f : 0.6f));
+                if (ab || ba) cut_link(v, x[i], y[i], x[j], y[j], ab, ba, cut);
                 else viz_line(v->d, x[i], y[i], x[j], y[j], 1 * s, link);
             }
         return;
@@ -224,7 +246,7 @@ static void paint_links(viz_view_t *v)
             if (b <= a || b >= n) continue;
             float *x = v->lay.x, *y = v->lay.y;
             bool ab = sim_link_blocked(sim, a, b), ba = sim_link_blocked(sim, b, a);
-            if (ab || ba) viz_dashed_line(v->d, x[a], y[a], x[b], y[b], 1.6f * s, 7 * s, 5 * s, viz_alpha(cut, 0.9f));
+            if (ab || ba) cut_link(v, x[a], y[a], x[b], y[b], ab, ba, cut);
             else viz_line(v->d, x[a], y[a], x[b], y[b], (n > 200 ? 0.6f : 1.2f) * s, link);
         }
 }
@@ -268,7 +290,15 @@ static void paint_drops(viz_view_t *v)
         if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         shown++;
     }
-    for (uint64_t i = first; i < n; i++) {
+    /* Labels never overlap one another, a node or its caption: the newest drops are
+     * labelled first, and a label with no room of its own is left out (its cross
+     * stays). */
+    enum { PLACED_MAX = 24 };
+    viz_frect_t placed[PLACED_MAX];
+    int n_placed = 0;
+    float fh = viz_font_height(v->d, VIZ_FONT_SMALL);
+    for (uint64_t j = n; j-- > first;) {
+        uint64_t i = j;
         const run_msg_t *m = run_msg(v->ses, i);
         if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         float p = (float)((double)(now - m->end_ns) / fade), x, y;
@@ -279,9 +309,23 @@ static void paint_drops(viz_view_t *v)
         float fy = y + 30 * s * p * p + 6 * s * p, a = 1 - p;
         viz_sprite(v->d, VIZ_SPRITE_DOT, x, fy, viz_alpha(viz_msg_color(v->th, m->type), a * 0.9f));
         cross(v->d, x, fy, 3.2f * s, 1.4f * s, viz_alpha(v->th->danger, a));
-        if (shown <= 24) {
+        if (shown <= 24 && n_placed < PLACED_MAX) {
             const char *why = m->reason < DROP_COUNT_ ? drop_reason_names[m->reason] : "drop";
-            viz_text(v->d, VIZ_FONT_SMALL, x + 7 * s, fy - 4 * s, why, viz_alpha(v->th->danger, a));
+            viz_frect_t r = {x + 7 * s, fy - 4 * s, viz_text_width(v->d, VIZ_FONT_SMALL, why) + 4 * s, fh};   /* with a gap after */
+            bool free_ = true;
+            for (int k = 0; k < n_placed && free_; k++)
+                free_ = r.x + r.w < placed[k].x || placed[k].x + placed[k].w < r.x || r.y + r.h < placed[k].y || placed[k].y + placed[k].h < r.y;
+            for (uint32_t k = 0; k < v->n_servers && k < VIZ_LABEL_NODES_MAX && free_; k++) {
+                /* The node's disc and the two caption lines under it. */
+                float nr = v->lay.r_server, nx = v->lay.x[k], ny = v->lay.y[k], cw = 80 * s;
+                bool disc = r.x < nx + nr && nx - nr < r.x + r.w && r.y < ny + nr && ny - nr < r.y + r.h;
+                bool cap = r.x < nx + cw && nx - cw < r.x + r.w && r.y < ny + nr + 2 * fh + 6 * s && ny + nr < r.y + r.h;
+                free_ = !disc && !cap;
+            }
+            if (free_) {
+                placed[n_placed++] = r;
+                viz_text(v->d, VIZ_FONT_SMALL, r.x, r.y, why, viz_alpha(v->th->danger, a));
+            }
         }
     }
 }
@@ -433,6 +477,17 @@ static void paint_legend(viz_view_t *v)
     names[n] = "dropped"; cols[n] = v->th->danger; kinds[n++] = 4;
     names[n] = "will be dropped"; cols[n] = v->th->danger; kinds[n++] = 5;
     names[n] = "duplicate"; cols[n] = v->th->text; kinds[n++] = 6;
+    /* Cut links, when a cut is in force: both ways, or one way (the arrow points the
+     * way messages can no longer go). */
+    bool cut2 = false, cut1 = false;
+    for (uint32_t a = 0; a < v->n_servers && a < 256 && sim_partitioned(sim); a++)
+        for (uint32_t b = a + 1; b < v->n_servers && b < 256; b++) {
+            bool ab = sim_link_blocked(sim, a, b), ba = sim_link_blocked(sim, b, a);
+            cut2 |= ab && ba;
+            cut1 |= ab != ba;
+        }
+    if (cut2) { names[n] = "link cut"; cols[n] = v->th->danger; kinds[n++] = 7; }
+    if (cut1) { names[n] = "blocked one way"; cols[n] = v->th->danger; kinds[n++] = 8; }
     float colw[2] = {0, 0};
     for (int i = 0; i < n; i++) {
         float w = viz_text_width(v->d, VIZ_FONT_SMALL, names[i]);
@@ -444,6 +499,23 @@ static void paint_legend(viz_view_t *v)
     float bw = pad * 3 + 2 * sw + colw[0] + colw[1] + 6 * s, bh = pad * 2 + (float)rows * row;
     float bx = v->canvas.x + 10 * s, by = v->canvas.y + 10 * s;
     if (bw > v->canvas.w * 0.5f || bh > v->canvas.h * 0.6f) return;   /* no room: the canvas comes first */
+    /* Top left, else bottom left or bottom right of the servers' area, else nowhere:
+     * never over a node (the top right belongs to a protocol's picture). */
+    float bottom = v->lay.n_clients ? v->lay.server_bottom : v->canvas.y + v->canvas.h;
+    const float ty[3] = {v->canvas.y + 10 * s, bottom - bh - 6 * s, bottom - bh - 6 * s};
+    const float tx[3] = {bx, bx, v->canvas.x + v->canvas.w - bw - 10 * s};
+    int k = 0;
+    for (; k < 3; k++) {
+        bx = tx[k];
+        by = ty[k];
+        bool clear = by >= v->canvas.y;
+        for (uint32_t i = 0; clear && i < v->n_servers && i < 4096; i++) {
+            float r = v->lay.r_server + 3 * s, nx = v->lay.x[i], ny = v->lay.y[i];
+            if (nx + r > bx && nx - r < bx + bw && ny + r > by && ny - r < by + bh) clear = false;
+        }
+        if (clear) break;
+    }
+    if (k == 3) return;
     viz_fill_round_rect(v->d, bx, by, bw, bh, 6 * s, viz_alpha(v->th->panel, 0.86f));
     viz_stroke_round_rect(v->d, bx, by, bw, bh, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
     for (int i = 0; i < n; i++) {
@@ -458,9 +530,372 @@ static void paint_legend(viz_view_t *v)
         case 4: cross(v->d, cx, cy, 3 * s, 1.4f * s, cols[i]); break;
         case 5: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, viz_alpha(v->th->text_dim, 0.75f)); viz_sprite(v->d, VIZ_SPRITE_RING, cx, cy, cols[i]); break;
         case 6: viz_sprite(v->d, VIZ_SPRITE_DOT, cx, cy, v->th->text_dim); viz_sprite(v->d, VIZ_SPRITE_RING, cx, cy, viz_alpha(cols[i], 0.7f)); break;
+        case 7: viz_dashed_line(v->d, x, cy, x + sw, cy, 1.6f * s, 4 * s, 3 * s, cols[i]); break;
+        case 8: {
+            viz_dashed_line(v->d, x, cy, x + sw, cy, 1.4f * s, 4 * s, 3 * s, cols[i]);
+            float tri[6] = {x + sw, cy, x + sw - 8 * s, cy - 4.5f * s, x + sw - 8 * s, cy + 4.5f * s};
+            viz_fill_convex(v->d, tri, 3, cols[i]);
+            break;
+        }
         }
         viz_text(v->d, VIZ_FONT_SMALL, x + sw + 4 * s, y, names[i], v->th->text_dim);
     }
+}
+
+/* ---- Pictures of one protocol's state, drawn only when it is on screen. ----------- */
+
+/* A box in a corner of the canvas for a picture, with its title; returns false when
+ * the canvas has no room (the cluster comes first). */
+static bool picture_box(viz_view_t *v, float w, float h, const char *title, float *x, float *y)
+{
+    float s = v->s;
+    if (w > v->canvas.w * 0.45f || h > v->canvas.h * 0.6f) return false;
+    *x = v->canvas.x + v->canvas.w - w - 10 * s;
+    *y = v->canvas.y + 10 * s;
+    /* Never over a server: on a canvas too narrow for the layout to leave the corner
+     * free (view.c), the picture gives way. */
+    for (uint32_t i = 0; i < v->n_servers && i < 4096; i++) {
+        float r = v->lay.r_server + 4 * s, nx = v->lay.x[i], ny = v->lay.y[i];
+        if (nx + r > *x && nx - r < *x + w && ny + r > *y && ny - r < *y + h) return false;
+    }
+    viz_fill_round_rect(v->d, *x, *y, w, h, 6 * s, viz_alpha(v->th->panel, 0.9f));
+    viz_stroke_round_rect(v->d, *x, *y, w, h, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
+    viz_text(v->d, VIZ_FONT_SMALL, *x + 8 * s, *y + 5 * s, title, v->th->text_dim);
+    return true;
+}
+
+/* The shade of an entry of term t: three steps of grey, far apart, so neighbouring
+ * terms differ without taking a colour that means something else in the window. */
+static viz_rgba_t term_shade(const viz_theme_t *th, int64_t t)
+{
+    static const float k[3] = {0.0f, 1.0f, 0.45f};
+    return viz_mix(viz_mix(th->text_faint, th->panel, 0.35f), th->text, k[(t < 0 ? 0 : t) % 3]);
+}
+
+#define VIZ_LOG_ENTRIES 24      /* entries shown per row: the newest, up to the longest log */
+
+/* Raft: each server's log as a row of entries shaded by term, the newest
+ * VIZ_LOG_ENTRIES of the longest log, with the commit index marked (as RaftScope
+ * draws it), the row's current term at its end, and entries only in a snapshot
+ * hatched. A follower that missed entries shows a shorter row; entries of an old term
+ * a new leader will overwrite show a shade that differs from the leader's row. */
+static void paint_raft_logs(viz_view_t *v)
+{
+    sim_t *sim = run_sim_mut(v->ses);
+    uint32_t n = v->n_servers < 9 ? v->n_servers : 9;
+    raft_view_t rv;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (raft_view(sim, i, &rv) && rv.last_index > last) last = rv.last_index;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), bw = 8 * s, gap = 1.5f * s, rh = fh + 4 * s;
+    float namew = 0;
+    for (uint32_t i = 0; i < n; i++) namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float w = 8 * s + namew + 8 * s + VIZ_LOG_ENTRIES * (bw + gap) + 40 * s, h = 8 * s + fh + 6 * s + rh * (float)n + fh + 10 * s;
+    float x, y;
+    char b[64];
+    snprintf(b, sizeof b, "logs: entries %" PRId64 "..%" PRId64, last > VIZ_LOG_ENTRIES ? last - VIZ_LOG_ENTRIES + 1 : 1, last);
+    if (!picture_box(v, w, h, b, &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    int64_t first = last > VIZ_LOG_ENTRIES ? last - VIZ_LOG_ENTRIES + 1 : 1;
+    float ey = y + 8 * s + fh + 4 * s, ex0 = x + 8 * s + namew + 8 * s;
+    for (uint32_t i = 0; i < n; i++, ey += rh) {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ey, v->nd[i].info.name,
+                 v->nd[i].role != SIM_ROLE_NONE ? role_color(v, v->nd[i].role) : th->text_dim);
+        if (!raft_view(sim, i, &rv) || !v->nd[i].info.up) {
+            viz_text(v->d, VIZ_FONT_SMALL, ex0, ey, "down", th->crashed_mark);
+            continue;
+        }
+        float cy = ey + fh / 2;
+        for (int64_t k = first; k < first + VIZ_LOG_ENTRIES; k++) {
+            float bx = ex0 + (float)(k - first) * (bw + gap);
+            if (k <= rv.log_base && k <= rv.snap_index) {
+                viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, viz_alpha(th->text_faint, 0.5f));   /* in the snapshot */
+            } else if (k > rv.log_base && k <= rv.last_index) {
+                viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, term_shade(th, rv.entries[k - rv.log_base - 1].term));
+            } else {
+                viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, viz_alpha(th->border, 0.7f));      /* empty slot */
+            }
+        }
+        if (rv.commit_index >= first - 1 && rv.commit_index < first + VIZ_LOG_ENTRIES) {
+            float cx = ex0 + (float)(rv.commit_index - first + 1) * (bw + gap) - gap / 2;
+            viz_fill_rect(v->d, cx - 1 * s, cy - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+        }
+        snprintf(b, sizeof b, "t%" PRId64, rv.term);
+        viz_text(v->d, VIZ_FONT_SMALL, ex0 + VIZ_LOG_ENTRIES * (bw + gap) + 6 * s, ey, b, th->text_dim);
+    }
+    /* The legend: shades are terms, the green bar the commit index. */
+    float ly = ey + 2 * s, lx = ex0;
+    for (int t = 1; t <= 3; t++) viz_fill_rect(v->d, lx + (float)(t - 1) * (bw + gap), ly + fh / 2 - bw / 2, bw, bw, term_shade(th, t));
+    lx += 3 * (bw + gap) + 4 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, lx, ly, "terms 1, 2, 3", th->text_dim);
+    lx += viz_text_width(v->d, VIZ_FONT_SMALL, "terms 1, 2, 3") + 10 * s;
+    viz_fill_rect(v->d, lx, ly + fh / 2 - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "commit index", th->text_dim);
+}
+
+/* A horizontal bar of value/max of width w at (x, y), with its text after it. */
+static void bar(viz_view_t *v, float x, float y, float w, float h, double value, double max, viz_rgba_t c, const char *text)
+{
+    float s = v->s, f = max > 0 && isfinite(value) ? (float)fmin(value / max, 1.0) : 0;
+    viz_fill_rect(v->d, x, y, w, h, viz_alpha(v->th->border, 0.6f));
+    viz_fill_rect(v->d, x, y, fmaxf(f * w, value > 0 ? 1 * s : 0), h, c);
+    if (text) viz_text(v->d, VIZ_FONT_SMALL, x + w + 5 * s, y + h / 2 - viz_font_height(v->d, VIZ_FONT_SMALL) / 2, text, v->th->text_dim);
+}
+
+/* Sharding: per-node load bars, keys held and requests served, the hottest node's
+ * requests in the warning colour so a hot spot is obvious, and what the last join or
+ * leave moved beside the ideal 1/N. */
+static void paint_shard_load(viz_view_t *v)
+{
+    const viz_pic_t *pc = v->pic;
+    if (!pc || !pc->n) return;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 90 * s;
+    float namew = 0;
+    double kmax = 0, rmax = 0;
+    uint32_t hot = 0;
+    for (uint32_t i = 0; i < pc->n && i < v->n_servers; i++) {
+        namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+        if (pc->a[i] > kmax) kmax = pc->a[i];
+        if (pc->b[i] > rmax) { rmax = pc->b[i]; hot = i; }
+    }
+    float w = 8 * s + namew + 8 * s + 2 * (bw + 48 * s) + 8 * s, h = 8 * s + 2 * fh + 8 * s + rh * (float)pc->n + fh + 12 * s;
+    float x, y;
+    if (!picture_box(v, w, h, "load per node", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    float cx0 = x + 8 * s + namew + 8 * s, cx1 = cx0 + bw + 48 * s, yy = y + 8 * s + fh + 2 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, cx0, yy, "keys", th->text_dim);
+    viz_text(v->d, VIZ_FONT_SMALL, cx1, yy, "requests", th->text_dim);
+    yy += fh + 4 * s;
+    char b[64];
+    for (uint32_t i = 0; i < pc->n && i < v->n_servers; i++, yy += rh) {
+        bool member = pc->c[i] > 0.5;
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, v->nd[i].info.name, member ? th->text : th->text_faint);
+        snprintf(b, sizeof b, "%.0f", pc->a[i]);
+        bar(v, cx0, yy + 2 * s, bw, fh - 4 * s, pc->a[i], kmax, th->accent, b);
+        snprintf(b, sizeof b, "%.0f", pc->b[i]);
+        bar(v, cx1, yy + 2 * s, bw, fh - 4 * s, pc->b[i], rmax, i == hot && rmax > 0 ? th->danger : th->accent, b);
+    }
+    if (isfinite(pc->x[0]))
+        snprintf(b, sizeof b, "last change moved %.1f%% of keys (1/N %.1f%%)", 100 * pc->x[0], 100 * pc->x[1]);
+    else
+        snprintf(b, sizeof b, "imbalance (max/mean): keys %.2f, requests %.2f", pc->x[2], pc->x[3]);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, th->text_dim);
+}
+
+/* Streaming: each partition's log on its leader broker (records and the high
+ * watermark) with the consumers' lag, and stream against batch latency as two pairs
+ * of bars on one scale, growing as the run goes. */
+static void paint_stream(viz_view_t *v)
+{
+    const viz_pic_t *pc = v->pic;
+    if (!pc || !pc->n) return;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 110 * s;
+    float w = 8 * s + 320 * s, h = 8 * s + fh + 6 * s + rh * (float)(pc->n + 1) + 8 * s + 4 * rh + 8 * s;
+    float x, y;
+    if (!picture_box(v, w, h, "partitions: records, high watermark, consumer lag", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    double rmax = 0;
+    for (uint32_t i = 0; i < pc->n; i++) if (pc->a[i] > rmax) rmax = pc->a[i];
+    float yy = y + 8 * s + fh + 6 * s;
+    char b[96];
+    for (uint32_t i = 0; i < pc->n; i++, yy += rh) {
+        int leader = isfinite(pc->c[i]) ? (int)pc->c[i] : -1;
+        const char *lname = leader >= 0 && (uint32_t)leader < v->n_servers ? v->nd[leader].info.name : "none";
+        snprintf(b, sizeof b, "p%u", i);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
+        snprintf(b, sizeof b, "%.0f / hw %.0f on %s, lag %.0f", pc->a[i], pc->b[i], lname, isfinite(pc->d[i]) ? pc->d[i] : 0);
+        bar(v, x + 30 * s, yy + 2 * s, 70 * s, fh - 4 * s, pc->b[i], rmax, th->accent, b);
+    }
+    yy += 6 * s;
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "latency (p50, p99)", th->text_dim);
+    yy += rh;
+    double lmax = fmax(fmax(pc->x[1], pc->x[3]), 1);
+    char p50[32], p99[32];
+    const char *who[2] = {"stream", "batch"};
+    for (int k = 0; k < 2; k++, yy += rh) {
+        double a50 = pc->x[2 * k], a99 = pc->x[2 * k + 1];
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, who[k], th->text);
+        snprintf(b, sizeof b, "%s, %s", dur(isfinite(a50) ? (sim_time_t)a50 : 0, p50, sizeof p50), dur(isfinite(a99) ? (sim_time_t)a99 : 0, p99, sizeof p99));
+        bar(v, x + 60 * s, yy + 2 * s, bw, fh - 4 * s, a99, lmax, viz_alpha(k ? th->text_dim : th->accent, 0.5f), NULL);
+        bar(v, x + 60 * s, yy + 2 * s, bw, fh - 4 * s, a50, lmax, k ? th->text_dim : th->accent, b);
+    }
+    snprintf(b, sizeof b, "windows exact %.0f/%.0f \xc2\xb7 late dropped %.0f \xc2\xb7 acked lost %.0f", pc->x[5], pc->x[6], pc->x[4], pc->x[7]);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
+}
+
+/* CRDTs and gossip: whether the replicas hold the same data now, since when (the
+ * moment of convergence), and how long they have disagreed in all. */
+static void paint_convergence(viz_view_t *v)
+{
+    const sim_t *sim = run_sim(v->ses);
+    if (!sim_protocol(sim)->replicas_equal) return;
+    const sim_stats_t *st = sim_stats(sim);
+    sim_time_t since = sim_equal_since(sim), now = run_now(v->ses);
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
+    char l1[96], l2[96], b1[32], b2[32];
+    if (since >= 0) snprintf(l1, sizeof l1, "equal since %s", dur(since, b1, sizeof b1));
+    else snprintf(l1, sizeof l1, "differ since %s", dur(st->unequal_since_ns >= 0 ? st->unequal_since_ns : now, b1, sizeof b1));
+    sim_time_t open = st->unequal_since_ns >= 0 ? now - st->unequal_since_ns : 0;
+    snprintf(l2, sizeof l2, "differed %s in all, longest %s", dur(st->diverged_ns + open, b1, sizeof b1),
+             dur(open > st->diverged_max_ns ? open : st->diverged_max_ns, b2, sizeof b2));
+    float w = fmaxf(viz_text_width(v->d, VIZ_FONT_SMALL, l2), viz_text_width(v->d, VIZ_FONT_SMALL, l1) + 20 * s) + 16 * s;
+    float h = 8 * s + 3 * (fh + 3 * s) + 6 * s, x, y;
+    if (!picture_box(v, w, h, "replicas", &x, &y)) return;
+    float yy = y + 8 * s + fh + 3 * s;
+    viz_rgba_t c = since >= 0 ? v->th->ok : v->th->text;
+    viz_fill_circle(v->d, x + 12 * s, yy + fh / 2, 4.5f * s, c);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, l1, c);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + fh + 3 * s, l2, v->th->text_dim);
+}
+
+/* 2PC: each participant's locks, and who is blocked, holding what, since when (the
+ * participant's own line, from describe), blocked ones in the warning colour. */
+static void paint_tpc(viz_view_t *v)
+{
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s;
+    float w = 8 * s, namew = 0;
+    uint32_t n = v->n_servers < 12 ? v->n_servers : 12;
+    for (uint32_t i = 0; i < n; i++) {
+        namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+        w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].desc.line));
+    }
+    w = fminf(w, 320 * s) + namew + 24 * s;
+    float h = 8 * s + fh + 6 * s + rh * (float)n + 6 * s, x, y;
+    if (!picture_box(v, w, h, "participants: locks, and who is blocked since when", &x, &y)) return;
+    float yy = y + 8 * s + fh + 6 * s;
+    for (uint32_t i = 0; i < n; i++, yy += rh) {
+        const viz_nd_t *nd = &v->nd[i];
+        bool blocked = strncmp(nd->desc.line, "BLOCKED", 7) == 0;
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, nd->info.name, nd->role != SIM_ROLE_NONE ? role_color(v, nd->role) : v->th->text_dim);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, x + 16 * s + namew, yy, w - namew - 24 * s, nd->info.up ? nd->desc.line : "down",
+                     blocked ? v->th->danger : nd->info.up ? v->th->text : v->th->crashed_mark);
+    }
+}
+
+/* Epidemics: every node as one cell, susceptible (missing updates others hold, grey),
+ * infective (spreading a hot rumor, blue) or removed (holding every update and
+ * spreading none, green), with the counts and the residue so far. From each node's
+ * describe line ("12 updates, 3 hot"). */
+static void paint_epidemic(viz_view_t *v)
+{
+    uint32_t n = v->n_servers < 1024 ? v->n_servers : 1024, most = 0, cnt[3] = {0, 0, 0};
+    for (uint32_t i = 0; i < n; i++) if (v->nd[i].desc.log_len > (int64_t)most) most = (uint32_t)v->nd[i].desc.log_len;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
+    uint32_t cols = n > 400 ? 32 : n > 100 ? 20 : 10, rows = (n + cols - 1) / cols;
+    float cell = n > 400 ? 6 * s : 9 * s, w = 16 * s + (float)cols * cell, h = 8 * s + fh + 6 * s + (float)rows * cell + 2 * fh + 14 * s, x, y;
+    w = fmaxf(w, 320 * s);
+    if (!picture_box(v, w, h, "susceptible, infective, removed", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    viz_rgba_t c[3] = {viz_alpha(th->text_faint, 0.8f), th->accent, th->ok};
+    float gy = y + 8 * s + fh + 6 * s;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned hot = 0, have = 0;
+        if (sscanf(v->nd[i].desc.line, "%u updates, %u hot", &have, &hot) < 1) have = 0;
+        int k = hot ? 1 : have < most || most == 0 ? 0 : 2;
+        cnt[k]++;
+        float cx = x + 8 * s + (float)(i % cols) * cell, cy = gy + (float)(i / cols) * cell;
+        viz_fill_rect(v->d, cx, cy, cell - 1 * s, cell - 1 * s, v->nd[i].info.up ? c[k] : th->crashed);
+    }
+    char b[128];
+    float ly = gy + (float)rows * cell + 4 * s, lx = x + 8 * s;
+    const char *names[3] = {"susceptible", "infective", "removed"};
+    for (int k = 0; k < 3; k++) {
+        viz_fill_rect(v->d, lx, ly + fh / 2 - 3 * s, 6 * s, 6 * s, c[k]);
+        snprintf(b, sizeof b, "%s %u", names[k], cnt[k]);
+        viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, ly, b, th->text_dim);
+        lx += viz_text_width(v->d, VIZ_FONT_SMALL, b) + 18 * s;
+    }
+    const viz_pic_t *pc = v->pic;
+    if (pc && isfinite(pc->x[0])) {
+        if (isfinite(pc->x[1])) snprintf(b, sizeof b, "residue %.3f (equation %.3f)", pc->x[0], pc->x[1]);
+        else snprintf(b, sizeof b, "residue %.3f", pc->x[0]);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ly + fh + 2 * s, b, th->text);
+    }
+}
+
+/* Multi-Paxos: each server's log of slots as a row, slots up to the applied point
+ * filled and later ones it holds hollow, the applied point marked like Raft's commit
+ * index, and the ballot round at the row's end (from describe: the log's length, the
+ * slots applied, the round). */
+static void paint_paxos_logs(viz_view_t *v)
+{
+    uint32_t n = v->n_servers < 9 ? v->n_servers : 9;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < n; i++) if (v->nd[i].desc.log_len > last) last = v->nd[i].desc.log_len;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), bw = 8 * s, gap = 1.5f * s, rh = fh + 4 * s, namew = 0;
+    for (uint32_t i = 0; i < n; i++) namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float w = 8 * s + namew + 8 * s + VIZ_LOG_ENTRIES * (bw + gap) + 48 * s, h = 8 * s + fh + 6 * s + rh * (float)n + fh + 10 * s, x, y;
+    /* r at a row's end: the ballot round it is in. */
+    int64_t first = last > VIZ_LOG_ENTRIES ? last - VIZ_LOG_ENTRIES + 1 : 1;
+    char b[64];
+    snprintf(b, sizeof b, "logs: slots %" PRId64 "..%" PRId64, first, last > first ? last : first);
+    if (!picture_box(v, w, h, b, &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    float ey = y + 8 * s + fh + 4 * s, ex0 = x + 8 * s + namew + 8 * s;
+    for (uint32_t i = 0; i < n; i++, ey += rh) {
+        const viz_nd_t *nd = &v->nd[i];
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ey, nd->info.name, nd->role != SIM_ROLE_NONE ? role_color(v, nd->role) : th->text_dim);
+        if (!nd->info.up) { viz_text(v->d, VIZ_FONT_SMALL, ex0, ey, "down", th->crashed_mark); continue; }
+        float cy = ey + fh / 2;
+        for (int64_t k = first; k < first + VIZ_LOG_ENTRIES; k++) {
+            float bx = ex0 + (float)(k - first) * (bw + gap);
+            if (k <= nd->desc.commit) viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, th->text);
+            else if (k <= nd->desc.log_len) viz_stroke_round_rect(v->d, bx + 0.5f * s, cy - bw / 2 + 0.5f * s, bw - 1 * s, bw - 1 * s, 1 * s, 1.2f * s, th->text);
+            else viz_fill_rect(v->d, bx, cy - bw / 2, bw, bw, viz_alpha(th->border, 0.7f));
+        }
+        if (nd->desc.commit >= first - 1 && nd->desc.commit < first + VIZ_LOG_ENTRIES) {
+            float cx = ex0 + (float)(nd->desc.commit - first + 1) * (bw + gap) - gap / 2;
+            viz_fill_rect(v->d, cx - 1 * s, cy - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+        }
+        snprintf(b, sizeof b, "r%" PRId64, nd->desc.term);
+        viz_text(v->d, VIZ_FONT_SMALL, ex0 + VIZ_LOG_ENTRIES * (bw + gap) + 6 * s, ey, b, th->text_dim);
+    }
+    float ly = ey + 2 * s, lx = ex0;
+    viz_fill_rect(v->d, lx, ly + fh / 2 - bw / 2, bw, bw, th->text);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + bw + 4 * s, ly, "applied", th->text_dim);
+    lx += bw + 4 * s + viz_text_width(v->d, VIZ_FONT_SMALL, "applied") + 10 * s;
+    viz_stroke_round_rect(v->d, lx + 0.5f * s, ly + fh / 2 - bw / 2 + 0.5f * s, bw - 1 * s, bw - 1 * s, 1 * s, 1.2f * s, th->text);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + bw + 4 * s, ly, "held", th->text_dim);
+    lx += bw + 4 * s + viz_text_width(v->d, VIZ_FONT_SMALL, "held") + 10 * s;
+    viz_fill_rect(v->d, lx, ly + fh / 2 - bw / 2 - 3 * s, 2 * s, bw + 6 * s, th->ok);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "applied to here", th->text_dim);
+}
+
+/* Quorums: stale reads counted as they happen, and the t-visibility table as bars,
+ * one per probe delay t: the share of reads made t after a write that saw it. */
+static void paint_quorum(viz_view_t *v)
+{
+    const viz_pic_t *pc = v->pic;
+    if (!pc || !isfinite(pc->x[1])) return;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 120 * s;
+    uint32_t n = pc->n < 12 ? pc->n : 12;
+    float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(n + 2) + 8 * s, x, y;
+    if (!picture_box(v, w, h, "stale reads and t-visibility", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    char b[96], t[32];
+    float yy = y + 8 * s + fh + 6 * s;
+    snprintf(b, sizeof b, "%.0f of %.0f reads stale, worst by %s", pc->x[0], pc->x[1], dur((sim_time_t)(isfinite(pc->x[2]) ? pc->x[2] : 0), t, sizeof t));
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, pc->x[0] > 0 ? th->danger : th->text);
+    yy += rh + 2 * s;
+    for (uint32_t i = 0; i < n; i++, yy += rh) {
+        snprintf(b, sizeof b, "t=%s", dur((sim_time_t)pc->a[i], t, sizeof t));
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text_dim);
+        snprintf(b, sizeof b, "%.1f%% of %.0f", 100 * pc->b[i], pc->c[i]);
+        bar(v, x + 70 * s, yy + 2 * s, bw, fh - 4 * s, pc->b[i], 1.0, th->accent, b);
+    }
+}
+
+static void paint_pictures(viz_view_t *v)
+{
+    const char *name = sim_protocol(run_sim(v->ses))->name;
+    if (strcmp(name, "crdt") == 0 || strcmp(name, "gossip") == 0) paint_convergence(v);
+    if (strcmp(name, "raft") == 0) paint_raft_logs(v);
+    else if (strcmp(name, "shard") == 0) paint_shard_load(v);
+    else if (strcmp(name, "stream") == 0) paint_stream(v);
+    else if (strcmp(name, "2pc") == 0) paint_tpc(v);
+    else if (strcmp(name, "epidemic") == 0) paint_epidemic(v);
+    else if (strcmp(name, "paxos") == 0) paint_paxos_logs(v);
+    else if (strcmp(name, "quorum") == 0) paint_quorum(v);
 }
 
 static void paint_canvas(viz_view_t *v)
@@ -491,6 +926,7 @@ static void paint_canvas(viz_view_t *v)
     }
     viz_draw_flush(v->d);
     paint_legend(v);
+    paint_pictures(v);
     viz_draw_clip(v->d, NULL);
 }
 
@@ -576,6 +1012,106 @@ static void sparkline(viz_view_t *v, float x, float y, float w, float h)
     viz_text(v->d, VIZ_FONT_SMALL, x + w - tw - 6 * v->s, y + 1 * v->s, t, v->th->text_faint);
 }
 
+#define VIZ_PROTO_LINES_EVERY_S 0.25
+
+/* Looks up, for rows i < n, the numbers at the paths fmt[k] (with %u for i) into the
+ * picture's columns a, b, c, d. */
+static void pic_rows(viz_pic_t *pc, const char *json, uint32_t n, const char *const fmt[4])
+{
+    static char paths[VIZ_PIC_ROWS * 4][96];
+    const char *pp[VIZ_PIC_ROWS * 4];
+    double out[VIZ_PIC_ROWS * 4];
+    pc->n = n < VIZ_PIC_ROWS ? n : VIZ_PIC_ROWS;
+    for (uint32_t i = 0; i < pc->n; i++)
+        for (int k = 0; k < 4; k++) {
+            snprintf(paths[i * 4 + k], sizeof paths[0], fmt[k] ? fmt[k] : "-", i);
+            pp[i * 4 + k] = paths[i * 4 + k];
+        }
+    sumtext_numbers(json, pp, pc->n * 4, out);
+    for (uint32_t i = 0; i < pc->n; i++) {
+        pc->a[i] = out[i * 4];
+        pc->b[i] = out[i * 4 + 1];
+        pc->c[i] = out[i * 4 + 2];
+        pc->d[i] = out[i * 4 + 3];
+    }
+}
+
+/* The figures of the protocols that have a picture drawn from the summary. */
+static void pic_refresh(viz_view_t *v, const char *name, const char *json)
+{
+    if (!v->pic && !(v->pic = calloc(1, sizeof *v->pic))) return;
+    viz_pic_t *pc = v->pic;
+    memset(pc, 0, sizeof *pc);
+    for (int k = 0; k < 8; k++) pc->x[k] = NAN;
+    if (strcmp(name, "shard") == 0) {
+        static const char *const fmt[4] = {"protocol_stats.load[%u].keys", "protocol_stats.load[%u].requests",
+                                           "protocol_stats.load[%u].member", NULL};
+        pic_rows(pc, json, sumtext_count(json, "protocol_stats.load"), fmt);
+        static const char *const xs[] = {"protocol_stats.membership_changes[-1].keys_moved_fraction",
+                                         "protocol_stats.membership_changes[-1].keys_moved_fraction_ideal",
+                                         "protocol_stats.keys_max_over_mean", "protocol_stats.requests_max_over_mean"};
+        sumtext_numbers(json, xs, 4, pc->x);
+    } else if (strcmp(name, "quorum") == 0) {
+        static const char *const fmt[4] = {"t_visibility[%u].t_ns", "t_visibility[%u].p_consistent", "t_visibility[%u].reads", NULL};
+        pic_rows(pc, json, sumtext_count(json, "t_visibility"), fmt);
+        static const char *const xs[] = {"stale_reads.stale", "stale_reads.reads", "stale_reads.max_staleness_ns"};
+        sumtext_numbers(json, xs, 3, pc->x);
+    } else if (strcmp(name, "epidemic") == 0) {
+        static const char *const xs[] = {"protocol_stats.residue", "protocol_stats.model_residue"};
+        sumtext_numbers(json, xs, 2, pc->x);
+    } else if (strcmp(name, "stream") == 0) {
+        static const char *const fmt[4] = {"log.partitions[%u].records", "log.partitions[%u].hw", "log.partitions[%u].leader",
+                                           "stream.lag[%u].series[-1][1]"};
+        pic_rows(pc, json, sumtext_count(json, "log.partitions"), fmt);
+        static const char *const xs[] = {"stream.latency_ns.p50", "stream.latency_ns.p99", "batch.latency_ns.p50",
+                                         "batch.latency_ns.p99", "stream.late_dropped", "stream.windows.exact",
+                                         "stream.windows.total", "log.lost_acked"};
+        sumtext_numbers(json, xs, 8, pc->x);
+    }
+}
+
+/* The protocol's own figures under its name: the lines of its human summary, from the
+ * live JSON summary (writing one costs far more than a frame, so it is refreshed a few
+ * times a second, and when the time moved). A label over its value, wrapped: the
+ * values are sentences ("stream p50 572ms, p99 1.1s; batch p50 5.05s, ..."). */
+static void proto_refresh(viz_view_t *v)
+{
+    const proto_t *p = sim_protocol(run_sim(v->ses));
+    if (!p->summary_lines) return;
+    sim_time_t now = run_now(v->ses);
+    if (!v->ptext) {
+        v->ptext = calloc(1, sizeof *v->ptext);
+        if (!v->ptext) return;
+        v->ptext_at = -1;
+    }
+    if (now != v->ptext_at && (v->ptext_at < 0 || v->wall - v->ptext_wall >= VIZ_PROTO_LINES_EVERY_S || v->wall < v->ptext_wall)) {
+        jw_t j;
+        jw_init(&j, false);
+        sim_write_summary(run_sim_mut(v->ses), &j, 0);
+        if (sumtext_render(j.buf, p->summary_lines, v->ptext) != SIM_OK) v->ptext->n = 0;
+        pic_refresh(v, p->name, j.buf);
+        jw_free(&j);
+        v->ptext_at = now;
+        v->ptext_wall = v->wall;
+    }
+}
+
+static float paint_proto_lines(viz_view_t *v, float x, float y, float w)
+{
+    const proto_t *p = sim_protocol(run_sim(v->ses));
+    if (!v->ptext || !v->ptext->n) return y;
+    char head[64];
+    snprintf(head, sizeof head, "%s", p->name);
+    for (char *c = head; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    y = section(v, x, y, w, head);
+    float s = v->s, lw = 80 * s, bottom = v->panel.y + v->panel.h - 120 * s;
+    for (uint32_t i = 0; i < v->ptext->n && y < bottom; i++) {
+        if (v->ptext->label[i][0]) viz_text(v->d, VIZ_FONT_SMALL, x, y, v->ptext->label[i], v->th->text_dim);
+        y += viz_text_wrap(v->d, VIZ_FONT_SMALL, x + lw, y, w - lw, v->ptext->text[i], v->th->text, false) + 2 * s;
+    }
+    return y + 2 * s;
+}
+
 static void paint_panel(viz_view_t *v)
 {
     viz_draw_t *d = v->d;
@@ -613,7 +1149,11 @@ static void paint_panel(viz_view_t *v)
     y = section(v, x, y, w, "CLUSTER");
     int64_t leader = sim_leader(sim);
     uint32_t roles = run_roles_seen(v->ses);
-    if (leader >= 0) {
+    /* A protocol without leaders (quorums, streams, 2PC's coordinators per transaction)
+     * gets no leader row: "none" in the warning colour would call its normal state a fault. */
+    bool leaders = !(sim_protocol(sim)->summary_omit & PROTO_OMIT_LEADERS);
+    if (!leaders) {
+    } else if (leader >= 0) {
         int64_t term;
         sim_node_role(sim, (uint32_t)leader, &term);
         snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, sim_role_name(run_sim(v->ses), v->nd[leader].role), term);
@@ -686,6 +1226,8 @@ static void paint_panel(viz_view_t *v)
     run_actions(v->ses, &n_acts);
     snprintf(b, sizeof b, "%u action%s by you%s", n_acts, n_acts == 1 ? "" : "s", n_acts ? " · w writes a replayable scenario" : "");
     y = row(v, x, y, w, "recorded", b, n_acts ? th->text : th->text_dim);
+
+    y = paint_proto_lines(v, x, y, w);
 
     int64_t sel = v->selected;
     if (sel < 0) {
@@ -764,6 +1306,20 @@ static float nice_step(double span, int want)
     return (float)(m < 1.5 ? p : m < 3.5 ? 2 * p : m < 7.5 ? 5 * p : 10 * p);
 }
 
+/* A time-axis label with as many decimals as the tick step needs, so neighbouring
+ * ticks never print the same text ("5.985s", "5.99s" was "5.99s" twice): in seconds
+ * from 1s on, else in ms, else in microseconds. */
+const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len)
+{
+    if (t <= 0) { snprintf(buf, len, "0"); return buf; }
+    double unit = t >= SIM_SEC ? 1e9 : t >= SIM_MS ? 1e6 : 1e3;
+    const char *name = t >= SIM_SEC ? "s" : t >= SIM_MS ? "ms" : "\xc2\xb5s";
+    int dec = (int)ceil(-log10(step_ns / unit) - 1e-9);
+    dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
+    snprintf(buf, len, "%.*f%s", dec, (double)t / unit, name);
+    return buf;
+}
+
 static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
 {
     const viz_theme_t *th = v->th;
@@ -805,7 +1361,7 @@ static void paint_strip(viz_view_t *v)
     viz_fill_rect(d, R.x, R.y, R.w, 1 * s, th->border);
     sim_time_t t0, t1, now = run_now(v->ses);
     viz_view_strip_window(v, &t0, &t1);
-    float gx = R.x + 56 * s, gw = R.w - 56 * s - 8 * s;
+    float gutter = viz_view_strip_gutter(v), gx = R.x + gutter, gw = R.w - gutter - 8 * s;
     double k = (double)(t1 - t0) / gw;      /* ns per pixel */
 #define TX(t) (gx + (float)((double)((t) - t0) / k))
     float lane_h = (R.h - 26 * s) / (float)(v->n_nodes ? v->n_nodes : 1);
@@ -818,7 +1374,7 @@ static void paint_strip(viz_view_t *v)
         if (tick < 0) continue;
         float x = TX((sim_time_t)tick);
         viz_fill_rect(d, x, R.y + 16 * s, 1 * s, R.h - 16 * s, viz_alpha(th->border, 0.5f));
-        viz_text(d, VIZ_FONT_SMALL, x + 3 * s, R.y + 3 * s, tick < 0.5 ? "0" : dur((sim_time_t)tick, b1, sizeof b1), th->text_faint);
+        viz_text(d, VIZ_FONT_SMALL, x + 3 * s, R.y + 3 * s, viz_tick_label((sim_time_t)tick, step, b1, sizeof b1), th->text_faint);
     }
     viz_text(d, VIZ_FONT_SMALL, R.x + 8 * s, R.y + 3 * s, "time \xe2\x86\x92", th->text_faint);
 
@@ -946,7 +1502,7 @@ static void paint_strip(viz_view_t *v)
     uint32_t label_every = lane_h >= fh ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         if (i % label_every && (int64_t)i != v->selected) continue;
-        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, 44 * s, v->nd[i].info.name,
+        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, gutter - 12 * s, v->nd[i].info.name,
                      (int64_t)i == v->selected ? th->accent : th->text_dim);
     }
     if (every > 1) {
@@ -1149,6 +1705,27 @@ static void tooltip(viz_view_t *v, const char *const *lines, const viz_rgba_t *c
     }
 }
 
+/* The fields of the message in flight with this id, as its protocol decodes them
+ * (proto_t.describe_msg); false when it cannot say. O(messages in flight), and only
+ * for the one message under the mouse. */
+typedef struct msg_find { uint64_t id; const proto_t *p; char *buf; size_t len; bool found; } msg_find_t;
+static void msg_find_fn(void *ud, const sim_flight_t *f)
+{
+    msg_find_t *m = ud;
+    if (m->found || f->id != m->id || f->type < SIM_MSG_BUILTIN) return;
+    m->found = m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
+}
+
+bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
+{
+    const proto_t *p = sim_protocol(sim);
+    if (!p->describe_msg || len == 0) return false;
+    msg_find_t m = {id, p, buf, len, false};
+    buf[0] = 0;
+    sim_each_flight(sim, msg_find_fn, &m);
+    return m.found;
+}
+
 static void paint_tooltip(viz_view_t *v)
 {
     const viz_theme_t *th = v->th;
@@ -1163,6 +1740,7 @@ static void paint_tooltip(viz_view_t *v)
         snprintf(l[n], 160, "%s  #%" PRIu64, sim_msg_type_name(sim, f->type), f->id);
         cols[n++] = viz_msg_color(th, f->type);
         snprintf(l[n++], 160, "from %s to %s", v->nd[f->from].info.name, v->nd[f->to].info.name);
+        if (viz_msg_fields(sim, f->id, l[n], 160)) cols[n++] = th->text;
         snprintf(l[n++], 160, "size %u bytes on the wire, payload %u bytes", f->size, f->len);
         if (f->waiting)
             snprintf(l[n++], 160, "sent %s, arrived %s: waits until %s resumes", dur(f->sent_ns, b1, sizeof b1),
@@ -1313,6 +1891,7 @@ void viz_paint(viz_view_t *v)
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(r, v->th->bg.r, v->th->bg.g, v->th->bg.b, 255);
     SDL_RenderClear(r);
+    proto_refresh(v);
     paint_canvas(v);
     paint_strip(v);
     paint_panel(v);

@@ -1,9 +1,7 @@
-/* pngw.h -- a small PNG writer: 8-bit RGB or RGBA, deflated, no dependency.
+/* pngw.h -- screenshots as PNG files: 8-bit RGB or RGBA, through libpng.
  *
- * Screenshots need a picture format every program reads, and the view must not grow a
- * dependency (libpng, zlib) for one function. Deflate with its fixed Huffman codes
- * (RFC 1951, 3.2.6) and a greedy LZ77 is a page of code and makes a screenshot of the
- * view a few hundred kilobytes; optipng or zopflipng can squeeze out more.
+ * Screenshots need a picture format every program reads; libpng (a Debian package,
+ * libpng-dev) writes it, and this header keeps the view's two calls independent of it.
  */
 #ifndef VIZ_PNG_H
 #define VIZ_PNG_H
@@ -12,12 +10,6 @@
 #include <stdint.h>
 
 #define VIZ_PNG_SIDE_MAX 16384        /* pixels of one side: bounds the file to about 1 GiB */
-
-/* CRC-32 as PNG and zlib define it (ISO 3309, reflected polynomial 0xedb88320); start
- * with crc = 0 and feed the previous result to continue. */
-uint32_t viz_crc32(uint32_t crc, const void *data, size_t len);
-/* Adler-32 (RFC 1950); start with adler = 1. */
-uint32_t viz_adler32(uint32_t adler, const void *data, size_t len);
 
 /* Encodes w x h pixels, rows `stride` bytes apart, `channels` bytes each (3: R,G,B;
  * 4: R,G,B,A), into a new buffer (*out, *out_len; free it). Returns 0, or -1 for a

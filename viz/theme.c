@@ -4,9 +4,12 @@
  * orange; waiting ones (candidate) yellow; following ones (follower, backup,
  * participant, replica) sky blue; the chain's middle blue and its tail bluish green;
  * a configuration master, which leads no replication, reddish purple.
- * Message types take sky blue (requests) and bluish green (replies), then reddish
- * purple, orange, yellow and blue for the protocol's own (blue last: beside sky blue it
- * is the pair hardest to tell apart), then a grey and a pink.
+ * Message types never take a role's colour (a vote-reply used to be as orange as the
+ * leader it elects): requests are grey and replies slate, and the
+ * protocol's own types take Paul Tol's muted scheme (rose, olive, indigo, wine, teal,
+ * then pink or navy, sand and brown: sand, nearest the candidate's yellow, comes late,
+ * where only rare types reach), lightened on the dark canvas. tests/test_theme.c
+ * checks that every two meanings stay apart.
  */
 #include "theme.h"
 
@@ -50,12 +53,12 @@ const viz_theme_t viz_theme_dark = {
         [SIM_ROLE_NONE] = C(0x8b, 0x9d, 0xb8),
         [SIM_ROLE_FOLLOWER] = OI_SKY, [SIM_ROLE_CANDIDATE] = OI_YELLOW, [SIM_ROLE_LEADER] = OI_ORANGE,
         [SIM_ROLE_PRIMARY] = OI_ORANGE, [SIM_ROLE_BACKUP] = OI_SKY,
-        [SIM_ROLE_HEAD] = OI_ORANGE, [SIM_ROLE_MIDDLE] = C(0x3a, 0x8f, 0xd0), [SIM_ROLE_TAIL] = OI_GREEN,
+        [SIM_ROLE_HEAD] = OI_ORANGE, [SIM_ROLE_MIDDLE] = OI_BLUE, [SIM_ROLE_TAIL] = OI_GREEN,
         [SIM_ROLE_COORDINATOR] = OI_ORANGE, [SIM_ROLE_PARTICIPANT] = OI_SKY,
         [SIM_ROLE_MASTER] = OI_PURPLE, [SIM_ROLE_REPLICA] = OI_SKY,
     },
-    .msg = {OI_SKY, OI_GREEN, OI_PURPLE, OI_ORANGE, OI_YELLOW, C(0x2f, 0x7f, 0xd8),
-            C(0xd8, 0xd8, 0xd8), C(0xe8, 0xb8, 0xd4)},
+    .msg = {C(0xd8, 0xd8, 0xd8), C(0x6e, 0x7c, 0x8c), C(0xe8, 0x70, 0x5a), C(0x99, 0x99, 0x33), C(0x8f, 0x7f, 0xe0),
+            C(0xb8, 0x4a, 0x82), C(0x44, 0xaa, 0x99), C(0xff, 0xaa, 0xbb), C(0xdd, 0xcc, 0x77), C(0xa8, 0x7a, 0x50)},
     .group = {OI_SKY, OI_ORANGE, OI_GREEN, OI_PURPLE, OI_YELLOW, C(0x3a, 0x8f, 0xd0)},
 };
 
@@ -93,8 +96,8 @@ const viz_theme_t viz_theme_light = {
         [SIM_ROLE_COORDINATOR] = OI_ORANGE, [SIM_ROLE_PARTICIPANT] = OI_SKY,
         [SIM_ROLE_MASTER] = OI_PURPLE, [SIM_ROLE_REPLICA] = OI_SKY,
     },
-    .msg = {OI_SKY, OI_GREEN, OI_PURPLE, OI_ORANGE, C(0xd0, 0xc0, 0x20), OI_BLUE,
-            C(0x60, 0x60, 0x60), C(0xb0, 0x60, 0x90)},
+    .msg = {C(0x50, 0x50, 0x50), C(0x78, 0x90, 0xa8), C(0xaa, 0x44, 0x55), C(0x77, 0x77, 0x11), C(0x44, 0x33, 0x99),
+            C(0x88, 0x22, 0x55), C(0x1a, 0x5f, 0x55), C(0x2a, 0x2a, 0x6a), C(0xb8, 0xa0, 0x40), C(0x8a, 0x5a, 0x30)},
     .group = {OI_SKY, OI_ORANGE, OI_GREEN, OI_PURPLE, C(0xd0, 0xc0, 0x20), OI_BLUE},
 };
 

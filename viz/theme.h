@@ -4,7 +4,9 @@
  * Roles and message types use the Okabe-Ito palette (Okabe and Ito, "Color Universal
  * Design", 2002): eight colours that stay distinct for the common forms of colour
  * blindness. Vermillion is kept for what went wrong (drops, cuts, violations), so no
- * role or message type uses it. The palettes are data, so a test can ask what colour
+ * role or message type uses it. Message types take colours of their own, greys and
+ * Paul Tol's "muted" scheme (also designed for colour-blind readers), so that no
+ * colour means two things: an orange dot is never a message while orange means leader. The palettes are data, so a test can ask what colour
  * a leader must be and look for it in a screenshot.
  */
 #ifndef VIZ_THEME_H
@@ -15,7 +17,7 @@
 
 typedef struct viz_rgba { uint8_t r, g, b, a; } viz_rgba_t;
 
-#define VIZ_MSG_COLORS 8
+#define VIZ_MSG_COLORS 10
 #define VIZ_GROUP_COLORS 6
 
 typedef struct viz_theme {

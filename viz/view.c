@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "pngw.h"
 #include "view_int.h"
 
@@ -73,6 +74,17 @@ double viz_default_speed(const scn_t *scn)
     /* A typical message takes about 0.6 s of real time to cross: slow enough to follow
      * with the eye, fast enough that something always moves. */
     double want = mean / 0.6, best = VIZ_SPEED_MIN_NS;
+    /* ... unless that would keep a student waiting: the first fault (the moment most
+     * scenarios are about) should come within about eight seconds of opening. */
+    sim_time_t first = -1;
+    for (uint32_t i = 0; i < scn->n_faults; i++)
+        if (first < 0 || scn->faults[i].at_ns < first) first = scn->faults[i].at_ns;
+    for (uint32_t i = 0; i < scn->n_nemeses; i++) {
+        const nemesis_spec_t *nm = &scn->nemeses[i];
+        sim_time_t t = nm->at_ns >= 0 ? nm->at_ns : nm->start_ns + nm->every_ns;
+        if (t > 0 && (first < 0 || t < first)) first = t;
+    }
+    if (first > 0 && (double)first / want > 8.0) want = (double)first / 8.0;
     for (double s = VIZ_SPEED_MIN_NS; s <= VIZ_SPEED_MAX_NS * 1.001; s = speed_step(s, 1)) {
         if (fabs(log(s / want)) < fabs(log(best / want))) best = s;
         if (speed_step(s, 1) == s) break;
@@ -149,6 +161,11 @@ void viz_view_measure(viz_view_t *v)
         in.y = v->canvas.y + pad + 4 * s;
         in.w = v->canvas.w - 2 * pad;
         in.h = v->canvas.h - 2 * pad - 4 * s;
+        /* A protocol with a picture (paint.c, top right of the canvas) keeps the
+         * cluster clear of it when the canvas is wide enough to share. */
+        const char *pn = scn->proto->name;
+        bool picture = !strcmp(pn, "raft") || !strcmp(pn, "shard") || !strcmp(pn, "stream") || !strcmp(pn, "2pc") || !strcmp(pn, "epidemic") || !strcmp(pn, "paxos") || !strcmp(pn, "quorum");
+        if (picture && in.w > 760 * s) in.w -= 300 * s;
         in.scale = s;
         in.n_servers = scn->n_servers;
         in.n_clients = scn->wl.clients;
@@ -316,6 +333,31 @@ static void act_node(viz_view_t *v, act_kind_t kind, uint32_t node)
     act(v, &a, what);
 }
 
+#define VIZ_CLOCK_STEP_NS (100 * SIM_MS)   /* one menu click moves a clock this much */
+#define VIZ_CLOCK_DRIFT 0.01                /* "runs fast": 1% */
+
+/* Skews a node's clock by delta from where it reads now, or sets its drift: the same
+ * clock action a scenario writes ({"clock": "n2", "skew": "-300ms", "drift": 0.001}),
+ * so it is recorded and replays. */
+static void act_clock(viz_view_t *v, uint32_t node, sim_time_t delta_ns, bool set_drift, double drift)
+{
+    sim_action_t a = {0};
+    a.kind = ACT_CLOCK;
+    a.node = node;
+    char what[128], d[32];
+    if (set_drift) {
+        a.clock_mask = CLOCK_F_DRIFT;
+        a.drift = drift;
+        snprintf(what, sizeof what, "clock of %s drifts %+g%%", v->nd[node].info.name, drift * 100);
+    } else {
+        a.clock_mask = CLOCK_F_SKEW;
+        a.skew_ns = v->nd[node].info.clock_ns - run_now(v->ses) + delta_ns;
+        snprintf(what, sizeof what, "clock of %s now %s %s", v->nd[node].info.name,
+                 sim_format_duration_short(a.skew_ns < 0 ? -a.skew_ns : a.skew_ns, d, sizeof d), a.skew_ns < 0 ? "behind" : "ahead");
+    }
+    act(v, &a, what);
+}
+
 static void act_heal(viz_view_t *v)
 {
     if (!sim_partitioned(run_sim(v->ses))) { toast(v, "nothing to heal: the network is whole"); return; }
@@ -424,6 +466,10 @@ const char *viz_menu_label(const viz_view_t *v, viz_menu_item_t it, char *buf, s
     case VIZ_MI_JOIN: return "Join the cluster";
     case VIZ_MI_LEAVE: return "Leave the cluster";
     case VIZ_MI_HEAL: return "Heal the network";
+    case VIZ_MI_CLOCK_AHEAD: return "Clock: 100 ms ahead";
+    case VIZ_MI_CLOCK_BEHIND: return "Clock: 100 ms behind";
+    case VIZ_MI_CLOCK_FAST: return "Clock: drift 1% fast";
+    case VIZ_MI_CLOCK_TRUE: return "Clock: no drift";
     case VIZ_MI_COUNT_: break;
     }
     return "";
@@ -447,11 +493,17 @@ int viz_view_menu_build(viz_view_t *v, int64_t node)
     }
     if (p->on_membership) m[k++] = n->member ? VIZ_MI_LEAVE : VIZ_MI_JOIN;
     if (sim_partitioned(run_sim(v->ses))) m[k++] = VIZ_MI_HEAL;
+    if (n->info.up) {
+        m[k++] = VIZ_MI_CLOCK_AHEAD;
+        m[k++] = VIZ_MI_CLOCK_BEHIND;
+        m[k++] = VIZ_MI_CLOCK_FAST;
+        m[k++] = VIZ_MI_CLOCK_TRUE;
+    }
     v->n_menu = k;
     return k;
 }
 
-static void menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node)
+void viz_view_menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node)
 {
     switch (it) {
     case VIZ_MI_CRASH: act_node(v, ACT_CRASH, node); break;
@@ -463,6 +515,10 @@ static void menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node)
     case VIZ_MI_JOIN: act_node(v, ACT_JOIN, node); break;
     case VIZ_MI_LEAVE: act_node(v, ACT_LEAVE, node); break;
     case VIZ_MI_HEAL: act_heal(v); break;
+    case VIZ_MI_CLOCK_AHEAD: act_clock(v, node, VIZ_CLOCK_STEP_NS, false, 0); break;
+    case VIZ_MI_CLOCK_BEHIND: act_clock(v, node, -VIZ_CLOCK_STEP_NS, false, 0); break;
+    case VIZ_MI_CLOCK_FAST: act_clock(v, node, 0, true, VIZ_CLOCK_DRIFT); break;
+    case VIZ_MI_CLOCK_TRUE: act_clock(v, node, 0, true, 0); break;
     case VIZ_MI_COUNT_: break;
     }
 }
@@ -494,6 +550,7 @@ static int view_init(viz_view_t *v, run_t *s, const viz_view_opts_t *o, char *er
 {
     v->ses = s;
     v->th = o->light ? &viz_theme_light : &viz_theme_dark;
+    snprintf(v->out_dir, sizeof v->out_dir, "%s", o->out_dir ? o->out_dir : "");
     v->lay_kind = o->layout;
     v->lay_dirty = true;
     v->speed_ns = o->speed_ns > 0 ? o->speed_ns : viz_default_speed(run_scenario(s));
@@ -538,6 +595,8 @@ void viz_view_destroy(viz_view_t *v)
     if (v->win) SDL_DestroyWindow(v->win);
     viz_layout_free(&v->lay);
     jw_free(&v->json);
+    free(v->ptext);
+    free(v->pic);
     free(v->nd);
     free(v->picked);
     free(v->fl);
@@ -678,17 +737,59 @@ static bool exists(const char *p)
     return f != NULL;
 }
 
-static void write_session(viz_view_t *v)
+/* mkdir -p, for the sessions directory. */
+static int make_dirs(const char *path)
 {
-    char base[128], path[300], err[512];
+    char p[512];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/') continue;
+        *c = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) return -1;
+        *c = '/';
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int viz_sessions_dir(const char *out, char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    if (out && *out) snprintf(buf, len, "%s", out);
+    else if (xdg && xdg[0] == '/') snprintf(buf, len, "%s/dsim/sessions", xdg);
+    else if (home && *home) snprintf(buf, len, "%s/.local/share/dsim/sessions", home);
+    else snprintf(buf, len, "dsim-sessions");
+    if (make_dirs(buf) != 0) {
+        char why[128];
+        snprintf(why, sizeof why, "%s", strerror(errno));
+        snprintf(buf + strlen(buf), len - strlen(buf), ": cannot create it: %s", why);
+        return SIM_EIO;
+    }
+    return SIM_OK;
+}
+
+int viz_view_write_session(viz_view_t *v, char *path, size_t len)
+{
+    char dir[600], base[128], err[512];
+    if (viz_sessions_dir(v->out_dir[0] ? v->out_dir : NULL, dir, sizeof dir) != SIM_OK) {
+        snprintf(path, len, "%s", dir);
+        return SIM_EIO;
+    }
     base_name(run_path(v->ses), base, sizeof base);
     for (int k = 1; k < 1000; k++) {
-        snprintf(path, sizeof path, "%s-session-%d.json", base, k);
+        snprintf(path, len, "%s/%s-session-%d.json", dir, base, k);
         if (!exists(path)) break;
     }
+    int rc = run_write(v->ses, path, err, sizeof err);
+    if (rc != SIM_OK) snprintf(path, len, "%s", err);
+    return rc;
+}
+
+static void write_session(viz_view_t *v)
+{
+    char path[1024];
     uint32_t n;
     run_actions(v->ses, &n);
-    if (run_write(v->ses, path, err, sizeof err) != SIM_OK) toast(v, "could not write the session: %s", err);
+    if (viz_view_write_session(v, path, sizeof path) != SIM_OK) toast(v, "could not write the session: %s", path);
     else toast(v, "wrote %s (%u recorded action%s); replay it with dsim run or dsim view", path, n, n == 1 ? "" : "s");
 }
 
@@ -713,13 +814,26 @@ static void seek_x(viz_view_t *v, float x)
     v->pending_seek = (sim_time_t)(f * (double)run_end(v->ses));
 }
 
+float viz_view_strip_gutter(viz_view_t *v)
+{
+    if (v->strip_gutter > 0) return v->strip_gutter;
+    /* Every lane is labelled with its whole name ("stream1", not "strea..."), up to a
+     * quarter of the diagram; names are fixed for a run, so this is measured once. */
+    float w = 0;
+    uint32_t n = v->n_nodes < 4096 ? v->n_nodes : 4096;
+    for (uint32_t i = 0; i < n; i++) w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float g = fmaxf(56 * v->s, w + 16 * v->s);
+    v->strip_gutter = fminf(g, fmaxf(56 * v->s, v->strip.w / 4));
+    return v->strip_gutter;
+}
+
 /* A click in the diagram goes to the event nearest the pointer (a send, a delivery or a
  * drop) if one is close, else to the time under it. */
 static void strip_click(viz_view_t *v, float x, float y)
 {
     sim_time_t t0, t1;
     viz_view_strip_window(v, &t0, &t1);
-    float x0 = v->strip.x + 56 * v->s, w = v->strip.w - 56 * v->s - 8 * v->s;
+    float g = viz_view_strip_gutter(v), x0 = v->strip.x + g, w = v->strip.w - g - 8 * v->s;
     if (x < x0) return;
     double k = (double)(t1 - t0) / w;
     sim_time_t best = (sim_time_t)((double)t0 + (x - x0) * k);
@@ -829,7 +943,7 @@ static void mouse_down(viz_view_t *v, const SDL_MouseButtonEvent *b)
     if (v->help) { v->help = false; return; }
     if (v->menu_node >= 0) {
         int i = menu_hit(v, x, y);
-        if (i >= 0 && b->button == SDL_BUTTON_LEFT) menu_run(v, v->menu_items[i], (uint32_t)v->menu_node);
+        if (i >= 0 && b->button == SDL_BUTTON_LEFT) viz_view_menu_run(v, v->menu_items[i], (uint32_t)v->menu_node);
         v->menu_node = -1;
         if (i != -2) return;
     }
@@ -920,10 +1034,34 @@ static float window_scale(SDL_Window *w, SDL_Renderer *r, int *pw, int *ph)
     return ww > 0 ? (float)*pw / (float)ww : 1;
 }
 
+/* Whether SDL may find a display. On X11 and Wayland systems without DISPLAY or
+ * WAYLAND_DISPLAY, SDL falls through to drivers that open nothing a person can see
+ * (offscreen, KMS/DRM without a seat), and the window would wait forever for input
+ * that never comes; a person who set SDL_VIDEODRIVER chose a driver on purpose. */
+static bool display_expected(void)
+{
+#if defined(__APPLE__) || defined(_WIN32)
+    return true;
+#else
+    return getenv("SDL_VIDEODRIVER") || getenv("DISPLAY") || getenv("WAYLAND_DISPLAY");
+#endif
+}
+
 int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
 {
+    static const char hint[] = "--screenshot FILE draws a picture without one, and dsim run prints the summary";
+    if (!display_expected()) {
+        snprintf(err, err_len, "cannot open a window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); %s", hint);
+        return 2;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        snprintf(err, err_len, "cannot open a window: %s (no display? --screenshot FILE draws a picture without one)", SDL_GetError());
+        snprintf(err, err_len, "cannot open a window: %s; %s", SDL_GetError(), hint);
+        return 2;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (!getenv("SDL_VIDEODRIVER") && drv && (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0)) {
+        snprintf(err, err_len, "cannot open a window: SDL found only the %s video driver, which shows nothing; %s", drv, hint);
+        SDL_Quit();
         return 2;
     }
     viz_view_t *v = calloc(1, sizeof *v);

@@ -39,6 +39,7 @@ typedef struct viz_view_opts {
     const viz_view_hook_t *hook;   /* NULL for the plain view */
     const char *title;             /* the window's title, or NULL for the scenario's name */
     bool paused;                   /* the window opens paused (otherwise playing) */
+    const char *out_dir;           /* where `w` writes sessions; NULL: the sessions directory */
 } viz_view_opts_t;
 
 /* An offscreen view drawing into a w x h picture. NULL with a sentence in err. */
@@ -63,6 +64,17 @@ const viz_theme_t *viz_view_theme(const viz_view_t *v);
 void viz_view_probe(const viz_view_t *v, uint32_t node, float *x, float *y);
 /* Messages in flight drawn in the last frame. */
 uint32_t viz_view_flights_drawn(const viz_view_t *v);
+/* The directory sessions are written to: out when given, else $XDG_DATA_HOME/dsim/sessions
+ * (~/.local/share/dsim/sessions without it), created when missing. SIM_OK, or SIM_EIO with
+ * a sentence in buf. */
+int viz_sessions_dir(const char *out, char *buf, size_t len);
+/* What `w` does: writes the session (the scenario and the actions recorded) as a new
+ * file in the sessions directory, its path in path. SIM_OK, or an error with a sentence
+ * in path. */
+int viz_view_write_session(viz_view_t *v, char *path, size_t len);
+/* The fields of message `id` in flight, decoded by its protocol (proto_t.describe_msg)
+ * into buf; false when the protocol cannot say or the message is not in flight. */
+bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len);
 /* Triangles drawn so far, for the benchmark. */
 uint64_t viz_view_triangles(const viz_view_t *v);
 double viz_view_speed(const viz_view_t *v);

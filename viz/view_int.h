@@ -23,6 +23,7 @@
 
 #include "draw.h"
 #include "view.h"
+#include "run/sumtext.h"
 
 #define VIZ_FLIGHTS_MAX (1u << 20)     /* messages in flight drawn at once */
 #define VIZ_LABEL_NODES_MAX 40         /* above this many servers, nodes carry no labels */
@@ -33,7 +34,7 @@
 #define VIZ_SPEED_MAX_NS 1e11          /* 100 s per real second */
 #define VIZ_FRAME_BUDGET_S 0.010       /* wall time a frame may spend simulating */
 #define VIZ_DROP_FADE_S 0.7            /* real seconds a dropped message takes to fall */
-#define VIZ_MENU_ITEMS_MAX 10
+#define VIZ_MENU_ITEMS_MAX 12
 #define VIZ_FLIGHTS_DENSE 1500         /* above this many in flight, messages are drawn smaller */
 
 typedef struct viz_frect { float x, y, w, h; } viz_frect_t;
@@ -54,6 +55,15 @@ typedef struct viz_fl {
     float x, y;
 } viz_fl_t;
 
+/* Figures of the live summary that a protocol's picture draws: per row (a node, a
+ * partition) up to four numbers, and a few scalars. NAN where the summary has none. */
+#define VIZ_PIC_ROWS 32
+typedef struct viz_pic {
+    uint32_t n;
+    double a[VIZ_PIC_ROWS], b[VIZ_PIC_ROWS], c[VIZ_PIC_ROWS], d[VIZ_PIC_ROWS];
+    double x[8];
+} viz_pic_t;
+
 typedef struct viz_nd {
     sim_node_info_t info;
     sim_role_t role;
@@ -64,7 +74,9 @@ typedef struct viz_nd {
 
 typedef enum {
     VIZ_MI_CRASH, VIZ_MI_RESTART, VIZ_MI_PAUSE, VIZ_MI_RESUME, VIZ_MI_ISOLATE, VIZ_MI_REQUEST,
-    VIZ_MI_JOIN, VIZ_MI_LEAVE, VIZ_MI_HEAL, VIZ_MI_COUNT_
+    VIZ_MI_JOIN, VIZ_MI_LEAVE, VIZ_MI_HEAL,
+    VIZ_MI_CLOCK_AHEAD, VIZ_MI_CLOCK_BEHIND, VIZ_MI_CLOCK_FAST, VIZ_MI_CLOCK_TRUE,   /* recorded as clock actions */
+    VIZ_MI_COUNT_
 } viz_menu_item_t;
 
 struct viz_view {
@@ -117,11 +129,20 @@ struct viz_view {
     float mx, my;                  /* the pointer, in pixels */
     bool mouse_in;
     sim_time_t strip_span_ns;      /* the diagram's width in simulated time; 0 follows the speed */
+    float strip_gutter;            /* width of the diagram's name column (0: not measured yet) */
 
     char toast[256];
     double toast_until;
     const viz_view_hook_t *hook;   /* the caller's additions, or NULL */
     double wall;                   /* now, in seconds of wall time */
+
+    /* The protocol's own figures, the lines of its summary read from the live JSON
+     * summary, refreshed at most every VIZ_PROTO_LINES_EVERY_S of wall time. */
+    sumtext_t *ptext;
+    double ptext_wall;
+    sim_time_t ptext_at;
+    struct viz_pic *pic;
+    char out_dir[512];             /* viz_view_opts_t.out_dir, or "" */           /* the figures a protocol's picture draws, refreshed with ptext */
 
     double stats_wall;
     uint64_t stats_n;
@@ -143,8 +164,14 @@ void viz_view_gather(viz_view_t *v);             /* nodes and flights of this mo
 sim_time_t viz_view_strip_span(const viz_view_t *v);
 double viz_view_fade_ns(const viz_view_t *v);
 int viz_view_menu_build(viz_view_t *v, int64_t node);
+/* Does what menu item `it` says to `node`, recorded as an action. */
+void viz_view_menu_run(viz_view_t *v, viz_menu_item_t it, uint32_t node);
 const char *viz_menu_label(const viz_view_t *v, viz_menu_item_t it, char *buf, size_t len);
 void viz_view_strip_window(const viz_view_t *v, sim_time_t *t0, sim_time_t *t1);
+/* Width of the diagram's name column: the widest lane name, whole, within reason. */
+float viz_view_strip_gutter(viz_view_t *v);
+/* A time-axis label for tick t, with the decimals a step of step_ns needs. */
+const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len);
 float viz_view_lane_y(const viz_view_t *v, uint32_t node);
 double viz_speed_to_slider(double speed_ns);
 double viz_slider_to_speed(double pos);

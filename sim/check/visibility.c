@@ -157,3 +157,76 @@ out:
     free(sufmin);
     free(ops);
 }
+
+static int cmp_done(const void *a, const void *b)
+{
+    const wv_t *x = a, *y = b;
+    return (x->done > y->done) - (x->done < y->done);
+}
+
+void vis_compute_probes(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out)
+{
+    vis_compute(h, t_ns, n_t, out);
+    out->per_delay = true;
+    uint32_t n;
+    op_t *ops = pair_ops(h, &n);
+    if (!ops) return;
+    qsort(ops, n, sizeof *ops, cmp_key);
+    wv_t *by_done = malloc(((size_t)n + 1) * sizeof *by_done);
+    wv_t *by_value = malloc(((size_t)n + 1) * sizeof *by_value);
+    if (!by_done || !by_value) goto out;
+    for (uint32_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo; hi < n && ops[hi].key == ops[lo].key; hi++) {}
+        uint32_t nw = 0, na = 0;
+        for (uint32_t i = lo; i < hi; i++)
+            if (!ops[i].read) {
+                wv_t x = {ops[i].value, ops[i].start, ops[i].end};
+                by_value[nw++] = x;
+                if (ops[i].acked) by_done[na++] = x;
+            }
+        qsort(by_done, na, sizeof *by_done, cmp_done);
+        qsort(by_value, nw, sizeof *by_value, cmp_value);
+        for (uint32_t i = lo; i < hi; i++) {
+            if (!ops[i].read) continue;
+            /* What the read saw: the write of its value (or nothing). */
+            const wv_t *seen = NULL;
+            if (ops[i].has_value) {
+                uint32_t a = 0, b = nw;
+                while (a < b) { uint32_t mid = a + (b - a) / 2; if (by_value[mid].value < ops[i].value) a = mid + 1; else b = mid; }
+                if (a == nw || by_value[a].value != ops[i].value) continue;   /* a value no write wrote */
+                seen = &by_value[a];
+            }
+            for (uint32_t k = 0; k < n_t; k++) {
+                sim_time_t done = ops[i].start - t_ns[k];
+                uint32_t a = 0, b = na;
+                while (a < b) { uint32_t mid = a + (b - a) / 2; if (by_done[mid].done < done) a = mid + 1; else b = mid; }
+                /* Values are unique, so at most a few writes complete at one instant;
+                 * the read probes one of them: it is consistent if it saw any. */
+                bool probe = false, ok = false;
+                for (; a < na && by_done[a].done == done; a++) {
+                    probe = true;
+                    if (seen && (seen->value == by_done[a].value || seen->done >= by_done[a].start)) ok = true;
+                }
+                if (!probe) continue;
+                out->probe_reads[k]++;
+                if (ok) out->probe_consistent[k]++;
+            }
+        }
+    }
+out:
+    free(by_done);
+    free(by_value);
+    free(ops);
+}
+
+uint64_t vis_row_reads(const vis_result_t *r, uint32_t i)
+{
+    return r->per_delay ? r->probe_reads[i] : r->reads;
+}
+
+double vis_row_p(const vis_result_t *r, uint32_t i)
+{
+    uint64_t n = vis_row_reads(r, i);
+    uint64_t c = r->per_delay ? r->probe_consistent[i] : r->consistent[i];
+    return n ? (double)c / (double)n : 1.0;
+}

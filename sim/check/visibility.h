@@ -32,6 +32,11 @@ typedef struct vis_result {
     uint64_t consistent[VIS_T_MAX];     /* reads consistent at t_ns[i] */
     sim_time_t t_999_ns;                /* 99.9% of reads are consistent at this t */
     sim_time_t stale_max_ns;            /* the largest staleness seen */
+    /* Per probe delay (vis_compute_probes): reads issued exactly t_ns[i] after an
+     * acknowledged write of their key completed, and those that saw it or newer. */
+    bool per_delay;
+    uint64_t probe_reads[VIS_T_MAX];
+    uint64_t probe_consistent[VIS_T_MAX];
 } vis_result_t;
 
 /* Computes staleness over the whole history for the given t values (at most VIS_T_MAX). */
@@ -42,5 +47,18 @@ void vis_compute(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_resu
 typedef void (*vis_read_fn)(void *ud, uint32_t completion, sim_time_t stale_ns);
 void vis_compute_each(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out,
                       vis_read_fn fn, void *ud);
+
+/* The t-visibility table per probe delay, as the workload's read_after_write probes
+ * measure it: for each t in t_ns, the reads invoked exactly t after an acknowledged
+ * write of the same key completed (the probe reads), and how many of them returned
+ * that write's value or a newer one (one not completed before that write began). A
+ * read of nothing saw nothing; a read of a value no write wrote is not judged. Each
+ * delay is its own population: pooling them credits a t = 0 row with reads made 50ms
+ * later. Fills out like vis_compute and sets per_delay. */
+/* Row i of the table: reads it judged and the fraction consistent (1 with no reads). */
+uint64_t vis_row_reads(const vis_result_t *r, uint32_t i);
+double vis_row_p(const vis_result_t *r, uint32_t i);
+
+void vis_compute_probes(const hist_t *h, const sim_time_t *t_ns, uint32_t n_t, vis_result_t *out);
 
 #endif

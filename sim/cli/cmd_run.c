@@ -15,6 +15,8 @@
 #include "core/sim.h"
 #include "export/trace_file.h"
 #include "proto/plugin.h"
+#include "run/sumtext.h"
+#include "scenario/cond_load.h"
 
 static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 {
@@ -28,72 +30,97 @@ static int parse_seed(const char *cmd, const char *v, uint64_t *out)
 
 static void print_recent(sim_t *s, const char *path, const char *seed_flag);
 
-static void print_human(sim_t *s, double wall)
+/* The lines about the protocol, under its name: the generic figures that apply to it
+ * (staleness, leaders) and its own lines, read from the JSON summary. */
+static void print_protocol(FILE *out, sim_t *s, const char *json)
+{
+    const scn_t *scn = sim_scenario(s);
+    const sim_stats_t *st = sim_stats(s);
+    const proto_t *p = sim_protocol(s);
+    bool heading = false;
+#define HEAD() do { if (!heading) { fprintf(out, "  %s\n", p->name); heading = true; } } while (0)
+    if (scn->wl.clients && !(p->summary_omit & PROTO_OMIT_STALENESS)) {
+        vis_result_t vr;
+        if (scn->wl.n_probe) vis_compute_probes(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        else vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
+        if (vr.reads) {
+            char worst[32], t999[32];
+            HEAD();
+            fprintf(out, "    %-12s %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
+                    "stale reads", vr.stale, vr.reads, 100.0 * (double)vr.stale / (double)vr.reads,
+                    sim_format_duration_short(vr.stale_max_ns, worst, sizeof worst),
+                    sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
+            /* One row per probe delay t: of the reads made t after a write was
+             * acknowledged, the share that saw it (visibility.h). */
+            for (uint32_t i = 0; i < vr.n_t; i++) {
+                char t[32];
+                fprintf(out, "    %-12s t=%-7s %5.1f%% of %" PRIu64 " reads %s\n", i ? "" : "visibility",
+                        sim_format_duration_short(vr.t_ns[i], t, sizeof t), 100.0 * vis_row_p(&vr, i), vis_row_reads(&vr, i),
+                        vr.per_delay ? "made t after a write saw it" : "consistent at t");
+            }
+        }
+    }
+    if (st->elections && !(p->summary_omit & PROTO_OMIT_LEADERS)) {
+        char mean[32], q99[32], q999[32], worst[32];
+        HEAD();
+        fprintf(out, "    %-12s %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
+                "leaders", st->elections, st->max_term, st->leaderless.n);
+        /* The tail is what an operator plans for: one long outage in a thousand is
+         * invisible in the mean. */
+        if (st->leaderless.n)
+            fprintf(out, " (mean %s, p99 %s, p99.9 %s, longest %s)",
+                    sim_format_duration_short((sim_time_t)(st->leaderless.sum / (double)st->leaderless.n), mean, sizeof mean),
+                    sim_format_duration_short(sim_leaderless_quantile(s, 0.99), q99, sizeof q99),
+                    sim_format_duration_short(sim_leaderless_quantile(s, 0.999), q999, sizeof q999),
+                    sim_format_duration_short(sim_leaderless_quantile(s, 1.0), worst, sizeof worst));
+        fprintf(out, "\n");
+    }
+    static sumtext_t t;     /* 20 KB: not on the stack */
+    if (p->summary_lines && json && sumtext_render(json, p->summary_lines, &t) == SIM_OK)
+        for (uint32_t i = 0; i < t.n; i++) {
+            HEAD();
+            fprintf(out, "    %-12s %s\n", t.label[i], t.text[i]);
+        }
+#undef HEAD
+}
+
+static void print_human(FILE *out, sim_t *s, double wall, const char *json)
 {
     const sim_stats_t *st = sim_stats(s);
     const scn_t *scn = sim_scenario(s);
     char d[32], p50[32], p90[32], p99[32], mx[32];
     uint64_t dropped = 0;
     for (int r = 0; r < DROP_COUNT_; r++) dropped += st->dropped[r];
-    printf("%s: %s, %u nodes, %u clients, seed %" PRIu64 "\n", scn->name, sim_protocol(s)->name,
-           scn->n_servers, scn->wl.clients, sim_seed(s));
-    printf("  simulated   %s in %.3fs of wall time, %" PRIu64 " events\n",
-           sim_format_duration(sim_time(s), d, sizeof d), wall, st->events);
-    printf("  messages    %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped "
-           "(loss %" PRIu64 ", partition %" PRIu64 ", crash %" PRIu64 ", unreachable %" PRIu64 "), %" PRIu64 " duplicated\n",
-           st->sent, st->delivered, dropped, st->dropped[DROP_LOSS], st->dropped[DROP_PARTITION],
-           st->dropped[DROP_CRASH], st->dropped[DROP_UNREACHABLE], st->duplicated);
+    fprintf(out, "%s: %s, %u nodes, %u clients, seed %" PRIu64 "\n", scn->name, sim_protocol(s)->name,
+            scn->n_servers, scn->wl.clients, sim_seed(s));
+    fprintf(out, "  simulated   %s in %.3fs of wall time, %" PRIu64 " events\n",
+            sim_format_duration(sim_time(s), d, sizeof d), wall, st->events);
+    fprintf(out, "  messages    %" PRIu64 " sent, %" PRIu64 " delivered, %" PRIu64 " dropped "
+            "(loss %" PRIu64 ", partition %" PRIu64 ", crash %" PRIu64 ", unreachable %" PRIu64 "), %" PRIu64 " duplicated\n",
+            st->sent, st->delivered, dropped, st->dropped[DROP_LOSS], st->dropped[DROP_PARTITION],
+            st->dropped[DROP_CRASH], st->dropped[DROP_UNREACHABLE], st->duplicated);
     if (st->ops_invoked || scn->wl.clients) {
-        printf("  operations  %" PRIu64 " invoked: %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info (unknown)",
-               st->ops_invoked, st->ops_ok, st->ops_fail, st->ops_info);
-        if (st->ops_shed) printf(", %" PRIu64 " shed", st->ops_shed);
-        printf("\n");
-        printf("  latency     p50 %s, p90 %s, p99 %s, max %s\n",
-               sim_format_duration_short(sim_latency_quantile(s, 0.5), p50, sizeof p50),
-               sim_format_duration_short(sim_latency_quantile(s, 0.9), p90, sizeof p90),
-               sim_format_duration_short(sim_latency_quantile(s, 0.99), p99, sizeof p99),
-               sim_format_duration_short(sim_latency_quantile(s, 1.0), mx, sizeof mx));
+        fprintf(out, "  operations  %" PRIu64 " invoked: %" PRIu64 " ok, %" PRIu64 " fail, %" PRIu64 " info (unknown)",
+                st->ops_invoked, st->ops_ok, st->ops_fail, st->ops_info);
+        if (st->ops_shed) fprintf(out, ", %" PRIu64 " shed", st->ops_shed);
+        fprintf(out, "\n");
+        fprintf(out, "  latency     p50 %s, p90 %s, p99 %s, max %s\n",
+                sim_format_duration_short(sim_latency_quantile(s, 0.5), p50, sizeof p50),
+                sim_format_duration_short(sim_latency_quantile(s, 0.9), p90, sizeof p90),
+                sim_format_duration_short(sim_latency_quantile(s, 0.99), p99, sizeof p99),
+                sim_format_duration_short(sim_latency_quantile(s, 1.0), mx, sizeof mx));
     }
-    if (scn->wl.clients) {
-        vis_result_t vr;
-        vis_compute(sim_history(s), scn->wl.tvis_ns, scn->wl.n_tvis, &vr);
-        if (vr.reads) {
-            char worst[32], t999[32];
-            printf("  staleness   %" PRIu64 " of %" PRIu64 " register reads stale (%.2f%%), worst by %s; 99.9%% consistent after %s\n",
-                   vr.stale, vr.reads, 100.0 * (double)vr.stale / (double)vr.reads,
-                   sim_format_duration_short(vr.stale_max_ns, worst, sizeof worst),
-                   sim_format_duration_short(vr.t_999_ns, t999, sizeof t999));
-            for (uint32_t i = 0; i < vr.n_t; i++) {
-                char t[32];
-                printf("  %s t=%-8s P(consistent) = %.4f\n", i ? "           " : "visibility ",
-                       sim_format_duration_short(vr.t_ns[i], t, sizeof t), (double)vr.consistent[i] / (double)vr.reads);
-            }
-        }
-        if (st->ops_in_partition)
-            printf("  available   %.1f%% of the %" PRIu64 " operations invoked during partitions succeeded\n",
-                   100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
-    }
-    if (st->elections) {
-        char mean[32], q99[32], q999[32], worst[32];
-        printf("  leaders     %" PRIu64 " elections, highest term %" PRId64 "; %" PRIu64 " intervals without a leader",
-               st->elections, st->max_term, st->leaderless.n);
-        /* The tail is what an operator plans for: one long outage in a thousand is
-         * invisible in the mean. */
-        if (st->leaderless.n)
-            printf(" (mean %s, p99 %s, p99.9 %s, longest %s)",
-                   sim_format_duration_short((sim_time_t)(st->leaderless.sum / (double)st->leaderless.n), mean, sizeof mean),
-                   sim_format_duration_short(sim_leaderless_quantile(s, 0.99), q99, sizeof q99),
-                   sim_format_duration_short(sim_leaderless_quantile(s, 0.999), q999, sizeof q999),
-                   sim_format_duration_short(sim_leaderless_quantile(s, 1.0), worst, sizeof worst));
-        printf("\n");
-    }
+    if (scn->wl.clients && st->ops_in_partition)
+        fprintf(out, "  available   %.1f%% of the %" PRIu64 " operations invoked during partitions succeeded\n",
+                100.0 * (double)st->ok_in_partition / (double)st->ops_in_partition, st->ops_in_partition);
     if (st->crashes || st->partitions)
-        printf("  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",
-               st->crashes, st->restarts, st->partitions);
+        fprintf(out, "  faults      %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64 " partitions\n",
+                st->crashes, st->restarts, st->partitions);
     if (sim_history_dropped(s))
-        printf("  history     %" PRIu64 " events; the first %" PRIu32 " kept in memory judge staleness and the checks "
-               "(--history FILE gets them all)\n", sim_history(s)->n_ev + sim_history_dropped(s), sim_history(s)->n_ev);
-    printf("  trace hash  %016" PRIx64 "\n", sim_trace_hash(s));
+        fprintf(out, "  history     %" PRIu64 " events; the first %" PRIu32 " kept in memory judge staleness and the checks "
+                "(--history FILE gets them all)\n", sim_history(s)->n_ev + sim_history_dropped(s), sim_history(s)->n_ev);
+    print_protocol(out, s, json);
+    fprintf(out, "  trace hash  %016" PRIx64 "\n", sim_trace_hash(s));
 }
 
 static void print_violation(sim_t *s, const char *path, const char *seed_flag)
@@ -147,7 +174,81 @@ static void print_recent(sim_t *s, const char *path, const char *seed_flag)
             cli_plugin_args);
 }
 
-typedef struct check_out { sim_t *s; runcheck_t *r; } check_out_t;
+/* The scenario's expectations ("check": {"expect": [...]}), judged once the run has
+ * ended: each is a condition that must hold then. */
+typedef struct expects {
+    uint32_t n, failed;
+    bool holds[SCN_EXPECT_MAX];
+    bool metric[SCN_EXPECT_MAX];        /* a comparison of a summary number: value is it */
+    bool known[SCN_EXPECT_MAX];         /* ... and the summary has that number */
+    double value[SCN_EXPECT_MAX];
+    char what[SCN_EXPECT_MAX][COND_PATH_MAX + 48];
+} expects_t;
+
+static void expects_run(sim_t *s, const char *file, expects_t *x)
+{
+    const scn_t *scn = sim_scenario(s);
+    memset(x, 0, sizeof *x);
+    static cond_t c;
+    for (uint32_t i = 0; i < scn->check.n_expect; i++) {
+        char err[512];
+        x->n++;
+        /* The loader read the same text before the run, so this cannot fail. */
+        if (cond_parse(scn->check.expect[i], file, scn, &c, err, sizeof err) != SIM_OK) {
+            snprintf(x->what[i], sizeof x->what[i], "%s", scn->check.expect[i]);
+            x->failed++;
+            continue;
+        }
+        cond_arm(&c);
+        x->holds[i] = cond_holds(&c, s);
+        if (c.n[0].kind == COND_METRIC) {
+            x->metric[i] = true;
+            x->known[i] = c.n[0].metric_known;
+            x->value[i] = c.n[0].value_now;
+            snprintf(x->what[i], sizeof x->what[i], "%s %s %g", c.n[0].path, cond_cmp_names[c.n[0].cmp], c.n[0].value);
+        } else {
+            snprintf(x->what[i], sizeof x->what[i], "%s", scn->check.expect[i]);
+        }
+        if (!x->holds[i]) x->failed++;
+    }
+}
+
+static void expects_write(const expects_t *x, jw_t *w)
+{
+    jw_key(w, "expect");
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < x->n; i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "condition", x->what[i]);
+        jw_kbool(w, "holds", x->holds[i]);
+        if (x->metric[i]) {
+            jw_key(w, "value");
+            if (x->known[i]) jw_real(w, x->value[i]);
+            else jw_null(w);
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static void expects_print(const expects_t *x, FILE *out)
+{
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (x->holds[i]) {
+            fprintf(out, "  check       expect %s: ok", x->what[i]);
+            if (x->metric[i]) fprintf(out, " (%g)", x->value[i]);
+            fprintf(out, "\n");
+        } else if (x->metric[i] && !x->known[i]) {
+            fprintf(out, "  check       expect %s: FAILED: the summary has no such number\n", x->what[i]);
+        } else if (x->metric[i]) {
+            fprintf(out, "  check       expect %s: FAILED: it is %g\n", x->what[i], x->value[i]);
+        } else {
+            fprintf(out, "  check       expect %s: FAILED: it did not hold at the end\n", x->what[i]);
+        }
+    }
+}
+
+typedef struct check_out { sim_t *s; runcheck_t *r; const expects_t *x; } check_out_t;
 
 static volatile sig_atomic_t interrupted;
 
@@ -160,11 +261,193 @@ static void on_sigint(int sig)
 static void write_checks(void *ud, jw_t *w)
 {
     check_out_t *c = ud;
-    if (!c->r->any) return;
+    if (!c->r->any && !c->x->n) return;
     jw_key(w, "check");
     jw_obj_begin(w);
     runcheck_write(c->r, w);
+    if (c->x->n) expects_write(c->x, w);
     jw_obj_end(w);
+}
+
+/* ---- Two scenarios side by side. ---------------------------------------------------- */
+
+#define PAIR_STEP_NS (10 * SIM_MS)      /* the shared clock advances both runs this much at a time */
+
+typedef struct side {
+    const char *path;
+    scn_t scn;
+    sim_t *s;
+    double wall;
+    runcheck_t checks;
+    expects_t ex;
+    jw_t w;
+    char *text;                 /* the human summary */
+    size_t text_len;
+    int rc;
+} side_t;
+
+/* The terminal's width for the two columns: $COLUMNS, else 120 (a file or a pipe). */
+static int pair_width(void)
+{
+    const char *c = getenv("COLUMNS");
+    int w = c ? atoi(c) : 0;
+    return w >= 80 ? (w > 400 ? 400 : w) : 120;
+}
+
+/* Wraps one line into rows of at most width columns, at spaces, continuations
+ * indented under the line's text. Returns the rows written. */
+static int wrap_line(const char *l, size_t len, int width, char rows[][256], int max)
+{
+    size_t indent = strspn(l, " ");
+    size_t cont = indent + 2 < (size_t)width / 2 ? indent + 2 : 2;
+    int n = 0;
+    size_t at = 0;
+    if (len == 0 && max > 0) { rows[0][0] = 0; return 1; }
+    while (at < len && n < max) {
+        size_t lead = n ? cont : 0, room = (size_t)width - lead, take = len - at;
+        if (take > room) {
+            size_t sp = room;
+            while (sp > room / 2 && l[at + sp] != ' ') sp--;
+            take = l[at + sp] == ' ' ? sp : room;
+        }
+        snprintf(rows[n++], 256, "%*s%.*s", (int)lead, "", (int)take, l + at);
+        at += take;
+        while (at < len && l[at] == ' ') at++;
+    }
+    return n;
+}
+
+#define PAIR_LINES_MAX 128
+
+/* A summary's lines, and for each the key it is matched by across the two columns:
+ * its indentation and first word ("  latency", "    t=10ms"). */
+typedef struct lines { int n; const char *at[PAIR_LINES_MAX]; size_t len[PAIR_LINES_MAX]; char key[PAIR_LINES_MAX][40]; } lines_t;
+
+static void split_lines(const char *text, lines_t *L)
+{
+    L->n = 0;
+    for (const char *l = text; *l && L->n < PAIR_LINES_MAX;) {
+        size_t len = strcspn(l, "\n"), ind = strspn(l, " "), w = strcspn(l + ind, " \n");
+        L->at[L->n] = l;
+        L->len[L->n] = len;
+        /* A line of one word is a protocol's heading: headings face each other. */
+        if (ind + w == len) snprintf(L->key[L->n], sizeof L->key[0], "%zu (heading)", ind);
+        else snprintf(L->key[L->n], sizeof L->key[0], "%zu %.*s", ind, (int)(w < 30 ? w : 30), l + ind);
+        L->n++;
+        l += len + (l[len] == '\n');
+    }
+}
+
+/* Prints two summaries in two columns, lines about the same thing side by side: the
+ * lines are matched by their keys (a longest common subsequence; the first lines, the
+ * scenarios' names, always match), and a line only one side has faces a blank. */
+static void print_columns(const char *a, const char *b, int width)
+{
+    static lines_t A, B;
+    static unsigned short lcs[PAIR_LINES_MAX + 1][PAIR_LINES_MAX + 1];
+    split_lines(a, &A);
+    split_lines(b, &B);
+    for (int i = A.n; i >= 0; i--)
+        for (int j = B.n; j >= 0; j--)
+            lcs[i][j] = i == A.n || j == B.n ? 0
+                      : (i == 0 && j == 0) || strcmp(A.key[i], B.key[j]) == 0 ? (unsigned short)(lcs[i + 1][j + 1] + 1)
+                      : lcs[i + 1][j] > lcs[i][j + 1] ? lcs[i + 1][j] : lcs[i][j + 1];
+    int col = (width - 3) / 2;
+    static char ra[16][256], rb[16][256];
+    for (int i = 0, j = 0; i < A.n || j < B.n;) {
+        int na = 0, nb = 0;
+        bool match = i < A.n && j < B.n && ((i == 0 && j == 0) || strcmp(A.key[i], B.key[j]) == 0);
+        if (match || (i < A.n && (j == B.n || lcs[i + 1][j] >= lcs[i][j + 1]))) { na = wrap_line(A.at[i], A.len[i], col, ra, 16); i++; }
+        if (match || (j < B.n && na == 0)) { nb = wrap_line(B.at[j], B.len[j], col, rb, 16); j++; }
+        for (int r = 0; r < na || r < nb; r++) {
+            const char *x = r < na ? ra[r] : "", *y = r < nb ? rb[r] : "";
+            if (*y) printf("%-*s | %s\n", col, x, y);
+            else printf("%-*s |\n", col, x);
+        }
+    }
+}
+
+static int side_load(side_t *sd, const sim_opts_t *o)
+{
+    char err[1024];
+    if (scn_load_file(sd->path, &sd->scn, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    sd->s = sim_create(&sd->scn, o, err, sizeof err);
+    if (!sd->s) {
+        fprintf(stderr, "%s: %s\n", sd->path, err);
+        scn_free(&sd->scn);
+        return 2;
+    }
+    return 0;
+}
+
+/* Finishes one side: its checks, its JSON summary and its human summary. */
+static void side_finish(side_t *sd)
+{
+    sim_t *s = sd->s;
+    sim_finish(s);
+    runcheck_run(s, &sd->checks);
+    expects_run(s, sd->path, &sd->ex);
+    jw_init(&sd->w, false);
+    check_out_t co = {s, &sd->checks, &sd->ex};
+    sim_write_summary_with(s, &sd->w, sd->wall, write_checks, &co);
+    FILE *m = open_memstream(&sd->text, &sd->text_len);
+    if (m) {
+        print_human(m, s, sd->wall, sd->w.buf);
+        runcheck_print(sim_history(s), &sd->checks, m);
+        expects_print(&sd->ex, m);
+        fclose(m);
+    }
+    sd->rc = sd->checks.failed || sd->ex.failed ? 1 : 0;
+    if (sim_error(s)) sd->rc = 2;
+    else if (sim_violation(s, NULL)) sd->rc = 3;
+}
+
+/* `dsim run A.json B.json`: both scenarios on one clock, their summaries side by side.
+ * Each run is exactly the run it would be alone (same seed, same trace hash): the
+ * shared clock only decides the order in which their events are computed, which is
+ * what a window showing both needs; here it makes the two comparable moment by moment
+ * when one of them stops early on a violation. */
+static int cmd_run_pair(const char *a, const char *b, const sim_opts_t *o, bool json)
+{
+    static side_t sd[2];
+    memset(sd, 0, sizeof sd);
+    sd[0].path = a;
+    sd[1].path = b;
+    if (side_load(&sd[0], o)) return 2;
+    if (side_load(&sd[1], o)) { sim_destroy(sd[0].s); scn_free(&sd[0].scn); return 2; }
+    sim_time_t end = sim_end(sd[0].s) > sim_end(sd[1].s) ? sim_end(sd[0].s) : sim_end(sd[1].s);
+    for (sim_time_t t = 0; t < end;) {
+        t = t + PAIR_STEP_NS < end ? t + PAIR_STEP_NS : end;
+        for (int k = 0; k < 2; k++) {
+            double t0 = cli_wall_seconds();
+            sim_run_until(sd[k].s, t);
+            sd[k].wall += cli_wall_seconds() - t0;
+        }
+    }
+    for (int k = 0; k < 2; k++) side_finish(&sd[k]);
+    if (json) {
+        /* One line: a JSON list of the two summaries, in the order given. */
+        printf("[%s,%s]\n", sd[0].w.buf, sd[1].w.buf);
+    } else {
+        print_columns(sd[0].text ? sd[0].text : "", sd[1].text ? sd[1].text : "", pair_width());
+    }
+    int rc = 0;
+    for (int k = 0; k < 2; k++) {
+        if (sim_error(sd[k].s)) fprintf(stderr, "%s: the run stopped: %s\n", sd[k].path, sim_error(sd[k].s));
+        else if (sim_violation(sd[k].s, NULL)) print_violation(sd[k].s, sd[k].path, "");
+        /* The worse of the two: bad input, then a violated invariant, then a check. */
+        int r = sd[k].rc;
+        if (r == 2 || (r == 3 && rc != 2) || (r == 1 && rc == 0)) rc = r;
+        runcheck_free(&sd[k].checks);
+        jw_free(&sd[k].w);
+        free(sd[k].text);
+        sim_destroy(sd[k].s);
+        scn_free(&sd[k].scn);
+    }
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -174,7 +457,7 @@ int cmd_run(int argc, char **argv)
         {"--duration", true}, {"--no-invariants", false}, {"--export", true}, {"--interval", true},
         {"--export-trace", false}, {NULL, false},
     };
-    const char *val[10] = {0}, *pos[1];
+    const char *val[10] = {0}, *pos[2];
     int npos;
     /* The command line as given, for the export's README. */
     char command[1024] = "dsim";
@@ -186,8 +469,8 @@ int cmd_run(int argc, char **argv)
     uint32_t n_sets;
     char serr[512];
     if (scn_take_sets(&argc, argv, sets, &n_sets, serr, sizeof serr) != SIM_OK) return cli_usage_error("run", "%s", serr);
-    if (cli_parse("run", argc, argv, flags, val, pos, &npos, 1) != SIM_OK) return 2;
-    if (npos != 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json");
+    if (cli_parse("run", argc, argv, flags, val, pos, &npos, 2) != SIM_OK) return 2;
+    if (npos < 1) return cli_usage_error("run", "expected one scenario file, such as scenarios/echo.json, or two to run side by side");
     sim_opts_t o = {0};
     if (val[0]) { if (parse_seed("run", val[0], &o.seed)) return 2; o.seed_set = true; }
     if (val[4] && (sim_parse_duration(val[4], false, &o.duration_ns) != SIM_OK || o.duration_ns <= 0))
@@ -199,6 +482,13 @@ int cmd_run(int argc, char **argv)
     if (val[6] && !val[6][0]) return cli_usage_error("run", "--export: expected a directory name such as out/, found \"\"");
     if (val[7] && (sim_parse_duration(val[7], false, &eo.interval_ns) != SIM_OK || eo.interval_ns <= 0))
         return cli_usage_error("run", "--interval: expected a duration above zero such as \"100ms\", found \"%s\"", val[7]);
+    if (npos == 2) {
+        if (val[2] || val[3] || val[6])
+            return cli_usage_error("run", "%s: write a trace, a history or an export of one scenario at a time",
+                                   val[2] ? "--trace" : val[3] ? "--history" : "--export");
+        if (n_sets) return cli_usage_error("run", "--set: change one scenario at a time (run A.json B.json compares them as written)");
+        return cmd_run_pair(pos[0], pos[1], &o, json);
+    }
 
     char err[1024];
     scn_t scn;
@@ -320,9 +610,13 @@ int cmd_run(int argc, char **argv)
     }
     runcheck_t checks;
     runcheck_run(s, &checks);
+    static expects_t ex;
+    expects_run(s, pos[0], &ex);
+    /* The JSON summary is written either way: the human summary reads the protocol's
+     * lines from it, so the two never disagree; an export keeps it as summary.json. */
     jw_t w;
     jw_init(&w, false);
-    check_out_t co = {s, &checks};
+    check_out_t co = {s, &checks, &ex};
     sim_write_summary_with(s, &w, wall, write_checks, &co);
     jw_newline(&w);
     char note[1024] = "";
@@ -338,15 +632,16 @@ int cmd_run(int argc, char **argv)
     if (json) {
         jw_flush(&w, stdout);
     } else {
-        print_human(s, wall);
+        print_human(stdout, s, wall, w.buf);
         runcheck_print(sim_history(s), &checks, stdout);
+        expects_print(&ex, stdout);
         if (exported) printf("  export      %s: summary.json, README.md, ops.csv, messages.csv, nodes.csv, timeseries.csv,\n"
                              "              lamport.svg, shiviz.log, history.edn%s, plots/\n", val[6], eo.trace ? ", trace.jsonl" : "");
     }
     if (note[0]) fputs(note, stderr);
     jw_free(&w);
     exp_destroy(x);
-    if (checks.failed && rc == 0) rc = 1;
+    if ((checks.failed || ex.failed) && rc == 0) rc = 1;
     runcheck_free(&checks);
     if (sim_fault(s)) {
         print_fault(s, pos[0]);

@@ -60,6 +60,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->leader = -1;
     s->leaderless_since = -1;
     s->st.equal_since_ns = -1;
+    s->st.unequal_since_ns = -1;
     s->equal_checked_ns = -SIM_MS;
     names_build(s);
     s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
@@ -269,8 +270,20 @@ static void fire_timer(sim_t *s, uint32_t i)
 static void equal_update(sim_t *s)
 {
     s->equal_checked_ns = s->now;
-    if (!s->proto->replicas_equal(s)) s->st.equal_since_ns = -1;
-    else if (s->st.equal_since_ns < 0) s->st.equal_since_ns = s->now;
+    sim_stats_t *st = &s->st;
+    if (!s->proto->replicas_equal(s)) {
+        st->equal_since_ns = -1;
+        if (st->unequal_since_ns < 0) st->unequal_since_ns = s->now;
+        return;
+    }
+    if (st->equal_since_ns < 0) st->equal_since_ns = s->now;
+    if (st->unequal_since_ns >= 0) {
+        /* An interval of divergence ended: how long replicas disagreed. */
+        sim_time_t d = s->now - st->unequal_since_ns;
+        st->diverged_ns += d;
+        if (d > st->diverged_max_ns) st->diverged_max_ns = d;
+        st->unequal_since_ns = -1;
+    }
 }
 
 bool sim_step(sim_t *s)

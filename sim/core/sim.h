@@ -82,6 +82,9 @@ typedef struct sim_stats {
     uint64_t elections;            /* times a node took a leading role */
     int64_t max_term;              /* the highest term any node reported */
     sim_samples_t leaderless;      /* each finished interval without a leader (ns) */
+    sim_time_t unequal_since_ns;   /* replicas differ since; -1 while they are equal */
+    sim_time_t diverged_ns;        /* finished intervals with replicas differing, in all */
+    sim_time_t diverged_max_ns;    /* ... the longest of them */
 } sim_stats_t;
 
 /* Creates a simulation at time zero with every node initialized. Returns NULL and a

@@ -196,7 +196,10 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
 
     /* How eventual: staleness of reads, t-visibility, availability, convergence. */
     vis_result_t vr;
-    vis_compute(&s->hist, s->scn->wl.tvis_ns, s->scn->wl.n_tvis, &vr);
+    /* With read_after_write probes the table is per probe delay; without, every read
+     * is judged by its threshold (visibility.h). */
+    if (s->scn->wl.n_probe) vis_compute_probes(&s->hist, s->scn->wl.tvis_ns, s->scn->wl.n_tvis, &vr);
+    else vis_compute(&s->hist, s->scn->wl.tvis_ns, s->scn->wl.n_tvis, &vr);
     jw_key(w, "stale_reads");
     jw_obj_begin(w);
     jw_kuint(w, "reads", vr.reads);
@@ -208,8 +211,8 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
     for (uint32_t i = 0; i < vr.n_t; i++) {
         jw_obj_begin(w);
         jw_kint(w, "t_ns", vr.t_ns[i]);
-        jw_kuint(w, "reads", vr.reads);
-        jw_kreal(w, "p_consistent", vr.reads ? (double)vr.consistent[i] / (double)vr.reads : 1.0);
+        jw_kuint(w, "reads", vis_row_reads(&vr, i));
+        jw_kreal(w, "p_consistent", vis_row_p(&vr, i));
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -234,6 +237,20 @@ void sim_write_summary_with(sim_t *s, jw_t *w, double wall_seconds, void (*extra
         /* Time from the moment the system went quiet (the last fault, or the end of
          * the workload if later) until the replicas were equal for good. */
         jw_int(w, st->equal_since_ns > quiet ? st->equal_since_ns - quiet : 0);
+    }
+
+    /* How long replicas disagreed: the intervals between a difference appearing and
+     * the replicas being equal again, with one still open at the end counted to now. */
+    jw_key(w, "divergence_ns");
+    if (!s->proto->replicas_equal) {
+        jw_null(w);
+    } else {
+        sim_time_t open = st->unequal_since_ns >= 0 ? s->now - st->unequal_since_ns : 0;
+        jw_obj_begin(w);
+        jw_kint(w, "total", st->diverged_ns + open);
+        jw_kint(w, "longest", open > st->diverged_max_ns ? open : st->diverged_max_ns);
+        jw_kbool(w, "at_end", st->unequal_since_ns >= 0);
+        jw_obj_end(w);
     }
 
     jw_kuint(w, "elections", st->elections);

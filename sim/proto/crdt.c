@@ -907,6 +907,16 @@ static const proto_param_t crdt_params[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t crdt_lines[] = {
+    {"type", "{protocol_stats.type|s}, {protocol_stats.keys_written} keys written"},
+    {"merges", "{protocol_stats.merges} merges, {protocol_stats.merges_changed} of them changed a replica; {protocol_stats.gossip_messages} state messages"},
+    {"divergence", "replicas differed for {divergence_ns.total|ns} in all, {divergence_ns.longest|ns} at the longest"},
+    {"converged", "replicas equal {convergence_ns|ns} after the last fault (equal since {protocol_stats.equal_since_ns|ns})"},
+    {"lww lost", "{protocol_stats.lww_writes_lost_at_once} concurrent writes lost to last-writer-wins"},
+    {NULL, NULL},
+};
 const proto_t proto_crdt = {
     .version = PROTO_VERSION,
     .name = "crdt",
@@ -926,4 +936,6 @@ const proto_t proto_crdt = {
     .summary = crdt_summary,
     .durable_size_for = crdt_store_size,
     .replicas_equal = crdt_equal_replicas,
+    .summary_omit = PROTO_OMIT_LEADERS,
+    .summary_lines = crdt_lines,
 };

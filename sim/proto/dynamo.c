@@ -117,6 +117,7 @@
  * fetch-reply, handoff, handoff-ack, digest, sync, sync-reply.
  */
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include "proto/proto.h"
 #include "proto/ring.h"
@@ -1315,6 +1316,77 @@ static const proto_param_t quorum_params[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t dynamo_lines[] = {
+    {"stale reads", "{stale_reads.stale} of {stale_reads.reads} register reads stale, worst by {stale_reads.max_staleness_ns|ns}; 99.9% consistent after {t_consistent_999_ns|ns}"},
+    {"visibility", "t={t_visibility[#].t_ns|ns}: {t_visibility[#].p_consistent|pct} of {t_visibility[#].reads} reads made t after a write saw it"},
+    {"quorums", "n = {protocol_stats.n}, r = {protocol_stats.r}, w = {protocol_stats.w}, versions {protocol_stats.versions|s}"},
+    {"writes", "{protocol_stats.writes_ok} acknowledged, {protocol_stats.writes_without_quorum} without a quorum"},
+    {"reads", "{protocol_stats.reads_ok} answered, {protocol_stats.reads_unavailable} unavailable, {protocol_stats.reads_with_siblings} with siblings"},
+    {"repair", "{protocol_stats.read_repairs} read repairs, {protocol_stats.hints_stored} hints stored and {protocol_stats.hints_delivered} delivered, {protocol_stats.anti_entropy_repairs} anti-entropy repairs"},
+    {"lww lost", "{protocol_stats.lww_lost_writes} acknowledged writes lost to last-writer-wins"},
+    {"converged", "replicas equal {convergence_ns|ns} after the last fault"},
+    {NULL, NULL},
+};
+/* Values of the versions that follow a header, "7 (stamp 1.2s)" or "7 | 9" for
+ * siblings, for the window's hover. */
+static int quorum_versions_text(const void *p, uint32_t n, uint32_t room, char *buf, size_t len)
+{
+    int o = 0;
+    for (uint32_t i = 0; i < n && (i + 1) * sizeof(quorum_version_t) <= room && (size_t)o < len; i++) {
+        quorum_version_t v;
+        memcpy(&v, (const char *)p + i * sizeof v, sizeof v);
+        char t[32];
+        o += snprintf(buf + o, len - (size_t)o, "%s%" PRId64 " (stamp %s)", i ? " | " : "", v.value,
+                      sim_format_duration_short(v.ts_ns, t, sizeof t));
+    }
+    if (n == 0 && len) o = snprintf(buf, len, "nothing");
+    return o;
+}
+
+static int quorum_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    char vals[160];
+    switch (type) {
+    case QUORUM_MSG_FORWARD: {
+        quorum_forward_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "client's %s of k%u, hop %u", m.req.f < SIM_OP_COUNT_ ? sim_op_names[m.req.f] : "?", m.req.key, m.hops);
+    }
+    case QUORUM_MSG_STORE:
+    case QUORUM_MSG_HANDOFF: {
+        quorum_store_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        quorum_versions_text((const char *)payload + sizeof m, m.n, len - (uint32_t)sizeof m, vals, sizeof vals);
+        if (m.hint_for != QUORUM_NONE) return snprintf(buf, buf_len, "k%u = %s, held as a hint for n%u", m.key, vals, m.hint_for + 1);
+        return snprintf(buf, buf_len, "k%u = %s", m.key, vals);
+    }
+    case QUORUM_MSG_STORE_ACK:
+    case QUORUM_MSG_HANDOFF_ACK:
+        if (len < sizeof(quorum_ack_t)) return 0;
+        { quorum_ack_t m; memcpy(&m, payload, sizeof m); return snprintf(buf, buf_len, "k%u stored", m.key); }
+    case QUORUM_MSG_FETCH:
+        if (len < sizeof(quorum_ack_t)) return 0;
+        { quorum_ack_t m; memcpy(&m, payload, sizeof m); return snprintf(buf, buf_len, "read k%u", m.key); }
+    case QUORUM_MSG_FETCH_REPLY: {
+        quorum_fetched_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        quorum_versions_text((const char *)payload + sizeof m, m.n, len - (uint32_t)sizeof m, vals, sizeof vals);
+        return snprintf(buf, buf_len, "k%u holds %s", m.key, vals);
+    }
+    case QUORUM_MSG_DIGEST: return snprintf(buf, buf_len, "anti-entropy: hashes of %d key buckets", QUORUM_AE_BUCKETS);
+    case QUORUM_MSG_SYNC:
+    case QUORUM_MSG_SYNC_REPLY:
+        if (len < sizeof(quorum_sync_t)) return 0;
+        { quorum_sync_t m; memcpy(&m, payload, sizeof m); return snprintf(buf, buf_len, "anti-entropy: %u keys' versions", m.n_records); }
+    }
+    return 0;
+}
+
 const proto_t proto_quorum = {
     .version = PROTO_VERSION,
     .name = "quorum",
@@ -1336,4 +1408,7 @@ const proto_t proto_quorum = {
     .durable_size_for = quorum_durable_size,
     .on_membership = quorum_membership,
     .replicas_equal = quorum_equal,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,   /* its own lines say it, in the window too */
+    .summary_lines = dynamo_lines,
+    .describe_msg = quorum_describe_msg,
 };

@@ -55,4 +55,5 @@ const proto_t proto_echo = {
     .on_request = echo_request,
     .describe = echo_describe,
     .export_state = echo_export,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
 };

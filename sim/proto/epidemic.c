@@ -759,6 +759,19 @@ static const proto_param_t epi_params[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t epidemic_lines[] = {
+    {"spreading", "{protocol_stats.mode|s}, {protocol_stats.exchange|s}, {protocol_stats.updates} updates over {protocol_stats.nodes} nodes"},
+    {"rumor", "{protocol_stats.feedback|s}, stop by {protocol_stats.stop|s}, k = {protocol_stats.k}"},
+    {"residue", "{protocol_stats.residue|.3} of the nodes never received an update (mean over updates)"},
+    {"equation", "{protocol_stats.model|s} gives s = {protocol_stats.model_residue|.3}; s = e^-m gives {protocol_stats.exp_minus_traffic|.3}"},
+    {"traffic", "{protocol_stats.traffic|.2} transmissions per node per update, {protocol_stats.messages_per_node|.1} messages per node in all"},
+    {"delivery", "mean {protocol_stats.t_ave_cycles|.1} cycles ({protocol_stats.t_ave_ns|ns}), last {protocol_stats.t_last_cycles|.1} cycles ({protocol_stats.t_last_ns|ns})"},
+    {"paper", "table {protocol_stats.paper.table|s}, {protocol_stats.paper.sites} sites: residue {protocol_stats.paper.residue|.3}, traffic {protocol_stats.paper.traffic|.2}, mean {protocol_stats.paper.t_ave_cycles|.1}, last {protocol_stats.paper.t_last_cycles|.1} cycles"},
+    {"still hot", "{protocol_stats.still_hot} rumors still spreading at the end"},
+    {NULL, NULL},
+};
 const proto_t proto_epidemic = {
     .version = PROTO_VERSION,
     .name = "epidemic",
@@ -777,4 +790,6 @@ const proto_t proto_epidemic = {
     .export_state = epi_export,
     .summary = epi_summary,
     .replicas_equal = epi_equal,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
+    .summary_lines = epidemic_lines,
 };

@@ -203,6 +203,13 @@ static const proto_param_t gossip_params[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t gossip_lines[] = {
+    {"divergence", "replicas differed for {divergence_ns.total|ns} in all, {divergence_ns.longest|ns} at the longest"},
+    {"converged", "replicas equal {convergence_ns|ns} after the last fault"},
+    {NULL, NULL},
+};
 const proto_t proto_gossip = {
     .version = PROTO_VERSION,
     .name = "gossip",
@@ -220,4 +227,6 @@ const proto_t proto_gossip = {
     .describe = gossip_describe,
     .export_state = gossip_export,
     .replicas_equal = gossip_equal,
+    .summary_omit = PROTO_OMIT_LEADERS,
+    .summary_lines = gossip_lines,
 };

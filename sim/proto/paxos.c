@@ -103,6 +103,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include "proto/kv.h"
 #include "proto/proto.h"
@@ -1119,6 +1120,72 @@ static const proto_param_t paxos_params[] = {
     {NULL},
 };
 
+/* A message's fields for the window's hover: ballots as (round, node). The payload is
+ * copied out first: it need not be aligned. */
+static int paxos_value_text(const paxos_value_t *v, char *buf, size_t len)
+{
+    if (v->f == PAXOS_NOOP) return snprintf(buf, len, "no-op");
+    if (v->f == SIM_OP_READ) return snprintf(buf, len, "read k%u", v->key);
+    if (v->f == SIM_OP_CAS) return snprintf(buf, len, "cas k%u %" PRId64 " -> %" PRId64, v->key, v->v1, v->v2);
+    return snprintf(buf, len, "%s k%u %" PRId64, v->f < SIM_OP_COUNT_ ? sim_op_names[v->f] : "?", v->key, v->v1);
+}
+
+static int paxos_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    char val[64];
+    switch (type) {
+    case PAXOS_PREPARE: {
+        paxos_prepare_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "ballot (%" PRId64 ", n%u), slots from %u", paxos_round(m.ballot), paxos_node(m.ballot) + 1, m.from_slot);
+    }
+    case PAXOS_PROMISE: {
+        paxos_promise_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        if (!m.ok) return snprintf(buf, buf_len, "refused ballot (%" PRId64 ", n%u): promised (%" PRId64 ", n%u)", paxos_round(m.ballot),
+                                   paxos_node(m.ballot) + 1, paxos_round(m.promised), paxos_node(m.promised) + 1);
+        return snprintf(buf, buf_len, "promise for ballot (%" PRId64 ", n%u), %u accepted values reported", paxos_round(m.ballot),
+                        paxos_node(m.ballot) + 1, m.n);
+    }
+    case PAXOS_ACCEPT: {
+        paxos_accept_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        paxos_value_text(&m.value, val, sizeof val);
+        return snprintf(buf, buf_len, "ballot (%" PRId64 ", n%u), slot %u: %s", paxos_round(m.ballot), paxos_node(m.ballot) + 1, m.slot, val);
+    }
+    case PAXOS_ACCEPTED: {
+        paxos_accepted_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        if (!m.ok) return snprintf(buf, buf_len, "refused: promised (%" PRId64 ", n%u)", paxos_round(m.promised), paxos_node(m.promised) + 1);
+        return snprintf(buf, buf_len, "accepted slot %u in ballot (%" PRId64 ", n%u)", m.slot, paxos_round(m.ballot), paxos_node(m.ballot) + 1);
+    }
+    case PAXOS_DECIDE: {
+        paxos_decide_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        paxos_value_text(&m.value, val, sizeof val);
+        return snprintf(buf, buf_len, "%u decided: slot %u is %s%s", len / (uint32_t)sizeof m, m.slot, val, len >= 2 * sizeof m ? ", ..." : "");
+    }
+    case PAXOS_HEARTBEAT: {
+        paxos_heartbeat_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "leader ballot (%" PRId64 ", n%u), applied below slot %u", paxos_round(m.ballot), paxos_node(m.ballot) + 1, m.applied);
+    }
+    case PAXOS_CATCHUP: {
+        paxos_catchup_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "send the chosen values from slot %u", m.from_slot);
+    }
+    }
+    return 0;
+}
+
 const proto_t proto_paxos = {
     .version = PROTO_VERSION,
     .name = "paxos",
@@ -1141,4 +1208,5 @@ const proto_t proto_paxos = {
     .durable_size_for = paxos_durable_size,
     .replicas_equal = paxos_replicas_equal,
     .check_size = sizeof(paxos_check_t),
+    .describe_msg = paxos_describe_msg,
 };

@@ -142,8 +142,24 @@ typedef struct proto_param {
     const char *help;      /* one line */
 } proto_param_t;
 
-/* Version 1: the table up to check_size. Version 2 appends roles. */
-#define PROTO_VERSION 2
+/* The lines a protocol adds to the human summary, under its own heading (its name).
+ * They are templates over the JSON summary, so the human lines and `--json` can never
+ * disagree: "{path}" is replaced by the number at that path of the summary (the
+ * dotted paths of cond_metric: "stream.latency_ns.p50", "log.lost_acked"), and a
+ * suffix says how to show it: {p|ns} a duration, {p|pct} a fraction as a percentage,
+ * {p|.2} two decimals, {p|s} a string. A line whose paths are missing or null does not
+ * apply and is not printed. "[#]" in a path repeats the line for each element of that
+ * list ("protocol_stats.membership_changes[#].join|s"). Terminated by {NULL}. */
+typedef struct proto_line { const char *label; const char *text; } proto_line_t;
+
+/* Generic summary lines that say nothing true about a protocol, and so are left out
+ * of its summaries (proto_t.summary_omit). */
+#define PROTO_OMIT_LEADERS   1u     /* no leaders: no elections, terms or leaderless time */
+#define PROTO_OMIT_STALENESS 2u     /* stores nothing a read could find stale */
+
+/* Version 1: the table up to check_size. Version 2 appends roles; version 3
+ * summary_omit, summary_lines and describe_msg. */
+#define PROTO_VERSION 3
 #define PROTO_MAX 64                /* protocols registered at once */
 #define PROTO_NAME_MAX 31
 #define SIM_MSG_BUILTIN 2           /* message types 0 "request" and 1 "reply" */
@@ -206,6 +222,15 @@ typedef struct proto {
     /* ---- Version 2. ---- */
     /* Roles of the protocol's own, terminated by {NULL}; may be NULL. */
     const proto_role_t *roles;
+    /* ---- Version 3. ---- */
+    /* PROTO_OMIT_* bits: generic summary lines that do not apply. */
+    unsigned summary_omit;
+    /* The protocol's own lines of the human summary (proto_line_t). May be NULL. */
+    const proto_line_t *summary_lines;
+    /* Decodes one message of the protocol's type `type` (an index into msg_types) into
+     * a short line of its fields, "term 3, index 7, success" for the window's hover.
+     * Returns the length written, 0 when it cannot say. May be NULL. */
+    int (*describe_msg)(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len);
 } proto_t;
 
 /* ---- Registration. ------------------------------------------------------------------ */

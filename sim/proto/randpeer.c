@@ -78,4 +78,5 @@ const proto_t proto_randpeer = {
     .on_request = rp_request,
     .describe = rp_describe,
     .export_state = rp_export,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
 };

@@ -113,6 +113,11 @@ static int check(const proto_t *p, char *err, size_t len)
             snprintf(err, len, "protocol %s: role %d needs a name and a class (at most %d roles)", nm, i, PROTO_ROLES_MAX);
             return SIM_EINPUT;
         }
+    for (int i = 0; p->version >= 3 && p->summary_lines && p->summary_lines[i].label; i++)
+        if (!p->summary_lines[i].text) {
+            snprintf(err, len, "protocol %s: summary line %d (\"%s\") has no text", nm, i, p->summary_lines[i].label);
+            return SIM_EINPUT;
+        }
     return SIM_OK;
 }
 
@@ -130,7 +135,8 @@ static int add(const proto_t *p, char *err, size_t len)
     proto_t *t = &table[count];
     memset(t, 0, sizeof *t);
     /* Copy only the slots the table's version has; later ones stay defaulted. */
-    memcpy(t, p, p->version >= PROTO_VERSION ? sizeof *t : offsetof(proto_t, roles));
+    memcpy(t, p, p->version >= PROTO_VERSION ? sizeof *t
+                 : p->version == 2 ? offsetof(proto_t, summary_omit) : offsetof(proto_t, roles));
     if (!t->on_message) t->on_message = no_message;
     if (!t->on_timer) t->on_timer = no_timer;
     if (!t->on_request) t->on_request = no_request;

@@ -764,7 +764,8 @@ static void shard_summary(sim_t *s, jw_t *w)
     /* Load: keys on each server's disk and requests it served as owner. A hot key
      * makes one server's requests stand out however evenly the keys are spread. */
     uint64_t sum_keys = 0, sum_req = 0, max_keys = 0, max_req = 0, moved = 0, fwd = 0, red = 0, refused = 0;
-    uint32_t counted = 0;
+    uint64_t min_keys = UINT64_MAX, min_req = UINT64_MAX;
+    uint32_t counted = 0, hottest = 0;
     jw_key(w, "load");
     jw_arr_begin(w);
     for (uint32_t i = 0; i < n; i++) {
@@ -787,9 +788,17 @@ static void shard_summary(sim_t *s, jw_t *w)
         sum_keys += keys;
         sum_req += d->requests;
         if (keys > max_keys) max_keys = keys;
-        if (d->requests > max_req) max_req = d->requests;
+        if (keys < min_keys) min_keys = keys;
+        if (d->requests > max_req) { max_req = d->requests; hottest = i; }
+        if (d->requests < min_req) min_req = d->requests;
     }
     jw_arr_end(w);
+    /* Members only: a server outside the ring holds nothing by design. */
+    jw_kuint(w, "keys_min", counted ? min_keys : 0);
+    jw_kuint(w, "keys_max", max_keys);
+    jw_kuint(w, "requests_min", counted ? min_req : 0);
+    jw_kuint(w, "requests_max", max_req);
+    jw_kstr(w, "hottest", counted ? shard_name(s, hottest) : "");
     jw_kreal(w, "keys_max_over_mean", sum_keys ? (double)max_keys * counted / (double)sum_keys : 0);
     jw_kreal(w, "requests_max_over_mean", sum_req ? (double)max_req * counted / (double)sum_req : 0);
     jw_kuint(w, "records_moved", moved);
@@ -857,6 +866,17 @@ static const proto_param_t shard_params[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t shard_lines[] = {
+    {"scheme", "{protocol_stats.scheme|s}, {protocol_stats.vnodes} virtual nodes per server, {protocol_stats.replicas} replicas per key"},
+    {"join", "{protocol_stats.membership_changes[#].join|s} at {protocol_stats.membership_changes[#].at_ns|ns}: {protocol_stats.membership_changes[#].keys_moved_fraction|pct} of the keys moved (ideal 1/N = {protocol_stats.membership_changes[#].keys_moved_fraction_ideal|pct}), handed off in {protocol_stats.membership_changes[#].handoff_ns|ns}"},
+    {"leave", "{protocol_stats.membership_changes[#].leave|s} at {protocol_stats.membership_changes[#].at_ns|ns}: {protocol_stats.membership_changes[#].keys_moved_fraction|pct} of the keys moved (ideal 1/N = {protocol_stats.membership_changes[#].keys_moved_fraction_ideal|pct}), handed off in {protocol_stats.membership_changes[#].handoff_ns|ns}"},
+    {"keys", "per node min {protocol_stats.keys_min}, max {protocol_stats.keys_max}; imbalance {protocol_stats.keys_max_over_mean|.2} (max over mean)"},
+    {"requests", "per node min {protocol_stats.requests_min}, max {protocol_stats.requests_max}; imbalance {protocol_stats.requests_max_over_mean|.2} (max over mean)"},
+    {"hottest", "{protocol_stats.hottest|s}, with {protocol_stats.requests_max} requests"},
+    {NULL, NULL},
+};
 const proto_t proto_shard = {
     .version = PROTO_VERSION,
     .name = "shard",
@@ -879,4 +899,5 @@ const proto_t proto_shard = {
     .durable_size_for = shard_durable_size,
     .on_membership = shard_membership,
     .replicas_equal = shard_equal,
+    .summary_lines = shard_lines,
 };

@@ -60,6 +60,7 @@
  * groups them by role.
  */
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include "proto/stream.h"
 
@@ -559,6 +560,44 @@ static void st_export(sim_ctx *c, jw_t *w)
     jw_obj_end(w);
 }
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t stream_lines[] = {
+    {"latency", "stream p50 {stream.latency_ns.p50|ns}, p99 {stream.latency_ns.p99|ns}; batch p50 {batch.latency_ns.p50|ns}, p99 {batch.latency_ns.p99|ns}"},
+    {"windows", "stream {stream.windows.exact} of {stream.windows.total} exact, {stream.windows.wrong} wrong, {stream.windows.missing} missing; batch {batch.windows.exact} of {batch.windows.total} exact"},
+    {"late events", "{stream.late_dropped} dropped, {stream.late_updates} sent as late updates (allowed lateness {protocol_stats.out_of_order_ns|ns}, late: {protocol_stats.late|s})"},
+    {"log", "{log.produced} records produced, {log.acked} acknowledged (acks={protocol_stats.acks|s}), {log.lost_acked} acknowledged records lost"},
+    {"duplicates", "{stream.duplicates} delivered to processors twice, {log.duplicates} duplicate records in the log"},
+    {"brokers", "{log.elections} partition leader elections ({log.unclean_elections} unclean), offline {log.offline_ns|ns}"},
+    {NULL, NULL},
+};
+/* A message's fields for the window's hover: partitions, offsets and record counts,
+ * the figures the log and the consumers trade in. */
+static const char *const st_status_names[] = {"ok", "not the leader", "not enough replicas", "offset out of range", "truncate"};
+
+static int st_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+#define ST_GET(T) T m; if (len < sizeof m) return 0; memcpy(&m, payload, sizeof m)
+#define ST_STATUS(x) ((x) < 5 ? st_status_names[x] : "?")
+    switch ((enum st_msg)type) {
+    case M_HEARTBEAT: { ST_GET(m_heartbeat_t); return snprintf(buf, buf_len, "broker %u alive (incarnation %u)", m.broker + 1, m.incarnation); }
+    case M_LEADER_AND_ISR: { ST_GET(m_lai_t); return snprintf(buf, buf_len, "partition p%u: leader broker%d, epoch %d, in-sync set %#x", m.p, m.leader + 1, m.epoch, m.isr); }
+    case M_ALTER_ISR: { ST_GET(m_alter_t); return snprintf(buf, buf_len, "partition p%u: new in-sync set %#x (epoch %d)", m.p, m.isr, m.epoch); }
+    case M_PRODUCE: { ST_GET(m_produce_t); return snprintf(buf, buf_len, "%u records for partition p%u (request %u)", m.n, m.p, m.req); }
+    case M_PRODUCE_ACK: { ST_GET(m_produce_ack_t); return snprintf(buf, buf_len, "p%u request %u: %s, last offset %" PRId64, m.p, m.req, ST_STATUS(m.status), m.last_offset); }
+    case M_RFETCH: { ST_GET(m_rfetch_t); return snprintf(buf, buf_len, "replica fetch p%u from offset %" PRId64 " (epoch %d)", m.p, m.offset, m.epoch); }
+    case M_RDATA: { ST_GET(m_rdata_t); return snprintf(buf, buf_len, "p%u: %u records from offset %" PRId64 ", high watermark %" PRId64 ", %s", m.p, m.n, m.from, m.hw, ST_STATUS(m.status)); }
+    case M_JOIN: case M_GROUP_HB: case M_LEAVE: { ST_GET(m_group_t); return snprintf(buf, buf_len, "member %u, generation %" PRId64, m.member, m.generation); }
+    case M_ASSIGN: { ST_GET(m_assign_t); return snprintf(buf, buf_len, "generation %" PRId64 ": partitions %#x", m.generation, m.partitions); }
+    case M_OFFSET_FETCH: case M_OFFSET: case M_OFFSET_COMMIT: { ST_GET(m_offset_t); return snprintf(buf, buf_len, "p%u committed offset %" PRId64 " (%s)", m.p, m.offset, ST_STATUS(m.status)); }
+    case M_FETCH: { ST_GET(m_fetch_t); return snprintf(buf, buf_len, "fetch p%u from offset %" PRId64, m.p, m.offset); }
+    case M_FETCH_DATA: { ST_GET(m_fetch_data_t); return snprintf(buf, buf_len, "p%u: %u records from offset %" PRId64 ", high watermark %" PRId64 " (lag %" PRId64 ")", m.p, m.n, m.from, m.hw, m.hw - m.from - (int64_t)m.n); }
+    default: return 0;
+    }
+#undef ST_GET
+#undef ST_STATUS
+}
+
 const proto_t proto_stream = {
     .version = PROTO_VERSION,
     .name = "stream",
@@ -581,4 +620,7 @@ const proto_t proto_stream = {
     .durable_size_for = st_durable_size,
     .on_membership = st_membership,
     .summary_top = st_summary_top,
+    .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
+    .summary_lines = stream_lines,
+    .describe_msg = st_describe_msg,
 };

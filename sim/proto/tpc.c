@@ -636,13 +636,25 @@ static void tpc_describe(sim_ctx *c, proto_desc_t *desc)
         return;
     }
     uint32_t locks = 0, blocked = 0;
+    const tpc_prec_t *first = NULL;     /* the blocked transaction waiting longest */
     uint64_t *lock = tpc_lock(p, d);
     for (uint32_t k = sim_self(c) - 1; k < p->n_keys; k += p->n_servers - 1) {
         if (!lock[k]) continue;
         locks++;
-        blocked += tpc_prec(p, d, lock[k])->blocked && tpc_prec(p, d, lock[k])->key[0] == k;
+        const tpc_prec_t *r = tpc_prec(p, d, lock[k]);
+        if (r->blocked && r->key[0] == k) {
+            blocked++;
+            if (!first || r->voted_ns < first->voted_ns) first = r;
+        }
     }
     snprintf(desc->role, sizeof desc->role, "participant");
+    /* Who is blocked, holding what, since when: what 2PC's blocking costs. */
+    if (first) {
+        char t[32];
+        snprintf(desc->line, sizeof desc->line, "BLOCKED T%llu holding k%u%s since %s (%u locked)", (unsigned long long)first->txn,
+                 first->key[0], first->n_keys > 1 ? " +1" : "", sim_format_duration_short(first->voted_ns, t, sizeof t), locks);
+        return;
+    }
     snprintf(desc->line, sizeof desc->line, "%u locked, %u blocked, sum %lld", locks, blocked, (long long)d->balance_sum);
 }
 
@@ -973,6 +985,13 @@ static const proto_param_t tpc_param_table[] = {
     {NULL},
 };
 
+
+/* The human summary's lines, read from the JSON summary (proto_line_t). */
+static const proto_line_t tpc_lines[] = {
+    {"transactions", "{protocol_stats.started} started, {protocol_stats.committed} committed, {protocol_stats.aborted} aborted, {protocol_stats.in_progress} in progress"},
+    {"blocked", "{protocol_stats.blocked.count} transactions blocked ({protocol_stats.blocked.still_blocked} still at the end), {protocol_stats.blocked.total_ns|ns} blocked in all, longest {protocol_stats.blocked.max_ns|ns}"},
+    {NULL, NULL},
+};
 const proto_t proto_tpc = {
     .version = PROTO_VERSION,
     .name = "2pc",
@@ -993,4 +1012,6 @@ const proto_t proto_tpc = {
     .export_state = tpc_export,
     .check = tpc_check,
     .summary = tpc_summary,
+    .summary_omit = PROTO_OMIT_LEADERS,
+    .summary_lines = tpc_lines,
 };

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <cJSON.h>
 #include "check/lincheck.h"
+#include "scenario/cond_load.h"
 #include "scenario/scenario.h"
 #include "scenario/ld.h"
 #include "proto/plugin.h"
@@ -1058,8 +1059,33 @@ void ld_action(ld_t *L, const cJSON *e, const char *p, sim_action_t *a, bool now
 
 static const char *const top_keys[] = {
     "name", "description", "seed", "duration", "nodes", "topology", "protocol", "network",
-    "workload", "faults", "invariants", "check", NULL,
+    "workload", "faults", "invariants", "check", "view", NULL,
 };
+
+/* "view": {"speed": "50ms", "select": "n3"}: how the window opens on this scenario.
+ * The speed's bounds are the window's (VIZ_SPEED_MIN_NS .. VIZ_SPEED_MAX_NS). */
+static void parse_view(ld_t *L, const cJSON *v)
+{
+    if (!v) return;
+    static const char *const keys[] = {"speed", "select", NULL};
+    if (!cJSON_IsObject(v)) ld_expected(L, "$.view", "an object such as {\"speed\": \"50ms\", \"select\": \"n1\"}", v);
+    ld_check_keys(L, v, "$.view", keys);
+    const cJSON *sp = ld_get(v, "speed");
+    if (sp) {
+        sim_time_t t = ld_as_duration(L, sp, "$.view.speed", false);
+        if (t < SIM_MS || t > 100 * SIM_SEC)
+            ld_expected(L, "$.view.speed", "simulated time per real second from \"1ms\" to \"100s\"", sp);
+        L->s->view_speed_ns = t;
+    }
+    const cJSON *sel = ld_get(v, "select");
+    if (sel) {
+        const char *name = ld_as_string(L, sel, "$.view.select", "a node's name such as \"n1\"");
+        uint32_t id;
+        if (scn_node_id(L->s, name, &id) != SIM_OK) ld_expected(L, "$.view.select", "the name of a node of this scenario", sel);
+        L->s->view_selects = true;
+        L->s->view_select = id;
+    }
+}
 
 static void parse_check(ld_t *L, const cJSON *v)
 {
@@ -1068,7 +1094,7 @@ static void parse_check(ld_t *L, const cJSON *v)
     c->linearizable = -1;
     c->steps_max = LIN_STEPS_RUN_DEFAULT;
     if (!v) return;
-    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "stale", "steps", NULL};
+    static const char *const keys[] = {"linearizable", "convergence", "session", "set_full", "counter", "stale", "steps", "expect", NULL};
     if (!cJSON_IsObject(v)) ld_expected(L, jp, "an object such as {\"linearizable\": \"kv\", \"convergence\": true}", v);
     /* A wall-clock bound made the verdict depend on the machine's load; say what replaced it. */
     if (ld_get(v, "timeout"))
@@ -1089,6 +1115,26 @@ static void parse_check(ld_t *L, const cJSON *v)
     c->stale = opt_bool(L, v, "stale", jp, false);
     const cJSON *steps = ld_get(v, "steps");
     if (steps) c->steps_max = (uint64_t)ld_as_int(L, steps, "$.check.steps", 1, 1e15, "a whole number of search steps from 1 to 1e15");
+    /* Expectations are conditions checked once the run has ended; each is read here
+     * (so a mistake is reported with its path before anything runs) and kept as text
+     * for the run to read again against the finished simulation. */
+    const cJSON *ex = ld_get(v, "expect");
+    if (ex) {
+        if (!cJSON_IsArray(ex))
+            ld_expected(L, "$.check.expect", "a list of conditions such as [{\"metric\": \"log.lost_acked\", \"==\": 0}]", ex);
+        if (cJSON_GetArraySize(ex) > SCN_EXPECT_MAX)
+            ld_fail(L, "$.check.expect", "at most SCN_EXPECT_MAX (%d) expectations", SCN_EXPECT_MAX);
+        int i = 0;
+        for (const cJSON *e = ex->child; e; e = e->next, i++) {
+            char jp2[48];
+            snprintf(jp2, sizeof jp2, "$.check.expect[%d]", i);
+            cond_load(L, e, jp2, ld_alloc(L, 1, sizeof(cond_t)));
+            char *text = cJSON_PrintUnformatted(e);
+            if (!text) ld_fail(L, jp2, "out of memory");
+            c->expect[c->n_expect++] = ld_strdup(L, text);
+            cJSON_free(text);
+        }
+    }
 }
 
 /* Line and column of a byte offset, for JSON syntax errors. */
@@ -1159,6 +1205,7 @@ int scn_load_string(const char *json, const char *path, scn_t *out, char *err, s
     parse_network(&L, ld_get(r, "network"));
     parse_faults(&L, ld_get(r, "faults"));
     parse_check(&L, ld_get(r, "check"));
+    parse_view(&L, ld_get(r, "view"));
     if (out->wl.target == TARGET_NODE && out->wl.target_node >= out->n_servers)
         ld_fail(&L, "$.workload.target", "expected a server");
 

@@ -70,11 +70,16 @@ typedef struct scn_workload {
 } scn_workload_t;
 
 /* What to check after the run (the scenario's "check" object). */
+#define SCN_EXPECT_MAX 16          /* expectations in one scenario's check */
 typedef struct scn_check {
     int linearizable;            /* lin_model_t, or -1 for none */
     bool convergence, session, set_full, counter, stale;
     uint64_t steps_max;          /* bound of the linearizability search, in steps (not time:
                                     the verdict must not depend on the machine's load) */
+    /* "expect": conditions (the vocabulary of scenario/cond_load.h) that must hold when
+     * the run ends, each kept as its JSON text, checked at load time. */
+    uint32_t n_expect;
+    const char *expect[SCN_EXPECT_MAX];
 } scn_check_t;
 
 typedef struct scn {
@@ -97,6 +102,11 @@ typedef struct scn {
     uint32_t n_nemeses;
     bool invariants;             /* check protocol invariants after every event */
     scn_check_t check;
+    /* How the window should first show it ("view"): simulated time per real second
+     * (0: chosen from the latencies and the first fault) and the node selected. */
+    sim_time_t view_speed_ns;
+    bool view_selects;
+    uint32_t view_select;
     void **allocs;               /* everything the loader allocated */
     uint32_t n_allocs, cap_allocs;
 } scn_t;

@@ -1,0 +1,348 @@
+/* test_paint.c -- what the window says about a message: its fields, decoded by its
+ * protocol, for raft (as RaftScope shows them), paxos, quorum and stream.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "proto/raft.h"
+#include "run/run.h"
+#include "view.h"
+#include "view_int.h"
+
+static void test_paint_raft_reply_fields(void **state)
+{
+    const proto_t *p = proto_find("raft");
+    assert_non_null(p->describe_msg);
+    raft_append_reply_t ok = {.term = 3, .match_index = 7, .success = 1};
+    char buf[160];
+    assert_true(p->describe_msg(RAFT_APPEND_REPLY, &ok, sizeof ok, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "term 3, success, match index 7");
+    raft_vote_reply_t no = {.term = 4, .granted = 0};
+    assert_true(p->describe_msg(RAFT_VOTE_REPLY, &no, sizeof no, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "term 4, vote refused");
+    /* A payload too short for its type says nothing rather than reading past it. */
+    assert_int_equal(p->describe_msg(RAFT_APPEND_REPLY, &ok, 4, buf, sizeof buf), 0);
+}
+
+typedef struct scan { const sim_t *sim; uint32_t decoded, seen; char sample[160]; const char *want; bool wanted; } scan_t;
+
+static void scan_fn(void *ud, const sim_flight_t *f)
+{
+    scan_t *sc = ud;
+    char buf[160];
+    if (f->type < SIM_MSG_BUILTIN) return;
+    sc->seen++;
+    if (!viz_msg_fields(sc->sim, f->id, buf, sizeof buf)) return;
+    sc->decoded++;
+    if (!sc->sample[0]) snprintf(sc->sample, sizeof sc->sample, "%s", buf);
+    if (strstr(buf, sc->want)) sc->wanted = true;
+}
+
+/* Every protocol message in flight at a moment of a real run is decoded. */
+static void expect_decoded(const char *path, sim_time_t at, const char *want)
+{
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open %s: %s", path, err);
+    scan_t sc = {.want = want};
+    /* A millisecond at a time from `at`, until enough messages were looked at. */
+    for (int k = 0; k < 2000 && sc.seen < 40; k++) {
+        assert_int_equal(run_seek(r, at + k * SIM_MS), SIM_OK);
+        sc.sim = run_sim(r);
+        sim_each_flight(run_sim(r), scan_fn, &sc);
+    }
+    if (sc.seen == 0) fail_msg("%s: no protocol message in flight at the chosen moment", path);
+    if (sc.decoded != sc.seen) fail_msg("%s: %u of %u messages decoded (e.g. %s)", path, sc.decoded, sc.seen, sc.sample);
+    if (!sc.wanted) fail_msg("%s: no decoded message says \"%s\" (e.g. %s)", path, want, sc.sample);
+    print_message("%s: e.g. %s\n", path, sc.sample);
+    run_destroy(r);
+}
+
+static void test_paint_messages_in_flight_are_decoded(void **state)
+{
+    expect_decoded("scenarios/raft-leader-crash.json", 1 * SIM_SEC + 3 * SIM_MS, "term ");
+    expect_decoded("scenarios/paxos-basic.json", 1 * SIM_SEC + 3 * SIM_MS, "ballot (");
+    expect_decoded("scenarios/quorum-r2w2.json", 1 * SIM_SEC + 3 * SIM_MS, "k");
+    expect_decoded("scenarios/stream-vs-batch.json", 5 * SIM_SEC + 3 * SIM_MS, "offset");
+}
+
+/* Neighbouring ticks never print the same label, at any zoom. */
+static void test_paint_time_axis_labels_are_distinct(void **state)
+{
+    const double steps[] = {1e3, 2e3, 5e3, 1e5, 1e6, 5e6, 2e7, 1e8, 5e8, 1e9, 5e9};
+    const sim_time_t origins[] = {0, 7 * SIM_MS + 300, 5980 * SIM_MS, 123 * SIM_SEC};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        for (size_t o = 0; o < sizeof origins / sizeof origins[0]; o++) {
+            char prev[32] = "", cur[32];
+            double t0 = ceil((double)origins[o] / steps[i]) * steps[i];
+            for (int k = 0; k < 8; k++) {
+                viz_tick_label((sim_time_t)(t0 + k * steps[i]), steps[i], cur, sizeof cur);
+                if (strcmp(prev, cur) == 0) fail_msg("two ticks %g ns apart both read \"%s\"", steps[i], cur);
+                snprintf(prev, sizeof prev, "%s", cur);
+            }
+        }
+    char b[32];
+    assert_string_equal(viz_tick_label(5985 * SIM_MS, 5e6, b, sizeof b), "5.985s");
+}
+
+/* The diagram's name column fits the longest name whole ("producer1", not "produ..."). */
+static void test_paint_lane_names_are_whole(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/stream-vs-batch.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    float g = viz_view_strip_gutter(v);
+    for (uint32_t i = 0; i < v->n_nodes; i++) {
+        float w = viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name);
+        if (w + 12 * v->s > g) fail_msg("lane name %s (%.0f px) does not fit the %.0f px column", v->nd[i].info.name, w, g);
+    }
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+/* Danger-coloured pixels within r of (x, y) in an RGB picture w pixels wide. */
+static int danger_near(const uint8_t *rgb, int w, int h, viz_rgba_t c, float x, float y, int r)
+{
+    int n = 0;
+    for (int yy = (int)y - r; yy <= (int)y + r; yy++)
+        for (int xx = (int)x - r; xx <= (int)x + r; xx++) {
+            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+            const uint8_t *p = rgb + ((size_t)yy * (size_t)w + (size_t)xx) * 3;
+            n += abs(p[0] - c.r) < 40 && abs(p[1] - c.g) < 40 && abs(p[2] - c.b) < 40;
+        }
+    return n;
+}
+
+/* A one-way cut is drawn with arrowheads pointing the blocked way: from n1's side
+ * towards n8 in gossip-ring-oneway ({n1..n4} cannot reach {n5..n8}). The arrowheads
+ * sit at 40% and 60% of the link; a plain dashed cut has only a thin dash there. */
+static void test_paint_one_way_cut_has_a_direction(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/gossip-ring-oneway.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 6 * SIM_SEC), SIM_OK);
+    const sim_t *sim = run_sim(r);
+    assert_true(sim_link_blocked(sim, 0, 7));     /* n1 -> n8 */
+    assert_false(sim_link_blocked(sim, 7, 0));
+    enum { W = 1280, H = 800 };
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    float x1, y1, x8, y8;
+    x1 = v->lay.x[0];
+    y1 = v->lay.y[0];
+    x8 = v->lay.x[7];
+    y8 = v->lay.y[7];
+    const viz_theme_t *th = viz_view_theme(v);
+    int at40 = danger_near(rgb, W, H, th->danger, x1 + 0.4f * (x8 - x1), y1 + 0.4f * (y8 - y1), 4);
+    int at60 = danger_near(rgb, W, H, th->danger, x1 + 0.6f * (x8 - x1), y1 + 0.6f * (y8 - y1), 4);
+    if (at40 < 15 || at60 < 15) fail_msg("no arrowhead on the one-way cut (%d and %d danger pixels; n1 at %.0f,%.0f, n8 at %.0f,%.0f; t=%lld)", at40, at60, x1, y1, x8, y8, (long long)run_now(r));
+    /* Healed at 10s: the same place holds no arrowhead any more. */
+    assert_int_equal(run_seek(r, 12 * SIM_SEC), SIM_OK);
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    int healed = danger_near(rgb, W, H, th->danger, x1 + 0.4f * (x8 - x1), y1 + 0.4f * (y8 - y1), 4);
+    assert_true(healed < at40);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+/* The side panel shows the protocol's own figures, the same lines as dsim run's. */
+static void test_paint_panel_shows_the_protocol_figures(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/stream-late-tight.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, run_end(r)), SIM_OK);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    assert_non_null(v->ptext);
+    bool late = false;
+    for (uint32_t i = 0; i < v->ptext->n; i++)
+        if (strcmp(v->ptext->label[i], "late events") == 0 && strstr(v->ptext->text[i], "320 dropped")) late = true;
+    assert_true(late);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+/* Pixels of colour c (within 30 per channel) in the rectangle, in an RGB picture. */
+static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0, float x1, float y1)
+{
+    int n = 0;
+    for (int y = (int)y0; y < (int)y1; y++)
+        for (int x = (int)x0; x < (int)x1; x++) {
+            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            n += abs(p[0] - c.r) < 30 && abs(p[1] - c.g) < 30 && abs(p[2] - c.b) < 30;
+        }
+    return n;
+}
+
+/* Renders a scenario at time t and counts the commit-index green in the canvas's top
+ * right corner, where the raft log picture goes. */
+static int commit_marks(const char *path, sim_time_t t, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    int n = colour_in(rgb, W, viz_view_theme(v)->ok, v->canvas.x + v->canvas.w * 0.55f, v->canvas.y,
+                      v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.4f);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Raft's logs are drawn, with their commit marks, only when raft is on screen. */
+static void test_paint_raft_logs_picture(void **state)
+{
+    int raft = commit_marks("scenarios/raft-leader-crash.json", 5300 * SIM_MS, getenv("DSIM_PICTURES") ? "pic-raft-logs.png" : NULL);
+    if (raft < 40) fail_msg("only %d commit-index pixels in the log picture", raft);
+    assert_int_equal(commit_marks("scenarios/gossip-partition.json", 5 * SIM_SEC, NULL), 0);
+    /* Multi-Paxos: its slots, with the applied point marked the same way. */
+    int paxos = commit_marks("scenarios/paxos-basic.json", 3 * SIM_SEC, getenv("DSIM_PICTURES") ? "pic-paxos-logs.png" : NULL);
+    if (paxos < 20) fail_msg("only %d applied-point pixels in the paxos log picture", paxos);
+}
+
+/* Renders a scenario at time t; counts pixels of the theme colour chosen by `danger`
+ * (else the accent) in the canvas's top right corner, where pictures go. */
+static int corner_colour(const char *path, sim_time_t t, bool danger, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    const viz_theme_t *th = viz_view_theme(v);
+    int n = colour_in(rgb, W, danger ? th->danger : th->accent, v->canvas.x + v->canvas.w * 0.62f, v->canvas.y,
+                      v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.45f);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Sharding: load bars per node, the hottest node's requests in the warning colour. */
+static void test_paint_shard_load_picture(void **state)
+{
+    int hot = corner_colour("scenarios/shard-zipf-hotspot.json", 10 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-shard.png" : NULL);
+    if (hot < 100) fail_msg("no hot-spot bar in the load picture (%d pixels)", hot);
+    int bars = corner_colour("scenarios/shard-zipf-hotspot.json", 10 * SIM_SEC, false, NULL);
+    assert_true(bars > 500);
+}
+
+/* Streaming: partitions with their high watermarks and lag, stream and batch latency. */
+static void test_paint_stream_picture(void **state)
+{
+    int bars = corner_colour("scenarios/stream-acks1-crash.json", 20 * SIM_SEC, false, getenv("DSIM_PICTURES") ? "pic-stream.png" : NULL);
+    if (bars < 300) fail_msg("no partition bars in the stream picture (%d pixels)", bars);
+    /* acks=1 lost acknowledged records: the line that says so is in the warning colour. */
+    assert_true(corner_colour("scenarios/stream-acks1-crash.json", 20 * SIM_SEC, true, NULL) > 20);
+    assert_int_equal(corner_colour("scenarios/stream-acksall-crash.json", 20 * SIM_SEC, true, NULL), 0);
+}
+
+/* CRDTs: the replicas' picture says they differ during the partition and shows the
+ * moment of convergence (in the ok colour) once they agree again (10.29s). */
+static void test_paint_crdt_convergence_picture(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/crdt-orset-partition.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    int ok[2];
+    const sim_time_t at[2] = {8 * SIM_SEC, 12 * SIM_SEC};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(run_seek(r, at[k]), SIM_OK);
+        viz_view_render(v);
+        assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+        if (k && getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-crdt.png");
+        ok[k] = colour_in(rgb, W, viz_view_theme(v)->ok, v->canvas.x + v->canvas.w * 0.6f, v->canvas.y,
+                          v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.3f);
+    }
+    assert_int_equal(ok[0], 0);
+    if (ok[1] < 30) fail_msg("no convergence mark after the replicas agreed (%d pixels)", ok[1]);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+/* 2PC: the participants blocked by the coordinator's crash are listed, holding their
+ * keys since they voted, in the warning colour; after the restart resolves them, none. */
+static void test_paint_tpc_blocked_picture(void **state)
+{
+    int during = corner_colour("scenarios/2pc-blocked.json", 5 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-2pc.png" : NULL);
+    if (during < 50) fail_msg("no blocked participant shown at 5s (%d pixels)", during);
+    assert_int_equal(corner_colour("scenarios/2pc-blocked.json", 9500 * SIM_MS, true, NULL), 0);
+}
+
+/* Epidemics: nodes as susceptible, infective and removed cells; mid-rumor most are
+ * infective (blue), at the end the rumors have died out and none are. */
+static void test_paint_epidemic_picture(void **state)
+{
+    int mid = corner_colour("scenarios/epidemic-rumor-k1.json", 12 * SIM_SEC, false, getenv("DSIM_PICTURES") ? "pic-epidemic.png" : NULL);
+    if (mid < 500) fail_msg("no infective cells mid-rumor (%d pixels)", mid);
+    int end = corner_colour("scenarios/epidemic-rumor-k1.json", 40 * SIM_SEC, false, NULL);
+    assert_true(end < mid / 4);
+}
+
+/* Quorums: the stale reads are counted in the warning colour where r + w <= n, and the
+ * t-visibility bars are drawn; with r = w = 2 nothing is stale. */
+static void test_paint_quorum_picture(void **state)
+{
+    int stale = corner_colour("scenarios/quorum-r1w1-tail.json", 10 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-quorum.png" : NULL);
+    if (stale < 30) fail_msg("stale reads not shown (%d pixels)", stale);
+    assert_true(corner_colour("scenarios/quorum-r1w1-tail.json", 10 * SIM_SEC, false, NULL) > 500);
+    assert_int_equal(corner_colour("scenarios/quorum-r2w2.json", 10 * SIM_SEC, true, NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paint_raft_reply_fields),
+        cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+        cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
+        cmocka_unit_test(test_paint_lane_names_are_whole),
+        cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
+        cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
+        cmocka_unit_test(test_paint_raft_logs_picture),
+        cmocka_unit_test(test_paint_shard_load_picture),
+        cmocka_unit_test(test_paint_stream_picture),
+        cmocka_unit_test(test_paint_crdt_convergence_picture),
+        cmocka_unit_test(test_paint_tpc_blocked_picture),
+        cmocka_unit_test(test_paint_epidemic_picture),
+        cmocka_unit_test(test_paint_quorum_picture),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
