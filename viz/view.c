@@ -259,6 +259,10 @@ void viz_view_gather(viz_view_t *v)
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         viz_nd_t *n = &v->nd[i];
         sim_node_info(sim, i, &n->info);
+        /* The sim's own copy of the name goes when an action or a rewind re-creates the
+         * sim, which can happen twice before the next gather. */
+        snprintf(n->name, sizeof n->name, "%s", n->info.name);
+        n->info.name = n->name;
         n->role = n->info.role;
         n->term = n->info.term;
         sim_describe(sim, i, &n->desc);

@@ -65,7 +65,8 @@ typedef struct viz_pic {
 } viz_pic_t;
 
 typedef struct viz_nd {
-    sim_node_info_t info;
+    sim_node_info_t info;          /* info.name points at name: it outlives a rebuilt sim */
+    char name[SIM_NAME_MAX];
     sim_role_t role;
     int64_t term;
     proto_desc_t desc;
