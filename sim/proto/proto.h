@@ -130,7 +130,10 @@ typedef enum {
     PROTO_PARAM_DURATION_RANGE,  /* sim_time_t[2], from ["150ms", "300ms"] */
     PROTO_PARAM_BOOL,            /* bool */
     PROTO_PARAM_ENUM,            /* int: index into `choices` ("a|b|c") */
+    PROTO_PARAM_PATH,            /* char[PROTO_PARAM_TEXT_MAX]: a file, relative to the scenario's folder */
+    PROTO_PARAM_STRINGS,         /* char[PROTO_PARAM_TEXT_MAX]: a list of strings, each ended by '\0' */
 } proto_param_type_t;
+#define PROTO_PARAM_TEXT_MAX 512     /* bytes of a PATH or STRINGS parameter, with its '\0's */
 
 typedef struct proto_param {
     const char *name;
@@ -142,8 +145,8 @@ typedef struct proto_param {
     const char *help;      /* one line */
 } proto_param_t;
 
-/* Version 1: the table up to check_size. Version 2 appends roles. */
-#define PROTO_VERSION 2
+/* Version 1: the table up to check_size. Version 2 appends roles, version 3 on_destroy. */
+#define PROTO_VERSION 3
 #define PROTO_MAX 64                /* protocols registered at once */
 #define PROTO_NAME_MAX 31
 #define SIM_MSG_BUILTIN 2           /* message types 0 "request" and 1 "reply" */
@@ -206,6 +209,10 @@ typedef struct proto {
     /* ---- Version 2. ---- */
     /* Roles of the protocol's own, terminated by {NULL}; may be NULL. */
     const proto_role_t *roles;
+    /* ---- Version 3. ---- */
+    /* The simulation is being destroyed: release what lives outside dsim (a child
+     * process, a file). Called on every server node, up or not. May be NULL. */
+    void (*on_destroy)(sim_ctx *c);
 } proto_t;
 
 /* ---- Registration. ------------------------------------------------------------------ */
