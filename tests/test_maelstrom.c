@@ -116,6 +116,7 @@ static void test_maelstrom_leader_kv_survives_kill_and_restart_under_partition(v
     runcheck_t rc;
     sim_t *s = run(json, 2, &scn, &rc);
     const sim_stats_t *st = sim_stats(s);
+    uint64_t hash = sim_trace_hash(s);
     assert_null(sim_error(s));
     assert_int_equal(st->crashes, 1);
     assert_int_equal(st->restarts, 1);
@@ -124,6 +125,10 @@ static void test_maelstrom_leader_kv_survives_kill_and_restart_under_partition(v
     assert_int_equal(rc.lin_rc, SIM_OK);
     if (rc.lin.verdict != LIN_OK) fail_msg("the single-leader store was judged %s", lin_verdict_names[rc.lin.verdict]);
     done(s, &scn, &rc);
+    /* The kill and the second start replay too: same seed, same trace. */
+    s = run(json, 2, &scn, NULL);
+    assert_true(sim_trace_hash(s) == hash);
+    done(s, &scn, NULL);
 }
 
 static void test_maelstrom_broken_kv_is_caught(void **state)
@@ -218,8 +223,8 @@ static void test_maelstrom_startup_problems_are_named(void **state)
 static void test_maelstrom_runtime_problems_make_operations_info(void **state)
 {
     (void)state;
-    static const char *const hows[] = {"exit", "flood", "unknown"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const hows[] = {"exit", "flood", "unknown", "long"};
+    for (int i = 0; i < 4; i++) {
         char json[2048];
         snprintf(json, sizeof json,
                  "{'duration': '2s', 'nodes': 1,"

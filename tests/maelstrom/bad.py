@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bad.py -- misbehaves on purpose, as the first argument says: silent (never answers
 init), garbage (a line that is not JSON), exit (ends at its first request), flood (endless lines
-after init), unknown (sends to a node that does not exist)."""
+at its first request), long (a line over 64 KiB), unknown (sends to a node that does not exist)."""
 import json
 import sys
 
@@ -22,5 +22,7 @@ for line in sys.stdin:
     if how == "flood":
         while True:
             print(json.dumps({"src": "n1", "dest": "n1", "body": {"type": "noise"}}))
+    if how == "long":
+        print(json.dumps({"src": "n1", "dest": "c1", "body": {"type": "echo_ok", "echo": "x" * 70000}}), flush=True)
     if how == "unknown":
         print(json.dumps({"src": "n1", "dest": "n99", "body": {"type": "hello"}}), flush=True)
