@@ -189,6 +189,32 @@ static void test_maelstrom_g_counter_counts(void **state)
     done(s, &scn, &rc);
 }
 
+static void test_maelstrom_unique_ids_duplicates_are_caught(void **state)
+{
+    (void)state;
+    for (int broken = 0; broken < 2; broken++) {
+        char json[2048];
+        snprintf(json, sizeof json,
+                 "{'duration': '3s', 'nodes': 3,"
+                 " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/unique_ids.py', 'args': [%s],"
+                 "              'workload': 'unique-ids', 'quiet': '5ms'}},"
+                 " 'network': {'latency': '3ms'},"
+                 " 'workload': {'clients': 3, 'ops': {'read': 1.0}, 'rate': '30/s', 'target': 'random', 'stop': '2s'}}",
+                 broken ? "'--broken'" : "");
+        scn_t scn;
+        sim_t *s = run(json, 1, &scn, NULL);
+        const sim_violation_t *v = sim_violation(s, NULL);
+        if (broken) {
+            if (!v) fail_msg("ids handed out twice were not caught");
+            assert_string_equal(v->name, "unique-ids");
+        } else {
+            if (v) fail_msg("unique ids judged %s: %s", v->name, v->detail);
+            assert_true(sim_stats(s)->ops_ok > 30);
+        }
+        done(s, &scn, NULL);
+    }
+}
+
 /* A program that fails at start-up stops the run with a sentence naming the node. */
 static void startup_fails(const char *bin, const char *args, const char *expect)
 {
@@ -249,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_maelstrom_broken_kv_is_caught),
         cmocka_unit_test(test_maelstrom_broadcast_reaches_everyone),
         cmocka_unit_test(test_maelstrom_g_counter_counts),
+        cmocka_unit_test(test_maelstrom_unique_ids_duplicates_are_caught),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };

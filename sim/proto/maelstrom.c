@@ -52,8 +52,19 @@
 #define ML_PENDING_MAX 256              /* client requests in flight at one node */
 #define ML_ARGS_MAX 32                  /* arguments after the program's path */
 #define ML_VALUES_MAX 4096              /* values in one read's answer */
+#define ML_IDS_MAX (1u << 16)           /* unique-ids: ids the uniqueness check remembers */
 
-typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV } ml_workload_t;
+/* unique-ids: the check remembers a 64-bit hash of every id acknowledged so far (the
+ * reply's value), in an open-addressing set; past ML_IDS_MAX / 2 ids it stops looking
+ * and says so in the summary rather than slow every event down. */
+typedef struct ml_check {
+    uint64_t scanned;                   /* operation events looked at */
+    uint32_t n_ids;
+    bool full;
+    uint64_t ids[ML_IDS_MAX];           /* 0: empty (a hash of 0 is stored as 1) */
+} ml_check_t;
+
+typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV, ML_UNIQUE } ml_workload_t;
 typedef enum { ML_LOCKSTEP, ML_REALTIME } ml_mode_t;
 
 typedef struct ml_config {
@@ -257,6 +268,14 @@ static void ml_client_reply(sim_ctx *c, ml_node_t *st, const cJSON *body, const 
             int64_t x = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
             sim_reply(c, &req, SIM_REPLY_OK, &x, cJSON_IsNumber(v) ? 1 : 0);
         }
+    } else if (strcmp(type, "generate_ok") == 0) {
+        /* Ids may be any JSON value: dsim's history keeps a 64-bit hash of its text. */
+        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(body, "id"));
+        uint64_t h = 1469598103934665603ull;
+        for (const char *ch = text ? text : ""; *ch; ch++) h = (h ^ (uint8_t)*ch) * 1099511628211ull;
+        cJSON_free(text);
+        int64_t v = (int64_t)(h >> 1);
+        sim_reply(c, &req, SIM_REPLY_OK, &v, 1);
     } else if (strcmp(type, "cas_ok") == 0) {
         sim_reply(c, &req, SIM_REPLY_OK, NULL, 0);
     } else if (strcmp(type, "write_ok") == 0 || strcmp(type, "add_ok") == 0 || strcmp(type, "broadcast_ok") == 0) {
@@ -472,6 +491,8 @@ static void ml_request(sim_ctx *c, const sim_req_t *req)
         snprintf(body, sizeof body, "\"type\":\"write\",\"key\":%lld,\"value\":%lld", k, v); break;
     case ML_LINKV * 16 + SIM_OP_CAS:
         snprintf(body, sizeof body, "\"type\":\"cas\",\"key\":%lld,\"from\":%lld,\"to\":%lld", k, v, (long long)req->value2); break;
+    case ML_UNIQUE * 16 + SIM_OP_READ:          /* the id comes back as the read's value */
+        snprintf(body, sizeof body, "\"type\":\"generate\""); break;
     default:
         /* The workload has no such operation: it certainly did not happen. */
         sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
@@ -510,9 +531,35 @@ static void ml_export(sim_ctx *c, jw_t *w)
     jw_obj_end(w);
 }
 
+/* unique-ids: no id acknowledged twice. Looks only at operations new since the last
+ * event, so the whole run costs O(operations). */
+static bool ml_check_unique(sim_t *s, sim_violation_t *v)
+{
+    ml_check_t *k = sim_check_state(s);
+    uint64_t n = sim_n_op_events(s);
+    for (; k->scanned < n; k->scanned++) {
+        sim_op_event_t e;
+        sim_op_event(s, k->scanned, &e);
+        if (e.type != 1 || e.n != 1 || k->full) continue;
+        uint64_t h = (uint64_t)e.values[0] ? (uint64_t)e.values[0] : 1;
+        uint32_t i = (uint32_t)(h * 11400714819323198485ull >> 48) & (ML_IDS_MAX - 1);
+        for (; k->ids[i]; i = (i + 1) & (ML_IDS_MAX - 1))
+            if (k->ids[i] == h) {
+                k->scanned++;
+                return sim_violation_set(v, "unique-ids", -1, -1, "an id was generated twice (the client of process %u got one already handed out)",
+                                         e.process);
+            }
+        k->ids[i] = h;
+        if (++k->n_ids >= ML_IDS_MAX / 2) k->full = true;
+    }
+    return false;
+}
+
 /* echo: every reply must carry back what was sent. */
 static bool ml_check(sim_t *s, sim_violation_t *v)
 {
+    const ml_config_t *cf = sim_config_of(s);
+    if (cf->workload == ML_UNIQUE) return ml_check_unique(s, v);
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
         const ml_node_t *st = sim_node_state(s, i);
         if (st->mismatches > 0)
@@ -524,7 +571,7 @@ static bool ml_check(sim_t *s, sim_violation_t *v)
 /* The time mode belongs in every summary: it says whether the run can be replayed. */
 static void ml_summary(sim_t *s, jw_t *w)
 {
-    static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv"};
+    static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv", "unique-ids"};
     const ml_config_t *cf = sim_config_of(s);
     int64_t served = 0, stopped = 0;
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
@@ -537,6 +584,11 @@ static void ml_summary(sim_t *s, jw_t *w)
     jw_kstr(w, "workload", workloads[cf->workload]);
     jw_kint(w, "served", served);
     jw_kint(w, "nodes_stopped", stopped);
+    if (cf->workload == ML_UNIQUE) {
+        const ml_check_t *k = sim_check_state(s);
+        jw_kint(w, "unique_ids_checked", k->n_ids);
+        jw_kbool(w, "unique_ids_check_full", k->full);
+    }
 }
 
 static int ml_configure(void *config, const proto_env_t *env, char *err, size_t err_len)
@@ -558,7 +610,7 @@ static const char *const ml_msg_types[] = {"message", NULL};
 static const proto_param_t ml_params[] = {
     {"bin", PROTO_PARAM_PATH, "\"\"", 1, 0, NULL, offsetof(ml_config_t, bin), "the program each node runs, relative to the scenario"},
     {"args", PROTO_PARAM_STRINGS, "[]", 1, 0, NULL, offsetof(ml_config_t, args), "arguments passed to the program"},
-    {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv", offsetof(ml_config_t, workload),
+    {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids", offsetof(ml_config_t, workload),
      "which Maelstrom workload the clients' operations become"},
     {"mode", PROTO_PARAM_ENUM, "lockstep", 1, 0, "lockstep|realtime", offsetof(ml_config_t, mode),
      "lockstep: one message at a time, deterministic for programs without timers"},
@@ -587,5 +639,6 @@ const proto_t proto_maelstrom = {
     .export_state = ml_export,
     .check = ml_check,
     .summary = ml_summary,
+    .check_size = sizeof(ml_check_t),
     .on_destroy = ml_destroy,
 };
