@@ -170,6 +170,35 @@ static void test_maelstrom_broadcast_reaches_everyone(void **state)
     done(s, &scn, &rc);
 }
 
+static void test_maelstrom_realtime_lets_a_program_keep_its_own_timers(void **state)
+{
+    (void)state;
+    /* The program re-sends what it has seen every 100ms of its own time: values
+     * written on one side of the partition reach the other side after it heals, which
+     * needs simulated time to pass between messages. */
+    const char *json =
+        "{'duration': '3s', 'nodes': 3,"
+        " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/broadcast_timer.py', 'workload': 'broadcast',"
+        "              'mode': 'realtime'}},"
+        " 'network': {'latency': '5ms'},"
+        " 'workload': {'clients': 2, 'ops': {'write': 0.6, 'read': 0.4}, 'rate': '20/s', 'timeout': '500ms',"
+        "              'stop': '2s', 'final_reads': '500ms'},"
+        " 'faults': [{'at': '500ms', 'partition': [['n1'], ['n2', 'n3']]}, {'at': '1200ms', 'heal': true}],"
+        " 'check': {'set_full': true}}";
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(json, 1, &scn, &rc);
+    assert_null(sim_error(s));
+    assert_int_equal(rc.set_rc, SIM_OK);
+    assert_true(rc.set.n_values > 5);
+    assert_int_equal(rc.set.n_lost, 0);
+    cJSON *sum = ts_summary(s);
+    assert_string_equal(ts_get(sum, "protocol_stats", "time_mode")->valuestring, "realtime");
+    assert_true(cJSON_IsFalse(ts_get(sum, "protocol_stats", "deterministic")));
+    cJSON_Delete(sum);
+    done(s, &scn, &rc);
+}
+
 static void test_maelstrom_g_counter_counts(void **state)
 {
     (void)state;
@@ -275,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_maelstrom_broken_kv_is_caught),
         cmocka_unit_test(test_maelstrom_broadcast_reaches_everyone),
         cmocka_unit_test(test_maelstrom_g_counter_counts),
+        cmocka_unit_test(test_maelstrom_realtime_lets_a_program_keep_its_own_timers),
         cmocka_unit_test(test_maelstrom_unique_ids_duplicates_are_caught),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),

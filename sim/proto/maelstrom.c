@@ -16,7 +16,12 @@
  * the line, then reads the program's output until it has been quiet for `quiet`
  * (wall-clock), and stamps everything it wrote at the delivery's simulated time, in
  * the order written. A program that keeps no timers of its own therefore gives the
- * same run for the same seed. That wall-clock wait, and cJSON for parsing the lines,
+ * same run for the same seed. A program with timers of its own (heartbeats, retries)
+ * needs "mode": "realtime" instead: each node's tick holds simulated time back until
+ * the wall clock (times `speed`) catches up, then takes what the program wrote
+ * meanwhile; such a run is not deterministic, and the summary says so. (In lock-step
+ * such a program never falls quiet for long, and its run crawls: every line it writes
+ * on its own costs a quiet wait.) That wall-clock wait, and cJSON for parsing the lines,
  * are why this protocol is not as small or as pure as the others: the wire format is
  * JSON and the program lives in another process, so both are the price of the idea.
  *
@@ -66,6 +71,7 @@ typedef struct ml_check {
 
 typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV, ML_UNIQUE } ml_workload_t;
 typedef enum { ML_LOCKSTEP, ML_REALTIME } ml_mode_t;
+enum { ML_TIMER_TICK = 1 };
 
 typedef struct ml_config {
     char bin[PROTO_PARAM_TEXT_MAX];
@@ -75,6 +81,8 @@ typedef struct ml_config {
     sim_time_t quiet;           /* wall-clock ns without output that ends a step */
     sim_time_t init_timeout;    /* wall-clock ns to wait for init_ok */
     sim_time_t step_timeout;    /* wall-clock ns one step may take in all */
+    double speed;               /* realtime: simulated seconds per wall-clock second */
+    sim_time_t tick;            /* realtime: how often (simulated) to read what programs wrote */
 } ml_config_t;
 
 typedef struct ml_pending {
@@ -88,6 +96,7 @@ typedef struct ml_node {
     bool running;               /* started and answered init */
     bool init_ok;
     int64_t next_msg_id;
+    int64_t wall_origin_ns;     /* realtime: wall-clock time at simulated time 0 */
     int64_t served, mismatches, stderr_lines;
     uint32_t out_len, err_len;
     char why[96];               /* why the node stopped, for describe */
@@ -372,7 +381,9 @@ static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
                 ml_problem(c, st, "kept writing for more than %.1fs after one message (expected it to fall quiet: step_timeout)", (double)cf->step_timeout / 1e9);
             return false;
         }
-        int64_t wait = (want_init && !st->init_ok) ? limit - now : cf->quiet;
+        /* Real time does not wait for quiet: it takes what is there now, and the
+         * tick comes back for what is written later. */
+        int64_t wait = (want_init && !st->init_ok) ? limit - now : cf->mode == ML_REALTIME ? 0 : cf->quiet;
         struct pollfd pf[2] = {{st->out_fd, POLLIN, 0}, {st->err_fd, POLLIN, 0}};
         int r = poll(pf, st->err_fd >= 0 ? 2 : 1, (int)((wait + 999999) / 1000000));
         if (r < 0 && errno == EINTR) continue;
@@ -446,6 +457,10 @@ static void ml_init(sim_ctx *c)
     len += snprintf(line + len, sizeof line - (size_t)len, "]}}");
     if (!ml_write(c, st, line, (uint32_t)len) || !ml_pump(c, st, true)) return;
     st->running = true;
+    if (cf->mode == ML_REALTIME) {
+        st->wall_origin_ns = ml_wall_ns() - (int64_t)((double)sim_now(c) / cf->speed);
+        sim_timer_set(c, cf->tick, ML_TIMER_TICK, 0);
+    }
     if (cf->workload == ML_BROADCAST) {
         /* The topology as this node sees it: its own neighbours in the scenario's
          * topology (the entry a node reads; the others are left out). */
@@ -456,6 +471,24 @@ static void ml_init(sim_ctx *c)
         len += snprintf(line + len, sizeof line - (size_t)len, "]}}}");
         if (ml_write(c, st, line, (uint32_t)len)) ml_pump(c, st, false);
     }
+}
+
+/* Realtime: holds simulated time back until the wall clock has caught up with it, then
+ * takes whatever the program wrote meanwhile (its own timers fired, say) and stamps it
+ * now. Every node paces so; the run is as fast as the wall clock allows, no faster. */
+static void ml_timer(sim_ctx *c, int kind, uint64_t data)
+{
+    const ml_config_t *cf = sim_config(c);
+    ml_node_t *st = sim_state(c);
+    (void)data;
+    if (kind != ML_TIMER_TICK || !st->running) return;
+    int64_t due = st->wall_origin_ns + (int64_t)((double)sim_now(c) / cf->speed);
+    int64_t ahead = due - ml_wall_ns();
+    if (ahead > 0) {
+        struct timespec ts = {(time_t)(ahead / 1000000000), (long)(ahead % 1000000000)};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+    }
+    if (ml_pump(c, st, false)) sim_timer_set(c, cf->tick, ML_TIMER_TICK, 0);
 }
 
 static void ml_message(sim_ctx *c, const sim_msg_t *m)
@@ -594,10 +627,6 @@ static void ml_summary(sim_t *s, jw_t *w)
 static int ml_configure(void *config, const proto_env_t *env, char *err, size_t err_len)
 {
     ml_config_t *cf = config;
-    if (cf->mode == ML_REALTIME) {
-        snprintf(err, err_len, "\"mode\": \"realtime\" is not available yet; use \"lockstep\" (programs that keep their own timers see no time pass between messages)");
-        return SIM_EINPUT;
-    }
     int n = 0;
     for (const char *a = cf->args; *a; a += strlen(a) + 1) n++;
     if (n > ML_ARGS_MAX) { snprintf(err, err_len, "\"args\" has %d strings; at most %d are passed", n, ML_ARGS_MAX); return SIM_EINPUT; }
@@ -613,9 +642,13 @@ static const proto_param_t ml_params[] = {
     {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids", offsetof(ml_config_t, workload),
      "which Maelstrom workload the clients' operations become"},
     {"mode", PROTO_PARAM_ENUM, "lockstep", 1, 0, "lockstep|realtime", offsetof(ml_config_t, mode),
-     "lockstep: one message at a time, deterministic for programs without timers"},
+     "lockstep: one message at a time, deterministic for programs without timers; realtime: simulated time follows the wall clock"},
     {"quiet", PROTO_PARAM_DURATION, "20ms", 1e6, 10e9, NULL, offsetof(ml_config_t, quiet),
      "wall-clock time without output after which a program is taken to be done with a message"},
+    {"speed", PROTO_PARAM_REAL, "1", 0.01, 100, NULL, offsetof(ml_config_t, speed),
+     "realtime: simulated seconds per wall-clock second"},
+    {"tick", PROTO_PARAM_DURATION, "5ms", 1e5, 1e9, NULL, offsetof(ml_config_t, tick),
+     "realtime: how often (simulated) dsim reads what a program wrote on its own"},
     {"init_timeout", PROTO_PARAM_DURATION, "10s", 1e6, 600e9, NULL, offsetof(ml_config_t, init_timeout), "wall-clock time to wait for init_ok"},
     {"step_timeout", PROTO_PARAM_DURATION, "5s", 1e6, 600e9, NULL, offsetof(ml_config_t, step_timeout),
      "wall-clock time a program may keep writing in answer to one message"},
@@ -633,6 +666,7 @@ const proto_t proto_maelstrom = {
     .configure = ml_configure,
     .init = ml_init,
     .on_message = ml_message,
+    .on_timer = ml_timer,
     .on_request = ml_request,
     .on_crash = ml_crash,
     .describe = ml_describe,
