@@ -9,10 +9,11 @@
 # clang, and for `make fuzz`. gnuplot-nox draws the plots of `dsim run --export` and
 # `dsim sweep` (without it the data and scripts are still written); parallel is GNU
 # parallel, which the sweep tests and the documented multi-machine recipe use; tmux
-# drives a lesson in a terminal in the lesson tests.
-DEB="libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev gnuplot-nox parallel tmux"
-FEDORA="SDL2-devel SDL2_ttf-devel libpng-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt gnuplot parallel tmux"
-BREW="sdl2 sdl2_ttf libpng cjson gsl cmocka pkg-config llvm gnuplot parallel tmux"
+# drives a lesson in a terminal in the lesson tests; python3 runs the Maelstrom nodes in
+# tests/maelstrom/ and scenarios/nodes/.
+DEB="libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core libcjson-dev libgsl-dev libcmocka-dev pkg-config clang libclang-rt-dev gnuplot-nox parallel tmux python3"
+FEDORA="SDL2-devel SDL2_ttf-devel libpng-devel dejavu-sans-fonts cjson-devel gsl-devel libcmocka-devel pkgconf-pkg-config clang compiler-rt gnuplot parallel tmux python3"
+BREW="sdl2 sdl2_ttf libpng cjson gsl cmocka pkg-config llvm gnuplot parallel tmux python3"
 
 # Whether clang can link a libFuzzer program under AddressSanitizer and UBSan (which
 # needs everything `make san` needs of it too).
@@ -24,7 +25,7 @@ have_fuzzer() {
 
 if command -v pkg-config >/dev/null 2>&1 &&
    pkg-config --exists sdl2 SDL2_ttf libcjson gsl libpng cmocka 2>/dev/null &&
-   command -v gnuplot >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q 'GNU parallel' &&
+   command -v gnuplot >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q 'GNU parallel' &&
    { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || fc-match -f '%{file}' 'DejaVu Sans' 2>/dev/null | grep -qi dejavu; } &&
    command -v tmux >/dev/null 2>&1 && have_fuzzer; then
     echo "deps: everything dsim needs is installed"

@@ -692,6 +692,8 @@ static const char *param_type_name(proto_param_type_t t)
     case PROTO_PARAM_DURATION_RANGE: return "[duration, duration]";
     case PROTO_PARAM_BOOL: return "true|false";
     case PROTO_PARAM_ENUM: return "choice";
+    case PROTO_PARAM_PATH: return "path";
+    case PROTO_PARAM_STRINGS: return "[string, ...]";
     }
     return "?";
 }

@@ -154,6 +154,11 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
 void sim_destroy(sim_t *s)
 {
     if (!s) return;
+    if (s->ctx.s && s->proto && s->proto->on_destroy && s->state)
+        for (uint32_t i = 0; i < s->n_servers; i++) {
+            s->ctx.node = i;
+            s->proto->on_destroy(&s->ctx);
+        }
     if (s->wl) wl_destroy(s);
     if (s->nem) nemesis_destroy(s);
     for (uint32_t i = 0; i < s->n_actions; i++) { free(s->actions[i].members); free(s->actions[i].groups); }

@@ -470,7 +470,7 @@ static const proto_t *load_locked(const char *path, char *err, size_t len)
     g->dl = dl;
     const proto_t *p = out;
     /* Only the slots its version has; the registry checks the version itself. */
-    memcpy(&g->orig, p, p->version >= PROTO_VERSION ? sizeof g->orig : offsetof(proto_t, roles));
+    memcpy(&g->orig, p, proto_table_bytes(p->version));
     g->wrap = g->orig;
     proto_t *w = &g->wrap;
     if (w->init) w->init = t_init;

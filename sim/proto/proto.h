@@ -130,7 +130,10 @@ typedef enum {
     PROTO_PARAM_DURATION_RANGE,  /* sim_time_t[2], from ["150ms", "300ms"] */
     PROTO_PARAM_BOOL,            /* bool */
     PROTO_PARAM_ENUM,            /* int: index into `choices` ("a|b|c") */
+    PROTO_PARAM_PATH,            /* char[PROTO_PARAM_TEXT_MAX]: a file, relative to the scenario's folder */
+    PROTO_PARAM_STRINGS,         /* char[PROTO_PARAM_TEXT_MAX]: a list of strings, each ended by '\0' */
 } proto_param_type_t;
+#define PROTO_PARAM_TEXT_MAX 512     /* bytes of a PATH or STRINGS parameter, with its '\0's */
 
 typedef struct proto_param {
     const char *name;
@@ -158,8 +161,8 @@ typedef struct proto_line { const char *label; const char *text; } proto_line_t;
 #define PROTO_OMIT_STALENESS 2u     /* stores nothing a read could find stale */
 
 /* Version 1: the table up to check_size. Version 2 appends roles; version 3
- * summary_omit, summary_lines and describe_msg. */
-#define PROTO_VERSION 3
+ * summary_omit, summary_lines and describe_msg; version 4 on_destroy. */
+#define PROTO_VERSION 4
 #define PROTO_MAX 64                /* protocols registered at once */
 #define PROTO_NAME_MAX 31
 #define SIM_MSG_BUILTIN 2           /* message types 0 "request" and 1 "reply" */
@@ -231,6 +234,9 @@ typedef struct proto {
      * a short line of its fields, "term 3, index 7, success" for the window's hover.
      * Returns the length written, 0 when it cannot say. May be NULL. */
     int (*describe_msg)(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len);
+    /* The simulation is being destroyed: release what lives outside dsim (a child
+     * process, a file). Called on every server node, up or not. May be NULL. */
+    void (*on_destroy)(sim_ctx *c);
 } proto_t;
 
 /* ---- Registration. ------------------------------------------------------------------ */
@@ -242,6 +248,9 @@ typedef struct proto {
  * on_request defaulted when absent (a protocol that serves no requests refuses them).
  * Returns SIM_OK, or SIM_EINPUT / SIM_ELIMIT with a sentence in err. */
 int proto_register(const proto_t *p, char *err, size_t err_len);
+/* The bytes of a proto_t that a table written for `version` has: later slots are not
+ * there and must be read as zero. */
+size_t proto_table_bytes(int version);
 const proto_t *proto_find(const char *name);       /* the registered copy, or NULL */
 uint32_t proto_count(void);                        /* built-ins first, in teaching order */
 const proto_t *proto_at(uint32_t i);               /* NULL past the end */

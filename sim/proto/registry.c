@@ -15,7 +15,7 @@
 extern const proto_t proto_echo, proto_gossip, proto_randpeer;
 extern const proto_t proto_raft, proto_paxos, proto_pb, proto_chain, proto_tpc;
 extern const proto_t proto_quorum, proto_shard, proto_epidemic, proto_crdt;
-extern const proto_t proto_stream;
+extern const proto_t proto_stream, proto_maelstrom;
 
 /* In teaching order: the basics, strong consistency, eventual consistency and
  * partitioning, then streaming. `dsim list protocols` prints them so. */
@@ -23,7 +23,7 @@ static const proto_t *const builtins[] = {
     &proto_echo, &proto_gossip, &proto_randpeer,
     &proto_raft, &proto_paxos, &proto_pb, &proto_chain, &proto_tpc,
     &proto_quorum, &proto_shard, &proto_epidemic, &proto_crdt,
-    &proto_stream,
+    &proto_stream, &proto_maelstrom,
 };
 
 static proto_t table[PROTO_MAX];
@@ -60,6 +60,7 @@ static size_t param_size(proto_param_type_t t)
     case PROTO_PARAM_DURATION_RANGE: return 2 * sizeof(sim_time_t);
     case PROTO_PARAM_BOOL: return sizeof(bool);
     case PROTO_PARAM_ENUM: return sizeof(int);
+    case PROTO_PARAM_PATH: case PROTO_PARAM_STRINGS: return PROTO_PARAM_TEXT_MAX;
     }
     return 0;
 }
@@ -92,7 +93,7 @@ static int check(const proto_t *p, char *err, size_t len)
     }
     for (int i = 0; p->params && p->params[i].name; i++) {
         const proto_param_t *q = &p->params[i];
-        if ((unsigned)q->type > PROTO_PARAM_ENUM) { snprintf(err, len, "protocol %s: parameter %s has an unknown type", nm, q->name); return SIM_EINPUT; }
+        if ((unsigned)q->type > PROTO_PARAM_STRINGS) { snprintf(err, len, "protocol %s: parameter %s has an unknown type", nm, q->name); return SIM_EINPUT; }
         if (q->type == PROTO_PARAM_ENUM && (!q->choices || !q->choices[0])) {
             snprintf(err, len, "protocol %s: parameter %s is an enum without choices (\"a|b|c\")", nm, q->name);
             return SIM_EINPUT;
@@ -121,6 +122,14 @@ static int check(const proto_t *p, char *err, size_t len)
     return SIM_OK;
 }
 
+size_t proto_table_bytes(int version)
+{
+    if (version >= 4) return sizeof(proto_t);
+    if (version == 3) return offsetof(proto_t, on_destroy);
+    if (version == 2) return offsetof(proto_t, summary_omit);
+    return offsetof(proto_t, roles);
+}
+
 static int add(const proto_t *p, char *err, size_t len)
 {
     int rc = check(p, err, len);
@@ -135,8 +144,7 @@ static int add(const proto_t *p, char *err, size_t len)
     proto_t *t = &table[count];
     memset(t, 0, sizeof *t);
     /* Copy only the slots the table's version has; later ones stay defaulted. */
-    memcpy(t, p, p->version >= PROTO_VERSION ? sizeof *t
-                 : p->version == 2 ? offsetof(proto_t, summary_omit) : offsetof(proto_t, roles));
+    memcpy(t, p, proto_table_bytes(p->version));
     if (!t->on_message) t->on_message = no_message;
     if (!t->on_timer) t->on_timer = no_timer;
     if (!t->on_request) t->on_request = no_request;

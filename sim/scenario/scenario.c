@@ -631,6 +631,33 @@ static void parse_param(ld_t *L, const proto_param_t *pp, const cJSON *v, const 
         memcpy(at, &found, sizeof found);
         break;
     }
+    case PROTO_PARAM_PATH: {
+        /* Relative to the scenario's folder, as a person reads the file; "" stays "". */
+        const char *x = ld_as_string(L, v, jpath, "the path of a file");
+        const char *slash = strrchr(L->path, '/');
+        int n;
+        if (!x[0] || x[0] == '/' || !slash) n = snprintf(at, PROTO_PARAM_TEXT_MAX, "%s", x);
+        else n = snprintf(at, PROTO_PARAM_TEXT_MAX, "%.*s/%s", (int)(slash - L->path), L->path, x);
+        if (n >= PROTO_PARAM_TEXT_MAX) ld_fail(L, jpath, "expected a path shorter than %d bytes", PROTO_PARAM_TEXT_MAX);
+        break;
+    }
+    case PROTO_PARAM_STRINGS: {
+        const char *w = "a list of strings such as [\"--verbose\"]";
+        if (!cJSON_IsArray(v)) ld_expected(L, jpath, w, v);
+        size_t used = 0;
+        int i = 0;
+        memset(at, 0, PROTO_PARAM_TEXT_MAX);
+        for (const cJSON *e = v->child; e; e = e->next, i++) {
+            char q[JPATH_MAX];
+            ld_elem(q, jpath, i);
+            const char *x = ld_as_string(L, e, q, "a string");
+            size_t len = strlen(x) + 1;
+            if (used + len + 1 > PROTO_PARAM_TEXT_MAX) ld_fail(L, q, "expected the strings to fit in %d bytes", PROTO_PARAM_TEXT_MAX);
+            memcpy(at + used, x, len);
+            used += len;
+        }
+        break;
+    }
     }
 }
 
