@@ -672,6 +672,13 @@ static const proto_param_t ml_params[] = {
     {NULL},
 };
 
+/* The human summary: the time mode first, since it says whether the run replays. */
+static const proto_line_t ml_lines[] = {
+    {"time mode", "{protocol_stats.time_mode|s} (lockstep replays exactly for programs without timers of their own; realtime does not)"},
+    {"workload", "{protocol_stats.workload|s}: {protocol_stats.served} requests served, {protocol_stats.nodes_stopped} programs stopped for misbehaving"},
+    {NULL, NULL},
+};
+
 const proto_t proto_maelstrom = {
     .version = PROTO_VERSION,
     .name = "maelstrom",
@@ -690,6 +697,7 @@ const proto_t proto_maelstrom = {
     .export_state = ml_export,
     .check = ml_check,
     .summary = ml_summary,
+    .summary_lines = ml_lines,
     .check_size = sizeof(ml_check_t),
     .on_destroy = ml_destroy,
 };
