@@ -67,7 +67,7 @@ static void done(sim_t *s, scn_t *scn, runcheck_t *rc)
 
 #define ECHO \
     "{'duration': '3s', 'nodes': 3," \
-    " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/echo.py', 'workload': 'echo', 'quiet': '5ms'}}," \
+    " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'scenarios/nodes/echo.py', 'workload': 'echo', 'quiet': '5ms'}}," \
     " 'network': {'latency': {'dist': 'uniform', 'min': '2ms', 'max': '8ms'}, 'loss': 0.05}," \
     " 'workload': {'clients': 2, 'ops': {'write': 1.0}, 'rate': '20/s', 'timeout': '500ms', 'stop': '2s'}}"
 
@@ -156,7 +156,7 @@ static void test_maelstrom_broadcast_reaches_everyone(void **state)
     (void)state;
     const char *json =
         "{'duration': '4s', 'nodes': 4,"
-        " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/broadcast.py', 'workload': 'broadcast', 'quiet': '5ms'}},"
+        " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'scenarios/nodes/broadcast.py', 'workload': 'broadcast', 'quiet': '5ms'}},"
         " 'network': {'latency': '5ms'},"
         " 'workload': {'clients': 2, 'ops': {'write': 0.6, 'read': 0.4}, 'rate': '20/s', 'stop': '3s', 'final_reads': '500ms'},"
         " 'check': {'set_full': true}}";
