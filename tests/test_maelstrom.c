@@ -1,4 +1,4 @@
-/* test_maelstrom.c -- programs as nodes: the Python nodes in tests/maelstrom/ run under
+/* test_maelstrom.c -- programs as nodes: the Python nodes in scenarios/nodes/ and tests/maelstrom/ run under
  * dsim's network, faults and checkers; lock-step runs are deterministic; programs that
  * misbehave get a message naming them; and no child process outlives a test.
  */
