@@ -383,6 +383,40 @@ static void test_lesson_window_keys_go_through_steps(void **state)
     free(l);
 }
 
+/* The panel's buttons and a question's choices answer the mouse: clicks pushed through
+ * SDL's event queue at the middle of what the panel drew, as the window's loop gets them. */
+static void test_lesson_window_clicks_buttons_and_choices(void **state)
+{
+    lesson_t *l = calloc(1, sizeof *l);
+    load_ok("lessons/08-raft-election.json", l);
+    char err[512], png[600];
+    uint32_t step = 0;
+    snprintf(png, sizeof png, "%s/clicks.png", dir);
+    /* Next is not clickable on until the question is answered; then it is. */
+    assert_int_equal(viz_lesson_script(l, "@n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 1);
+    assert_int_equal(viz_lesson_script(l, "@n@n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 1);
+    assert_int_equal(viz_lesson_script(l, "@n1\n@n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 2);
+    /* Hint, then Show me does the task (crash the leader), Next goes on. */
+    assert_int_equal(viz_lesson_script(l, "@n1\n@n@h@s@n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 3);
+    /* Step 5: the wrong choice clicked keeps the student there, the right one lets
+     * them on; Back goes back. */
+    assert_int_equal(viz_lesson_script(l, "@n1\n@n@s@n2\n@n@s@2@n", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 4);
+    assert_int_equal(viz_lesson_script(l, "@n1\n@n@s@n2\n@n@s@2@1@n", png, &step, err, sizeof err), 0);
+    assert_int_equal(step, 5);
+    assert_int_equal(viz_lesson_script(l, "@n1\n@n@s@n2\n@n@s@1@n@b", NULL, &step, err, sizeof err), 0);
+    assert_int_equal(step, 4);
+    /* A choice that is not on the screen cannot be clicked. */
+    assert_int_equal(viz_lesson_script(l, "@3", NULL, &step, err, sizeof err), 2);
+    assert_non_null(strstr(err, "nothing to click"));
+    lesson_free(l);
+    free(l);
+}
+
 /* The builder: a session's actions and stops become a lesson that checks as written. */
 static void test_lesson_builder_writes_a_lesson_that_checks(void **state)
 {
@@ -447,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_lesson_builder_writes_a_lesson_that_checks),
         cmocka_unit_test(test_lesson_step_screenshot),
         cmocka_unit_test(test_lesson_window_keys_go_through_steps),
+        cmocka_unit_test(test_lesson_window_clicks_buttons_and_choices),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

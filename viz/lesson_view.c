@@ -17,8 +17,10 @@
 #include <SDL.h>
 
 /* The narration without its markers: the panel's fonts have no inline styles. */
-static void plain(const char *in, char *out, size_t len)
+static void plain(const char *in_any, char *out, size_t len)
 {
+    char in[LESSON_TEXT_MAX + 64];
+    lesson_text_for(in_any, LESSON_MODE_WINDOW, in, sizeof in);
     size_t k = 0;
     for (const char *c = in; *c && k + 4 < len; c++) {
         if (c[0] == '*' && c[1] == '*') { c++; continue; }
@@ -44,8 +46,17 @@ static void button(viz_view_t *v, float x, float y, const char *label, bool enab
     *w_out = w;
 }
 
-/* Where the panel's buttons were drawn, for clicks. */
-typedef struct lesson_btns { viz_frect_t back, next, hint, show; } lesson_btns_t;
+/* Where the panel's buttons and the question's choices were drawn, for clicks: a
+ * choice is a row of the panel, clickable while the question waits for an answer. */
+typedef struct lesson_btns {
+    viz_frect_t back, next, hint, show;
+    viz_frect_t choice[LESSON_CHOICES_MAX];
+    uint32_t n_choices;
+} lesson_btns_t;
+
+/* A choice's line in the panel's text starts with this byte and the choice's index. */
+#define CHOICE_MARK '\x01'
+
 
 /* Draws the panel and the highlights for the play's current step over the last frame:
  * hint and fb (feedback on an answer) may be NULL; typed is a number being typed. */
@@ -72,16 +83,18 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
         plain(lesson_play_goal_met(p) && st->done[0] ? st->done : st->task, buf, sizeof buf);
         k += (size_t)snprintf(body + k, sizeof body - k, "\n%s %s", lesson_play_goal_met(p) ? "Done:" : "Task:", buf);
     }
-    if (st->has_task && !lesson_play_goal_met(p))
-        /* Tasks are written with the terminal's commands; say what they are here. */
+    if (st->has_task && !lesson_play_goal_met(p) && !strstr(st->task, "{win:"))
+        /* A task without words of its own for the window: say what the window offers. */
         k += (size_t)snprintf(body + k, sizeof body - k, "\n(Here: Space plays and pauses; click a node to crash, pause or "
                               "restart it; drag across the canvas to cut the network; h heals.)");
+    bool asking = st->has_question && !lesson_play_answered(p) && (!st->has_task || lesson_play_goal_met(p));
     if (st->has_question && (!st->has_task || lesson_play_goal_met(p))) {
         plain(st->q.text, buf, sizeof buf);
         k += (size_t)snprintf(body + k, sizeof body - k, "\nQuestion: %s", buf);
+        /* Numbered as the keys that choose them; the terminal's letters mean the same. */
         for (uint32_t i = 0; i < st->q.n_choices && k < sizeof body; i++) {
             plain(st->q.choices[i].text, buf, sizeof buf);
-            k += (size_t)snprintf(body + k, sizeof body - k, "\n   %c)  %s", 'a' + i, buf);
+            k += (size_t)snprintf(body + k, sizeof body - k, "\n%c%c%u)  %s", CHOICE_MARK, 'a' + i, i + 1, buf);
         }
     }
     for (uint32_t i = 0; i < st->n_hl && k < sizeof body; i++)
@@ -94,8 +107,8 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
         k += (size_t)snprintf(body + k, sizeof body - k, "%s%s = %.4g", first_field ? "\n" : "    ", st->hl[i].label, x);
         first_field = false;
     }
-    if (st->has_question && !lesson_play_answered(p) && (!st->has_task || lesson_play_goal_met(p)) && k < sizeof body)
-        k += (size_t)snprintf(body + k, sizeof body - k, "\n%s%s", st->q.n_choices ? "(press 1 to 8 to choose)" : "Your answer (type it, then Enter): ",
+    if (asking && k < sizeof body)
+        k += (size_t)snprintf(body + k, sizeof body - k, "\n%s%s", st->q.n_choices ? "(click a choice, or press its number)" : "Your answer (type it, then Enter): ",
                               st->q.n_choices ? "" : typed && typed[0] ? typed : "_");
     if (fb && fb[0] && k < sizeof body) { plain(fb, buf, sizeof buf); k += (size_t)snprintf(body + k, sizeof body - k, "\n%s", buf); }
     if (hint && k < sizeof body) { plain(hint, buf, sizeof buf); snprintf(body + k, sizeof body - k, "\nHint: %s", buf); }
@@ -107,8 +120,11 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
     /* viz_text_wrap takes one paragraph; each line of body is one. */
     char *save = NULL, copy[sizeof body];
     snprintf(copy, sizeof copy, "%s", body);
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        text_h += viz_text_wrap(v->d, strong_line(line) ? VIZ_FONT_BOLD : VIZ_FONT_BODY, 0, 0, w - 2 * pad, line, th->text, true) + 4 * s;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        bool choice = line[0] == CHOICE_MARK && line[1];
+        text_h += viz_text_wrap(v->d, strong_line(line) ? VIZ_FONT_BOLD : VIZ_FONT_BODY, 0, 0, w - 2 * pad - (choice ? 16 * s : 0),
+                                choice ? line + 2 : line, th->text, true) + (choice ? 10 * s : 4 * s);
+    }
     float h = pad + th_title + 8 * s + text_h + 8 * s + bh + pad;
     float y = v->panel.y + v->panel.h - h - 8 * s;
     if (y < v->panel.y + 8 * s) y = v->panel.y + 8 * s;
@@ -122,16 +138,28 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
     snprintf(head, sizeof head, "step %u of %u%s%s", lesson_play_step(p) + 1, l->n_steps, st->title[0] ? ": " : "", st->title);
     viz_text_fit(v->d, VIZ_FONT_SMALL, x + pad, y + pad + viz_font_height(v->d, VIZ_FONT_BOLD) + 2 * s, w - 2 * pad, head, th->text_dim);
     float ty = y + pad + th_title + 8 * s;
+    lesson_btns_t dummy;
+    if (!btn) btn = &dummy;
+    btn->n_choices = 0;
     snprintf(copy, sizeof copy, "%s", body);
     save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == CHOICE_MARK && line[1]) {
+            /* A choice: a row with a background while it can be clicked. */
+            uint32_t ci = (uint32_t)(line[1] - 'a');
+            float lh = viz_text_wrap(v->d, VIZ_FONT_BODY, 0, 0, w - 2 * pad - 16 * s, line + 2, th->text, true);
+            viz_frect_t r = {x + pad, ty, w - 2 * pad, lh + 6 * s};
+            if (asking) viz_fill_round_rect(v->d, r.x, r.y, r.w, r.h, 4 * s, th->panel_alt);
+            viz_text_wrap(v->d, VIZ_FONT_BODY, x + pad + 8 * s, ty + 3 * s, w - 2 * pad - 16 * s, line + 2, th->text, false);
+            if (asking && ci < LESSON_CHOICES_MAX) { btn->choice[ci] = r; if (ci + 1 > btn->n_choices) btn->n_choices = ci + 1; }
+            ty += lh + 10 * s;
+            continue;
+        }
         bool strong = strong_line(line);
         ty += viz_text_wrap(v->d, strong ? VIZ_FONT_BOLD : VIZ_FONT_BODY, x + pad, ty, w - 2 * pad, line,
                             strong ? th->accent : th->text, false) + 4 * s;
     }
     float bx = x + pad, by = y + h - pad - bh, bw;
-    lesson_btns_t dummy;
-    if (!btn) btn = &dummy;
     button(v, bx, by, "< Back", lesson_play_step(p) > 0, &bw);
     btn->back = (viz_frect_t){bx, by, bw, bh};
     bx += bw + 6 * s;
@@ -290,6 +318,12 @@ static bool win_click(void *ud, viz_view_t *v, float x, float y)
     if (viz_in(&w->btn.next, x, y)) { go_next(w, v); return true; }
     if (viz_in(&w->btn.hint, x, y)) { give_hint(w, v); return true; }
     if (viz_in(&w->btn.show, x, y)) { show_me(w, v); return true; }
+    for (uint32_t i = 0; i < w->btn.n_choices; i++)
+        if (viz_in(&w->btn.choice[i], x, y)) {
+            char a[2] = {(char)('a' + i), 0};
+            answer(w, a);
+            return true;
+        }
     return false;
 }
 
@@ -314,23 +348,66 @@ int viz_lesson_window(const lesson_t *l, uint32_t *step, bool *finished, char *e
     return rc;
 }
 
+/* Where a click token of viz_lesson_script aims: the middle of a button or a choice,
+ * in window pixels (the view's are those times its scale). false: not drawn now. */
+static bool click_target(const lesson_win_t *w, const viz_view_t *v, char what, int *px, int *py)
+{
+    const viz_frect_t *r = what == 'b' ? &w->btn.back : what == 'n' ? &w->btn.next : what == 'h' ? &w->btn.hint
+                         : what == 's' ? &w->btn.show : NULL;
+    if (what >= '1' && what <= '8') r = (uint32_t)(what - '1') < w->btn.n_choices ? &w->btn.choice[what - '1'] : NULL;
+    if (!r || r->w <= 0) return false;
+    *px = (int)((r->x + r->w / 2) / v->s);
+    *py = (int)((r->y + r->h / 2) / v->s);
+    return true;
+}
+
+/* A mouse event as the window's loop hands it to the lesson (viz/view.c): a left
+ * button press at window pixels, scaled to the view's. */
+static void mouse_event(lesson_win_t *w, viz_view_t *v, const SDL_Event *e)
+{
+    if (e->type != SDL_MOUSEBUTTONDOWN || e->button.button != SDL_BUTTON_LEFT) return;
+    win_click(w, v, (float)e->button.x * v->s, (float)e->button.y * v->s);
+}
+
 /* The window's lesson logic without a window: each character of keys is one key press
  * ('\n' Enter, '\t' Tab, '<' PageUp, '!' F5, digits, '.' and '-' as typed), and ' ' lets
  * the view play for one second of wall time in frames of 1/30 s, as the window would
- * once the student pressed Space. Then the frame is drawn with the panel into png. */
+ * once the student pressed Space. '@' and one more character is a mouse click, pushed
+ * through SDL's event queue, on the middle of what was drawn last: '@n' Next, '@b'
+ * Back, '@h' Hint, '@s' Show me, '@1' to '@8' a choice. Then the frame is drawn with
+ * the panel into png. */
 int viz_lesson_script(const lesson_t *l, const char *keys, const char *png, uint32_t *step, char *err, size_t err_len)
 {
     lesson_win_t w = {0};
+    bool events = strchr(keys, '@') != NULL;
+    if (events && SDL_InitSubSystem(SDL_INIT_EVENTS) != 0) { snprintf(err, err_len, "SDL events: %s", SDL_GetError()); return 2; }
     w.p = lesson_play_create(l, err, err_len);
-    if (!w.p) return 2;
+    if (!w.p) { if (events) SDL_QuitSubSystem(SDL_INIT_EVENTS); return 2; }
     viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1, .layout = VIZ_LAYOUT_AUTO};
     viz_view_t *v = viz_view_create_offscreen(lesson_play_run(w.p), &o, err, err_len);
-    if (!v) { lesson_play_destroy(w.p); return 2; }
+    if (!v) { lesson_play_destroy(w.p); if (events) SDL_QuitSubSystem(SDL_INIT_EVENTS); return 2; }
     step_entered(&w, v);
     viz_view_render(v);
+    win_paint(&w, v);
+    int rc = 0;
     for (const char *c = keys; *c && !w.finished; c++) {
         int sym = *c == '\n' ? SDLK_RETURN : *c == '\t' ? SDLK_TAB : *c == '<' ? SDLK_PAGEUP : *c == '!' ? SDLK_F5 : *c;
-        if (*c == ' ') {
+        if (*c == '@') {
+            int px, py;
+            if (!c[1] || !click_target(&w, v, c[1], &px, &py)) {
+                snprintf(err, err_len, "nothing to click for \"@%c\" on this screen", c[1] ? c[1] : ' ');
+                rc = 2;
+                break;
+            }
+            c++;
+            SDL_Event e = {.type = SDL_MOUSEBUTTONDOWN};
+            e.button.button = SDL_BUTTON_LEFT;
+            e.button.state = SDL_PRESSED;
+            e.button.x = px;
+            e.button.y = py;
+            SDL_PushEvent(&e);
+            while (SDL_PollEvent(&e)) mouse_event(&w, v, &e);
+        } else if (*c == ' ') {
             viz_view_set_playing(v, true);
             for (int f = 0; f < 30 && v->playing; f++) { viz_view_advance(v, 1.0 / 30); win_tick(&w, v); }
             viz_view_set_playing(v, false);
@@ -338,13 +415,13 @@ int viz_lesson_script(const lesson_t *l, const char *keys, const char *png, uint
             win_key(&w, v, sym);
         }
         viz_view_render(v);
+        win_paint(&w, v);
     }
-    win_paint(&w, v);
-    int rc = png && viz_view_save_png(v, png) != 0 ? 2 : 0;
-    if (rc) snprintf(err, err_len, "%s: cannot write the picture", png);
+    if (rc == 0 && png && viz_view_save_png(v, png) != 0) { rc = 2; snprintf(err, err_len, "%s: cannot write the picture", png); }
     *step = lesson_play_step(w.p);
     viz_view_destroy(v);
     lesson_play_destroy(w.p);
+    if (events) SDL_QuitSubSystem(SDL_INIT_EVENTS);
     return rc;
 }
 

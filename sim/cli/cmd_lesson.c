@@ -100,9 +100,11 @@ static FILE *tout;
 
 /* Prints text with **bold** and `code`, wrapped at width, "- " lines as bullets.
  * Returns the number of lines printed. */
-static int print_rich(const term_t *t, const char *text, const char *indent)
+static int print_rich(const term_t *t, const char *text_any, const char *indent)
 {
     int lines = 0, width = t->width - 1 - (int)strlen(indent);
+    char text[LESSON_TEXT_MAX + 64];
+    lesson_text_for(text_any, LESSON_MODE_TERMINAL, text, sizeof text);
     const char *p = text;
     bool bold = false, code = false;
     while (*p) {

@@ -6,6 +6,7 @@
  * message types. A play is a thin state machine over one run_t; the check is a play
  * whose student always chooses "show me".
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -73,7 +74,46 @@ __attribute__((noinline)) static char *read_text(const char *path, char *err, si
     return buf;
 }
 
+static const char *text_of_raw(lload_t *X, const cJSON *v, const char *jp, const char *what);
+
+/* Checks a text's "{term:...}" and "{win:...}" parts: each closed, none inside another.
+ * Returns NULL, or what is wrong. */
+static const char *mode_parts_error(const char *s)
+{
+    bool in = false;
+    for (const char *c = s; *c; c++) {
+        if (!strncmp(c, "{term:", 6) || !strncmp(c, "{win:", 5)) {
+            if (in) return "a \"{term:\" or \"{win:\" part inside another";
+            in = true;
+        } else if (*c == '}' && in) in = false;
+    }
+    return in ? "a \"{term:\" or \"{win:\" part without its closing \"}\"" : NULL;
+}
+
 static const char *text_of(lload_t *X, const cJSON *v, const char *jp, const char *what)
+{
+    const char *t = text_of_raw(X, v, jp, what);
+    const char *bad = mode_parts_error(t);
+    if (bad) ld_fail(&X->L, jp, "expected text whose {term:...} and {win:...} parts close, found %s", bad);
+    return t;
+}
+
+void lesson_text_for(const char *in, lesson_mode_t mode, char *out, size_t len)
+{
+    size_t k = 0;
+    int part = -1;                   /* -1 outside a part; else the mode the part is for */
+    assert(len > 0);
+    for (const char *c = in; *c && k + 1 < len; c++) {
+        if (part < 0 && !strncmp(c, "{term:", 6)) { part = LESSON_MODE_TERMINAL; c += 5; continue; }
+        if (part < 0 && !strncmp(c, "{win:", 5)) { part = LESSON_MODE_WINDOW; c += 4; continue; }
+        if (part >= 0 && *c == '}') { part = -1; continue; }
+        if (part >= 0 && part != (int)mode) continue;
+        out[k++] = *c;
+    }
+    out[k] = 0;
+}
+
+static const char *text_of_raw(lload_t *X, const cJSON *v, const char *jp, const char *what)
 {
     /* A long text may be a list of lines, which reads better in a JSON file. */
     if (cJSON_IsArray(v)) {

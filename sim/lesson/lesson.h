@@ -89,6 +89,13 @@ typedef struct lesson {
     uint32_t n_strs, cap_strs;
 } lesson_t;
 
+/* Which front end a text is shown in. A lesson's texts may hold parts for one of them
+ * only: "{term:`crash n1`}{win:click n1, then Crash}" (lessons/README.md). */
+typedef enum { LESSON_MODE_TERMINAL, LESSON_MODE_WINDOW } lesson_mode_t;
+/* Copies in to out (len bytes, always terminated) keeping the parts for mode and the
+ * text common to both, without the part markers. */
+void lesson_text_for(const char *in, lesson_mode_t mode, char *out, size_t len);
+
 /* Loads and checks a lesson file and its scenario. On error returns SIM_EINPUT (or
  * SIM_EIO) with one line in err ("FILE: $.steps[2].task.goal.role: ..."); *out then
  * needs no lesson_free. Heap-allocate lesson_t: it is large. */
