@@ -209,8 +209,9 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
     const scn_t *scn = run_scenario(r);
     uint32_t n = scn->n_servers > 16 ? 16 : scn->n_servers;
     /* Which servers get a row when not all fit: highlighted ones first, then those in
-     * a role other than the most common one (the leader among followers), then the
-     * rest in order; rows keeps one line for "... and N more". */
+     * a role other than the most common one (the leader among followers) among the
+     * members, then the rest in order (one outside the cluster gets no preference); rows keeps
+     * one line for "... and N more". */
     bool show[16] = {false};
     uint32_t shown = 0;
     if (rows < 1) rows = 1;
@@ -226,7 +227,7 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
             for (uint32_t i = 0; i < n && (int)shown < room; i++) {
                 if (show[i]) continue;
                 sim_node_info(s, i, &ni);
-                bool pick = pass == 0 ? highlighted_node(st, i) : pass == 1 ? (!ni.up || ni.role != common) : true;
+                bool pick = pass == 0 ? highlighted_node(st, i) : pass == 1 ? ni.member && (!ni.up || ni.role != common) : true;
                 if (pick) { show[i] = true; shown++; }
             }
     }
@@ -347,7 +348,9 @@ static void screen(term_t *t, lesson_play_t *p)
     if (t->msg[0]) { print_rich(t, t->msg, ""); t->msg[0] = 0; }
     fclose(tout);
     tout = screen_out;
-    int used = 2 + 1 + 1 + 1 + 1 + 1 + 2;   /* header, rules, table header, in flight, numbers, prompt */
+    bool numbers = false;                   /* a line of the numbers the step points at */
+    for (uint32_t i = 0; i < st->n_hl; i++) numbers |= st->hl[i].kind == LESSON_HL_FIELD || st->hl[i].kind == LESSON_HL_MESSAGE;
+    int used = 2 + 1 + 1 + 1 + 1 + (numbers ? 1 : 0) + 2;   /* header, rules, table header, in flight, numbers, prompt */
     for (size_t i = 0; i < top_len; i++) used += top[i] == '\n';
     for (size_t i = 0; i < bottom_len; i++) used += bottom[i] == '\n';
     fputs(top, tout);

@@ -641,8 +641,11 @@ static void shard_describe(sim_ctx *c, proto_desc_t *d)
     shard_durable_t *disk = shard_disk(c);
     uint64_t held = shard_held(cfg, disk);
     d->log_len = (int64_t)held;
-    snprintf(d->line, sizeof d->line, "%llu keys, %llu arriving, %llu to hand off",
-             (unsigned long long)held, (unsigned long long)disk->n_awaiting, (unsigned long long)disk->n_misplaced);
+    /* Short enough for a terminal's row; the requests served show a hot key's server at a
+     * glance (lessons/07-hot-spots.json); in and out are the keys arriving and to hand off. */
+    snprintf(d->line, sizeof d->line, "%llu keys, %llu served, %llu in, %llu out",
+             (unsigned long long)held, (unsigned long long)disk->requests, (unsigned long long)disk->n_awaiting,
+             (unsigned long long)disk->n_misplaced);
 }
 
 static void shard_export(sim_ctx *c, jw_t *w)
