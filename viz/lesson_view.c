@@ -104,7 +104,11 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
     for (uint32_t i = 0; i < st->n_hl && k < sizeof body; i++) {
         double x;
         if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &x) != SIM_OK) continue;
-        k += (size_t)snprintf(body + k, sizeof body - k, "%s%s = %.4g", first_field ? "\n" : "    ", st->hl[i].label, x);
+        char num[32];
+        /* Durations read as durations, as in the terminal: 776ms, not 7.76e+08. */
+        if (strstr(st->hl[i].path, "_ns") && x >= 1) sim_format_duration_short((sim_time_t)x, num, sizeof num);
+        else snprintf(num, sizeof num, "%.4g", x);
+        k += (size_t)snprintf(body + k, sizeof body - k, "%s%s = %s", first_field ? "\n" : "    ", st->hl[i].label, num);
         first_field = false;
     }
     if (asking && k < sizeof body)
@@ -184,6 +188,9 @@ int viz_lesson_screenshot(const lesson_t *l, uint32_t step, const char *png, int
     viz_view_opts_t o = {.w = w, .h = h, .select = -1};
     viz_view_t *v = viz_view_create_offscreen(lesson_play_run(p), &o, err, err_len);
     if (!v) { lesson_play_destroy(p); return 2; }
+    /* The speed a student going through the steps would have now: the last one set. */
+    for (uint32_t k = 0; k <= step; k++)
+        if (l->steps[k].speed_ns > 0) viz_view_set_speed(v, (double)l->steps[k].speed_ns);
     viz_view_render(v);
     draw_lesson(v, p, hint, NULL, NULL, NULL);
     int rc = viz_view_save_png(v, png) == 0 ? 0 : 2;
