@@ -67,6 +67,8 @@ static void test_lesson_mistakes_name_file_path_expected_and_found(void **state)
                    (const char *[]){"$.steps[0].question.choices", "correct", NULL});
     expect_mistake("[{\"narration\": \"x\", \"speed\": 5}]", (const char *[]){"$.steps[0].speed", "expected", "found 5", NULL});
     expect_mistake("[]", (const char *[]){"$.steps", "1 to 40 steps", NULL});
+    expect_mistake("[{\"narration\": \"Crash n1{term: (`crash n1`)\"}]", (const char *[]){"$.steps[0].narration", "closing", NULL});
+    expect_mistake("[{\"narration\": \"x\", \"hints\": [\"{win:a {term:b} c}\"]}]", (const char *[]){"$.steps[0].hints[0]", "inside another", NULL});
     /* The scenario's own mistakes keep the scenario loader's words. */
     char path[512];
     snprintf(path, sizeof path, "%s/scn.json", dir);
@@ -79,6 +81,22 @@ static void test_lesson_mistakes_name_file_path_expected_and_found(void **state)
     assert_non_null(strstr(err, "$.scenario"));
     assert_non_null(strstr(err, "raft"));
     free(l);
+}
+
+/* A text's {term:...} and {win:...} parts reach only their own front end. */
+static void test_lesson_text_for_each_front_end(void **state)
+{
+    const char *t = "Crash n1{term: (`crash n1`), then `run 1s`}{win: (click it, then Crash)}.";
+    char out[128];
+    lesson_text_for(t, LESSON_MODE_TERMINAL, out, sizeof out);
+    assert_string_equal(out, "Crash n1 (`crash n1`), then `run 1s`.");
+    lesson_text_for(t, LESSON_MODE_WINDOW, out, sizeof out);
+    assert_string_equal(out, "Crash n1 (click it, then Crash).");
+    /* Braces that open no part are text; a short buffer is cut, and terminated. */
+    lesson_text_for("{n1, n2} and {n3}", LESSON_MODE_WINDOW, out, sizeof out);
+    assert_string_equal(out, "{n1, n2} and {n3}");
+    lesson_text_for(t, LESSON_MODE_WINDOW, out, 6);
+    assert_string_equal(out, "Crash");
 }
 
 static const char *const good_steps =
@@ -482,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_lesson_step_screenshot),
         cmocka_unit_test(test_lesson_window_keys_go_through_steps),
         cmocka_unit_test(test_lesson_window_clicks_buttons_and_choices),
+        cmocka_unit_test(test_lesson_text_for_each_front_end),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
