@@ -129,6 +129,25 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
         text_h += viz_text_wrap(v->d, strong_line(line) ? VIZ_FONT_BOLD : VIZ_FONT_BODY, 0, 0, w - 2 * pad - (choice ? 16 * s : 0),
                                 choice ? line + 2 : line, th->text, true) + (choice ? 10 * s : 4 * s);
     }
+    if (asking && st->q.n_choices) {
+        /* Room for the longest explanation a wrong choice can bring, kept while the
+         * question waits: the panel grows upwards, and the choices must not move away
+         * from the pointer that just clicked one. */
+        float most = 0, fb_h = 0;
+        for (uint32_t i = 0; i < st->q.n_choices; i++) {
+            const char *e = st->q.choices[i].explain[0] ? st->q.choices[i].explain : st->q.explain;
+            char t[LESSON_TEXT_MAX];
+            plain(e, buf, sizeof buf);
+            snprintf(t, sizeof t, "Not that one. %s", buf);
+            float eh = viz_text_wrap(v->d, VIZ_FONT_BODY, 0, 0, w - 2 * pad, t, th->text, true) + 4 * s;
+            if (eh > most) most = eh;
+        }
+        if (fb && fb[0]) {
+            plain(fb, buf, sizeof buf);
+            fb_h = viz_text_wrap(v->d, VIZ_FONT_BODY, 0, 0, w - 2 * pad, buf, th->text, true) + 4 * s;
+        }
+        if (most > fb_h) text_h += most - fb_h;
+    }
     float h = pad + th_title + 8 * s + text_h + 8 * s + bh + pad;
     float y = v->panel.y + v->panel.h - h - 8 * s;
     if (y < v->panel.y + 8 * s) y = v->panel.y + 8 * s;
@@ -153,7 +172,13 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
             uint32_t ci = (uint32_t)(line[1] - 'a');
             float lh = viz_text_wrap(v->d, VIZ_FONT_BODY, 0, 0, w - 2 * pad - 16 * s, line + 2, th->text, true);
             viz_frect_t r = {x + pad, ty, w - 2 * pad, lh + 6 * s};
-            if (asking) viz_fill_round_rect(v->d, r.x, r.y, r.w, r.h, 4 * s, th->panel_alt);
+            if (asking) {
+                /* Under the pointer, a choice lights up: it says it can be clicked. */
+                bool hover = v->mouse_in && viz_in(&r, v->mx, v->my);
+                viz_rgba_t bg = th->panel_alt;
+                if (hover) { bg = th->accent; bg.a = 70; }
+                viz_fill_round_rect(v->d, r.x, r.y, r.w, r.h, 4 * s, bg);
+            }
             viz_text_wrap(v->d, VIZ_FONT_BODY, x + pad + 8 * s, ty + 3 * s, w - 2 * pad - 16 * s, line + 2, th->text, false);
             if (asking && ci < LESSON_CHOICES_MAX) { btn->choice[ci] = r; if (ci + 1 > btn->n_choices) btn->n_choices = ci + 1; }
             ty += lh + 10 * s;
@@ -263,9 +288,12 @@ static void show_me(lesson_win_t *w, viz_view_t *v)
 static void answer(lesson_win_t *w, const char *a)
 {
     int ok = lesson_play_answer(w->p, a, w->fb, sizeof w->fb);
-    if (ok == 1 && strncmp(w->fb, "Right", 5) != 0) {
+    /* As the terminal says it: an explanation that starts by saying so needs no word of ours. */
+    bool says = !strncmp(w->fb, "Right", 5) || !strncmp(w->fb, "Yes", 3);
+    const char *lead = ok == 1 && !says ? "Right. " : ok == 0 && lesson_play_cur(w->p)->q.n_choices ? "Not that one. " : "";
+    if (lead[0]) {
         char t[LESSON_TEXT_MAX];
-        snprintf(t, sizeof t, "Right. %s", w->fb);
+        snprintf(t, sizeof t, "%s%s", lead, w->fb);
         snprintf(w->fb, sizeof w->fb, "%s", t);
     }
 }
@@ -373,7 +401,10 @@ static bool click_target(const lesson_win_t *w, const viz_view_t *v, char what, 
 static void mouse_event(lesson_win_t *w, viz_view_t *v, const SDL_Event *e)
 {
     if (e->type != SDL_MOUSEBUTTONDOWN || e->button.button != SDL_BUTTON_LEFT) return;
-    win_click(w, v, (float)e->button.x * v->s, (float)e->button.y * v->s);
+    v->mx = (float)e->button.x * v->s;
+    v->my = (float)e->button.y * v->s;
+    v->mouse_in = true;
+    win_click(w, v, v->mx, v->my);
 }
 
 /* The window's lesson logic without a window: each character of keys is one key press
