@@ -169,6 +169,7 @@ static void rule(const term_t *t)
 
 typedef struct flights {
     const sim_t *s;
+    sim_time_t now;                /* to say when a message arrives: "in 4.1ms" */
     int n;
     char line[4][80];
     int want_type, n_want;         /* a highlighted message type, and how many of it fly */
@@ -183,8 +184,8 @@ static void each_flight(void *ud, const sim_flight_t *f)
         sim_node_info(x->s, f->from, &a);
         sim_node_info(x->s, f->to, &b);
         char d[32];
-        snprintf(x->line[x->n], sizeof x->line[0], "#%llu %s>%s %s %s", (unsigned long long)f->id, a.name, b.name,
-                 sim_msg_type_name(x->s, f->type), sim_format_duration_short(f->arrive_ns, d, sizeof d));
+        snprintf(x->line[x->n], sizeof x->line[0], "#%llu %s>%s %s in %s", (unsigned long long)f->id, a.name, b.name,
+                 sim_msg_type_name(x->s, f->type), sim_format_duration_short(f->arrive_ns - x->now, d, sizeof d));
     }
     x->n++;
 }
@@ -261,7 +262,7 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         else fprintf(tout, "%s%s\n", line, hl ? " <" : "");
     }
     if (scn->n_servers > shown) fprintf(tout, "... and %u more servers\n", scn->n_servers - shown);
-    flights_t f = {.s = s, .want_type = -1};
+    flights_t f = {.s = s, .now = run_now(r), .want_type = -1};
     sim_each_flight(s, each_flight, &f);
     char buf[512];
     int k = snprintf(buf, sizeof buf, "in flight: %d", f.n);
