@@ -4,7 +4,9 @@
  * play, lesson/lesson.h, owns the run) with a panel over the bottom of the canvas: the
  * lesson's title and "step k of n", the narration, the task or the question with its
  * choices, the numbers the step points at, and the buttons Back, Next, Hint and Show
- * me. Highlighted nodes get a ring, highlighted links a line. It lives in its own file,
+ * me, which take clicks as the choices of a question do. Texts keep their {win:...}
+ * parts and drop their {term:...} ones (lesson_text_for). Highlighted nodes get a
+ * ring, highlighted links a line. It lives in its own file,
  * drawing after viz_paint, so the view's own painting can change freely under it.
  */
 #include <stdio.h>
@@ -56,7 +58,6 @@ typedef struct lesson_btns {
 
 /* A choice's line in the panel's text starts with this byte and the choice's index. */
 #define CHOICE_MARK '\x01'
-
 
 /* Draws the panel and the highlights for the play's current step over the last frame:
  * hint and fb (feedback on an answer) may be NULL; typed is a number being typed. */
