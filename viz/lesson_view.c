@@ -6,8 +6,8 @@
  * choices, the numbers the step points at, and the buttons Back, Next, Hint and Show
  * me, which take clicks as the choices of a question do. Texts keep their {win:...}
  * parts and drop their {term:...} ones (lesson_text_for). Highlighted nodes get a
- * ring, highlighted links a line. It lives in its own file,
- * drawing after viz_paint, so the view's own painting can change freely under it.
+ * ring, highlighted links a line. It lives in its own file, drawing after viz_paint,
+ * so the view's own painting can change freely under it.
  */
 #include <stdio.h>
 #include <stdlib.h>
