@@ -260,6 +260,46 @@ static void test_paint_shard_load_picture(void **state)
     assert_true(bars > 500);
 }
 
+/* Pixels of colour c in the canvas's top right corner at time t of a scenario. */
+static int corner_pixels(const char *path, sim_time_t t, viz_rgba_t c, bool text, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    if (text) c = viz_view_theme(v)->text;
+    int n = colour_in(rgb, W, c, v->canvas.x + v->canvas.w * 0.5f, v->canvas.y, v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.45f);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Sharding: the ring is drawn with each owner's arcs (n1's in the first owner colour,
+ * orange), and the keys n9's join moved stand out as marks outside the ring; before
+ * the join there are none. */
+static void test_paint_shard_ring_picture(void **state)
+{
+    viz_rgba_t orange = viz_theme_dark.group[1];
+    int arcs = corner_pixels("scenarios/shard-ring-join.json", 9 * SIM_SEC, orange, false, NULL);
+    if (arcs < 150) fail_msg("no arcs of n1 on the ring (%d pixels)", arcs);
+    int before = corner_pixels("scenarios/shard-ring-join.json", 9900 * SIM_MS, orange, true, NULL);
+    int after = corner_pixels("scenarios/shard-ring-join.json", 10100 * SIM_MS, orange, true, getenv("DSIM_PICTURES") ? "pic-shard-ring.png" : NULL);
+    if (after < before + 150) fail_msg("the keys moved by the join are not marked (%d text pixels before, %d after)", before, after);
+    /* Hash mod N moves almost every key: many more marks than the ring's 1/N. */
+    int modn = corner_pixels("scenarios/shard-modn-join.json", 10100 * SIM_MS, orange, true, NULL);
+    if (modn < after + 300) fail_msg("mod N's moves look no bigger than the ring's (%d against %d)", modn, after);
+    /* Nothing of the kind for a protocol without a ring. */
+    assert_int_equal(corner_pixels("scenarios/gossip-partition.json", 5 * SIM_SEC, orange, false, NULL), 0);
+}
+
 /* Streaming: partitions with their high watermarks and lag, stream and batch latency. */
 static void test_paint_stream_picture(void **state)
 {
@@ -338,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
         cmocka_unit_test(test_paint_raft_logs_picture),
         cmocka_unit_test(test_paint_shard_load_picture),
+        cmocka_unit_test(test_paint_shard_ring_picture),
         cmocka_unit_test(test_paint_stream_picture),
         cmocka_unit_test(test_paint_crdt_convergence_picture),
         cmocka_unit_test(test_paint_tpc_blocked_picture),

@@ -958,15 +958,21 @@ float viz_text_fit(viz_draw_t *d, viz_font_id_t fi, float x, float y, float max_
     if (viz_text_width(d, fi, s) <= max_w) return viz_text(d, fi, x, y, s, c);
     const font_t *f = &d->font[fi];
     float ell = glyph_of(f, 0x2026)->adv, w = 0;
-    const char *p = s, *cut = s;
+    const char *p = s, *cut = s, *word = NULL;
+    float word_w = 0;
     while (*p) {
         const char *q = p;
         float a = glyph_of(f, utf8_next(&q))->adv;
         if (w + a + ell > max_w) break;
+        if (*p == ' ') { word = p; word_w = w; }
         w += a;
         p = q;
         cut = p;
     }
+    /* Cut between words, not inside one ("0 arrivin..."), unless that loses more
+     * than half of what fits. */
+    if (*cut && *cut != ' ' && word && word_w >= w * 0.5f) cut = word;
+    while (cut > s && cut[-1] == ' ') cut--;
     float used = text_run(d, fi, x, y, s, cut, c);
     return used + text_run(d, fi, x + used, y, "\xe2\x80\xa6", NULL, c);
 }

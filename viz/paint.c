@@ -17,6 +17,7 @@
 #include <string.h>
 #include "view_int.h"
 #include "proto/raft.h"
+#include "proto/shard.h"
 
 #define PI_F 3.14159265358979f
 
@@ -418,7 +419,33 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
         for (uint32_t j = 0; j < v->n_servers; j++)
             if (j != i) near = fminf(near, hypotf(v->lay.x[j] - x, v->lay.y[j] - y));
         float maxw = fminf(fmaxf(near - 14 * s, 2 * r), 220 * s);
-        float lw = fminf(viz_text_width(v->d, VIZ_FONT_SMALL, line), maxw);
+        float lw = viz_text_width(v->d, VIZ_FONT_SMALL, line);
+        if (lw > maxw) {
+            /* Two lines, broken between words, before anything is cut (then between
+             * words too, see viz_text_fit). */
+            char *brk = NULL;
+            for (char *c = line; *c; c++) {
+                if (*c != ' ') continue;
+                *c = 0;
+                bool fits = viz_text_width(v->d, VIZ_FONT_SMALL, line) <= maxw;
+                *c = ' ';
+                if (!fits) break;
+                brk = c;
+            }
+            if (brk) {
+                *brk = 0;
+                const char *rest = brk + 1;
+                if (!strncmp(rest, "\xc2\xb7 ", 3)) rest += 3;     /* a line never starts with a separator */
+                size_t k = strlen(line);
+                if (k >= 3 && !strcmp(line + k - 3, " \xc2\xb7")) line[k - 3] = 0;
+                float w1 = viz_text_width(v->d, VIZ_FONT_SMALL, line);
+                viz_text(v->d, VIZ_FONT_SMALL, x - w1 / 2, ly, line, v->th->text_dim);
+                ly += viz_font_height(v->d, VIZ_FONT_SMALL);
+                memmove(line, rest, strlen(rest) + 1);
+                lw = viz_text_width(v->d, VIZ_FONT_SMALL, line);
+            }
+        }
+        lw = fminf(lw, maxw);
         viz_text_fit(v->d, VIZ_FONT_SMALL, x - lw / 2, ly, maxw, line, v->th->text_dim);
     }
 }
@@ -642,14 +669,111 @@ static void bar(viz_view_t *v, float x, float y, float w, float h, double value,
     if (text) viz_text(v->d, VIZ_FONT_SMALL, x + w + 5 * s, y + h / 2 - viz_font_height(v->d, VIZ_FONT_SMALL) / 2, text, v->th->text_dim);
 }
 
-/* Sharding: per-node load bars, keys held and requests served, the hottest node's
- * requests in the warning colour so a hot spot is obvious, and what the last join or
- * leave moved beside the ideal 1/N. */
+/* An owner's colour in the ring picture, and only there: the swatch before its name
+ * in the picture's table is the legend. Shard servers hold no role, so the role
+ * colours are free to name them, but not the accent (the bars) nor vermillion (the
+ * hot spot): orange, green, purple and yellow, then the same darker, then lighter. */
+static viz_rgba_t owner_color(const viz_view_t *v, uint32_t node)
+{
+    static const int pick[4] = {1, 2, 3, 4};     /* indices into the group colours */
+    viz_rgba_t c = v->th->group[pick[node % 4]];
+    uint32_t round = (node / 4) % 3;
+    viz_rgba_t black = {0, 0, 0, 255}, white = {255, 255, 255, 255};
+    return round == 1 ? viz_mix(c, black, 0.45f) : round == 2 ? viz_mix(c, white, 0.5f) : c;
+}
+
+/* The angle of a position on the ring (a fraction of the circle), 0 at the top,
+ * clockwise as the ring is walked. */
+static float ring_angle(double f) { return (float)(f * 2 * 3.14159265358979) - PI_F / 2; }
+
+/* A key's place on the circle: its hash for consistent hashing and mod N, its index
+ * for ranges (which cut the keys, not the hashes). */
+static double key_place(const ring_t *r, uint32_t key, uint32_t n_keys)
+{
+    if (r->scheme == RING_RANGE) return ((double)key + 0.5) / (double)n_keys;
+    return (double)ring_key_pos(key) / 18446744073709551616.0;
+}
+
+/* The ring as the most up-to-date server sees it: consistent hashing as arcs, each
+ * owned by the point at its clockwise end; ranges and mod N as one tick per key in
+ * its owner's colour (mod N has no arcs to draw: that is its point). Keys whose owner
+ * changed at the last join or leave stand out as ticks outside the ring, and those
+ * still on their way to the new owner as hollow circles. Returns the keys moved and
+ * still moving in *moved and *moving, and the viewing server in *vnode (-1: none). */
+static void paint_shard_ring(viz_view_t *v, float cx, float cy, float rad, const shard_view_t *sv, uint32_t *moved, uint32_t *moving)
+{
+    sim_t *sim = run_sim_mut(v->ses);
+    float s = v->s;
+    *moved = *moving = 0;
+    viz_stroke_circle(v->d, cx, cy, rad, 1 * s, viz_alpha(v->th->border, 0.9f));
+    if (!sv) return;
+    const ring_t *r = sv->ring;
+    float band = 12 * s;
+    if (r->scheme == RING_CONSISTENT && ring_n_points(r)) {
+        uint32_t np = ring_n_points(r);
+        for (uint32_t i = 0; i < np; i++) {
+            const ring_point_t *p = ring_point(r, i), *q = ring_point(r, i ? i - 1 : np - 1);
+            double f1 = (double)p->pos / 18446744073709551616.0, f0 = (double)q->pos / 18446744073709551616.0;
+            if (f0 > f1) f0 -= 1;                      /* the arc that wraps past the top */
+            int k = 2 + (int)((f1 - f0) * 96);
+            if (k > 24) k = 24;
+            float pts[50];
+            for (int j = 0; j <= k; j++) {
+                float a = ring_angle(f0 + (f1 - f0) * j / k);
+                pts[2 * j] = cx + rad * cosf(a);
+                pts[2 * j + 1] = cy + rad * sinf(a);
+            }
+            viz_stroke_poly(v->d, pts, k + 1, false, band, owner_color(v, p->node));
+        }
+    } else {
+        for (uint32_t k = 0; k < sv->n_keys; k++) {
+            uint32_t o = ring_owner(r, k);
+            if (o == RING_NONE) continue;
+            float a = ring_angle(key_place(r, k, sv->n_keys));
+            viz_line(v->d, cx + (rad - band / 2) * cosf(a), cy + (rad - band / 2) * sinf(a), cx + (rad + band / 2) * cosf(a),
+                     cy + (rad + band / 2) * sinf(a), 1.3f * s, owner_color(v, o));
+        }
+    }
+    if (sv->change_at_ns < 0) return;
+    for (uint32_t k = 0; k < sv->n_keys; k++) {
+        uint32_t o = ring_owner(r, k), b = ring_owner(sv->before, k);
+        if (o == b || o == RING_NONE || b == RING_NONE) continue;
+        (*moved)++;
+        float a = ring_angle(key_place(r, k, sv->n_keys)), ca = cosf(a), sa = sinf(a);
+        float r0 = rad + band / 2 + 2 * s, r1 = r0 + 7 * s;
+        bool on_way = shard_view_arriving(sim, o, k);
+        viz_line(v->d, cx + r0 * ca, cy + r0 * sa, cx + r1 * ca, cy + r1 * sa, 1.4f * s, v->th->text);
+        if (on_way) {
+            (*moving)++;
+            viz_stroke_circle(v->d, cx + (r1 + 4 * s) * ca, cy + (r1 + 4 * s) * sa, 3 * s, 1.2f * s, v->th->text);
+        }
+    }
+}
+
+/* The server whose view of the ring is the fullest: up, in a ring with members, and
+ * having seen the most joins and leaves. Its id, or -1. */
+static int64_t shard_pick_view(viz_view_t *v, shard_view_t *sv)
+{
+    int64_t pick = -1;
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        shard_view_t t;
+        if (shard_view(run_sim_mut(v->ses), i, &t) && ring_n_members(t.ring) && (pick < 0 || t.n_changes > sv->n_changes)) {
+            *sv = t;
+            pick = i;
+        }
+    }
+    return pick;
+}
+
+/* Sharding: the ring with each server's arcs beside per-node load bars (keys held
+ * and requests served, the hottest node's requests in the warning colour so a hot
+ * spot is obvious), and what the last join or leave moved beside the ideal 1/N. The
+ * ring comes from the protocol's view (shard.h), the load from the live summary. */
 static void paint_shard_load(viz_view_t *v)
 {
     const viz_pic_t *pc = v->pic;
     if (!pc || !pc->n) return;
-    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 90 * s;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 56 * s, ringd = 150 * s;
     float namew = 0;
     double kmax = 0, rmax = 0;
     uint32_t hot = 0;
@@ -658,28 +782,62 @@ static void paint_shard_load(viz_view_t *v)
         if (pc->a[i] > kmax) kmax = pc->a[i];
         if (pc->b[i] > rmax) { rmax = pc->b[i]; hot = i; }
     }
-    float w = 8 * s + namew + 8 * s + 2 * (bw + 48 * s) + 8 * s, h = 8 * s + 2 * fh + 8 * s + rh * (float)pc->n + fh + 12 * s;
+    float tw = 8 * s + namew + 8 * s + 2 * (bw + 36 * s);
+    float th_ = 2 * fh + 8 * s + rh * (float)pc->n;
+    float body = fmaxf(th_, ringd + 24 * s);
+    float w = 8 * s + ringd + 24 * s + tw + 4 * s, h = 8 * s + fh + 4 * s + body + 3 * rh + 8 * s;
     float x, y;
-    if (!picture_box(v, w, h, "load per node", &x, &y)) return;
+    shard_view_t sv;
+    int64_t vn = shard_pick_view(v, &sv);
+    uint32_t scheme_id = vn >= 0 ? sv.ring->scheme : RING_SCHEME_COUNT_;
+    const char *scheme = scheme_id == RING_CONSISTENT ? "consistent hashing" : scheme_id == RING_RANGE ? "ranges" : scheme_id == RING_MOD ? "hash mod N" : "no members";
+    char b[160];
+    snprintf(b, sizeof b, "ring (%s), arcs in their owner's colour, and load", scheme);
+    if (!picture_box(v, w, h, b, &x, &y)) return;
     const viz_theme_t *th = v->th;
-    float cx0 = x + 8 * s + namew + 8 * s, cx1 = cx0 + bw + 48 * s, yy = y + 8 * s + fh + 2 * s;
+    float top = y + 8 * s + fh + 4 * s;
+    uint32_t moved = 0, moving = 0;
+    paint_shard_ring(v, x + 8 * s + 12 * s + ringd / 2, top + 12 * s + ringd / 2, ringd / 2 - 8 * s, vn >= 0 ? &sv : NULL, &moved, &moving);
+    float tx = x + 8 * s + ringd + 24 * s;
+    float cx0 = tx + 8 * s + namew + 8 * s, cx1 = cx0 + bw + 36 * s, yy = top;
     viz_text(v->d, VIZ_FONT_SMALL, cx0, yy, "keys", th->text_dim);
     viz_text(v->d, VIZ_FONT_SMALL, cx1, yy, "requests", th->text_dim);
     yy += fh + 4 * s;
-    char b[64];
     for (uint32_t i = 0; i < pc->n && i < v->n_servers; i++, yy += rh) {
         bool member = pc->c[i] > 0.5;
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, v->nd[i].info.name, member ? th->text : th->text_faint);
+        viz_fill_rect(v->d, tx, yy + fh / 2 - 3 * s, 6 * s, 6 * s, member ? owner_color(v, i) : viz_alpha(th->text_faint, 0.5f));
+        viz_text(v->d, VIZ_FONT_SMALL, tx + 9 * s, yy, v->nd[i].info.name, member ? th->text : th->text_faint);
         snprintf(b, sizeof b, "%.0f", pc->a[i]);
         bar(v, cx0, yy + 2 * s, bw, fh - 4 * s, pc->a[i], kmax, th->accent, b);
         snprintf(b, sizeof b, "%.0f", pc->b[i]);
         bar(v, cx1, yy + 2 * s, bw, fh - 4 * s, pc->b[i], rmax, i == hot && rmax > 0 ? th->danger : th->accent, b);
     }
-    if (isfinite(pc->x[0]))
-        snprintf(b, sizeof b, "last change moved %.1f%% of keys (1/N %.1f%%)", 100 * pc->x[0], 100 * pc->x[1]);
-    else
-        snprintf(b, sizeof b, "imbalance (max/mean): keys %.2f, requests %.2f", pc->x[2], pc->x[3]);
-    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, th->text_dim);
+    yy = top + body + 2 * s;
+    char t1[32];
+    if (vn >= 0 && sv.change_at_ns >= 0 && sv.change_node < v->n_servers) {
+        int o = snprintf(b, sizeof b, "%s %s at %s: %u of %u keys moved", v->nd[sv.change_node].info.name, sv.change_joined ? "joined" : "left",
+                         dur(sv.change_at_ns, t1, sizeof t1), moved, sv.n_keys);
+        if (isfinite(pc->x[1]) && o > 0 && (size_t)o < sizeof b)
+            o += snprintf(b + o, sizeof b - (size_t)o, " (1/N: %.0f)", pc->x[1] * sv.n_keys);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, w - 16 * s, b, th->text);
+    } else {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "no server has joined or left yet", th->text_dim);
+    }
+    yy += rh;
+    /* The legend of the marks. */
+    float lx = x + 8 * s, my = yy + fh / 2;
+    viz_line(v->d, lx, my + 4 * s, lx, my - 4 * s, 1.4f * s, th->text);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 5 * s, yy, "key moved by the last change", th->text_dim);
+    lx += 5 * s + viz_text_width(v->d, VIZ_FONT_SMALL, "key moved by the last change") + 12 * s;
+    viz_stroke_circle(v->d, lx + 3 * s, my, 3 * s, 1.2f * s, th->text);
+    snprintf(b, sizeof b, "on its way (%u)", moving);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, yy, b, th->text_dim);
+    lx += 9 * s + viz_text_width(v->d, VIZ_FONT_SMALL, b) + 12 * s;
+    viz_fill_rect(v->d, lx, my - 3 * s, 6 * s, 6 * s, th->danger);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, yy, "hottest", th->text_dim);
+    yy += rh;
+    snprintf(b, sizeof b, "imbalance (max/mean): keys %.2f, requests %.2f", pc->x[2], pc->x[3]);
+    viz_text_fit(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, w - 16 * s, b, th->text_dim);
 }
 
 /* Streaming: each partition's log on its leader broker (records and the high

@@ -60,6 +60,7 @@
 #include "proto/kv.h"
 #include "proto/proto.h"
 #include "proto/ring.h"
+#include "proto/shard.h"
 
 #define SHARD_SERVERS_MAX 1024            /* servers (keys are scanned once per server when streaming) */
 #define SHARD_REPLICAS_MAX 8              /* copies of one key */
@@ -641,8 +642,12 @@ static void shard_describe(sim_ctx *c, proto_desc_t *d)
     shard_durable_t *disk = shard_disk(c);
     uint64_t held = shard_held(cfg, disk);
     d->log_len = (int64_t)held;
-    snprintf(d->line, sizeof d->line, "%llu keys, %llu arriving, %llu to hand off",
-             (unsigned long long)held, (unsigned long long)disk->n_awaiting, (unsigned long long)disk->n_misplaced);
+    /* Only what is happening: "48 keys", "48 keys, 3 arriving", "52 keys, 4 to hand off". */
+    int o = snprintf(d->line, sizeof d->line, "%llu keys", (unsigned long long)held);
+    if (disk->n_awaiting && o > 0 && (size_t)o < sizeof d->line)
+        o += snprintf(d->line + o, sizeof d->line - (size_t)o, ", %llu arriving", (unsigned long long)disk->n_awaiting);
+    if (disk->n_misplaced && o > 0 && (size_t)o < sizeof d->line)
+        snprintf(d->line + o, sizeof d->line - (size_t)o, ", %llu to hand off", (unsigned long long)disk->n_misplaced);
 }
 
 static void shard_export(sim_ctx *c, jw_t *w)
@@ -696,6 +701,32 @@ static bool shard_equal(sim_t *s)
     }
     uint64_t copies = (uint64_t)cfg->replicas < members ? (uint64_t)cfg->replicas : members;
     return cfg->replicas < 2 || held == copies * primary;
+}
+
+bool shard_view(sim_t *s, uint32_t node, shard_view_t *out)
+{
+    if (strcmp(sim_protocol(s)->name, proto_shard.name) != 0 || node >= sim_n_servers(s) || !sim_node_up(s, node)) return false;
+    const shard_config_t *cfg = shard_sim_cfg(s);
+    char *st = sim_node_state(s, node);
+    const shard_durable_t *d = sim_node_durable(s, node);
+    if (!d->formatted) return false;
+    memset(out, 0, sizeof *out);
+    out->n_keys = cfg->n_keys;
+    out->ring = (const ring_t *)(st + cfg->ring_off);
+    out->before = (const ring_t *)(st + cfg->old_off);
+    out->n_changes = d->n_changes;
+    out->change_at_ns = d->n_changes ? d->changes[d->n_changes - 1].at_ns : -1;
+    out->change_node = d->n_changes ? d->changes[d->n_changes - 1].node : 0;
+    out->change_joined = d->n_changes ? d->changes[d->n_changes - 1].joined : false;
+    return true;
+}
+
+bool shard_view_arriving(sim_t *s, uint32_t node, uint32_t key)
+{
+    shard_view_t v;
+    if (!shard_view(s, node, &v) || key >= v.n_keys) return false;
+    const shard_config_t *cfg = shard_sim_cfg(s);
+    return shard_recs(cfg, sim_node_durable(s, node))[key].awaiting != 0;
 }
 
 /* The server that saw the most joins and leaves: its log of them is the fullest. */
