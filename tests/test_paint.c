@@ -367,6 +367,39 @@ static void test_paint_quorum_picture(void **state)
     assert_int_equal(corner_colour("scenarios/quorum-r2w2.json", 10 * SIM_SEC, true, NULL), 0);
 }
 
+/* Stale reads are marked where they happen: on the client's row of the space-time
+ * diagram, in the warning colour. With r = w = 1 a few seconds in there are some in
+ * view; with r = w = 2 none, and the legend keeps clear of the picture. */
+static int strip_danger(const char *path, sim_time_t t, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    /* Only the clients' rows: servers' rows carry no stale marks. */
+    float y0 = viz_view_lane_y(v, v->n_servers) - 8;
+    int n = colour_in(rgb, W, viz_view_theme(v)->danger, v->strip.x + 60, y0, v->strip.x + v->strip.w, v->strip.y + v->strip.h);
+    assert_true(v->pic_box.w > 0);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+static void test_paint_quorum_stale_reads_marked(void **state)
+{
+    int marks = strip_danger("scenarios/quorum-r1w1-tail.json", 3 * SIM_SEC, getenv("DSIM_PICTURES") ? "pic-quorum-stale.png" : NULL);
+    if (marks < 20) fail_msg("no stale read marked on the clients' rows (%d pixels)", marks);
+    assert_int_equal(strip_danger("scenarios/quorum-r2w2.json", 3 * SIM_SEC, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_paint_tpc_blocked_picture),
         cmocka_unit_test(test_paint_epidemic_picture),
         cmocka_unit_test(test_paint_quorum_picture),
+        cmocka_unit_test(test_paint_quorum_stale_reads_marked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,8 @@
 #include "view_int.h"
 #include "proto/raft.h"
 #include "proto/shard.h"
+#include "proto/dynamo.h"
+#include "check/visibility.h"
 
 #define PI_F 3.14159265358979f
 
@@ -540,6 +542,8 @@ static void paint_legend(viz_view_t *v)
             float r = v->lay.r_server + 3 * s, nx = v->lay.x[i], ny = v->lay.y[i];
             if (nx + r > bx && nx - r < bx + bw && ny + r > by && ny - r < by + bh) clear = false;
         }
+        const viz_frect_t *p = &v->pic_box;
+        if (p->w > 0 && p->x < bx + bw + 4 * s && p->x + p->w + 4 * s > bx && p->y < by + bh + 4 * s && p->y + p->h + 4 * s > by) clear = false;
         if (clear) break;
     }
     if (k == 3) return;
@@ -588,6 +592,7 @@ static bool picture_box(viz_view_t *v, float w, float h, const char *title, floa
     viz_fill_round_rect(v->d, *x, *y, w, h, 6 * s, viz_alpha(v->th->panel, 0.9f));
     viz_stroke_round_rect(v->d, *x, *y, w, h, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
     viz_text(v->d, VIZ_FONT_SMALL, *x + 8 * s, *y + 5 * s, title, v->th->text_dim);
+    v->pic_box = (viz_frect_t){*x, *y, w, h};     /* the legend keeps clear of it */
     return true;
 }
 
@@ -1019,27 +1024,90 @@ static void paint_paxos_logs(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "applied to here", th->text_dim);
 }
 
-/* Quorums: stale reads counted as they happen, and the t-visibility table as bars,
- * one per probe delay t: the share of reads made t after a write that saw it. */
+#define VIZ_QUORUM_REPLICAS 8      /* replicas of the followed key listed */
+
+/* Quorums: stale reads counted as they happen (and marked on the client's row of the
+ * space-time diagram, see paint_strip), the replicas of one key with the versions
+ * they hold -- the key of the latest stale read, so the replica that missed the write
+ * is in view -- and the t-visibility table as bars, one per probe delay t: the share
+ * of reads made t after a write that saw it. */
 static void paint_quorum(viz_view_t *v)
 {
     const viz_pic_t *pc = v->pic;
     if (!pc || !isfinite(pc->x[1])) return;
+    sim_t *sim = run_sim_mut(v->ses);
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 120 * s;
     uint32_t n = pc->n < 12 ? pc->n : 12;
-    float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(n + 2) + 8 * s, x, y;
-    if (!picture_box(v, w, h, "stale reads and t-visibility", &x, &y)) return;
+    /* The followed key's replicas, as the first up server sees the ring. */
+    uint32_t reps[VIZ_QUORUM_REPLICAS], nr = 0;
+    for (uint32_t i = 0; pc->key >= 0 && i < v->n_servers && !nr; i++)
+        nr = quorum_view_replicas(sim, i, (uint32_t)pc->key, reps, VIZ_QUORUM_REPLICAS);
+    /* The table in two columns when long, so the legend below keeps its corner. */
+    uint32_t cols = n > 4 ? 2 : 1, per = (n + cols - 1) / cols;
+    float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(per + 3) + 8 * s + (nr ? rh * (float)(nr + 1) + 6 * s : 0), x, y;
+    if (!picture_box(v, w, h, "stale reads, replicas, t-visibility", &x, &y)) return;
     const viz_theme_t *th = v->th;
-    char b[96], t[32];
+    char b[128], t[32], t2[32];
     float yy = y + 8 * s + fh + 6 * s;
     snprintf(b, sizeof b, "%.0f of %.0f reads stale, worst by %s", pc->x[0], pc->x[1], dur((sim_time_t)(isfinite(pc->x[2]) ? pc->x[2] : 0), t, sizeof t));
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, pc->x[0] > 0 ? th->danger : th->text);
+    yy += rh;
+    /* The mark the diagram uses, as its legend. */
+    float mx = x + 12 * s, my = yy + fh / 2;
+    if (pc->x[0] > 0) {
+        float tri[6] = {mx - 4 * s, my - 4 * s, mx + 4 * s, my - 4 * s, mx, my + 3 * s};
+        viz_fill_convex(v->d, tri, 3, th->danger);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, "a stale read, on its client's row below", th->text_dim);
+    } else {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "every read saw the latest acknowledged write", th->text_dim);
+    }
     yy += rh + 2 * s;
-    for (uint32_t i = 0; i < n; i++, yy += rh) {
+    if (nr) {
+        if (pc->key_stale && pc->n_stale)
+            snprintf(b, sizeof b, "k%" PRId64 ", read stale at %s, on its replicas:", pc->key, dur(pc->stale_ns[pc->n_stale - 1], t, sizeof t));
+        else
+            snprintf(b, sizeof b, "k%" PRId64 " (the latest write) on its replicas:", pc->key);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
+        yy += rh;
+        quorum_key_view_t kv[VIZ_QUORUM_REPLICAS];
+        sim_time_t newest = -1;
+        for (uint32_t i = 0; i < nr; i++) {
+            if (!quorum_view_key(sim, reps[i], (uint32_t)pc->key, &kv[i])) kv[i].n = 0;
+            for (uint32_t j = 0; j < kv[i].n && j < QUORUM_VIEW_VERSIONS; j++) if (kv[i].born_ns[j] > newest) newest = kv[i].born_ns[j];
+        }
+        for (uint32_t i = 0; i < nr; i++, yy += rh) {
+            const quorum_key_view_t *k = &kv[i];
+            sim_time_t mine = -1;
+            int o = 0;
+            b[0] = 0;
+            for (uint32_t j = 0; j < k->n && j < QUORUM_VIEW_VERSIONS && o >= 0 && (size_t)o < sizeof b; j++) {
+                o += snprintf(b + o, sizeof b - (size_t)o, "%s%" PRId64, j ? ", " : "", k->value[j]);
+                if (k->born_ns[j] > mine) mine = k->born_ns[j];
+            }
+            if (!k->n) snprintf(b, sizeof b, "nothing");
+            else if (o >= 0 && (size_t)o < sizeof b)
+                snprintf(b + o, sizeof b - (size_t)o, " (%s%s)", k->n > 1 ? "siblings, " : "", mine < newest ? "behind" : "newest");
+            bool behind = !k->n || mine < newest;
+            viz_text(v->d, VIZ_FONT_SMALL, x + 16 * s, yy, v->nd[reps[i]].info.name, v->nd[reps[i]].info.up ? th->text : th->crashed_mark);
+            float vx = x + 16 * s + 40 * s;
+            viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, w - (vx - x) - 8 * s - 70 * s, b, behind ? th->text_dim : th->text);
+            if (mine >= 0) {
+                snprintf(t2, sizeof t2, "written %s", dur(mine, t, sizeof t));
+                viz_text(v->d, VIZ_FONT_SMALL, x + w - 8 * s - viz_text_width(v->d, VIZ_FONT_SMALL, t2), yy, t2, th->text_faint);
+            }
+        }
+        yy += 6 * s;
+    }
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "reads made t after a write that saw it:", th->text_dim);
+    yy += rh;
+    if (cols > 1) bw = 40 * s;
+    for (uint32_t i = 0; i < n; i++) {
+        float cx = x + 8 * s + (float)(i / per) * (w - 16 * s) / 2, cy = yy + (float)(i % per) * rh;
         snprintf(b, sizeof b, "t=%s", dur((sim_time_t)pc->a[i], t, sizeof t));
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text_dim);
-        snprintf(b, sizeof b, "%.1f%% of %.0f", 100 * pc->b[i], pc->c[i]);
-        bar(v, x + 70 * s, yy + 2 * s, bw, fh - 4 * s, pc->b[i], 1.0, th->accent, b);
+        viz_text(v->d, VIZ_FONT_SMALL, cx, cy, b, th->text_dim);
+        if (cols > 1) snprintf(b, sizeof b, "%.1f%%", 100 * pc->b[i]);
+        else snprintf(b, sizeof b, "%.1f%% of %.0f", 100 * pc->b[i], pc->c[i]);
+        bar(v, cx + 56 * s, cy + 2 * s, bw, fh - 4 * s, pc->b[i], 1.0, th->accent, b);
     }
 }
 
@@ -1083,8 +1151,9 @@ static void paint_canvas(viz_view_t *v)
         viz_dashed_line(v->d, v->cut[0], v->cut[1], v->cut[2], v->cut[3], 2.2f * s, 9 * s, 6 * s, v->th->danger);
     }
     viz_draw_flush(v->d);
-    paint_legend(v);
+    v->pic_box = (viz_frect_t){0, 0, 0, 0};
     paint_pictures(v);
+    paint_legend(v);
     viz_draw_clip(v->d, NULL);
 }
 
@@ -1194,6 +1263,60 @@ static void pic_rows(viz_pic_t *pc, const char *json, uint32_t n, const char *co
     }
 }
 
+typedef struct u32_list { uint32_t *a; uint32_t n, cap; bool oom; } u32_list_t;
+
+static void stale_collect(void *ud, uint32_t completion, sim_time_t stale_ns)
+{
+    u32_list_t *l = ud;
+    if (stale_ns < 0 || l->oom) return;
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? 2 * l->cap : 1024;
+        uint32_t *a = realloc(l->a, (size_t)cap * sizeof *a);
+        if (!a) { l->oom = true; return; }
+        l->a = a;
+        l->cap = cap;
+    }
+    l->a[l->n++] = completion;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Quorums: the stale reads of the history (as the summary judges them, visibility.c),
+ * each placed on the client that made it, and the key to follow: that of the latest
+ * stale read, else that of the latest write. O(history) a refresh, as the summary. */
+static void stale_refresh(viz_view_t *v, viz_pic_t *pc)
+{
+    const sim_t *sim = run_sim(v->ses);
+    const hist_t *h = sim_history(sim);
+    pc->key = -1;
+    pc->n_stale = 0;
+    u32_list_t list = {0};
+    vis_result_t res;
+    vis_compute_each(h, NULL, 0, &res, stale_collect, &list);
+    uint32_t n = list.n, *ix = list.a;
+    if (n) qsort(ix, n, sizeof *ix, u32_cmp);     /* history order is time order */
+    for (uint32_t i = n > VIZ_STALE_MARKS ? n - VIZ_STALE_MARKS : 0; i < n; i++) {
+        const hist_event_t *e = &h->ev[ix[i]];
+        uint32_t node = sim_process_client(sim, e->process);
+        if (node == UINT32_MAX || node >= v->n_nodes) continue;
+        pc->stale_ns[pc->n_stale] = e->time_ns;
+        pc->stale_node[pc->n_stale++] = node;
+    }
+    int32_t key = n ? h->ev[ix[n - 1]].key : -1;
+    pc->key_stale = key >= 0;
+    for (uint32_t i = h->n_ev; key < 0 && i-- > 0;) {
+        const hist_event_t *e = &h->ev[i];
+        if (e->type == HIST_OK && e->key >= 0 && e->f < h->n_f && strcmp(h->fnames[e->f], "write") == 0) key = e->key;
+    }
+    unsigned k;
+    if (key >= 0 && (uint32_t)key < h->n_keys && sscanf(h->keys[key], "k%u", &k) == 1) pc->key = k;
+    free(list.a);
+}
+
 /* The figures of the protocols that have a picture drawn from the summary. */
 static void pic_refresh(viz_view_t *v, const char *name, const char *json)
 {
@@ -1214,6 +1337,7 @@ static void pic_refresh(viz_view_t *v, const char *name, const char *json)
         pic_rows(pc, json, sumtext_count(json, "t_visibility"), fmt);
         static const char *const xs[] = {"stale_reads.stale", "stale_reads.reads", "stale_reads.max_staleness_ns"};
         sumtext_numbers(json, xs, 3, pc->x);
+        stale_refresh(v, pc);
     } else if (strcmp(name, "epidemic") == 0) {
         static const char *const xs[] = {"protocol_stats.residue", "protocol_stats.model_residue"};
         sumtext_numbers(json, xs, 2, pc->x);
@@ -1638,6 +1762,17 @@ static void paint_strip(viz_view_t *v)
                 if (dropped) viz_thin_line(d, x1 - 2 * s, y1 - 2 * s, x1 + 2 * s, y1 + 2 * s, th->danger);
             }
         }
+    /* Quorums: each stale read where it happened, on the client that made it. */
+    if (v->pic && v->pic->n_stale && !strcmp(sim_protocol(run_sim(v->ses))->name, "quorum")) {
+        const viz_pic_t *pc = v->pic;
+        for (uint32_t i = 0; i < pc->n_stale; i++) {
+            sim_time_t t = pc->stale_ns[i];
+            if (t < t0 || t > lane_end) continue;
+            float mx = TX(t), my = viz_view_lane_y(v, pc->stale_node[i]) - 2 * s;
+            float tri[6] = {mx - 4 * s, my - 5 * s, mx + 4 * s, my - 5 * s, mx, my + 2 * s};
+            viz_fill_convex(d, tri, 3, th->danger);
+        }
+    }
     /* Messages older than the log's memory are not drawn: say where that starts. */
     uint64_t oldest = run_msg_first(v->ses);
     if (oldest > 0 && oldest < mcount) {

@@ -58,10 +58,18 @@ typedef struct viz_fl {
 /* Figures of the live summary that a protocol's picture draws: per row (a node, a
  * partition) up to four numbers, and a few scalars. NAN where the summary has none. */
 #define VIZ_PIC_ROWS 32
+#define VIZ_STALE_MARKS 4096           /* the latest stale reads marked in the space-time diagram */
 typedef struct viz_pic {
     uint32_t n;
     double a[VIZ_PIC_ROWS], b[VIZ_PIC_ROWS], c[VIZ_PIC_ROWS], d[VIZ_PIC_ROWS];
     double x[8];
+    /* Quorums: where stale reads completed (the client and the moment), oldest first,
+     * and the key the picture follows (-1: none yet) with why. */
+    uint32_t n_stale;
+    sim_time_t stale_ns[VIZ_STALE_MARKS];
+    uint32_t stale_node[VIZ_STALE_MARKS];
+    int64_t key;
+    bool key_stale;                /* the key of the latest stale read (else the latest write's) */
 } viz_pic_t;
 
 typedef struct viz_nd {
@@ -93,6 +101,7 @@ struct viz_view {
     viz_frect_t top, canvas, panel, strip, bar;
     viz_frect_t b_play, b_step, speed, scrub, b_help;
     viz_frect_t json_box;
+    viz_frect_t pic_box;           /* where this frame's protocol picture went (w 0: none) */
 
     viz_layout_t lay;
     viz_layout_kind_t lay_kind;

@@ -120,6 +120,10 @@ const sim_stats_t *sim_stats(const sim_t *s);
  * memory stays flat; a history stream (below) receives every event. */
 const hist_t *sim_history(const sim_t *s);
 uint64_t sim_history_dropped(const sim_t *s);          /* events recorded past the bound */
+/* The client node (an id from n_servers on) that runs history process p, or UINT32_MAX
+ * when it cannot say: a process that timed out is replaced by a fresh one (as Jepsen
+ * does), and once its slot has moved on that process is not remembered. */
+uint32_t sim_process_client(const sim_t *s, uint32_t process);
 /* Writes every history event to f as one JSON line when it happens (NULL: stop). The
  * caller owns f and checks it for errors. */
 void sim_set_history_stream(sim_t *s, FILE *f);
