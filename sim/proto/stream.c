@@ -37,7 +37,8 @@
  * give exactly that layout, 5 give one of each. Brokers report SIM_ROLE_LEADER while they
  * lead a partition (term: the highest leader epoch they lead at) and SIM_ROLE_FOLLOWER
  * otherwise, so crash-leader aims at a partition leader; the controller and the batch
- * master report SIM_ROLE_MASTER, processors and reducers SIM_ROLE_PARTICIPANT.
+ * master report SIM_ROLE_MASTER, processors and reducers roles of their own,
+ * "processor" and "reducer" (ST_ROLE_*, passive: they lead nothing).
  *
  * What each side gets right and wrong is the lesson. The stream processor answers a
  * window soon after the watermark passes its end, but the watermark is a guess: an
@@ -598,6 +599,12 @@ static int st_describe_msg(unsigned type, const void *payload, uint32_t len, cha
 #undef ST_STATUS
 }
 
+static const proto_role_t stream_roles[] = {
+    {"processor", SIM_ROLE_CLASS_PASSIVE},    /* ST_ROLE_PROCESSOR */
+    {"reducer", SIM_ROLE_CLASS_PASSIVE},      /* ST_ROLE_REDUCER */
+    {NULL, 0},
+};
+
 const proto_t proto_stream = {
     .version = PROTO_VERSION,
     .name = "stream",
@@ -623,4 +630,5 @@ const proto_t proto_stream = {
     .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
     .summary_lines = stream_lines,
     .describe_msg = st_describe_msg,
+    .roles = stream_roles,
 };

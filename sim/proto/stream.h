@@ -97,6 +97,11 @@ typedef struct st_config {
 
 typedef enum { ST_CONTROLLER, ST_BROKER, ST_PRODUCER, ST_PROCESSOR, ST_BATCH } st_kind_t;
 
+/* The pipeline's own roles (proto_stream.roles): a stream processor and a batch
+ * reducer lead nothing and follow no one; they are what they do. */
+#define ST_ROLE_PROCESSOR ((sim_role_t)(SIM_ROLE_COUNT_ + 0))
+#define ST_ROLE_REDUCER   ((sim_role_t)(SIM_ROLE_COUNT_ + 1))
+
 /* Node 0 is the controller; then brokers, producers, processors and batch nodes, each
  * a block of consecutive ids. index is the node's position in its block. */
 st_kind_t st_kind_of(const st_config_t *cfg, uint32_t node, uint32_t *index);

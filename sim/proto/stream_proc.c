@@ -360,7 +360,7 @@ void st_proc_init(sim_ctx *c)
     st_contrib_t *cb = contribs_of(c);
     for (int64_t i = 0; i < cfg->pending_max; i++) cb[i].next = i + 1 < cfg->pending_max ? (int32_t)(i + 1) : -1;
     s->free_head = 0;
-    sim_set_role(c, SIM_ROLE_PARTICIPANT, 0);
+    sim_set_role(c, ST_ROLE_PROCESSOR, 0);
     st_meta_request(c, true);
     if (sim_is_member(c, sim_self(c))) join(c);
     sim_timer_set(c, cfg->heartbeat_ns, T_PC_HB, 0);
