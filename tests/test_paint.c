@@ -310,6 +310,17 @@ static void test_paint_stream_picture(void **state)
     assert_int_equal(corner_colour("scenarios/stream-acksall-crash.json", 20 * SIM_SEC, true, NULL), 0);
 }
 
+/* Streaming: the window timeline marks the late events a tight watermark drops (in
+ * the warning colour, where their event time falls); a loose watermark drops none. */
+static void test_paint_stream_window_timeline(void **state)
+{
+    int tight = corner_colour("scenarios/stream-late-tight.json", 8 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-stream-late.png" : NULL);
+    if (tight < 50) fail_msg("no dropped late events on the timeline (%d pixels)", tight);
+    assert_int_equal(corner_colour("scenarios/stream-late-loose.json", 8 * SIM_SEC, true, NULL), 0);
+    /* The watermark is drawn on every partition's row, in the accent colour. */
+    assert_true(corner_colour("scenarios/stream-late-loose.json", 8 * SIM_SEC, false, NULL) > 300);
+}
+
 /* CRDTs: the replicas' picture says they differ during the partition and shows the
  * moment of convergence (in the ok colour) once they agree again (10.29s). */
 static void test_paint_crdt_convergence_picture(void **state)
@@ -413,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_paint_shard_load_picture),
         cmocka_unit_test(test_paint_shard_ring_picture),
         cmocka_unit_test(test_paint_stream_picture),
+        cmocka_unit_test(test_paint_stream_window_timeline),
         cmocka_unit_test(test_paint_crdt_convergence_picture),
         cmocka_unit_test(test_paint_tpc_blocked_picture),
         cmocka_unit_test(test_paint_epidemic_picture),

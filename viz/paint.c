@@ -19,6 +19,7 @@
 #include "proto/raft.h"
 #include "proto/shard.h"
 #include "proto/dynamo.h"
+#include "proto/stream.h"
 #include "check/visibility.h"
 
 #define PI_F 3.14159265358979f
@@ -845,31 +846,131 @@ static void paint_shard_load(viz_view_t *v)
     viz_text_fit(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, w - 16 * s, b, th->text_dim);
 }
 
+#define VIZ_STREAM_PARTS 8          /* partitions drawn as rows */
+
+/* One partition's row of the window timeline, in event time from e0 to e1 over
+ * [x, x + w]: each window (tumbling) or pane of one slide (sliding) filled once the
+ * watermark has passed its end (it fired), outlined while open;
+ * the watermark as a line in the accent colour; the latest late events where their
+ * event time falls, a cross when dropped, a ring when counted as a late update. */
+static void stream_timeline(viz_view_t *v, const stream_view_t *sv, uint32_t p, float x, float y, float w, float h,
+                            sim_time_t e0, sim_time_t e1)
+{
+    const viz_theme_t *th = v->th;
+    float s = v->s;
+    double k = (double)(e1 - e0) / w;
+#define EX(t) (x + (float)((double)((t) - e0) / k))
+    sim_time_t wm = sv->part[p].wm_ns, step = sv->slide_ns > 0 ? sv->slide_ns : sv->size_ns;
+    if (step <= 0) return;
+    int64_t k0 = e0 / step - 1, k1 = e1 / step + 1;
+    for (int64_t j = k0; j <= k1 && j - k0 < 400; j++) {
+        sim_time_t a = j * step, b = a + step, end = sv->window == ST_WIN_TUMBLING ? a + sv->size_ns : b;
+        if (b < e0 || a > e1) continue;
+        float xa = fmaxf(EX(a), x), xb = fminf(EX(b), x + w);
+        if (xb - xa < 1) continue;
+        if (wm != INT64_MIN && end <= wm) {
+            viz_fill_rect(v->d, xa + 0.5f * s, y, xb - xa - 1 * s, h, viz_alpha(th->text_dim, 0.6f));
+        } else {
+            viz_stroke_round_rect(v->d, xa + 0.5f * s, y, xb - xa - 1 * s, h, 1 * s, 1 * s, viz_alpha(th->text_dim, 0.8f));
+        }
+    }
+    if (wm != INT64_MIN && wm >= e0 && wm <= e1) viz_fill_rect(v->d, EX(wm) - 1 * s, y - 3 * s, 2 * s, h + 6 * s, th->accent);
+    for (uint32_t i = 0; i < sv->n_late; i++) {
+        const st_late_t *l = &sv->late[i];
+        if (l->p != p || l->event_ns < e0 || l->event_ns > e1) continue;
+        float lx = EX(l->event_ns), ly = y + h / 2;
+        if (l->dropped) cross(v->d, lx, ly, 3 * s, 1.4f * s, th->danger);
+        else viz_stroke_circle(v->d, lx, ly, 3 * s, 1.2f * s, th->text);
+    }
+#undef EX
+}
+
 /* Streaming: each partition's log on its leader broker (records and the high
- * watermark) with the consumers' lag, and stream against batch latency as two pairs
- * of bars on one scale, growing as the run goes. */
+ * watermark) with the consumers' lag, beside its window timeline in event time
+ * (stream_timeline, from the processors through stream_view); then stream against
+ * batch latency as two pairs of bars on one scale, growing as the run goes. */
 static void paint_stream(viz_view_t *v)
 {
     const viz_pic_t *pc = v->pic;
     if (!pc || !pc->n) return;
+    stream_view_t *sv = &v->pic->stream;
+    if (!stream_view(run_sim_mut(v->ses), sv)) return;
+    uint32_t np = pc->n < VIZ_STREAM_PARTS ? pc->n : VIZ_STREAM_PARTS;
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 110 * s;
-    float w = 8 * s + 320 * s, h = 8 * s + fh + 6 * s + rh * (float)(pc->n + 1) + 8 * s + 4 * rh + 8 * s;
+    uint32_t prow = (np + 1) / 2;       /* partitions two to a row */
+    float w = 420 * s, h = 8 * s + fh + 6 * s + rh * (float)prow + 8 * s + rh * (float)(np + 2) + 8 * s + 4 * rh + 8 * s;
     float x, y;
-    if (!picture_box(v, w, h, "partitions: records, high watermark, consumer lag", &x, &y)) return;
+    if (!picture_box(v, w, h, "partitions (records/high watermark, leader, lag), windows, latency", &x, &y)) return;
     const viz_theme_t *th = v->th;
     double rmax = 0;
-    for (uint32_t i = 0; i < pc->n; i++) if (pc->a[i] > rmax) rmax = pc->a[i];
-    float yy = y + 8 * s + fh + 6 * s;
-    char b[96];
-    for (uint32_t i = 0; i < pc->n; i++, yy += rh) {
+    for (uint32_t i = 0; i < np; i++) if (pc->a[i] > rmax) rmax = pc->a[i];
+    float yy = y + 8 * s + fh + 6 * s, colw = (w - 16 * s) / 2;
+    char b[128], t0[32], t1[32];
+    for (uint32_t i = 0; i < np; i++) {
+        float cx = x + 8 * s + (float)(i % 2) * colw, cy = yy + (float)(i / 2) * rh;
         int leader = isfinite(pc->c[i]) ? (int)pc->c[i] : -1;
         const char *lname = leader >= 0 && (uint32_t)leader < v->n_servers ? v->nd[leader].info.name : "none";
         snprintf(b, sizeof b, "p%u", i);
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
-        snprintf(b, sizeof b, "%.0f / hw %.0f on %s, lag %.0f", pc->a[i], pc->b[i], lname, isfinite(pc->d[i]) ? pc->d[i] : 0);
-        bar(v, x + 30 * s, yy + 2 * s, 70 * s, fh - 4 * s, pc->b[i], rmax, th->accent, b);
+        viz_text(v->d, VIZ_FONT_SMALL, cx, cy, b, th->text);
+        bar(v, cx + 22 * s, cy + 2 * s, 24 * s, fh - 4 * s, pc->b[i], rmax, th->accent, NULL);
+        snprintf(b, sizeof b, "%.0f/%.0f %s lag %.0f", pc->a[i], pc->b[i], lname, isfinite(pc->d[i]) ? pc->d[i] : 0);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, cx + 50 * s, cy, colw - 52 * s, b, th->text_dim);
     }
-    yy += 6 * s;
+    yy += rh * (float)prow + 8 * s;
+    /* Event time shown: four windows back from the newest event read. */
+    sim_time_t newest = INT64_MIN;
+    for (uint32_t p = 0; p < sv->n_partitions && p < np; p++) {
+        if (sv->part[p].max_event_ns > newest) newest = sv->part[p].max_event_ns;
+        if (sv->part[p].wm_ns > newest) newest = sv->part[p].wm_ns;
+    }
+    sim_time_t span = 4 * (sv->size_ns > 0 ? sv->size_ns : SIM_SEC), e1 = (newest == INT64_MIN ? 0 : newest) + span / 8;
+    if (e1 < span) e1 = span;
+    sim_time_t e0 = e1 - span;
+    float namew = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        int64_t pr = i < sv->n_partitions ? sv->part[i].processor : -1;
+        snprintf(b, sizeof b, "p%u %s", i, pr >= 0 && (uint32_t)pr < v->n_nodes ? v->nd[pr].info.name : "unread");
+        namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, b));
+    }
+    float tx = x + 8 * s + namew + 8 * s, tw = x + w - 8 * s - tx;
+    for (uint32_t i = 0; i < np; i++, yy += rh) {
+        int64_t pr = i < sv->n_partitions ? sv->part[i].processor : -1;
+        snprintf(b, sizeof b, "p%u %s", i, pr >= 0 && (uint32_t)pr < v->n_nodes ? v->nd[pr].info.name : "unread");
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, pr >= 0 ? th->text_dim : th->text_faint);
+        if (i < sv->n_partitions) stream_timeline(v, sv, i, tx, yy + 3 * s, tw, fh - 6 * s, e0, e1);
+    }
+    /* The time axis under the rows, and what the marks mean. */
+    viz_text(v->d, VIZ_FONT_SMALL, tx, yy, dur(e0, t0, sizeof t0), th->text_faint);
+    dur(e1, t1, sizeof t1);
+    viz_text(v->d, VIZ_FONT_SMALL, tx + tw - viz_text_width(v->d, VIZ_FONT_SMALL, t1), yy, t1, th->text_faint);
+    const char *axis = "event time \xe2\x86\x92";
+    viz_text(v->d, VIZ_FONT_SMALL, tx + (tw - viz_text_width(v->d, VIZ_FONT_SMALL, axis)) / 2, yy, axis, th->text_faint);
+    yy += rh;
+    float lx = x + 8 * s, my = yy + fh / 2;
+    viz_fill_rect(v->d, lx, my - 5 * s, 2 * s, 10 * s, th->accent);
+    lx += 6 * s;
+    lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "watermark", th->text_dim) + 10 * s;
+    viz_fill_rect(v->d, lx, my - 4 * s, 10 * s, 8 * s, viz_alpha(th->text_dim, 0.6f));
+    lx += 13 * s;
+    lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "fired", th->text_dim) + 10 * s;
+    viz_stroke_round_rect(v->d, lx, my - 4 * s, 10 * s, 8 * s, 1 * s, 1 * s, viz_alpha(th->text_dim, 0.8f));
+    lx += 13 * s;
+    lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "open", th->text_dim) + 10 * s;
+    /* The late marks' legend, for the kinds there are. */
+    bool any[2] = {false, false};
+    for (uint32_t i = 0; i < sv->n_late; i++) any[sv->late[i].dropped ? 1 : 0] = true;
+    if (any[1]) {
+        cross(v->d, lx + 3 * s, my, 3 * s, 1.4f * s, th->danger);
+        lx += 9 * s;
+        lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "late, dropped", th->text_dim) + 10 * s;
+    }
+    if (any[0]) {
+        viz_stroke_circle(v->d, lx + 3 * s, my, 3 * s, 1.2f * s, th->text);
+        lx += 9 * s;
+        lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "late, counted", th->text_dim) + 10 * s;
+    }
+    if (!any[0] && !any[1]) viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "no late event yet", th->text_faint);
+    yy += rh + 6 * s;
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "latency (p50, p99)", th->text_dim);
     yy += rh;
     double lmax = fmax(fmax(pc->x[1], pc->x[3]), 1);

@@ -24,6 +24,7 @@
 #include "draw.h"
 #include "view.h"
 #include "run/sumtext.h"
+#include "proto/stream.h"
 
 #define VIZ_FLIGHTS_MAX (1u << 20)     /* messages in flight drawn at once */
 #define VIZ_LABEL_NODES_MAX 40         /* above this many servers, nodes carry no labels */
@@ -70,6 +71,7 @@ typedef struct viz_pic {
     uint32_t stale_node[VIZ_STALE_MARKS];
     int64_t key;
     bool key_stale;                /* the key of the latest stale read (else the latest write's) */
+    stream_view_t stream;          /* streaming: scratch for the window timeline, filled per frame */
 } viz_pic_t;
 
 typedef struct viz_nd {

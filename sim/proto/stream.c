@@ -599,6 +599,38 @@ static int st_describe_msg(unsigned type, const void *payload, uint32_t len, cha
 #undef ST_STATUS
 }
 
+bool stream_view(sim_t *s, stream_view_t *out)
+{
+    if (strcmp(sim_protocol(s)->name, "stream") != 0) return false;
+    const st_config_t *cfg = sim_config_of(s);
+    memset(out, 0, sizeof *out);
+    out->window = cfg->window;
+    out->late_mode = cfg->late;
+    out->size_ns = cfg->size_ns;
+    out->slide_ns = cfg->slide_ns;
+    out->out_of_order_ns = cfg->out_of_order_ns;
+    out->allowed_lateness_ns = cfg->lateness_allowed_ns;
+    out->n_partitions = (uint32_t)cfg->partitions;
+    for (uint32_t p = 0; p < out->n_partitions; p++) {
+        out->part[p].processor = -1;
+        out->part[p].wm_ns = out->part[p].max_event_ns = INT64_MIN;
+    }
+    for (uint32_t i = 0; i < (uint32_t)cfg->processors; i++) {
+        uint32_t node = cfg->first_processor + i;
+        if (!sim_node_up(s, node)) continue;
+        const st_proc_t *pc = &((const st_state_t *)sim_node_state(s, node))->u.pc;
+        for (uint32_t p = 0; p < out->n_partitions; p++) {
+            if (!(pc->assigned >> p & 1) || pc->task[p].state != TASK_RUN) continue;
+            out->part[p].processor = node;
+            out->part[p].wm_ns = pc->task[p].wm_ns;
+            out->part[p].max_event_ns = pc->task[p].max_event_ns;
+        }
+        uint32_t n = pc->n_late < ST_LATE_RECENT ? pc->n_late : ST_LATE_RECENT;
+        for (uint32_t k = 0; k < n && out->n_late < ST_VIEW_LATE; k++) out->late[out->n_late++] = pc->late[k];
+    }
+    return true;
+}
+
 static const proto_role_t stream_roles[] = {
     {"processor", SIM_ROLE_CLASS_PASSIVE},    /* ST_ROLE_PROCESSOR */
     {"reducer", SIM_ROLE_CLASS_PASSIVE},      /* ST_ROLE_REDUCER */

@@ -180,6 +180,8 @@ static void process(sim_ctx *c, uint32_t p, int64_t off, const st_rec_t *r)
         st_pc_evst(cfg, sim_durable(c))[r->id] |= EVST_DROPPED;
     }
     if (late) pd->late_updates++;
+    if (dropped || late)
+        s->late[s->n_late++ % ST_LATE_RECENT] = (st_late_t){.event_ns = r->event_ns, .at_ns = sim_now(c), .p = p, .dropped = dropped};
 }
 
 /* After a fetch: the watermark moves, windows it passed fire, windows past their
