@@ -358,14 +358,21 @@ static void test_paint_tpc_blocked_picture(void **state)
     assert_int_equal(corner_colour("scenarios/2pc-blocked.json", 9500 * SIM_MS, true, NULL), 0);
 }
 
-/* Epidemics: nodes as susceptible, infective and removed cells; mid-rumor most are
- * infective (blue), at the end the rumors have died out and none are. */
+/* Epidemics: nodes as susceptible, infective and removed cells, in colours of their
+ * own (viz_theme_t.sir); mid-rumor most are infective, at the end the rumors have
+ * died out and none are, and the nodes on the canvas carry the same colours. */
 static void test_paint_epidemic_picture(void **state)
 {
-    int mid = corner_colour("scenarios/epidemic-rumor-k1.json", 12 * SIM_SEC, false, getenv("DSIM_PICTURES") ? "pic-epidemic.png" : NULL);
+    viz_rgba_t inf = viz_theme_dark.sir[1], rem = viz_theme_dark.sir[2];
+    int mid = corner_pixels("scenarios/epidemic-rumor-k1.json", 12 * SIM_SEC, inf, false, getenv("DSIM_PICTURES") ? "pic-epidemic.png" : NULL);
     if (mid < 500) fail_msg("no infective cells mid-rumor (%d pixels)", mid);
-    int end = corner_colour("scenarios/epidemic-rumor-k1.json", 40 * SIM_SEC, false, NULL);
+    int end = corner_pixels("scenarios/epidemic-rumor-k1.json", 40 * SIM_SEC, inf, false, NULL);
     assert_true(end < mid / 4);
+    /* Anti-entropy reaches everyone: by the end the cells are removed (every update, nothing hot). */
+    int done = corner_pixels("scenarios/epidemic-anti-entropy.json", 30 * SIM_SEC, rem, false, getenv("DSIM_PICTURES") ? "pic-epidemic-ae.png" : NULL);
+    if (done < 300) fail_msg("no removed cells once anti-entropy is done (%d pixels)", done);
+    /* Not a colour of any other protocol's picture. */
+    assert_int_equal(corner_pixels("scenarios/gossip-partition.json", 5 * SIM_SEC, inf, false, NULL), 0);
 }
 
 /* Quorums: the stale reads are counted in the warning colour where r + w <= n, and the

@@ -61,7 +61,32 @@ static viz_rgba_t node_fill(const viz_view_t *v, uint32_t i)
     const viz_nd_t *n = &v->nd[i];
     if (i >= v->n_servers) return v->th->client;
     if (!n->info.up) return v->th->crashed;
+    if (v->sir) return v->th->sir[v->sir[i] < 3 ? v->sir[i] : 0];
     return role_color(v, n->role);
+}
+
+/* Epidemics: each server as susceptible (missing updates another holds), infective
+ * (spreading a hot rumor) or removed (holding every update and spreading none), in
+ * the sense of Demers et al. (PODC 1987, section 1.4), from its state line ("12
+ * updates, 3 hot"). Filled once a frame into v->sir; NULL for other protocols. */
+static void epidemic_states(viz_view_t *v)
+{
+    if (strcmp(sim_protocol(run_sim(v->ses))->name, "epidemic") != 0) {
+        free(v->sir);
+        v->sir = NULL;
+        return;
+    }
+    if (!v->sir && !(v->sir = calloc(v->n_servers ? v->n_servers : 1, 1))) return;
+    unsigned most = 0;
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        unsigned have = 0;
+        if (sscanf(v->nd[i].desc.line, "%u updates", &have) == 1 && have > most) most = have;
+    }
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        unsigned hot = 0, have = 0;
+        if (sscanf(v->nd[i].desc.line, "%u updates, %u hot", &have, &hot) < 1) have = 0;
+        v->sir[i] = hot ? 1 : have < most || most == 0 ? 0 : 2;
+    }
 }
 
 /* A role's colour as text on the panel: on a light background the bright ones
@@ -489,7 +514,12 @@ static void paint_legend(viz_view_t *v)
     const char *names[40];
     viz_rgba_t cols[40];
     int kinds[40], n = 0;   /* 0 disc, 1 crashed, 2 paused, 3 message, 4 drop, 5 doomed, 6 duplicate */
-    if (!(roles & ~1u)) { names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0; }
+    if (v->sir) {
+        static const char *const sir[3] = {"susceptible", "infective", "removed"};
+        for (int k = 0; k < 3; k++) { names[n] = sir[k]; cols[n] = v->th->sir[k]; kinds[n++] = 0; }
+    } else if (!(roles & ~1u)) {
+        names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0;
+    }
     for (int r = 1; r < 32 && n < 20; r++)
         if (roles >> r & 1) { names[n] = sim_role_name(sim, (unsigned)r); cols[n] = role_color(v, (sim_role_t)r); kinds[n++] = 0; }
     names[n] = "crashed"; cols[n] = v->th->crashed; kinds[n++] = 1;
@@ -1036,35 +1066,31 @@ static void paint_tpc(viz_view_t *v)
     }
 }
 
-/* Epidemics: every node as one cell, susceptible (missing updates others hold, grey),
- * infective (spreading a hot rumor, blue) or removed (holding every update and
- * spreading none, green), with the counts and the residue so far. From each node's
- * describe line ("12 updates, 3 hot"). */
+/* Epidemics: every node as one cell in its state's colour (epidemic_states), the
+ * same colours as the nodes on the canvas, with the counts and the residue so far
+ * beside the value the paper's equation gives. */
 static void paint_epidemic(viz_view_t *v)
 {
-    uint32_t n = v->n_servers < 1024 ? v->n_servers : 1024, most = 0, cnt[3] = {0, 0, 0};
-    for (uint32_t i = 0; i < n; i++) if (v->nd[i].desc.log_len > (int64_t)most) most = (uint32_t)v->nd[i].desc.log_len;
+    if (!v->sir) return;
+    uint32_t n = v->n_servers < 1024 ? v->n_servers : 1024, cnt[3] = {0, 0, 0};
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
     uint32_t cols = n > 400 ? 32 : n > 100 ? 20 : 10, rows = (n + cols - 1) / cols;
     float cell = n > 400 ? 6 * s : 9 * s, w = 16 * s + (float)cols * cell, h = 8 * s + fh + 6 * s + (float)rows * cell + 2 * fh + 14 * s, x, y;
     w = fmaxf(w, 320 * s);
     if (!picture_box(v, w, h, "susceptible, infective, removed", &x, &y)) return;
     const viz_theme_t *th = v->th;
-    viz_rgba_t c[3] = {viz_alpha(th->text_faint, 0.8f), th->accent, th->ok};
     float gy = y + 8 * s + fh + 6 * s;
     for (uint32_t i = 0; i < n; i++) {
-        unsigned hot = 0, have = 0;
-        if (sscanf(v->nd[i].desc.line, "%u updates, %u hot", &have, &hot) < 1) have = 0;
-        int k = hot ? 1 : have < most || most == 0 ? 0 : 2;
+        int k = v->sir[i] < 3 ? v->sir[i] : 0;
         cnt[k]++;
         float cx = x + 8 * s + (float)(i % cols) * cell, cy = gy + (float)(i / cols) * cell;
-        viz_fill_rect(v->d, cx, cy, cell - 1 * s, cell - 1 * s, v->nd[i].info.up ? c[k] : th->crashed);
+        viz_fill_rect(v->d, cx, cy, cell - 1 * s, cell - 1 * s, v->nd[i].info.up ? th->sir[k] : th->crashed);
     }
     char b[128];
     float ly = gy + (float)rows * cell + 4 * s, lx = x + 8 * s;
     const char *names[3] = {"susceptible", "infective", "removed"};
     for (int k = 0; k < 3; k++) {
-        viz_fill_rect(v->d, lx, ly + fh / 2 - 3 * s, 6 * s, 6 * s, c[k]);
+        viz_fill_rect(v->d, lx, ly + fh / 2 - 3 * s, 6 * s, 6 * s, th->sir[k]);
         snprintf(b, sizeof b, "%s %u", names[k], cnt[k]);
         viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, ly, b, th->text_dim);
         lx += viz_text_width(v->d, VIZ_FONT_SMALL, b) + 18 * s;
@@ -1227,6 +1253,7 @@ static void paint_pictures(viz_view_t *v)
 
 static void paint_canvas(viz_view_t *v)
 {
+    epidemic_states(v);
     SDL_Rect clip = {(int)v->canvas.x, (int)v->canvas.y, (int)v->canvas.w, (int)v->canvas.h};
     viz_draw_clip(v->d, &clip);
     if (v->lay.n_clients)

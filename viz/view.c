@@ -608,6 +608,7 @@ void viz_view_destroy(viz_view_t *v)
     free(v->fy);
     free(v->hull);
     free(v->ln_role);
+    free(v->sir);
     free(v->ln_up);
     free(v->ln_paused);
     free(v->ln_since);

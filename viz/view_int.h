@@ -167,6 +167,7 @@ struct viz_view {
     float *hull;
     uint32_t cap_hull;
     uint8_t *ln_role, *ln_up, *ln_paused;
+    uint8_t *sir;                  /* epidemics, per server this frame: 0 susceptible, 1 infective, 2 removed (NULL: other protocols) */
     sim_time_t *ln_since;
 };
 
