@@ -349,6 +349,38 @@ static void test_paint_crdt_convergence_picture(void **state)
     run_destroy(r);
 }
 
+/* CRDTs: each replica's value is listed, a replica that has just merged a state
+ * message wears a ring in that message's colour, and the moment of convergence is a
+ * line on the space-time diagram (in the ok colour) once the replicas agree. */
+static void test_paint_crdt_merges_and_convergence_line(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/crdt-orset-partition.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    const sim_time_t at[2] = {8 * SIM_SEC, 10350 * SIM_MS};
+    int line[2], rings[2];
+    viz_rgba_t state_colour = viz_msg_color(viz_view_theme(v), (unsigned)proto_msg_type(sim_protocol(run_sim(r)), "state"));
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(run_seek(r, at[k]), SIM_OK);
+        viz_view_render(v);
+        assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+        if (k && getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-crdt-converged.png");
+        line[k] = colour_in(rgb, W, viz_view_theme(v)->ok, v->strip.x + 60, v->strip.y + 20, v->strip.x + v->strip.w, v->strip.y + v->strip.h);
+        rings[k] = colour_in(rgb, W, state_colour, v->canvas.x, v->canvas.y, v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h);
+    }
+    assert_int_equal(line[0], 0);
+    if (line[1] < 30) fail_msg("no convergence line on the diagram after the replicas agreed (%d pixels)", line[1]);
+    /* Mid-partition, state messages fly and land: merge rings (and dots) in their colour. */
+    if (rings[0] < 40) fail_msg("no merge shown during gossip (%d pixels)", rings[0]);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 /* 2PC: the participants blocked by the coordinator's crash are listed, holding their
  * keys since they voted, in the warning colour; after the restart resolves them, none. */
 static void test_paint_tpc_blocked_picture(void **state)
@@ -433,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_paint_stream_picture),
         cmocka_unit_test(test_paint_stream_window_timeline),
         cmocka_unit_test(test_paint_crdt_convergence_picture),
+        cmocka_unit_test(test_paint_crdt_merges_and_convergence_line),
         cmocka_unit_test(test_paint_tpc_blocked_picture),
         cmocka_unit_test(test_paint_epidemic_picture),
         cmocka_unit_test(test_paint_quorum_picture),

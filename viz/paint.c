@@ -1017,29 +1017,89 @@ static void paint_stream(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
 }
 
-/* CRDTs and gossip: whether the replicas hold the same data now, since when (the
- * moment of convergence), and how long they have disagreed in all. */
+#define VIZ_REPLICA_ROWS 10         /* replicas listed in the convergence picture */
+
+/* The latest delivery of a protocol message (a state, a push, a sync: a merge) to
+ * each server in the last flash_ns of simulated time, from the message log: its
+ * index into the log, or UINT64_MAX. */
+static void recent_merges(viz_view_t *v, sim_time_t flash_ns, uint64_t *last, uint32_t n)
+{
+    sim_time_t now = run_now(v->ses);
+    for (uint32_t i = 0; i < n; i++) last[i] = UINT64_MAX;
+    uint64_t first = run_msg_since(v->ses, now - flash_ns - v->max_flight_ns - 1), end = run_msg_count(v->ses);
+    if (first < run_msg_first(v->ses)) first = run_msg_first(v->ses);
+    for (uint64_t i = first; i < end; i++) {
+        const run_msg_t *m = run_msg(v->ses, i);
+        if (m->type < SIM_MSG_BUILTIN || m->fate != RUN_FATE_DELIVERED || m->to >= n) continue;
+        if (m->end_ns > now || m->end_ns < now - flash_ns) continue;
+        if (last[m->to] == UINT64_MAX || run_msg(v->ses, last[m->to])->end_ns <= m->end_ns) last[m->to] = i;
+    }
+}
+
+/* CRDTs and gossip: each replica's value now (its state line), a ring in the
+ * message's colour around a replica that has just merged what another sent (on the
+ * canvas and in the list), whether the replicas hold the same data now and since
+ * when -- the moment of convergence, also a line on the space-time diagram -- and
+ * how long they have disagreed in all. */
 static void paint_convergence(viz_view_t *v)
 {
     const sim_t *sim = run_sim(v->ses);
     if (!sim_protocol(sim)->replicas_equal) return;
     const sim_stats_t *st = sim_stats(sim);
     sim_time_t since = sim_equal_since(sim), now = run_now(v->ses);
-    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
-    char l1[96], l2[96], b1[32], b2[32];
-    if (since >= 0) snprintf(l1, sizeof l1, "equal since %s", dur(since, b1, sizeof b1));
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s;
+    uint32_t n = v->n_servers < VIZ_REPLICA_ROWS ? v->n_servers : VIZ_REPLICA_ROWS;
+    uint64_t last[VIZ_REPLICA_ROWS];
+    /* A merge shows for about half a second of real time at the present speed. */
+    sim_time_t flash = (sim_time_t)(v->speed_ns * 0.5);
+    recent_merges(v, flash, last, n);
+    char l1[96], l2[96], b1[32], b2[32], b[160];
+    if (since >= 0) snprintf(l1, sizeof l1, "equal since %s: converged", dur(since, b1, sizeof b1));
     else snprintf(l1, sizeof l1, "differ since %s", dur(st->unequal_since_ns >= 0 ? st->unequal_since_ns : now, b1, sizeof b1));
     sim_time_t open = st->unequal_since_ns >= 0 ? now - st->unequal_since_ns : 0;
     snprintf(l2, sizeof l2, "differed %s in all, longest %s", dur(st->diverged_ns + open, b1, sizeof b1),
              dur(open > st->diverged_max_ns ? open : st->diverged_max_ns, b2, sizeof b2));
-    float w = fmaxf(viz_text_width(v->d, VIZ_FONT_SMALL, l2), viz_text_width(v->d, VIZ_FONT_SMALL, l1) + 20 * s) + 16 * s;
-    float h = 8 * s + 3 * (fh + 3 * s) + 6 * s, x, y;
-    if (!picture_box(v, w, h, "replicas", &x, &y)) return;
-    float yy = y + 8 * s + fh + 3 * s;
-    viz_rgba_t c = since >= 0 ? v->th->ok : v->th->text;
+    float namew = 0;
+    for (uint32_t i = 0; i < n; i++) namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float w = 300 * s, h = 8 * s + fh + 4 * s + rh * (float)(n + (v->n_servers > n) + 3) + 6 * s, x, y;
+    if (!picture_box(v, w, h, "replicas: values, merges, convergence", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    float yy = y + 8 * s + fh + 4 * s;
+    for (uint32_t i = 0; i < n; i++, yy += rh) {
+        const viz_nd_t *nd = &v->nd[i];
+        char val[64];
+        snprintf(val, sizeof val, "%s", nd->info.up ? nd->desc.line : "down");
+        char *cut = strstr(val, " (");            /* "k0 = 35 (1 keys written)": the value is the point */
+        if (cut) *cut = 0;
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, nd->info.name, nd->info.up ? th->text : th->crashed_mark);
+        float vx = x + 16 * s + namew;
+        if (last[i] != UINT64_MAX) {
+            const run_msg_t *m = run_msg(v->ses, last[i]);
+            viz_rgba_t c = viz_msg_color(th, m->type);
+            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 4 * s, 2.5f * s, c);
+            snprintf(b, sizeof b, "merged %s from %s", sim_msg_type_name(sim, m->type), m->from < v->n_nodes ? v->nd[m->from].info.name : "?");
+            float bw = viz_text_width(v->d, VIZ_FONT_SMALL, b);
+            viz_stroke_circle(v->d, x + w - 14 * s - bw, yy + fh / 2, 3.5f * s, 1.5f * s, c);
+            viz_text(v->d, VIZ_FONT_SMALL, x + w - 8 * s - bw, yy, b, th->text_dim);
+            viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, x + w - 22 * s - bw - vx, val, th->text);
+        } else {
+            viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, x + w - 8 * s - vx, val, nd->info.up ? th->text : th->crashed_mark);
+        }
+    }
+    if (v->n_servers > n) {
+        snprintf(b, sizeof b, "and %u more", v->n_servers - n);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text_faint);
+        yy += rh;
+    }
+    yy += 4 * s;
+    viz_rgba_t c = since >= 0 ? th->ok : th->text;
     viz_fill_circle(v->d, x + 12 * s, yy + fh / 2, 4.5f * s, c);
     viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, l1, c);
-    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + fh + 3 * s, l2, v->th->text_dim);
+    yy += rh;
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, l2, th->text_dim);
+    yy += rh;
+    viz_stroke_circle(v->d, x + 12 * s, yy + fh / 2, 3.5f * s, 1.5f * s, th->text_dim);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, "a ring in a message's colour: merged just now", th->text_faint);
 }
 
 /* 2PC: each participant's locks, and who is blocked, holding what, since when (the
@@ -1899,6 +1959,19 @@ static void paint_strip(viz_view_t *v)
             float mx = TX(t), my = viz_view_lane_y(v, pc->stale_node[i]) - 2 * s;
             float tri[6] = {mx - 4 * s, my - 5 * s, mx + 4 * s, my - 5 * s, mx, my + 2 * s};
             viz_fill_convex(d, tri, 3, th->danger);
+        }
+    }
+    /* CRDTs and gossip: the moment the replicas came to hold the same data. */
+    const char *pname = sim_protocol(run_sim(v->ses))->name;
+    if (!strcmp(pname, "crdt") || !strcmp(pname, "gossip")) {
+        sim_time_t eq = sim_equal_since(run_sim(v->ses));
+        if (eq > 0 && eq >= t0 && eq <= lane_end) {
+            float x = TX(eq);
+            viz_fill_rect(d, x - 1 * s, top, 2 * s, bot - top, th->ok);
+            const char *msg = "converged";
+            float w = viz_text_width(d, VIZ_FONT_SMALL, msg);
+            viz_fill_rect(d, x + 2 * s, bot - 16 * s, w + 4 * s, 14 * s, viz_alpha(th->panel, 0.85f));
+            viz_text(d, VIZ_FONT_SMALL, x + 4 * s, bot - 16 * s, msg, th->ok);
         }
     }
     /* Messages older than the log's memory are not drawn: say where that starts. */

@@ -164,7 +164,7 @@ void viz_view_measure(viz_view_t *v)
         /* A protocol with a picture (paint.c, top right of the canvas) keeps the
          * cluster clear of it when the canvas is wide enough to share. */
         const char *pn = scn->proto->name;
-        bool picture = !strcmp(pn, "raft") || !strcmp(pn, "shard") || !strcmp(pn, "stream") || !strcmp(pn, "2pc") || !strcmp(pn, "epidemic") || !strcmp(pn, "paxos") || !strcmp(pn, "quorum");
+        bool picture = !strcmp(pn, "raft") || !strcmp(pn, "shard") || !strcmp(pn, "stream") || !strcmp(pn, "2pc") || !strcmp(pn, "epidemic") || !strcmp(pn, "paxos") || !strcmp(pn, "quorum") || !strcmp(pn, "crdt") || !strcmp(pn, "gossip");
         if (picture && in.w > 760 * s) in.w -= (!strcmp(pn, "shard") || !strcmp(pn, "stream") ? 420 : 300) * s;   /* a ring, a timeline beside the bars */
         in.scale = s;
         in.n_servers = scn->n_servers;

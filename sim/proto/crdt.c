@@ -721,8 +721,13 @@ static void crdt_describe(sim_ctx *c, proto_desc_t *d)
     case CRDT_PN_COUNTER: snprintf(what, sizeof what, "k0 = %lld", (long long)crdt_counter_value(&cfg->dims, o)); break;
     case CRDT_OR_SET: {
         const crdt_orset_t *s = o;
+        /* The elements themselves while they are few: "k0 = {7, 9} (3 tags)". */
         uint32_t n = crdt_orset_elements(&cfg->dims, o, crdt_out.vals, CRDT_TAGS_MAX);
-        snprintf(what, sizeof what, "k0: %u elements, %u tags", n, s->n);
+        int w = snprintf(what, sizeof what, "k0 = {");
+        for (uint32_t i = 0; i < n && i < 4 && w > 0 && (size_t)w < sizeof what; i++)
+            w += snprintf(what + w, sizeof what - (size_t)w, "%s%lld", i ? ", " : "", (long long)crdt_out.vals[i]);
+        if (w > 0 && (size_t)w < sizeof what)
+            snprintf(what + w, sizeof what - (size_t)w, "%s} (%u tag%s)", n > 4 ? ", ..." : "", s->n, s->n == 1 ? "" : "s");
         break;
     }
     case CRDT_LWW_REGISTER: {
@@ -736,7 +741,9 @@ static void crdt_describe(sim_ctx *c, proto_desc_t *d)
     }
     uint32_t keys = crdt_keys_written(cfg, st);
     d->log_len = keys;
-    snprintf(d->line, sizeof d->line, "%s (%u keys written)", what, keys);
+    /* The first key's value is the point; other keys only as a count. */
+    if (keys > 1) snprintf(d->line, sizeof d->line, "%s (%u keys written)", what, keys);
+    else snprintf(d->line, sizeof d->line, "%s", what);
 }
 
 static void crdt_export_vector(jw_t *w, const char *key, const int64_t *v, uint32_t n)
