@@ -30,13 +30,13 @@ static void test_paint_raft_reply_fields(void **state)
     assert_int_equal(p->describe_msg(RAFT_APPEND_REPLY, &ok, 4, buf, sizeof buf), 0);
 }
 
-typedef struct scan { const sim_t *sim; uint32_t decoded, seen; char sample[160]; const char *want; bool wanted; } scan_t;
+typedef struct scan { const sim_t *sim; uint32_t decoded, seen; char sample[160]; const char *want; bool wanted, builtin; } scan_t;
 
 static void scan_fn(void *ud, const sim_flight_t *f)
 {
     scan_t *sc = ud;
     char buf[160];
-    if (f->type < SIM_MSG_BUILTIN) return;
+    if ((f->type < SIM_MSG_BUILTIN) != sc->builtin) return;
     sc->seen++;
     if (!viz_msg_fields(sc->sim, f->id, buf, sizeof buf)) return;
     sc->decoded++;
@@ -45,12 +45,12 @@ static void scan_fn(void *ud, const sim_flight_t *f)
 }
 
 /* Every protocol message in flight at a moment of a real run is decoded. */
-static void expect_decoded(const char *path, sim_time_t at, const char *want)
+static void expect_decoded_as(const char *path, sim_time_t at, const char *want, bool builtin)
 {
     char err[512] = "";
     run_t *r = run_open(path, NULL, err, sizeof err);
     if (!r) fail_msg("run_open %s: %s", path, err);
-    scan_t sc = {.want = want};
+    scan_t sc = {.want = want, .builtin = builtin};
     /* A millisecond at a time from `at`, until enough messages were looked at. */
     for (int k = 0; k < 2000 && sc.seen < 40; k++) {
         assert_int_equal(run_seek(r, at + k * SIM_MS), SIM_OK);
@@ -64,12 +64,24 @@ static void expect_decoded(const char *path, sim_time_t at, const char *want)
     run_destroy(r);
 }
 
+static void expect_decoded(const char *path, sim_time_t at, const char *want) { expect_decoded_as(path, at, want, false); }
+
 static void test_paint_messages_in_flight_are_decoded(void **state)
 {
     expect_decoded("scenarios/raft-leader-crash.json", 1 * SIM_SEC + 3 * SIM_MS, "term ");
     expect_decoded("scenarios/paxos-basic.json", 1 * SIM_SEC + 3 * SIM_MS, "ballot (");
     expect_decoded("scenarios/quorum-r2w2.json", 1 * SIM_SEC + 3 * SIM_MS, "k");
     expect_decoded("scenarios/stream-vs-batch.json", 5 * SIM_SEC + 3 * SIM_MS, "offset");
+    /* Every protocol with messages of its own says what they carry. */
+    expect_decoded("scenarios/shard-ring-join.json", 10 * SIM_SEC, "moving k");
+    expect_decoded("scenarios/2pc-basic.json", 1 * SIM_SEC, "txn ");
+    expect_decoded("scenarios/gossip-partition.json", 1 * SIM_SEC, "value");
+    expect_decoded("scenarios/crdt-counter-partition.json", 1 * SIM_SEC, "state of k0");
+    expect_decoded("scenarios/epidemic-rumor-k1.json", 3 * SIM_SEC, "rumor: ");
+    expect_decoded("scenarios/pb-sync.json", 1 * SIM_SEC, "view ");
+    expect_decoded("scenarios/chain-basic.json", 1 * SIM_SEC, "update ");
+    /* Client requests and replies, of any protocol: echo has nothing else. */
+    expect_decoded_as("scenarios/echo.json", 1 * SIM_SEC, "(op ", true);
 }
 
 /* Neighbouring ticks never print the same label, at any zoom. */

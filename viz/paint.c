@@ -2206,14 +2206,15 @@ typedef struct msg_find { uint64_t id; const proto_t *p; char *buf; size_t len; 
 static void msg_find_fn(void *ud, const sim_flight_t *f)
 {
     msg_find_t *m = ud;
-    if (m->found || f->id != m->id || f->type < SIM_MSG_BUILTIN) return;
-    m->found = m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
+    if (m->found || f->id != m->id) return;
+    if (f->type < SIM_MSG_BUILTIN) m->found = sim_describe_builtin(f->type, f->payload, f->len, m->buf, m->len) > 0;
+    else m->found = m->p->describe_msg && m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
 }
 
 bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
 {
     const proto_t *p = sim_protocol(sim);
-    if (!p->describe_msg || len == 0) return false;
+    if (len == 0) return false;
     msg_find_t m = {id, p, buf, len, false};
     buf[0] = 0;
     sim_each_flight(sim, msg_find_fn, &m);

@@ -901,6 +901,18 @@ static int crdt_configure(void *cfgp, const proto_env_t *env, char *err, size_t 
     return SIM_OK;
 }
 
+/* Decodes a state message for the window's hover: which objects it carries. */
+static int crdt_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    crdt_msg_hdr_t h;
+    if (type != CRDT_MSG_STATE || len < sizeof h) return 0;
+    memcpy(&h, payload, sizeof h);
+    crdt_obj_hdr_t o = {0, 0};
+    if (h.n_objs && len >= sizeof h + sizeof o) memcpy(&o, (const char *)payload + sizeof h, sizeof o);
+    if (h.n_objs == 1) return snprintf(buf, buf_len, "the sender's state of k%u (%u bytes): merge it", o.key, o.len);
+    return snprintf(buf, buf_len, "the sender's state of %u objects: merge them", h.n_objs);
+}
+
 static const char *const crdt_types[] = {"state", NULL};
 static const proto_param_t crdt_params[] = {
     {"type", PROTO_PARAM_ENUM, "g-counter", 0, -1, "g-counter|pn-counter|or-set|lww-register|mv-register",
@@ -939,6 +951,7 @@ const proto_t proto_crdt = {
     .on_timer = crdt_timer,
     .on_request = crdt_request,
     .describe = crdt_describe,
+    .describe_msg = crdt_describe_msg,
     .export_state = crdt_export,
     .summary = crdt_summary,
     .durable_size_for = crdt_store_size,

@@ -908,6 +908,47 @@ static const proto_line_t shard_lines[] = {
     {"hottest", "{protocol_stats.hottest|s}, with {protocol_stats.requests_max} requests"},
     {NULL, NULL},
 };
+/* Decodes a message into its fields for the window's hover: "k7 = 5 (version 4)". */
+static int shard_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    switch (type) {
+    case SHARD_MSG_FORWARD: {
+        shard_forward_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "client's %s of k%u to its owner, hop %u", m.req.f < SIM_OP_COUNT_ ? sim_op_names[m.req.f] : "?", m.req.key, m.hops);
+    }
+    case SHARD_MSG_MOVE:
+    case SHARD_MSG_COPY: {
+        uint32_t n = len / (uint32_t)sizeof(shard_wire_t);
+        if (!n) return 0;
+        shard_wire_t w;
+        memcpy(&w, payload, sizeof w);
+        const char *what = type == SHARD_MSG_MOVE ? "moving" : "copying";
+        if (n == 1 && w.has) return snprintf(buf, buf_len, "%s k%u = %lld (version %u)", what, w.key, (long long)w.value, w.version);
+        if (n == 1) return snprintf(buf, buf_len, "%s k%u, never written", what, w.key);
+        return snprintf(buf, buf_len, "%s %u keys, from k%u", what, n, w.key);
+    }
+    case SHARD_MSG_MOVE_ACK: {
+        uint32_t n = len / (uint32_t)sizeof(shard_ack_t);
+        if (!n) return 0;
+        shard_ack_t a;
+        memcpy(&a, payload, sizeof a);
+        if (n == 1) return snprintf(buf, buf_len, "got k%u at version %u: delete your copy", a.key, a.version);
+        return snprintf(buf, buf_len, "got %u keys, from k%u: delete your copies", n, a.key);
+    }
+    case SHARD_MSG_PULL: {
+        uint32_t n = len / (uint32_t)sizeof(shard_pull_t);
+        if (!n) return 0;
+        shard_pull_t q;
+        memcpy(&q, payload, sizeof q);
+        if (n == 1) return snprintf(buf, buf_len, "send me k%u if newer than version %u", q.key, q.version);
+        return snprintf(buf, buf_len, "send me %u keys, from k%u, if newer", n, q.key);
+    }
+    }
+    return 0;
+}
+
 const proto_t proto_shard = {
     .version = PROTO_VERSION,
     .name = "shard",
@@ -929,6 +970,7 @@ const proto_t proto_shard = {
     .summary_top = shard_summary_top,
     .durable_size_for = shard_durable_size,
     .on_membership = shard_membership,
+    .describe_msg = shard_describe_msg,
     .replicas_equal = shard_equal,
     .summary_lines = shard_lines,
 };
