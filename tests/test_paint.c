@@ -15,6 +15,18 @@
 #include "view.h"
 #include "view_int.h"
 
+/* Pixels of colour c (within 30 per channel) in the rectangle, in an RGB picture. */
+static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0, float x1, float y1)
+{
+    int n = 0;
+    for (int y = (int)y0; y < (int)y1; y++)
+        for (int x = (int)x0; x < (int)x1; x++) {
+            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            n += abs(p[0] - c.r) < 30 && abs(p[1] - c.g) < 30 && abs(p[2] - c.b) < 30;
+        }
+    return n;
+}
+
 static void test_paint_raft_reply_fields(void **state)
 {
     const proto_t *p = proto_find("raft");
@@ -82,6 +94,48 @@ static void test_paint_messages_in_flight_are_decoded(void **state)
     expect_decoded("scenarios/chain-basic.json", 1 * SIM_SEC, "update ");
     /* Client requests and replies, of any protocol: echo has nothing else. */
     expect_decoded_as("scenarios/echo.json", 1 * SIM_SEC, "(op ", true);
+}
+
+/* A clicked message's fields stay pinned in a box (with the accent's stripe, "you")
+ * in a corner of the servers' area, decoded, until Esc closes it. */
+static void test_paint_clicked_message_fields_are_pinned(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/raft-leader-crash.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 1 * SIM_SEC + 3 * SIM_MS), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    assert_int_equal(v->pin_box.w, 0);
+    uint32_t k = 0;
+    for (int ms = 0; ms < 200; ms++) {       /* the next moment with a protocol message in flight */
+        for (k = 0; k < v->n_fl && v->fl[k].type < SIM_MSG_BUILTIN; k++) {}
+        if (k < v->n_fl) break;
+        assert_int_equal(run_seek(r, 1 * SIM_SEC + (4 + ms) * SIM_MS), SIM_OK);
+        viz_view_render(v);
+    }
+    if (k == v->n_fl) fail_msg("no protocol message in flight to pin");
+    viz_view_pin(v, &v->fl[k], false);
+    assert_true(v->pin_n >= 4);
+    if (!strstr(v->pin[2], "term ")) fail_msg("the pinned box does not decode the message: %s", v->pin[2]);
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-pinned.png");
+    const viz_frect_t *p = &v->pin_box;
+    assert_true(p->w > 0 && p->x >= v->canvas.x && p->y >= v->canvas.y && p->y + p->h <= v->canvas.y + v->canvas.h);
+    int stripe = colour_in(rgb, W, viz_view_theme(v)->accent, p->x, p->y, p->x + 4, p->y + p->h);
+    if (stripe < 40) fail_msg("no pinned box drawn (%d accent pixels in its stripe)", stripe);
+    /* Unpinned (what Esc does), no box. */
+    v->pin_n = 0;
+    viz_view_render(v);
+    assert_int_equal(v->pin_box.w, 0);
+    viz_view_destroy(v);
+    run_destroy(r);
 }
 
 /* Neighbouring ticks never print the same label, at any zoom. */
@@ -193,17 +247,6 @@ static void test_paint_panel_shows_the_protocol_figures(void **state)
     run_destroy(r);
 }
 
-/* Pixels of colour c (within 30 per channel) in the rectangle, in an RGB picture. */
-static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0, float x1, float y1)
-{
-    int n = 0;
-    for (int y = (int)y0; y < (int)y1; y++)
-        for (int x = (int)x0; x < (int)x1; x++) {
-            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-            n += abs(p[0] - c.r) < 30 && abs(p[1] - c.g) < 30 && abs(p[2] - c.b) < 30;
-        }
-    return n;
-}
 
 /* Renders a scenario at time t and counts the commit-index green in the canvas's top
  * right corner, where the raft log picture goes. */
@@ -467,6 +510,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paint_raft_reply_fields),
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+        cmocka_unit_test(test_paint_clicked_message_fields_are_pinned),
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
         cmocka_unit_test(test_paint_lane_names_are_whole),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),

@@ -578,6 +578,7 @@ static void paint_legend(viz_view_t *v)
         if (clear) break;
     }
     if (k == 3) return;
+    v->legend_box = (viz_frect_t){bx, by, bw, bh};
     viz_fill_round_rect(v->d, bx, by, bw, bh, 6 * s, viz_alpha(v->th->panel, 0.86f));
     viz_stroke_round_rect(v->d, bx, by, bw, bh, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
     for (int i = 0; i < n; i++) {
@@ -1339,7 +1340,7 @@ static void paint_canvas(viz_view_t *v)
         viz_dashed_line(v->d, v->cut[0], v->cut[1], v->cut[2], v->cut[3], 2.2f * s, 9 * s, 6 * s, v->th->danger);
     }
     viz_draw_flush(v->d);
-    v->pic_box = (viz_frect_t){0, 0, 0, 0};
+    v->pic_box = v->legend_box = (viz_frect_t){0, 0, 0, 0};
     paint_pictures(v);
     paint_legend(v);
     viz_draw_clip(v->d, NULL);
@@ -2248,7 +2249,7 @@ static void paint_tooltip(viz_view_t *v)
             cols[n++] = th->danger;
         }
         if (f->dup) snprintf(l[n++], 160, "the network duplicated it: two copies are in flight");
-        if (f->doomed < 0) { snprintf(l[n], 160, "click to drop it"); cols[n++] = th->text_faint; }
+        if (f->doomed < 0) { snprintf(l[n], 160, "click to drop it, shift-click to pin these fields"); cols[n++] = th->text_faint; }
     } else if (v->hover_node >= 0) {
         const viz_nd_t *nd = &v->nd[v->hover_node];
         bool server = (uint64_t)v->hover_node < v->n_servers;
@@ -2270,6 +2271,69 @@ static void paint_tooltip(viz_view_t *v)
         if (server && n < 8) { snprintf(l[n], 160, "click for actions, shift-click to pick for a partition"); cols[n++] = th->text_faint; }
     }
     if (n) tooltip(v, lines, cols, n);
+}
+
+void viz_view_pin(viz_view_t *v, const viz_fl_t *f, bool dropped)
+{
+    const sim_t *sim = run_sim(v->ses);
+    char b1[32], b2[32];
+    int n = 0;
+    v->pin_id = f->id;
+    snprintf(v->pin[n++], sizeof v->pin[0], "%s  #%" PRIu64 "%s", sim_msg_type_name(sim, f->type), f->id, dropped ? ": dropped by you" : "");
+    snprintf(v->pin[n++], sizeof v->pin[0], "from %s to %s", v->nd[f->from].info.name, v->nd[f->to].info.name);
+    if (!viz_msg_fields(sim, f->id, v->pin[n], sizeof v->pin[0])) snprintf(v->pin[n], sizeof v->pin[0], "(its protocol does not decode it)");
+    n++;
+    snprintf(v->pin[n++], sizeof v->pin[0], "sent %s, %s %s", dur(f->sent_ns, b1, sizeof b1), dropped ? "would have arrived" : "arrives",
+             dur(f->arrive_ns, b2, sizeof b2));
+    snprintf(v->pin[n++], sizeof v->pin[0], "pinned: Esc closes");
+    v->pin_n = n;
+}
+
+/* The pinned message: its box at the bottom left of the servers' area, and a ring
+ * on it while it is still in flight. */
+static void paint_pin(viz_view_t *v)
+{
+    v->pin_box = (viz_frect_t){0, 0, 0, 0};
+    if (!v->pin_n) return;
+    const viz_theme_t *th = v->th;
+    float s = v->s, pad = 9 * s, lh = viz_font_height(v->d, VIZ_FONT_SMALL) + 2 * s, w = 0;
+    for (uint32_t i = 0; i < v->n_fl; i++)
+        if (v->fl[i].id == v->pin_id) viz_stroke_circle(v->d, v->fx[i], v->fy[i], 8 * s, 2 * s, th->accent);
+    for (int i = 0; i < v->pin_n; i++) w = fmaxf(w, viz_text_width(v->d, i ? VIZ_FONT_SMALL : VIZ_FONT_BOLD, v->pin[i]));
+    w = fminf(w, 250 * s) + 2 * pad;        /* narrow, long lines wrapped: it must find a free corner */
+    float h = 2 * pad + 2 * s;
+    for (int i = 0; i < v->pin_n; i++)
+        h += (i ? viz_text_wrap(v->d, VIZ_FONT_SMALL, 0, 0, w - 2 * pad, v->pin[i], th->text, true) : lh + 2 * s) + (i ? 2 * s : 0);
+    /* The corner of the servers' area that covers least: nothing if it can, else
+     * a caption before a legend or picture, and those before a node's disc. */
+    float bottom = v->lay.n_clients ? v->lay.server_bottom : v->canvas.y + v->canvas.h;
+    const float cx[4] = {v->canvas.x + 10 * s, v->canvas.x + 10 * s, v->canvas.x + v->canvas.w - w - 10 * s, v->canvas.x + v->canvas.w - w - 10 * s};
+    const float cy[4] = {bottom - h - 8 * s, v->canvas.y + 10 * s, bottom - h - 8 * s, v->canvas.y + 10 * s};
+    float x = cx[0], y = cy[0];
+    int best = -1;
+    for (int k = 0; k < 4 && best != 0; k++) {
+        int cost = cy[k] >= v->canvas.y ? 0 : 1000;
+        for (uint32_t i = 0; i < v->n_servers && i < 4096; i++) {
+            float r = v->lay.r_server + 3 * s, nx = v->lay.x[i], ny = v->lay.y[i], cw = fmaxf(r, 100 * s);
+            if (nx + r > cx[k] && nx - r < cx[k] + w && ny + r > cy[k] && ny - r < cy[k] + h) cost += 100;
+            else if (nx + cw > cx[k] && nx - cw < cx[k] + w && ny + r + 2 * lh > cy[k] && ny + r < cy[k] + h) cost += 1;
+        }
+        const viz_frect_t *boxes[2] = {&v->legend_box, &v->pic_box};
+        for (int j = 0; j < 2; j++) {
+            const viz_frect_t *b = boxes[j];
+            if (b->w > 0 && b->x < cx[k] + w && b->x + b->w > cx[k] && b->y < cy[k] + h && b->y + b->h > cy[k]) cost += 10;
+        }
+        if (best < 0 || cost < best) { best = cost; x = cx[k]; y = cy[k]; }
+    }
+    panel_box(v, x, y, w, h);
+    v->pin_box = (viz_frect_t){x, y, w, h};
+    viz_fill_rect(v->d, x, y + 6 * s, 3 * s, h - 12 * s, th->accent);     /* "you": pinned by a click */
+    float yy = y + pad;
+    for (int i = 0; i < v->pin_n; i++) {
+        viz_rgba_t c = i == 0 ? th->text : i == 2 ? th->text : i == v->pin_n - 1 ? th->text_faint : th->text_dim;
+        if (i == 0) viz_text_fit(v->d, VIZ_FONT_BOLD, x + pad, yy, w - 2 * pad, v->pin[i], c), yy += lh + 2 * s;
+        else yy += viz_text_wrap(v->d, VIZ_FONT_SMALL, x + pad, yy, w - 2 * pad, v->pin[i], c, false) + 2 * s;
+    }
 }
 
 static void paint_menu(viz_view_t *v)
@@ -2328,7 +2392,8 @@ static const char *const help_mouse[][2] = {
     {"click a node", "select it and open its menu (crash, pause, isolate, request ...)"},
     {"shift-click nodes", "pick a group, then g cuts it off"},
     {"drag on empty canvas", "cut the network along the line: the servers on each side form a group"},
-    {"click a message", "drop it (it falls where it would have arrived)"},
+    {"click a message", "drop it (it falls where it would have arrived); its fields stay pinned"},
+    {"shift-click a message", "pin its fields without dropping it (Esc closes)"},
     {"hover", "a message's fields or a node's state"},
     {"drag the time bar", "rewind to any moment (re-run exactly) or jump ahead"},
     {"click the diagram", "go to the send or delivery under the pointer"},
@@ -2393,6 +2458,7 @@ void viz_paint(viz_view_t *v)
     paint_top(v);
     paint_bar(v);
     viz_draw_flush(v->d);
+    if (!v->help) paint_pin(v);
     if (!v->help && v->menu_node < 0) paint_tooltip(v);
     paint_menu(v);
     if (!v->help) paint_toast(v);

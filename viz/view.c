@@ -922,6 +922,7 @@ static void key_down(viz_view_t *v, const SDL_Keysym *k)
     case SDLK_F1: v->help = !v->help; break;
     case SDLK_ESCAPE:
         if (v->help) v->help = false;
+        else if (v->pin_n) v->pin_n = 0;
         else if (v->menu_node >= 0) v->menu_node = -1;
         else if (v->cut_drag) v->cut_drag = false;
         else if (v->n_picked) { memset(v->picked, 0, v->n_nodes); v->n_picked = 0; }
@@ -970,7 +971,12 @@ static void mouse_down(viz_view_t *v, const SDL_MouseButtonEvent *b)
     if (viz_in(&v->strip, x, y)) { strip_click(v, x, y); return; }
     if (!viz_in(&v->canvas, x, y)) return;
     viz_view_gather(v);
-    if (v->hover_fl >= 0 && b->button == SDL_BUTTON_LEFT && !shift) { act_drop(v, &v->fl[v->hover_fl]); return; }
+    if (v->hover_fl >= 0 && b->button == SDL_BUTTON_LEFT) {
+        /* Its fields stay on screen; a plain click drops it too, a shift-click only pins. */
+        viz_view_pin(v, &v->fl[v->hover_fl], !shift && v->fl[v->hover_fl].doomed < 0);
+        if (!shift) act_drop(v, &v->fl[v->hover_fl]);
+        return;
+    }
     int64_t node = viz_layout_hit_node(&v->lay, x, y, 3 * v->s);
     if (node >= 0) {
         if (shift) {

@@ -104,6 +104,8 @@ struct viz_view {
     viz_frect_t b_play, b_step, speed, scrub, b_help;
     viz_frect_t json_box;
     viz_frect_t pic_box;           /* where this frame's protocol picture went (w 0: none) */
+    viz_frect_t legend_box;        /* ... the legend */
+    viz_frect_t pin_box;           /* ... and the pinned message's box */
 
     viz_layout_t lay;
     viz_layout_kind_t lay_kind;
@@ -143,6 +145,11 @@ struct viz_view {
     sim_time_t strip_span_ns;      /* the diagram's width in simulated time; 0 follows the speed */
     float strip_gutter;            /* width of the diagram's name column (0: not measured yet) */
 
+    /* A message's fields pinned by a click (Esc closes): lines taken when it was
+     * clicked, since a dropped or delivered message's payload is gone. */
+    uint64_t pin_id;
+    int pin_n;                     /* lines; 0: nothing pinned */
+    char pin[6][160];
     char toast[256];
     double toast_until;
     const viz_view_hook_t *hook;   /* the caller's additions, or NULL */
@@ -191,6 +198,9 @@ double viz_slider_to_speed(double pos);
 
 /* paint.c */
 void viz_paint(viz_view_t *v);
+/* Pins message f's fields in a box on the canvas until Esc: dropped says the click
+ * dropped it (a plain click), else it was only pinned (shift-click). */
+void viz_view_pin(viz_view_t *v, const viz_fl_t *f, bool dropped);
 
 /* A node role's colour: built-in roles have their own, a protocol's own roles that
  * of their class. */
