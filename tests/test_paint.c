@@ -138,6 +138,33 @@ static void test_paint_clicked_message_fields_are_pinned(void **state)
     run_destroy(r);
 }
 
+/* Underscores show at every font size: the small font's used to be cut off below
+ * the line ("keys moved fraction" for keys_moved_fraction). */
+static void test_paint_underscores_are_drawn(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/echo.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    viz_rgba_t white = {255, 255, 255, 255};
+    for (int f = VIZ_FONT_SMALL; f <= VIZ_FONT_MONO; f++) {
+        float x = v->canvas.x + 300, y = v->canvas.y + 200 + 40 * (float)f, fh = viz_font_height(v->d, (viz_font_id_t)f);
+        viz_fill_rect(v->d, x - 4, y - 4, 200, fh + 8, (viz_rgba_t){0, 0, 0, 255});
+        viz_text(v->d, (viz_font_id_t)f, x, y, "__________", white);
+        viz_draw_flush(v->d);
+        assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+        int n = colour_in(rgb, W, white, x, y, x + 190, y + fh + 2);
+        if (n < 20) fail_msg("font %d draws no underscore (%d pixels)", f, n);
+    }
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 /* Neighbouring ticks never print the same label, at any zoom. */
 static void test_paint_time_axis_labels_are_distinct(void **state)
 {
@@ -512,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
         cmocka_unit_test(test_paint_clicked_message_fields_are_pinned),
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
+        cmocka_unit_test(test_paint_underscores_are_drawn),
         cmocka_unit_test(test_paint_lane_names_are_whole),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),

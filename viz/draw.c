@@ -224,6 +224,16 @@ static bool glyph_load(font_t *f, uint32_t cp, glyph_t *g, SDL_Surface *atlas, p
     SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
     SDL_Rect dst = {x, y, s->w, s->h};
     SDL_BlitSurface(s, NULL, atlas, &dst);
+    if (cp == '_') {
+        /* At small sizes SDL_ttf renders the underscore below the font's height and
+         * cuts it off ("keys moved fraction"): draw it as a bar just under the
+         * baseline, within the glyph's box. */
+        int thick = f->height >= 28 ? 2 : 1, row = f->ascent + 1 + thick <= s->h ? f->ascent + 1 : s->h - thick;
+        SDL_FillRect(atlas, &dst, SDL_MapRGBA(atlas->format, 255, 255, 255, 0));
+        SDL_Rect bar = {x, y + row, adv > 1 ? adv - 1 : 1, thick};
+        if (bar.w > s->w) bar.w = s->w;
+        SDL_FillRect(atlas, &bar, SDL_MapRGBA(atlas->format, 255, 255, 255, 255));
+    }
     g->x = (int16_t)x;
     g->y = (int16_t)y;
     g->w = (int16_t)s->w;
