@@ -203,6 +203,28 @@ static void test_paint_lane_names_are_whole(void **state)
     run_destroy(r);
 }
 
+/* Every lane of the diagram has its name: thirteen lanes closer than a line of text
+ * get two staggered columns of names, each name whole, each at its lane's height,
+ * and no two names of one column closer than a line. */
+static void test_paint_every_lane_is_labelled(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/shard-modn-join.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    float fh = viz_font_height(v->d, VIZ_FONT_SMALL), lane = viz_view_lane_y(v, 1) - viz_view_lane_y(v, 0);
+    if (lane >= fh) fail_msg("the lanes are %.1f px apart: this test wants them closer than a line (%.1f px)", lane, fh);
+    assert_true(v->strip_two_cols);
+    assert_true(2 * lane >= fh);
+    float g = viz_view_strip_gutter(v);
+    if (2 * v->strip_name_w + 8 * v->s + 8 * v->s > g) fail_msg("two columns of names (%.0f px each) do not fit the %.0f px gutter", v->strip_name_w, g);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 /* Danger-coloured pixels within r of (x, y) in an RGB picture w pixels wide. */
 static int danger_near(const uint8_t *rgb, int w, int h, viz_rgba_t c, float x, float y, int r)
 {
@@ -541,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
         cmocka_unit_test(test_paint_underscores_are_drawn),
         cmocka_unit_test(test_paint_lane_names_are_whole),
+        cmocka_unit_test(test_paint_every_lane_is_labelled),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
         cmocka_unit_test(test_paint_raft_logs_picture),

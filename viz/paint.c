@@ -829,7 +829,7 @@ static void paint_shard_load(viz_view_t *v)
     uint32_t scheme_id = vn >= 0 ? sv.ring->scheme : RING_SCHEME_COUNT_;
     const char *scheme = scheme_id == RING_CONSISTENT ? "consistent hashing" : scheme_id == RING_RANGE ? "ranges" : scheme_id == RING_MOD ? "hash mod N" : "no members";
     char b[160];
-    snprintf(b, sizeof b, "ring (%s), arcs in their owner's colour, and load", scheme);
+    snprintf(b, sizeof b, "ring (%s), %s in their owner's colour, and load", scheme, scheme_id == RING_CONSISTENT ? "arcs" : "keys");
     if (!picture_box(v, w, h, b, &x, &y)) return;
     const viz_theme_t *th = v->th;
     float top = y + 8 * s + fh + 4 * s;
@@ -1994,10 +1994,12 @@ static void paint_strip(viz_view_t *v)
     /* The gutter: a lane's name at its left, over a plain background. */
     viz_fill_rect(d, R.x, R.y + 16 * s, gx - R.x - 2 * s, R.h - 16 * s, th->panel);
     float fh = viz_font_height(d, VIZ_FONT_SMALL);
-    uint32_t label_every = lane_h >= fh ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
+    bool two = v->strip_two_cols;
+    uint32_t label_every = lane_h >= fh || two ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         if (i % label_every && (int64_t)i != v->selected) continue;
-        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, gutter - 12 * s, v->nd[i].info.name,
+        float lx = R.x + 8 * s + (two && i % 2 ? v->strip_name_w + 8 * s : 0);
+        viz_text_fit(d, VIZ_FONT_SMALL, lx, viz_view_lane_y(v, i) - fh / 2, gutter - 4 * s - (lx - R.x), v->nd[i].info.name,
                      (int64_t)i == v->selected ? th->accent : th->text_dim);
     }
     if (every > 1) {

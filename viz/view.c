@@ -821,12 +821,18 @@ static void seek_x(viz_view_t *v, float x)
 
 float viz_view_strip_gutter(viz_view_t *v)
 {
-    if (v->strip_gutter > 0) return v->strip_gutter;
     /* Every lane is labelled with its whole name ("stream1", not "strea..."), up to a
-     * quarter of the diagram; names are fixed for a run, so this is measured once. */
-    float w = 0;
-    uint32_t n = v->n_nodes < 4096 ? v->n_nodes : 4096;
-    for (uint32_t i = 0; i < n; i++) w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+     * quarter of the diagram; names are fixed for a run, so they are measured once.
+     * Lanes closer than a line of text get two columns of names, staggered, so that
+     * every lane still has its name (up to twice as many lanes as lines fit). */
+    if (v->strip_name_w <= 0) {
+        uint32_t n = v->n_nodes < 4096 ? v->n_nodes : 4096;
+        for (uint32_t i = 0; i < n; i++) v->strip_name_w = fmaxf(v->strip_name_w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+        if (v->strip_name_w <= 0) v->strip_name_w = 1;
+    }
+    float fh = viz_font_height(v->d, VIZ_FONT_SMALL), lane = (v->strip.h - 26 * v->s) / (float)(v->n_nodes ? v->n_nodes : 1);
+    v->strip_two_cols = lane < fh && 2 * lane >= fh;
+    float w = v->strip_two_cols ? 2 * v->strip_name_w + 8 * v->s : v->strip_name_w;
     float g = fmaxf(56 * v->s, w + 16 * v->s);
     v->strip_gutter = fminf(g, fmaxf(56 * v->s, v->strip.w / 4));
     return v->strip_gutter;

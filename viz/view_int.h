@@ -144,6 +144,8 @@ struct viz_view {
     bool mouse_in;
     sim_time_t strip_span_ns;      /* the diagram's width in simulated time; 0 follows the speed */
     float strip_gutter;            /* width of the diagram's name column (0: not measured yet) */
+    float strip_name_w;            /* the widest lane name (0: not measured yet) */
+    bool strip_two_cols;           /* lanes too close for one column of names: two, staggered */
 
     /* A message's fields pinned by a click (Esc closes): lines taken when it was
      * clicked, since a dropped or delivered message's payload is gone. */
