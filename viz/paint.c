@@ -451,7 +451,9 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
         if (lw > maxw) {
             /* Two lines, broken between words, before anything is cut (then between
              * words too, see viz_text_fit). */
-            char *brk = NULL;
+            /* The last break that fits, after a comma or a dot separator if there is
+             * one ("0 locked, 0 blocked, | sum 194"), else between any two words. */
+            char *brk = NULL, *phrase = NULL;
             for (char *c = line; *c; c++) {
                 if (*c != ' ') continue;
                 *c = 0;
@@ -459,7 +461,9 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
                 *c = ' ';
                 if (!fits) break;
                 brk = c;
+                if (c > line && (c[-1] == ',' || !strncmp(c + 1, "\xc2\xb7 ", 3))) phrase = c;
             }
+            if (phrase) brk = phrase;
             if (brk) {
                 *brk = 0;
                 const char *rest = brk + 1;

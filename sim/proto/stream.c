@@ -444,8 +444,12 @@ static void st_describe(sim_ctx *c, proto_desc_t *d)
         for (uint32_t p = 0; p < cfg->partitions; p++) offline += du->u.ctl.part[p].leader < 0;
         snprintf(d->role, sizeof d->role, "controller");
         d->term = du->u.ctl.generation;
-        snprintf(d->line, sizeof d->line, "group gen %lld, %u offline, %llu elections",
-                 (long long)du->u.ctl.generation, offline, (unsigned long long)du->u.ctl.elections);
+        /* What matters now: the group's generation, and partitions without a leader
+         * or elections only once there are some. */
+        int o = snprintf(d->line, sizeof d->line, "group gen %lld", (long long)du->u.ctl.generation);
+        if (offline && o > 0 && (size_t)o < sizeof d->line) o += snprintf(d->line + o, sizeof d->line - (size_t)o, ", %u offline", offline);
+        if (du->u.ctl.elections && o > 0 && (size_t)o < sizeof d->line)
+            snprintf(d->line + o, sizeof d->line - (size_t)o, ", %llu election%s", (unsigned long long)du->u.ctl.elections, du->u.ctl.elections == 1 ? "" : "s");
         break;
     }
     case ST_BROKER: {
