@@ -547,6 +547,33 @@ static int strip_danger(const char *path, sim_time_t t, const char *save)
     return n;
 }
 
+/* Pinning a message that carries a key makes the quorum picture follow that key. */
+static void test_paint_quorum_follows_a_pinned_key(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/quorum-r2w2.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    int store = proto_msg_type(sim_protocol(run_sim(r)), "store");
+    uint32_t k = 0;
+    for (int ms = 0; ms < 500; ms++) {
+        assert_int_equal(run_seek(r, 3 * SIM_SEC + ms * SIM_MS), SIM_OK);
+        viz_view_render(v);
+        for (k = 0; k < v->n_fl && v->fl[k].type != store; k++) {}
+        if (k < v->n_fl) break;
+    }
+    if (k == v->n_fl) fail_msg("no store message in flight to pin");
+    viz_view_pin(v, &v->fl[k], false);
+    unsigned key;
+    if (sscanf(v->pin[2], "k%u", &key) != 1) fail_msg("a store's fields do not start with its key: %s", v->pin[2]);
+    viz_view_render(v);
+    assert_int_equal(v->pic->key_shown, key);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 static void test_paint_quorum_stale_reads_marked(void **state)
 {
     int marks = strip_danger("scenarios/quorum-r1w1-tail.json", 3 * SIM_SEC, getenv("DSIM_PICTURES") ? "pic-quorum-stale.png" : NULL);
@@ -577,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_paint_epidemic_picture),
         cmocka_unit_test(test_paint_quorum_picture),
         cmocka_unit_test(test_paint_quorum_stale_reads_marked),
+        cmocka_unit_test(test_paint_quorum_follows_a_pinned_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

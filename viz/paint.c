@@ -1230,10 +1230,21 @@ static void paint_quorum(viz_view_t *v)
     sim_t *sim = run_sim_mut(v->ses);
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 120 * s;
     uint32_t n = pc->n < 12 ? pc->n : 12;
-    /* The followed key's replicas, as the first up server sees the ring. */
+    /* The key to follow: the one a pinned message carries ("k17 = 5", "read k17"),
+     * else that of the latest stale read (else the latest write). */
+    int64_t key = pc->key;
+    bool pinned = false;
+    if (v->pin_n > 2) {
+        const char *k = v->pin[2];
+        unsigned kk;
+        while ((k = strchr(k, 'k')) && !(k[1] >= '0' && k[1] <= '9')) k++;
+        if (k && sscanf(k + 1, "%u", &kk) == 1) { key = kk; pinned = true; }
+    }
+    v->pic->key_shown = key;
+    /* Its replicas, as the first up server sees the ring. */
     uint32_t reps[VIZ_QUORUM_REPLICAS], nr = 0;
-    for (uint32_t i = 0; pc->key >= 0 && i < v->n_servers && !nr; i++)
-        nr = quorum_view_replicas(sim, i, (uint32_t)pc->key, reps, VIZ_QUORUM_REPLICAS);
+    for (uint32_t i = 0; key >= 0 && i < v->n_servers && !nr; i++)
+        nr = quorum_view_replicas(sim, i, (uint32_t)key, reps, VIZ_QUORUM_REPLICAS);
     /* The table in two columns when long, so the legend below keeps its corner. */
     uint32_t cols = n > 4 ? 2 : 1, per = (n + cols - 1) / cols;
     float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(per + 3) + 8 * s + (nr ? rh * (float)(nr + 1) + 6 * s : 0), x, y;
@@ -1255,16 +1266,18 @@ static void paint_quorum(viz_view_t *v)
     }
     yy += rh + 2 * s;
     if (nr) {
-        if (pc->key_stale && pc->n_stale)
-            snprintf(b, sizeof b, "k%" PRId64 ", read stale at %s, on its replicas:", pc->key, dur(pc->stale_ns[pc->n_stale - 1], t, sizeof t));
+        if (pinned)
+            snprintf(b, sizeof b, "k%" PRId64 " (the pinned message's) on its replicas:", key);
+        else if (pc->key_stale && pc->n_stale)
+            snprintf(b, sizeof b, "k%" PRId64 ", read stale at %s, on its replicas:", key, dur(pc->stale_ns[pc->n_stale - 1], t, sizeof t));
         else
-            snprintf(b, sizeof b, "k%" PRId64 " (the latest write) on its replicas:", pc->key);
+            snprintf(b, sizeof b, "k%" PRId64 " (the latest write) on its replicas:", key);
         viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
         yy += rh;
         quorum_key_view_t kv[VIZ_QUORUM_REPLICAS];
         sim_time_t newest = -1;
         for (uint32_t i = 0; i < nr; i++) {
-            if (!quorum_view_key(sim, reps[i], (uint32_t)pc->key, &kv[i])) kv[i].n = 0;
+            if (!quorum_view_key(sim, reps[i], (uint32_t)key, &kv[i])) kv[i].n = 0;
             for (uint32_t j = 0; j < kv[i].n && j < QUORUM_VIEW_VERSIONS; j++) if (kv[i].born_ns[j] > newest) newest = kv[i].born_ns[j];
         }
         for (uint32_t i = 0; i < nr; i++, yy += rh) {

@@ -71,6 +71,7 @@ typedef struct viz_pic {
     uint32_t stale_node[VIZ_STALE_MARKS];
     int64_t key;
     bool key_stale;                /* the key of the latest stale read (else the latest write's) */
+    int64_t key_shown;             /* the key the picture showed last frame: a pinned message's, or key */
     stream_view_t stream;          /* streaming: scratch for the window timeline, filled per frame */
 } viz_pic_t;
 
