@@ -955,8 +955,9 @@ static void paint_stream(viz_view_t *v)
     /* Event time shown: four windows back from the newest event read. */
     sim_time_t newest = INT64_MIN;
     for (uint32_t p = 0; p < sv->n_partitions && p < np; p++) {
-        if (sv->part[p].max_event_ns > newest) newest = sv->part[p].max_event_ns;
-        if (sv->part[p].wm_ns > newest) newest = sv->part[p].wm_ns;
+        /* A closed partition's watermark is "the end of time": not a place to look. */
+        if (sv->part[p].max_event_ns > newest && sv->part[p].max_event_ns < SIM_TIME_MAX / 2) newest = sv->part[p].max_event_ns;
+        if (sv->part[p].wm_ns > newest && sv->part[p].wm_ns < SIM_TIME_MAX / 2) newest = sv->part[p].wm_ns;
     }
     sim_time_t span = 4 * (sv->size_ns > 0 ? sv->size_ns : SIM_SEC), e1 = (newest == INT64_MIN ? 0 : newest) + span / 8;
     if (e1 < span) e1 = span;
