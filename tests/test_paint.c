@@ -15,6 +15,18 @@
 #include "view.h"
 #include "view_int.h"
 
+/* Pixels of colour c (within 30 per channel) in the rectangle, in an RGB picture. */
+static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0, float x1, float y1)
+{
+    int n = 0;
+    for (int y = (int)y0; y < (int)y1; y++)
+        for (int x = (int)x0; x < (int)x1; x++) {
+            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            n += abs(p[0] - c.r) < 30 && abs(p[1] - c.g) < 30 && abs(p[2] - c.b) < 30;
+        }
+    return n;
+}
+
 static void test_paint_raft_reply_fields(void **state)
 {
     const proto_t *p = proto_find("raft");
@@ -30,13 +42,13 @@ static void test_paint_raft_reply_fields(void **state)
     assert_int_equal(p->describe_msg(RAFT_APPEND_REPLY, &ok, 4, buf, sizeof buf), 0);
 }
 
-typedef struct scan { const sim_t *sim; uint32_t decoded, seen; char sample[160]; const char *want; bool wanted; } scan_t;
+typedef struct scan { const sim_t *sim; uint32_t decoded, seen; char sample[160]; const char *want; bool wanted, builtin; } scan_t;
 
 static void scan_fn(void *ud, const sim_flight_t *f)
 {
     scan_t *sc = ud;
     char buf[160];
-    if (f->type < SIM_MSG_BUILTIN) return;
+    if ((f->type < SIM_MSG_BUILTIN) != sc->builtin) return;
     sc->seen++;
     if (!viz_msg_fields(sc->sim, f->id, buf, sizeof buf)) return;
     sc->decoded++;
@@ -45,12 +57,12 @@ static void scan_fn(void *ud, const sim_flight_t *f)
 }
 
 /* Every protocol message in flight at a moment of a real run is decoded. */
-static void expect_decoded(const char *path, sim_time_t at, const char *want)
+static void expect_decoded_as(const char *path, sim_time_t at, const char *want, bool builtin)
 {
     char err[512] = "";
     run_t *r = run_open(path, NULL, err, sizeof err);
     if (!r) fail_msg("run_open %s: %s", path, err);
-    scan_t sc = {.want = want};
+    scan_t sc = {.want = want, .builtin = builtin};
     /* A millisecond at a time from `at`, until enough messages were looked at. */
     for (int k = 0; k < 2000 && sc.seen < 40; k++) {
         assert_int_equal(run_seek(r, at + k * SIM_MS), SIM_OK);
@@ -64,12 +76,93 @@ static void expect_decoded(const char *path, sim_time_t at, const char *want)
     run_destroy(r);
 }
 
+static void expect_decoded(const char *path, sim_time_t at, const char *want) { expect_decoded_as(path, at, want, false); }
+
 static void test_paint_messages_in_flight_are_decoded(void **state)
 {
     expect_decoded("scenarios/raft-leader-crash.json", 1 * SIM_SEC + 3 * SIM_MS, "term ");
     expect_decoded("scenarios/paxos-basic.json", 1 * SIM_SEC + 3 * SIM_MS, "ballot (");
     expect_decoded("scenarios/quorum-r2w2.json", 1 * SIM_SEC + 3 * SIM_MS, "k");
     expect_decoded("scenarios/stream-vs-batch.json", 5 * SIM_SEC + 3 * SIM_MS, "offset");
+    /* Every protocol with messages of its own says what they carry. */
+    expect_decoded("scenarios/shard-ring-join.json", 10 * SIM_SEC, "moving k");
+    expect_decoded("scenarios/2pc-basic.json", 1 * SIM_SEC, "txn ");
+    expect_decoded("scenarios/gossip-partition.json", 1 * SIM_SEC, "value");
+    expect_decoded("scenarios/crdt-counter-partition.json", 1 * SIM_SEC, "state of k0");
+    expect_decoded("scenarios/epidemic-rumor-k1.json", 3 * SIM_SEC, "rumor: ");
+    expect_decoded("scenarios/pb-sync.json", 1 * SIM_SEC, "view ");
+    expect_decoded("scenarios/chain-basic.json", 1 * SIM_SEC, "update ");
+    /* Client requests and replies, of any protocol: echo has nothing else. */
+    expect_decoded_as("scenarios/echo.json", 1 * SIM_SEC, "(op ", true);
+}
+
+/* A clicked message's fields stay pinned in a box (with the accent's stripe, "you")
+ * in a corner of the servers' area, decoded, until Esc closes it. */
+static void test_paint_clicked_message_fields_are_pinned(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/raft-leader-crash.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 1 * SIM_SEC + 3 * SIM_MS), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    assert_int_equal(v->pin_box.w, 0);
+    uint32_t k = 0;
+    for (int ms = 0; ms < 200; ms++) {       /* the next moment with a protocol message in flight */
+        for (k = 0; k < v->n_fl && v->fl[k].type < SIM_MSG_BUILTIN; k++) {}
+        if (k < v->n_fl) break;
+        assert_int_equal(run_seek(r, 1 * SIM_SEC + (4 + ms) * SIM_MS), SIM_OK);
+        viz_view_render(v);
+    }
+    if (k == v->n_fl) fail_msg("no protocol message in flight to pin");
+    viz_view_pin(v, &v->fl[k], false);
+    assert_true(v->pin_n >= 4);
+    if (!strstr(v->pin[2], "term ")) fail_msg("the pinned box does not decode the message: %s", v->pin[2]);
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-pinned.png");
+    const viz_frect_t *p = &v->pin_box;
+    assert_true(p->w > 0 && p->x >= v->canvas.x && p->y >= v->canvas.y && p->y + p->h <= v->canvas.y + v->canvas.h);
+    int stripe = colour_in(rgb, W, viz_view_theme(v)->accent, p->x, p->y, p->x + 4, p->y + p->h);
+    if (stripe < 40) fail_msg("no pinned box drawn (%d accent pixels in its stripe)", stripe);
+    /* Unpinned (what Esc does), no box. */
+    v->pin_n = 0;
+    viz_view_render(v);
+    assert_int_equal(v->pin_box.w, 0);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+/* Underscores show at every font size: the small font's used to be cut off below
+ * the line ("keys moved fraction" for keys_moved_fraction). */
+static void test_paint_underscores_are_drawn(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/echo.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    viz_rgba_t white = {255, 255, 255, 255};
+    for (int f = VIZ_FONT_SMALL; f <= VIZ_FONT_MONO; f++) {
+        float x = v->canvas.x + 300, y = v->canvas.y + 200 + 40 * (float)f, fh = viz_font_height(v->d, (viz_font_id_t)f);
+        viz_fill_rect(v->d, x - 4, y - 4, 200, fh + 8, (viz_rgba_t){0, 0, 0, 255});
+        viz_text(v->d, (viz_font_id_t)f, x, y, "__________", white);
+        viz_draw_flush(v->d);
+        assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+        int n = colour_in(rgb, W, white, x, y, x + 190, y + fh + 2);
+        if (n < 20) fail_msg("font %d draws no underscore (%d pixels)", f, n);
+    }
+    viz_view_destroy(v);
+    run_destroy(r);
 }
 
 /* Neighbouring ticks never print the same label, at any zoom. */
@@ -106,6 +199,28 @@ static void test_paint_lane_names_are_whole(void **state)
         float w = viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name);
         if (w + 12 * v->s > g) fail_msg("lane name %s (%.0f px) does not fit the %.0f px column", v->nd[i].info.name, w, g);
     }
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+/* Every lane of the diagram has its name: thirteen lanes closer than a line of text
+ * get two staggered columns of names, each name whole, each at its lane's height,
+ * and no two names of one column closer than a line. */
+static void test_paint_every_lane_is_labelled(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/shard-modn-join.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    float fh = viz_font_height(v->d, VIZ_FONT_SMALL), lane = viz_view_lane_y(v, 1) - viz_view_lane_y(v, 0);
+    if (lane >= fh) fail_msg("the lanes are %.1f px apart: this test wants them closer than a line (%.1f px)", lane, fh);
+    assert_true(v->strip_two_cols);
+    assert_true(2 * lane >= fh);
+    float g = viz_view_strip_gutter(v);
+    if (2 * v->strip_name_w + 8 * v->s + 8 * v->s > g) fail_msg("two columns of names (%.0f px each) do not fit the %.0f px gutter", v->strip_name_w, g);
     viz_view_destroy(v);
     run_destroy(r);
 }
@@ -181,17 +296,6 @@ static void test_paint_panel_shows_the_protocol_figures(void **state)
     run_destroy(r);
 }
 
-/* Pixels of colour c (within 30 per channel) in the rectangle, in an RGB picture. */
-static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0, float x1, float y1)
-{
-    int n = 0;
-    for (int y = (int)y0; y < (int)y1; y++)
-        for (int x = (int)x0; x < (int)x1; x++) {
-            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-            n += abs(p[0] - c.r) < 30 && abs(p[1] - c.g) < 30 && abs(p[2] - c.b) < 30;
-        }
-    return n;
-}
 
 /* Renders a scenario at time t and counts the commit-index green in the canvas's top
  * right corner, where the raft log picture goes. */
@@ -260,6 +364,46 @@ static void test_paint_shard_load_picture(void **state)
     assert_true(bars > 500);
 }
 
+/* Pixels of colour c in the canvas's top right corner at time t of a scenario. */
+static int corner_pixels(const char *path, sim_time_t t, viz_rgba_t c, bool text, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    if (text) c = viz_view_theme(v)->text;
+    int n = colour_in(rgb, W, c, v->canvas.x + v->canvas.w * 0.5f, v->canvas.y, v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.45f);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Sharding: the ring is drawn with each owner's arcs (n1's in the first owner colour,
+ * orange), and the keys n9's join moved stand out as marks outside the ring; before
+ * the join there are none. */
+static void test_paint_shard_ring_picture(void **state)
+{
+    viz_rgba_t orange = viz_theme_dark.group[1];
+    int arcs = corner_pixels("scenarios/shard-ring-join.json", 9 * SIM_SEC, orange, false, NULL);
+    if (arcs < 150) fail_msg("no arcs of n1 on the ring (%d pixels)", arcs);
+    int before = corner_pixels("scenarios/shard-ring-join.json", 9900 * SIM_MS, orange, true, NULL);
+    int after = corner_pixels("scenarios/shard-ring-join.json", 10100 * SIM_MS, orange, true, getenv("DSIM_PICTURES") ? "pic-shard-ring.png" : NULL);
+    if (after < before + 150) fail_msg("the keys moved by the join are not marked (%d text pixels before, %d after)", before, after);
+    /* Hash mod N moves almost every key: many more marks than the ring's 1/N. */
+    int modn = corner_pixels("scenarios/shard-modn-join.json", 10100 * SIM_MS, orange, true, NULL);
+    if (modn < after + 300) fail_msg("mod N's moves look no bigger than the ring's (%d against %d)", modn, after);
+    /* Nothing of the kind for a protocol without a ring. */
+    assert_int_equal(corner_pixels("scenarios/gossip-partition.json", 5 * SIM_SEC, orange, false, NULL), 0);
+}
+
 /* Streaming: partitions with their high watermarks and lag, stream and batch latency. */
 static void test_paint_stream_picture(void **state)
 {
@@ -268,6 +412,17 @@ static void test_paint_stream_picture(void **state)
     /* acks=1 lost acknowledged records: the line that says so is in the warning colour. */
     assert_true(corner_colour("scenarios/stream-acks1-crash.json", 20 * SIM_SEC, true, NULL) > 20);
     assert_int_equal(corner_colour("scenarios/stream-acksall-crash.json", 20 * SIM_SEC, true, NULL), 0);
+}
+
+/* Streaming: the window timeline marks the late events a tight watermark drops (in
+ * the warning colour, where their event time falls); a loose watermark drops none. */
+static void test_paint_stream_window_timeline(void **state)
+{
+    int tight = corner_colour("scenarios/stream-late-tight.json", 8 * SIM_SEC, true, getenv("DSIM_PICTURES") ? "pic-stream-late.png" : NULL);
+    if (tight < 50) fail_msg("no dropped late events on the timeline (%d pixels)", tight);
+    assert_int_equal(corner_colour("scenarios/stream-late-loose.json", 8 * SIM_SEC, true, NULL), 0);
+    /* The watermark is drawn on every partition's row, in the accent colour. */
+    assert_true(corner_colour("scenarios/stream-late-loose.json", 8 * SIM_SEC, false, NULL) > 300);
 }
 
 /* CRDTs: the replicas' picture says they differ during the partition and shows the
@@ -298,6 +453,38 @@ static void test_paint_crdt_convergence_picture(void **state)
     run_destroy(r);
 }
 
+/* CRDTs: each replica's value is listed, a replica that has just merged a state
+ * message wears a ring in that message's colour, and the moment of convergence is a
+ * line on the space-time diagram (in the ok colour) once the replicas agree. */
+static void test_paint_crdt_merges_and_convergence_line(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/crdt-orset-partition.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    const sim_time_t at[2] = {8 * SIM_SEC, 10350 * SIM_MS};
+    int line[2], rings[2];
+    viz_rgba_t state_colour = viz_msg_color(viz_view_theme(v), (unsigned)proto_msg_type(sim_protocol(run_sim(r)), "state"));
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(run_seek(r, at[k]), SIM_OK);
+        viz_view_render(v);
+        assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+        if (k && getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-crdt-converged.png");
+        line[k] = colour_in(rgb, W, viz_view_theme(v)->ok, v->strip.x + 60, v->strip.y + 20, v->strip.x + v->strip.w, v->strip.y + v->strip.h);
+        rings[k] = colour_in(rgb, W, state_colour, v->canvas.x, v->canvas.y, v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h);
+    }
+    assert_int_equal(line[0], 0);
+    if (line[1] < 30) fail_msg("no convergence line on the diagram after the replicas agreed (%d pixels)", line[1]);
+    /* Mid-partition, state messages fly and land: merge rings (and dots) in their colour. */
+    if (rings[0] < 40) fail_msg("no merge shown during gossip (%d pixels)", rings[0]);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 /* 2PC: the participants blocked by the coordinator's crash are listed, holding their
  * keys since they voted, in the warning colour; after the restart resolves them, none. */
 static void test_paint_tpc_blocked_picture(void **state)
@@ -307,14 +494,21 @@ static void test_paint_tpc_blocked_picture(void **state)
     assert_int_equal(corner_colour("scenarios/2pc-blocked.json", 9500 * SIM_MS, true, NULL), 0);
 }
 
-/* Epidemics: nodes as susceptible, infective and removed cells; mid-rumor most are
- * infective (blue), at the end the rumors have died out and none are. */
+/* Epidemics: nodes as susceptible, infective and removed cells, in colours of their
+ * own (viz_theme_t.sir); mid-rumor most are infective, at the end the rumors have
+ * died out and none are, and the nodes on the canvas carry the same colours. */
 static void test_paint_epidemic_picture(void **state)
 {
-    int mid = corner_colour("scenarios/epidemic-rumor-k1.json", 12 * SIM_SEC, false, getenv("DSIM_PICTURES") ? "pic-epidemic.png" : NULL);
+    viz_rgba_t inf = viz_theme_dark.sir[1], rem = viz_theme_dark.sir[2];
+    int mid = corner_pixels("scenarios/epidemic-rumor-k1.json", 12 * SIM_SEC, inf, false, getenv("DSIM_PICTURES") ? "pic-epidemic.png" : NULL);
     if (mid < 500) fail_msg("no infective cells mid-rumor (%d pixels)", mid);
-    int end = corner_colour("scenarios/epidemic-rumor-k1.json", 40 * SIM_SEC, false, NULL);
+    int end = corner_pixels("scenarios/epidemic-rumor-k1.json", 40 * SIM_SEC, inf, false, NULL);
     assert_true(end < mid / 4);
+    /* Anti-entropy reaches everyone: by the end the cells are removed (every update, nothing hot). */
+    int done = corner_pixels("scenarios/epidemic-anti-entropy.json", 30 * SIM_SEC, rem, false, getenv("DSIM_PICTURES") ? "pic-epidemic-ae.png" : NULL);
+    if (done < 300) fail_msg("no removed cells once anti-entropy is done (%d pixels)", done);
+    /* Not a colour of any other protocol's picture. */
+    assert_int_equal(corner_pixels("scenarios/gossip-partition.json", 5 * SIM_SEC, inf, false, NULL), 0);
 }
 
 /* Quorums: the stale reads are counted in the warning colour where r + w <= n, and the
@@ -327,22 +521,90 @@ static void test_paint_quorum_picture(void **state)
     assert_int_equal(corner_colour("scenarios/quorum-r2w2.json", 10 * SIM_SEC, true, NULL), 0);
 }
 
+/* Stale reads are marked where they happen: on the client's row of the space-time
+ * diagram, in the warning colour. With r = w = 1 a few seconds in there are some in
+ * view; with r = w = 2 none, and the legend keeps clear of the picture. */
+static int strip_danger(const char *path, sim_time_t t, const char *save)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, t), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    viz_view_render(v);
+    static uint8_t rgb[W * H * 3];
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (save) viz_view_save_png(v, save);
+    /* Only the clients' rows: servers' rows carry no stale marks. */
+    float y0 = viz_view_lane_y(v, v->n_servers) - 8;
+    int n = colour_in(rgb, W, viz_view_theme(v)->danger, v->strip.x + 60, y0, v->strip.x + v->strip.w, v->strip.y + v->strip.h);
+    assert_true(v->pic_box.w > 0);
+    viz_view_destroy(v);
+    run_destroy(r);
+    return n;
+}
+
+/* Pinning a message that carries a key makes the quorum picture follow that key. */
+static void test_paint_quorum_follows_a_pinned_key(void **state)
+{
+    char err[512] = "";
+    run_t *r = run_open("scenarios/quorum-r2w2.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    int store = proto_msg_type(sim_protocol(run_sim(r)), "store");
+    uint32_t k = 0;
+    for (int ms = 0; ms < 500; ms++) {
+        assert_int_equal(run_seek(r, 3 * SIM_SEC + ms * SIM_MS), SIM_OK);
+        viz_view_render(v);
+        for (k = 0; k < v->n_fl && v->fl[k].type != store; k++) {}
+        if (k < v->n_fl) break;
+    }
+    if (k == v->n_fl) fail_msg("no store message in flight to pin");
+    viz_view_pin(v, &v->fl[k], false);
+    unsigned key;
+    if (sscanf(v->pin[2], "k%u", &key) != 1) fail_msg("a store's fields do not start with its key: %s", v->pin[2]);
+    viz_view_render(v);
+    assert_int_equal(v->pic->key_shown, key);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
+static void test_paint_quorum_stale_reads_marked(void **state)
+{
+    int marks = strip_danger("scenarios/quorum-r1w1-tail.json", 3 * SIM_SEC, getenv("DSIM_PICTURES") ? "pic-quorum-stale.png" : NULL);
+    if (marks < 20) fail_msg("no stale read marked on the clients' rows (%d pixels)", marks);
+    assert_int_equal(strip_danger("scenarios/quorum-r2w2.json", 3 * SIM_SEC, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paint_raft_reply_fields),
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+        cmocka_unit_test(test_paint_clicked_message_fields_are_pinned),
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
+        cmocka_unit_test(test_paint_underscores_are_drawn),
         cmocka_unit_test(test_paint_lane_names_are_whole),
+        cmocka_unit_test(test_paint_every_lane_is_labelled),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
         cmocka_unit_test(test_paint_raft_logs_picture),
         cmocka_unit_test(test_paint_shard_load_picture),
+        cmocka_unit_test(test_paint_shard_ring_picture),
         cmocka_unit_test(test_paint_stream_picture),
+        cmocka_unit_test(test_paint_stream_window_timeline),
         cmocka_unit_test(test_paint_crdt_convergence_picture),
+        cmocka_unit_test(test_paint_crdt_merges_and_convergence_line),
         cmocka_unit_test(test_paint_tpc_blocked_picture),
         cmocka_unit_test(test_paint_epidemic_picture),
         cmocka_unit_test(test_paint_quorum_picture),
+        cmocka_unit_test(test_paint_quorum_stale_reads_marked),
+        cmocka_unit_test(test_paint_quorum_follows_a_pinned_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,32 @@ static void test_roles_follow_node_ids(void **state)
     scn_free(&scn);
 }
 
+/* Processors and reducers have roles of their own (not 2PC's "participant"), and
+ * the window reads the late events and watermarks through stream_view. */
+static void test_roles_are_named_for_what_nodes_do(void **state)
+{
+    scn_t scn;
+    stf_load(&scn, 3, 2, 2, 2, "", "");
+    sim_t *s = stf_create(&scn);
+    sim_run_until(s, 3 * SIM_SEC);
+    const st_config_t *cfg = stf_cfg(&scn);
+    int64_t term;
+    assert_string_equal(sim_role_name(s, sim_node_role(s, cfg->first_processor, &term)), "processor");
+    assert_string_equal(sim_role_name(s, sim_node_role(s, cfg->first_batch + 1, &term)), "reducer");
+    assert_string_equal(sim_role_name(s, sim_node_role(s, cfg->first_batch, &term)), "master");
+    stream_view_t *v = calloc(1, sizeof *v);
+    assert_non_null(v);
+    assert_true(stream_view(s, v));
+    assert_int_equal(v->n_partitions, cfg->partitions);
+    for (uint32_t p = 0; p < v->n_partitions; p++) {
+        assert_true(v->part[p].processor >= cfg->first_processor && v->part[p].processor < cfg->first_processor + cfg->processors);
+        assert_true(v->part[p].wm_ns <= v->part[p].max_event_ns);
+    }
+    free(v);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 static void expect_load_error(const char *json, const char *needle)
 {
     scn_t scn;
@@ -349,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_watermark_trails_and_never_goes_back),
         cmocka_unit_test(test_lateness_drop_versus_update),
         cmocka_unit_test(test_roles_follow_node_ids),
+        cmocka_unit_test(test_roles_are_named_for_what_nodes_do),
         cmocka_unit_test(test_configure_shares_the_nodes_out_among_roles_left_at_zero),
         cmocka_unit_test(test_configure_rejects_bad_combinations),
         cmocka_unit_test(test_bound_exceeded_halts_with_its_name),

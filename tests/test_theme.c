@@ -55,6 +55,37 @@ static void check_theme(const viz_theme_t *t)
     }
 }
 
+/* An epidemic's three states: apart from each other, and from every role, message
+ * type and mark, so a magenta node is infective and nothing else. */
+static void check_sir(const viz_theme_t *t)
+{
+    static const char *const names[3] = {"susceptible", "infective", "removed"};
+    char b[64];
+    for (int k = 0; k < 3; k++) {
+        for (int j = 0; j < k; j++) apart(t->name, names[k], t->sir[k], names[j], t->sir[j], 90);
+        for (int r = SIM_ROLE_NONE; r < SIM_ROLE_COUNT_; r++) {
+            snprintf(b, sizeof b, "role %s", r ? sim_role_names[r] : "none");
+            apart(t->name, names[k], t->sir[k], b, t->role[r], 55);
+        }
+        for (int i = 0; i < VIZ_MSG_COLORS; i++) {
+            snprintf(b, sizeof b, "message colour %d", i);
+            apart(t->name, names[k], t->sir[k], b, t->msg[i], 55);
+        }
+        apart(t->name, names[k], t->sir[k], "danger", t->danger, 55);
+        apart(t->name, names[k], t->sir[k], "ok", t->ok, 55);
+        apart(t->name, names[k], t->sir[k], "accent", t->accent, 55);
+        apart(t->name, names[k], t->sir[k], "a crashed node", t->crashed, 55);
+        apart(t->name, names[k], t->sir[k], "a client", t->client, 55);
+        apart(t->name, names[k], t->sir[k], "the canvas", t->bg, 90);
+    }
+}
+
+static void test_theme_epidemic_states_are_their_own(void **state)
+{
+    check_sir(&viz_theme_dark);
+    check_sir(&viz_theme_light);
+}
+
 static void test_theme_dark_keeps_meanings_apart(void **state) { check_theme(&viz_theme_dark); }
 static void test_theme_light_keeps_meanings_apart(void **state) { check_theme(&viz_theme_light); }
 
@@ -63,6 +94,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_theme_dark_keeps_meanings_apart),
         cmocka_unit_test(test_theme_light_keeps_meanings_apart),
+        cmocka_unit_test(test_theme_epidemic_states_are_their_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,6 +224,16 @@ static bool glyph_load(font_t *f, uint32_t cp, glyph_t *g, SDL_Surface *atlas, p
     SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
     SDL_Rect dst = {x, y, s->w, s->h};
     SDL_BlitSurface(s, NULL, atlas, &dst);
+    if (cp == '_') {
+        /* At small sizes SDL_ttf renders the underscore below the font's height and
+         * cuts it off ("keys moved fraction"): draw it as a bar just under the
+         * baseline, within the glyph's box. */
+        int thick = f->height >= 28 ? 2 : 1, row = f->ascent + 1 + thick <= s->h ? f->ascent + 1 : s->h - thick;
+        SDL_FillRect(atlas, &dst, SDL_MapRGBA(atlas->format, 255, 255, 255, 0));
+        SDL_Rect bar = {x, y + row, adv > 1 ? adv - 1 : 1, thick};
+        if (bar.w > s->w) bar.w = s->w;
+        SDL_FillRect(atlas, &bar, SDL_MapRGBA(atlas->format, 255, 255, 255, 255));
+    }
     g->x = (int16_t)x;
     g->y = (int16_t)y;
     g->w = (int16_t)s->w;
@@ -958,15 +968,21 @@ float viz_text_fit(viz_draw_t *d, viz_font_id_t fi, float x, float y, float max_
     if (viz_text_width(d, fi, s) <= max_w) return viz_text(d, fi, x, y, s, c);
     const font_t *f = &d->font[fi];
     float ell = glyph_of(f, 0x2026)->adv, w = 0;
-    const char *p = s, *cut = s;
+    const char *p = s, *cut = s, *word = NULL;
+    float word_w = 0;
     while (*p) {
         const char *q = p;
         float a = glyph_of(f, utf8_next(&q))->adv;
         if (w + a + ell > max_w) break;
+        if (*p == ' ') { word = p; word_w = w; }
         w += a;
         p = q;
         cut = p;
     }
+    /* Cut between words, not inside one ("0 arrivin..."), unless that loses more
+     * than half of what fits. */
+    if (*cut && *cut != ' ' && word && word_w >= w * 0.5f) cut = word;
+    while (cut > s && cut[-1] == ' ') cut--;
     float used = text_run(d, fi, x, y, s, cut, c);
     return used + text_run(d, fi, x + used, y, "\xe2\x80\xa6", NULL, c);
 }

@@ -17,6 +17,10 @@
 #include <string.h>
 #include "view_int.h"
 #include "proto/raft.h"
+#include "proto/shard.h"
+#include "proto/dynamo.h"
+#include "proto/stream.h"
+#include "check/visibility.h"
 
 #define PI_F 3.14159265358979f
 
@@ -57,7 +61,32 @@ static viz_rgba_t node_fill(const viz_view_t *v, uint32_t i)
     const viz_nd_t *n = &v->nd[i];
     if (i >= v->n_servers) return v->th->client;
     if (!n->info.up) return v->th->crashed;
+    if (v->sir) return v->th->sir[v->sir[i] < 3 ? v->sir[i] : 0];
     return role_color(v, n->role);
+}
+
+/* Epidemics: each server as susceptible (missing updates another holds), infective
+ * (spreading a hot rumor) or removed (holding every update and spreading none), in
+ * the sense of Demers et al. (PODC 1987, section 1.4), from its state line ("12
+ * updates, 3 hot"). Filled once a frame into v->sir; NULL for other protocols. */
+static void epidemic_states(viz_view_t *v)
+{
+    if (strcmp(sim_protocol(run_sim(v->ses))->name, "epidemic") != 0) {
+        free(v->sir);
+        v->sir = NULL;
+        return;
+    }
+    if (!v->sir && !(v->sir = calloc(v->n_servers ? v->n_servers : 1, 1))) return;
+    unsigned most = 0;
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        unsigned have = 0;
+        if (sscanf(v->nd[i].desc.line, "%u updates", &have) == 1 && have > most) most = have;
+    }
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        unsigned hot = 0, have = 0;
+        if (sscanf(v->nd[i].desc.line, "%u updates, %u hot", &have, &hot) < 1) have = 0;
+        v->sir[i] = hot ? 1 : have < most || most == 0 ? 0 : 2;
+    }
 }
 
 /* A role's colour as text on the panel: on a light background the bright ones
@@ -418,7 +447,37 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
         for (uint32_t j = 0; j < v->n_servers; j++)
             if (j != i) near = fminf(near, hypotf(v->lay.x[j] - x, v->lay.y[j] - y));
         float maxw = fminf(fmaxf(near - 14 * s, 2 * r), 220 * s);
-        float lw = fminf(viz_text_width(v->d, VIZ_FONT_SMALL, line), maxw);
+        float lw = viz_text_width(v->d, VIZ_FONT_SMALL, line);
+        if (lw > maxw) {
+            /* Two lines, broken between words, before anything is cut (then between
+             * words too, see viz_text_fit). */
+            /* The last break that fits, after a comma or a dot separator if there is
+             * one ("0 locked, 0 blocked, | sum 194"), else between any two words. */
+            char *brk = NULL, *phrase = NULL;
+            for (char *c = line; *c; c++) {
+                if (*c != ' ') continue;
+                *c = 0;
+                bool fits = viz_text_width(v->d, VIZ_FONT_SMALL, line) <= maxw;
+                *c = ' ';
+                if (!fits) break;
+                brk = c;
+                if (c > line && (c[-1] == ',' || !strncmp(c + 1, "\xc2\xb7 ", 3))) phrase = c;
+            }
+            if (phrase) brk = phrase;
+            if (brk) {
+                *brk = 0;
+                const char *rest = brk + 1;
+                if (!strncmp(rest, "\xc2\xb7 ", 3)) rest += 3;     /* a line never starts with a separator */
+                size_t k = strlen(line);
+                if (k >= 3 && !strcmp(line + k - 3, " \xc2\xb7")) line[k - 3] = 0;
+                float w1 = viz_text_width(v->d, VIZ_FONT_SMALL, line);
+                viz_text(v->d, VIZ_FONT_SMALL, x - w1 / 2, ly, line, v->th->text_dim);
+                ly += viz_font_height(v->d, VIZ_FONT_SMALL);
+                memmove(line, rest, strlen(rest) + 1);
+                lw = viz_text_width(v->d, VIZ_FONT_SMALL, line);
+            }
+        }
+        lw = fminf(lw, maxw);
         viz_text_fit(v->d, VIZ_FONT_SMALL, x - lw / 2, ly, maxw, line, v->th->text_dim);
     }
 }
@@ -459,7 +518,12 @@ static void paint_legend(viz_view_t *v)
     const char *names[40];
     viz_rgba_t cols[40];
     int kinds[40], n = 0;   /* 0 disc, 1 crashed, 2 paused, 3 message, 4 drop, 5 doomed, 6 duplicate */
-    if (!(roles & ~1u)) { names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0; }
+    if (v->sir) {
+        static const char *const sir[3] = {"susceptible", "infective", "removed"};
+        for (int k = 0; k < 3; k++) { names[n] = sir[k]; cols[n] = v->th->sir[k]; kinds[n++] = 0; }
+    } else if (!(roles & ~1u)) {
+        names[n] = "server"; cols[n] = v->th->node; kinds[n++] = 0;
+    }
     for (int r = 1; r < 32 && n < 20; r++)
         if (roles >> r & 1) { names[n] = sim_role_name(sim, (unsigned)r); cols[n] = role_color(v, (sim_role_t)r); kinds[n++] = 0; }
     names[n] = "crashed"; cols[n] = v->th->crashed; kinds[n++] = 1;
@@ -513,9 +577,12 @@ static void paint_legend(viz_view_t *v)
             float r = v->lay.r_server + 3 * s, nx = v->lay.x[i], ny = v->lay.y[i];
             if (nx + r > bx && nx - r < bx + bw && ny + r > by && ny - r < by + bh) clear = false;
         }
+        const viz_frect_t *p = &v->pic_box;
+        if (p->w > 0 && p->x < bx + bw + 4 * s && p->x + p->w + 4 * s > bx && p->y < by + bh + 4 * s && p->y + p->h + 4 * s > by) clear = false;
         if (clear) break;
     }
     if (k == 3) return;
+    v->legend_box = (viz_frect_t){bx, by, bw, bh};
     viz_fill_round_rect(v->d, bx, by, bw, bh, 6 * s, viz_alpha(v->th->panel, 0.86f));
     viz_stroke_round_rect(v->d, bx, by, bw, bh, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
     for (int i = 0; i < n; i++) {
@@ -561,6 +628,7 @@ static bool picture_box(viz_view_t *v, float w, float h, const char *title, floa
     viz_fill_round_rect(v->d, *x, *y, w, h, 6 * s, viz_alpha(v->th->panel, 0.9f));
     viz_stroke_round_rect(v->d, *x, *y, w, h, 6 * s, 1 * s, viz_alpha(v->th->border, 0.9f));
     viz_text(v->d, VIZ_FONT_SMALL, *x + 8 * s, *y + 5 * s, title, v->th->text_dim);
+    v->pic_box = (viz_frect_t){*x, *y, w, h};     /* the legend keeps clear of it */
     return true;
 }
 
@@ -642,14 +710,111 @@ static void bar(viz_view_t *v, float x, float y, float w, float h, double value,
     if (text) viz_text(v->d, VIZ_FONT_SMALL, x + w + 5 * s, y + h / 2 - viz_font_height(v->d, VIZ_FONT_SMALL) / 2, text, v->th->text_dim);
 }
 
-/* Sharding: per-node load bars, keys held and requests served, the hottest node's
- * requests in the warning colour so a hot spot is obvious, and what the last join or
- * leave moved beside the ideal 1/N. */
+/* An owner's colour in the ring picture, and only there: the swatch before its name
+ * in the picture's table is the legend. Shard servers hold no role, so the role
+ * colours are free to name them, but not the accent (the bars) nor vermillion (the
+ * hot spot): orange, green, purple and yellow, then the same darker, then lighter. */
+static viz_rgba_t owner_color(const viz_view_t *v, uint32_t node)
+{
+    static const int pick[4] = {1, 2, 3, 4};     /* indices into the group colours */
+    viz_rgba_t c = v->th->group[pick[node % 4]];
+    uint32_t round = (node / 4) % 3;
+    viz_rgba_t black = {0, 0, 0, 255}, white = {255, 255, 255, 255};
+    return round == 1 ? viz_mix(c, black, 0.45f) : round == 2 ? viz_mix(c, white, 0.5f) : c;
+}
+
+/* The angle of a position on the ring (a fraction of the circle), 0 at the top,
+ * clockwise as the ring is walked. */
+static float ring_angle(double f) { return (float)(f * 2 * 3.14159265358979) - PI_F / 2; }
+
+/* A key's place on the circle: its hash for consistent hashing and mod N, its index
+ * for ranges (which cut the keys, not the hashes). */
+static double key_place(const ring_t *r, uint32_t key, uint32_t n_keys)
+{
+    if (r->scheme == RING_RANGE) return ((double)key + 0.5) / (double)n_keys;
+    return (double)ring_key_pos(key) / 18446744073709551616.0;
+}
+
+/* The ring as the most up-to-date server sees it: consistent hashing as arcs, each
+ * owned by the point at its clockwise end; ranges and mod N as one tick per key in
+ * its owner's colour (mod N has no arcs to draw: that is its point). Keys whose owner
+ * changed at the last join or leave stand out as ticks outside the ring, and those
+ * still on their way to the new owner as hollow circles. Returns the keys moved and
+ * still moving in *moved and *moving, and the viewing server in *vnode (-1: none). */
+static void paint_shard_ring(viz_view_t *v, float cx, float cy, float rad, const shard_view_t *sv, uint32_t *moved, uint32_t *moving)
+{
+    sim_t *sim = run_sim_mut(v->ses);
+    float s = v->s;
+    *moved = *moving = 0;
+    viz_stroke_circle(v->d, cx, cy, rad, 1 * s, viz_alpha(v->th->border, 0.9f));
+    if (!sv) return;
+    const ring_t *r = sv->ring;
+    float band = 12 * s;
+    if (r->scheme == RING_CONSISTENT && ring_n_points(r)) {
+        uint32_t np = ring_n_points(r);
+        for (uint32_t i = 0; i < np; i++) {
+            const ring_point_t *p = ring_point(r, i), *q = ring_point(r, i ? i - 1 : np - 1);
+            double f1 = (double)p->pos / 18446744073709551616.0, f0 = (double)q->pos / 18446744073709551616.0;
+            if (f0 > f1) f0 -= 1;                      /* the arc that wraps past the top */
+            int k = 2 + (int)((f1 - f0) * 96);
+            if (k > 24) k = 24;
+            float pts[50];
+            for (int j = 0; j <= k; j++) {
+                float a = ring_angle(f0 + (f1 - f0) * j / k);
+                pts[2 * j] = cx + rad * cosf(a);
+                pts[2 * j + 1] = cy + rad * sinf(a);
+            }
+            viz_stroke_poly(v->d, pts, k + 1, false, band, owner_color(v, p->node));
+        }
+    } else {
+        for (uint32_t k = 0; k < sv->n_keys; k++) {
+            uint32_t o = ring_owner(r, k);
+            if (o == RING_NONE) continue;
+            float a = ring_angle(key_place(r, k, sv->n_keys));
+            viz_line(v->d, cx + (rad - band / 2) * cosf(a), cy + (rad - band / 2) * sinf(a), cx + (rad + band / 2) * cosf(a),
+                     cy + (rad + band / 2) * sinf(a), 1.3f * s, owner_color(v, o));
+        }
+    }
+    if (sv->change_at_ns < 0) return;
+    for (uint32_t k = 0; k < sv->n_keys; k++) {
+        uint32_t o = ring_owner(r, k), b = ring_owner(sv->before, k);
+        if (o == b || o == RING_NONE || b == RING_NONE) continue;
+        (*moved)++;
+        float a = ring_angle(key_place(r, k, sv->n_keys)), ca = cosf(a), sa = sinf(a);
+        float r0 = rad + band / 2 + 2 * s, r1 = r0 + 7 * s;
+        bool on_way = shard_view_arriving(sim, o, k);
+        viz_line(v->d, cx + r0 * ca, cy + r0 * sa, cx + r1 * ca, cy + r1 * sa, 1.4f * s, v->th->text);
+        if (on_way) {
+            (*moving)++;
+            viz_stroke_circle(v->d, cx + (r1 + 4 * s) * ca, cy + (r1 + 4 * s) * sa, 3 * s, 1.2f * s, v->th->text);
+        }
+    }
+}
+
+/* The server whose view of the ring is the fullest: up, in a ring with members, and
+ * having seen the most joins and leaves. Its id, or -1. */
+static int64_t shard_pick_view(viz_view_t *v, shard_view_t *sv)
+{
+    int64_t pick = -1;
+    for (uint32_t i = 0; i < v->n_servers; i++) {
+        shard_view_t t;
+        if (shard_view(run_sim_mut(v->ses), i, &t) && ring_n_members(t.ring) && (pick < 0 || t.n_changes > sv->n_changes)) {
+            *sv = t;
+            pick = i;
+        }
+    }
+    return pick;
+}
+
+/* Sharding: the ring with each server's arcs beside per-node load bars (keys held
+ * and requests served, the hottest node's requests in the warning colour so a hot
+ * spot is obvious), and what the last join or leave moved beside the ideal 1/N. The
+ * ring comes from the protocol's view (shard.h), the load from the live summary. */
 static void paint_shard_load(viz_view_t *v)
 {
     const viz_pic_t *pc = v->pic;
     if (!pc || !pc->n) return;
-    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 90 * s;
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 56 * s, ringd = 150 * s;
     float namew = 0;
     double kmax = 0, rmax = 0;
     uint32_t hot = 0;
@@ -658,55 +823,190 @@ static void paint_shard_load(viz_view_t *v)
         if (pc->a[i] > kmax) kmax = pc->a[i];
         if (pc->b[i] > rmax) { rmax = pc->b[i]; hot = i; }
     }
-    float w = 8 * s + namew + 8 * s + 2 * (bw + 48 * s) + 8 * s, h = 8 * s + 2 * fh + 8 * s + rh * (float)pc->n + fh + 12 * s;
+    float tw = 8 * s + namew + 8 * s + 2 * (bw + 36 * s);
+    float th_ = 2 * fh + 8 * s + rh * (float)pc->n;
+    float body = fmaxf(th_, ringd + 24 * s);
+    float w = 8 * s + ringd + 24 * s + tw + 4 * s, h = 8 * s + fh + 4 * s + body + 3 * rh + 8 * s;
     float x, y;
-    if (!picture_box(v, w, h, "load per node", &x, &y)) return;
+    shard_view_t sv;
+    int64_t vn = shard_pick_view(v, &sv);
+    uint32_t scheme_id = vn >= 0 ? sv.ring->scheme : RING_SCHEME_COUNT_;
+    const char *scheme = scheme_id == RING_CONSISTENT ? "consistent hashing" : scheme_id == RING_RANGE ? "ranges" : scheme_id == RING_MOD ? "hash mod N" : "no members";
+    char b[160];
+    snprintf(b, sizeof b, "ring (%s), %s in their owner's colour, and load", scheme, scheme_id == RING_CONSISTENT ? "arcs" : "keys");
+    if (!picture_box(v, w, h, b, &x, &y)) return;
     const viz_theme_t *th = v->th;
-    float cx0 = x + 8 * s + namew + 8 * s, cx1 = cx0 + bw + 48 * s, yy = y + 8 * s + fh + 2 * s;
+    float top = y + 8 * s + fh + 4 * s;
+    uint32_t moved = 0, moving = 0;
+    paint_shard_ring(v, x + 8 * s + 12 * s + ringd / 2, top + 12 * s + ringd / 2, ringd / 2 - 8 * s, vn >= 0 ? &sv : NULL, &moved, &moving);
+    float tx = x + 8 * s + ringd + 24 * s;
+    float cx0 = tx + 8 * s + namew + 8 * s, cx1 = cx0 + bw + 36 * s, yy = top;
     viz_text(v->d, VIZ_FONT_SMALL, cx0, yy, "keys", th->text_dim);
     viz_text(v->d, VIZ_FONT_SMALL, cx1, yy, "requests", th->text_dim);
     yy += fh + 4 * s;
-    char b[64];
     for (uint32_t i = 0; i < pc->n && i < v->n_servers; i++, yy += rh) {
         bool member = pc->c[i] > 0.5;
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, v->nd[i].info.name, member ? th->text : th->text_faint);
+        viz_fill_rect(v->d, tx, yy + fh / 2 - 3 * s, 6 * s, 6 * s, member ? owner_color(v, i) : viz_alpha(th->text_faint, 0.5f));
+        viz_text(v->d, VIZ_FONT_SMALL, tx + 9 * s, yy, v->nd[i].info.name, member ? th->text : th->text_faint);
         snprintf(b, sizeof b, "%.0f", pc->a[i]);
         bar(v, cx0, yy + 2 * s, bw, fh - 4 * s, pc->a[i], kmax, th->accent, b);
         snprintf(b, sizeof b, "%.0f", pc->b[i]);
         bar(v, cx1, yy + 2 * s, bw, fh - 4 * s, pc->b[i], rmax, i == hot && rmax > 0 ? th->danger : th->accent, b);
     }
-    if (isfinite(pc->x[0]))
-        snprintf(b, sizeof b, "last change moved %.1f%% of keys (1/N %.1f%%)", 100 * pc->x[0], 100 * pc->x[1]);
-    else
-        snprintf(b, sizeof b, "imbalance (max/mean): keys %.2f, requests %.2f", pc->x[2], pc->x[3]);
-    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, th->text_dim);
+    yy = top + body + 2 * s;
+    char t1[32];
+    if (vn >= 0 && sv.change_at_ns >= 0 && sv.change_node < v->n_servers) {
+        int o = snprintf(b, sizeof b, "%s %s at %s: %u of %u keys moved", v->nd[sv.change_node].info.name, sv.change_joined ? "joined" : "left",
+                         dur(sv.change_at_ns, t1, sizeof t1), moved, sv.n_keys);
+        if (isfinite(pc->x[1]) && o > 0 && (size_t)o < sizeof b)
+            o += snprintf(b + o, sizeof b - (size_t)o, " (1/N: %.0f)", pc->x[1] * sv.n_keys);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, w - 16 * s, b, th->text);
+    } else {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "no server has joined or left yet", th->text_dim);
+    }
+    yy += rh;
+    /* The legend of the marks. */
+    float lx = x + 8 * s, my = yy + fh / 2;
+    viz_line(v->d, lx, my + 4 * s, lx, my - 4 * s, 1.4f * s, th->text);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 5 * s, yy, "key moved by the last change", th->text_dim);
+    lx += 5 * s + viz_text_width(v->d, VIZ_FONT_SMALL, "key moved by the last change") + 12 * s;
+    viz_stroke_circle(v->d, lx + 3 * s, my, 3 * s, 1.2f * s, th->text);
+    snprintf(b, sizeof b, "on its way (%u)", moving);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, yy, b, th->text_dim);
+    lx += 9 * s + viz_text_width(v->d, VIZ_FONT_SMALL, b) + 12 * s;
+    viz_fill_rect(v->d, lx, my - 3 * s, 6 * s, 6 * s, th->danger);
+    viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, yy, "hottest", th->text_dim);
+    yy += rh;
+    snprintf(b, sizeof b, "imbalance (max/mean): keys %.2f, requests %.2f", pc->x[2], pc->x[3]);
+    viz_text_fit(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, w - 16 * s, b, th->text_dim);
+}
+
+#define VIZ_STREAM_PARTS 8          /* partitions drawn as rows */
+
+/* One partition's row of the window timeline, in event time from e0 to e1 over
+ * [x, x + w]: each window (tumbling) or pane of one slide (sliding) filled once the
+ * watermark has passed its end (it fired), outlined while open;
+ * the watermark as a line in the accent colour; the latest late events where their
+ * event time falls, a cross when dropped, a ring when counted as a late update. */
+static void stream_timeline(viz_view_t *v, const stream_view_t *sv, uint32_t p, float x, float y, float w, float h,
+                            sim_time_t e0, sim_time_t e1)
+{
+    const viz_theme_t *th = v->th;
+    float s = v->s;
+    double k = (double)(e1 - e0) / w;
+#define EX(t) (x + (float)((double)((t) - e0) / k))
+    sim_time_t wm = sv->part[p].wm_ns, step = sv->slide_ns > 0 ? sv->slide_ns : sv->size_ns;
+    if (step <= 0) return;
+    int64_t k0 = e0 / step - 1, k1 = e1 / step + 1;
+    for (int64_t j = k0; j <= k1 && j - k0 < 400; j++) {
+        sim_time_t a = j * step, b = a + step, end = sv->window == ST_WIN_TUMBLING ? a + sv->size_ns : b;
+        if (b < e0 || a > e1) continue;
+        float xa = fmaxf(EX(a), x), xb = fminf(EX(b), x + w);
+        if (xb - xa < 1) continue;
+        if (wm != INT64_MIN && end <= wm) {
+            viz_fill_rect(v->d, xa + 0.5f * s, y, xb - xa - 1 * s, h, viz_alpha(th->text_dim, 0.6f));
+        } else {
+            viz_stroke_round_rect(v->d, xa + 0.5f * s, y, xb - xa - 1 * s, h, 1 * s, 1 * s, viz_alpha(th->text_dim, 0.8f));
+        }
+    }
+    if (wm != INT64_MIN && wm >= e0 && wm <= e1) viz_fill_rect(v->d, EX(wm) - 1 * s, y - 3 * s, 2 * s, h + 6 * s, th->accent);
+    for (uint32_t i = 0; i < sv->n_late; i++) {
+        const st_late_t *l = &sv->late[i];
+        if (l->p != p || l->event_ns < e0 || l->event_ns > e1) continue;
+        float lx = EX(l->event_ns), ly = y + h / 2;
+        if (l->dropped) cross(v->d, lx, ly, 3 * s, 1.4f * s, th->danger);
+        else viz_stroke_circle(v->d, lx, ly, 3 * s, 1.2f * s, th->text);
+    }
+#undef EX
 }
 
 /* Streaming: each partition's log on its leader broker (records and the high
- * watermark) with the consumers' lag, and stream against batch latency as two pairs
- * of bars on one scale, growing as the run goes. */
+ * watermark) with the consumers' lag, beside its window timeline in event time
+ * (stream_timeline, from the processors through stream_view); then stream against
+ * batch latency as two pairs of bars on one scale, growing as the run goes. */
 static void paint_stream(viz_view_t *v)
 {
     const viz_pic_t *pc = v->pic;
     if (!pc || !pc->n) return;
+    stream_view_t *sv = &v->pic->stream;
+    if (!stream_view(run_sim_mut(v->ses), sv)) return;
+    uint32_t np = pc->n < VIZ_STREAM_PARTS ? pc->n : VIZ_STREAM_PARTS;
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 110 * s;
-    float w = 8 * s + 320 * s, h = 8 * s + fh + 6 * s + rh * (float)(pc->n + 1) + 8 * s + 4 * rh + 8 * s;
+    uint32_t prow = (np + 1) / 2;       /* partitions two to a row */
+    float w = 420 * s, h = 8 * s + fh + 6 * s + rh * (float)prow + 8 * s + rh * (float)(np + 2) + 8 * s + 4 * rh + 8 * s;
     float x, y;
-    if (!picture_box(v, w, h, "partitions: records, high watermark, consumer lag", &x, &y)) return;
+    if (!picture_box(v, w, h, "partitions (records/high watermark, leader, lag), windows, latency", &x, &y)) return;
     const viz_theme_t *th = v->th;
     double rmax = 0;
-    for (uint32_t i = 0; i < pc->n; i++) if (pc->a[i] > rmax) rmax = pc->a[i];
-    float yy = y + 8 * s + fh + 6 * s;
-    char b[96];
-    for (uint32_t i = 0; i < pc->n; i++, yy += rh) {
+    for (uint32_t i = 0; i < np; i++) if (pc->a[i] > rmax) rmax = pc->a[i];
+    float yy = y + 8 * s + fh + 6 * s, colw = (w - 16 * s) / 2;
+    char b[128], t0[32], t1[32];
+    for (uint32_t i = 0; i < np; i++) {
+        float cx = x + 8 * s + (float)(i % 2) * colw, cy = yy + (float)(i / 2) * rh;
         int leader = isfinite(pc->c[i]) ? (int)pc->c[i] : -1;
         const char *lname = leader >= 0 && (uint32_t)leader < v->n_servers ? v->nd[leader].info.name : "none";
         snprintf(b, sizeof b, "p%u", i);
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
-        snprintf(b, sizeof b, "%.0f / hw %.0f on %s, lag %.0f", pc->a[i], pc->b[i], lname, isfinite(pc->d[i]) ? pc->d[i] : 0);
-        bar(v, x + 30 * s, yy + 2 * s, 70 * s, fh - 4 * s, pc->b[i], rmax, th->accent, b);
+        viz_text(v->d, VIZ_FONT_SMALL, cx, cy, b, th->text);
+        bar(v, cx + 22 * s, cy + 2 * s, 24 * s, fh - 4 * s, pc->b[i], rmax, th->accent, NULL);
+        snprintf(b, sizeof b, "%.0f/%.0f %s lag %.0f", pc->a[i], pc->b[i], lname, isfinite(pc->d[i]) ? pc->d[i] : 0);
+        viz_text_fit(v->d, VIZ_FONT_SMALL, cx + 50 * s, cy, colw - 52 * s, b, th->text_dim);
     }
-    yy += 6 * s;
+    yy += rh * (float)prow + 8 * s;
+    /* Event time shown: four windows back from the newest event read. */
+    sim_time_t newest = INT64_MIN;
+    for (uint32_t p = 0; p < sv->n_partitions && p < np; p++) {
+        /* A closed partition's watermark is "the end of time": not a place to look. */
+        if (sv->part[p].max_event_ns > newest && sv->part[p].max_event_ns < SIM_TIME_MAX / 2) newest = sv->part[p].max_event_ns;
+        if (sv->part[p].wm_ns > newest && sv->part[p].wm_ns < SIM_TIME_MAX / 2) newest = sv->part[p].wm_ns;
+    }
+    sim_time_t span = 4 * (sv->size_ns > 0 ? sv->size_ns : SIM_SEC), e1 = (newest == INT64_MIN ? 0 : newest) + span / 8;
+    if (e1 < span) e1 = span;
+    sim_time_t e0 = e1 - span;
+    float namew = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        int64_t pr = i < sv->n_partitions ? sv->part[i].processor : -1;
+        snprintf(b, sizeof b, "p%u %s", i, pr >= 0 && (uint32_t)pr < v->n_nodes ? v->nd[pr].info.name : "unread");
+        namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, b));
+    }
+    float tx = x + 8 * s + namew + 8 * s, tw = x + w - 8 * s - tx;
+    for (uint32_t i = 0; i < np; i++, yy += rh) {
+        int64_t pr = i < sv->n_partitions ? sv->part[i].processor : -1;
+        snprintf(b, sizeof b, "p%u %s", i, pr >= 0 && (uint32_t)pr < v->n_nodes ? v->nd[pr].info.name : "unread");
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, pr >= 0 ? th->text_dim : th->text_faint);
+        if (i < sv->n_partitions) stream_timeline(v, sv, i, tx, yy + 3 * s, tw, fh - 6 * s, e0, e1);
+    }
+    /* The time axis under the rows, and what the marks mean. */
+    viz_text(v->d, VIZ_FONT_SMALL, tx, yy, dur(e0, t0, sizeof t0), th->text_faint);
+    dur(e1, t1, sizeof t1);
+    viz_text(v->d, VIZ_FONT_SMALL, tx + tw - viz_text_width(v->d, VIZ_FONT_SMALL, t1), yy, t1, th->text_faint);
+    const char *axis = "event time \xe2\x86\x92";
+    viz_text(v->d, VIZ_FONT_SMALL, tx + (tw - viz_text_width(v->d, VIZ_FONT_SMALL, axis)) / 2, yy, axis, th->text_faint);
+    yy += rh;
+    float lx = x + 8 * s, my = yy + fh / 2;
+    viz_fill_rect(v->d, lx, my - 5 * s, 2 * s, 10 * s, th->accent);
+    lx += 6 * s;
+    lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "watermark", th->text_dim) + 10 * s;
+    viz_fill_rect(v->d, lx, my - 4 * s, 10 * s, 8 * s, viz_alpha(th->text_dim, 0.6f));
+    lx += 13 * s;
+    lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "fired", th->text_dim) + 10 * s;
+    viz_stroke_round_rect(v->d, lx, my - 4 * s, 10 * s, 8 * s, 1 * s, 1 * s, viz_alpha(th->text_dim, 0.8f));
+    lx += 13 * s;
+    lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "open", th->text_dim) + 10 * s;
+    /* The late marks' legend, for the kinds there are. */
+    bool any[2] = {false, false};
+    for (uint32_t i = 0; i < sv->n_late; i++) any[sv->late[i].dropped ? 1 : 0] = true;
+    if (any[1]) {
+        cross(v->d, lx + 3 * s, my, 3 * s, 1.4f * s, th->danger);
+        lx += 9 * s;
+        lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "late, dropped", th->text_dim) + 10 * s;
+    }
+    if (any[0]) {
+        viz_stroke_circle(v->d, lx + 3 * s, my, 3 * s, 1.2f * s, th->text);
+        lx += 9 * s;
+        lx += viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "late, counted", th->text_dim) + 10 * s;
+    }
+    if (!any[0] && !any[1]) viz_text(v->d, VIZ_FONT_SMALL, lx, yy, "no late event yet", th->text_faint);
+    yy += rh + 6 * s;
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "latency (p50, p99)", th->text_dim);
     yy += rh;
     double lmax = fmax(fmax(pc->x[1], pc->x[3]), 1);
@@ -723,29 +1023,89 @@ static void paint_stream(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
 }
 
-/* CRDTs and gossip: whether the replicas hold the same data now, since when (the
- * moment of convergence), and how long they have disagreed in all. */
+#define VIZ_REPLICA_ROWS 10         /* replicas listed in the convergence picture */
+
+/* The latest delivery of a protocol message (a state, a push, a sync: a merge) to
+ * each server in the last flash_ns of simulated time, from the message log: its
+ * index into the log, or UINT64_MAX. */
+static void recent_merges(viz_view_t *v, sim_time_t flash_ns, uint64_t *last, uint32_t n)
+{
+    sim_time_t now = run_now(v->ses);
+    for (uint32_t i = 0; i < n; i++) last[i] = UINT64_MAX;
+    uint64_t first = run_msg_since(v->ses, now - flash_ns - v->max_flight_ns - 1), end = run_msg_count(v->ses);
+    if (first < run_msg_first(v->ses)) first = run_msg_first(v->ses);
+    for (uint64_t i = first; i < end; i++) {
+        const run_msg_t *m = run_msg(v->ses, i);
+        if (m->type < SIM_MSG_BUILTIN || m->fate != RUN_FATE_DELIVERED || m->to >= n) continue;
+        if (m->end_ns > now || m->end_ns < now - flash_ns) continue;
+        if (last[m->to] == UINT64_MAX || run_msg(v->ses, last[m->to])->end_ns <= m->end_ns) last[m->to] = i;
+    }
+}
+
+/* CRDTs and gossip: each replica's value now (its state line), a ring in the
+ * message's colour around a replica that has just merged what another sent (on the
+ * canvas and in the list), whether the replicas hold the same data now and since
+ * when -- the moment of convergence, also a line on the space-time diagram -- and
+ * how long they have disagreed in all. */
 static void paint_convergence(viz_view_t *v)
 {
     const sim_t *sim = run_sim(v->ses);
     if (!sim_protocol(sim)->replicas_equal) return;
     const sim_stats_t *st = sim_stats(sim);
     sim_time_t since = sim_equal_since(sim), now = run_now(v->ses);
-    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
-    char l1[96], l2[96], b1[32], b2[32];
-    if (since >= 0) snprintf(l1, sizeof l1, "equal since %s", dur(since, b1, sizeof b1));
+    float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s;
+    uint32_t n = v->n_servers < VIZ_REPLICA_ROWS ? v->n_servers : VIZ_REPLICA_ROWS;
+    uint64_t last[VIZ_REPLICA_ROWS];
+    /* A merge shows for about half a second of real time at the present speed. */
+    sim_time_t flash = (sim_time_t)(v->speed_ns * 0.5);
+    recent_merges(v, flash, last, n);
+    char l1[96], l2[96], b1[32], b2[32], b[160];
+    if (since >= 0) snprintf(l1, sizeof l1, "equal since %s: converged", dur(since, b1, sizeof b1));
     else snprintf(l1, sizeof l1, "differ since %s", dur(st->unequal_since_ns >= 0 ? st->unequal_since_ns : now, b1, sizeof b1));
     sim_time_t open = st->unequal_since_ns >= 0 ? now - st->unequal_since_ns : 0;
     snprintf(l2, sizeof l2, "differed %s in all, longest %s", dur(st->diverged_ns + open, b1, sizeof b1),
              dur(open > st->diverged_max_ns ? open : st->diverged_max_ns, b2, sizeof b2));
-    float w = fmaxf(viz_text_width(v->d, VIZ_FONT_SMALL, l2), viz_text_width(v->d, VIZ_FONT_SMALL, l1) + 20 * s) + 16 * s;
-    float h = 8 * s + 3 * (fh + 3 * s) + 6 * s, x, y;
-    if (!picture_box(v, w, h, "replicas", &x, &y)) return;
-    float yy = y + 8 * s + fh + 3 * s;
-    viz_rgba_t c = since >= 0 ? v->th->ok : v->th->text;
+    float namew = 0;
+    for (uint32_t i = 0; i < n; i++) namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+    float w = 300 * s, h = 8 * s + fh + 4 * s + rh * (float)(n + (v->n_servers > n) + 3) + 6 * s, x, y;
+    if (!picture_box(v, w, h, "replicas: values, merges, convergence", &x, &y)) return;
+    const viz_theme_t *th = v->th;
+    float yy = y + 8 * s + fh + 4 * s;
+    for (uint32_t i = 0; i < n; i++, yy += rh) {
+        const viz_nd_t *nd = &v->nd[i];
+        char val[64];
+        snprintf(val, sizeof val, "%s", nd->info.up ? nd->desc.line : "down");
+        char *cut = strstr(val, " (");            /* "k0 = 35 (1 keys written)": the value is the point */
+        if (cut) *cut = 0;
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, nd->info.name, nd->info.up ? th->text : th->crashed_mark);
+        float vx = x + 16 * s + namew;
+        if (last[i] != UINT64_MAX) {
+            const run_msg_t *m = run_msg(v->ses, last[i]);
+            viz_rgba_t c = viz_msg_color(th, m->type);
+            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 4 * s, 2.5f * s, c);
+            snprintf(b, sizeof b, "merged %s from %s", sim_msg_type_name(sim, m->type), m->from < v->n_nodes ? v->nd[m->from].info.name : "?");
+            float bw = viz_text_width(v->d, VIZ_FONT_SMALL, b);
+            viz_stroke_circle(v->d, x + w - 14 * s - bw, yy + fh / 2, 3.5f * s, 1.5f * s, c);
+            viz_text(v->d, VIZ_FONT_SMALL, x + w - 8 * s - bw, yy, b, th->text_dim);
+            viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, x + w - 22 * s - bw - vx, val, th->text);
+        } else {
+            viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, x + w - 8 * s - vx, val, nd->info.up ? th->text : th->crashed_mark);
+        }
+    }
+    if (v->n_servers > n) {
+        snprintf(b, sizeof b, "and %u more", v->n_servers - n);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text_faint);
+        yy += rh;
+    }
+    yy += 4 * s;
+    viz_rgba_t c = since >= 0 ? th->ok : th->text;
     viz_fill_circle(v->d, x + 12 * s, yy + fh / 2, 4.5f * s, c);
     viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, l1, c);
-    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + fh + 3 * s, l2, v->th->text_dim);
+    yy += rh;
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, l2, th->text_dim);
+    yy += rh;
+    viz_stroke_circle(v->d, x + 12 * s, yy + fh / 2, 3.5f * s, 1.5f * s, th->text_dim);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, "a ring in a message's colour: merged just now", th->text_faint);
 }
 
 /* 2PC: each participant's locks, and who is blocked, holding what, since when (the
@@ -772,35 +1132,31 @@ static void paint_tpc(viz_view_t *v)
     }
 }
 
-/* Epidemics: every node as one cell, susceptible (missing updates others hold, grey),
- * infective (spreading a hot rumor, blue) or removed (holding every update and
- * spreading none, green), with the counts and the residue so far. From each node's
- * describe line ("12 updates, 3 hot"). */
+/* Epidemics: every node as one cell in its state's colour (epidemic_states), the
+ * same colours as the nodes on the canvas, with the counts and the residue so far
+ * beside the value the paper's equation gives. */
 static void paint_epidemic(viz_view_t *v)
 {
-    uint32_t n = v->n_servers < 1024 ? v->n_servers : 1024, most = 0, cnt[3] = {0, 0, 0};
-    for (uint32_t i = 0; i < n; i++) if (v->nd[i].desc.log_len > (int64_t)most) most = (uint32_t)v->nd[i].desc.log_len;
+    if (!v->sir) return;
+    uint32_t n = v->n_servers < 1024 ? v->n_servers : 1024, cnt[3] = {0, 0, 0};
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
     uint32_t cols = n > 400 ? 32 : n > 100 ? 20 : 10, rows = (n + cols - 1) / cols;
     float cell = n > 400 ? 6 * s : 9 * s, w = 16 * s + (float)cols * cell, h = 8 * s + fh + 6 * s + (float)rows * cell + 2 * fh + 14 * s, x, y;
     w = fmaxf(w, 320 * s);
     if (!picture_box(v, w, h, "susceptible, infective, removed", &x, &y)) return;
     const viz_theme_t *th = v->th;
-    viz_rgba_t c[3] = {viz_alpha(th->text_faint, 0.8f), th->accent, th->ok};
     float gy = y + 8 * s + fh + 6 * s;
     for (uint32_t i = 0; i < n; i++) {
-        unsigned hot = 0, have = 0;
-        if (sscanf(v->nd[i].desc.line, "%u updates, %u hot", &have, &hot) < 1) have = 0;
-        int k = hot ? 1 : have < most || most == 0 ? 0 : 2;
+        int k = v->sir[i] < 3 ? v->sir[i] : 0;
         cnt[k]++;
         float cx = x + 8 * s + (float)(i % cols) * cell, cy = gy + (float)(i / cols) * cell;
-        viz_fill_rect(v->d, cx, cy, cell - 1 * s, cell - 1 * s, v->nd[i].info.up ? c[k] : th->crashed);
+        viz_fill_rect(v->d, cx, cy, cell - 1 * s, cell - 1 * s, v->nd[i].info.up ? th->sir[k] : th->crashed);
     }
     char b[128];
     float ly = gy + (float)rows * cell + 4 * s, lx = x + 8 * s;
     const char *names[3] = {"susceptible", "infective", "removed"};
     for (int k = 0; k < 3; k++) {
-        viz_fill_rect(v->d, lx, ly + fh / 2 - 3 * s, 6 * s, 6 * s, c[k]);
+        viz_fill_rect(v->d, lx, ly + fh / 2 - 3 * s, 6 * s, 6 * s, th->sir[k]);
         snprintf(b, sizeof b, "%s %u", names[k], cnt[k]);
         viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, ly, b, th->text_dim);
         lx += viz_text_width(v->d, VIZ_FONT_SMALL, b) + 18 * s;
@@ -861,27 +1217,103 @@ static void paint_paxos_logs(viz_view_t *v)
     viz_text(v->d, VIZ_FONT_SMALL, lx + 6 * s, ly, "applied to here", th->text_dim);
 }
 
-/* Quorums: stale reads counted as they happen, and the t-visibility table as bars,
- * one per probe delay t: the share of reads made t after a write that saw it. */
+#define VIZ_QUORUM_REPLICAS 8      /* replicas of the followed key listed */
+
+/* Quorums: stale reads counted as they happen (and marked on the client's row of the
+ * space-time diagram, see paint_strip), the replicas of one key with the versions
+ * they hold -- the key of the latest stale read, so the replica that missed the write
+ * is in view -- and the t-visibility table as bars, one per probe delay t: the share
+ * of reads made t after a write that saw it. */
 static void paint_quorum(viz_view_t *v)
 {
     const viz_pic_t *pc = v->pic;
     if (!pc || !isfinite(pc->x[1])) return;
+    sim_t *sim = run_sim_mut(v->ses);
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL), rh = fh + 3 * s, bw = 120 * s;
     uint32_t n = pc->n < 12 ? pc->n : 12;
-    float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(n + 2) + 8 * s, x, y;
-    if (!picture_box(v, w, h, "stale reads and t-visibility", &x, &y)) return;
+    /* The key to follow: the one a pinned message carries ("k17 = 5", "read k17"),
+     * else that of the latest stale read (else the latest write). */
+    int64_t key = pc->key;
+    bool pinned = false;
+    if (v->pin_n > 2) {
+        const char *k = v->pin[2];
+        unsigned kk;
+        while ((k = strchr(k, 'k')) && !(k[1] >= '0' && k[1] <= '9')) k++;
+        if (k && sscanf(k + 1, "%u", &kk) == 1) { key = kk; pinned = true; }
+    }
+    v->pic->key_shown = key;
+    /* Its replicas, as the first up server sees the ring. */
+    uint32_t reps[VIZ_QUORUM_REPLICAS], nr = 0;
+    for (uint32_t i = 0; key >= 0 && i < v->n_servers && !nr; i++)
+        nr = quorum_view_replicas(sim, i, (uint32_t)key, reps, VIZ_QUORUM_REPLICAS);
+    /* The table in two columns when long, so the legend below keeps its corner. */
+    uint32_t cols = n > 4 ? 2 : 1, per = (n + cols - 1) / cols;
+    float w = 300 * s, h = 8 * s + fh + 6 * s + rh * (float)(per + 3) + 8 * s + (nr ? rh * (float)(nr + 1) + 6 * s : 0), x, y;
+    if (!picture_box(v, w, h, "stale reads, replicas, t-visibility", &x, &y)) return;
     const viz_theme_t *th = v->th;
-    char b[96], t[32];
+    char b[128], t[32], t2[32];
     float yy = y + 8 * s + fh + 6 * s;
     snprintf(b, sizeof b, "%.0f of %.0f reads stale, worst by %s", pc->x[0], pc->x[1], dur((sim_time_t)(isfinite(pc->x[2]) ? pc->x[2] : 0), t, sizeof t));
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, pc->x[0] > 0 ? th->danger : th->text);
+    yy += rh;
+    /* The mark the diagram uses, as its legend. */
+    float mx = x + 12 * s, my = yy + fh / 2;
+    if (pc->x[0] > 0) {
+        float tri[6] = {mx - 4 * s, my - 4 * s, mx + 4 * s, my - 4 * s, mx, my + 3 * s};
+        viz_fill_convex(v->d, tri, 3, th->danger);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, "a stale read, on its client's row below", th->text_dim);
+    } else {
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "every read saw the latest acknowledged write", th->text_dim);
+    }
     yy += rh + 2 * s;
-    for (uint32_t i = 0; i < n; i++, yy += rh) {
+    if (nr) {
+        if (pinned)
+            snprintf(b, sizeof b, "k%" PRId64 " (the pinned message's) on its replicas:", key);
+        else if (pc->key_stale && pc->n_stale)
+            snprintf(b, sizeof b, "k%" PRId64 ", read stale at %s, on its replicas:", key, dur(pc->stale_ns[pc->n_stale - 1], t, sizeof t));
+        else
+            snprintf(b, sizeof b, "k%" PRId64 " (the latest write) on its replicas:", key);
+        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text);
+        yy += rh;
+        quorum_key_view_t kv[VIZ_QUORUM_REPLICAS];
+        sim_time_t newest = -1;
+        for (uint32_t i = 0; i < nr; i++) {
+            if (!quorum_view_key(sim, reps[i], (uint32_t)key, &kv[i])) kv[i].n = 0;
+            for (uint32_t j = 0; j < kv[i].n && j < QUORUM_VIEW_VERSIONS; j++) if (kv[i].born_ns[j] > newest) newest = kv[i].born_ns[j];
+        }
+        for (uint32_t i = 0; i < nr; i++, yy += rh) {
+            const quorum_key_view_t *k = &kv[i];
+            sim_time_t mine = -1;
+            int o = 0;
+            b[0] = 0;
+            for (uint32_t j = 0; j < k->n && j < QUORUM_VIEW_VERSIONS && o >= 0 && (size_t)o < sizeof b; j++) {
+                o += snprintf(b + o, sizeof b - (size_t)o, "%s%" PRId64, j ? ", " : "", k->value[j]);
+                if (k->born_ns[j] > mine) mine = k->born_ns[j];
+            }
+            if (!k->n) snprintf(b, sizeof b, "nothing");
+            else if (o >= 0 && (size_t)o < sizeof b)
+                snprintf(b + o, sizeof b - (size_t)o, " (%s%s)", k->n > 1 ? "siblings, " : "", mine < newest ? "behind" : "newest");
+            bool behind = !k->n || mine < newest;
+            viz_text(v->d, VIZ_FONT_SMALL, x + 16 * s, yy, v->nd[reps[i]].info.name, v->nd[reps[i]].info.up ? th->text : th->crashed_mark);
+            float vx = x + 16 * s + 40 * s;
+            viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, w - (vx - x) - 8 * s - 70 * s, b, behind ? th->text_dim : th->text);
+            if (mine >= 0) {
+                snprintf(t2, sizeof t2, "written %s", dur(mine, t, sizeof t));
+                viz_text(v->d, VIZ_FONT_SMALL, x + w - 8 * s - viz_text_width(v->d, VIZ_FONT_SMALL, t2), yy, t2, th->text_faint);
+            }
+        }
+        yy += 6 * s;
+    }
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, "reads made t after a write that saw it:", th->text_dim);
+    yy += rh;
+    if (cols > 1) bw = 40 * s;
+    for (uint32_t i = 0; i < n; i++) {
+        float cx = x + 8 * s + (float)(i / per) * (w - 16 * s) / 2, cy = yy + (float)(i % per) * rh;
         snprintf(b, sizeof b, "t=%s", dur((sim_time_t)pc->a[i], t, sizeof t));
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, b, th->text_dim);
-        snprintf(b, sizeof b, "%.1f%% of %.0f", 100 * pc->b[i], pc->c[i]);
-        bar(v, x + 70 * s, yy + 2 * s, bw, fh - 4 * s, pc->b[i], 1.0, th->accent, b);
+        viz_text(v->d, VIZ_FONT_SMALL, cx, cy, b, th->text_dim);
+        if (cols > 1) snprintf(b, sizeof b, "%.1f%%", 100 * pc->b[i]);
+        else snprintf(b, sizeof b, "%.1f%% of %.0f", 100 * pc->b[i], pc->c[i]);
+        bar(v, cx + 56 * s, cy + 2 * s, bw, fh - 4 * s, pc->b[i], 1.0, th->accent, b);
     }
 }
 
@@ -900,6 +1332,7 @@ static void paint_pictures(viz_view_t *v)
 
 static void paint_canvas(viz_view_t *v)
 {
+    epidemic_states(v);
     SDL_Rect clip = {(int)v->canvas.x, (int)v->canvas.y, (int)v->canvas.w, (int)v->canvas.h};
     viz_draw_clip(v->d, &clip);
     if (v->lay.n_clients)
@@ -925,8 +1358,9 @@ static void paint_canvas(viz_view_t *v)
         viz_dashed_line(v->d, v->cut[0], v->cut[1], v->cut[2], v->cut[3], 2.2f * s, 9 * s, 6 * s, v->th->danger);
     }
     viz_draw_flush(v->d);
-    paint_legend(v);
+    v->pic_box = v->legend_box = (viz_frect_t){0, 0, 0, 0};
     paint_pictures(v);
+    paint_legend(v);
     viz_draw_clip(v->d, NULL);
 }
 
@@ -1036,6 +1470,60 @@ static void pic_rows(viz_pic_t *pc, const char *json, uint32_t n, const char *co
     }
 }
 
+typedef struct u32_list { uint32_t *a; uint32_t n, cap; bool oom; } u32_list_t;
+
+static void stale_collect(void *ud, uint32_t completion, sim_time_t stale_ns)
+{
+    u32_list_t *l = ud;
+    if (stale_ns < 0 || l->oom) return;
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? 2 * l->cap : 1024;
+        uint32_t *a = realloc(l->a, (size_t)cap * sizeof *a);
+        if (!a) { l->oom = true; return; }
+        l->a = a;
+        l->cap = cap;
+    }
+    l->a[l->n++] = completion;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Quorums: the stale reads of the history (as the summary judges them, visibility.c),
+ * each placed on the client that made it, and the key to follow: that of the latest
+ * stale read, else that of the latest write. O(history) a refresh, as the summary. */
+static void stale_refresh(viz_view_t *v, viz_pic_t *pc)
+{
+    const sim_t *sim = run_sim(v->ses);
+    const hist_t *h = sim_history(sim);
+    pc->key = -1;
+    pc->n_stale = 0;
+    u32_list_t list = {0};
+    vis_result_t res;
+    vis_compute_each(h, NULL, 0, &res, stale_collect, &list);
+    uint32_t n = list.n, *ix = list.a;
+    if (n) qsort(ix, n, sizeof *ix, u32_cmp);     /* history order is time order */
+    for (uint32_t i = n > VIZ_STALE_MARKS ? n - VIZ_STALE_MARKS : 0; i < n; i++) {
+        const hist_event_t *e = &h->ev[ix[i]];
+        uint32_t node = sim_process_client(sim, e->process);
+        if (node == UINT32_MAX || node >= v->n_nodes) continue;
+        pc->stale_ns[pc->n_stale] = e->time_ns;
+        pc->stale_node[pc->n_stale++] = node;
+    }
+    int32_t key = n ? h->ev[ix[n - 1]].key : -1;
+    pc->key_stale = key >= 0;
+    for (uint32_t i = h->n_ev; key < 0 && i-- > 0;) {
+        const hist_event_t *e = &h->ev[i];
+        if (e->type == HIST_OK && e->key >= 0 && e->f < h->n_f && strcmp(h->fnames[e->f], "write") == 0) key = e->key;
+    }
+    unsigned k;
+    if (key >= 0 && (uint32_t)key < h->n_keys && sscanf(h->keys[key], "k%u", &k) == 1) pc->key = k;
+    free(list.a);
+}
+
 /* The figures of the protocols that have a picture drawn from the summary. */
 static void pic_refresh(viz_view_t *v, const char *name, const char *json)
 {
@@ -1056,6 +1544,7 @@ static void pic_refresh(viz_view_t *v, const char *name, const char *json)
         pic_rows(pc, json, sumtext_count(json, "t_visibility"), fmt);
         static const char *const xs[] = {"stale_reads.stale", "stale_reads.reads", "stale_reads.max_staleness_ns"};
         sumtext_numbers(json, xs, 3, pc->x);
+        stale_refresh(v, pc);
     } else if (strcmp(name, "epidemic") == 0) {
         static const char *const xs[] = {"protocol_stats.residue", "protocol_stats.model_residue"};
         sumtext_numbers(json, xs, 2, pc->x);
@@ -1480,6 +1969,30 @@ static void paint_strip(viz_view_t *v)
                 if (dropped) viz_thin_line(d, x1 - 2 * s, y1 - 2 * s, x1 + 2 * s, y1 + 2 * s, th->danger);
             }
         }
+    /* Quorums: each stale read where it happened, on the client that made it. */
+    if (v->pic && v->pic->n_stale && !strcmp(sim_protocol(run_sim(v->ses))->name, "quorum")) {
+        const viz_pic_t *pc = v->pic;
+        for (uint32_t i = 0; i < pc->n_stale; i++) {
+            sim_time_t t = pc->stale_ns[i];
+            if (t < t0 || t > lane_end) continue;
+            float mx = TX(t), my = viz_view_lane_y(v, pc->stale_node[i]) - 2 * s;
+            float tri[6] = {mx - 4 * s, my - 5 * s, mx + 4 * s, my - 5 * s, mx, my + 2 * s};
+            viz_fill_convex(d, tri, 3, th->danger);
+        }
+    }
+    /* CRDTs and gossip: the moment the replicas came to hold the same data. */
+    const char *pname = sim_protocol(run_sim(v->ses))->name;
+    if (!strcmp(pname, "crdt") || !strcmp(pname, "gossip")) {
+        sim_time_t eq = sim_equal_since(run_sim(v->ses));
+        if (eq > 0 && eq >= t0 && eq <= lane_end) {
+            float x = TX(eq);
+            viz_fill_rect(d, x - 1 * s, top, 2 * s, bot - top, th->ok);
+            const char *msg = "converged";
+            float w = viz_text_width(d, VIZ_FONT_SMALL, msg);
+            viz_fill_rect(d, x + 2 * s, bot - 16 * s, w + 4 * s, 14 * s, viz_alpha(th->panel, 0.85f));
+            viz_text(d, VIZ_FONT_SMALL, x + 4 * s, bot - 16 * s, msg, th->ok);
+        }
+    }
     /* Messages older than the log's memory are not drawn: say where that starts. */
     uint64_t oldest = run_msg_first(v->ses);
     if (oldest > 0 && oldest < mcount) {
@@ -1499,10 +2012,12 @@ static void paint_strip(viz_view_t *v)
     /* The gutter: a lane's name at its left, over a plain background. */
     viz_fill_rect(d, R.x, R.y + 16 * s, gx - R.x - 2 * s, R.h - 16 * s, th->panel);
     float fh = viz_font_height(d, VIZ_FONT_SMALL);
-    uint32_t label_every = lane_h >= fh ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
+    bool two = v->strip_two_cols;
+    uint32_t label_every = lane_h >= fh || two ? 1 : (uint32_t)ceilf(fh / fmaxf(lane_h, 0.1f));
     for (uint32_t i = 0; i < v->n_nodes; i++) {
         if (i % label_every && (int64_t)i != v->selected) continue;
-        viz_text_fit(d, VIZ_FONT_SMALL, R.x + 8 * s, viz_view_lane_y(v, i) - fh / 2, gutter - 12 * s, v->nd[i].info.name,
+        float lx = R.x + 8 * s + (two && i % 2 ? v->strip_name_w + 8 * s : 0);
+        viz_text_fit(d, VIZ_FONT_SMALL, lx, viz_view_lane_y(v, i) - fh / 2, gutter - 4 * s - (lx - R.x), v->nd[i].info.name,
                      (int64_t)i == v->selected ? th->accent : th->text_dim);
     }
     if (every > 1) {
@@ -1712,14 +2227,15 @@ typedef struct msg_find { uint64_t id; const proto_t *p; char *buf; size_t len; 
 static void msg_find_fn(void *ud, const sim_flight_t *f)
 {
     msg_find_t *m = ud;
-    if (m->found || f->id != m->id || f->type < SIM_MSG_BUILTIN) return;
-    m->found = m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
+    if (m->found || f->id != m->id) return;
+    if (f->type < SIM_MSG_BUILTIN) m->found = sim_describe_builtin(f->type, f->payload, f->len, m->buf, m->len) > 0;
+    else m->found = m->p->describe_msg && m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
 }
 
 bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
 {
     const proto_t *p = sim_protocol(sim);
-    if (!p->describe_msg || len == 0) return false;
+    if (len == 0) return false;
     msg_find_t m = {id, p, buf, len, false};
     buf[0] = 0;
     sim_each_flight(sim, msg_find_fn, &m);
@@ -1753,7 +2269,7 @@ static void paint_tooltip(viz_view_t *v)
             cols[n++] = th->danger;
         }
         if (f->dup) snprintf(l[n++], 160, "the network duplicated it: two copies are in flight");
-        if (f->doomed < 0) { snprintf(l[n], 160, "click to drop it"); cols[n++] = th->text_faint; }
+        if (f->doomed < 0) { snprintf(l[n], 160, "click to drop it, shift-click to pin these fields"); cols[n++] = th->text_faint; }
     } else if (v->hover_node >= 0) {
         const viz_nd_t *nd = &v->nd[v->hover_node];
         bool server = (uint64_t)v->hover_node < v->n_servers;
@@ -1775,6 +2291,69 @@ static void paint_tooltip(viz_view_t *v)
         if (server && n < 8) { snprintf(l[n], 160, "click for actions, shift-click to pick for a partition"); cols[n++] = th->text_faint; }
     }
     if (n) tooltip(v, lines, cols, n);
+}
+
+void viz_view_pin(viz_view_t *v, const viz_fl_t *f, bool dropped)
+{
+    const sim_t *sim = run_sim(v->ses);
+    char b1[32], b2[32];
+    int n = 0;
+    v->pin_id = f->id;
+    snprintf(v->pin[n++], sizeof v->pin[0], "%s  #%" PRIu64 "%s", sim_msg_type_name(sim, f->type), f->id, dropped ? ": dropped by you" : "");
+    snprintf(v->pin[n++], sizeof v->pin[0], "from %s to %s", v->nd[f->from].info.name, v->nd[f->to].info.name);
+    if (!viz_msg_fields(sim, f->id, v->pin[n], sizeof v->pin[0])) snprintf(v->pin[n], sizeof v->pin[0], "(its protocol does not decode it)");
+    n++;
+    snprintf(v->pin[n++], sizeof v->pin[0], "sent %s, %s %s", dur(f->sent_ns, b1, sizeof b1), dropped ? "would have arrived" : "arrives",
+             dur(f->arrive_ns, b2, sizeof b2));
+    snprintf(v->pin[n++], sizeof v->pin[0], "pinned: Esc closes");
+    v->pin_n = n;
+}
+
+/* The pinned message: its box at the bottom left of the servers' area, and a ring
+ * on it while it is still in flight. */
+static void paint_pin(viz_view_t *v)
+{
+    v->pin_box = (viz_frect_t){0, 0, 0, 0};
+    if (!v->pin_n) return;
+    const viz_theme_t *th = v->th;
+    float s = v->s, pad = 9 * s, lh = viz_font_height(v->d, VIZ_FONT_SMALL) + 2 * s, w = 0;
+    for (uint32_t i = 0; i < v->n_fl; i++)
+        if (v->fl[i].id == v->pin_id) viz_stroke_circle(v->d, v->fx[i], v->fy[i], 8 * s, 2 * s, th->accent);
+    for (int i = 0; i < v->pin_n; i++) w = fmaxf(w, viz_text_width(v->d, i ? VIZ_FONT_SMALL : VIZ_FONT_BOLD, v->pin[i]));
+    w = fminf(w, 250 * s) + 2 * pad;        /* narrow, long lines wrapped: it must find a free corner */
+    float h = 2 * pad + 2 * s;
+    for (int i = 0; i < v->pin_n; i++)
+        h += (i ? viz_text_wrap(v->d, VIZ_FONT_SMALL, 0, 0, w - 2 * pad, v->pin[i], th->text, true) : lh + 2 * s) + (i ? 2 * s : 0);
+    /* The corner of the servers' area that covers least: nothing if it can, else
+     * a caption before a legend or picture, and those before a node's disc. */
+    float bottom = v->lay.n_clients ? v->lay.server_bottom : v->canvas.y + v->canvas.h;
+    const float cx[4] = {v->canvas.x + 10 * s, v->canvas.x + 10 * s, v->canvas.x + v->canvas.w - w - 10 * s, v->canvas.x + v->canvas.w - w - 10 * s};
+    const float cy[4] = {bottom - h - 8 * s, v->canvas.y + 10 * s, bottom - h - 8 * s, v->canvas.y + 10 * s};
+    float x = cx[0], y = cy[0];
+    int best = -1;
+    for (int k = 0; k < 4 && best != 0; k++) {
+        int cost = cy[k] >= v->canvas.y ? 0 : 1000;
+        for (uint32_t i = 0; i < v->n_servers && i < 4096; i++) {
+            float r = v->lay.r_server + 3 * s, nx = v->lay.x[i], ny = v->lay.y[i], cw = fmaxf(r, 100 * s);
+            if (nx + r > cx[k] && nx - r < cx[k] + w && ny + r > cy[k] && ny - r < cy[k] + h) cost += 100;
+            else if (nx + cw > cx[k] && nx - cw < cx[k] + w && ny + r + 2 * lh > cy[k] && ny + r < cy[k] + h) cost += 1;
+        }
+        const viz_frect_t *boxes[2] = {&v->legend_box, &v->pic_box};
+        for (int j = 0; j < 2; j++) {
+            const viz_frect_t *b = boxes[j];
+            if (b->w > 0 && b->x < cx[k] + w && b->x + b->w > cx[k] && b->y < cy[k] + h && b->y + b->h > cy[k]) cost += 10;
+        }
+        if (best < 0 || cost < best) { best = cost; x = cx[k]; y = cy[k]; }
+    }
+    panel_box(v, x, y, w, h);
+    v->pin_box = (viz_frect_t){x, y, w, h};
+    viz_fill_rect(v->d, x, y + 6 * s, 3 * s, h - 12 * s, th->accent);     /* "you": pinned by a click */
+    float yy = y + pad;
+    for (int i = 0; i < v->pin_n; i++) {
+        viz_rgba_t c = i == 0 ? th->text : i == 2 ? th->text : i == v->pin_n - 1 ? th->text_faint : th->text_dim;
+        if (i == 0) viz_text_fit(v->d, VIZ_FONT_BOLD, x + pad, yy, w - 2 * pad, v->pin[i], c), yy += lh + 2 * s;
+        else yy += viz_text_wrap(v->d, VIZ_FONT_SMALL, x + pad, yy, w - 2 * pad, v->pin[i], c, false) + 2 * s;
+    }
 }
 
 static void paint_menu(viz_view_t *v)
@@ -1833,7 +2412,8 @@ static const char *const help_mouse[][2] = {
     {"click a node", "select it and open its menu (crash, pause, isolate, request ...)"},
     {"shift-click nodes", "pick a group, then g cuts it off"},
     {"drag on empty canvas", "cut the network along the line: the servers on each side form a group"},
-    {"click a message", "drop it (it falls where it would have arrived)"},
+    {"click a message", "drop it (it falls where it would have arrived); its fields stay pinned"},
+    {"shift-click a message", "pin its fields without dropping it (Esc closes)"},
     {"hover", "a message's fields or a node's state"},
     {"drag the time bar", "rewind to any moment (re-run exactly) or jump ahead"},
     {"click the diagram", "go to the send or delivery under the pointer"},
@@ -1898,6 +2478,7 @@ void viz_paint(viz_view_t *v)
     paint_top(v);
     paint_bar(v);
     viz_draw_flush(v->d);
+    if (!v->help) paint_pin(v);
     if (!v->help && v->menu_node < 0) paint_tooltip(v);
     paint_menu(v);
     if (!v->help) paint_toast(v);

@@ -8,8 +8,11 @@
  * leader it elects): requests are grey and replies slate, and the
  * protocol's own types take Paul Tol's muted scheme (rose, olive, indigo, wine, teal,
  * then pink or navy, sand and brown: sand, nearest the candidate's yellow, comes late,
- * where only rare types reach), lightened on the dark canvas. tests/test_theme.c
- * checks that every two meanings stay apart.
+ * where only rare types reach), lightened on the dark canvas. An epidemic's three
+ * states take colours no role or message has, from Paul Tol's "vibrant" and "light"
+ * schemes, apart in lightness too: susceptible pale (blue on the light canvas),
+ * infective magenta, removed green. tests/test_theme.c checks that every two
+ * meanings stay apart.
  */
 #include "theme.h"
 
@@ -60,6 +63,7 @@ const viz_theme_t viz_theme_dark = {
     .msg = {C(0xd8, 0xd8, 0xd8), C(0x6e, 0x7c, 0x8c), C(0xe8, 0x70, 0x5a), C(0x99, 0x99, 0x33), C(0x8f, 0x7f, 0xe0),
             C(0xb8, 0x4a, 0x82), C(0x44, 0xaa, 0x99), C(0xff, 0xaa, 0xbb), C(0xdd, 0xcc, 0x77), C(0xa8, 0x7a, 0x50)},
     .group = {OI_SKY, OI_ORANGE, OI_GREEN, OI_PURPLE, OI_YELLOW, C(0x3a, 0x8f, 0xd0)},
+    .sir = {C(0x99, 0xDD, 0xFF), C(0xEE, 0x33, 0x77), C(0x22, 0x88, 0x33)},
 };
 
 const viz_theme_t viz_theme_light = {
@@ -99,6 +103,7 @@ const viz_theme_t viz_theme_light = {
     .msg = {C(0x50, 0x50, 0x50), C(0x78, 0x90, 0xa8), C(0xaa, 0x44, 0x55), C(0x77, 0x77, 0x11), C(0x44, 0x33, 0x99),
             C(0x88, 0x22, 0x55), C(0x1a, 0x5f, 0x55), C(0x2a, 0x2a, 0x6a), C(0xb8, 0xa0, 0x40), C(0x8a, 0x5a, 0x30)},
     .group = {OI_SKY, OI_ORANGE, OI_GREEN, OI_PURPLE, C(0xd0, 0xc0, 0x20), OI_BLUE},
+    .sir = {C(0x33, 0x66, 0xCC), C(0xEE, 0x33, 0x77), C(0x66, 0xAA, 0x55)},
 };
 
 viz_rgba_t viz_role_color(const viz_theme_t *t, sim_role_t r)

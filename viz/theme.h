@@ -40,6 +40,7 @@ typedef struct viz_theme {
     viz_rgba_t role[SIM_ROLE_COUNT_];
     viz_rgba_t msg[VIZ_MSG_COLORS];
     viz_rgba_t group[VIZ_GROUP_COLORS];
+    viz_rgba_t sir[3];             /* epidemics: susceptible, infective, removed */
 } viz_theme_t;
 
 extern const viz_theme_t viz_theme_dark, viz_theme_light;

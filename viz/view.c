@@ -164,8 +164,8 @@ void viz_view_measure(viz_view_t *v)
         /* A protocol with a picture (paint.c, top right of the canvas) keeps the
          * cluster clear of it when the canvas is wide enough to share. */
         const char *pn = scn->proto->name;
-        bool picture = !strcmp(pn, "raft") || !strcmp(pn, "shard") || !strcmp(pn, "stream") || !strcmp(pn, "2pc") || !strcmp(pn, "epidemic") || !strcmp(pn, "paxos") || !strcmp(pn, "quorum");
-        if (picture && in.w > 760 * s) in.w -= 300 * s;
+        bool picture = !strcmp(pn, "raft") || !strcmp(pn, "shard") || !strcmp(pn, "stream") || !strcmp(pn, "2pc") || !strcmp(pn, "epidemic") || !strcmp(pn, "paxos") || !strcmp(pn, "quorum") || !strcmp(pn, "crdt") || !strcmp(pn, "gossip");
+        if (picture && in.w > 760 * s) in.w -= (!strcmp(pn, "shard") || !strcmp(pn, "stream") ? 420 : 300) * s;   /* a ring, a timeline beside the bars */
         in.scale = s;
         in.n_servers = scn->n_servers;
         in.n_clients = scn->wl.clients;
@@ -608,6 +608,7 @@ void viz_view_destroy(viz_view_t *v)
     free(v->fy);
     free(v->hull);
     free(v->ln_role);
+    free(v->sir);
     free(v->ln_up);
     free(v->ln_paused);
     free(v->ln_since);
@@ -820,12 +821,18 @@ static void seek_x(viz_view_t *v, float x)
 
 float viz_view_strip_gutter(viz_view_t *v)
 {
-    if (v->strip_gutter > 0) return v->strip_gutter;
     /* Every lane is labelled with its whole name ("stream1", not "strea..."), up to a
-     * quarter of the diagram; names are fixed for a run, so this is measured once. */
-    float w = 0;
-    uint32_t n = v->n_nodes < 4096 ? v->n_nodes : 4096;
-    for (uint32_t i = 0; i < n; i++) w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+     * quarter of the diagram; names are fixed for a run, so they are measured once.
+     * Lanes closer than a line of text get two columns of names, staggered, so that
+     * every lane still has its name (up to twice as many lanes as lines fit). */
+    if (v->strip_name_w <= 0) {
+        uint32_t n = v->n_nodes < 4096 ? v->n_nodes : 4096;
+        for (uint32_t i = 0; i < n; i++) v->strip_name_w = fmaxf(v->strip_name_w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
+        if (v->strip_name_w <= 0) v->strip_name_w = 1;
+    }
+    float fh = viz_font_height(v->d, VIZ_FONT_SMALL), lane = (v->strip.h - 26 * v->s) / (float)(v->n_nodes ? v->n_nodes : 1);
+    v->strip_two_cols = lane < fh && 2 * lane >= fh;
+    float w = v->strip_two_cols ? 2 * v->strip_name_w + 8 * v->s : v->strip_name_w;
     float g = fmaxf(56 * v->s, w + 16 * v->s);
     v->strip_gutter = fminf(g, fmaxf(56 * v->s, v->strip.w / 4));
     return v->strip_gutter;
@@ -921,6 +928,7 @@ static void key_down(viz_view_t *v, const SDL_Keysym *k)
     case SDLK_F1: v->help = !v->help; break;
     case SDLK_ESCAPE:
         if (v->help) v->help = false;
+        else if (v->pin_n) v->pin_n = 0;
         else if (v->menu_node >= 0) v->menu_node = -1;
         else if (v->cut_drag) v->cut_drag = false;
         else if (v->n_picked) { memset(v->picked, 0, v->n_nodes); v->n_picked = 0; }
@@ -969,7 +977,12 @@ static void mouse_down(viz_view_t *v, const SDL_MouseButtonEvent *b)
     if (viz_in(&v->strip, x, y)) { strip_click(v, x, y); return; }
     if (!viz_in(&v->canvas, x, y)) return;
     viz_view_gather(v);
-    if (v->hover_fl >= 0 && b->button == SDL_BUTTON_LEFT && !shift) { act_drop(v, &v->fl[v->hover_fl]); return; }
+    if (v->hover_fl >= 0 && b->button == SDL_BUTTON_LEFT) {
+        /* Its fields stay on screen; a plain click drops it too, a shift-click only pins. */
+        viz_view_pin(v, &v->fl[v->hover_fl], !shift && v->fl[v->hover_fl].doomed < 0);
+        if (!shift) act_drop(v, &v->fl[v->hover_fl]);
+        return;
+    }
     int64_t node = viz_layout_hit_node(&v->lay, x, y, 3 * v->s);
     if (node >= 0) {
         if (shift) {

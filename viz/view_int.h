@@ -24,6 +24,7 @@
 #include "draw.h"
 #include "view.h"
 #include "run/sumtext.h"
+#include "proto/stream.h"
 
 #define VIZ_FLIGHTS_MAX (1u << 20)     /* messages in flight drawn at once */
 #define VIZ_LABEL_NODES_MAX 40         /* above this many servers, nodes carry no labels */
@@ -58,10 +59,20 @@ typedef struct viz_fl {
 /* Figures of the live summary that a protocol's picture draws: per row (a node, a
  * partition) up to four numbers, and a few scalars. NAN where the summary has none. */
 #define VIZ_PIC_ROWS 32
+#define VIZ_STALE_MARKS 4096           /* the latest stale reads marked in the space-time diagram */
 typedef struct viz_pic {
     uint32_t n;
     double a[VIZ_PIC_ROWS], b[VIZ_PIC_ROWS], c[VIZ_PIC_ROWS], d[VIZ_PIC_ROWS];
     double x[8];
+    /* Quorums: where stale reads completed (the client and the moment), oldest first,
+     * and the key the picture follows (-1: none yet) with why. */
+    uint32_t n_stale;
+    sim_time_t stale_ns[VIZ_STALE_MARKS];
+    uint32_t stale_node[VIZ_STALE_MARKS];
+    int64_t key;
+    bool key_stale;                /* the key of the latest stale read (else the latest write's) */
+    int64_t key_shown;             /* the key the picture showed last frame: a pinned message's, or key */
+    stream_view_t stream;          /* streaming: scratch for the window timeline, filled per frame */
 } viz_pic_t;
 
 typedef struct viz_nd {
@@ -93,6 +104,9 @@ struct viz_view {
     viz_frect_t top, canvas, panel, strip, bar;
     viz_frect_t b_play, b_step, speed, scrub, b_help;
     viz_frect_t json_box;
+    viz_frect_t pic_box;           /* where this frame's protocol picture went (w 0: none) */
+    viz_frect_t legend_box;        /* ... the legend */
+    viz_frect_t pin_box;           /* ... and the pinned message's box */
 
     viz_layout_t lay;
     viz_layout_kind_t lay_kind;
@@ -131,7 +145,14 @@ struct viz_view {
     bool mouse_in;
     sim_time_t strip_span_ns;      /* the diagram's width in simulated time; 0 follows the speed */
     float strip_gutter;            /* width of the diagram's name column (0: not measured yet) */
+    float strip_name_w;            /* the widest lane name (0: not measured yet) */
+    bool strip_two_cols;           /* lanes too close for one column of names: two, staggered */
 
+    /* A message's fields pinned by a click (Esc closes): lines taken when it was
+     * clicked, since a dropped or delivered message's payload is gone. */
+    uint64_t pin_id;
+    int pin_n;                     /* lines; 0: nothing pinned */
+    char pin[6][160];
     char toast[256];
     double toast_until;
     const viz_view_hook_t *hook;   /* the caller's additions, or NULL */
@@ -156,6 +177,7 @@ struct viz_view {
     float *hull;
     uint32_t cap_hull;
     uint8_t *ln_role, *ln_up, *ln_paused;
+    uint8_t *sir;                  /* epidemics, per server this frame: 0 susceptible, 1 infective, 2 removed (NULL: other protocols) */
     sim_time_t *ln_since;
 };
 
@@ -179,6 +201,9 @@ double viz_slider_to_speed(double pos);
 
 /* paint.c */
 void viz_paint(viz_view_t *v);
+/* Pins message f's fields in a box on the canvas until Esc: dropped says the click
+ * dropped it (a plain click), else it was only pinned (shift-click). */
+void viz_view_pin(viz_view_t *v, const viz_fl_t *f, bool dropped);
 
 /* A node role's colour: built-in roles have their own, a protocol's own roles that
  * of their class. */

@@ -712,3 +712,45 @@ void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), 
         fn(ud, &t);
     }
 }
+
+/* ---- Client messages, decoded for the window. --------------------------------------- */
+
+int sim_describe_builtin(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    if (type == 0) {
+        sim_req_t r;
+        if (len < sizeof r) return 0;
+        memcpy(&r, payload, sizeof r);
+        const char *f = r.f < SIM_OP_COUNT_ ? sim_op_names[r.f] : "?";
+        const char *again = r.attempt ? ", again" : "";
+        switch (r.f) {
+        case SIM_OP_READ: return snprintf(buf, buf_len, "read k%u (op %llu%s)", r.key, (unsigned long long)r.op_id, again);
+        case SIM_OP_CAS:
+            return snprintf(buf, buf_len, "cas k%u from %lld to %lld (op %llu%s)", r.key, (long long)r.value, (long long)r.value2,
+                            (unsigned long long)r.op_id, again);
+        case SIM_OP_TRANSFER:
+            return snprintf(buf, buf_len, "move %lld from k%u to k%u (op %llu%s)", (long long)r.value, r.key, r.key2,
+                            (unsigned long long)r.op_id, again);
+        default: return snprintf(buf, buf_len, "%s k%u %lld (op %llu%s)", f, r.key, (long long)r.value, (unsigned long long)r.op_id, again);
+        }
+    }
+    if (type == 1) {
+        reply_msg_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        static const char *const status[] = {"ok", "failed", "not here", "unavailable"};
+        const char *st = m.status < SIM_ARRAY_LEN(status) ? status[m.status] : "?";
+        if (m.status == SIM_REPLY_REDIRECT) return snprintf(buf, buf_len, "not here: ask node %u (op %llu)", m.redirect, (unsigned long long)m.op_id);
+        uint32_t n = (uint32_t)((len - sizeof m) / sizeof(int64_t));
+        if (n > m.n) n = m.n;
+        int o = snprintf(buf, buf_len, "%s (op %llu)", st, (unsigned long long)m.op_id);
+        for (uint32_t i = 0; i < n && i < 4 && o > 0 && (size_t)o < buf_len; i++) {
+            int64_t x;
+            memcpy(&x, (const char *)payload + sizeof m + i * sizeof x, sizeof x);
+            o += snprintf(buf + o, buf_len - (size_t)o, "%s%lld", i ? ", " : ": ", (long long)x);
+        }
+        if (n > 4 && o > 0 && (size_t)o < buf_len) o += snprintf(buf + o, buf_len - (size_t)o, ", ...");
+        return o;
+    }
+    return 0;
+}

@@ -120,6 +120,14 @@ const sim_stats_t *sim_stats(const sim_t *s);
  * memory stays flat; a history stream (below) receives every event. */
 const hist_t *sim_history(const sim_t *s);
 uint64_t sim_history_dropped(const sim_t *s);          /* events recorded past the bound */
+/* The client node (an id from n_servers on) that runs history process p, or UINT32_MAX
+ * when it cannot say: a process that timed out is replaced by a fresh one (as Jepsen
+ * does), and once its slot has moved on that process is not remembered. */
+uint32_t sim_process_client(const sim_t *s, uint32_t process);
+/* Decodes a client request or reply (message types 0 and 1) into a short line of its
+ * fields, "write k5 17 (op 23)" or "ok (op 23): 17", for the window. Returns the
+ * length written, 0 for another type or a malformed payload. */
+int sim_describe_builtin(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len);
 /* Writes every history event to f as one JSON line when it happens (NULL: stop). The
  * caller owns f and checks it for errors. */
 void sim_set_history_stream(sim_t *s, FILE *f);

@@ -81,6 +81,20 @@ static sim_time_t exp_ns(rng_t *r, double mean_ns)
 
 static uint32_t random_server(sim_t *s, rng_t *r) { return sim_random_member(s, r); }
 
+uint32_t sim_process_client(const sim_t *s, uint32_t process)
+{
+    const wl_t *w = s->wl;
+    if (!w) return UINT32_MAX;
+    uint32_t conc = w->cfg->concurrency ? w->cfg->concurrency : 1;
+    /* A slot's first process is numbered by the slot; later ones are searched for in
+     * the slots as they are now (one per client and concurrency: a short scan). */
+    for (uint32_t ci = 0; ci < w->cfg->clients; ci++)
+        for (uint32_t k = 0; k < conc && k < SIM_CONCURRENCY_MAX; k++)
+            if (w->c[ci].slot[k].process == process) return s->n_servers + ci;
+    if (process < w->cfg->clients * conc) return s->n_servers + process / conc;
+    return UINT32_MAX;
+}
+
 void wl_create(sim_t *s)
 {
     const scn_workload_t *cfg = &s->scn->wl;

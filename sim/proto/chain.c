@@ -941,6 +941,49 @@ static int chain_configure(void *cfgp, const proto_env_t *env, char *err, size_t
 
 static size_t chain_state_size(const void *cfgp) { return ((const chain_params_t *)cfgp)->state_bytes; }
 
+/* Decodes a message for the window's hover: "update 12: write k5 17". */
+static int chain_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    switch (type) {
+    case CHAIN_MSG_VIEW: {
+        chain_view_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        if (!m.n) return snprintf(buf, buf_len, "view %u: no chain", m.version);
+        return snprintf(buf, buf_len, "view %u: %u servers, head n%u, tail n%u", m.version, m.n, m.member[0] + 1, m.member[m.n - 1] + 1);
+    }
+    case CHAIN_MSG_STATUS: {
+        chain_status_msg_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "in view %u, applied %llu%s", m.version, (unsigned long long)m.applied, m.synced ? "" : ", not synced yet");
+    }
+    case CHAIN_MSG_UPDATE: {
+        chain_update_msg_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        const sim_req_t *r = &m.u.req;
+        const char *f = r->f < SIM_OP_COUNT_ ? sim_op_names[r->f] : "?";
+        if (r->f == SIM_OP_READ) return snprintf(buf, buf_len, "update %llu: read k%u", (unsigned long long)m.u.seq, r->key);
+        return snprintf(buf, buf_len, "update %llu: %s k%u %lld", (unsigned long long)m.u.seq, f, r->key, (long long)r->value);
+    }
+    case CHAIN_MSG_ACK: {
+        chain_ack_msg_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        if (!m.synced) return snprintf(buf, buf_len, "new here: send me a snapshot");
+        return snprintf(buf, buf_len, "applied %llu, %llu known at the tail", (unsigned long long)m.applied, (unsigned long long)m.stable);
+    }
+    case CHAIN_MSG_SNAPSHOT: {
+        chain_snapshot_hdr_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "snapshot up to update %llu, then %u updates", (unsigned long long)m.seq, m.n_updates);
+    }
+    }
+    return 0;
+}
+
 static const char *const chain_msg_types[] = {"view", "status", "update", "ack", "snapshot", NULL};
 
 static const proto_param_t chain_param_table[] = {
@@ -976,4 +1019,5 @@ const proto_t proto_chain = {
     .export_state = chain_export,
     .check = chain_check,
     .summary = chain_summary,
+    .describe_msg = chain_describe_msg,
 };

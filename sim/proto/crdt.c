@@ -721,8 +721,13 @@ static void crdt_describe(sim_ctx *c, proto_desc_t *d)
     case CRDT_PN_COUNTER: snprintf(what, sizeof what, "k0 = %lld", (long long)crdt_counter_value(&cfg->dims, o)); break;
     case CRDT_OR_SET: {
         const crdt_orset_t *s = o;
+        /* The elements themselves while they are few: "k0 = {7, 9} (3 tags)". */
         uint32_t n = crdt_orset_elements(&cfg->dims, o, crdt_out.vals, CRDT_TAGS_MAX);
-        snprintf(what, sizeof what, "k0: %u elements, %u tags", n, s->n);
+        int w = snprintf(what, sizeof what, "k0 = {");
+        for (uint32_t i = 0; i < n && i < 4 && w > 0 && (size_t)w < sizeof what; i++)
+            w += snprintf(what + w, sizeof what - (size_t)w, "%s%lld", i ? ", " : "", (long long)crdt_out.vals[i]);
+        if (w > 0 && (size_t)w < sizeof what)
+            snprintf(what + w, sizeof what - (size_t)w, "%s} (%u tag%s)", n > 4 ? ", ..." : "", s->n, s->n == 1 ? "" : "s");
         break;
     }
     case CRDT_LWW_REGISTER: {
@@ -736,7 +741,9 @@ static void crdt_describe(sim_ctx *c, proto_desc_t *d)
     }
     uint32_t keys = crdt_keys_written(cfg, st);
     d->log_len = keys;
-    snprintf(d->line, sizeof d->line, "%s (%u keys written)", what, keys);
+    /* The first key's value is the point; other keys only as a count. */
+    if (keys > 1) snprintf(d->line, sizeof d->line, "%s (%u keys written)", what, keys);
+    else snprintf(d->line, sizeof d->line, "%s", what);
 }
 
 static void crdt_export_vector(jw_t *w, const char *key, const int64_t *v, uint32_t n)
@@ -894,6 +901,18 @@ static int crdt_configure(void *cfgp, const proto_env_t *env, char *err, size_t 
     return SIM_OK;
 }
 
+/* Decodes a state message for the window's hover: which objects it carries. */
+static int crdt_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    crdt_msg_hdr_t h;
+    if (type != CRDT_MSG_STATE || len < sizeof h) return 0;
+    memcpy(&h, payload, sizeof h);
+    crdt_obj_hdr_t o = {0, 0};
+    if (h.n_objs && len >= sizeof h + sizeof o) memcpy(&o, (const char *)payload + sizeof h, sizeof o);
+    if (h.n_objs == 1) return snprintf(buf, buf_len, "the sender's state of k%u (%u bytes): merge it", o.key, o.len);
+    return snprintf(buf, buf_len, "the sender's state of %u objects: merge them", h.n_objs);
+}
+
 static const char *const crdt_types[] = {"state", NULL};
 static const proto_param_t crdt_params[] = {
     {"type", PROTO_PARAM_ENUM, "g-counter", 0, -1, "g-counter|pn-counter|or-set|lww-register|mv-register",
@@ -932,6 +951,7 @@ const proto_t proto_crdt = {
     .on_timer = crdt_timer,
     .on_request = crdt_request,
     .describe = crdt_describe,
+    .describe_msg = crdt_describe_msg,
     .export_state = crdt_export,
     .summary = crdt_summary,
     .durable_size_for = crdt_store_size,

@@ -121,6 +121,7 @@
 #include <string.h>
 #include "proto/proto.h"
 #include "proto/ring.h"
+#include "proto/dynamo.h"
 
 #define QUORUM_N_MAX 15                      /* replicas of one key: the literature's figures go to 10 and beyond */
 #define QUORUM_TARGETS_MAX (2 * QUORUM_N_MAX) /* servers one request asks: replicas and stand-ins */
@@ -1069,8 +1070,12 @@ static void quorum_describe(sim_ctx *c, proto_desc_t *desc)
         if (n > most) most = n;
     }
     desc->log_len = held;
-    snprintf(desc->line, sizeof desc->line, "%u keys, %u siblings max, %u hints, %u pending",
-             held, most, d->n_hints, ((quorum_state_t *)sim_state(c))->n_pending);
+    /* Only what is there: "92 keys", "92 keys, 3 siblings at most, 2 hints, 1 pending". */
+    uint32_t pending = ((quorum_state_t *)sim_state(c))->n_pending;
+    int o = snprintf(desc->line, sizeof desc->line, "%u keys", held);
+    if (most > 1 && o > 0 && (size_t)o < sizeof desc->line) o += snprintf(desc->line + o, sizeof desc->line - (size_t)o, ", %u siblings at most", most);
+    if (d->n_hints && o > 0 && (size_t)o < sizeof desc->line) o += snprintf(desc->line + o, sizeof desc->line - (size_t)o, ", %u hint%s", d->n_hints, d->n_hints == 1 ? "" : "s");
+    if (pending && o > 0 && (size_t)o < sizeof desc->line) snprintf(desc->line + o, sizeof desc->line - (size_t)o, ", %u pending", pending);
 }
 
 static void quorum_export(sim_ctx *c, jw_t *w)
@@ -1106,6 +1111,34 @@ static void quorum_export(sim_ctx *c, jw_t *w)
 }
 
 static const quorum_config_t *quorum_sim_cfg(sim_t *s) { return sim_config_of(s); }
+
+uint32_t quorum_view_replicas(sim_t *s, uint32_t node, uint32_t key, uint32_t *out, uint32_t max)
+{
+    if (strcmp(sim_protocol(s)->name, proto_quorum.name) != 0 || node >= sim_n_servers(s) || !sim_node_up(s, node)) return 0;
+    const quorum_config_t *cfg = quorum_sim_cfg(s);
+    const ring_t *r = (const ring_t *)((char *)sim_node_state(s, node) + cfg->ring_off);
+    if (key >= cfg->n_keys || !ring_n_members(r)) return 0;
+    uint32_t n = (uint32_t)cfg->n < max ? (uint32_t)cfg->n : max;
+    return ring_replicas(r, key, n, out);
+}
+
+bool quorum_view_key(sim_t *s, uint32_t node, uint32_t key, quorum_key_view_t *out)
+{
+    if (strcmp(sim_protocol(s)->name, proto_quorum.name) != 0 || node >= sim_n_servers(s)) return false;
+    const quorum_config_t *cfg = quorum_sim_cfg(s);
+    if (key >= cfg->n_keys) return false;
+    const quorum_durable_t *d = sim_node_durable(s, node);
+    memset(out, 0, sizeof *out);
+    if (!d->formatted) return true;
+    const quorum_rec_t *r = quorum_rec_in(cfg, sim_node_durable(s, node), key);
+    out->n = r->n;
+    for (uint32_t i = 0; i < r->n && i < QUORUM_VIEW_VERSIONS; i++) {
+        out->value[i] = r->v[i].value;
+        out->born_ns[i] = r->v[i].born_ns;
+        out->stamp_ns[i] = cfg->versions == QUORUM_LWW ? r->v[i].ts_ns : 0;
+    }
+    return true;
+}
 
 /* Converged: no server holds a key it does not replicate (hints handed back), and
  * every replica of every key holds the same versions. The second is tested on sums

@@ -739,6 +739,37 @@ static int epi_configure(void *cfgp, const proto_env_t *env, char *err, size_t l
 }
 
 static const char *const epi_types[] = {"rumor", "rumor-reply", "feedback", "digest", "digest-reply", "updates", NULL};
+
+/* Decodes a message for the window's hover: "2 updates (17, 23), reply wanted". */
+static int epi_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    epi_hdr_t h;
+    if (len < sizeof h) return 0;
+    memcpy(&h, payload, sizeof h);
+    if ((uint64_t)h.n_updates * sizeof(epi_wire_t) + (uint64_t)h.n_ids * sizeof(int64_t) + sizeof h > len) return 0;
+    char ups[64] = "";
+    int o = 0;
+    for (uint32_t i = 0; i < h.n_updates && i < 3 && o >= 0 && (size_t)o < sizeof ups; i++) {
+        epi_wire_t w;
+        memcpy(&w, (const char *)payload + sizeof h + i * sizeof w, sizeof w);
+        o += snprintf(ups + o, sizeof ups - (size_t)o, "%s%lld", i ? ", " : "", (long long)w.value);
+    }
+    if (h.n_updates > 3 && o >= 0 && (size_t)o < sizeof ups) snprintf(ups + o, sizeof ups - (size_t)o, ", ...");
+    const char *name = type < 6 ? epi_types[type] : "?";
+    switch (type) {
+    case EPI_MSG_RUMOR:
+    case EPI_MSG_RUMOR_REPLY:
+    case EPI_MSG_UPDATES:
+        return snprintf(buf, buf_len, "%s: %u update%s (%s)%s", name, h.n_updates, h.n_updates == 1 ? "" : "s", ups,
+                        h.flags & EPI_F_WANT_REPLY ? ", send me your hot rumors" : "");
+    case EPI_MSG_FEEDBACK: return snprintf(buf, buf_len, "feedback: %u of them I already had", h.n_ids);
+    case EPI_MSG_DIGEST:
+    case EPI_MSG_DIGEST_REPLY:
+        return snprintf(buf, buf_len, "%s: the ids of %u updates%s%s", name, h.n_ids, h.flags & EPI_F_PULL ? ", send what I lack" : "",
+                        h.flags & EPI_F_PUSH ? ", say what you lack" : "");
+    }
+    return 0;
+}
 static const proto_param_t epi_params[] = {
     {"mode", PROTO_PARAM_ENUM, "rumor", 0, -1, "anti-entropy|rumor", offsetof(epi_config_t, mode),
      "anti-entropy (a simple epidemic, reaches everyone) or rumor mongering (stops by itself)"},
@@ -779,6 +810,7 @@ const proto_t proto_epidemic = {
     .state_size = sizeof(epi_state_t),
     .config_size = sizeof(epi_config_t),
     .msg_types = epi_types,
+    .describe_msg = epi_describe_msg,
     .params = epi_params,
     .configure = epi_configure,
     .state_size_for = epi_size,

@@ -192,6 +192,20 @@ static int gossip_configure(void *cfgp, const proto_env_t *env, char *err, size_
     return SIM_OK;
 }
 
+/* Decodes a message for the window's hover: "value 17", "its 12 values". */
+static int gossip_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    uint32_t n = len / (uint32_t)sizeof(int64_t);
+    int64_t v0 = 0;
+    if (n) memcpy(&v0, payload, sizeof v0);
+    switch (type) {
+    case GOSSIP_PUSH: return n == 1 ? snprintf(buf, buf_len, "value %lld", (long long)v0) : 0;
+    case GOSSIP_SYNC: return snprintf(buf, buf_len, "anti-entropy: my %u values, send me yours", n);
+    case GOSSIP_SYNC_REPLY: return snprintf(buf, buf_len, "anti-entropy: my %u values", n);
+    }
+    return 0;
+}
+
 static const char *const gossip_types[] = {"push", "sync", "sync-reply", NULL};
 static const proto_param_t gossip_params[] = {
     {"fanout", PROTO_PARAM_INT, "2", 0, 64, NULL, offsetof(gossip_config_t, fanout),
@@ -225,6 +239,7 @@ const proto_t proto_gossip = {
     .on_timer = gossip_timer,
     .on_request = gossip_request,
     .describe = gossip_describe,
+    .describe_msg = gossip_describe_msg,
     .export_state = gossip_export,
     .replicas_equal = gossip_equal,
     .summary_omit = PROTO_OMIT_LEADERS,

@@ -60,6 +60,7 @@
 #include "proto/kv.h"
 #include "proto/proto.h"
 #include "proto/ring.h"
+#include "proto/shard.h"
 
 #define SHARD_SERVERS_MAX 1024            /* servers (keys are scanned once per server when streaming) */
 #define SHARD_REPLICAS_MAX 8              /* copies of one key */
@@ -641,11 +642,15 @@ static void shard_describe(sim_ctx *c, proto_desc_t *d)
     shard_durable_t *disk = shard_disk(c);
     uint64_t held = shard_held(cfg, disk);
     d->log_len = (int64_t)held;
-    /* Short enough for a terminal's row; the requests served show a hot key's server at a
-     * glance (lessons/07-hot-spots.json); in and out are the keys arriving and to hand off. */
-    snprintf(d->line, sizeof d->line, "%llu keys, %llu served, %llu in, %llu out",
-             (unsigned long long)held, (unsigned long long)disk->requests, (unsigned long long)disk->n_awaiting,
-             (unsigned long long)disk->n_misplaced);
+    /* Short enough for a terminal's row, and only what is happening: "48 keys, 367 served",
+     * then ", 3 arriving" or ", 4 to hand off" while keys move. The requests served show a
+     * hot key's server at a glance (lessons/07-hot-spots.json). */
+    int o = snprintf(d->line, sizeof d->line, "%llu keys, %llu served", (unsigned long long)held,
+                     (unsigned long long)disk->requests);
+    if (disk->n_awaiting && o > 0 && (size_t)o < sizeof d->line)
+        o += snprintf(d->line + o, sizeof d->line - (size_t)o, ", %llu arriving", (unsigned long long)disk->n_awaiting);
+    if (disk->n_misplaced && o > 0 && (size_t)o < sizeof d->line)
+        snprintf(d->line + o, sizeof d->line - (size_t)o, ", %llu to hand off", (unsigned long long)disk->n_misplaced);
 }
 
 static void shard_export(sim_ctx *c, jw_t *w)
@@ -699,6 +704,32 @@ static bool shard_equal(sim_t *s)
     }
     uint64_t copies = (uint64_t)cfg->replicas < members ? (uint64_t)cfg->replicas : members;
     return cfg->replicas < 2 || held == copies * primary;
+}
+
+bool shard_view(sim_t *s, uint32_t node, shard_view_t *out)
+{
+    if (strcmp(sim_protocol(s)->name, proto_shard.name) != 0 || node >= sim_n_servers(s) || !sim_node_up(s, node)) return false;
+    const shard_config_t *cfg = shard_sim_cfg(s);
+    char *st = sim_node_state(s, node);
+    const shard_durable_t *d = sim_node_durable(s, node);
+    if (!d->formatted) return false;
+    memset(out, 0, sizeof *out);
+    out->n_keys = cfg->n_keys;
+    out->ring = (const ring_t *)(st + cfg->ring_off);
+    out->before = (const ring_t *)(st + cfg->old_off);
+    out->n_changes = d->n_changes;
+    out->change_at_ns = d->n_changes ? d->changes[d->n_changes - 1].at_ns : -1;
+    out->change_node = d->n_changes ? d->changes[d->n_changes - 1].node : 0;
+    out->change_joined = d->n_changes ? d->changes[d->n_changes - 1].joined : false;
+    return true;
+}
+
+bool shard_view_arriving(sim_t *s, uint32_t node, uint32_t key)
+{
+    shard_view_t v;
+    if (!shard_view(s, node, &v) || key >= v.n_keys) return false;
+    const shard_config_t *cfg = shard_sim_cfg(s);
+    return shard_recs(cfg, sim_node_durable(s, node))[key].awaiting != 0;
 }
 
 /* The server that saw the most joins and leaves: its log of them is the fullest. */
@@ -880,6 +911,47 @@ static const proto_line_t shard_lines[] = {
     {"hottest", "{protocol_stats.hottest|s}, with {protocol_stats.requests_max} requests"},
     {NULL, NULL},
 };
+/* Decodes a message into its fields for the window's hover: "k7 = 5 (version 4)". */
+static int shard_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    switch (type) {
+    case SHARD_MSG_FORWARD: {
+        shard_forward_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "client's %s of k%u to its owner, hop %u", m.req.f < SIM_OP_COUNT_ ? sim_op_names[m.req.f] : "?", m.req.key, m.hops);
+    }
+    case SHARD_MSG_MOVE:
+    case SHARD_MSG_COPY: {
+        uint32_t n = len / (uint32_t)sizeof(shard_wire_t);
+        if (!n) return 0;
+        shard_wire_t w;
+        memcpy(&w, payload, sizeof w);
+        const char *what = type == SHARD_MSG_MOVE ? "moving" : "copying";
+        if (n == 1 && w.has) return snprintf(buf, buf_len, "%s k%u = %lld (version %u)", what, w.key, (long long)w.value, w.version);
+        if (n == 1) return snprintf(buf, buf_len, "%s k%u, never written", what, w.key);
+        return snprintf(buf, buf_len, "%s %u keys, from k%u", what, n, w.key);
+    }
+    case SHARD_MSG_MOVE_ACK: {
+        uint32_t n = len / (uint32_t)sizeof(shard_ack_t);
+        if (!n) return 0;
+        shard_ack_t a;
+        memcpy(&a, payload, sizeof a);
+        if (n == 1) return snprintf(buf, buf_len, "got k%u at version %u: delete your copy", a.key, a.version);
+        return snprintf(buf, buf_len, "got %u keys, from k%u: delete your copies", n, a.key);
+    }
+    case SHARD_MSG_PULL: {
+        uint32_t n = len / (uint32_t)sizeof(shard_pull_t);
+        if (!n) return 0;
+        shard_pull_t q;
+        memcpy(&q, payload, sizeof q);
+        if (n == 1) return snprintf(buf, buf_len, "send me k%u if newer than version %u", q.key, q.version);
+        return snprintf(buf, buf_len, "send me %u keys, from k%u, if newer", n, q.key);
+    }
+    }
+    return 0;
+}
+
 const proto_t proto_shard = {
     .version = PROTO_VERSION,
     .name = "shard",
@@ -901,6 +973,7 @@ const proto_t proto_shard = {
     .summary_top = shard_summary_top,
     .durable_size_for = shard_durable_size,
     .on_membership = shard_membership,
+    .describe_msg = shard_describe_msg,
     .replicas_equal = shard_equal,
     .summary_lines = shard_lines,
 };

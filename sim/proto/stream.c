@@ -37,7 +37,8 @@
  * give exactly that layout, 5 give one of each. Brokers report SIM_ROLE_LEADER while they
  * lead a partition (term: the highest leader epoch they lead at) and SIM_ROLE_FOLLOWER
  * otherwise, so crash-leader aims at a partition leader; the controller and the batch
- * master report SIM_ROLE_MASTER, processors and reducers SIM_ROLE_PARTICIPANT.
+ * master report SIM_ROLE_MASTER, processors and reducers roles of their own,
+ * "processor" and "reducer" (ST_ROLE_*, passive: they lead nothing).
  *
  * What each side gets right and wrong is the lesson. The stream processor answers a
  * window soon after the watermark passes its end, but the watermark is a guess: an
@@ -443,8 +444,12 @@ static void st_describe(sim_ctx *c, proto_desc_t *d)
         for (uint32_t p = 0; p < cfg->partitions; p++) offline += du->u.ctl.part[p].leader < 0;
         snprintf(d->role, sizeof d->role, "controller");
         d->term = du->u.ctl.generation;
-        snprintf(d->line, sizeof d->line, "group gen %lld, %u offline, %llu elections",
-                 (long long)du->u.ctl.generation, offline, (unsigned long long)du->u.ctl.elections);
+        /* What matters now: the group's generation, and partitions without a leader
+         * or elections only once there are some. */
+        int o = snprintf(d->line, sizeof d->line, "group gen %lld", (long long)du->u.ctl.generation);
+        if (offline && o > 0 && (size_t)o < sizeof d->line) o += snprintf(d->line + o, sizeof d->line - (size_t)o, ", %u offline", offline);
+        if (du->u.ctl.elections && o > 0 && (size_t)o < sizeof d->line)
+            snprintf(d->line + o, sizeof d->line - (size_t)o, ", %llu election%s", (unsigned long long)du->u.ctl.elections, du->u.ctl.elections == 1 ? "" : "s");
         break;
     }
     case ST_BROKER: {
@@ -598,6 +603,44 @@ static int st_describe_msg(unsigned type, const void *payload, uint32_t len, cha
 #undef ST_STATUS
 }
 
+bool stream_view(sim_t *s, stream_view_t *out)
+{
+    if (strcmp(sim_protocol(s)->name, "stream") != 0) return false;
+    const st_config_t *cfg = sim_config_of(s);
+    memset(out, 0, sizeof *out);
+    out->window = cfg->window;
+    out->late_mode = cfg->late;
+    out->size_ns = cfg->size_ns;
+    out->slide_ns = cfg->slide_ns;
+    out->out_of_order_ns = cfg->out_of_order_ns;
+    out->allowed_lateness_ns = cfg->lateness_allowed_ns;
+    out->n_partitions = (uint32_t)cfg->partitions;
+    for (uint32_t p = 0; p < out->n_partitions; p++) {
+        out->part[p].processor = -1;
+        out->part[p].wm_ns = out->part[p].max_event_ns = INT64_MIN;
+    }
+    for (uint32_t i = 0; i < (uint32_t)cfg->processors; i++) {
+        uint32_t node = cfg->first_processor + i;
+        if (!sim_node_up(s, node)) continue;
+        const st_proc_t *pc = &((const st_state_t *)sim_node_state(s, node))->u.pc;
+        for (uint32_t p = 0; p < out->n_partitions; p++) {
+            if (!(pc->assigned >> p & 1) || pc->task[p].state != TASK_RUN) continue;
+            out->part[p].processor = node;
+            out->part[p].wm_ns = pc->task[p].wm_ns;
+            out->part[p].max_event_ns = pc->task[p].max_event_ns;
+        }
+        uint32_t n = pc->n_late < ST_LATE_RECENT ? pc->n_late : ST_LATE_RECENT;
+        for (uint32_t k = 0; k < n && out->n_late < ST_VIEW_LATE; k++) out->late[out->n_late++] = pc->late[k];
+    }
+    return true;
+}
+
+static const proto_role_t stream_roles[] = {
+    {"processor", SIM_ROLE_CLASS_PASSIVE},    /* ST_ROLE_PROCESSOR */
+    {"reducer", SIM_ROLE_CLASS_PASSIVE},      /* ST_ROLE_REDUCER */
+    {NULL, 0},
+};
+
 const proto_t proto_stream = {
     .version = PROTO_VERSION,
     .name = "stream",
@@ -623,4 +666,5 @@ const proto_t proto_stream = {
     .summary_omit = PROTO_OMIT_LEADERS | PROTO_OMIT_STALENESS,
     .summary_lines = stream_lines,
     .describe_msg = st_describe_msg,
+    .roles = stream_roles,
 };

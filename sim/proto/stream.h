@@ -97,6 +97,11 @@ typedef struct st_config {
 
 typedef enum { ST_CONTROLLER, ST_BROKER, ST_PRODUCER, ST_PROCESSOR, ST_BATCH } st_kind_t;
 
+/* The pipeline's own roles (proto_stream.roles): a stream processor and a batch
+ * reducer lead nothing and follow no one; they are what they do. */
+#define ST_ROLE_PROCESSOR ((sim_role_t)(SIM_ROLE_COUNT_ + 0))
+#define ST_ROLE_REDUCER   ((sim_role_t)(SIM_ROLE_COUNT_ + 1))
+
 /* Node 0 is the controller; then brokers, producers, processors and batch nodes, each
  * a block of consecutive ids. index is the node's position in its block. */
 st_kind_t st_kind_of(const st_config_t *cfg, uint32_t node, uint32_t *index);
@@ -281,6 +286,14 @@ typedef struct st_task {                /* one assigned partition at a processor
     sim_time_t max_event_ns, wm_ns;
 } st_task_t;
 
+#define ST_LATE_RECENT 32              /* late events a processor remembers, for the window */
+typedef struct st_late {                /* one late event: where it fell and what became of it */
+    sim_time_t event_ns, at_ns;         /* its event time; when the processor read it */
+    uint32_t p;
+    uint8_t dropped;                    /* 1: its windows had expired; 0: counted as a late update */
+    uint8_t _pad[3];
+} st_late_t;
+
 typedef struct st_proc {
     int64_t generation;
     uint32_t assigned;                  /* partitions (bit mask) */
@@ -289,6 +302,8 @@ typedef struct st_proc {
     int32_t free_head;                  /* free list of contributions */
     uint32_t n_panes;
     st_task_t task[ST_PARTITIONS_MAX];
+    uint32_t n_late;                    /* late events seen since boot; the latest are in late[] */
+    st_late_t late[ST_LATE_RECENT];     /* a ring, late[n_late % ST_LATE_RECENT] next */
 } st_proc_t;
 
 typedef struct st_pane {                /* one (partition, key, window) aggregate at a processor */
@@ -462,6 +477,25 @@ static inline st_cell_t *st_bt_cells(const st_config_t *cfg, void *durable)
     return (st_cell_t *)(st_bt_job_to(cfg, durable) + (size_t)cfg->jobs_max * (size_t)cfg->partitions);
 }
 static inline st_cell_t *st_bt_totals(const st_config_t *cfg, void *durable) { return st_bt_cells(cfg, durable) + cfg->cells; }
+
+/* ---- A read-only view for the window (stream.c). ---------------------------------- */
+
+#define ST_VIEW_LATE (ST_LATE_RECENT * 4)   /* late events a view gathers from all processors */
+typedef struct stream_view {
+    int window;                         /* ST_WIN_* */
+    int late_mode;                      /* ST_LATE_* */
+    sim_time_t size_ns, slide_ns, out_of_order_ns, allowed_lateness_ns;
+    uint32_t n_partitions;
+    struct {
+        int64_t processor;              /* the node reading it, or -1 */
+        sim_time_t wm_ns;               /* its watermark there (INT64_MIN: none yet) */
+        sim_time_t max_event_ns;        /* the largest event time read (INT64_MIN: none) */
+    } part[ST_PARTITIONS_MAX];
+    uint32_t n_late;                    /* late events in late[], in no useful order */
+    st_late_t late[ST_VIEW_LATE];
+} stream_view_t;
+/* Fills *out from the processors that are up; false for another protocol. */
+bool stream_view(sim_t *s, stream_view_t *out);
 
 /* ---- Role entry points (stream_log.c, stream_proc.c, stream_batch.c). ------------- */
 

@@ -273,7 +273,7 @@ void st_batch_init(sim_ctx *c)
     bd->incarnation++;
     st_meta_request(c, true);
     if (st->index != 0) {
-        sim_set_role(c, SIM_ROLE_PARTICIPANT, 0);
+        sim_set_role(c, ST_ROLE_REDUCER, 0);
         return;
     }
     sim_set_role(c, SIM_ROLE_MASTER, 0);

@@ -180,6 +180,8 @@ static void process(sim_ctx *c, uint32_t p, int64_t off, const st_rec_t *r)
         st_pc_evst(cfg, sim_durable(c))[r->id] |= EVST_DROPPED;
     }
     if (late) pd->late_updates++;
+    if (dropped || late)
+        s->late[s->n_late++ % ST_LATE_RECENT] = (st_late_t){.event_ns = r->event_ns, .at_ns = sim_now(c), .p = p, .dropped = dropped};
 }
 
 /* After a fetch: the watermark moves, windows it passed fire, windows past their
@@ -360,7 +362,7 @@ void st_proc_init(sim_ctx *c)
     st_contrib_t *cb = contribs_of(c);
     for (int64_t i = 0; i < cfg->pending_max; i++) cb[i].next = i + 1 < cfg->pending_max ? (int32_t)(i + 1) : -1;
     s->free_head = 0;
-    sim_set_role(c, SIM_ROLE_PARTICIPANT, 0);
+    sim_set_role(c, ST_ROLE_PROCESSOR, 0);
     st_meta_request(c, true);
     if (sim_is_member(c, sim_self(c))) join(c);
     sim_timer_set(c, cfg->heartbeat_ns, T_PC_HB, 0);

@@ -992,6 +992,27 @@ static const proto_line_t tpc_lines[] = {
     {"blocked", "{protocol_stats.blocked.count} transactions blocked ({protocol_stats.blocked.still_blocked} still at the end), {protocol_stats.blocked.total_ns|ns} blocked in all, longest {protocol_stats.blocked.max_ns|ns}"},
     {NULL, NULL},
 };
+/* Decodes a message into its fields for the window's hover: "txn 12: vote yes". */
+static int tpc_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    if (type == TPC_MSG_PREPARE) {
+        tpc_prepare_msg_t m;
+        if (len < sizeof m) return 0;
+        memcpy(&m, payload, sizeof m);
+        return snprintf(buf, buf_len, "txn %llu: prepare to move %lld from k%u to k%u", (unsigned long long)m.txn, (long long)m.amount, m.key, m.key2);
+    }
+    tpc_txn_msg_t m;
+    if (len < sizeof m) return 0;
+    memcpy(&m, payload, sizeof m);
+    switch (type) {
+    case TPC_MSG_VOTE: return snprintf(buf, buf_len, "txn %llu: vote %s", (unsigned long long)m.txn, m.flag ? "yes" : "no");
+    case TPC_MSG_DECISION: return snprintf(buf, buf_len, "txn %llu: %s", (unsigned long long)m.txn, m.flag ? "commit" : "abort");
+    case TPC_MSG_ACK: return snprintf(buf, buf_len, "txn %llu: done", (unsigned long long)m.txn);
+    case TPC_MSG_DECISION_REQ: return snprintf(buf, buf_len, "txn %llu: what was decided?", (unsigned long long)m.txn);
+    }
+    return 0;
+}
+
 const proto_t proto_tpc = {
     .version = PROTO_VERSION,
     .name = "2pc",
@@ -1014,4 +1035,5 @@ const proto_t proto_tpc = {
     .summary = tpc_summary,
     .summary_omit = PROTO_OMIT_LEADERS,
     .summary_lines = tpc_lines,
+    .describe_msg = tpc_describe_msg,
 };
