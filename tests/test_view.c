@@ -179,8 +179,7 @@ static void test_view_clock_set_from_the_node_menu(void **state)
     run_destroy(r);
 }
 
-/* Two scenarios on one clock in one picture: both halves drawn at the same --at. The
- * live window shows one scenario at a time and says so. */
+/* Two scenarios on one clock in one picture: both halves drawn at the same --at. */
 static void test_view_two_scenarios_side_by_side(void **state)
 {
     if (access(dsim, X_OK) != 0) skip();
@@ -196,9 +195,63 @@ static void test_view_two_scenarios_side_by_side(void **state)
     unlink("/tmp/dsim-pair-test.png");
     uint32_t w = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19];
     assert_int_equal(w, 1600);
-    snprintf(cmd, sizeof cmd, "'%s' view scenarios/echo.json scenarios/echo.json 2>/dev/null", dsim);
+    /* Side by side is a live window too: without a display it says so and exits 2. */
+    snprintf(cmd, sizeof cmd, "env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER timeout 2 '%s' view scenarios/echo.json scenarios/echo.json 2>/dev/null", dsim);
     int st = system(cmd);
     assert_int_equal(WEXITSTATUS(st), 2);
+}
+
+static bool near_rgb(const uint8_t *p, viz_rgba_t c, int tol)
+{
+    return abs(p[0] - c.r) <= tol && abs(p[1] - c.g) <= tol && abs(p[2] - c.b) <= tol;
+}
+
+/* The pair in one picture at 8 s, three seconds into the same partition: the left pane
+ * draws the Raft run (n5 leads the majority), the right the quorum run (no leader), each
+ * in its own half; the left header's writes chip is tinted as refusing, and the tallies
+ * say Raft refuses writes while the quorum store serves stale reads. */
+static void test_view_pair_panes_show_each_side(void **state)
+{
+    char err[512] = "";
+    run_t *r[2] = {run_open("scenarios/cap-raft-partition.json", NULL, err, sizeof err),
+                   run_open("scenarios/cap-quorum-partition.json", NULL, err, sizeof err)};
+    if (!r[0] || !r[1]) fail_msg("run_open: %s", err);
+    for (int k = 0; k < 2; k++) run_until(r[k], 8 * SIM_SEC);
+    viz_view_opts_t o = {.w = 1600, .h = 860, .select = -1};
+    viz_pair_t *p = viz_pair_create_offscreen(r, &o, err, sizeof err);
+    if (!p) fail_msg("%s", err);
+    viz_pair_render(p);
+    uint8_t *rgb = malloc(1600 * 860 * 3);
+    assert_non_null(rgb);
+    assert_int_equal(viz_pair_read_rgb(p, rgb), 0);
+    viz_view_t *a = viz_pair_pane(p, 0), *b = viz_pair_pane(p, 1);
+    const viz_theme_t *th = viz_view_theme(a);
+    float x, y;
+    viz_view_probe(a, 4, &x, &y);
+    const uint8_t *pa = rgb + ((size_t)y * 1600 + (size_t)x) * 3;
+    if (!near_rgb(pa, viz_role_color(th, SIM_ROLE_LEADER), 40)) fail_msg("left n5 is %u,%u,%u, not the leader's colour", pa[0], pa[1], pa[2]);
+    viz_view_probe(b, 4, &x, &y);
+    const uint8_t *pb = rgb + ((size_t)y * 1600 + (size_t)(800 + x)) * 3;
+    assert_false(near_rgb(pb, viz_role_color(th, SIM_ROLE_LEADER), 40));
+    assert_true(a->has_tally && b->has_tally);
+    assert_true(a->tally.recent_refused > 0);
+    assert_int_equal(a->tally.stale, 0);
+    assert_true(b->tally.stale > 0);
+    assert_true(b->tally.recent_ok > b->tally.recent_refused);
+    /* The writes chip, 20 px in, on the header's second row. */
+    const uint8_t *chip = rgb + ((size_t)(36 + 2 + 4) * 1600 + 20) * 3;
+    viz_rgba_t want = viz_mix(th->panel, th->danger, 0.28f);
+    if (!near_rgb(chip, want, 24)) fail_msg("left writes chip is %u,%u,%u, expected the refusing tint %u,%u,%u", chip[0], chip[1], chip[2], want.r, want.g, want.b);
+    /* Both panes are labelled: title text (accent) in each half's first row. */
+    for (int k = 0; k < 2; k++) {
+        int accent = 0;
+        for (int yy = 4; yy < 32; yy++)
+            for (int xx = 14; xx < 300; xx++) accent += near_rgb(rgb + ((size_t)yy * 1600 + (size_t)(k * 800 + xx)) * 3, th->accent, 30);
+        if (accent < 40) fail_msg("pane %d has no label in its header (%d accent pixels)", k, accent);
+    }
+    free(rgb);
+    viz_pair_destroy(p);
+    for (int k = 0; k < 2; k++) run_destroy(r[k]);
 }
 
 int main(void)
@@ -213,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_view_w_writes_into_the_sessions_directory),
         cmocka_unit_test(test_view_clock_set_from_the_node_menu),
         cmocka_unit_test(test_view_two_scenarios_side_by_side),
+        cmocka_unit_test(test_view_pair_panes_show_each_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
