@@ -254,6 +254,78 @@ static void test_view_pair_panes_show_each_side(void **state)
     for (int k = 0; k < 2; k++) run_destroy(r[k]);
 }
 
+static void pair_send(viz_pair_t *p, uint32_t type, int x, int y, int sym)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    if (type == SDL_MOUSEMOTION) { e.motion.x = x; e.motion.y = y; }
+    else if (type == SDL_MOUSEBUTTONDOWN || type == SDL_MOUSEBUTTONUP) { e.button.button = SDL_BUTTON_LEFT; e.button.x = x; e.button.y = y; }
+    else e.key.keysym.sym = sym;
+    bool shot = false;
+    viz_pair_event(p, &e, &shot);
+    viz_pair_render(p);
+}
+
+/* What a person does in either pane happens to both runs: a click on n3 in the right
+ * pane and `c` crash n3 on both sides (by name), a drag across the left pane cuts both
+ * networks, Home in the right pane rewinds both and a step in the left moves both. */
+static void test_view_pair_input_acts_on_both(void **state)
+{
+    char err[512] = "";
+    run_t *r[2] = {run_open("scenarios/cap-raft-partition.json", NULL, err, sizeof err),
+                   run_open("scenarios/cap-quorum-partition.json", NULL, err, sizeof err)};
+    if (!r[0] || !r[1]) fail_msg("run_open: %s", err);
+    for (int k = 0; k < 2; k++) run_until(r[k], 2 * SIM_SEC);
+    viz_view_opts_t o = {.w = 1600, .h = 860, .select = -1};
+    viz_pair_t *p = viz_pair_create_offscreen(r, &o, err, sizeof err);
+    if (!p) fail_msg("%s", err);
+    viz_pair_render(p);
+    viz_view_t *b = viz_pair_pane(p, 1), *a = viz_pair_pane(p, 0);
+    const viz_layout_t *lb = viz_view_layout(b);
+    int x = 800 + (int)lb->x[2], y = (int)lb->y[2];
+    pair_send(p, SDL_MOUSEMOTION, x, y, 0);
+    pair_send(p, SDL_MOUSEBUTTONDOWN, x, y, 0);
+    pair_send(p, SDL_MOUSEBUTTONUP, x, y, 0);
+    pair_send(p, SDL_KEYDOWN, 0, 0, SDLK_ESCAPE);
+    pair_send(p, SDL_KEYDOWN, 0, 0, SDLK_c);
+    uint32_t n[2];
+    for (int k = 0; k < 2; k++) {
+        const sim_action_t *acts = run_actions(r[k], &n[k]);
+        assert_int_equal(n[k], 1);
+        assert_int_equal(acts[0].kind, ACT_CRASH);
+        assert_int_equal(acts[0].at_ns, 2 * SIM_SEC);
+        char name[SIM_NAME_MAX];
+        scn_node_name(run_scenario(r[k]), acts[0].node, name, sizeof name);
+        assert_string_equal(name, "n3");
+    }
+    /* A cut across the left canvas, between the upper three and the lower two. */
+    const viz_layout_t *la = viz_view_layout(a);
+    int cy = (int)((la->y[1] + la->y[2]) / 2);           /* between n2 and n3 */
+    int x0 = (int)a->canvas.x + 4, x1 = (int)(a->canvas.x + a->canvas.w) - 4;
+    pair_send(p, SDL_MOUSEMOTION, x0, cy, 0);
+    pair_send(p, SDL_MOUSEBUTTONDOWN, x0, cy, 0);
+    pair_send(p, SDL_MOUSEMOTION, x1, cy, 0);
+    pair_send(p, SDL_MOUSEBUTTONUP, x1, cy, 0);
+    for (int k = 0; k < 2; k++) {
+        const sim_action_t *acts = run_actions(r[k], &n[k]);
+        assert_int_equal(n[k], 2);
+        assert_int_equal(acts[1].kind, ACT_PARTITION);
+        assert_true(sim_partitioned(run_sim(r[k])));
+    }
+    /* Home over the right pane rewinds both; a step over the left moves both alike. */
+    pair_send(p, SDL_MOUSEMOTION, 1200, 300, 0);
+    pair_send(p, SDL_KEYDOWN, 0, 0, SDLK_HOME);
+    assert_int_equal(run_now(r[0]), 0);
+    assert_int_equal(run_now(r[1]), 0);
+    pair_send(p, SDL_MOUSEMOTION, 300, 300, 0);
+    pair_send(p, SDL_KEYDOWN, 0, 0, SDLK_RIGHT);
+    assert_true(run_now(r[0]) > 0);
+    assert_int_equal(run_now(r[1]), run_now(r[0]));
+    viz_pair_destroy(p);
+    for (int k = 0; k < 2; k++) run_destroy(r[k]);
+}
+
 int main(void)
 {
     dsim = getenv("DSIM");
@@ -267,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_view_clock_set_from_the_node_menu),
         cmocka_unit_test(test_view_two_scenarios_side_by_side),
         cmocka_unit_test(test_view_pair_panes_show_each_side),
+        cmocka_unit_test(test_view_pair_input_acts_on_both),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,6 +165,24 @@ static int event_pane(viz_pair_t *p, const SDL_Event *e)
     return x >= p->half ? 1 : 0;
 }
 
+bool viz_pair_event(viz_pair_t *p, const void *event, bool *shot)
+{
+    const SDL_Event *e = event;
+    if (e->type == SDL_QUIT) return true;
+    int k = event_pane(p, e);
+    viz_view_t *hooked = p->pane[0];
+    if (e->type == SDL_KEYDOWN && k != 0 && hooked->hook && hooked->hook->key &&
+        hooked->hook->key(hooked->hook->ud, hooked, (int)e->key.keysym.sym)) {
+        pair_sync(p, 0);
+        return false;
+    }
+    if (e->type == SDL_MOUSEMOTION && k != p->focus) p->pane[p->focus]->mouse_in = false;
+    if (e->type == SDL_MOUSEMOTION || e->type == SDL_MOUSEBUTTONDOWN) p->focus = k;
+    viz_view_event(p->pane[k], e, shot);
+    pair_sync(p, k);
+    return p->pane[k]->quit;
+}
+
 int viz_pair_run_window(run_t *const r[2], const viz_view_opts_t *o, char *err, size_t err_len)
 {
     if (viz_window_start(err, err_len) != 0) return 2;
@@ -201,21 +219,7 @@ int viz_pair_run_window(run_t *const r[2], const viz_view_opts_t *o, char *err, 
     while (!quit) {
         SDL_Event e;
         bool shot = false;
-        while (SDL_PollEvent(&e)) {
-            if (e.type == SDL_QUIT) { quit = true; break; }
-            int k = event_pane(p, &e);
-            viz_view_t *hooked = p->pane[0];
-            if (e.type == SDL_KEYDOWN && k != 0 && hooked->hook && hooked->hook->key &&
-                hooked->hook->key(hooked->hook->ud, hooked, (int)e.key.keysym.sym)) {
-                pair_sync(p, 0);
-                continue;
-            }
-            if (e.type == SDL_MOUSEMOTION && k != p->focus) p->pane[p->focus]->mouse_in = false;
-            if (e.type == SDL_MOUSEMOTION || e.type == SDL_MOUSEBUTTONDOWN) p->focus = k;
-            viz_view_event(p->pane[k], &e, &shot);
-            if (p->pane[k]->quit) quit = true;
-            pair_sync(p, k);
-        }
+        while (!quit && SDL_PollEvent(&e)) quit = viz_pair_event(p, &e, &shot);
         double t = wall_now(), dt = t - last;
         last = t;
         viz_pair_advance(p, dt);

@@ -102,6 +102,10 @@ void viz_pair_advance(viz_pair_t *p, double dt_s);         /* the focused pane's
 void viz_pair_render(viz_pair_t *p);                       /* both panes, with their headers */
 int viz_pair_read_rgb(viz_pair_t *p, uint8_t *rgb);        /* the whole picture, w * h * 3 bytes */
 int viz_pair_save_png(viz_pair_t *p, const char *path);
+/* What the window does with one SDL event (an SDL_Event *): the pane under the pointer
+ * (or last under it, for keys) takes it, the other follows. *shot is set when the frame
+ * should be saved. Returns true when the window should close. */
+bool viz_pair_event(viz_pair_t *p, const void *event, bool *shot);
 /* Opens a window showing both and runs until it is closed. 0, or 2 with err. */
 int viz_pair_run_window(run_t *const r[2], const viz_view_opts_t *o, char *err, size_t err_len);
 
