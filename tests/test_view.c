@@ -208,8 +208,9 @@ static bool near_rgb(const uint8_t *p, viz_rgba_t c, int tol)
 
 /* The pair in one picture at 8 s, three seconds into the same partition: the left pane
  * draws the Raft run (n5 leads the majority), the right the quorum run (no leader), each
- * in its own half; the left header's writes chip is tinted as refusing, and the tallies
- * say Raft refuses writes while the quorum store serves stale reads. */
+ * in its own half; the headers' writes chips are tinted refusing on the left and
+ * accepting on the right, and the tallies say Raft refuses writes while the quorum
+ * store accepts them all and serves stale reads. */
 static void test_view_pair_panes_show_each_side(void **state)
 {
     char err[512] = "";
@@ -237,11 +238,16 @@ static void test_view_pair_panes_show_each_side(void **state)
     assert_true(a->tally.recent_refused > 0);
     assert_int_equal(a->tally.stale, 0);
     assert_true(b->tally.stale > 0);
-    assert_true(b->tally.recent_ok > b->tally.recent_refused);
-    /* The writes chip, 20 px in, on the header's second row. */
-    const uint8_t *chip = rgb + ((size_t)(36 + 2 + 4) * 1600 + 20) * 3;
-    viz_rgba_t want = viz_mix(th->panel, th->danger, 0.28f);
-    if (!near_rgb(chip, want, 24)) fail_msg("left writes chip is %u,%u,%u, expected the refusing tint %u,%u,%u", chip[0], chip[1], chip[2], want.r, want.g, want.b);
+    assert_true(b->tally.recent_ok > 0);
+    assert_int_equal(b->tally.recent_refused, 0);
+    /* The writes chips, 20 px in, on the header's second row: refusing on the left,
+     * accepting on the right. */
+    for (int k = 0; k < 2; k++) {
+        const uint8_t *chip = rgb + ((size_t)(36 + 2 + 4) * 1600 + (size_t)(k * 800 + 20)) * 3;
+        viz_rgba_t want = viz_mix(th->panel, k ? th->ok : th->danger, 0.28f);
+        if (!near_rgb(chip, want, 24))
+            fail_msg("pane %d's writes chip is %u,%u,%u, expected %u,%u,%u", k, chip[0], chip[1], chip[2], want.r, want.g, want.b);
+    }
     /* Both panes are labelled: title text (accent) in each half's first row. */
     for (int k = 0; k < 2; k++) {
         int accent = 0;
