@@ -496,6 +496,17 @@ static void test_lesson_two_scenarios_act_on_both(void **state)
     free(l);
 }
 
+/* The two-scenario lesson in an 80x24 terminal: both sides in two columns, one
+ * partition reaching both, numeric answers read off the screen. */
+static void test_lesson_two_scenarios_in_tmux(void **state)
+{
+    const char *dsim = getenv("DSIM");
+    if (!dsim) dsim = "build/dsim";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sh tests/lesson_pair_tmux.sh %s %s/tmux-pair-state", dsim, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
@@ -515,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_lesson_step_screenshot),
         cmocka_unit_test(test_lesson_window_keys_go_through_steps),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
+        cmocka_unit_test(test_lesson_two_scenarios_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[600];

@@ -210,13 +210,23 @@ static int side_lines(run_t *r, const char *tag, char lines[][48], int max, int 
     snprintf(lines[n++], 48, "%s %s (%s)", tag, scn->name, scn->proto->name);
     bool rows = (int)scn->n_servers + 3 <= max;
     if (!rows) {
-        /* Not room for a row each: the roles by initial, "n1 F  n3 L  n4 x" (x crashed). */
+        /* Not room for a row each: the roles by initial, a partition's groups apart,
+         * "n1 L n2 F | n3 F n4 x n5 F" (x crashed). */
         int k = snprintf(lines[n], 48, " ");
-        for (uint32_t i = 0; i < scn->n_servers && k < 44; i++) {
-            sim_node_info_t ni;
-            sim_node_info(s, i, &ni);
-            const char *rn = sim_role_name(s, ni.role);
-            k += snprintf(lines[n] + k, 48 - (size_t)k, " %s %c", ni.name, !ni.up ? 'x' : rn[0] ? (char)(rn[0] - 32 * (rn[0] >= 'a' && rn[0] <= 'z')) : '?');
+        bool any = false;
+        for (uint32_t g = 0; g <= 255 && k < 44; g++) {
+            bool first = true;
+            for (uint32_t i = 0; i < scn->n_servers && k < 44; i++) {
+                sim_node_info_t ni;
+                sim_node_info(s, i, &ni);
+                if (ni.group != g) continue;
+                const char *rn = sim_role_name(s, ni.role);
+                char c = !ni.up ? 'x' : rn[0] >= 'a' && rn[0] <= 'z' ? (char)(rn[0] - 32) : rn[0] ? rn[0] : '?';
+                k += snprintf(lines[n] + k, 48 - (size_t)k, "%s %s %c", first && any ? " |" : "", ni.name, c);
+                first = false;
+                any = true;
+            }
+            if (g > sim_n_groups(s)) break;
         }
         n++;
     }
@@ -310,14 +320,17 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         else fprintf(tout, "%s%s\n", line, hl ? " <" : "");
     }
     if (scn->n_servers > shown && !pair) fprintf(tout, "... and %u more servers\n", scn->n_servers - shown);
-    flights_t f = {.s = s, .want_type = -1};
-    sim_each_flight(s, each_flight, &f);
     char buf[512];
-    int k = snprintf(buf, sizeof buf, "in flight: %d", f.n);
-    for (int i = 0; i < f.n && i < 3 && k < (int)sizeof buf; i++) k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s", i ? ", " : ": ", f.line[i]);
-    if (f.n > 3 && k < (int)sizeof buf) snprintf(buf + k, sizeof buf - (size_t)k, ", ...");
-    buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0;
-    fprintf(tout, "%s\n", buf);
+    int k;
+    if (!pair) {          /* two sides' messages would not fit; the columns say more */
+        flights_t f = {.s = s, .want_type = -1};
+        sim_each_flight(s, each_flight, &f);
+        k = snprintf(buf, sizeof buf, "in flight: %d", f.n);
+        for (int i = 0; i < f.n && i < 3 && k < (int)sizeof buf; i++) k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s", i ? ", " : ": ", f.line[i]);
+        if (f.n > 3 && k < (int)sizeof buf) snprintf(buf + k, sizeof buf - (size_t)k, ", ...");
+        buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0;
+        fprintf(tout, "%s\n", buf);
+    }
     k = 0;
     buf[0] = 0;
     for (uint32_t i = 0; i < st->n_hl && k < (int)sizeof buf; i++) {
