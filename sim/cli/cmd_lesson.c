@@ -641,7 +641,9 @@ int cmd_lesson(int argc, char **argv)
         if (step < 1 || step > (long)l->n_steps) {
             rc = cli_usage_error("lesson", "--step takes a step from 1 to %u", l->n_steps);
         } else {
-            rc = viz_lesson_screenshot(l, (uint32_t)(step - 1), val[2], 1280, 800, err, sizeof err);
+            /* Two scenarios get two panes as wide as the window gives them. */
+            rc = viz_lesson_screenshot(l, (uint32_t)(step - 1), val[2], l->has_beside ? 1600 : 1280, l->has_beside ? 860 : 800,
+                                       err, sizeof err);
             if (rc) fprintf(stderr, "dsim lesson: %s\n", err);
         }
     } else if (!val[0] && has_display()) {
