@@ -157,6 +157,8 @@ int viz_lesson_screenshot(const lesson_t *l, uint32_t step, const char *png, int
     if (lesson_play_beside(p)) {
         /* Two scenarios: both panes, the lesson panel over the left one. */
         run_t *r[2] = {lesson_play_run(p), lesson_play_beside(p)};
+        viz_view_hook_t panel = {0};         /* lays the panes out as the lesson window does */
+        o.hook = &panel;
         viz_pair_t *pr = viz_pair_create_offscreen(r, &o, err, err_len);
         if (!pr) { lesson_play_destroy(p); return 2; }
         viz_pair_render(pr);

@@ -129,9 +129,11 @@ void viz_view_measure(viz_view_t *v)
 {
     float s = v->s, W = (float)v->w, H = (float)v->h;
     float top_h = (v->pane_label[0] ? 64 : 40) * s, bar_h = 52 * s;   /* a pane's header has two rows */
-    /* A pane of a pair is half a window: its panel takes a larger share, so that a
-     * lesson's panel over it keeps its buttons on one row. */
-    float panel_w = v->pane_label[0] ? clampf(W * 0.4f, 250 * s, 400 * s) : clampf(W * 0.26f, 250 * s, 400 * s);
+    /* A pair's panes under a lesson are half a window each: their panels take a larger
+     * share, so the lesson's panel over the left one keeps its buttons on one row (and
+     * the right pane is laid out as the left). */
+    bool lesson_pane = v->pane_label[0] && (v->hook || (v->peer && v->peer->hook));
+    float panel_w = clampf(W * (lesson_pane ? 0.4f : 0.26f), 250 * s, 400 * s);
     if (W - panel_w < 360 * s) panel_w = fmaxf(W * 0.3f, 120 * s);
     v->top = (viz_frect_t){0, 0, W, top_h};
     v->bar = (viz_frect_t){0, H - bar_h, W, bar_h};
