@@ -477,6 +477,7 @@ static void test_lesson_two_scenarios_act_on_both(void **state)
     lesson_play_destroy(p);
     assert_int_equal(lesson_check(l, NULL), 0);
     lesson_free(l);
+    free(l);
 
     static const char *const three =
         "{\"seed\": 1, \"duration\": \"6s\", \"nodes\": 3, \"protocol\": {\"name\": \"raft\"}}";
