@@ -837,6 +837,13 @@ static void write_session(viz_view_t *v)
     else toast(v, "wrote %s (%u recorded action%s); replay it with dsim run or dsim view", path, n, n == 1 ? "" : "s");
 }
 
+/* w: side by side, both runs are written, each pane saying where its own went. */
+static void write_sessions(viz_view_t *v)
+{
+    write_session(v);
+    if (v->peer) write_session(v->peer);
+}
+
 void viz_view_screenshot_name(viz_view_t *v, char *path, size_t len)
 {
     char base[128];
@@ -944,7 +951,7 @@ static void key_down(viz_view_t *v, const SDL_Keysym *k)
         if (sel < 0) toast(v, "select a server first (click it)");
         else act_request(v, (uint32_t)sel);
         break;
-    case SDLK_w: write_session(v); break;
+    case SDLK_w: write_sessions(v); break;
     case SDLK_b: restore_branch(v); break;
     case SDLK_s: v->help = false; break;        /* the picture is taken after the frame is drawn */
     case SDLK_t:
