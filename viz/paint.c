@@ -1558,7 +1558,9 @@ static void paint_pane_top(viz_view_t *v)
     viz_text(d, VIZ_FONT_TITLE, v->top.w - 14 * s - tw, ty, b, th->text);
     viz_text_fit(d, VIZ_FONT_TITLE, 14 * s, ty, v->top.w - tw - 40 * s, v->pane_label, th->accent);
     float x = 14 * s, cy = row + 2 * s;
-    if (v->has_tally) {
+    if (v->has_tally && v->tally.writes_ok + v->tally.writes_refused == 0) {
+        x += chip(v, x, cy, "no client writes yet", th->panel_alt, th->text_dim) + 8 * s;
+    } else if (v->has_tally) {
         const run_tally_t *t = &v->tally;
         snprintf(b, sizeof b, "writes, last second: %llu accepted, %llu refused or timed out", (unsigned long long)t->recent_ok,
                  (unsigned long long)t->recent_refused);

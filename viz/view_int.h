@@ -193,7 +193,8 @@ double viz_slider_to_speed(double pos);
 void viz_view_event(viz_view_t *v, const void *event, bool *shot);
 /* Starts SDL's video for a window, or says in err why no window can open. 0 or 2. */
 int viz_window_start(char *err, size_t err_len);
-/* Saves a frame next to the scenario's name in the current folder; the path in path. */
+/* A file name for a screenshot in the current folder, dsim-NAME-TIME.png, that no file
+ * has yet. */
 void viz_view_screenshot_name(viz_view_t *v, char *path, size_t len);
 
 /* paint.c */

@@ -101,11 +101,13 @@ void run_tally(run_t *r, run_tally_t *t)
     memset(t, 0, sizeof *t);
     const sim_t *s = run_sim(r);
     const hist_t *h = sim_history(s);
-    int32_t wf = hist_find_f(h, "write");
+    /* Every operation that changes something counts as a write (write, cas, add,
+     * append, a broadcast...); reads do not. */
+    int32_t rf = hist_find_f(h, "read"), gf = hist_find_f(h, "get");
     sim_time_t since = run_now(r) - RUN_PAIR_RECENT_NS;
-    for (uint32_t i = 0; wf >= 0 && i < h->n_ev; i++) {
+    for (uint32_t i = 0; i < h->n_ev; i++) {
         const hist_event_t *e = &h->ev[i];
-        if (e->type == HIST_INVOKE || e->f != (uint16_t)wf) continue;
+        if (e->type == HIST_INVOKE || (int32_t)e->f == rf || (int32_t)e->f == gf) continue;
         bool ok = e->type == HIST_OK, recent = e->time_ns >= since;
         if (ok) { t->writes_ok++; t->recent_ok += recent; }
         else { t->writes_refused++; t->recent_refused += recent; }

@@ -37,8 +37,9 @@ int run_pair_act(run_t *const r[2], int side, const sim_action_t *a, bool applie
 /* Brings follower to leader's time: forward by running, backward by re-creating. */
 void run_pair_follow(const run_t *leader, run_t *follower);
 
-/* What a side-by-side header shows: client writes acknowledged and not (failed or timed
- * out), over the whole run and over the last RUN_PAIR_RECENT_NS, and stale reads. */
+/* What a side-by-side header shows: client writes (every operation but a read)
+ * acknowledged and not (failed or timed out), over the whole run and over the last
+ * RUN_PAIR_RECENT_NS, and stale reads. */
 typedef struct run_tally {
     uint64_t writes_ok, writes_refused;
     uint64_t recent_ok, recent_refused;
