@@ -482,6 +482,84 @@ static void test_lesson_terminal_in_tmux(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Writes a lesson with raft_scn and, beside it, beside_json. */
+static const char *write_pair_lesson(const char *name, const char *beside_json, const char *steps_json)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"title\": \"t\", \"scenario\": %s,\n \"beside\": %s,\n \"steps\": %s}\n", raft_scn, beside_json, steps_json);
+    fclose(f);
+    return path;
+}
+
+/* A lesson of two scenarios: one partition given once reaches both runs at the same
+ * moment, "beside." numbers are read from the second run, and the file's mistakes are
+ * named: a node the second scenario lacks, a "beside." number in a condition. */
+static void test_lesson_two_scenarios_act_on_both(void **state)
+{
+    lesson_t *l = calloc(1, sizeof *l);
+    load_ok("lessons/11-strong-against-eventual.json", l);
+    assert_true(l->has_beside);
+    char err[512] = "";
+    lesson_play_t *p = lesson_play_create(l, err, sizeof err);
+    if (!p) fail_msg("%s", err);
+    assert_non_null(lesson_play_beside(p));
+    assert_int_equal(lesson_play_goto(p, 1), SIM_OK);
+    assert_true(lesson_play_show(p));
+    run_t *a = lesson_play_run(p), *b = lesson_play_beside(p);
+    assert_int_equal(run_now(a), run_now(b));
+    uint32_t na, nb;
+    const sim_action_t *aa = run_actions(a, &na), *ab = run_actions(b, &nb);
+    assert_int_equal(na, 1);
+    assert_int_equal(nb, 1);
+    assert_int_equal(aa[0].kind, ACT_PARTITION);
+    assert_int_equal(ab[0].kind, ACT_PARTITION);
+    assert_int_equal(aa[0].at_ns, ab[0].at_ns);
+    assert_true(sim_partitioned(run_sim(b)));
+    /* Step 3 asks for the quorum side's stale reads: read from the second run, not 0
+     * (Raft's). */
+    assert_int_equal(lesson_play_goto(p, 2), SIM_OK);
+    double stale_b, stale_a;
+    assert_int_equal(lesson_play_expected(p, &stale_b), SIM_OK);
+    assert_int_equal(cond_metric(run_sim_mut(a), "stale_reads.stale", &stale_a), SIM_OK);
+    assert_true(stale_b > 0);
+    assert_true(stale_a == 0);
+    lesson_play_destroy(p);
+    assert_int_equal(lesson_check(l, NULL), 0);
+    lesson_free(l);
+    free(l);
+
+    static const char *const three =
+        "{\"seed\": 1, \"duration\": \"6s\", \"nodes\": 3, \"protocol\": {\"name\": \"raft\"}}";
+    const char *bad = write_pair_lesson("pair-bad.json", three,
+        "[{\"narration\": \"x\", \"task\": {\"text\": \"t\", \"goal\": {\"crashed\": \"n5\"}}, \"solution\": [{\"crash\": \"n5\"}]}]");
+    l = calloc(1, sizeof *l);
+    assert_int_equal(lesson_load_file(bad, l, err, sizeof err), SIM_EINPUT);
+    if (!strstr(err, "pair-bad.json") || !strstr(err, "$.steps[0].solution[0]") || !strstr(err, "has no node named n5"))
+        fail_msg("unexpected message: %s", err);
+    bad = write_pair_lesson("pair-bad2.json", raft_scn,
+        "[{\"narration\": \"x\", \"until\": {\"metric\": \"beside.operations.ok\", \">\": 1}}]");
+    assert_int_equal(lesson_load_file(bad, l, err, sizeof err), SIM_EINPUT);
+    if (!strstr(err, "$.steps[0].until") || !strstr(err, "watched on the first scenario")) fail_msg("unexpected message: %s", err);
+    bad = write_lesson("pair-bad3.json", "[{\"narration\": \"x\", \"highlight\": [{\"field\": \"beside.operations.ok\"}]}]");
+    assert_int_equal(lesson_load_file(bad, l, err, sizeof err), SIM_EINPUT);
+    if (!strstr(err, "this lesson has none")) fail_msg("unexpected message: %s", err);
+    free(l);
+}
+
+/* The two-scenario lesson in an 80x24 terminal: both sides in two columns, one
+ * partition reaching both, numeric answers read off the screen. */
+static void test_lesson_two_scenarios_in_tmux(void **state)
+{
+    const char *dsim = getenv("DSIM");
+    if (!dsim) dsim = "build/dsim";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sh tests/lesson_pair_tmux.sh %s %s/tmux-pair-state", dsim, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
@@ -494,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_lesson_check_is_deterministic),
         cmocka_unit_test(test_lesson_progress_is_kept_and_forgotten),
         cmocka_unit_test(test_lesson_check_all_lessons_pass),
+        cmocka_unit_test(test_lesson_two_scenarios_act_on_both),
         cmocka_unit_test(test_lesson_list_shows_progress_and_reset_forgets),
         cmocka_unit_test(test_lesson_bad_files_exit_2),
         cmocka_unit_test(test_lesson_builder_writes_a_lesson_that_checks),
@@ -502,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_lesson_window_clicks_buttons_and_choices),
         cmocka_unit_test(test_lesson_text_for_each_front_end),
         cmocka_unit_test(test_lesson_terminal_in_tmux),
+        cmocka_unit_test(test_lesson_two_scenarios_in_tmux),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[600];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include "run/pair.h"
 #include "run/run.h"
 #include "scenario/cond_load.h"
 #include "support.h"
@@ -233,6 +234,80 @@ static void test_run_two_runs_in_two_threads(void **state)
     }
 }
 
+/* Side by side: actions taken on either side (and after a rewind) are recorded on both
+ * runs at the same simulated time, and each side's line equals a fresh run of its own
+ * scenario with those actions, translated by node name. */
+#define CAP_RAFT "scenarios/cap-raft-partition.json"
+#define CAP_QUORUM "scenarios/cap-quorum-partition.json"
+static void test_run_pair_each_side_equals_a_fresh_run(void **state)
+{
+    run_t *r[2] = {open_run(CAP_RAFT), open_run(CAP_QUORUM)};
+    bool applied[2];
+    char err[256];
+    uint32_t n2, n4;
+    assert_int_equal(scn_node_id(run_scenario(r[1]), "n2", &n2), SIM_OK);
+    assert_int_equal(scn_node_id(run_scenario(r[1]), "n4", &n4), SIM_OK);
+    run_until(r[0], 3 * SIM_SEC);
+    sim_action_t crash = node_action(ACT_CRASH, n2);
+    assert_int_equal(run_pair_act(r, 0, &crash, applied, err, sizeof err), SIM_OK);
+    assert_true(applied[0] && applied[1]);
+    /* The right side is brought to the left's time before it acts, and the other way. */
+    assert_int_equal(run_now(r[1]), 3 * SIM_SEC);
+    run_until(r[1], 6 * SIM_SEC);
+    sim_action_t iso = node_action(ACT_ISOLATE, n4);
+    assert_int_equal(run_pair_act(r, 1, &iso, applied, err, sizeof err), SIM_OK);
+    assert_int_equal(run_now(r[0]), 6 * SIM_SEC);
+    /* Rewind both to 4s and act differently: both lines branch alike. */
+    run_seek(r[0], 4 * SIM_SEC);
+    run_pair_follow(r[0], r[1]);
+    sim_action_t pause = node_action(ACT_PAUSE, n4);
+    assert_int_equal(run_pair_act(r, 0, &pause, applied, err, sizeof err), SIM_OK);
+    assert_int_equal(run_n_branches(r[0]), 1);
+    assert_int_equal(run_n_branches(r[1]), 1);
+    sim_action_t want[2] = {crash, pause};
+    want[0].at_ns = 3 * SIM_SEC;
+    want[1].at_ns = 4 * SIM_SEC;
+    uint64_t h0 = finish_hash(r[0]), h1 = finish_hash(r[1]);
+    assert_int_equal(h0, fresh_hash(CAP_RAFT, want, 2));
+    assert_int_equal(h1, fresh_hash(CAP_QUORUM, want, 2));
+    assert_int_not_equal(h0, fresh_hash(CAP_RAFT, want, 1));
+    /* The tally a header shows: Raft refuses some writes during the partition, the
+     * quorum store serves stale reads, Raft none. */
+    run_tally_t t[2];
+    for (int k = 0; k < 2; k++) run_tally(r[k], &t[k]);
+    assert_true(t[0].has_stale && t[1].has_stale);
+    assert_int_equal(t[0].stale, 0);
+    assert_true(t[1].stale > 0);
+    assert_true(t[0].writes_refused > t[1].writes_refused);
+    for (int k = 0; k < 2; k++) run_destroy(r[k]);
+}
+
+/* A node one side lacks: the action happens on the side that has it, and the sentence
+ * names the scenario and the node; a dropped message is never carried across. */
+static void test_run_pair_missing_node_is_said(void **state)
+{
+    run_t *r[2] = {open_run(CAP_RAFT), open_run("scenarios/paxos-duelling.json")};
+    bool applied[2];
+    char err[256] = "";
+    run_until(r[0], SIM_SEC);
+    uint32_t n5;
+    assert_int_equal(scn_node_id(run_scenario(r[0]), "n5", &n5), SIM_OK);
+    sim_action_t crash = node_action(ACT_CRASH, n5);
+    assert_int_equal(run_pair_act(r, 0, &crash, applied, err, sizeof err), SIM_ENOTFOUND);
+    assert_true(applied[0]);
+    assert_false(applied[1]);
+    assert_non_null(strstr(err, "paxos-duelling has no node named n5"));
+    uint32_t n;
+    run_actions(r[0], &n);
+    assert_int_equal(n, 1);
+    run_actions(r[1], &n);
+    assert_int_equal(n, 0);
+    sim_action_t drop = {.kind = ACT_DROP, .msg_id = 1};
+    sim_action_t out;
+    assert_int_equal(run_pair_translate(r[0], r[1], &drop, &out, err, sizeof err), SIM_ENOTFOUND);
+    for (int k = 0; k < 2; k++) run_destroy(r[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +319,8 @@ int main(void)
         cmocka_unit_test(test_run_bad_action_is_refused_with_a_reason),
         cmocka_unit_test(test_run_roles_at_time_zero_are_heard),
         cmocka_unit_test(test_run_two_runs_in_two_threads),
+        cmocka_unit_test(test_run_pair_each_side_equals_a_fresh_run),
+        cmocka_unit_test(test_run_pair_missing_node_is_said),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

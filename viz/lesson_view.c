@@ -212,6 +212,21 @@ int viz_lesson_screenshot(const lesson_t *l, uint32_t step, const char *png, int
     lesson_play_goto(p, step);
     const char *hint = lesson_play_hint(p);
     viz_view_opts_t o = {.w = w, .h = h, .select = -1};
+    if (lesson_play_beside(p)) {
+        /* Two scenarios: both panes, the lesson panel over the left one. */
+        run_t *r[2] = {lesson_play_run(p), lesson_play_beside(p)};
+        viz_view_hook_t panel = {0};         /* lays the panes out as the lesson window does */
+        o.hook = &panel;
+        viz_pair_t *pr = viz_pair_create_offscreen(r, &o, err, err_len);
+        if (!pr) { lesson_play_destroy(p); return 2; }
+        viz_pair_render(pr);
+        draw_lesson(viz_pair_pane(pr, 0), p, hint, NULL, NULL, NULL);
+        int rc = viz_pair_save_png(pr, png) == 0 ? 0 : 2;
+        if (rc) snprintf(err, err_len, "%s: cannot write the picture", png);
+        viz_pair_destroy(pr);
+        lesson_play_destroy(p);
+        return rc;
+    }
     viz_view_t *v = viz_view_create_offscreen(lesson_play_run(p), &o, err, err_len);
     if (!v) { lesson_play_destroy(p); return 2; }
     /* The speed a student going through the steps would have now: the last one set. */
@@ -377,7 +392,15 @@ int viz_lesson_window(const lesson_t *l, uint32_t *step, bool *finished, char *e
     if (st0->speed_ns > 0) o.speed_ns = (double)st0->speed_ns;
     w.shown_step = lesson_play_step(w.p);
     o.paused = true;
-    int rc = viz_view_run_window(lesson_play_run(w.p), &o, err, err_len);
+    int rc;
+    if (lesson_play_beside(w.p)) {
+        run_t *r[2] = {lesson_play_run(w.p), lesson_play_beside(w.p)};
+        o.w = 1600;
+        o.h = 860;
+        rc = viz_pair_run_window(r, &o, err, err_len);
+    } else {
+        rc = viz_view_run_window(lesson_play_run(w.p), &o, err, err_len);
+    }
     *step = lesson_play_step(w.p);
     *finished = w.finished;
     lesson_play_destroy(w.p);

@@ -19,7 +19,6 @@
 #include "scenario/scenario.h"
 #include "view.h"
 #include "viz.h"
-#include "pngw.h"
 
 #define BENCH_FRAMES_MAX 1000000
 
@@ -78,46 +77,46 @@ static bool parse_size(const char *s, int *w, int *h)
     return true;
 }
 
-/* Two scenarios side by side in one picture, on one clock: each runs to the same
- * time `at` and is drawn in its half, so "raft and r=w=1 quorums under the same
- * partition" can be compared at one moment. */
-static int view_pair_screenshot(const char *a, const char *b, const run_opts_t *ro, const viz_view_opts_t *o, sim_time_t at,
-                                const char *out)
+/* Two scenarios side by side (viz/pair.c), on one clock: both run to `at`, then either
+ * one picture of both or a window in which what is done to one is done to both. */
+static int view_pair(const char *const paths[2], const run_opts_t *ro, const viz_view_opts_t *o, const char *select,
+                     sim_time_t at, const char *shot)
 {
     char err[1024];
-    run_t *ses[2] = {NULL, NULL};
-    const char *paths[2] = {a, b};
-    int rc = 0, half = o->w / 2;
-    if (half < VIZ_SIDE_MIN) return usage_error("--size: two pictures side by side need a width of at least %d", 2 * VIZ_SIDE_MIN);
-    uint8_t *rgb[2] = {NULL, NULL}, *both = malloc((size_t)o->w * (size_t)o->h * 3);
+    run_t *r[2] = {NULL, NULL};
+    int rc = 0;
+    if (o->w < 2 * VIZ_SIDE_MIN) return usage_error("--size: two scenarios side by side need a width of at least %d", 2 * VIZ_SIDE_MIN);
+    viz_view_opts_t oo = *o;
     for (int k = 0; k < 2 && rc == 0; k++) {
-        ses[k] = run_open(paths[k], ro, err, sizeof err);
-        if (!ses[k]) { fprintf(stderr, "%s\n", err); rc = 2; break; }
-        if (at > run_end(ses[k])) { rc = usage_error("--at: past the end of %s", paths[k]); break; }
-        if (at > 0) run_until(ses[k], at);
-        viz_view_opts_t oh = *o;
-        oh.w = half;
-        const scn_t *scn = run_scenario(ses[k]);
-        if (scn->view_selects && oh.select < 0) oh.select = scn->view_select;
-        viz_view_t *v = viz_view_create_offscreen(ses[k], &oh, err, sizeof err);
-        if (!v) { fprintf(stderr, "dsim view: %s\n", err); rc = 2; break; }
-        viz_view_render(v);
-        rgb[k] = malloc((size_t)half * (size_t)o->h * 3);
-        if (!rgb[k] || !both || viz_view_read_rgb(v, rgb[k]) != 0) rc = 2;
-        viz_view_destroy(v);
-    }
-    if (rc == 0) {
-        for (int y = 0; y < o->h; y++)
-            for (int k = 0; k < 2; k++)
-                memcpy(both + ((size_t)y * (size_t)o->w + (size_t)(k * half)) * 3, rgb[k] + (size_t)y * (size_t)half * 3, (size_t)half * 3);
-        if (o->w % 2) for (int y = 0; y < o->h; y++) memset(both + ((size_t)y * (size_t)o->w + (size_t)(o->w - 1)) * 3, 0, 3);
-        if (viz_png_write(out, both, o->w, o->h, (size_t)o->w * 3, 3) != 0) {
-            fprintf(stderr, "dsim view: cannot write %s: %s\n", out, strerror(errno));
-            rc = 2;
+        r[k] = run_open(paths[k], ro, err, sizeof err);
+        if (!r[k]) { fprintf(stderr, "%s\n", err); rc = 2; break; }
+        if (at > run_end(r[k])) { rc = usage_error("--at: past the end of %s", paths[k]); break; }
+        uint32_t id;
+        if (select && scn_node_id(run_scenario(r[k]), select, &id) != SIM_OK) {
+            rc = usage_error("--select: %s has no node named \"%s\"", paths[k], select);
+            break;
         }
+        if (select) oo.select = id;
+        if (at > 0) run_until(r[k], at);
     }
-    for (int k = 0; k < 2; k++) { free(rgb[k]); if (ses[k]) run_destroy(ses[k]); }
-    free(both);
+    const scn_t *scn = rc == 0 ? run_scenario(r[0]) : NULL;
+    if (scn && !o->speed_ns && scn->view_speed_ns) oo.speed_ns = (double)scn->view_speed_ns;
+    if (rc == 0 && shot) {
+        viz_pair_t *p = viz_pair_create_offscreen(r, &oo, err, sizeof err);
+        if (!p) { fprintf(stderr, "dsim view: %s\n", err); rc = 2; }
+        else {
+            viz_pair_render(p);
+            if (viz_pair_save_png(p, shot) != 0) {
+                fprintf(stderr, "dsim view: cannot write %s: %s\n", shot, strerror(errno));
+                rc = 2;
+            }
+            viz_pair_destroy(p);
+        }
+    } else if (rc == 0 && viz_pair_run_window(r, &oo, err, sizeof err) != 0) {
+        fprintf(stderr, "dsim view: %s\n", err);
+        rc = 2;
+    }
+    for (int k = 0; k < 2; k++) if (r[k]) run_destroy(r[k]);
     return rc;
 }
 
@@ -192,11 +191,14 @@ int viz_main(int argc, char **argv)
         o.speed_ns = (double)sp;
     }
 
-    if (path2 && !val[F_SCREENSHOT])
-        return usage_error("two scenarios side by side are drawn with --screenshot; the window shows one at a time");
+    if (path2 && val[F_BENCH]) return usage_error("--bench-frames measures one scenario; give one");
     char err[1024];
     run_opts_t ro = {.seed_set = val[F_SEED] != NULL, .seed = seed, .sets = sets, .n_sets = n_sets};
-    if (path2) return view_pair_screenshot(path, path2, &ro, &o, at, val[F_SCREENSHOT]);
+    if (path2) {
+        const char *paths[2] = {path, path2};
+        if (!val[F_SIZE]) o.w = 1600, o.h = 860;
+        return view_pair(paths, &ro, &o, val[F_SELECT], at, val[F_SCREENSHOT]);
+    }
     run_t *ses = run_open(path, &ro, err, sizeof err);
     if (!ses) { fprintf(stderr, "%s\n", err); return 2; }
     int rc = 0;

@@ -2056,8 +2056,42 @@ static void paint_strip(viz_view_t *v)
 
 /* ---- The top bar and the control bar. ------------------------------------------ */
 
+/* A pane's header, side by side (viz/pair.c): which scenario and protocol, the shared
+ * clock, and the figures the two sides are compared by: client writes acknowledged and
+ * not in the last second, and stale reads so far. */
+static void paint_pane_top(viz_view_t *v)
+{
+    viz_draw_t *d = v->d;
+    const viz_theme_t *th = v->th;
+    float s = v->s, row = 36 * s;
+    viz_fill_rect(d, v->top.x, v->top.y, v->top.w, v->top.h, th->panel);
+    viz_fill_rect(d, v->top.x, v->top.y + v->top.h - 1 * s, v->top.w, 1 * s, th->border);
+    char b[256], b1[32];
+    fmt_clock(run_now(v->ses), b1, sizeof b1);
+    snprintf(b, sizeof b, "t = %s", b1);
+    float tw = viz_text_width(d, VIZ_FONT_TITLE, b), ty = (row - viz_font_height(d, VIZ_FONT_TITLE)) / 2;
+    viz_text(d, VIZ_FONT_TITLE, v->top.w - 14 * s - tw, ty, b, th->text);
+    viz_text_fit(d, VIZ_FONT_TITLE, 14 * s, ty, v->top.w - tw - 40 * s, v->pane_label, th->accent);
+    float x = 14 * s, cy = row + 2 * s;
+    if (v->has_tally && v->tally.writes_ok + v->tally.writes_refused == 0) {
+        x += chip(v, x, cy, "no client writes yet", th->panel_alt, th->text_dim) + 8 * s;
+    } else if (v->has_tally) {
+        const run_tally_t *t = &v->tally;
+        snprintf(b, sizeof b, "writes, last second: %llu accepted, %llu refused or timed out", (unsigned long long)t->recent_ok,
+                 (unsigned long long)t->recent_refused);
+        x += chip(v, x, cy, b, viz_alpha(t->recent_refused ? th->danger : th->ok, 0.28f), th->text) + 8 * s;
+        if (t->has_stale) {
+            snprintf(b, sizeof b, "stale reads: %llu of %llu", (unsigned long long)t->stale, (unsigned long long)t->reads);
+            x += chip(v, x, cy, b, viz_alpha(t->stale ? th->danger : th->ok, 0.28f), th->text) + 8 * s;
+        }
+    }
+    if (sim_partitioned(run_sim(v->ses)) && x < v->top.w - 90 * s)
+        chip(v, x, cy, "partitioned", viz_alpha(th->danger, 0.5f), th->text);
+}
+
 static void paint_top(viz_view_t *v)
 {
+    if (v->pane_label[0]) { paint_pane_top(v); return; }
     viz_draw_t *d = v->d;
     const viz_theme_t *th = v->th;
     const sim_t *sim = run_sim(v->ses);

@@ -128,8 +128,12 @@ static float clampf(float x, float lo, float hi) { return x < lo ? lo : x > hi ?
 void viz_view_measure(viz_view_t *v)
 {
     float s = v->s, W = (float)v->w, H = (float)v->h;
-    float top_h = 40 * s, bar_h = 52 * s;
-    float panel_w = clampf(W * 0.26f, 250 * s, 400 * s);
+    float top_h = (v->pane_label[0] ? 64 : 40) * s, bar_h = 52 * s;   /* a pane's header has two rows */
+    /* A pair's panes under a lesson are half a window each: their panels take a larger
+     * share, so the lesson's panel over the left one keeps its buttons on one row (and
+     * the right pane is laid out as the left). */
+    bool lesson_pane = v->pane_label[0] && (v->hook || (v->peer && v->peer->hook));
+    float panel_w = clampf(W * (lesson_pane ? 0.4f : 0.26f), 250 * s, 400 * s);
     if (W - panel_w < 360 * s) panel_w = fmaxf(W * 0.3f, 120 * s);
     v->top = (viz_frect_t){0, 0, W, top_h};
     v->bar = (viz_frect_t){0, H - bar_h, W, bar_h};
@@ -298,8 +302,36 @@ static void fmt_time(sim_time_t t, char *buf, size_t len)
     snprintf(buf, len, "%.3f s", (double)t / 1e9);
 }
 
+/* Side by side: the action on this pane's run and, by node name, on the other pane's
+ * at the same simulated time (run_pair_act); both panes say what happened, and a
+ * pane the action could not reach says why. */
+static void act_pair(viz_view_t *v, sim_action_t *a, const char *what)
+{
+    viz_view_t *o = v->peer;
+    run_t *r[2];
+    r[v->pane] = v->ses;
+    r[o->pane] = o->ses;
+    uint32_t nb[2] = {run_n_branches(r[0]), run_n_branches(r[1])};
+    bool applied[2];
+    char t[32], err[320];
+    fmt_time(run_now(v->ses), t, sizeof t);
+    int rc = run_pair_act(r, v->pane, a, applied, err, sizeof err);
+    bool branched = run_n_branches(r[0]) > nb[0] || run_n_branches(r[1]) > nb[1];
+    const char *b = branched ? " (the later actions recorded before the rewind now form a branch: b brings them back)" : "";
+    if (rc == SIM_OK) {
+        toast(v, "%s at %s, on both sides%s", what, t, b);
+        toast(o, "%s at %s, on both sides%s", what, t, b);
+    } else if (!applied[v->pane]) {
+        toast(v, "could not record \"%s\": %s", what, err);
+    } else {
+        toast(v, "%s at %s, %s", what, t, err);
+        toast(o, "not here: %s at %s on the other side; %s", what, t, err);
+    }
+}
+
 static void act(viz_view_t *v, sim_action_t *a, const char *what)
 {
+    if (v->peer) { act_pair(v, a, what); return; }
     uint32_t branched = 0;
     char t[32], err[160];
     fmt_time(run_now(v->ses), t, sizeof t);
@@ -315,7 +347,15 @@ static void act(viz_view_t *v, sim_action_t *a, const char *what)
 
 /* Brings back the future set aside most recently (the one displaced takes its place,
  * so b twice returns to where it was). */
+static void restore_branch_one(viz_view_t *v);
 static void restore_branch(viz_view_t *v)
+{
+    restore_branch_one(v);
+    /* Side by side, both lines forked together: bring both back. */
+    if (v->peer) { restore_branch_one(v->peer); run_pair_follow(v->ses, v->peer->ses); }
+}
+
+static void restore_branch_one(viz_view_t *v)
 {
     uint32_t n = run_n_branches(v->ses);
     if (!n) { toast(v, "no branch to restore: acting after a rewind makes one"); return; }
@@ -798,7 +838,14 @@ static void write_session(viz_view_t *v)
     else toast(v, "wrote %s (%u recorded action%s); replay it with dsim run or dsim view", path, n, n == 1 ? "" : "s");
 }
 
-static void screenshot_name(viz_view_t *v, char *path, size_t len)
+/* w: side by side, both runs are written, each pane saying where its own went. */
+static void write_sessions(viz_view_t *v)
+{
+    write_session(v);
+    if (v->peer) write_session(v->peer);
+}
+
+void viz_view_screenshot_name(viz_view_t *v, char *path, size_t len)
 {
     char base[128];
     base_name(run_path(v->ses), base, sizeof base);
@@ -911,7 +958,7 @@ static void key_down(viz_view_t *v, const SDL_Keysym *k)
         if (sel < 0) toast(v, "select a server first (click it)");
         else act_request(v, (uint32_t)sel);
         break;
-    case SDLK_w: write_session(v); break;
+    case SDLK_w: write_sessions(v); break;
     case SDLK_b: restore_branch(v); break;
     case SDLK_s: v->help = false; break;        /* the picture is taken after the frame is drawn */
     case SDLK_t:
@@ -1064,7 +1111,7 @@ static bool display_expected(void)
 #endif
 }
 
-int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
+int viz_window_start(char *err, size_t err_len)
 {
     static const char hint[] = "--screenshot FILE draws a picture without one, and dsim run prints the summary";
     if (!display_expected()) {
@@ -1081,6 +1128,58 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
         SDL_Quit();
         return 2;
     }
+    return 0;
+}
+
+/* What the window does with one event. A pane (side by side) sees the pointer relative
+ * to its own left edge, and leaves the window's size to the pair. */
+void viz_view_event(viz_view_t *v, const void *event, bool *shot)
+{
+    const SDL_Event *ev = event;
+    SDL_Event e = *ev;
+    switch (e.type) {
+    case SDL_QUIT: v->quit = true; break;
+    case SDL_KEYDOWN:
+        if (v->hook && v->hook->key && v->hook->key(v->hook->ud, v, (int)e.key.keysym.sym)) break;
+        if (e.key.keysym.sym == SDLK_s && !(e.key.keysym.mod & (KMOD_CTRL | KMOD_GUI))) *shot = true;
+        key_down(v, &e.key.keysym);
+        break;
+    case SDL_TEXTINPUT: text_input(v, e.text.text); break;
+    case SDL_MOUSEMOTION:
+        v->mx = ((float)e.motion.x - v->ox) * (v->win ? v->s : 1);    /* a pane's pixels are window coordinates */
+        v->my = (float)e.motion.y * (v->win ? v->s : 1);
+        v->mouse_in = true;
+        mouse_move(v);
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        v->mx = ((float)e.button.x - v->ox) * (v->win ? v->s : 1);
+        v->my = (float)e.button.y * (v->win ? v->s : 1);
+        if (v->hook && v->hook->click && e.button.button == SDL_BUTTON_LEFT &&
+            v->hook->click(v->hook->ud, v, v->mx, v->my)) break;
+        mouse_down(v, &e.button);
+        break;
+    case SDL_MOUSEBUTTONUP: mouse_up(v); break;
+    case SDL_MOUSEWHEEL: wheel(v, e.wheel.preciseY != 0 ? e.wheel.preciseY : (float)e.wheel.y); break;
+    case SDL_WINDOWEVENT:
+        if (e.window.event == SDL_WINDOWEVENT_LEAVE) v->mouse_in = false;
+        if (!v->win) break;
+        if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED || e.window.event == SDL_WINDOWEVENT_DISPLAY_CHANGED) {
+            float sc = window_scale(v->win, v->r, &v->w, &v->h);
+            if (fabsf(sc - v->s) > 0.01f) {
+                char e2[256];
+                v->s = sc;
+                if (viz_draw_set_scale(v->d, sc, e2, sizeof e2) != 0) toast(v, "%s", e2);
+                v->lay_dirty = true;
+            }
+        }
+        break;
+    default: break;
+    }
+}
+
+int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len)
+{
+    if (viz_window_start(err, err_len) != 0) return 2;
     viz_view_t *v = calloc(1, sizeof *v);
     if (!v) { snprintf(err, err_len, "out of memory"); SDL_Quit(); return 2; }
     char title[256];
@@ -1110,45 +1209,7 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
     while (!v->quit) {
         SDL_Event e;
         bool shot = false;
-        while (SDL_PollEvent(&e)) {
-            switch (e.type) {
-            case SDL_QUIT: v->quit = true; break;
-            case SDL_KEYDOWN:
-                if (v->hook && v->hook->key && v->hook->key(v->hook->ud, v, (int)e.key.keysym.sym)) break;
-                if (e.key.keysym.sym == SDLK_s && !(e.key.keysym.mod & (KMOD_CTRL | KMOD_GUI))) shot = true;
-                key_down(v, &e.key.keysym);
-                break;
-            case SDL_TEXTINPUT: text_input(v, e.text.text); break;
-            case SDL_MOUSEMOTION:
-                v->mx = (float)e.motion.x * v->s;
-                v->my = (float)e.motion.y * v->s;
-                v->mouse_in = true;
-                mouse_move(v);
-                break;
-            case SDL_MOUSEBUTTONDOWN:
-                v->mx = (float)e.button.x * v->s;
-                v->my = (float)e.button.y * v->s;
-                if (v->hook && v->hook->click && e.button.button == SDL_BUTTON_LEFT &&
-                    v->hook->click(v->hook->ud, v, v->mx, v->my)) break;
-                mouse_down(v, &e.button);
-                break;
-            case SDL_MOUSEBUTTONUP: mouse_up(v); break;
-            case SDL_MOUSEWHEEL: wheel(v, e.wheel.preciseY != 0 ? e.wheel.preciseY : (float)e.wheel.y); break;
-            case SDL_WINDOWEVENT:
-                if (e.window.event == SDL_WINDOWEVENT_LEAVE) v->mouse_in = false;
-                if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED || e.window.event == SDL_WINDOWEVENT_DISPLAY_CHANGED) {
-                    float sc = window_scale(v->win, v->r, &v->w, &v->h);
-                    if (fabsf(sc - v->s) > 0.01f) {
-                        char e2[256];
-                        v->s = sc;
-                        if (viz_draw_set_scale(v->d, sc, e2, sizeof e2) != 0) toast(v, "%s", e2);
-                        v->lay_dirty = true;
-                    }
-                }
-                break;
-            default: break;
-            }
-        }
+        while (SDL_PollEvent(&e)) viz_view_event(v, &e, &shot);
         double t = wall_now(), dt = t - last;
         last = t;
         viz_view_advance(v, dt);
@@ -1157,7 +1218,7 @@ int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t er
         if (v->hook && v->hook->paint) v->hook->paint(v->hook->ud, v);
         if (shot) {
             char path[300];
-            screenshot_name(v, path, sizeof path);
+            viz_view_screenshot_name(v, path, sizeof path);
             if (viz_view_save_png(v, path) == 0) toast(v, "saved %s", path);
             else toast(v, "could not save %s: %s", path, strerror(errno));
         }

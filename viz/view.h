@@ -87,6 +87,28 @@ void viz_view_toast(viz_view_t *v, const char *msg);
  * when there is no display or the font is missing. */
 int viz_view_run_window(run_t *s, const viz_view_opts_t *o, char *err, size_t err_len);
 
+/* ---- Two scenarios side by side (viz/pair.c). ------------------------------------------ */
+
+/* Two runs in two panes of one picture, on one clock: what is done to either is done to
+ * both (by node name), and the other pane follows every move in time. The runs must
+ * outlive the pair. */
+typedef struct viz_pair viz_pair_t;
+/* o->w is the whole picture's width, split in two; o->hook goes to the left pane. NULL
+ * with a sentence in err. */
+viz_pair_t *viz_pair_create_offscreen(run_t *const r[2], const viz_view_opts_t *o, char *err, size_t err_len);
+void viz_pair_destroy(viz_pair_t *p);
+viz_view_t *viz_pair_pane(viz_pair_t *p, int k);          /* 0 left, 1 right */
+void viz_pair_advance(viz_pair_t *p, double dt_s);         /* the focused pane's clock; the other follows */
+void viz_pair_render(viz_pair_t *p);                       /* both panes, with their headers */
+int viz_pair_read_rgb(viz_pair_t *p, uint8_t *rgb);        /* the whole picture, w * h * 3 bytes */
+int viz_pair_save_png(viz_pair_t *p, const char *path);
+/* What the window does with one SDL event (an SDL_Event *): the pane under the pointer
+ * (or last under it, for keys) takes it, the other follows. *shot is set when the frame
+ * should be saved. Returns true when the window should close. */
+bool viz_pair_event(viz_pair_t *p, const void *event, bool *shot);
+/* Opens a window showing both and runs until it is closed. 0, or 2 with err. */
+int viz_pair_run_window(run_t *const r[2], const viz_view_opts_t *o, char *err, size_t err_len);
+
 /* A default speed for a scenario: a typical message takes most of a second to cross. */
 double viz_default_speed(const scn_t *scn);
 

@@ -23,6 +23,7 @@
 
 #include "draw.h"
 #include "view.h"
+#include "run/pair.h"
 #include "run/sumtext.h"
 #include "proto/stream.h"
 
@@ -173,6 +174,16 @@ struct viz_view {
     uint64_t requests_sent;        /* to give each request from the view its own value */
     bool quit;
 
+    /* Side by side (viz/pair.c): the other pane, this pane's side (0 left, 1 right),
+     * its left edge in window coordinates, and what its header shows. peer is NULL for
+     * a view on its own. */
+    struct viz_view *peer;
+    int pane;
+    float ox;
+    char pane_label[160];
+    bool has_tally;
+    run_tally_t tally;
+
     /* Scratch, sized at creation: hull points (12 per server), per-lane state. */
     float *hull;
     uint32_t cap_hull;
@@ -198,6 +209,15 @@ const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len);
 float viz_view_lane_y(const viz_view_t *v, uint32_t node);
 double viz_speed_to_slider(double speed_ns);
 double viz_slider_to_speed(double pos);
+
+/* Handles one SDL event (an SDL_Event *): what the window does with it. *shot is set
+ * when the frame should be saved. Pane views get pointer coordinates relative to ox. */
+void viz_view_event(viz_view_t *v, const void *event, bool *shot);
+/* Starts SDL's video for a window, or says in err why no window can open. 0 or 2. */
+int viz_window_start(char *err, size_t err_len);
+/* A file name for a screenshot in the current folder, dsim-NAME-TIME.png, that no file
+ * has yet. */
+void viz_view_screenshot_name(viz_view_t *v, char *path, size_t len);
 
 /* paint.c */
 void viz_paint(viz_view_t *v);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "lesson/lesson.h"
+#include "run/pair.h"
 #include "lesson/progress.h"
 #include "viz.h"
 
@@ -200,10 +201,71 @@ static bool highlighted_node(const lesson_step_t *st, uint32_t n)
     return false;
 }
 
+/* One side of a two-scenario lesson, as column lines of at most cw characters: the
+ * scenario, a row per server (role and status) and the figures the sides differ by. */
+static int side_lines(run_t *r, const char *tag, char lines[][48], int max, int cw)
+{
+    const sim_t *s = run_sim(r);
+    const scn_t *scn = run_scenario(r);
+    run_tally_t ty;
+    run_tally(r, &ty);
+    int n = 0;
+    snprintf(lines[n++], 48, "%s %s (%s)", tag, scn->name, scn->proto->name);
+    bool rows = (int)scn->n_servers + 3 <= max;
+    if (!rows) {
+        /* Not room for a row each: the roles by initial, a partition's groups apart,
+         * "n1 L n2 F | n3 F n4 x n5 F" (x crashed). */
+        int k = snprintf(lines[n], 48, " ");
+        bool any = false;
+        for (uint32_t g = 0; g <= 255 && k < 44; g++) {
+            bool first = true;
+            for (uint32_t i = 0; i < scn->n_servers && k < 44; i++) {
+                sim_node_info_t ni;
+                sim_node_info(s, i, &ni);
+                if (ni.group != g) continue;
+                const char *rn = sim_role_name(s, ni.role);
+                char c = !ni.up ? 'x' : rn[0] >= 'a' && rn[0] <= 'z' ? (char)(rn[0] - 32) : rn[0] ? rn[0] : '?';
+                k += snprintf(lines[n] + k, 48 - (size_t)k, "%s %s %c", first && any ? " |" : "", ni.name, c);
+                first = false;
+                any = true;
+            }
+            if (g > sim_n_groups(s)) break;
+        }
+        n++;
+    }
+    for (uint32_t i = 0; rows && i < scn->n_servers && n < max - 2; i++) {
+        sim_node_info_t ni;
+        sim_node_info(s, i, &ni);
+        const char *status = !ni.member ? "outside" : !ni.up ? "CRASHED" : ni.paused ? "paused" : ni.isolated ? "isolated" : "up";
+        char grp[8] = "";
+        if (ni.group) snprintf(grp, sizeof grp, " g%u", ni.group);
+        snprintf(lines[n++], 48, "  %-4s %-10.10s %-8s%s", ni.name, ni.up ? sim_role_name(s, ni.role) : "-", status, grp);
+    }
+    snprintf(lines[n++], 48, "  writes 1s: %llu ok, %llu refused", (unsigned long long)ty.recent_ok, (unsigned long long)ty.recent_refused);
+    if (ty.has_stale) snprintf(lines[n++], 48, "  stale reads: %llu of %llu", (unsigned long long)ty.stale, (unsigned long long)ty.reads);
+    for (int i = 0; i < n; i++) lines[i][cw] = 0;
+    return n;
+}
+
+/* A two-scenario lesson's state: the two sides in two columns. */
+static void print_pair_state(const term_t *t, lesson_play_t *p, int rows)
+{
+    enum { SIDE_LINES_MAX = 12 };
+    char a[SIDE_LINES_MAX][48], b[SIDE_LINES_MAX][48];
+    int cw = (t->width - 3) / 2;
+    if (cw > 47) cw = 47;
+    int max = rows - 1 < SIDE_LINES_MAX ? rows - 1 : SIDE_LINES_MAX;
+    if (max < 3) max = 3;
+    int na = side_lines(lesson_play_run(p), "A", a, max, cw), nb = side_lines(lesson_play_beside(p), "B", b, max, cw);
+    for (int i = 0; i < na || i < nb; i++) fprintf(tout, "%-*s | %s\n", cw, i < na ? a[i] : "", i < nb ? b[i] : "");
+}
+
 /* The state as text: one line per server (at most 9), the messages in flight, and the
  * numbers the step points at. */
 static void print_state(const term_t *t, lesson_play_t *p, int rows)
 {
+    bool pair = lesson_play_beside(p) != NULL;
+    if (pair) print_pair_state(t, p, rows - 1);
     run_t *r = lesson_play_run(p);
     const sim_t *s = run_sim(r);
     const lesson_step_t *st = lesson_play_cur(p);
@@ -238,8 +300,8 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         sim_node_info(s, i, &ni);
         if ((int)strlen(ni.name) > w) w = (int)strlen(ni.name);
     }
-    fprintf(tout, "%-*s %-11s %-8s %4s %5s  %s\n", w, "node", "role", "status", "term", "log", "state");
-    for (uint32_t i = 0; i < n; i++) {
+    if (!pair) fprintf(tout, "%-*s %-11s %-8s %4s %5s  %s\n", w, "node", "role", "status", "term", "log", "state");
+    for (uint32_t i = 0; i < n && !pair; i++) {
         if (!show[i]) continue;
         sim_node_info_t ni;
         sim_node_info(s, i, &ni);
@@ -261,15 +323,18 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
         if (hl && t->tty) fprintf(tout, "\033[7m%s\033[0m <\n", line);
         else fprintf(tout, "%s%s\n", line, hl ? " <" : "");
     }
-    if (scn->n_servers > shown) fprintf(tout, "... and %u more servers\n", scn->n_servers - shown);
-    flights_t f = {.s = s, .now = run_now(r), .want_type = -1};
-    sim_each_flight(s, each_flight, &f);
+    if (scn->n_servers > shown && !pair) fprintf(tout, "... and %u more servers\n", scn->n_servers - shown);
     char buf[512];
-    int k = snprintf(buf, sizeof buf, "in flight: %d", f.n);
-    for (int i = 0; i < f.n && i < 3 && k < (int)sizeof buf; i++) k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s", i ? ", " : ": ", f.line[i]);
-    if (f.n > 3 && k < (int)sizeof buf) snprintf(buf + k, sizeof buf - (size_t)k, ", ...");
-    buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0;
-    fprintf(tout, "%s\n", buf);
+    int k;
+    if (!pair) {          /* two sides' messages would not fit; the columns say more */
+        flights_t f = {.s = s, .now = run_now(r), .want_type = -1};
+        sim_each_flight(s, each_flight, &f);
+        k = snprintf(buf, sizeof buf, "in flight: %d", f.n);
+        for (int i = 0; i < f.n && i < 3 && k < (int)sizeof buf; i++) k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s", i ? ", " : ": ", f.line[i]);
+        if (f.n > 3 && k < (int)sizeof buf) snprintf(buf + k, sizeof buf - (size_t)k, ", ...");
+        buf[t->width - 1 < (int)sizeof buf ? t->width - 1 : (int)sizeof buf - 1] = 0;
+        fprintf(tout, "%s\n", buf);
+    }
     k = 0;
     buf[0] = 0;
     for (uint32_t i = 0; i < st->n_hl && k < (int)sizeof buf; i++) {
@@ -461,7 +526,9 @@ static int play_terminal(lesson_t *l, progress_t *prog)
                 if (pe && (int)lesson_play_step(p) > pe->step) { pe->step = (int)lesson_play_step(p); progress_save(prog); }
             }
         } else if ((pr = lesson_parse_command(l, c, &a, aerr, sizeof aerr)) == SIM_OK) {
-            if (lesson_play_act(p, &a, aerr, sizeof aerr) != SIM_OK) snprintf(t.msg, sizeof t.msg, "Could not: %s", aerr);
+            int arc = lesson_play_act(p, &a, aerr, sizeof aerr);
+            if (arc == SIM_ENOTFOUND && lesson_play_beside(p)) snprintf(t.msg, sizeof t.msg, "Done on side A only: %s.", aerr);
+            else if (arc != SIM_OK) snprintf(t.msg, sizeof t.msg, "Could not: %s", aerr);
             else snprintf(t.msg, sizeof t.msg, "Done: %s.", c);
         } else if (pr == SIM_EINPUT) snprintf(t.msg, sizeof t.msg, "%s", aerr);
         else snprintf(t.msg, sizeof t.msg, "Unknown command `%s`; `help` lists them.", c);
@@ -580,7 +647,9 @@ int cmd_lesson(int argc, char **argv)
         if (step < 1 || step > (long)l->n_steps) {
             rc = cli_usage_error("lesson", "--step takes a step from 1 to %u", l->n_steps);
         } else {
-            rc = viz_lesson_screenshot(l, (uint32_t)(step - 1), val[2], 1280, 800, err, sizeof err);
+            /* Two scenarios get two panes as wide as the window gives them. */
+            rc = viz_lesson_screenshot(l, (uint32_t)(step - 1), val[2], l->has_beside ? 1600 : 1280, l->has_beside ? 860 : 800,
+                                       err, sizeof err);
             if (rc) fprintf(stderr, "dsim lesson: %s\n", err);
         }
     } else if (!val[0] && has_display()) {

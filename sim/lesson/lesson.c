@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lesson/lesson.h"
+#include "run/pair.h"
 #include "scenario/cond_load.h"
 #include "scenario/ld.h"
 
@@ -37,7 +38,9 @@ void lesson_free(lesson_t *l)
     free(l->path);
     free(l->name);
     free(l->scenario_path);
+    free(l->beside_path);
     if (l->scn.path) scn_free(&l->scn);
+    if (l->has_beside && l->beside.path) scn_free(&l->beside);
     memset(l, 0, sizeof *l);
 }
 
@@ -345,7 +348,92 @@ static char *find_scenario(const char *lesson_path, const char *given)
     return strdup(given);
 }
 
-static const char *const top_keys[] = {"title", "topic", "level", "minutes", "scenario", "steps", NULL};
+static const char *const top_keys[] = {"title", "topic", "level", "minutes", "scenario", "beside", "steps", NULL};
+
+#define BESIDE "beside."             /* a summary path read from the beside scenario */
+
+/* Loads $.scenario or $.beside: a file (found as find_scenario does) or an object. */
+static void load_scenario(lload_t *X, const cJSON *sc, const char *key, char **path_out, scn_t *out)
+{
+    ld_t *L = &X->L;
+    char err[1024], jp[64];
+    snprintf(jp, sizeof jp, "$.%s", key);
+    if (cJSON_IsString(sc)) {
+        *path_out = find_scenario(X->l->path, sc->valuestring);
+        if (scn_load_file(*path_out, out, err, sizeof err) != SIM_OK) ld_fail(L, jp, "%s", err);
+    } else if (cJSON_IsObject(sc)) {
+        char *json = cJSON_PrintUnformatted(sc), where[512];
+        snprintf(where, sizeof where, "%s: %s", X->l->path, jp);
+        int rc = scn_load_string(json, where, out, err, sizeof err);
+        cJSON_free(json);
+        if (rc != SIM_OK) {
+            /* The scenario loader named "FILE: $.scenario" as its file: pass its line on whole. */
+            snprintf(L->err, L->err_len, "%s", err);
+            longjmp(L->fail, 1);
+        }
+    } else {
+        ld_expected(L, jp, "a scenario file such as \"scenarios/echo.json\" or a scenario object", sc);
+    }
+}
+
+/* A condition is watched on the first scenario only: "beside." numbers in it could
+ * never be read. */
+static void no_beside_in(lload_t *X, const cond_t *c, const char *jp)
+{
+    for (uint32_t i = 0; i < c->count; i++)
+        if (c->n[i].kind == COND_METRIC && strncmp(c->n[i].path, BESIDE, strlen(BESIDE)) == 0)
+            ld_fail(&X->L, jp, "conditions are watched on the first scenario; \"%s\" belongs in a highlight or a numeric question", c->n[i].path);
+}
+
+static void no_beside_path(lload_t *X, const char *path, const char *jp)
+{
+    if (!X->l->has_beside && strncmp(path, BESIDE, strlen(BESIDE)) == 0)
+        ld_fail(&X->L, jp, "\"%s\" reads the \"beside\" scenario, and this lesson has none", path);
+}
+
+/* What the lesson asks of its second scenario, once both and the steps are loaded:
+ * every node a solution names exists there too (actions are carried across by name),
+ * and summary paths are read from the side that can answer them. */
+static void check_beside(lload_t *X)
+{
+    lesson_t *l = X->l;
+    char jp[JPATH_MAX], q[JPATH_MAX];
+    for (uint32_t k = 0; k < l->n_steps; k++) {
+        const lesson_step_t *st = &l->steps[k];
+        char sp[JPATH_MAX];
+        ld_elem(sp, "$.steps", (int)k);
+        if (st->has_until) { ld_child(jp, sp, "until"); no_beside_in(X, &st->until, jp); }
+        if (st->has_task) { ld_child(q, sp, "task"); ld_child(jp, q, "goal"); no_beside_in(X, &st->goal, jp); }
+        for (uint32_t i = 0; st->has_question && i < st->q.n_choices; i++) {
+            ld_child(q, sp, "question");
+            ld_elem(jp, q, (int)i);
+            if (st->q.choices[i].has_holds) no_beside_in(X, &st->q.choices[i].holds, jp);
+        }
+        if (st->has_question && !st->q.n_choices) { ld_child(jp, sp, "question"); no_beside_path(X, st->q.metric, jp); }
+        for (uint32_t i = 0; i < st->n_hl; i++) {
+            ld_child(q, sp, "highlight");
+            ld_elem(jp, q, (int)i);
+            if (st->hl[i].kind == LESSON_HL_FIELD) no_beside_path(X, st->hl[i].path, jp);
+        }
+        if (!l->has_beside) continue;
+        for (uint32_t i = 0; i < st->n_solution; i++) {
+            const sim_action_t *a = &st->solution[i];
+            uint32_t ids[2 + 64], n = 0, id;
+            if (a->kind == ACT_PARTITION) for (uint32_t m = 0; m < a->n_members && n < 64; m++) ids[n++] = a->members[m];
+            else if (a->kind == ACT_LINK || a->kind == ACT_REQUEST) { ids[n++] = a->node; ids[n++] = a->node2; }
+            else if (a->kind != ACT_HEAL && a->kind != ACT_NETWORK) ids[n++] = a->node;
+            ld_child(q, sp, "solution");
+            ld_elem(jp, q, (int)i);
+            if (a->kind == ACT_DROP) ld_fail(&X->L, jp, "a lesson with \"beside\" cannot drop a message by number: the two runs number their messages apart");
+            for (uint32_t m = 0; m < n; m++) {
+                char name[SIM_NAME_MAX];
+                scn_node_name(&l->scn, ids[m], name, sizeof name);
+                if (scn_node_id(&l->beside, name, &id) != SIM_OK)
+                    ld_fail(&X->L, jp, "the \"beside\" scenario %s has no node named %s; actions are carried across by name", l->beside.name, name);
+            }
+        }
+    }
+}
 
 static void load_all(lload_t *X, const char *text)
 {
@@ -369,23 +457,10 @@ static void load_all(lload_t *X, const char *text)
     l->minutes = ld_get(r, "minutes") ? (int)ld_as_int(L, ld_get(r, "minutes"), "$.minutes", 1, 240, "minutes from 1 to 240") : 10;
     const cJSON *sc = ld_get(r, "scenario");
     if (!sc) ld_fail(L, "$", "expected a \"scenario\": a path such as \"scenarios/raft-leader-crash.json\" or a scenario object");
-    char err[1024];
-    if (cJSON_IsString(sc)) {
-        l->scenario_path = find_scenario(l->path, sc->valuestring);
-        if (scn_load_file(l->scenario_path, &l->scn, err, sizeof err) != SIM_OK)
-            ld_fail(L, "$.scenario", "%s", err);
-    } else if (cJSON_IsObject(sc)) {
-        char *json = cJSON_PrintUnformatted(sc), where[512];
-        snprintf(where, sizeof where, "%s: $.scenario", l->path);
-        int rc = scn_load_string(json, where, &l->scn, err, sizeof err);
-        cJSON_free(json);
-        if (rc != SIM_OK) {
-            /* The scenario loader named "FILE: $.scenario" as its file: pass its line on whole. */
-            snprintf(L->err, L->err_len, "%s", err);
-            longjmp(L->fail, 1);
-        }
-    } else {
-        ld_expected(L, "$.scenario", "a scenario file such as \"scenarios/echo.json\" or a scenario object", sc);
+    load_scenario(X, sc, "scenario", &l->scenario_path, &l->scn);
+    if (ld_get(r, "beside")) {
+        load_scenario(X, ld_get(r, "beside"), "beside", &l->beside_path, &l->beside);
+        l->has_beside = true;
     }
     L->s = &l->scn;
     const cJSON *steps = ld_get(r, "steps");
@@ -397,6 +472,7 @@ static void load_all(lload_t *X, const char *text)
         ld_elem(p, "$.steps", i);
         load_step(X, e, p, &l->steps[l->n_steps++]);
     }
+    check_beside(X);
 }
 
 /* The name a student types: "lessons/08-raft-election.json" is "raft-election". */
@@ -502,6 +578,7 @@ int lesson_parse_command(lesson_t *l, const char *line, sim_action_t *a, char *e
 struct lesson_play {
     const lesson_t *l;
     run_t *r;
+    run_t *rb;                           /* the beside scenario's run, or NULL */
     uint32_t step;
     sim_time_t start_ns[LESSON_STEPS_MAX];
     bool goal_met, answered;
@@ -512,6 +589,8 @@ struct lesson_play {
 };
 
 run_t *lesson_play_run(lesson_play_t *p) { return p->r; }
+run_t *lesson_play_beside(lesson_play_t *p) { return p->rb; }
+void lesson_play_follow(lesson_play_t *p) { if (p->rb) run_pair_follow(p->r, p->rb); }
 const lesson_t *lesson_play_lesson(const lesson_play_t *p) { return p->l; }
 uint32_t lesson_play_step(const lesson_play_t *p) { return p->step; }
 const lesson_step_t *lesson_play_cur(const lesson_play_t *p) { return &p->l->steps[p->step]; }
@@ -553,6 +632,7 @@ static void enter(lesson_play_t *p, uint32_t k)
                      sim_format_duration(run_now(p->r), d, sizeof d), stop ? ": " : "", stop ? stop : "");
         }
     }
+    lesson_play_follow(p);
     watch_goal(p);
 }
 
@@ -563,6 +643,7 @@ lesson_play_t *lesson_play_create(const lesson_t *l, char *err, size_t err_len)
     p->l = l;
     p->r = run_create(&l->scn, NULL, err, err_len);
     if (!p->r) { free(p); return NULL; }
+    if (l->has_beside && !(p->rb = run_create(&l->beside, NULL, err, err_len))) { run_destroy(p->r); free(p); return NULL; }
     enter(p, 0);
     return p;
 }
@@ -571,6 +652,7 @@ void lesson_play_destroy(lesson_play_t *p)
 {
     if (!p) return;
     run_destroy(p->r);
+    if (p->rb) run_destroy(p->rb);
     free(p);
 }
 
@@ -579,15 +661,19 @@ static bool run_to(lesson_play_t *p, sim_time_t t)
 {
     if (t > run_end(p->r)) t = run_end(p->r);
     const lesson_step_t *st = lesson_play_cur(p);
-    if (!st->has_task || p->goal_met) { run_until(p->r, t); return false; }
-    sim_time_t at;
-    while (sim_next_time(run_sim(p->r), &at) && at <= t) {
-        if (!run_step_event(p->r)) break;
-        if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); return true; }
+    bool met = false;
+    if (!st->has_task || p->goal_met) run_until(p->r, t);
+    else {
+        sim_time_t at;
+        while (!met && sim_next_time(run_sim(p->r), &at) && at <= t) {
+            if (!run_step_event(p->r)) break;
+            met = run_watched_holds(p->r);
+        }
+        if (!met) { run_until(p->r, t); met = run_watched_holds(p->r); }
+        if (met) { p->goal_met = true; run_watch(p->r, NULL); }
     }
-    run_until(p->r, t);
-    if (run_watched_holds(p->r)) { p->goal_met = true; run_watch(p->r, NULL); return true; }
-    return false;
+    lesson_play_follow(p);
+    return met;
 }
 
 bool lesson_play_poll(lesson_play_t *p)
@@ -609,6 +695,7 @@ bool lesson_play_advance(lesson_play_t *p, sim_time_t d)
 bool lesson_play_step_event(lesson_play_t *p)
 {
     run_step(p->r);
+    lesson_play_follow(p);
     if (lesson_play_cur(p)->has_task && !p->goal_met && run_watched_holds(p->r)) {
         p->goal_met = true;
         run_watch(p->r, NULL);
@@ -621,11 +708,21 @@ int lesson_play_act(lesson_play_t *p, const sim_action_t *a, char *err, size_t e
 {
     sim_action_t c = *a;
     c.at_ns = run_now(p->r);
-    int rc = run_act(p->r, &c, NULL, err, err_len);
-    if (rc != SIM_OK) return rc;
-    /* The run was replayed from time zero to apply it: re-arm the goal from now. */
+    int rc;
+    if (p->rb) {
+        /* Both scenarios take it at the same moment, by node name. */
+        run_t *r[2] = {p->r, p->rb};
+        bool applied[2];
+        rc = run_pair_act(r, 0, &c, applied, err, err_len);
+        if (!applied[0]) return rc;
+    } else {
+        rc = run_act(p->r, &c, NULL, err, err_len);
+    }
+    if (rc != SIM_OK && !p->rb) return rc;
+    /* The run was replayed from time zero to apply it: re-arm the goal from now. A
+     * pair's one-sided action is done, and err says which side missed it. */
     watch_goal(p);
-    return SIM_OK;
+    return rc;
 }
 
 bool lesson_play_show(lesson_play_t *p)
@@ -646,14 +743,23 @@ const char *lesson_play_hint(lesson_play_t *p)
     return p->hints < st->n_hints ? st->hints[p->hints++] : NULL;
 }
 
+/* A summary number by path: "beside.X" from the beside run, anything else from the
+ * lesson's own. */
+static int play_metric(lesson_play_t *p, const char *path, double *out)
+{
+    size_t n = strlen(BESIDE);
+    if (strncmp(path, BESIDE, n) == 0) return p->rb ? cond_metric(run_sim_mut(p->rb), path + n, out) : SIM_ENOTFOUND;
+    return cond_metric(run_sim_mut(p->r), path, out);
+}
+
 int lesson_play_expected(lesson_play_t *p, double *out)
 {
-    return cond_metric(run_sim_mut(p->r), lesson_play_cur(p)->q.metric, out);
+    return play_metric(p, lesson_play_cur(p)->q.metric, out);
 }
 
 int lesson_play_field(lesson_play_t *p, const lesson_hl_t *h, double *out)
 {
-    return cond_metric(run_sim_mut(p->r), h->path, out);
+    return play_metric(p, h->path, out);
 }
 
 int lesson_play_answer(lesson_play_t *p, const char *ans, char *fb, size_t fb_len)
@@ -691,6 +797,7 @@ int lesson_play_goto(lesson_play_t *p, uint32_t k)
     if (k >= p->l->n_steps) return SIM_EINPUT;
     if (k < p->step) {
         run_seek(p->r, p->start_ns[k]);
+        lesson_play_follow(p);
         enter(p, k);
         return SIM_OK;
     }

@@ -83,6 +83,12 @@ typedef struct lesson {
     int minutes;                     /* how long it takes, as its author measured */
     char *scenario_path;             /* the scenario file, or NULL when inline */
     scn_t scn;
+    /* A second scenario run beside the first, on the same clock, receiving the same
+     * actions by node name ("beside" in the file; lessons/README.md). Conditions are
+     * watched on the first; a summary path "beside.X" reads X from the second. */
+    bool has_beside;
+    char *beside_path;               /* its file, or NULL when inline */
+    scn_t beside;
     uint32_t n_steps;
     lesson_step_t steps[LESSON_STEPS_MAX];
     char **strs;                     /* strings this lesson owns */
@@ -111,6 +117,12 @@ lesson_play_t *lesson_play_create(const lesson_t *l, char *err, size_t err_len);
 void lesson_play_destroy(lesson_play_t *p);
 
 run_t *lesson_play_run(lesson_play_t *p);            /* the run, for views and running */
+/* The run of the "beside" scenario, kept at the same time as lesson_play_run and given
+ * the same actions; NULL for a lesson of one scenario. */
+run_t *lesson_play_beside(lesson_play_t *p);
+/* After a front end moved lesson_play_run in time itself (the window), brings the
+ * beside run to the same time. */
+void lesson_play_follow(lesson_play_t *p);
 const lesson_t *lesson_play_lesson(const lesson_play_t *p);
 uint32_t lesson_play_step(const lesson_play_t *p);   /* the current step, from 0 */
 const lesson_step_t *lesson_play_cur(const lesson_play_t *p);

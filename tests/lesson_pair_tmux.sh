@@ -1,0 +1,73 @@
+#!/bin/sh
+# lesson_pair_tmux.sh -- drives the two-scenario lesson `strong-against-eventual` end to
+# end in an 80x24 terminal.
+#
+#   usage: lesson_pair_tmux.sh DSIM STATE_DIR
+#
+# Both runs must be on the screen in two columns, one partition typed once must reach
+# both, and the numeric answers are read off the screen as a student reads them (the
+# highlighted figures under the two columns), so a number the screen does not show
+# fails the test.
+dsim=$1 state=$2
+s=dsim-lesson-pair-$$
+tmux new-session -d -s $s -x 80 -y 24 "XDG_STATE_HOME=$state $dsim lesson strong-against-eventual --terminal; echo EXITED; sleep 30" || exit 1
+trap 'tmux kill-session -t $s 2>/dev/null' EXIT
+
+want() {
+    i=0
+    while [ $i -lt 50 ]; do
+        tmux capture-pane -p -t $s | grep -qF -- "$1" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    echo "lesson_pair_tmux: the screen never showed \"$1\":"
+    tmux capture-pane -p -t $s
+    exit 1
+}
+type() { tmux send-keys -t $s -l -- "$1"; tmux send-keys -t $s Enter; }
+# The number after "LABEL = " on the screen.
+read_number() { tmux capture-pane -p -t $s | sed -n "s/.*$1 = \([0-9.]*\).*/\1/p" | tail -1; }
+narrow() {
+    [ "$(tmux capture-pane -p -t $s | perl -CS -ne 'chomp; print "$_\n" if length > 80' | wc -l)" -eq 0 ] || { echo "wider than 80"; tmux capture-pane -p -t $s; exit 1; }
+}
+
+want "step 1 of 4: two stores"
+want "A raft-side (raft)"
+want "| B quorum-r1w1-side (quorum)"
+narrow
+type "answer a"
+want "Right: this is the L against C"
+type ""
+want "step 2 of 4"
+type "partition n1,n2 | n3,n4,n5"
+type "run 2s"
+want "Goal reached."
+narrow
+# The partition reached both sides (the roles line shows the groups apart), and the
+# quorum side stays far more available than Raft.
+want "| n3 "
+want "0 refused"
+f=$(read_number "A fraction ok in the partition")
+g=$(read_number "B fraction ok in the partition")
+[ -n "$f" ] && [ -n "$g" ] || { echo "no fractions on the screen"; tmux capture-pane -p -t $s; exit 1; }
+awk "BEGIN { exit !($g > $f + 0.2) }" || { echo "the quorum side ($g) should stay far more available than Raft ($f)"; exit 1; }
+type "answer $f"
+want "Well below the quorum store's"
+type ""
+want "step 3 of 4"
+n=$(read_number "B stale reads")
+[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "no stale reads for B on the screen"; tmux capture-pane -p -t $s; exit 1; }
+want "A stale reads = 0"
+type "answer $n"
+want "Every one of them a read that missed"
+type ""
+want "step 4 of 4: choosing"
+type "heal"
+type "run 1s"
+want "Done. One leader again"
+type "answer a"
+want "Right: availability and latency for the cart"
+type ""
+want "Lesson finished: Strong against eventual"
+want "EXITED"
+echo "lesson_pair_tmux: the two-scenario lesson went through end to end"
