@@ -219,6 +219,9 @@ int viz_lesson_screenshot(const lesson_t *l, uint32_t step, const char *png, int
         o.hook = &panel;
         viz_pair_t *pr = viz_pair_create_offscreen(r, &o, err, err_len);
         if (!pr) { lesson_play_destroy(p); return 2; }
+        for (uint32_t k = 0; k <= step; k++)       /* the speed the steps so far set */
+            for (int side = 0; side < 2 && l->steps[k].speed_ns > 0; side++)
+                viz_view_set_speed(viz_pair_pane(pr, side), (double)l->steps[k].speed_ns);
         viz_pair_render(pr);
         draw_lesson(viz_pair_pane(pr, 0), p, hint, NULL, NULL, NULL);
         int rc = viz_pair_save_png(pr, png) == 0 ? 0 : 2;

@@ -447,6 +447,10 @@ static void paint_server_marks(viz_view_t *v, uint32_t i, bool labels)
         for (uint32_t j = 0; j < v->n_servers; j++)
             if (j != i) near = fminf(near, hypotf(v->lay.x[j] - x, v->lay.y[j] - y));
         float maxw = fminf(fmaxf(near - 14 * s, 2 * r), 220 * s);
+        /* Centred under the node, so no wider than twice its distance to the nearer edge
+         * of the canvas (a narrow pane of a side-by-side view would cut it). */
+        float edge = fminf(x - v->canvas.x, v->canvas.x + v->canvas.w - x);
+        maxw = fminf(maxw, fmaxf(2 * edge - 8 * s, 2 * r));
         float lw = viz_text_width(v->d, VIZ_FONT_SMALL, line);
         if (lw > maxw) {
             /* Two lines, broken between words, before anything is cut (then between
