@@ -551,13 +551,29 @@ static bool has_display(void)
 
 /* ---- The command. --------------------------------------------------------------------------- */
 
+/* s cut to at most width columns between words, with an ellipsis when cut ("timeouts,
+ * retries, unknown…" rather than "unknown o"); padded with spaces to width. */
+static void fit_words(const char *s, int width, char *out, size_t out_len)
+{
+    int n = (int)strlen(s);
+    if (n > width) {
+        int cut = width - 1;
+        while (cut > 0 && s[cut] != ' ') cut--;
+        while (cut > 0 && (s[cut - 1] == ',' || s[cut - 1] == ' ' || s[cut - 1] == ':')) cut--;
+        if (cut == 0) cut = width - 1;
+        snprintf(out, out_len, "%.*s\u2026%*s", cut, s, width - cut - 1, "");
+    } else {
+        snprintf(out, out_len, "%-*s", width, s);
+    }
+}
+
 static int list_lessons(progress_t *prog)
 {
     char *files[LESSONS_FILES_MAX];
     int n = list_files(files, LESSONS_FILES_MAX);
     if (!n) { fprintf(stderr, "dsim lesson: no lessons in %s (set DSIM_LESSONS to the folder)\n", lessons_dir()); return 2; }
     int total = 0, done = 0;
-    printf("    %-36s %-28s %4s  %s\n", "lesson", "topic", "min", "progress");
+    printf("    %-33s %-28s %3s  %s\n", "lesson", "topic", "min", "progress");
     for (int i = 0; i < n; i++) {
         lesson_t *l = calloc(1, sizeof *l);
         char err[1024];
@@ -565,8 +581,10 @@ static int list_lessons(progress_t *prog)
         progress_entry_t *pe = progress_of(prog, l->name);
         char st[32] = "";
         if (pe && pe->done) { snprintf(st, sizeof st, "done"); done++; }
-        else if (pe && pe->step > 0) snprintf(st, sizeof st, "step %d of %u", pe->step + 1, l->n_steps);
-        printf("%2d. %-36s %-28.28s %4d  %s\n", i + 1, l->name, l->topic, l->minutes, st);
+        else if (pe && pe->step > 0) snprintf(st, sizeof st, "step %d/%u", pe->step + 1, l->n_steps);
+        char topic[128];
+        fit_words(l->topic, 28, topic, sizeof topic);
+        printf("%2d. %-33s %s %3d  %s\n", i + 1, l->name, topic, l->minutes, st);
         total += l->minutes;
         lesson_free(l);
         free(l);
