@@ -324,7 +324,7 @@ static void test_lesson_list_shows_progress_and_reset_forgets(void **state)
     assert_int_equal(sh(cmd, out, 1 << 16), 0);
     assert_non_null(strstr(out, " 1. what-is-a-distributed-system"));
     assert_non_null(strstr(out, "raft-election"));
-    assert_non_null(strstr(out, "step 4 of 7"));
+    assert_non_null(strstr(out, "step 4/7"));
     assert_non_null(strstr(out, "done"));
     assert_non_null(strstr(out, "1 of 14 done"));
     snprintf(cmd, sizeof cmd, "XDG_STATE_HOME=%s/list %s lesson --reset && XDG_STATE_HOME=%s/list %s lesson", dir, dsim, dir, dsim);
