@@ -244,6 +244,142 @@ static void test_maelstrom_unique_ids_duplicates_are_caught(void **state)
     }
 }
 
+/* The services' API as Maelstrom's services doc gives it: error 20 for a missing key,
+ * 22 for a cas from the wrong value, create_if_not_exists, values of any JSON, 10 and 12
+ * for what is not a key-value call. The probe answers echoes with -1 after a wrong
+ * reply, which the echo-mismatch invariant catches. */
+static void test_maelstrom_kv_services_answer_as_maelstrom_does(void **state)
+{
+    (void)state;
+    static const char *const services[] = {"lin-kv", "seq-kv"};
+    for (int i = 0; i < 2; i++) {
+        char json[2048];
+        snprintf(json, sizeof json,
+                 "{'duration': '2s', 'nodes': ['n1', '%s'],"
+                 " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/kv_probe.py', 'args': ['%s'],"
+                 "              'workload': 'echo', 'quiet': '5ms'}},"
+                 " 'network': {'latency': '2ms'},"
+                 " 'workload': {'clients': 1, 'ops': {'write': 1.0}, 'rate': '10/s', 'start': '500ms', 'stop': '1500ms'}}",
+                 services[i], services[i]);
+        scn_t scn;
+        sim_t *s = run(json, 1, &scn, NULL);
+        const sim_violation_t *v = sim_violation(s, NULL);
+        if (v) fail_msg("%s: a reply was not Maelstrom's (run tests/maelstrom/kv_probe.py by hand to see which): %s", services[i], v->detail);
+        assert_true(sim_stats(s)->ops_ok > 3);
+        cJSON *sum = ts_summary(s);
+        const cJSON *svc = cJSON_GetArrayItem(ts_get(sum, "protocol_stats", "services"), 0);
+        assert_non_null(svc);
+        assert_string_equal(ts_get(svc, "name", NULL)->valuestring, services[i]);
+        assert_int_equal(ts_get(svc, "requests", NULL)->valueint, 14);
+        assert_int_equal(ts_get(svc, "cas_failed", NULL)->valueint, 1);
+        cJSON_Delete(sum);
+        done(s, &scn, NULL);
+    }
+}
+
+#define GKV(args, service, partition) \
+    "{'duration': '4s', 'nodes': ['n1', 'n2', 'n3', '" service "']," \
+    " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'scenarios/nodes/g_counter_kv.py', 'args': [" args "]," \
+    "              'workload': 'g-counter', 'quiet': '5ms'}}," \
+    " 'network': {'latency': '5ms'}," \
+    " 'workload': {'clients': 3, 'ops': {'add': 0.5, 'read': 0.5}, 'rate': '20/s', 'timeout': '300ms', 'retries': 0," \
+    "              'stop': '3s', 'final_reads': '500ms'}," \
+    " 'faults': [" partition "], 'check': {'counter': true}}"
+
+static int64_t service_stat(sim_t *s, const char *key)
+{
+    cJSON *sum = ts_summary(s);
+    const cJSON *svc = cJSON_GetArrayItem(ts_get(sum, "protocol_stats", "services"), 0);
+    assert_non_null(svc);
+    int64_t v = (int64_t)ts_get(svc, key, NULL)->valuedouble;
+    cJSON_Delete(sum);
+    return v;
+}
+
+static void test_maelstrom_g_counter_on_seq_kv_counts(void **state)
+{
+    (void)state;
+    /* With the write before each read the final reads are exact, whatever seq-kv
+     * serves stale; the run replays exactly (the service draws from its own stream). */
+    scn_t scn;
+    runcheck_t rc;
+    int64_t stale = 0;
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        sim_t *s = run(GKV("", "seq-kv", ""), seed, &scn, &rc);
+        assert_null(sim_error(s));
+        assert_true(rc.counter_asked);
+        assert_int_equal(rc.counter_rc, SIM_OK);
+        if (rc.failed) fail_msg("seed %llu: the counter on seq-kv failed its check: %u of %u final reads outside [%lld, %lld]",
+                                (unsigned long long)seed, rc.counter.n_final_outside, rc.counter.n_final_reads,
+                                (long long)rc.counter.final_lower, (long long)rc.counter.final_upper);
+        assert_true(rc.counter.n_final_reads > 0);
+        assert_true(rc.counter.n_adds_ok > 10);
+        assert_true(service_stat(s, "requests") > 50);
+        stale += service_stat(s, "stale_reads");
+        done(s, &scn, &rc);
+    }
+    assert_true(stale > 0);            /* seq-kv did serve the past */
+    char json[4096], err[512];
+    snprintf(json, sizeof json, "%s", GKV("", "seq-kv", ""));
+    for (char *p = json; *p; p++) if (*p == '\'') *p = '"';
+    if (scn_load_string(json, "inline.json", &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+    ts_assert_seed_decides(&scn, 3, 4);
+    scn_free(&scn);
+    assert_int_equal(children(), 0);
+}
+
+static void test_maelstrom_seq_kv_serves_stale_reads(void **state)
+{
+    (void)state;
+    /* Without the write before a read, a node may be served an older total than the
+     * last add: some seed's final reads then fall below the acknowledged sum. */
+    uint64_t caught = 0;
+    for (uint64_t seed = 1; seed <= 8 && !caught; seed++) {
+        scn_t scn;
+        runcheck_t rc;
+        sim_t *s = run(GKV("'--no-sync'", "seq-kv", ""), seed, &scn, &rc);
+        if (rc.failed && rc.counter.n_final_outside > 0) caught = seed;
+        done(s, &scn, &rc);
+    }
+    if (!caught) fail_msg("seq-kv never served a stale total in 8 seeds");
+}
+
+static void test_maelstrom_lww_kv_loses_writes(void **state)
+{
+    (void)state;
+    /* lww-kv's replicas take the cas of two nodes on the same value each: one of the
+     * two adds is lost when their values meet, so the final reads are short. */
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(GKV("'--kv=lww-kv'", "lww-kv", ""), 1, &scn, &rc);
+    assert_null(sim_error(s));
+    assert_true(service_stat(s, "lost_writes") > 0);
+    assert_true(service_stat(s, "stale_reads") > 0);
+    assert_true(rc.failed);
+    assert_true(rc.counter.n_final_outside > 0);
+    done(s, &scn, &rc);
+}
+
+static void test_maelstrom_services_sit_behind_the_network(void **state)
+{
+    (void)state;
+    /* n1 is cut off from seq-kv for a second: the adds n1 takes then cannot reach the
+     * counter and time out (info), while the run goes on and stays correct. */
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(GKV("", "seq-kv", "{'at': '1s', 'partition': [['n1'], ['n2', 'n3', 'seq-kv']]}, {'at': '2s', 'heal': true}"),
+                   1, &scn, &rc);
+    const sim_stats_t *st = sim_stats(s);
+    assert_null(sim_error(s));
+    assert_true(st->ops_info > 0);
+    assert_int_equal(rc.counter_rc, SIM_OK);
+    assert_false(rc.failed);
+    cJSON *sum = ts_summary(s);
+    assert_true(ts_get(ts_get(ts_get(sum, "messages", NULL), "dropped", NULL), "partition", NULL)->valuedouble > 0);
+    cJSON_Delete(sum);
+    done(s, &scn, &rc);
+}
+
 /* A program that fails at start-up stops the run with a sentence naming the node. */
 static void startup_fails(const char *bin, const char *args, const char *expect)
 {
@@ -306,6 +442,11 @@ int main(void)
         cmocka_unit_test(test_maelstrom_g_counter_counts),
         cmocka_unit_test(test_maelstrom_realtime_lets_a_program_keep_its_own_timers),
         cmocka_unit_test(test_maelstrom_unique_ids_duplicates_are_caught),
+        cmocka_unit_test(test_maelstrom_kv_services_answer_as_maelstrom_does),
+        cmocka_unit_test(test_maelstrom_g_counter_on_seq_kv_counts),
+        cmocka_unit_test(test_maelstrom_seq_kv_serves_stale_reads),
+        cmocka_unit_test(test_maelstrom_lww_kv_loses_writes),
+        cmocka_unit_test(test_maelstrom_services_sit_behind_the_network),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };

@@ -25,6 +25,9 @@
  * are why this protocol is not as small or as pure as the others: the wire format is
  * JSON and the program lives in another process, so both are the price of the idea.
  *
+ * A server named lin-kv, seq-kv or lww-kv runs no program: it is one of Maelstrom's
+ * key-value services, answered by dsim itself (maelstrom_kv.c) behind the same network.
+ *
  * Errors follow Maelstrom's codes: definite ones (the operation did not happen) make
  * the operation fail; indefinite ones (0 timeout, 13 crash) get no reply, so the
  * client times out and records info, as Maelstrom does. A crash is SIGKILL; a restart
@@ -50,7 +53,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "proto/proto.h"
+#include "proto/maelstrom.h"
 
 #define ML_LINE_MAX (64u * 1024)        /* bytes of one line a program writes (documented bound) */
 #define ML_LINES_PER_STEP_MAX 10000     /* lines in answer to one message: more is a flood */
@@ -83,6 +86,7 @@ typedef struct ml_config {
     sim_time_t step_timeout;    /* wall-clock ns one step may take in all */
     double speed;               /* realtime: simulated seconds per wall-clock second */
     sim_time_t tick;            /* realtime: how often (simulated) to read what programs wrote */
+    mlkv_config_t kv;           /* the key-value services (maelstrom_kv.c) */
 } ml_config_t;
 
 typedef struct ml_pending {
@@ -91,6 +95,7 @@ typedef struct ml_pending {
 } ml_pending_t;
 
 typedef struct ml_node {
+    int svc;                    /* a service node: mlkv_kind_t + 1; 0: a program */
     int pid;                    /* 0: no child */
     int in_fd, out_fd, err_fd;
     bool running;               /* started and answered init */
@@ -205,11 +210,11 @@ static void ml_problem(sim_ctx *c, ml_node_t *st, const char *fmt, ...)
     snprintf(st->why, sizeof st->why, "stopped: %.80s", msg);
     ml_close(st);
     if (startup) {
-        sim_halt(c, "maelstrom node n%u (%s): %s", sim_self(c) + 1, cf->bin, msg);
+        sim_halt(c, "maelstrom node %s (%s): %s", sim_node_name(c, sim_self(c)), cf->bin, msg);
         return;
     }
     sim_log(c, "maelstrom: %s; the node is stopped, its operations end as info", msg);
-    fprintf(stderr, "dsim: maelstrom node n%u (%s): %s; the node is stopped until it restarts\n", sim_self(c) + 1, cf->bin, msg);
+    fprintf(stderr, "dsim: maelstrom node %s (%s): %s; the node is stopped until it restarts\n", sim_node_name(c, sim_self(c)), cf->bin, msg);
 }
 
 /* ---- Lines from the program. ------------------------------------------------------- */
@@ -294,6 +299,15 @@ static void ml_client_reply(sim_ctx *c, ml_node_t *st, const cJSON *body, const 
     }
 }
 
+/* The server of that name (a program node or a service), or -1. O(servers): a run of
+ * programs has a few dozen nodes at most. */
+static int64_t ml_server_named(sim_ctx *c, const char *name)
+{
+    for (uint32_t i = 0; i < sim_servers(c); i++)
+        if (strcmp(sim_node_name(c, i), name) == 0) return i;
+    return -1;
+}
+
 /* One complete line from the program's stdout. Returns false when the node stopped. */
 static bool ml_line(sim_ctx *c, ml_node_t *st, char *line, uint32_t len)
 {
@@ -308,18 +322,21 @@ static bool ml_line(sim_ctx *c, ml_node_t *st, char *line, uint32_t len)
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "type"));
     const char *d = dest->valuestring;
     char *end = NULL;
-    unsigned long k = (d[0] == 'n' || d[0] == 'c') && d[1] ? strtoul(d + 1, &end, 10) : 0;
-    bool numbered = end && *end == '\0' && k >= 1;
+    unsigned long k = d[0] == 'c' && d[1] ? strtoul(d + 1, &end, 10) : 0;
+    bool client = end && *end == '\0' && k >= 1;
+    int64_t to = client ? -1 : ml_server_named(c, d);
     if (type && strcmp(type, "init_ok") == 0) {
         st->init_ok = true;
-    } else if (d[0] == 'n' && numbered && k <= sim_servers(c)) {
+    } else if (strcmp(d, "c0") == 0) {
+        /* A reply to dsim's own topology message: nothing waits for it. */
+    } else if (to >= 0) {
         int t = sim_msg_type_register(c, type && type[0] ? type : "message");
         if (t < 0) t = 0;                       /* past SIM_MSG_TYPES_MAX: the generic type */
-        sim_send(c, (uint32_t)(k - 1), (unsigned)t, line, len, 0);
-    } else if (d[0] == 'c' && numbered) {
+        sim_send(c, (uint32_t)to, (unsigned)t, line, len, 0);
+    } else if (client) {
         ml_client_reply(c, st, body, line);
     } else {
-        sim_log(c, "maelstrom: sent to unknown node \"%.40s\" (expected n1..n%u or a client c1..): %.200s", d, sim_servers(c), line);
+        sim_log(c, "maelstrom: sent to unknown node \"%.40s\" (expected a node of the scenario, a service or a client c1..): %.200s", d, line);
     }
     cJSON_Delete(j);
     return true;
@@ -457,20 +474,30 @@ static void ml_init(sim_ctx *c)
     ml_node_t *st = sim_state(c);
     char err[512];
     st->why[0] = '\0';
+    const char *self = sim_node_name(c, sim_self(c));
+    mlkv_kind_t kind = mlkv_kind(self);
+    if (kind != MLKV_NONE) {            /* a service: dsim answers for it, no program runs */
+        st->svc = kind + 1;
+        mlkv_start(c, sim_durable(c), kind, &cf->kv);
+        return;
+    }
     /* An empty bin is allowed by the loader (every protocol loads with its defaults)
      * and refused here, at start-up, with exit 2 like any program that cannot start. */
     if (!cf->bin[0]) snprintf(err, sizeof err, "no program: expected \"bin\" in the protocol's params, such as \"./echo.py\"");
     if (!cf->bin[0] || ml_spawn(cf, st, err, sizeof err) < 0) {
         snprintf(st->why, sizeof st->why, "stopped: cannot start");
-        if (sim_now(c) == 0) sim_halt(c, "maelstrom node n%u: %s", sim_self(c) + 1, err);
-        else { sim_log(c, "maelstrom: %s", err); fprintf(stderr, "dsim: maelstrom node n%u: %s\n", sim_self(c) + 1, err); }
+        if (sim_now(c) == 0) sim_halt(c, "maelstrom node %s: %s", self, err);
+        else { sim_log(c, "maelstrom: %s", err); fprintf(stderr, "dsim: maelstrom node %s: %s\n", self, err); }
         return;
     }
     char line[16384];
     uint32_t n = sim_servers(c);
-    int len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"n%u\",\"body\":{\"type\":\"init\",\"msg_id\":%lld,\"node_id\":\"n%u\",\"node_ids\":[",
-                       sim_self(c) + 1, (long long)++st->next_msg_id, sim_self(c) + 1);
-    for (uint32_t i = 0; i < n && len < (int)sizeof line - 32; i++) len += snprintf(line + len, sizeof line - (size_t)len, "%s\"n%u\"", i ? "," : "", i + 1);
+    int len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"%s\",\"body\":{\"type\":\"init\",\"msg_id\":%lld,\"node_id\":\"%s\",\"node_ids\":[",
+                       self, (long long)++st->next_msg_id, self);
+    /* node_ids are the programs; the services are reached by their names. */
+    for (uint32_t i = 0, k = 0; i < n && len < (int)sizeof line - 64; i++)
+        if (mlkv_kind(sim_node_name(c, i)) == MLKV_NONE)
+            len += snprintf(line + len, sizeof line - (size_t)len, "%s\"%s\"", k++ ? "," : "", sim_node_name(c, i));
     len += snprintf(line + len, sizeof line - (size_t)len, "]}}");
     if (!ml_write(c, st, line, (uint32_t)len) || !ml_pump(c, st, true)) return;
     st->running = true;
@@ -481,10 +508,11 @@ static void ml_init(sim_ctx *c)
     if (cf->workload == ML_BROADCAST) {
         /* The topology as this node sees it: its own neighbours in the scenario's
          * topology (the entry a node reads; the others are left out). */
-        len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"n%u\",\"body\":{\"type\":\"topology\",\"msg_id\":%lld,\"topology\":{\"n%u\":[",
-                       sim_self(c) + 1, (long long)++st->next_msg_id, sim_self(c) + 1);
-        for (uint32_t i = 0; i < sim_n_peers(c) && len < (int)sizeof line - 32; i++)
-            len += snprintf(line + len, sizeof line - (size_t)len, "%s\"n%u\"", i ? "," : "", sim_peer(c, i) + 1);
+        len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"%s\",\"body\":{\"type\":\"topology\",\"msg_id\":%lld,\"topology\":{\"%s\":[",
+                       self, (long long)++st->next_msg_id, self);
+        for (uint32_t i = 0, k = 0; i < sim_n_peers(c) && len < (int)sizeof line - 64; i++)
+            if (mlkv_kind(sim_node_name(c, sim_peer(c, i))) == MLKV_NONE)
+                len += snprintf(line + len, sizeof line - (size_t)len, "%s\"%s\"", k++ ? "," : "", sim_node_name(c, sim_peer(c, i)));
         len += snprintf(line + len, sizeof line - (size_t)len, "]}}}");
         if (ml_write(c, st, line, (uint32_t)len)) ml_pump(c, st, false);
     }
@@ -498,6 +526,7 @@ static void ml_timer(sim_ctx *c, int kind, uint64_t data)
     const ml_config_t *cf = sim_config(c);
     ml_node_t *st = sim_state(c);
     (void)data;
+    if (kind == MLKV_TIMER_GOSSIP && st->svc) { mlkv_timer(c, sim_durable(c), &cf->kv); return; }
     if (kind != ML_TIMER_TICK || !st->running) return;
     int64_t due = st->wall_origin_ns + (int64_t)((double)sim_now(c) / cf->speed);
     int64_t ahead = due - ml_wall_ns();
@@ -511,14 +540,28 @@ static void ml_timer(sim_ctx *c, int kind, uint64_t data)
 static void ml_message(sim_ctx *c, const sim_msg_t *m)
 {
     ml_node_t *st = sim_state(c);
+    if (st->svc) { mlkv_message(c, sim_durable(c), &((const ml_config_t *)sim_config(c))->kv, m); return; }
     if (!st->running) return;
     if (ml_write(c, st, m->payload, m->len)) ml_pump(c, st, false);
+}
+
+/* A client's request that landed on a service: clients talk to the programs, so it is
+ * sent on to one of them, chosen from the service's own stream (a sticky client then
+ * stays there). */
+static void ml_redirect(sim_ctx *c, const sim_req_t *req)
+{
+    uint32_t programs[256], n = 0;
+    for (uint32_t i = 0; i < sim_servers(c) && n < 256; i++)
+        if (mlkv_kind(sim_node_name(c, i)) == MLKV_NONE) programs[n++] = i;
+    if (n == 0) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
+    sim_reply_redirect(c, req, programs[rng_below(sim_rng(c), n)]);
 }
 
 static void ml_request(sim_ctx *c, const sim_req_t *req)
 {
     const ml_config_t *cf = sim_config(c);
     ml_node_t *st = sim_state(c);
+    if (st->svc) { ml_redirect(c, req); return; }
     if (!st->running) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
     char body[256];
     long long v = (long long)req->value, k = (long long)req->key;
@@ -565,7 +608,8 @@ static void ml_destroy(sim_ctx *c) { ml_close(sim_state(c)); }
 static void ml_describe(sim_ctx *c, proto_desc_t *d)
 {
     ml_node_t *st = sim_state(c);
-    if (st->why[0]) snprintf(d->line, sizeof d->line, "%s", st->why);
+    if (st->svc) mlkv_describe(sim_durable(c), d->line, sizeof d->line);
+    else if (st->why[0]) snprintf(d->line, sizeof d->line, "%s", st->why);
     else if (st->last_err[0]) snprintf(d->line, sizeof d->line, "%s", st->last_err);
     else snprintf(d->line, sizeof d->line, "served %lld", (long long)st->served);
 }
@@ -623,11 +667,12 @@ static void ml_summary(sim_t *s, jw_t *w)
 {
     static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv", "unique-ids"};
     const ml_config_t *cf = sim_config_of(s);
-    int64_t served = 0, stopped = 0;
+    int64_t served = 0, stopped = 0, services = 0;
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
         const ml_node_t *st = sim_node_state(s, i);
         served += st->served;
         stopped += st->why[0] != '\0';
+        services += st->svc != 0;
     }
     jw_kstr(w, "time_mode", cf->mode == ML_LOCKSTEP ? "lockstep" : "realtime");
     jw_kbool(w, "deterministic", cf->mode == ML_LOCKSTEP);
@@ -638,6 +683,13 @@ static void ml_summary(sim_t *s, jw_t *w)
         const ml_check_t *k = sim_check_state(s);
         jw_kint(w, "unique_ids_checked", k->n_ids);
         jw_kbool(w, "unique_ids_check_full", k->full);
+    }
+    if (services) {
+        jw_key(w, "services");
+        jw_arr_begin(w);
+        for (uint32_t i = 0; i < sim_n_servers(s); i++)
+            if (((const ml_node_t *)sim_node_state(s, i))->svc) mlkv_summary(sim_node_durable(s, i), sim_name_of(s, i), w);
+        jw_arr_end(w);
     }
 }
 
@@ -666,6 +718,14 @@ static const proto_param_t ml_params[] = {
      "realtime: simulated seconds per wall-clock second"},
     {"tick", PROTO_PARAM_DURATION, "5ms", 1e5, 1e9, NULL, offsetof(ml_config_t, tick),
      "realtime: how often (simulated) dsim reads what a program wrote on its own"},
+    {"seq_stale", PROTO_PARAM_REAL, "0.5", 0, 1, NULL, offsetof(ml_config_t, kv.seq_stale),
+     "seq-kv service: chance that a read is served from an older state the caller has not yet seen past"},
+    {"lww_replicas", PROTO_PARAM_INT, "5", 1, MLKV_REPLICAS_MAX, NULL, offsetof(ml_config_t, kv.lww_replicas),
+     "lww-kv service: replicas answering independently"},
+    {"lww_gossip", PROTO_PARAM_DURATION, "100ms", 1e6, 60e9, NULL, offsetof(ml_config_t, kv.lww_gossip),
+     "lww-kv service: how often each replica pulls another's values"},
+    {"lww_skew", PROTO_PARAM_DURATION, "20ms", 0, 10e9, NULL, offsetof(ml_config_t, kv.lww_skew),
+     "lww-kv service: the largest offset of a replica's clock from true time"},
     {"init_timeout", PROTO_PARAM_DURATION, "10s", 1e6, 600e9, NULL, offsetof(ml_config_t, init_timeout), "wall-clock time to wait for init_ok"},
     {"step_timeout", PROTO_PARAM_DURATION, "5s", 1e6, 600e9, NULL, offsetof(ml_config_t, step_timeout),
      "wall-clock time a program may keep writing in answer to one message"},
@@ -676,6 +736,9 @@ static const proto_param_t ml_params[] = {
 static const proto_line_t ml_lines[] = {
     {"time mode", "{protocol_stats.time_mode|s} (lockstep replays exactly for programs without timers of their own; realtime does not)"},
     {"workload", "{protocol_stats.workload|s}: {protocol_stats.served} requests served, {protocol_stats.nodes_stopped} programs stopped for misbehaving"},
+    {"service", "{protocol_stats.services[#].name|s}: {protocol_stats.services[#].requests} requests from the programs, "
+                "{protocol_stats.services[#].stale_reads} reads served stale, {protocol_stats.services[#].cas_failed} cas refused (22), "
+                "{protocol_stats.services[#].lost_writes} writes lost to last-writer-wins"},
     {NULL, NULL},
 };
 
@@ -684,6 +747,7 @@ const proto_t proto_maelstrom = {
     .name = "maelstrom",
     .purpose = "each node is a program speaking Maelstrom's JSON protocol on stdin and stdout",
     .state_size = sizeof(ml_node_t),
+    .durable_size = sizeof(mlkv_store_t),
     .config_size = sizeof(ml_config_t),
     .msg_types = ml_msg_types,
     .params = ml_params,

@@ -1,0 +1,75 @@
+/* maelstrom.h -- what maelstrom.c shares with its key-value services (maelstrom_kv.c).
+ * Nothing outside sim/proto includes it.
+ *
+ * The services are dsim's own nodes, not programs: a server named "lin-kv", "seq-kv"
+ * or "lww-kv" in the scenario answers Maelstrom's key-value RPCs itself. They sit
+ * behind the same network as the programs, so latency, loss and partitions reach a
+ * program's calls to them. Their data lives in the node's durable storage (a service
+ * that is crashed and restarted keeps it, as a disk would); their randomness (which
+ * stale value, which replica) comes from the node's own seeded stream, so a lock-step
+ * run that uses them still replays exactly.
+ */
+#ifndef SIM_PROTO_MAELSTROM_H
+#define SIM_PROTO_MAELSTROM_H
+
+#include "proto/proto.h"
+
+#define MLKV_KEYS_MAX 64            /* keys one service holds */
+#define MLKV_KEY_MAX 64             /* bytes of a key's JSON text */
+#define MLKV_TEXT_MAX 512           /* bytes of a value's JSON text */
+#define MLKV_VERSIONS 8             /* seq-kv: past values kept per key, for stale reads */
+#define MLKV_REPLICAS_MAX 7         /* lww-kv: independent replicas simulated */
+#define MLKV_PEERS_MAX 64           /* seq-kv: callers whose position in the order is kept */
+
+typedef enum { MLKV_NONE = -1, MLKV_LIN, MLKV_SEQ, MLKV_LWW, MLKV_KINDS_ } mlkv_kind_t;
+extern const char *const mlkv_names[];     /* "lin-kv", "seq-kv", "lww-kv" */
+
+/* The service's parameters, part of the protocol's config. */
+typedef struct mlkv_config {
+    double seq_stale;           /* seq-kv: chance that a read is served from an older state */
+    int64_t lww_replicas;       /* lww-kv: replicas answering independently */
+    sim_time_t lww_gossip;      /* lww-kv: how often each replica pulls another's values */
+    sim_time_t lww_skew;        /* lww-kv: the largest offset of a replica's clock */
+} mlkv_config_t;
+
+/* One value of a key: a version (seq-kv, lin-kv) or a replica's copy (lww-kv). */
+typedef struct mlkv_val {
+    uint64_t seq;               /* lin/seq: the state (0, 1, 2, ...) that made it */
+    int64_t ts;                 /* lww: the writing replica's clock */
+    sim_time_t at;              /* lww: true time of the write */
+    uint8_t present;            /* 0: the key has no value (never written) */
+    uint8_t replica;            /* lww: which replica wrote it (breaks ties) */
+    uint32_t vc[MLKV_REPLICAS_MAX];   /* lww: writes at each replica this value has seen */
+    uint16_t len;
+    char text[MLKV_TEXT_MAX];   /* the value as JSON text */
+} mlkv_val_t;
+
+/* A service's whole store, in the node's durable storage (zeroed at the start). */
+typedef struct mlkv_store {
+    int32_t kind;               /* mlkv_kind_t + 1: 0 until the first init */
+    uint32_t n_keys;
+    uint64_t seq;               /* lin/seq: states so far; the newest is `seq` */
+    char key[MLKV_KEYS_MAX][MLKV_KEY_MAX];
+    uint64_t n_ver[MLKV_KEYS_MAX];                  /* versions ever made of each key */
+    mlkv_val_t ver[MLKV_KEYS_MAX][MLKV_VERSIONS];   /* the last MLKV_VERSIONS, a ring */
+    uint64_t floor[MLKV_PEERS_MAX];                 /* seq: the state each caller last saw */
+    mlkv_val_t rep[MLKV_REPLICAS_MAX][MLKV_KEYS_MAX];
+    int64_t skew_ns[MLKV_REPLICAS_MAX];
+    uint32_t writes_at[MLKV_REPLICAS_MAX];          /* lww: writes taken by each replica */
+    int64_t requests, stale_reads, cas_failed, lost_writes, errors;
+} mlkv_store_t;
+
+#define MLKV_TIMER_GOSSIP 2          /* lww-kv: timer kind (maelstrom.c's tick is 1) */
+
+mlkv_kind_t mlkv_kind(const char *node_name);        /* MLKV_NONE for a program node */
+/* Starts (or restarts) the service at this node. */
+void mlkv_start(sim_ctx *c, mlkv_store_t *kv, mlkv_kind_t kind, const mlkv_config_t *cf);
+/* One RPC from a program: answers it over the network. */
+void mlkv_message(sim_ctx *c, mlkv_store_t *kv, const mlkv_config_t *cf, const sim_msg_t *m);
+/* lww-kv's gossip timer. */
+void mlkv_timer(sim_ctx *c, mlkv_store_t *kv, const mlkv_config_t *cf);
+void mlkv_describe(const mlkv_store_t *kv, char *line, size_t len);
+/* Writes {"name", "kind", "requests", ...} for one service. */
+void mlkv_summary(const mlkv_store_t *kv, const char *name, jw_t *w);
+
+#endif
