@@ -380,6 +380,55 @@ static void test_maelstrom_services_sit_behind_the_network(void **state)
     done(s, &scn, &rc);
 }
 
+#define KAFKA(bin, args, nodes, partition) \
+    "{'duration': '3s', 'nodes': " nodes "," \
+    " 'protocol': {'name': 'maelstrom', 'params': {'bin': '" bin "', 'args': [" args "], 'workload': 'kafka', 'quiet': '5ms'}}," \
+    " 'network': {'latency': {'dist': 'uniform', 'min': '2ms', 'max': '8ms'}}," \
+    " 'workload': {'clients': 3, 'ops': {'write': 0.5, 'read': 0.35, 'cas': 0.1, 'add': 0.05}, 'keys': 2, 'rate': '30/s'," \
+    "              'timeout': '300ms', 'target': 'random', 'stop': '2500ms'}," \
+    " 'faults': [" partition "]}"
+
+static void test_maelstrom_kafka_leader_log_passes_under_partition(void **state)
+{
+    (void)state;
+    scn_t scn;
+    sim_t *s = run(KAFKA("scenarios/nodes/kafka.py", "", "3",
+                         "{'at': '1s', 'partition': [['n1', 'n2'], ['n3']]}, {'at': '2s', 'heal': true}"), 1, &scn, NULL);
+    assert_null(sim_error(s));
+    const sim_violation_t *v = sim_violation(s, NULL);
+    if (v) fail_msg("the single-leader log was judged %s: %s", v->name, v->detail);
+    assert_true(sim_stats(s)->ops_info > 0);             /* n3's requests while cut off */
+    cJSON *sum = ts_summary(s);
+    const cJSON *k = ts_get(sum, "protocol_stats", "kafka");
+    assert_true(ts_get(k, "sends_acked", NULL)->valueint > 20);
+    assert_true(ts_get(k, "polls", NULL)->valueint > 10);
+    assert_true(ts_get(k, "polled_messages", NULL)->valueint > 50);
+    assert_true(ts_get(k, "committed_offsets_listed", NULL)->valueint > 0);
+    assert_int_equal(ts_get(k, "lost_writes", NULL)->valueint, 0);
+    cJSON_Delete(sum);
+    done(s, &scn, NULL);
+}
+
+static void test_maelstrom_kafka_checker_catches_reused_and_lost_offsets(void **state)
+{
+    (void)state;
+    /* Logs at every node give one offset to two messages; a log that leaves
+     * acknowledged messages out of its polls loses them. */
+    static const struct { const char *json, *name; } cases[] = {
+        {KAFKA("scenarios/nodes/kafka.py", "'--broken'", "3", ""), "kafka-nonmonotonic"},
+        {KAFKA("tests/maelstrom/kafka_forgetful.py", "", "1", ""), "kafka-lost-write"},
+    };
+    for (int i = 0; i < 2; i++) {
+        scn_t scn;
+        sim_t *s = run(cases[i].json, 1, &scn, NULL);
+        const sim_violation_t *v = sim_violation(s, NULL);
+        if (!v) fail_msg("%s was not caught", cases[i].name);
+        assert_string_equal(v->name, cases[i].name);
+        assert_non_null(strstr(v->detail, "key k"));
+        done(s, &scn, NULL);
+    }
+}
+
 /* A program that fails at start-up stops the run with a sentence naming the node. */
 static void startup_fails(const char *bin, const char *args, const char *expect)
 {
@@ -447,6 +496,8 @@ int main(void)
         cmocka_unit_test(test_maelstrom_seq_kv_serves_stale_reads),
         cmocka_unit_test(test_maelstrom_lww_kv_loses_writes),
         cmocka_unit_test(test_maelstrom_services_sit_behind_the_network),
+        cmocka_unit_test(test_maelstrom_kafka_leader_log_passes_under_partition),
+        cmocka_unit_test(test_maelstrom_kafka_checker_catches_reused_and_lost_offsets),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };

@@ -70,9 +70,10 @@ typedef struct ml_check {
     uint32_t n_ids;
     bool full;
     uint64_t ids[ML_IDS_MAX];           /* 0: empty (a hash of 0 is stored as 1) */
+    mlkf_check_t kafka;                 /* kafka: what each offset holds (maelstrom_kafka.c) */
 } ml_check_t;
 
-typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV, ML_UNIQUE } ml_workload_t;
+typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV, ML_UNIQUE, ML_KAFKA } ml_workload_t;
 typedef enum { ML_LOCKSTEP, ML_REALTIME } ml_mode_t;
 enum { ML_TIMER_TICK = 1 };
 
@@ -104,6 +105,8 @@ typedef struct ml_node {
     int64_t wall_origin_ns;     /* realtime: wall-clock time at simulated time 0 */
     int64_t served, mismatches, stderr_lines;
     uint32_t out_len, err_len;
+    int64_t kafka_seen[MLKF_KEYS_MAX];   /* kafka: the highest offset polled here, per key (committed) */
+    mlkf_obs_t obs;             /* kafka: what the program answered, for the checker */
     char why[96];               /* why the node stopped, for describe */
     char last_err[64];          /* the last line on stderr */
     ml_pending_t pending[ML_PENDING_MAX];
@@ -240,6 +243,45 @@ static uint32_t ml_values(const cJSON *a, int64_t *out)
     return n;
 }
 
+/* kafka: the logs' answers. Keys are "k0", "k1", ... (dsim's key index); a send's
+ * reply keeps the value sent in the history (the offset goes to the checker), a poll's
+ * is the list offset, message, offset, message, ...; a listed committed offset is the
+ * add's value. */
+static void ml_kafka_reply(sim_ctx *c, ml_node_t *st, const sim_req_t *req, const char *type, const cJSON *body, const char *line)
+{
+    char key[24];
+    snprintf(key, sizeof key, "k%u", req->key);
+    int64_t vals[ML_VALUES_MAX];
+    if (strcmp(type, "send_ok") == 0) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(body, "offset");
+        if (!cJSON_IsNumber(o)) { sim_log(c, "maelstrom: a send_ok without an \"offset\": %.200s", line); return; }
+        int64_t pair[2] = {(int64_t)o->valuedouble, req->value};
+        mlkf_observe(&st->obs, MLKF_SEND, req->key, pair, 2);
+        sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
+    } else if (strcmp(type, "poll_ok") == 0) {
+        const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "msgs"), key);
+        uint32_t n = 0;
+        for (const cJSON *e = msgs ? msgs->child : NULL; e && n + 2 <= ML_VALUES_MAX; e = e->next) {
+            const cJSON *o = cJSON_GetArrayItem(e, 0), *m = cJSON_GetArrayItem(e, 1);
+            if (!cJSON_IsNumber(o)) continue;
+            vals[n++] = (int64_t)o->valuedouble;
+            vals[n++] = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
+            if (req->key < MLKF_KEYS_MAX && vals[n - 2] > st->kafka_seen[req->key]) st->kafka_seen[req->key] = vals[n - 2];
+        }
+        mlkf_observe(&st->obs, MLKF_POLL, req->key, vals, n);
+        sim_reply_list(c, req, vals, n);
+    } else if (strcmp(type, "commit_offsets_ok") == 0) {
+        sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
+    } else if (strcmp(type, "list_committed_offsets_ok") == 0) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "offsets"), key);
+        int64_t off = cJSON_IsNumber(o) ? (int64_t)o->valuedouble : -1;
+        mlkf_observe(&st->obs, MLKF_LIST, req->key, &off, 1);
+        sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
+    } else {
+        sim_log(c, "maelstrom: unexpected reply type \"%s\" to a %s: %.200s", type, sim_op_names[req->f], line);
+    }
+}
+
 /* A reply to a client request: turn Maelstrom's body into dsim's reply. */
 static void ml_client_reply(sim_ctx *c, ml_node_t *st, const cJSON *body, const char *line)
 {
@@ -290,6 +332,8 @@ static void ml_client_reply(sim_ctx *c, ml_node_t *st, const cJSON *body, const 
         cJSON_free(text);
         int64_t v = (int64_t)(h >> 1);
         sim_reply(c, &req, SIM_REPLY_OK, &v, 1);
+    } else if (cf->workload == ML_KAFKA) {
+        ml_kafka_reply(c, st, &req, type, body, line);
     } else if (strcmp(type, "cas_ok") == 0) {
         sim_reply(c, &req, SIM_REPLY_OK, NULL, 0);
     } else if (strcmp(type, "write_ok") == 0 || strcmp(type, "add_ok") == 0 || strcmp(type, "broadcast_ok") == 0) {
@@ -586,6 +630,15 @@ static void ml_request(sim_ctx *c, const sim_req_t *req)
         snprintf(body, sizeof body, "\"type\":\"cas\",\"key\":%lld,\"from\":%lld,\"to\":%lld", k, v, (long long)req->value2); break;
     case ML_UNIQUE * 16 + SIM_OP_READ:          /* the id comes back as the read's value */
         snprintf(body, sizeof body, "\"type\":\"generate\""); break;
+    case ML_KAFKA * 16 + SIM_OP_WRITE: case ML_KAFKA * 16 + SIM_OP_APPEND:
+        snprintf(body, sizeof body, "\"type\":\"send\",\"key\":\"k%lld\",\"msg\":%lld", k, v); break;
+    case ML_KAFKA * 16 + SIM_OP_READ:           /* every poll starts at 0: the checker needs no client position */
+        snprintf(body, sizeof body, "\"type\":\"poll\",\"offsets\":{\"k%lld\":0}", k); break;
+    case ML_KAFKA * 16 + SIM_OP_CAS:            /* commit what this node has handed out so far */
+        snprintf(body, sizeof body, "\"type\":\"commit_offsets\",\"offsets\":{\"k%lld\":%lld}", k,
+                 (long long)(req->key < MLKF_KEYS_MAX ? st->kafka_seen[req->key] : 0)); break;
+    case ML_KAFKA * 16 + SIM_OP_ADD:
+        snprintf(body, sizeof body, "\"type\":\"list_committed_offsets\",\"keys\":[\"k%lld\"]", k); break;
     default:
         /* The workload has no such operation: it certainly did not happen. */
         sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
@@ -654,6 +707,14 @@ static bool ml_check(sim_t *s, sim_violation_t *v)
 {
     const ml_config_t *cf = sim_config_of(s);
     if (cf->workload == ML_UNIQUE) return ml_check_unique(s, v);
+    if (cf->workload == ML_KAFKA) {
+        ml_check_t *k = sim_check_state(s);
+        for (uint32_t i = 0; i < sim_n_servers(s); i++) {
+            ml_node_t *st = sim_node_state(s, i);
+            if (mlkf_check(&k->kafka, &st->obs, v)) { v->nodes[0] = i; v->n_nodes = 1; return true; }
+        }
+        return false;
+    }
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
         const ml_node_t *st = sim_node_state(s, i);
         if (st->mismatches > 0)
@@ -665,7 +726,7 @@ static bool ml_check(sim_t *s, sim_violation_t *v)
 /* The time mode belongs in every summary: it says whether the run can be replayed. */
 static void ml_summary(sim_t *s, jw_t *w)
 {
-    static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv", "unique-ids"};
+    static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv", "unique-ids", "kafka"};
     const ml_config_t *cf = sim_config_of(s);
     int64_t served = 0, stopped = 0, services = 0;
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
@@ -684,6 +745,7 @@ static void ml_summary(sim_t *s, jw_t *w)
         jw_kint(w, "unique_ids_checked", k->n_ids);
         jw_kbool(w, "unique_ids_check_full", k->full);
     }
+    if (cf->workload == ML_KAFKA) mlkf_summary(&((const ml_check_t *)sim_check_state(s))->kafka, w);
     if (services) {
         jw_key(w, "services");
         jw_arr_begin(w);
@@ -699,7 +761,11 @@ static int ml_configure(void *config, const proto_env_t *env, char *err, size_t 
     int n = 0;
     for (const char *a = cf->args; *a; a += strlen(a) + 1) n++;
     if (n > ML_ARGS_MAX) { snprintf(err, err_len, "\"args\" has %d strings; at most %d are passed", n, ML_ARGS_MAX); return SIM_EINPUT; }
-    (void)env;
+    if (cf->workload == ML_KAFKA && env->n_keys > MLKF_KEYS_MAX) {
+        snprintf(err, err_len, "the kafka workload's checker follows %d keys at most (MLKF_KEYS_MAX); the workload has %u \"keys\"",
+                 MLKF_KEYS_MAX, env->n_keys);
+        return SIM_EINPUT;
+    }
     return SIM_OK;
 }
 
@@ -708,7 +774,7 @@ static const char *const ml_msg_types[] = {"message", NULL};
 static const proto_param_t ml_params[] = {
     {"bin", PROTO_PARAM_PATH, "\"\"", 1, 0, NULL, offsetof(ml_config_t, bin), "the program each node runs, relative to the scenario"},
     {"args", PROTO_PARAM_STRINGS, "[]", 1, 0, NULL, offsetof(ml_config_t, args), "arguments passed to the program"},
-    {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids", offsetof(ml_config_t, workload),
+    {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids|kafka", offsetof(ml_config_t, workload),
      "which Maelstrom workload the clients' operations become"},
     {"mode", PROTO_PARAM_ENUM, "lockstep", 1, 0, "lockstep|realtime", offsetof(ml_config_t, mode),
      "lockstep: one message at a time, deterministic for programs without timers; realtime: simulated time follows the wall clock"},
@@ -736,6 +802,10 @@ static const proto_param_t ml_params[] = {
 static const proto_line_t ml_lines[] = {
     {"time mode", "{protocol_stats.time_mode|s} (lockstep replays exactly for programs without timers of their own; realtime does not)"},
     {"workload", "{protocol_stats.workload|s}: {protocol_stats.served} requests served, {protocol_stats.nodes_stopped} programs stopped for misbehaving"},
+    {"kafka", "{protocol_stats.kafka.sends_acked} sends acknowledged, {protocol_stats.kafka.polls} polls returned "
+              "{protocol_stats.kafka.polled_messages} messages; {protocol_stats.kafka.lost_writes} acknowledged sends lost, "
+              "{protocol_stats.kafka.skipped} offsets skipped, {protocol_stats.kafka.nonmonotonic} out of order or reused "
+              "({protocol_stats.kafka.unchecked} past the checker's bounds)"},
     {"service", "{protocol_stats.services[#].name|s}: {protocol_stats.services[#].requests} requests from the programs, "
                 "{protocol_stats.services[#].stale_reads} reads served stale, {protocol_stats.services[#].cas_failed} cas refused (22), "
                 "{protocol_stats.services[#].lost_writes} writes lost to last-writer-wins"},

@@ -1,5 +1,5 @@
-/* maelstrom.h -- what maelstrom.c shares with its key-value services (maelstrom_kv.c).
- * Nothing outside sim/proto includes it.
+/* maelstrom.h -- what maelstrom.c shares with its key-value services (maelstrom_kv.c)
+ * and its kafka checker (maelstrom_kafka.c). Nothing outside sim/proto includes it.
  *
  * The services are dsim's own nodes, not programs: a server named "lin-kv", "seq-kv"
  * or "lww-kv" in the scenario answers Maelstrom's key-value RPCs itself. They sit
@@ -71,5 +71,36 @@ void mlkv_timer(sim_ctx *c, mlkv_store_t *kv, const mlkv_config_t *cf);
 void mlkv_describe(const mlkv_store_t *kv, char *line, size_t len);
 /* Writes {"name", "kind", "requests", ...} for one service. */
 void mlkv_summary(const mlkv_store_t *kv, const char *name, jw_t *w);
+
+/* ---- The kafka workload's checker (maelstrom_kafka.c). -------------------------------
+ *
+ * A node turns what the programs answer (send_ok, poll_ok, list_committed_offsets_ok)
+ * into observations, a few integers each, in a small buffer of its own; the checker,
+ * which runs after every event, drains every node's buffer into one table of what each
+ * offset of each key holds, and judges. */
+#define MLKF_KEYS_MAX 16            /* keys (the workload's "keys") the checker follows */
+#define MLKF_OFFSETS_MAX 4096       /* offsets per key it follows; later ones are counted, not checked */
+#define MLKF_OBS_MAX 8192           /* integers of observations one node holds between checks */
+
+enum { MLKF_SEND = 1, MLKF_POLL, MLKF_LIST };
+
+typedef struct mlkf_obs {
+    uint32_t len;
+    int64_t lost;                   /* integers that did not fit (no check ran: invariants off) */
+    int64_t v[MLKF_OBS_MAX];
+} mlkf_obs_t;
+
+typedef struct mlkf_check {
+    int64_t msg[MLKF_KEYS_MAX][MLKF_OFFSETS_MAX];       /* the message at each offset */
+    uint8_t flags[MLKF_KEYS_MAX][MLKF_OFFSETS_MAX];     /* MLKF_F_* */
+    int64_t sends_acked, polls, polled, commits_listed, max_offset, unchecked;
+    int64_t lost, skipped, nonmonotonic, reused;
+} mlkf_check_t;
+
+/* Appends one observation: kind, key, then n integers. */
+void mlkf_observe(mlkf_obs_t *o, int kind, int64_t key, const int64_t *vals, uint32_t n);
+/* Drains a node's observations into the check; true (and v filled) on an anomaly. */
+bool mlkf_check(mlkf_check_t *k, mlkf_obs_t *o, sim_violation_t *v);
+void mlkf_summary(const mlkf_check_t *k, jw_t *w);
 
 #endif
