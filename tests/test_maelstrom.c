@@ -429,13 +429,114 @@ static void test_maelstrom_kafka_checker_catches_reused_and_lost_offsets(void **
     }
 }
 
+/* Children of this test program stopped by a signal (state T). */
+static int stopped_children(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[300], buf[512];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *rp = strrchr(buf, ')');
+        int ppid = 0;
+        char st;
+        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == (int)getpid() && st == 'T') n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_maelstrom_pause_stops_the_program(void **state)
+{
+    (void)state;
+    /* While n2 is paused its program is stopped (SIGSTOP to its process group); after
+     * the resume it runs again and answers what waited for it. */
+    char json[4096], err[512];
+    snprintf(json, sizeof json, "%s",
+             "{'duration': '3s', 'nodes': 3,"
+             " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'scenarios/nodes/echo.py', 'workload': 'echo', 'quiet': '5ms'}},"
+             " 'network': {'latency': '3ms'},"
+             " 'workload': {'clients': 2, 'ops': {'write': 1.0}, 'rate': '20/s', 'timeout': '2s', 'target': 'random', 'stop': '2500ms'},"
+             " 'faults': [{'at': '1s', 'pause': 'n2'}, {'at': '1500ms', 'resume': 'n2'}]}");
+    for (char *p = json; *p; p++) if (*p == '\'') *p = '"';
+    scn_t scn;
+    if (scn_load_string(json, "inline.json", &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+    sim_opts_t o = {.seed_set = true, .seed = 1};
+    sim_t *s = sim_create(&scn, &o, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    sim_run_until(s, 500 * SIM_MS);
+    assert_int_equal(stopped_children(), 0);
+    sim_run_until(s, 1200 * SIM_MS);
+    assert_int_equal(stopped_children(), 1);
+    sim_run(s);
+    assert_int_equal(stopped_children(), 0);
+    assert_null(sim_violation(s, NULL));
+    assert_int_equal(sim_stats(s)->ops_info, 0);        /* what waited at n2 was answered after the resume */
+    assert_true(sim_stats(s)->ops_ok > 30);
+    done(s, &scn, NULL);
+}
+
+/* Reads a small file into buf ("" when it is missing). */
+static const char *slurp(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_maelstrom_durable_dir_outlives_a_crash(void **state)
+{
+    (void)state;
+    /* Each node's folder is named to its program in DSIM_DURABLE_DIR; n2's count of
+     * starts survives its kill and restart, and a second run starts from an empty
+     * folder again, so it replays. */
+    char dir[] = "/tmp/dsim-durable-XXXXXX", json[4096], path[512], buf[32];
+    assert_non_null(mkdtemp(dir));
+    snprintf(json, sizeof json,
+             "{'duration': '3s', 'nodes': 2,"
+             " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/durable_echo.py', 'workload': 'echo',"
+             "              'durable_dir': '%s', 'quiet': '5ms'}},"
+             " 'workload': {'clients': 1, 'ops': {'write': 1.0}, 'rate': '10/s', 'timeout': '300ms', 'stop': '2500ms'},"
+             " 'faults': [{'at': '1s', 'crash': 'n2'}, {'at': '1500ms', 'restart': 'n2'}]}", dir);
+    uint64_t hash = 0;
+    for (int round = 0; round < 2; round++) {
+        scn_t scn;
+        sim_t *s = run(json, 1, &scn, NULL);
+        assert_null(sim_error(s));
+        assert_int_equal(sim_stats(s)->restarts, 1);
+        snprintf(path, sizeof path, "%s/n1/starts", dir);
+        assert_string_equal(slurp(path, buf, sizeof buf), "1");
+        snprintf(path, sizeof path, "%s/n2/starts", dir);
+        assert_string_equal(slurp(path, buf, sizeof buf), "2");
+        if (round == 1) assert_true(sim_trace_hash(s) == hash);
+        hash = sim_trace_hash(s);
+        done(s, &scn, NULL);
+    }
+    for (int i = 1; i <= 2; i++) {
+        snprintf(path, sizeof path, "%s/n%d/starts", dir, i);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/n%d", dir, i);
+        rmdir(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* A program that fails at start-up stops the run with a sentence naming the node. */
 static void startup_fails(const char *bin, const char *args, const char *expect)
 {
     char json[2048];
     snprintf(json, sizeof json,
              "{'duration': '1s', 'nodes': 2,"
-             " 'protocol': {'name': 'maelstrom', 'params': {'bin': '%s', 'args': %s, 'init_timeout': '300ms', 'quiet': '5ms'}},"
+             " 'protocol': {'name': 'maelstrom', 'params': {'bin': '%s', 'args': %s, 'init_timeout': '2s', 'quiet': '5ms'}},"
              " 'workload': {'clients': 1, 'ops': {'write': 1.0}, 'rate': '10/s'}}", bin, args);
     for (char *p = json; *p; p++) if (*p == '\'') *p = '"';
     scn_t scn;
@@ -498,6 +599,8 @@ int main(void)
         cmocka_unit_test(test_maelstrom_services_sit_behind_the_network),
         cmocka_unit_test(test_maelstrom_kafka_leader_log_passes_under_partition),
         cmocka_unit_test(test_maelstrom_kafka_checker_catches_reused_and_lost_offsets),
+        cmocka_unit_test(test_maelstrom_pause_stops_the_program),
+        cmocka_unit_test(test_maelstrom_durable_dir_outlives_a_crash),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };

@@ -42,6 +42,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,6 +51,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +63,7 @@
 #define ML_ARGS_MAX 32                  /* arguments after the program's path */
 #define ML_VALUES_MAX 4096              /* values in one read's answer */
 #define ML_IDS_MAX (1u << 16)           /* unique-ids: ids the uniqueness check remembers */
+#define ML_ENV_MAX 1024                 /* environment variables passed on to a program */
 
 /* unique-ids: the check remembers a 64-bit hash of every id acknowledged so far (the
  * reply's value), in an open-addressing set; past ML_IDS_MAX / 2 ids it stops looking
@@ -80,6 +83,7 @@ enum { ML_TIMER_TICK = 1 };
 typedef struct ml_config {
     char bin[PROTO_PARAM_TEXT_MAX];
     char args[PROTO_PARAM_TEXT_MAX];
+    char durable_dir[PROTO_PARAM_TEXT_MAX];     /* "": none; else each node's folder is in it */
     int workload;               /* ml_workload_t */
     int mode;                   /* ml_mode_t */
     sim_time_t quiet;           /* wall-clock ns without output that ends a step */
@@ -100,6 +104,7 @@ typedef struct ml_node {
     int pid;                    /* 0: no child */
     int in_fd, out_fd, err_fd;
     bool running;               /* started and answered init */
+    bool paused;                /* stopped with SIGSTOP until resumed */
     bool init_ok;
     int64_t next_msg_id;
     int64_t wall_origin_ns;     /* realtime: wall-clock time at simulated time 0 */
@@ -140,9 +145,22 @@ static void ml_close(ml_node_t *st)
 }
 
 /* Starts the program with stdin a socket (so a write to a dead child is EPIPE, not
- * SIGPIPE), stdout and stderr pipes. Returns 0, or -1 with a sentence in err. */
-static int ml_spawn(const ml_config_t *cf, ml_node_t *st, char *err, size_t err_len)
+ * SIGPIPE), stdout and stderr pipes, and DSIM_DURABLE_DIR in its environment when the
+ * node has a durable folder (durable is that folder or ""). The environment is built
+ * here, before fork: the child only calls what is safe between fork and exec. Returns
+ * 0, or -1 with a sentence in err. */
+static int ml_spawn(const ml_config_t *cf, ml_node_t *st, const char *durable, char *err, size_t err_len)
 {
+    extern char **environ;
+    char *envp[ML_ENV_MAX + 2], durable_var[PROTO_PARAM_TEXT_MAX + 64];
+    int envc = 0;
+    for (char **e = environ; *e && envc < ML_ENV_MAX; e++)
+        if (strncmp(*e, "DSIM_DURABLE_DIR=", 17) != 0) envp[envc++] = *e;
+    if (durable[0]) {
+        snprintf(durable_var, sizeof durable_var, "DSIM_DURABLE_DIR=%s", durable);
+        envp[envc++] = durable_var;
+    }
+    envp[envc] = NULL;
     char *argv[ML_ARGS_MAX + 2];
     int argc = 0;
     argv[argc++] = (char *)cf->bin;
@@ -165,7 +183,7 @@ static int ml_spawn(const ml_config_t *cf, ml_node_t *st, char *err, size_t err_
         dup2(in[1], 0);
         dup2(out[1], 1);
         dup2(er[1], 2);
-        execv(cf->bin, argv);
+        execve(cf->bin, argv, envp);
         int e = errno;
         ssize_t w = write(ex[1], &e, sizeof e);
         (void)w;
@@ -191,6 +209,38 @@ static int ml_spawn(const ml_config_t *cf, ml_node_t *st, char *err, size_t err_
     fcntl(st->out_fd, F_SETFL, O_NONBLOCK);
     fcntl(st->err_fd, F_SETFL, O_NONBLOCK);
     st->out_len = st->err_len = 0;
+    return 0;
+}
+
+/* ---- The durable folder. ------------------------------------------------------------ */
+
+static int ml_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* The node's folder, durable_dir/NAME, into out (out[0] == 0: none). At time 0 it is
+ * emptied (created if need be), so a run with the same seed starts from the same
+ * files and replays; on a restart it is kept, which is the point. Returns 0, or -1
+ * with a sentence in err. */
+static int ml_durable(sim_ctx *c, const ml_config_t *cf, char *out, size_t len, char *err, size_t err_len)
+{
+    out[0] = '\0';
+    if (!cf->durable_dir[0]) return 0;
+    snprintf(out, len, "%s/%s", cf->durable_dir, sim_node_name(c, sim_self(c)));
+    if (mkdir(cf->durable_dir, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create the durable folder %s: %s", cf->durable_dir, strerror(errno));
+        return -1;
+    }
+    if (sim_now(c) == 0 && nftw(out, ml_rm, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
+        snprintf(err, err_len, "cannot empty the durable folder %s: %s", out, strerror(errno));
+        return -1;
+    }
+    if (mkdir(out, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create the durable folder %s: %s", out, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -527,8 +577,9 @@ static void ml_init(sim_ctx *c)
     }
     /* An empty bin is allowed by the loader (every protocol loads with its defaults)
      * and refused here, at start-up, with exit 2 like any program that cannot start. */
+    char durable[PROTO_PARAM_TEXT_MAX + 40];
     if (!cf->bin[0]) snprintf(err, sizeof err, "no program: expected \"bin\" in the protocol's params, such as \"./echo.py\"");
-    if (!cf->bin[0] || ml_spawn(cf, st, err, sizeof err) < 0) {
+    if (!cf->bin[0] || ml_durable(c, cf, durable, sizeof durable, err, sizeof err) < 0 || ml_spawn(cf, st, durable, err, sizeof err) < 0) {
         snprintf(st->why, sizeof st->why, "stopped: cannot start");
         if (sim_now(c) == 0) sim_halt(c, "maelstrom node %s: %s", self, err);
         else { sim_log(c, "maelstrom: %s", err); fprintf(stderr, "dsim: maelstrom node %s: %s\n", self, err); }
@@ -656,6 +707,17 @@ static void ml_request(sim_ctx *c, const sim_req_t *req)
 }
 
 static void ml_crash(sim_ctx *c) { ml_close(sim_state(c)); }
+
+/* A pause stops the program's whole process group (its threads and children too), so
+ * a program with timers of its own falls silent as a paused built-in node does; the
+ * core holds its messages meanwhile. */
+static void ml_pause(sim_ctx *c, bool paused)
+{
+    ml_node_t *st = sim_state(c);
+    if (st->pid <= 0 || st->paused == paused) return;
+    kill(-st->pid, paused ? SIGSTOP : SIGCONT);
+    st->paused = paused;
+}
 static void ml_destroy(sim_ctx *c) { ml_close(sim_state(c)); }
 
 static void ml_describe(sim_ctx *c, proto_desc_t *d)
@@ -663,6 +725,7 @@ static void ml_describe(sim_ctx *c, proto_desc_t *d)
     ml_node_t *st = sim_state(c);
     if (st->svc) mlkv_describe(sim_durable(c), d->line, sizeof d->line);
     else if (st->why[0]) snprintf(d->line, sizeof d->line, "%s", st->why);
+    else if (st->paused) snprintf(d->line, sizeof d->line, "paused (SIGSTOP)");
     else if (st->last_err[0]) snprintf(d->line, sizeof d->line, "%s", st->last_err);
     else snprintf(d->line, sizeof d->line, "served %lld", (long long)st->served);
 }
@@ -776,6 +839,8 @@ static const proto_param_t ml_params[] = {
     {"args", PROTO_PARAM_STRINGS, "[]", 1, 0, NULL, offsetof(ml_config_t, args), "arguments passed to the program"},
     {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids|kafka", offsetof(ml_config_t, workload),
      "which Maelstrom workload the clients' operations become"},
+    {"durable_dir", PROTO_PARAM_PATH, "\"\"", 1, 0, NULL, offsetof(ml_config_t, durable_dir),
+     "a folder for each node's files that outlive a crash (DSIM_DURABLE_DIR = this/NAME); emptied at the start of a run"},
     {"mode", PROTO_PARAM_ENUM, "lockstep", 1, 0, "lockstep|realtime", offsetof(ml_config_t, mode),
      "lockstep: one message at a time, deterministic for programs without timers; realtime: simulated time follows the wall clock"},
     {"quiet", PROTO_PARAM_DURATION, "20ms", 1e6, 10e9, NULL, offsetof(ml_config_t, quiet),
@@ -834,4 +899,5 @@ const proto_t proto_maelstrom = {
     .summary_lines = ml_lines,
     .check_size = sizeof(ml_check_t),
     .on_destroy = ml_destroy,
+    .on_pause = ml_pause,
 };
