@@ -1,4 +1,5 @@
-/* test_maelstrom.c -- programs as nodes: the Python nodes in scenarios/nodes/ and tests/maelstrom/ run under
+/* test_maelstrom.c -- programs as nodes: the Python nodes in scenarios/nodes/ and tests/maelstrom/, and C nodes
+ * compiled from the .c files of tests/maelstrom/, run under
  * dsim's network, faults and checkers; lock-step runs are deterministic; programs that
  * misbehave get a message naming them; and no child process outlives a test.
  */
@@ -581,6 +582,147 @@ static void test_maelstrom_runtime_problems_make_operations_info(void **state)
     }
 }
 
+/* ---- Nodes written in C: compiled here from tests/maelstrom/NAME.c. ------------------ */
+
+static char cdir[64];                   /* where the C nodes are built, removed at the end */
+
+static int c_nodes_build(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"echo", "lin_kv", "broadcast_timer"};
+    snprintf(cdir, sizeof cdir, "/tmp/dsim-cnodes-XXXXXX");
+    if (!mkdtemp(cdir)) return -1;
+    const char *cc = getenv("CC") && getenv("CC")[0] ? getenv("CC") : "cc";
+    for (int i = 0; i < 3; i++) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "%s -std=c11 -O1 -Wall -Wextra -Werror -o %s/%s tests/maelstrom/%s.c "
+                 "$(pkg-config --cflags --libs libcjson)", cc, cdir, names[i], names[i]);
+        if (system(cmd) != 0) { fprintf(stderr, "cannot build the C node: %s\n", cmd); return -1; }
+    }
+    return 0;
+}
+
+static int c_nodes_remove(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", cdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The JSON with every CBIN replaced by the folder of the C nodes. */
+static const char *with_cdir(const char *json_sq, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = json_sq; *p && n + 64 < len;) {
+        if (strncmp(p, "CBIN", 4) == 0) { n += (size_t)snprintf(out + n, len - n, "%s", cdir); p += 4; }
+        else out[n++] = *p++;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static void test_maelstrom_c_echo_replays_exactly(void **state)
+{
+    (void)state;
+    char json[4096], err[512];
+    with_cdir("{'duration': '3s', 'nodes': 3,"
+              " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'CBIN/echo', 'workload': 'echo', 'quiet': '5ms'}},"
+              " 'network': {'latency': {'dist': 'uniform', 'min': '2ms', 'max': '8ms'}, 'loss': 0.05},"
+              " 'workload': {'clients': 2, 'ops': {'write': 1.0}, 'rate': '20/s', 'timeout': '500ms', 'stop': '2s'}}",
+              json, sizeof json);
+    scn_t scn;
+    sim_t *s = run(json, 1, &scn, NULL);
+    assert_null(sim_error(s));
+    assert_null(sim_violation(s, NULL));
+    assert_true(sim_stats(s)->ops_ok > 20);
+    done(s, &scn, NULL);
+    for (char *p = json; *p; p++) if (*p == '\'') *p = '"';
+    if (scn_load_string(json, "inline.json", &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+    ts_assert_seed_decides(&scn, 3, 4);
+    scn_free(&scn);
+    assert_int_equal(children(), 0);
+}
+
+static void test_maelstrom_c_leader_kv_survives_kill_and_restart_under_partition(void **state)
+{
+    (void)state;
+    char json[4096];
+    with_cdir("{'duration': '6s', 'nodes': 3,"
+              " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'CBIN/lin_kv', 'workload': 'lin-kv', 'quiet': '5ms'}},"
+              " 'network': {'latency': {'dist': 'uniform', 'min': '2ms', 'max': '8ms'}},"
+              " 'workload': {'clients': 3, 'ops': {'read': 0.5, 'write': 0.3, 'cas': 0.2}, 'keys': 2,"
+              "              'rate': '30/s', 'timeout': '300ms', 'target': 'random', 'stop': '5s'},"
+              " 'faults': [{'at': '1s', 'partition': [['n1', 'n2'], ['n3']]}, {'at': '2s', 'crash': 'n3'},"
+              "            {'at': '2500ms', 'restart': 'n3'}, {'at': '3500ms', 'heal': true}],"
+              " 'check': {'linearizable': 'cas-register'}}", json, sizeof json);
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(json, 2, &scn, &rc);
+    const sim_stats_t *st = sim_stats(s);
+    uint64_t hash = sim_trace_hash(s);
+    assert_null(sim_error(s));
+    assert_int_equal(st->restarts, 1);
+    assert_true(st->ops_info > 0);
+    assert_true(st->ops_ok > 50);
+    /* Well formed: every operation fits the model (lin_rc would be SIM_EINPUT). */
+    assert_int_equal(rc.lin_rc, SIM_OK);
+    if (rc.lin.verdict != LIN_OK) fail_msg("the C single-leader store was judged %s", lin_verdict_names[rc.lin.verdict]);
+    done(s, &scn, &rc);
+    s = run(json, 2, &scn, NULL);
+    assert_true(sim_trace_hash(s) == hash);
+    done(s, &scn, NULL);
+}
+
+static void test_maelstrom_c_broken_kv_is_caught_and_explained(void **state)
+{
+    (void)state;
+    char json[4096];
+    with_cdir("{'duration': '4s', 'nodes': 3,"
+              " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'CBIN/lin_kv', 'args': ['--broken'], 'workload': 'lin-kv', 'quiet': '5ms'}},"
+              " 'network': {'latency': {'dist': 'uniform', 'min': '5ms', 'max': '30ms'}},"
+              " 'workload': {'clients': 3, 'ops': {'read': 0.5, 'write': 0.5}, 'keys': 1,"
+              "              'rate': '40/s', 'timeout': '300ms', 'target': 'random', 'stop': '3s'},"
+              " 'check': {'linearizable': 'register'}}", json, sizeof json);
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(json, 1, &scn, &rc);
+    assert_int_equal(rc.lin_rc, SIM_OK);
+    if (rc.lin.verdict != LIN_VIOLATED) fail_msg("the broken C store was judged %s", lin_verdict_names[rc.lin.verdict]);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    lin_explain(sim_history(s), &rc.lin, f);
+    fclose(f);
+    /* The explanation names the read that cannot be placed and why. */
+    const char *tail = strstr(text, "Next, this operation must take effect");
+    if (!tail || !strstr(tail, "read") || !strstr(text, "no order of the operations explains")) fail_msg("explanation:\n%s", text);
+    print_message("the linearizability checker's explanation ends:\n%s", tail);
+    free(text);
+    done(s, &scn, &rc);
+}
+
+static void test_maelstrom_c_realtime_node_keeps_its_own_timers(void **state)
+{
+    (void)state;
+    char json[4096];
+    with_cdir("{'duration': '3s', 'nodes': 3,"
+              " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'CBIN/broadcast_timer', 'workload': 'broadcast', 'mode': 'realtime'}},"
+              " 'network': {'latency': '5ms'},"
+              " 'workload': {'clients': 2, 'ops': {'write': 0.6, 'read': 0.4}, 'rate': '20/s', 'timeout': '500ms',"
+              "              'stop': '2s', 'final_reads': '500ms'},"
+              " 'faults': [{'at': '500ms', 'partition': [['n1'], ['n2', 'n3']]}, {'at': '1200ms', 'heal': true}],"
+              " 'check': {'set_full': true}}", json, sizeof json);
+    scn_t scn;
+    runcheck_t rc;
+    sim_t *s = run(json, 1, &scn, &rc);
+    assert_null(sim_error(s));
+    assert_int_equal(rc.set_rc, SIM_OK);
+    assert_true(rc.set.n_values > 5);
+    assert_int_equal(rc.set.n_lost, 0);
+    done(s, &scn, &rc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,5 +746,12 @@ int main(void)
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest c_tests[] = {
+        cmocka_unit_test(test_maelstrom_c_echo_replays_exactly),
+        cmocka_unit_test(test_maelstrom_c_leader_kv_survives_kill_and_restart_under_partition),
+        cmocka_unit_test(test_maelstrom_c_broken_kv_is_caught_and_explained),
+        cmocka_unit_test(test_maelstrom_c_realtime_node_keeps_its_own_timers),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + cmocka_run_group_tests_name("maelstrom_c_nodes", c_tests, c_nodes_build, c_nodes_remove);
 }
