@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "check/runcheck.h"
+#include "proto/maelstrom.h"
 #include "support.h"
 
 /* Child processes of this test program, zombies included: after sim_destroy there
@@ -125,6 +126,14 @@ static void test_maelstrom_leader_kv_survives_kill_and_restart_under_partition(v
     assert_true(st->ops_ok > 50);
     assert_int_equal(rc.lin_rc, SIM_OK);
     if (rc.lin.verdict != LIN_OK) fail_msg("the single-leader store was judged %s", lin_verdict_names[rc.lin.verdict]);
+    /* The program said "role: leader" on n1's stderr, and n2's last lines are its log. */
+    int64_t term = -1;
+    assert_int_equal(sim_node_role(s, 0, &term), SIM_ROLE_LEADER);
+    assert_int_equal(sim_node_role(s, 1, &term), SIM_ROLE_FOLLOWER);
+    const char *lines[ML_LOG_LINES];
+    int n = ml_program_log(s, 1, lines, ML_LOG_LINES);
+    assert_int_equal(n, ML_LOG_LINES);
+    assert_non_null(strstr(lines[n - 1], "forwarded"));
     done(s, &scn, &rc);
     /* The kill and the second start replay too: same seed, same trace. */
     s = run(json, 2, &scn, NULL);

@@ -114,6 +114,9 @@ typedef struct ml_node {
     mlkf_obs_t obs;             /* kafka: what the program answered, for the checker */
     char why[96];               /* why the node stopped, for describe */
     char last_err[64];          /* the last line on stderr */
+    char err_lines[ML_LOG_LINES][ML_LOG_LINE_MAX];   /* the last lines on stderr, a ring */
+    int role_want;              /* a "role: NAME [TERM]" line seen in this step: role + 1 */
+    int64_t term_want;
     ml_pending_t pending[ML_PENDING_MAX];
     char err_buf[256];
     char out_buf[ML_LINE_MAX + 1];
@@ -461,6 +464,20 @@ static bool ml_take_out(sim_ctx *c, ml_node_t *st, uint32_t *lines)
     return true;
 }
 
+/* A program reports its role on stderr, "role: leader" or "role: leader 3" (a term,
+ * ballot or epoch), with the names of sim_role_names; the role takes effect when the
+ * step ends, so where the line falls among the program's messages changes nothing. */
+static void ml_take_role(ml_node_t *st, const char *line)
+{
+    char name[24];
+    long long term = 0;
+    if (strncmp(line, "role:", 5) != 0 || sscanf(line + 5, " %23[a-z]", name) != 1) return;
+    const char *digits = strpbrk(line + 5, "0123456789");
+    if (digits) term = strtoll(digits, NULL, 10);
+    for (int r = 0; r < SIM_ROLE_COUNT_; r++)
+        if (strcmp(name, r ? sim_role_names[r] : "none") == 0) { st->role_want = r + 1; st->term_want = term; }
+}
+
 static void ml_take_err(ml_node_t *st)
 {
     for (;;) {
@@ -468,6 +485,8 @@ static void ml_take_err(ml_node_t *st)
         if (!nl && st->err_len < sizeof st->err_buf - 1) return;
         uint32_t len = nl ? (uint32_t)(nl - st->err_buf) : st->err_len;
         snprintf(st->last_err, sizeof st->last_err, "%.*s", (int)len, st->err_buf);
+        snprintf(st->err_lines[st->stderr_lines % ML_LOG_LINES], ML_LOG_LINE_MAX, "%.*s", (int)len, st->err_buf);
+        ml_take_role(st, st->err_lines[st->stderr_lines % ML_LOG_LINES]);
         st->stderr_lines++;
         uint32_t used = nl ? len + 1 : len;
         memmove(st->err_buf, st->err_buf + used, st->err_len - used);
@@ -493,7 +512,7 @@ static bool ml_running(pid_t pid)
 
 /* Reads the program's output until it has been quiet for cf->quiet; while waiting for
  * init_ok, until it arrives or init_timeout passes. Returns false when the node stopped. */
-static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
+static bool ml_pump_io(sim_ctx *c, ml_node_t *st, bool want_init)
 {
     const ml_config_t *cf = sim_config(c);
     int64_t start = ml_wall_ns();
@@ -535,6 +554,15 @@ static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
             }
         }
     }
+}
+
+/* The same, and then the role the program reported in the step, if any. */
+static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
+{
+    bool ok = ml_pump_io(c, st, want_init);
+    if (st->role_want && st->pid > 0) sim_set_role(c, (sim_role_t)(st->role_want - 1), st->term_want);
+    st->role_want = 0;
+    return ok;
 }
 
 /* Writes one line (adding the newline) to the program's stdin. */
@@ -730,9 +758,21 @@ static void ml_describe(sim_ctx *c, proto_desc_t *d)
     else snprintf(d->line, sizeof d->line, "served %lld", (long long)st->served);
 }
 
+/* The window's node panel shows a program's last lines on stderr (its log). */
+int ml_program_log(const sim_t *s, uint32_t node, const char **lines, int max)
+{
+    if (strcmp(sim_protocol(s)->name, "maelstrom") != 0 || node >= sim_n_servers(s)) return 0;
+    const ml_node_t *st = sim_node_state((sim_t *)s, node);
+    int n = 0;
+    int64_t first = st->stderr_lines > ML_LOG_LINES ? st->stderr_lines - ML_LOG_LINES : 0;
+    for (int64_t i = first; i < st->stderr_lines && n < max; i++) lines[n++] = st->err_lines[i % ML_LOG_LINES];
+    return n;
+}
+
 static void ml_export(sim_ctx *c, jw_t *w)
 {
     ml_node_t *st = sim_state(c);
+    if (st->svc) { jw_obj_begin(w); jw_kstr(w, "service", mlkv_names[st->svc - 1]); jw_obj_end(w); return; }
     jw_obj_begin(w);
     jw_kbool(w, "running", st->running);
     jw_kint(w, "served", st->served);

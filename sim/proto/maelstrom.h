@@ -1,5 +1,5 @@
-/* maelstrom.h -- what maelstrom.c shares with its key-value services (maelstrom_kv.c)
- * and its kafka checker (maelstrom_kafka.c). Nothing outside sim/proto includes it.
+/* maelstrom.h -- what maelstrom.c shares with its key-value services (maelstrom_kv.c),
+ * its kafka checker (maelstrom_kafka.c) and the window (ml_program_log).
  *
  * The services are dsim's own nodes, not programs: a server named "lin-kv", "seq-kv"
  * or "lww-kv" in the scenario answers Maelstrom's key-value RPCs itself. They sit
@@ -13,6 +13,14 @@
 #define SIM_PROTO_MAELSTROM_H
 
 #include "proto/proto.h"
+
+#define ML_LOG_LINES 5               /* lines of a program's stderr the window shows */
+#define ML_LOG_LINE_MAX 96
+
+/* A program node's last lines on stderr, oldest first, into lines (pointers into the
+ * node's state, valid until the next event); 0 for a service, or when the protocol is
+ * not maelstrom. For the window's node panel. */
+int ml_program_log(const sim_t *s, uint32_t node, const char **lines, int max);
 
 #define MLKV_KEYS_MAX 64            /* keys one service holds */
 #define MLKV_KEY_MAX 64             /* bytes of a key's JSON text */
