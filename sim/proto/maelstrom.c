@@ -31,7 +31,9 @@
  * Errors follow Maelstrom's codes: definite ones (the operation did not happen) make
  * the operation fail; indefinite ones (0 timeout, 13 crash) get no reply, so the
  * client times out and records info, as Maelstrom does. A crash is SIGKILL; a restart
- * starts the program again and sends init again (its memory is gone). A program that
+ * starts the program again and sends init again (its memory is gone, the files in its
+ * durable folder stay); a pause is SIGSTOP to its process group, a resume SIGCONT. A
+ * program's stderr is its log, and a line "role: leader" there is its role. A program that
  * misbehaves (cannot start, exits, writes a line that is not JSON or longer than
  * ML_LINE_MAX, sends to an unknown node, floods or hangs) is named in a message on
  * stderr and in the trace; at start-up the run stops (exit 2), later the node stops
@@ -105,6 +107,7 @@ typedef struct ml_node {
     int in_fd, out_fd, err_fd;
     bool running;               /* started and answered init */
     bool paused;                /* stopped with SIGSTOP until resumed */
+    bool told_no_service;       /* said once that a called service is not in the scenario */
     bool init_ok;
     int64_t next_msg_id;
     int64_t wall_origin_ns;     /* realtime: wall-clock time at simulated time 0 */
@@ -432,6 +435,14 @@ static bool ml_line(sim_ctx *c, ml_node_t *st, char *line, uint32_t len)
         sim_send(c, (uint32_t)to, (unsigned)t, line, len, 0);
     } else if (client) {
         ml_client_reply(c, st, body, line);
+    } else if (mlkv_kind(d) != MLKV_NONE) {
+        /* A call to a service the scenario does not run: say so once, on stderr too,
+         * or the program's calls would just time out with no word why. */
+        sim_log(c, "maelstrom: sent to the service %s, but the scenario has no node named %s: %.200s", d, d, line);
+        if (!st->told_no_service)
+            fprintf(stderr, "dsim: maelstrom node %s calls the service %s: add \"%s\" to the scenario's \"nodes\" to run it\n",
+                    sim_node_name(c, sim_self(c)), d, d);
+        st->told_no_service = true;
     } else {
         sim_log(c, "maelstrom: sent to unknown node \"%.40s\" (expected a node of the scenario, a service or a client c1..): %.200s", d, line);
     }
