@@ -540,6 +540,20 @@ static void test_maelstrom_durable_dir_outlives_a_crash(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* The window's hover shows a message's body fields. */
+static void test_maelstrom_describe_msg_shows_the_body(void **state)
+{
+    (void)state;
+    const proto_t *p = proto_find("maelstrom");
+    assert_non_null(p);
+    assert_non_null(p->describe_msg);
+    const char *line = "{\"src\":\"n1\",\"dest\":\"seq-kv\",\"body\":{\"type\":\"cas\",\"key\":\"counter\",\"from\":3,\"to\":[4,5],\"msg_id\":7}}";
+    char buf[160];
+    assert_true(p->describe_msg(0, line, (uint32_t)strlen(line), buf, sizeof buf) > 0);
+    assert_string_equal(buf, "key \"counter\", from 3, to [4,5], msg_id 7");
+    assert_int_equal(p->describe_msg(0, "not json", 8, buf, sizeof buf), 0);
+}
+
 /* A program that fails at start-up stops the run with a sentence naming the node. */
 static void startup_fails(const char *bin, const char *args, const char *expect)
 {
@@ -752,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_maelstrom_kafka_checker_catches_reused_and_lost_offsets),
         cmocka_unit_test(test_maelstrom_pause_stops_the_program),
         cmocka_unit_test(test_maelstrom_durable_dir_outlives_a_crash),
+        cmocka_unit_test(test_maelstrom_describe_msg_shows_the_body),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };

@@ -780,6 +780,26 @@ int ml_program_log(const sim_t *s, uint32_t node, const char **lines, int max)
     return n;
 }
 
+/* The window's hover over a message: the body's fields but its type (shown already),
+ * "key 1, from 3, to 4, msg_id 7", each value as its JSON, cut at 40 bytes. */
+static int ml_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    (void)type;
+    cJSON *j = cJSON_ParseWithLength(payload, len);
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
+    size_t n = 0;
+    buf[0] = '\0';
+    for (const cJSON *e = cJSON_IsObject(body) ? body->child : NULL; e && n + 1 < buf_len; e = e->next) {
+        if (strcmp(e->string, "type") == 0) continue;
+        char v[48];
+        if (!cJSON_PrintPreallocated((cJSON *)e, v, sizeof v, false)) snprintf(v, sizeof v, "...");
+        int w = snprintf(buf + n, buf_len - n, "%s%s %s", n ? ", " : "", e->string, v);
+        n = w < 0 ? n : n + (size_t)w < buf_len ? n + (size_t)w : buf_len - 1;
+    }
+    cJSON_Delete(j);
+    return (int)n;
+}
+
 static void ml_export(sim_ctx *c, jw_t *w)
 {
     ml_node_t *st = sim_state(c);
@@ -951,4 +971,5 @@ const proto_t proto_maelstrom = {
     .check_size = sizeof(ml_check_t),
     .on_destroy = ml_destroy,
     .on_pause = ml_pause,
+    .describe_msg = ml_describe_msg,
 };
