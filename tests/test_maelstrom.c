@@ -283,6 +283,12 @@ static void test_maelstrom_kv_services_answer_as_maelstrom_does(void **state)
         assert_int_equal(ts_get(svc, "requests", NULL)->valueint, 14);
         assert_int_equal(ts_get(svc, "cas_failed", NULL)->valueint, 1);
         cJSON_Delete(sum);
+        /* The service's node panel shows its newest values as [key, value] pairs. */
+        jw_t w;
+        jw_init(&w, false);
+        sim_export_node(s, 1, &w);
+        if (!strstr(w.buf, "[\"k\",\"x\"]") || !strstr(w.buf, "[7,8]")) fail_msg("%s's state: %s", services[i], w.buf);
+        jw_free(&w);
         done(s, &scn, NULL);
     }
 }

@@ -803,7 +803,7 @@ static int ml_describe_msg(unsigned type, const void *payload, uint32_t len, cha
 static void ml_export(sim_ctx *c, jw_t *w)
 {
     ml_node_t *st = sim_state(c);
-    if (st->svc) { jw_obj_begin(w); jw_kstr(w, "service", mlkv_names[st->svc - 1]); jw_obj_end(w); return; }
+    if (st->svc) { mlkv_export(sim_durable(c), &((const ml_config_t *)sim_config(c))->kv, w); return; }
     jw_obj_begin(w);
     jw_kbool(w, "running", st->running);
     jw_kint(w, "served", st->served);

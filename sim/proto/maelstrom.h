@@ -77,6 +77,9 @@ void mlkv_message(sim_ctx *c, mlkv_store_t *kv, const mlkv_config_t *cf, const s
 /* lww-kv's gossip timer. */
 void mlkv_timer(sim_ctx *c, mlkv_store_t *kv, const mlkv_config_t *cf);
 void mlkv_describe(const mlkv_store_t *kv, char *line, size_t len);
+/* The service's state for the window's node panel and exports: its newest values (the
+ * replicas' for lww-kv) as [key, value] pairs. */
+void mlkv_export(const mlkv_store_t *kv, const mlkv_config_t *cf, jw_t *w);
 /* Writes {"name", "kind", "requests", ...} for one service. */
 void mlkv_summary(const mlkv_store_t *kv, const char *name, jw_t *w);
 

@@ -267,6 +267,48 @@ void mlkv_describe(const mlkv_store_t *kv, char *line, size_t len)
     snprintf(line, len, "%u keys, %lld requests, %lld stale reads", kv->n_keys, (long long)kv->requests, (long long)kv->stale_reads);
 }
 
+/* One [key, value] pair per key, as JSON; "null" for a key without a value. */
+static void kv_export_vals(const mlkv_store_t *kv, const mlkv_val_t *(*at)(const mlkv_store_t *, uint32_t, int), int r, jw_t *w)
+{
+    jw_arr_begin(w);
+    for (uint32_t k = 0; k < kv->n_keys; k++) {
+        const mlkv_val_t *v = at(kv, k, r);
+        jw_arr_begin(w);
+        jw_raw(w, kv->key[k]);
+        jw_raw(w, v && v->present ? v->text : "null");
+        jw_arr_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static const mlkv_val_t *kv_newest_at(const mlkv_store_t *kv, uint32_t k, int r)
+{
+    (void)r;
+    return kv->n_ver[k] ? &kv->ver[k][(kv->n_ver[k] - 1) % MLKV_VERSIONS] : NULL;
+}
+
+static const mlkv_val_t *kv_replica_at(const mlkv_store_t *kv, uint32_t k, int r) { return &kv->rep[r][k]; }
+
+void mlkv_export(const mlkv_store_t *kv, const mlkv_config_t *cf, jw_t *w)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "service", mlkv_names[kv->kind - 1]);
+    jw_kint(w, "requests", kv->requests);
+    jw_kint(w, "stale_reads", kv->stale_reads);
+    if (kv->kind - 1 == MLKV_LWW) {
+        jw_kint(w, "lost_writes", kv->lost_writes);
+        jw_key(w, "replicas");                  /* each replica's [key, value] pairs */
+        jw_arr_begin(w);
+        for (int r = 0; r < cf->lww_replicas; r++) kv_export_vals(kv, kv_replica_at, r, w);
+        jw_arr_end(w);
+    } else {
+        jw_kuint(w, "state", kv->seq);          /* states so far: each write or cas made one */
+        jw_key(w, "newest");                    /* [key, value] pairs of the newest state */
+        kv_export_vals(kv, kv_newest_at, 0, w);
+    }
+    jw_obj_end(w);
+}
+
 void mlkv_summary(const mlkv_store_t *kv, const char *name, jw_t *w)
 {
     jw_obj_begin(w);
