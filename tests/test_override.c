@@ -97,6 +97,27 @@ static void test_override_take_sets_removes_them_from_argv(void **state)
     assert_null(argv[3]);
 }
 
+/* --durable-dir is a Maelstrom run's durable folder, read from the current folder. */
+static void test_override_durable_dir_is_a_set_from_here(void **state)
+{
+    (void)state;
+    char *argv[] = {"run", "f.json", "--durable-dir", "state", "--json", NULL};
+    int argc = 5;
+    const char *sets[SCN_SETS_MAX];
+    uint32_t n;
+    char err[256], cwd[4096], want[4200];
+    assert_int_equal(scn_take_sets(&argc, argv, sets, &n, err, sizeof err), SIM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(argc, 3);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(want, sizeof want, "protocol.params.durable_dir=%s/state", cwd);
+    assert_string_equal(sets[0], want);
+    char *bad[] = {"run", "f.json", "--durable-dir", NULL};
+    argc = 3;
+    assert_int_equal(scn_take_sets(&argc, bad, sets, &n, err, sizeof err), SIM_EINPUT);
+    assert_non_null(strstr(err, "--durable-dir needs a folder"));
+}
+
 /* ---- End to end. -------------------------------------------------------------------- */
 
 static void test_override_run_changes_the_run_as_the_file_would(void **state)
@@ -226,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_override_validate_reports_the_overridden_file),
         cmocka_unit_test(test_override_written_session_keeps_the_overrides),
         cmocka_unit_test(test_override_help_documents_set),
+        cmocka_unit_test(test_override_durable_dir_is_a_set_from_here),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "view_int.h"
+#include "proto/maelstrom.h"
 #include "proto/raft.h"
 #include "proto/shard.h"
 #include "proto/dynamo.h"
@@ -1746,6 +1747,9 @@ static void paint_panel(viz_view_t *v)
             y = row(v, x, y, w, "role", b, role_text(v, n->role));
         }
         if (n->desc.line[0]) y = row(v, x, y, w, "state", n->desc.line, th->text);
+        const char *err_lines[ML_LOG_LINES];           /* a Maelstrom program's stderr */
+        int n_err = ml_program_log(sim, (uint32_t)sel, err_lines, ML_LOG_LINES);
+        for (int i = 0; i < n_err; i++) y = row(v, x, y, w, i ? "" : "stderr", err_lines[i], th->text_dim);
         if (n->desc.commit >= 0 || n->desc.log_len >= 0) {
             log_fields(&n->desc, b, sizeof b);
             y = row(v, x, y, w, "log", b, th->text);

@@ -354,6 +354,15 @@ uint32_t sim_random_member(sim_t *s, rng_t *r)
     return k;
 }
 
+/* Tells the protocol (proto_t version 5) that node stopped or went on. */
+static void pause_notify(sim_t *s, uint32_t node, bool paused)
+{
+    s->ctx.node = node;
+    s->in_callback = true;
+    s->proto->on_pause(&s->ctx, paused);
+    s->in_callback = false;
+}
+
 void sim_node_pause(sim_t *s, uint32_t node)
 {
     node_t *n = &s->nodes[node];
@@ -361,6 +370,7 @@ void sim_node_pause(sim_t *s, uint32_t node)
     n->paused = 1;
     s->n_paused++;
     trace_node(s, TR_PAUSE, node);
+    if (s->proto->on_pause && node < s->n_servers) pause_notify(s, node, true);
 }
 
 void sim_node_resume(sim_t *s, uint32_t node)
@@ -370,6 +380,7 @@ void sim_node_resume(sim_t *s, uint32_t node)
     n->paused = 0;
     s->n_paused--;
     trace_node(s, TR_RESUME, node);
+    if (s->proto->on_pause && node < s->n_servers) pause_notify(s, node, false);
     /* What waited is processed now, in the order it arrived. */
     for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
         next = s->ev[i].next;

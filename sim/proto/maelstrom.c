@@ -25,10 +25,15 @@
  * are why this protocol is not as small or as pure as the others: the wire format is
  * JSON and the program lives in another process, so both are the price of the idea.
  *
+ * A server named lin-kv, seq-kv or lww-kv runs no program: it is one of Maelstrom's
+ * key-value services, answered by dsim itself (maelstrom_kv.c) behind the same network.
+ *
  * Errors follow Maelstrom's codes: definite ones (the operation did not happen) make
  * the operation fail; indefinite ones (0 timeout, 13 crash) get no reply, so the
  * client times out and records info, as Maelstrom does. A crash is SIGKILL; a restart
- * starts the program again and sends init again (its memory is gone). A program that
+ * starts the program again and sends init again (its memory is gone, the files in its
+ * durable folder stay); a pause is SIGSTOP to its process group, a resume SIGCONT. A
+ * program's stderr is its log, and a line "role: leader" there is its role. A program that
  * misbehaves (cannot start, exits, writes a line that is not JSON or longer than
  * ML_LINE_MAX, sends to an unknown node, floods or hangs) is named in a message on
  * stderr and in the trace; at start-up the run stops (exit 2), later the node stops
@@ -39,6 +44,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,10 +53,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "proto/proto.h"
+#include "proto/maelstrom.h"
 
 #define ML_LINE_MAX (64u * 1024)        /* bytes of one line a program writes (documented bound) */
 #define ML_LINES_PER_STEP_MAX 10000     /* lines in answer to one message: more is a flood */
@@ -58,6 +65,7 @@
 #define ML_ARGS_MAX 32                  /* arguments after the program's path */
 #define ML_VALUES_MAX 4096              /* values in one read's answer */
 #define ML_IDS_MAX (1u << 16)           /* unique-ids: ids the uniqueness check remembers */
+#define ML_ENV_MAX 1024                 /* environment variables passed on to a program */
 
 /* unique-ids: the check remembers a 64-bit hash of every id acknowledged so far (the
  * reply's value), in an open-addressing set; past ML_IDS_MAX / 2 ids it stops looking
@@ -67,15 +75,17 @@ typedef struct ml_check {
     uint32_t n_ids;
     bool full;
     uint64_t ids[ML_IDS_MAX];           /* 0: empty (a hash of 0 is stored as 1) */
+    mlkf_check_t kafka;                 /* kafka: what each offset holds (maelstrom_kafka.c) */
 } ml_check_t;
 
-typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV, ML_UNIQUE } ml_workload_t;
+typedef enum { ML_ECHO, ML_BROADCAST, ML_GSET, ML_GCOUNTER, ML_PNCOUNTER, ML_LINKV, ML_UNIQUE, ML_KAFKA } ml_workload_t;
 typedef enum { ML_LOCKSTEP, ML_REALTIME } ml_mode_t;
 enum { ML_TIMER_TICK = 1 };
 
 typedef struct ml_config {
     char bin[PROTO_PARAM_TEXT_MAX];
     char args[PROTO_PARAM_TEXT_MAX];
+    char durable_dir[PROTO_PARAM_TEXT_MAX];     /* "": none; else each node's folder is in it */
     int workload;               /* ml_workload_t */
     int mode;                   /* ml_mode_t */
     sim_time_t quiet;           /* wall-clock ns without output that ends a step */
@@ -83,6 +93,7 @@ typedef struct ml_config {
     sim_time_t step_timeout;    /* wall-clock ns one step may take in all */
     double speed;               /* realtime: simulated seconds per wall-clock second */
     sim_time_t tick;            /* realtime: how often (simulated) to read what programs wrote */
+    mlkv_config_t kv;           /* the key-value services (maelstrom_kv.c) */
 } ml_config_t;
 
 typedef struct ml_pending {
@@ -91,16 +102,24 @@ typedef struct ml_pending {
 } ml_pending_t;
 
 typedef struct ml_node {
+    int svc;                    /* a service node: mlkv_kind_t + 1; 0: a program */
     int pid;                    /* 0: no child */
     int in_fd, out_fd, err_fd;
     bool running;               /* started and answered init */
+    bool paused;                /* stopped with SIGSTOP until resumed */
+    bool told_no_service;       /* said once that a called service is not in the scenario */
     bool init_ok;
     int64_t next_msg_id;
     int64_t wall_origin_ns;     /* realtime: wall-clock time at simulated time 0 */
     int64_t served, mismatches, stderr_lines;
     uint32_t out_len, err_len;
+    int64_t kafka_seen[MLKF_KEYS_MAX];   /* kafka: the highest offset polled here, per key (committed) */
+    mlkf_obs_t obs;             /* kafka: what the program answered, for the checker */
     char why[96];               /* why the node stopped, for describe */
     char last_err[64];          /* the last line on stderr */
+    char err_lines[ML_LOG_LINES][ML_LOG_LINE_MAX];   /* the last lines on stderr, a ring */
+    int role_want;              /* a "role: NAME [TERM]" line seen in this step: role + 1 */
+    int64_t term_want;
     ml_pending_t pending[ML_PENDING_MAX];
     char err_buf[256];
     char out_buf[ML_LINE_MAX + 1];
@@ -132,9 +151,22 @@ static void ml_close(ml_node_t *st)
 }
 
 /* Starts the program with stdin a socket (so a write to a dead child is EPIPE, not
- * SIGPIPE), stdout and stderr pipes. Returns 0, or -1 with a sentence in err. */
-static int ml_spawn(const ml_config_t *cf, ml_node_t *st, char *err, size_t err_len)
+ * SIGPIPE), stdout and stderr pipes, and DSIM_DURABLE_DIR in its environment when the
+ * node has a durable folder (durable is that folder or ""). The environment is built
+ * here, before fork: the child only calls what is safe between fork and exec. Returns
+ * 0, or -1 with a sentence in err. */
+static int ml_spawn(const ml_config_t *cf, ml_node_t *st, const char *durable, char *err, size_t err_len)
 {
+    extern char **environ;
+    char *envp[ML_ENV_MAX + 2], durable_var[PROTO_PARAM_TEXT_MAX + 64];
+    int envc = 0;
+    for (char **e = environ; *e && envc < ML_ENV_MAX; e++)
+        if (strncmp(*e, "DSIM_DURABLE_DIR=", 17) != 0) envp[envc++] = *e;
+    if (durable[0]) {
+        snprintf(durable_var, sizeof durable_var, "DSIM_DURABLE_DIR=%s", durable);
+        envp[envc++] = durable_var;
+    }
+    envp[envc] = NULL;
     char *argv[ML_ARGS_MAX + 2];
     int argc = 0;
     argv[argc++] = (char *)cf->bin;
@@ -157,7 +189,7 @@ static int ml_spawn(const ml_config_t *cf, ml_node_t *st, char *err, size_t err_
         dup2(in[1], 0);
         dup2(out[1], 1);
         dup2(er[1], 2);
-        execv(cf->bin, argv);
+        execve(cf->bin, argv, envp);
         int e = errno;
         ssize_t w = write(ex[1], &e, sizeof e);
         (void)w;
@@ -186,6 +218,38 @@ static int ml_spawn(const ml_config_t *cf, ml_node_t *st, char *err, size_t err_
     return 0;
 }
 
+/* ---- The durable folder. ------------------------------------------------------------ */
+
+static int ml_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* The node's folder, durable_dir/NAME, into out (out[0] == 0: none). At time 0 it is
+ * emptied (created if need be), so a run with the same seed starts from the same
+ * files and replays; on a restart it is kept, which is the point. Returns 0, or -1
+ * with a sentence in err. */
+static int ml_durable(sim_ctx *c, const ml_config_t *cf, char *out, size_t len, char *err, size_t err_len)
+{
+    out[0] = '\0';
+    if (!cf->durable_dir[0]) return 0;
+    snprintf(out, len, "%s/%s", cf->durable_dir, sim_node_name(c, sim_self(c)));
+    if (mkdir(cf->durable_dir, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create the durable folder %s: %s", cf->durable_dir, strerror(errno));
+        return -1;
+    }
+    if (sim_now(c) == 0 && nftw(out, ml_rm, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
+        snprintf(err, err_len, "cannot empty the durable folder %s: %s", out, strerror(errno));
+        return -1;
+    }
+    if (mkdir(out, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create the durable folder %s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- Problems. --------------------------------------------------------------------- */
 
 /* A program misbehaved. At start-up the run stops (the user must fix the program
@@ -205,11 +269,11 @@ static void ml_problem(sim_ctx *c, ml_node_t *st, const char *fmt, ...)
     snprintf(st->why, sizeof st->why, "stopped: %.80s", msg);
     ml_close(st);
     if (startup) {
-        sim_halt(c, "maelstrom node n%u (%s): %s", sim_self(c) + 1, cf->bin, msg);
+        sim_halt(c, "maelstrom node %s (%s): %s", sim_node_name(c, sim_self(c)), cf->bin, msg);
         return;
     }
     sim_log(c, "maelstrom: %s; the node is stopped, its operations end as info", msg);
-    fprintf(stderr, "dsim: maelstrom node n%u (%s): %s; the node is stopped until it restarts\n", sim_self(c) + 1, cf->bin, msg);
+    fprintf(stderr, "dsim: maelstrom node %s (%s): %s; the node is stopped until it restarts\n", sim_node_name(c, sim_self(c)), cf->bin, msg);
 }
 
 /* ---- Lines from the program. ------------------------------------------------------- */
@@ -233,6 +297,45 @@ static uint32_t ml_values(const cJSON *a, int64_t *out)
     for (const cJSON *e = a ? a->child : NULL; e && n < ML_VALUES_MAX; e = e->next)
         if (cJSON_IsNumber(e)) out[n++] = (int64_t)e->valuedouble;
     return n;
+}
+
+/* kafka: the logs' answers. Keys are "k0", "k1", ... (dsim's key index); a send's
+ * reply keeps the value sent in the history (the offset goes to the checker), a poll's
+ * is the list offset, message, offset, message, ...; a listed committed offset is the
+ * add's value. */
+static void ml_kafka_reply(sim_ctx *c, ml_node_t *st, const sim_req_t *req, const char *type, const cJSON *body, const char *line)
+{
+    char key[24];
+    snprintf(key, sizeof key, "k%u", req->key);
+    int64_t vals[ML_VALUES_MAX];
+    if (strcmp(type, "send_ok") == 0) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(body, "offset");
+        if (!cJSON_IsNumber(o)) { sim_log(c, "maelstrom: a send_ok without an \"offset\": %.200s", line); return; }
+        int64_t pair[2] = {(int64_t)o->valuedouble, req->value};
+        mlkf_observe(&st->obs, MLKF_SEND, req->key, pair, 2);
+        sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
+    } else if (strcmp(type, "poll_ok") == 0) {
+        const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "msgs"), key);
+        uint32_t n = 0;
+        for (const cJSON *e = msgs ? msgs->child : NULL; e && n + 2 <= ML_VALUES_MAX; e = e->next) {
+            const cJSON *o = cJSON_GetArrayItem(e, 0), *m = cJSON_GetArrayItem(e, 1);
+            if (!cJSON_IsNumber(o)) continue;
+            vals[n++] = (int64_t)o->valuedouble;
+            vals[n++] = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
+            if (req->key < MLKF_KEYS_MAX && vals[n - 2] > st->kafka_seen[req->key]) st->kafka_seen[req->key] = vals[n - 2];
+        }
+        mlkf_observe(&st->obs, MLKF_POLL, req->key, vals, n);
+        sim_reply_list(c, req, vals, n);
+    } else if (strcmp(type, "commit_offsets_ok") == 0) {
+        sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
+    } else if (strcmp(type, "list_committed_offsets_ok") == 0) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "offsets"), key);
+        int64_t off = cJSON_IsNumber(o) ? (int64_t)o->valuedouble : -1;
+        mlkf_observe(&st->obs, MLKF_LIST, req->key, &off, 1);
+        sim_reply(c, req, SIM_REPLY_OK, &req->value, 1);
+    } else {
+        sim_log(c, "maelstrom: unexpected reply type \"%s\" to a %s: %.200s", type, sim_op_names[req->f], line);
+    }
 }
 
 /* A reply to a client request: turn Maelstrom's body into dsim's reply. */
@@ -285,6 +388,8 @@ static void ml_client_reply(sim_ctx *c, ml_node_t *st, const cJSON *body, const 
         cJSON_free(text);
         int64_t v = (int64_t)(h >> 1);
         sim_reply(c, &req, SIM_REPLY_OK, &v, 1);
+    } else if (cf->workload == ML_KAFKA) {
+        ml_kafka_reply(c, st, &req, type, body, line);
     } else if (strcmp(type, "cas_ok") == 0) {
         sim_reply(c, &req, SIM_REPLY_OK, NULL, 0);
     } else if (strcmp(type, "write_ok") == 0 || strcmp(type, "add_ok") == 0 || strcmp(type, "broadcast_ok") == 0) {
@@ -292,6 +397,15 @@ static void ml_client_reply(sim_ctx *c, ml_node_t *st, const cJSON *body, const 
     } else {
         sim_log(c, "maelstrom: unexpected reply type \"%s\" to a %s: %.200s", type, sim_op_names[req.f], line);
     }
+}
+
+/* The server of that name (a program node or a service), or -1. O(servers): a run of
+ * programs has a few dozen nodes at most. */
+static int64_t ml_server_named(sim_ctx *c, const char *name)
+{
+    for (uint32_t i = 0; i < sim_servers(c); i++)
+        if (strcmp(sim_node_name(c, i), name) == 0) return i;
+    return -1;
 }
 
 /* One complete line from the program's stdout. Returns false when the node stopped. */
@@ -308,18 +422,29 @@ static bool ml_line(sim_ctx *c, ml_node_t *st, char *line, uint32_t len)
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "type"));
     const char *d = dest->valuestring;
     char *end = NULL;
-    unsigned long k = (d[0] == 'n' || d[0] == 'c') && d[1] ? strtoul(d + 1, &end, 10) : 0;
-    bool numbered = end && *end == '\0' && k >= 1;
+    unsigned long k = d[0] == 'c' && d[1] ? strtoul(d + 1, &end, 10) : 0;
+    bool client = end && *end == '\0' && k >= 1;
+    int64_t to = client ? -1 : ml_server_named(c, d);
     if (type && strcmp(type, "init_ok") == 0) {
         st->init_ok = true;
-    } else if (d[0] == 'n' && numbered && k <= sim_servers(c)) {
+    } else if (strcmp(d, "c0") == 0) {
+        /* A reply to dsim's own topology message: nothing waits for it. */
+    } else if (to >= 0) {
         int t = sim_msg_type_register(c, type && type[0] ? type : "message");
         if (t < 0) t = 0;                       /* past SIM_MSG_TYPES_MAX: the generic type */
-        sim_send(c, (uint32_t)(k - 1), (unsigned)t, line, len, 0);
-    } else if (d[0] == 'c' && numbered) {
+        sim_send(c, (uint32_t)to, (unsigned)t, line, len, 0);
+    } else if (client) {
         ml_client_reply(c, st, body, line);
+    } else if (mlkv_kind(d) != MLKV_NONE) {
+        /* A call to a service the scenario does not run: say so once, on stderr too,
+         * or the program's calls would just time out with no word why. */
+        sim_log(c, "maelstrom: sent to the service %s, but the scenario has no node named %s: %.200s", d, d, line);
+        if (!st->told_no_service)
+            fprintf(stderr, "dsim: maelstrom node %s calls the service %s: add \"%s\" to the scenario's \"nodes\" to run it\n",
+                    sim_node_name(c, sim_self(c)), d, d);
+        st->told_no_service = true;
     } else {
-        sim_log(c, "maelstrom: sent to unknown node \"%.40s\" (expected n1..n%u or a client c1..): %.200s", d, sim_servers(c), line);
+        sim_log(c, "maelstrom: sent to unknown node \"%.40s\" (expected a node of the scenario, a service or a client c1..): %.200s", d, line);
     }
     cJSON_Delete(j);
     return true;
@@ -350,6 +475,20 @@ static bool ml_take_out(sim_ctx *c, ml_node_t *st, uint32_t *lines)
     return true;
 }
 
+/* A program reports its role on stderr, "role: leader" or "role: leader 3" (a term,
+ * ballot or epoch), with the names of sim_role_names; the role takes effect when the
+ * step ends, so where the line falls among the program's messages changes nothing. */
+static void ml_take_role(ml_node_t *st, const char *line)
+{
+    char name[24];
+    long long term = 0;
+    if (strncmp(line, "role:", 5) != 0 || sscanf(line + 5, " %23[a-z]", name) != 1) return;
+    const char *digits = strpbrk(line + 5, "0123456789");
+    if (digits) term = strtoll(digits, NULL, 10);
+    for (int r = 0; r < SIM_ROLE_COUNT_; r++)
+        if (strcmp(name, r ? sim_role_names[r] : "none") == 0) { st->role_want = r + 1; st->term_want = term; }
+}
+
 static void ml_take_err(ml_node_t *st)
 {
     for (;;) {
@@ -357,6 +496,8 @@ static void ml_take_err(ml_node_t *st)
         if (!nl && st->err_len < sizeof st->err_buf - 1) return;
         uint32_t len = nl ? (uint32_t)(nl - st->err_buf) : st->err_len;
         snprintf(st->last_err, sizeof st->last_err, "%.*s", (int)len, st->err_buf);
+        snprintf(st->err_lines[st->stderr_lines % ML_LOG_LINES], ML_LOG_LINE_MAX, "%.*s", (int)len, st->err_buf);
+        ml_take_role(st, st->err_lines[st->stderr_lines % ML_LOG_LINES]);
         st->stderr_lines++;
         uint32_t used = nl ? len + 1 : len;
         memmove(st->err_buf, st->err_buf + used, st->err_len - used);
@@ -382,7 +523,7 @@ static bool ml_running(pid_t pid)
 
 /* Reads the program's output until it has been quiet for cf->quiet; while waiting for
  * init_ok, until it arrives or init_timeout passes. Returns false when the node stopped. */
-static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
+static bool ml_pump_io(sim_ctx *c, ml_node_t *st, bool want_init)
 {
     const ml_config_t *cf = sim_config(c);
     int64_t start = ml_wall_ns();
@@ -426,6 +567,15 @@ static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
     }
 }
 
+/* The same, and then the role the program reported in the step, if any. */
+static bool ml_pump(sim_ctx *c, ml_node_t *st, bool want_init)
+{
+    bool ok = ml_pump_io(c, st, want_init);
+    if (st->role_want && st->pid > 0) sim_set_role(c, (sim_role_t)(st->role_want - 1), st->term_want);
+    st->role_want = 0;
+    return ok;
+}
+
 /* Writes one line (adding the newline) to the program's stdin. */
 static bool ml_write(sim_ctx *c, ml_node_t *st, const char *line, uint32_t len)
 {
@@ -457,20 +607,31 @@ static void ml_init(sim_ctx *c)
     ml_node_t *st = sim_state(c);
     char err[512];
     st->why[0] = '\0';
+    const char *self = sim_node_name(c, sim_self(c));
+    mlkv_kind_t kind = mlkv_kind(self);
+    if (kind != MLKV_NONE) {            /* a service: dsim answers for it, no program runs */
+        st->svc = kind + 1;
+        mlkv_start(c, sim_durable(c), kind, &cf->kv);
+        return;
+    }
     /* An empty bin is allowed by the loader (every protocol loads with its defaults)
      * and refused here, at start-up, with exit 2 like any program that cannot start. */
+    char durable[PROTO_PARAM_TEXT_MAX + 40];
     if (!cf->bin[0]) snprintf(err, sizeof err, "no program: expected \"bin\" in the protocol's params, such as \"./echo.py\"");
-    if (!cf->bin[0] || ml_spawn(cf, st, err, sizeof err) < 0) {
+    if (!cf->bin[0] || ml_durable(c, cf, durable, sizeof durable, err, sizeof err) < 0 || ml_spawn(cf, st, durable, err, sizeof err) < 0) {
         snprintf(st->why, sizeof st->why, "stopped: cannot start");
-        if (sim_now(c) == 0) sim_halt(c, "maelstrom node n%u: %s", sim_self(c) + 1, err);
-        else { sim_log(c, "maelstrom: %s", err); fprintf(stderr, "dsim: maelstrom node n%u: %s\n", sim_self(c) + 1, err); }
+        if (sim_now(c) == 0) sim_halt(c, "maelstrom node %s: %s", self, err);
+        else { sim_log(c, "maelstrom: %s", err); fprintf(stderr, "dsim: maelstrom node %s: %s\n", self, err); }
         return;
     }
     char line[16384];
     uint32_t n = sim_servers(c);
-    int len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"n%u\",\"body\":{\"type\":\"init\",\"msg_id\":%lld,\"node_id\":\"n%u\",\"node_ids\":[",
-                       sim_self(c) + 1, (long long)++st->next_msg_id, sim_self(c) + 1);
-    for (uint32_t i = 0; i < n && len < (int)sizeof line - 32; i++) len += snprintf(line + len, sizeof line - (size_t)len, "%s\"n%u\"", i ? "," : "", i + 1);
+    int len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"%s\",\"body\":{\"type\":\"init\",\"msg_id\":%lld,\"node_id\":\"%s\",\"node_ids\":[",
+                       self, (long long)++st->next_msg_id, self);
+    /* node_ids are the programs; the services are reached by their names. */
+    for (uint32_t i = 0, k = 0; i < n && len < (int)sizeof line - 64; i++)
+        if (mlkv_kind(sim_node_name(c, i)) == MLKV_NONE)
+            len += snprintf(line + len, sizeof line - (size_t)len, "%s\"%s\"", k++ ? "," : "", sim_node_name(c, i));
     len += snprintf(line + len, sizeof line - (size_t)len, "]}}");
     if (!ml_write(c, st, line, (uint32_t)len) || !ml_pump(c, st, true)) return;
     st->running = true;
@@ -481,10 +642,11 @@ static void ml_init(sim_ctx *c)
     if (cf->workload == ML_BROADCAST) {
         /* The topology as this node sees it: its own neighbours in the scenario's
          * topology (the entry a node reads; the others are left out). */
-        len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"n%u\",\"body\":{\"type\":\"topology\",\"msg_id\":%lld,\"topology\":{\"n%u\":[",
-                       sim_self(c) + 1, (long long)++st->next_msg_id, sim_self(c) + 1);
-        for (uint32_t i = 0; i < sim_n_peers(c) && len < (int)sizeof line - 32; i++)
-            len += snprintf(line + len, sizeof line - (size_t)len, "%s\"n%u\"", i ? "," : "", sim_peer(c, i) + 1);
+        len = snprintf(line, sizeof line, "{\"src\":\"c0\",\"dest\":\"%s\",\"body\":{\"type\":\"topology\",\"msg_id\":%lld,\"topology\":{\"%s\":[",
+                       self, (long long)++st->next_msg_id, self);
+        for (uint32_t i = 0, k = 0; i < sim_n_peers(c) && len < (int)sizeof line - 64; i++)
+            if (mlkv_kind(sim_node_name(c, sim_peer(c, i))) == MLKV_NONE)
+                len += snprintf(line + len, sizeof line - (size_t)len, "%s\"%s\"", k++ ? "," : "", sim_node_name(c, sim_peer(c, i)));
         len += snprintf(line + len, sizeof line - (size_t)len, "]}}}");
         if (ml_write(c, st, line, (uint32_t)len)) ml_pump(c, st, false);
     }
@@ -498,6 +660,7 @@ static void ml_timer(sim_ctx *c, int kind, uint64_t data)
     const ml_config_t *cf = sim_config(c);
     ml_node_t *st = sim_state(c);
     (void)data;
+    if (kind == MLKV_TIMER_GOSSIP && st->svc) { mlkv_timer(c, sim_durable(c), &cf->kv); return; }
     if (kind != ML_TIMER_TICK || !st->running) return;
     int64_t due = st->wall_origin_ns + (int64_t)((double)sim_now(c) / cf->speed);
     int64_t ahead = due - ml_wall_ns();
@@ -511,14 +674,28 @@ static void ml_timer(sim_ctx *c, int kind, uint64_t data)
 static void ml_message(sim_ctx *c, const sim_msg_t *m)
 {
     ml_node_t *st = sim_state(c);
+    if (st->svc) { mlkv_message(c, sim_durable(c), &((const ml_config_t *)sim_config(c))->kv, m); return; }
     if (!st->running) return;
     if (ml_write(c, st, m->payload, m->len)) ml_pump(c, st, false);
+}
+
+/* A client's request that landed on a service: clients talk to the programs, so it is
+ * sent on to one of them, chosen from the service's own stream (a sticky client then
+ * stays there). */
+static void ml_redirect(sim_ctx *c, const sim_req_t *req)
+{
+    uint32_t programs[256], n = 0;
+    for (uint32_t i = 0; i < sim_servers(c) && n < 256; i++)
+        if (mlkv_kind(sim_node_name(c, i)) == MLKV_NONE) programs[n++] = i;
+    if (n == 0) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
+    sim_reply_redirect(c, req, programs[rng_below(sim_rng(c), n)]);
 }
 
 static void ml_request(sim_ctx *c, const sim_req_t *req)
 {
     const ml_config_t *cf = sim_config(c);
     ml_node_t *st = sim_state(c);
+    if (st->svc) { ml_redirect(c, req); return; }
     if (!st->running) { sim_reply(c, req, SIM_REPLY_UNAVAILABLE, NULL, 0); return; }
     char body[256];
     long long v = (long long)req->value, k = (long long)req->key;
@@ -543,6 +720,15 @@ static void ml_request(sim_ctx *c, const sim_req_t *req)
         snprintf(body, sizeof body, "\"type\":\"cas\",\"key\":%lld,\"from\":%lld,\"to\":%lld", k, v, (long long)req->value2); break;
     case ML_UNIQUE * 16 + SIM_OP_READ:          /* the id comes back as the read's value */
         snprintf(body, sizeof body, "\"type\":\"generate\""); break;
+    case ML_KAFKA * 16 + SIM_OP_WRITE: case ML_KAFKA * 16 + SIM_OP_APPEND:
+        snprintf(body, sizeof body, "\"type\":\"send\",\"key\":\"k%lld\",\"msg\":%lld", k, v); break;
+    case ML_KAFKA * 16 + SIM_OP_READ:           /* every poll starts at 0: the checker needs no client position */
+        snprintf(body, sizeof body, "\"type\":\"poll\",\"offsets\":{\"k%lld\":0}", k); break;
+    case ML_KAFKA * 16 + SIM_OP_CAS:            /* commit what this node has handed out so far */
+        snprintf(body, sizeof body, "\"type\":\"commit_offsets\",\"offsets\":{\"k%lld\":%lld}", k,
+                 (long long)(req->key < MLKF_KEYS_MAX ? st->kafka_seen[req->key] : 0)); break;
+    case ML_KAFKA * 16 + SIM_OP_ADD:
+        snprintf(body, sizeof body, "\"type\":\"list_committed_offsets\",\"keys\":[\"k%lld\"]", k); break;
     default:
         /* The workload has no such operation: it certainly did not happen. */
         sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0);
@@ -560,19 +746,64 @@ static void ml_request(sim_ctx *c, const sim_req_t *req)
 }
 
 static void ml_crash(sim_ctx *c) { ml_close(sim_state(c)); }
+
+/* A pause stops the program's whole process group (its threads and children too), so
+ * a program with timers of its own falls silent as a paused built-in node does; the
+ * core holds its messages meanwhile. */
+static void ml_pause(sim_ctx *c, bool paused)
+{
+    ml_node_t *st = sim_state(c);
+    if (st->pid <= 0 || st->paused == paused) return;
+    kill(-st->pid, paused ? SIGSTOP : SIGCONT);
+    st->paused = paused;
+}
 static void ml_destroy(sim_ctx *c) { ml_close(sim_state(c)); }
 
 static void ml_describe(sim_ctx *c, proto_desc_t *d)
 {
     ml_node_t *st = sim_state(c);
-    if (st->why[0]) snprintf(d->line, sizeof d->line, "%s", st->why);
+    if (st->svc) mlkv_describe(sim_durable(c), d->line, sizeof d->line);
+    else if (st->why[0]) snprintf(d->line, sizeof d->line, "%s", st->why);
+    else if (st->paused) snprintf(d->line, sizeof d->line, "paused (SIGSTOP)");
     else if (st->last_err[0]) snprintf(d->line, sizeof d->line, "%s", st->last_err);
     else snprintf(d->line, sizeof d->line, "served %lld", (long long)st->served);
+}
+
+/* The window's node panel shows a program's last lines on stderr (its log). */
+int ml_program_log(const sim_t *s, uint32_t node, const char **lines, int max)
+{
+    if (strcmp(sim_protocol(s)->name, "maelstrom") != 0 || node >= sim_n_servers(s)) return 0;
+    const ml_node_t *st = sim_node_state((sim_t *)s, node);
+    int n = 0;
+    int64_t first = st->stderr_lines > ML_LOG_LINES ? st->stderr_lines - ML_LOG_LINES : 0;
+    for (int64_t i = first; i < st->stderr_lines && n < max; i++) lines[n++] = st->err_lines[i % ML_LOG_LINES];
+    return n;
+}
+
+/* The window's hover over a message: the body's fields but its type (shown already),
+ * "key 1, from 3, to 4, msg_id 7", each value as its JSON, cut at 40 bytes. */
+static int ml_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
+{
+    (void)type;
+    cJSON *j = cJSON_ParseWithLength(payload, len);
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
+    size_t n = 0;
+    buf[0] = '\0';
+    for (const cJSON *e = cJSON_IsObject(body) ? body->child : NULL; e && n + 1 < buf_len; e = e->next) {
+        if (strcmp(e->string, "type") == 0) continue;
+        char v[48];
+        if (!cJSON_PrintPreallocated((cJSON *)e, v, sizeof v, false)) snprintf(v, sizeof v, "...");
+        int w = snprintf(buf + n, buf_len - n, "%s%s %s", n ? ", " : "", e->string, v);
+        n = w < 0 ? n : n + (size_t)w < buf_len ? n + (size_t)w : buf_len - 1;
+    }
+    cJSON_Delete(j);
+    return (int)n;
 }
 
 static void ml_export(sim_ctx *c, jw_t *w)
 {
     ml_node_t *st = sim_state(c);
+    if (st->svc) { mlkv_export(sim_durable(c), &((const ml_config_t *)sim_config(c))->kv, w); return; }
     jw_obj_begin(w);
     jw_kbool(w, "running", st->running);
     jw_kint(w, "served", st->served);
@@ -610,6 +841,14 @@ static bool ml_check(sim_t *s, sim_violation_t *v)
 {
     const ml_config_t *cf = sim_config_of(s);
     if (cf->workload == ML_UNIQUE) return ml_check_unique(s, v);
+    if (cf->workload == ML_KAFKA) {
+        ml_check_t *k = sim_check_state(s);
+        for (uint32_t i = 0; i < sim_n_servers(s); i++) {
+            ml_node_t *st = sim_node_state(s, i);
+            if (mlkf_check(&k->kafka, &st->obs, v)) { v->nodes[0] = i; v->n_nodes = 1; return true; }
+        }
+        return false;
+    }
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
         const ml_node_t *st = sim_node_state(s, i);
         if (st->mismatches > 0)
@@ -621,13 +860,14 @@ static bool ml_check(sim_t *s, sim_violation_t *v)
 /* The time mode belongs in every summary: it says whether the run can be replayed. */
 static void ml_summary(sim_t *s, jw_t *w)
 {
-    static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv", "unique-ids"};
+    static const char *const workloads[] = {"echo", "broadcast", "g-set", "g-counter", "pn-counter", "lin-kv", "unique-ids", "kafka"};
     const ml_config_t *cf = sim_config_of(s);
-    int64_t served = 0, stopped = 0;
+    int64_t served = 0, stopped = 0, services = 0;
     for (uint32_t i = 0; i < sim_n_servers(s); i++) {
         const ml_node_t *st = sim_node_state(s, i);
         served += st->served;
         stopped += st->why[0] != '\0';
+        services += st->svc != 0;
     }
     jw_kstr(w, "time_mode", cf->mode == ML_LOCKSTEP ? "lockstep" : "realtime");
     jw_kbool(w, "deterministic", cf->mode == ML_LOCKSTEP);
@@ -639,6 +879,14 @@ static void ml_summary(sim_t *s, jw_t *w)
         jw_kint(w, "unique_ids_checked", k->n_ids);
         jw_kbool(w, "unique_ids_check_full", k->full);
     }
+    if (cf->workload == ML_KAFKA) mlkf_summary(&((const ml_check_t *)sim_check_state(s))->kafka, w);
+    if (services) {
+        jw_key(w, "services");
+        jw_arr_begin(w);
+        for (uint32_t i = 0; i < sim_n_servers(s); i++)
+            if (((const ml_node_t *)sim_node_state(s, i))->svc) mlkv_summary(sim_node_durable(s, i), sim_name_of(s, i), w);
+        jw_arr_end(w);
+    }
 }
 
 static int ml_configure(void *config, const proto_env_t *env, char *err, size_t err_len)
@@ -647,7 +895,11 @@ static int ml_configure(void *config, const proto_env_t *env, char *err, size_t 
     int n = 0;
     for (const char *a = cf->args; *a; a += strlen(a) + 1) n++;
     if (n > ML_ARGS_MAX) { snprintf(err, err_len, "\"args\" has %d strings; at most %d are passed", n, ML_ARGS_MAX); return SIM_EINPUT; }
-    (void)env;
+    if (cf->workload == ML_KAFKA && env->n_keys > MLKF_KEYS_MAX) {
+        snprintf(err, err_len, "the kafka workload's checker follows %d keys at most (MLKF_KEYS_MAX); the workload has %u \"keys\"",
+                 MLKF_KEYS_MAX, env->n_keys);
+        return SIM_EINPUT;
+    }
     return SIM_OK;
 }
 
@@ -656,8 +908,10 @@ static const char *const ml_msg_types[] = {"message", NULL};
 static const proto_param_t ml_params[] = {
     {"bin", PROTO_PARAM_PATH, "\"\"", 1, 0, NULL, offsetof(ml_config_t, bin), "the program each node runs, relative to the scenario"},
     {"args", PROTO_PARAM_STRINGS, "[]", 1, 0, NULL, offsetof(ml_config_t, args), "arguments passed to the program"},
-    {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids", offsetof(ml_config_t, workload),
+    {"workload", PROTO_PARAM_ENUM, "echo", 1, 0, "echo|broadcast|g-set|g-counter|pn-counter|lin-kv|unique-ids|kafka", offsetof(ml_config_t, workload),
      "which Maelstrom workload the clients' operations become"},
+    {"durable_dir", PROTO_PARAM_PATH, "\"\"", 1, 0, NULL, offsetof(ml_config_t, durable_dir),
+     "a folder for each node's files that outlive a crash (DSIM_DURABLE_DIR = this/NAME); emptied at the start of a run"},
     {"mode", PROTO_PARAM_ENUM, "lockstep", 1, 0, "lockstep|realtime", offsetof(ml_config_t, mode),
      "lockstep: one message at a time, deterministic for programs without timers; realtime: simulated time follows the wall clock"},
     {"quiet", PROTO_PARAM_DURATION, "20ms", 1e6, 10e9, NULL, offsetof(ml_config_t, quiet),
@@ -666,6 +920,14 @@ static const proto_param_t ml_params[] = {
      "realtime: simulated seconds per wall-clock second"},
     {"tick", PROTO_PARAM_DURATION, "5ms", 1e5, 1e9, NULL, offsetof(ml_config_t, tick),
      "realtime: how often (simulated) dsim reads what a program wrote on its own"},
+    {"seq_stale", PROTO_PARAM_REAL, "0.5", 0, 1, NULL, offsetof(ml_config_t, kv.seq_stale),
+     "seq-kv service: chance that a read is served from an older state the caller has not yet seen past"},
+    {"lww_replicas", PROTO_PARAM_INT, "5", 1, MLKV_REPLICAS_MAX, NULL, offsetof(ml_config_t, kv.lww_replicas),
+     "lww-kv service: replicas answering independently"},
+    {"lww_gossip", PROTO_PARAM_DURATION, "100ms", 1e6, 60e9, NULL, offsetof(ml_config_t, kv.lww_gossip),
+     "lww-kv service: how often each replica pulls another's values"},
+    {"lww_skew", PROTO_PARAM_DURATION, "20ms", 0, 10e9, NULL, offsetof(ml_config_t, kv.lww_skew),
+     "lww-kv service: the largest offset of a replica's clock from true time"},
     {"init_timeout", PROTO_PARAM_DURATION, "10s", 1e6, 600e9, NULL, offsetof(ml_config_t, init_timeout), "wall-clock time to wait for init_ok"},
     {"step_timeout", PROTO_PARAM_DURATION, "5s", 1e6, 600e9, NULL, offsetof(ml_config_t, step_timeout),
      "wall-clock time a program may keep writing in answer to one message"},
@@ -676,6 +938,13 @@ static const proto_param_t ml_params[] = {
 static const proto_line_t ml_lines[] = {
     {"time mode", "{protocol_stats.time_mode|s} (lockstep replays exactly for programs without timers of their own; realtime does not)"},
     {"workload", "{protocol_stats.workload|s}: {protocol_stats.served} requests served, {protocol_stats.nodes_stopped} programs stopped for misbehaving"},
+    {"kafka", "{protocol_stats.kafka.sends_acked} sends acknowledged, {protocol_stats.kafka.polls} polls returned "
+              "{protocol_stats.kafka.polled_messages} messages; {protocol_stats.kafka.lost_writes} acknowledged sends lost, "
+              "{protocol_stats.kafka.skipped} offsets skipped, {protocol_stats.kafka.nonmonotonic} out of order or reused "
+              "({protocol_stats.kafka.unchecked} past the checker's bounds)"},
+    {"service", "{protocol_stats.services[#].name|s}: {protocol_stats.services[#].requests} requests from the programs, "
+                "{protocol_stats.services[#].stale_reads} reads served stale, {protocol_stats.services[#].cas_failed} cas refused (22), "
+                "{protocol_stats.services[#].lost_writes} writes lost to last-writer-wins"},
     {NULL, NULL},
 };
 
@@ -684,6 +953,7 @@ const proto_t proto_maelstrom = {
     .name = "maelstrom",
     .purpose = "each node is a program speaking Maelstrom's JSON protocol on stdin and stdout",
     .state_size = sizeof(ml_node_t),
+    .durable_size = sizeof(mlkv_store_t),
     .config_size = sizeof(ml_config_t),
     .msg_types = ml_msg_types,
     .params = ml_params,
@@ -700,4 +970,6 @@ const proto_t proto_maelstrom = {
     .summary_lines = ml_lines,
     .check_size = sizeof(ml_check_t),
     .on_destroy = ml_destroy,
+    .on_pause = ml_pause,
+    .describe_msg = ml_describe_msg,
 };

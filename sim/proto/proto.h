@@ -161,8 +161,9 @@ typedef struct proto_line { const char *label; const char *text; } proto_line_t;
 #define PROTO_OMIT_STALENESS 2u     /* stores nothing a read could find stale */
 
 /* Version 1: the table up to check_size. Version 2 appends roles; version 3
- * summary_omit, summary_lines and describe_msg; version 4 on_destroy. */
-#define PROTO_VERSION 4
+ * summary_omit, summary_lines and describe_msg; version 4 on_destroy; version 5
+ * on_pause. */
+#define PROTO_VERSION 5
 #define PROTO_MAX 64                /* protocols registered at once */
 #define PROTO_NAME_MAX 31
 #define SIM_MSG_BUILTIN 2           /* message types 0 "request" and 1 "reply" */
@@ -237,6 +238,11 @@ typedef struct proto {
     /* The simulation is being destroyed: release what lives outside dsim (a child
      * process, a file). Called on every server node, up or not. May be NULL. */
     void (*on_destroy)(sim_ctx *c);
+    /* ---- Version 5. ---- */
+    /* The node was paused (true) or resumed (false). The core already holds a paused
+     * node's messages and timers; a protocol whose node lives outside dsim (a child
+     * process with timers of its own) stops or continues it here. May be NULL. */
+    void (*on_pause)(sim_ctx *c, bool paused);
 } proto_t;
 
 /* ---- Registration. ------------------------------------------------------------------ */

@@ -124,7 +124,8 @@ static int check(const proto_t *p, char *err, size_t len)
 
 size_t proto_table_bytes(int version)
 {
-    if (version >= 4) return sizeof(proto_t);
+    if (version >= 5) return sizeof(proto_t);
+    if (version == 4) return offsetof(proto_t, on_pause);
     if (version == 3) return offsetof(proto_t, on_destroy);
     if (version == 2) return offsetof(proto_t, summary_omit);
     return offsetof(proto_t, roles);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cJSON.h>
 #include "scenario/override.h"
 
@@ -117,6 +118,17 @@ int scn_take_sets(int *argc, char **argv, const char **sets, uint32_t *n_sets, c
             spec = argv[++i];
         } else if (strncmp(argv[i], "--set=", 6) == 0) {
             spec = argv[i] + 6;
+        } else if (strcmp(argv[i], "--durable-dir") == 0 || strncmp(argv[i], "--durable-dir=", 14) == 0) {
+            /* A Maelstrom run's durable folder: --set protocol.params.durable_dir=DIR, with
+             * DIR from the current folder, as a person typing it means (a --set path is
+             * read from the scenario's). One per command line. */
+            static char durable[4200];
+            char cwd[4096];
+            const char *dir = argv[i][13] == '=' ? argv[i] + 14 : i + 1 < *argc ? argv[++i] : "";
+            if (!dir[0]) { snprintf(err, err_len, "--durable-dir needs a folder, such as --durable-dir state"); return SIM_EINPUT; }
+            if (dir[0] == '/' || !getcwd(cwd, sizeof cwd)) snprintf(durable, sizeof durable, "protocol.params.durable_dir=%s", dir);
+            else snprintf(durable, sizeof durable, "protocol.params.durable_dir=%s/%s", cwd, dir);
+            spec = durable;
         } else {
             argv[out++] = argv[i];
             continue;

@@ -17,7 +17,9 @@
 
 /* Takes every "--set PATH=VALUE" (or "--set=PATH=VALUE") out of argv, shifting the
  * rest down and lowering *argc, and puts the PATH=VALUE strings into sets (at most
- * SCN_SETS_MAX). Returns SIM_OK, or SIM_EINPUT with one sentence in err. */
+ * SCN_SETS_MAX). "--durable-dir DIR" is taken as the override of a Maelstrom run's
+ * protocol.params.durable_dir, DIR read from the current folder. Returns SIM_OK, or
+ * SIM_EINPUT with one sentence in err. */
 int scn_take_sets(int *argc, char **argv, const char **sets, uint32_t *n_sets, char *err, size_t err_len);
 
 /* Splits "PATH=VALUE" and checks PATH's spelling (not whether the scenario has it).

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """lin_kv.py -- a linearizable key-value store with one leader: n1 holds every key, the
 other nodes forward each request to n1 and relay its answer. Unavailable when cut off
-from n1 (the requests time out), but never wrong.
+from n1 (the requests time out), but never wrong. It tells dsim its role on stderr
+("role: leader" at n1, "role: follower" elsewhere) and logs each request it forwards.
 
 With the argument --broken each node serves from its own copy and only tells the
 others about writes afterwards, so a read at one node can miss a write acknowledged at
@@ -45,6 +46,7 @@ for line in sys.stdin:
         node_id = body["node_id"]
         others = [n for n in body["node_ids"] if n != node_id]
         send(msg["src"], {"type": "init_ok", "in_reply_to": body["msg_id"]})
+        print("role: %s" % ("leader" if node_id == "n1" and not broken else "follower"), file=sys.stderr, flush=True)
     elif t in ("read", "write", "cas") and (broken or node_id == "n1"):
         reply = apply(body)
         reply["in_reply_to"] = body["msg_id"]
@@ -57,6 +59,7 @@ for line in sys.stdin:
         waiting[next_id] = (msg["src"], body["msg_id"])
         fwd = dict(body, msg_id=next_id)
         send("n1", {"type": "forward", "msg_id": next_id, "op": fwd})
+        print("forwarded %s of key %s from %s to n1" % (t, body["key"], msg["src"]), file=sys.stderr, flush=True)
     elif t == "forward":
         reply = apply(body["op"])
         reply["in_reply_to"] = body["msg_id"]
