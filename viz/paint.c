@@ -1124,9 +1124,10 @@ static void paint_tpc(viz_view_t *v)
         namew = fmaxf(namew, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].info.name));
         w = fmaxf(w, viz_text_width(v->d, VIZ_FONT_SMALL, v->nd[i].desc.line));
     }
-    w = fminf(w, 320 * s) + namew + 24 * s;
+    const char *title = "participants: locks, and who is blocked since when";
+    w = fmaxf(fminf(w, 320 * s) + namew + 24 * s, viz_text_width(v->d, VIZ_FONT_SMALL, title) + 16 * s);
     float h = 8 * s + fh + 6 * s + rh * (float)n + 6 * s, x, y;
-    if (!picture_box(v, w, h, "participants: locks, and who is blocked since when", &x, &y)) return;
+    if (!picture_box(v, w, h, title, &x, &y)) return;
     float yy = y + 8 * s + fh + 6 * s;
     for (uint32_t i = 0; i < n; i++, yy += rh) {
         const viz_nd_t *nd = &v->nd[i];
