@@ -14,9 +14,10 @@ static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return r
 /* Reserved memory starts on a page boundary, like the event pool's: the top of the
  * heap and the first events would then share their low twelve address bits, and a
  * load from one right after a store to the other stalls on the false dependence (4K
- * aliasing). Starting the heap EVQ_SKEW bytes into its reservation keeps them apart;
- * a multiple of 64 keeps four children on one cache line. */
-#define EVQ_SKEW 1088
+ * aliasing). Starting the heap EVQ_SKEW bytes into its reservation keeps them apart.
+ * The children of entry i are 4i+1 .. 4i+4, so they share one 64-byte cache line only
+ * when entry 1 starts a line: the heap starts 48 bytes (three entries) past a line. */
+#define EVQ_SKEW (1088 + 48)
 #define EVQ_BYTES ((size_t)SIM_EVENTS_MAX * sizeof(evq_entry_t) + EVQ_SKEW)
 
 int evq_init(evq_t *q)
