@@ -54,9 +54,8 @@ void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_t
 
 /* ---- Trace. -------------------------------------------------------------------- */
 
-void sim_trace(sim_t *s, const trace_rec_t *r)
+void sim_trace_keep(sim_t *s, const trace_rec_t *r)
 {
-    s->hash = trace_hash_step(s->hash, r);
     /* Once a run stopped, what follows (the workload's final timeouts) must not push
      * the events that led to the violation out of the ring. */
     if ((s->invariants || s->guarded) && !s->stopped) {
@@ -86,21 +85,6 @@ const char *sim_name(const sim_t *s, uint32_t node)
 }
 
 /* ---- Sending. ------------------------------------------------------------------ */
-
-void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive)
-{
-    trace_rec_t r = {0};
-    r.kind = (uint8_t)k;
-    r.reason = reason;
-    r.type = e->type;
-    r.a = e->from;
-    r.b = e->node;
-    r.id = e->id;
-    r.t = s->now;
-    r.t2 = arrive;
-    r.x = e->size;
-    sim_trace(s, &r);
-}
 
 static bool take_pending_drop(sim_t *s, uint64_t id);
 

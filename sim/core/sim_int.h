@@ -196,10 +196,31 @@ static inline void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
 void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_time_t at, uint64_t id, int64_t data);
 
 
-/* Emits a trace record: hashed always, passed to the listener if any. */
-void sim_trace(sim_t *s, const trace_rec_t *r);
+/* Keeps a record among the recent ones and passes it to the listener: sim_trace's
+ * slow path, for runs that keep either. */
+void sim_trace_keep(sim_t *s, const trace_rec_t *r);
+/* Emits a trace record: hashed always, passed to the listener if any. Inline, so that
+ * a record built on the stack is hashed from registers: three records per message. */
+static inline void sim_trace(sim_t *s, const trace_rec_t *r)
+{
+    s->hash = trace_hash_step(s->hash, r);
+    if (s->trace || s->invariants || s->guarded) sim_trace_keep(s, r);
+}
 /* Traces a message event (send, deliver, drop, duplicate) of the event e. */
-void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive);
+static inline void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive)
+{
+    trace_rec_t r = {0};
+    r.kind = (uint8_t)k;
+    r.reason = reason;
+    r.type = e->type;
+    r.a = e->from;
+    r.b = e->node;
+    r.id = e->id;
+    r.t = s->now;
+    r.t2 = arrive;
+    r.x = e->size;
+    sim_trace(s, &r);
+}
 /* Drops the event's message (traced and counted with why) and frees the event. */
 void sim_drop_event(sim_t *s, uint32_t i, drop_reason_t why);
 /* A timer that will still fire: not cancelled, set in the node's present incarnation. */
