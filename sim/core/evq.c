@@ -23,7 +23,7 @@ static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return r
 int evq_init(evq_t *q)
 {
     q->cap = SIM_EVENTS_MAX;
-    uint8_t *base = sim_reserve(EVQ_BYTES);
+    uint8_t *base = sim_reserve_huge(EVQ_BYTES);
     q->h = base ? (evq_entry_t *)(base + EVQ_SKEW) : NULL;
     q->n = 0;
     q->seq = 0;

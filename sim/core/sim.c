@@ -111,7 +111,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
         }
     }
 
-    s->ev = sim_reserve((size_t)SIM_EVENTS_MAX * sizeof *s->ev);
+    s->ev = sim_reserve_huge((size_t)SIM_EVENTS_MAX * sizeof *s->ev);
     if (!s->ev || evq_init(&s->q) != SIM_OK) {
         snprintf(err, err_len, "%s: could not reserve room for SIM_EVENTS_MAX (%u) events", scn->path, SIM_EVENTS_MAX);
         sim_destroy(s);
