@@ -102,12 +102,10 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
         n->up = 1;
         n->member = !n->client;
         if (!n->client && scn->nodes && scn->nodes[i].absent) n->up = n->member = 0;
-        n->wait_head = n->wait_tail = EV_NONE;
         rng_seed(&n->rng, s->seed, n->client ? RNG_CLIENT : RNG_NODE, i);
         rng_seed(&n->net_rng, s->seed, RNG_NODE_NET, i);
-        if (!n->client && scn->nodes) {
-            n->clock_local_ns = scn->nodes[i].skew_ns;
-            n->drift = scn->nodes[i].drift;
+        if (!n->client && scn->nodes && (scn->nodes[i].skew_ns || scn->nodes[i].drift)) {
+            sim_node_set_clock(s, i, CLOCK_F_SKEW | CLOCK_F_DRIFT, scn->nodes[i].skew_ns, scn->nodes[i].drift);
         }
     }
 
@@ -177,6 +175,8 @@ void sim_destroy(sim_t *s)
     free(s->check);
     free(s->names);
     free(s->nodes);
+    free(s->clocks);
+    free(s->waits);
     free(s->role);
     free(s->term);
     sim_samples_free(&s->st.leaderless);
@@ -187,12 +187,12 @@ void sim_destroy(sim_t *s)
 
 static void wait_append(sim_t *s, uint32_t node, uint32_t i)
 {
-    node_t *n = &s->nodes[node];
+    node_wait_t *w = &s->waits[node];        /* allocated by the node's pause */
     s->ev[i].next = EV_NONE;
     if (s->ev[i].kind == EV_DELIVER) s->ev[i].data = s->now;      /* when it arrived */
-    if (n->wait_tail == EV_NONE) n->wait_head = i;
-    else s->ev[n->wait_tail].next = i;
-    n->wait_tail = i;
+    if (w->tail == EV_NONE) w->head = i;
+    else s->ev[w->tail].next = i;
+    w->tail = i;
 }
 
 static void check_invariants(sim_t *s)
