@@ -53,7 +53,9 @@ int evq_push(evq_t *q, sim_time_t at, uint32_t index)
     return SIM_OK;
 }
 
-bool evq_pop(evq_t *q, evq_entry_t *out)
+bool evq_pop(evq_t *q, evq_entry_t *out) { return evq_pop_hint(q, out, NULL, 0); }
+
+bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
 {
     if (!q->n) return false;
     *out = q->h[0];
@@ -72,6 +74,7 @@ bool evq_pop(evq_t *q, evq_entry_t *out)
         }
         if (!(rb < rank(&last))) break;
         q->h[i] = q->h[best];
+        if (i == 0 && hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[0].key) * stride);
         i = best;
     }
     if (n) q->h[i] = last;
