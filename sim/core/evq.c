@@ -18,6 +18,9 @@ static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return r
  * The children of entry i are 4i+1 .. 4i+4, so they share one 64-byte cache line only
  * when entry 1 starts a line: the heap starts 48 bytes (three entries) past a line. */
 #define EVQ_SKEW (1088 + 48)
+/* Below this many entries (1 MiB) the heap stays in cache and prefetching costs more
+ * than it hides. */
+#define EVQ_PREFETCH_MIN (1u << 16)
 #define EVQ_BYTES ((size_t)SIM_EVENTS_MAX * sizeof(evq_entry_t) + EVQ_SKEW)
 
 int evq_init(evq_t *q)
@@ -65,6 +68,10 @@ bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
         uint32_t c = 4 * i + 1;
         if (c >= n) break;
         uint32_t best = c, end = c + 4 < n ? c + 4 : n;
+        /* The four children's own children are four more lines, one of which the next
+         * level reads: asking for all of them now overlaps that level's miss with this
+         * one's comparisons (in a large heap the lower levels all miss). */
+        if (n > EVQ_PREFETCH_MIN) for (uint32_t k = c; k < end && 4 * k + 1 < n; k++) __builtin_prefetch(&q->h[4 * k + 1]);
         unsigned __int128 rb = rank(&q->h[c]);
         for (uint32_t k = c + 1; k < end; k++) {
             unsigned __int128 rk = rank(&q->h[k]);
