@@ -63,14 +63,7 @@ sim_time_t dist_sample(const dist_t *d, rng_t *r)
         rng_gsl(r, &g);
         x = draw(d, r, &g);
     }
-    if (!(x >= 0)) x = 0;                                /* also catches NaN */
-    if (x > 9.0e18) x = 9.0e18;                          /* heavy tails stay representable */
-    /* llround(x) for 0 <= x < 2^63, without the library call: below 2^52 the fraction
-     * x - t is exact, so comparing it with one half rounds halves away from zero as
-     * llround does; from 2^52 on x is a whole number and the fraction is zero. */
-    sim_time_t t = (sim_time_t)x;
-    if (x - (double)t >= 0.5) t++;
-    return d->offset_ns + t;
+    return dist_finish(d, x);
 }
 
 double dist_mean(const dist_t *d)

@@ -325,7 +325,7 @@ void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size
         n->busy_until_ns[l] = start + ser;
         depart = start + ser;
     }
-    sim_time_t arrive = depart + dist_sample(d, r);
+    sim_time_t arrive = depart + dist_sample_inline(d, r);
     if (l >= 0 && p->fifo) {
         if (arrive < n->fifo_last_ns[l]) arrive = n->fifo_last_ns[l];
         n->fifo_last_ns[l] = arrive;
