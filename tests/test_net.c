@@ -5,6 +5,7 @@
  * connected, the degree, the peer enumeration and the link index. Partitions are
  * checked the same way, pair by pair, so a single wrong bit in the blocked matrix shows.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -574,6 +575,43 @@ static void test_net_heal_unblocks_everything(void **state)
     net_destroy(&n);
 }
 
+/* A link's draws continue its own stream, draw by draw, past the count its byte can
+ * hold (NET_DRAWS_WIDE), and traffic on another link, heavy enough to widen that
+ * link's count too, changes none of them. Expected latencies come from the stream's
+ * definition (rng.h), not from net.c. */
+static void test_net_link_stream_continues_past_a_byte_of_draws(void **state)
+{
+    (void)state;
+    net_t n;
+    topo_t t = {.kind = TOPO_MESH};
+    char err[256] = "";
+    net_params_t p = default_params();
+    p.latency.kind = DIST_UNIFORM;
+    p.latency.a = 0;
+    p.latency.b = 1e9;
+    uint64_t seed = 7;
+    assert_int_equal(net_create(&n, 4, 0, &t, &p, seed, err, sizeof err), SIM_OK);
+    rng_t want, other;
+    rng_seed(&want, seed, RNG_LINK, (uint64_t)1 << 32 | 2);
+    rng_seed(&other, seed, RNG_LINK, (uint64_t)3 << 32 | 0);
+    for (int i = 0; i < 3 * (int)NET_DRAWS_WIDE; i++) {
+        net_fate_t f;
+        net_send(&n, 1, 2, 0, 1, 0, true, NULL, &f);
+        double x = p.latency.b * rng_double(&want);
+        sim_time_t t_want = (sim_time_t)llround(x);
+        assert_int_equal(f.arrive_ns, t_want);
+        /* Another link's traffic in between, twice as heavy. */
+        for (int k = 0; k < 2; k++) {
+            net_send(&n, 3, 0, 0, 1, 0, true, NULL, &f);
+            assert_int_equal(f.arrive_ns, (sim_time_t)llround(p.latency.b * rng_double(&other)));
+        }
+    }
+    assert_non_null(n.link_draws_wide);
+    assert_int_equal(net_draws(&n, net_link(&n, 1, 2)), 3 * NET_DRAWS_WIDE);
+    assert_int_equal(net_draws(&n, net_link(&n, 2, 1)), 0);
+    net_destroy(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_net_isolate_cuts_one_server_off),
         cmocka_unit_test(test_net_isolate_many_servers_keeps_each_alone),
         cmocka_unit_test(test_net_heal_unblocks_everything),
+        cmocka_unit_test(test_net_link_stream_continues_past_a_byte_of_draws),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,20 @@ void *sim_reserve(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
+void *sim_reserve_huge(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    uint8_t *p = sim_reserve(bytes);
+#ifdef MADV_HUGEPAGE
+    /* From the first 2 MiB boundary past the first 2 MiB; advice only. */
+    if (p && bytes > 2 * huge) {
+        uintptr_t from = ((uintptr_t)p + 2 * huge - 1) / huge * huge;
+        madvise((void *)from, (uintptr_t)p + bytes - from, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
+}
+
 void sim_unreserve(void *p, size_t bytes)
 {
     if (p) munmap(p, bytes);

@@ -73,6 +73,11 @@ char *sim_xstrdup(const char *s);
  * so a run never grows or moves it and small runs cost what they use. NULL when the
  * system refuses. Returned with sim_unreserve(p, bytes). */
 void *sim_reserve(size_t bytes);
+/* The same, for a table read at random and filled from its start (the event pool and
+ * queue): past its first 2 MiB it is marked for transparent huge pages, so a large run
+ * does not also miss the TLB on every event while a small one never backs a 2 MiB page
+ * it does not use. */
+void *sim_reserve_huge(size_t bytes);
 void sim_unreserve(void *p, size_t bytes);
 /* Zeroed memory for a large table that is read at random (the link table): aligned
  * to 2 MiB and marked for transparent huge pages where the system offers them, so

@@ -35,7 +35,7 @@ static double draw(const dist_t *d, rng_t *r, gsl_rng *g)
         }
         return 0;
     }
-    case DIST_EXPONENTIAL: return gsl_ran_exponential(g, d->a);
+    case DIST_EXPONENTIAL: return rng_exponential(r, d->a);
     case DIST_LOGNORMAL: return gsl_ran_lognormal(g, log(d->a), d->b);
     case DIST_PARETO: return gsl_ran_pareto(g, d->b, d->a);
     case DIST_MIXTURE: {
@@ -55,15 +55,15 @@ sim_time_t dist_sample(const dist_t *d, rng_t *r)
     if (d->kind == DIST_CONSTANT) return d->offset_ns + (sim_time_t)d->a;
     double x;
     if (d->kind == DIST_UNIFORM) {
-        x = d->a + (d->b - d->a) * rng_double(r);    /* the common case needs no GSL adapter */
+        x = d->a + (d->b - d->a) * rng_double(r);    /* the common cases need no GSL adapter */
+    } else if (d->kind == DIST_EXPONENTIAL) {
+        x = rng_exponential(r, d->a);
     } else {
         gsl_rng g;
         rng_gsl(r, &g);
         x = draw(d, r, &g);
     }
-    if (!(x >= 0)) x = 0;                                /* also catches NaN */
-    if (x > 9.0e18) x = 9.0e18;                          /* heavy tails stay representable */
-    return d->offset_ns + (sim_time_t)llround(x);
+    return dist_finish(d, x);
 }
 
 double dist_mean(const dist_t *d)

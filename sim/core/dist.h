@@ -31,6 +31,25 @@ typedef struct dist {
 
 static inline dist_t dist_constant(sim_time_t ns) { dist_t d = {0}; d.kind = DIST_CONSTANT; d.a = (double)ns; return d; }
 sim_time_t dist_sample(const dist_t *d, rng_t *r);
+/* A draw x in ns made a time: clamped to [0, 9e18] (NaN to 0, heavy tails stay
+ * representable), rounded to the nearest ns with halves away from zero as llround
+ * does, and offset. Below 2^52 the fraction x - t is exact, so comparing it with one
+ * half rounds exactly; from 2^52 on x is whole and the fraction is zero. */
+static inline sim_time_t dist_finish(const dist_t *d, double x)
+{
+    if (!(x >= 0)) x = 0;
+    if (x > 9.0e18) x = 9.0e18;
+    sim_time_t t = (sim_time_t)x;
+    if (x - (double)t >= 0.5) t++;
+    return d->offset_ns + t;
+}
+/* dist_sample, with the commonest case (a uniform latency, as in every benchmark)
+ * inline at the call site: the same arithmetic, so the same draws. */
+static inline sim_time_t dist_sample_inline(const dist_t *d, rng_t *r)
+{
+    if (d->kind != DIST_UNIFORM) return dist_sample(d, r);
+    return dist_finish(d, d->a + (d->b - d->a) * rng_double(r));
+}
 double dist_mean(const dist_t *d);            /* theoretical mean in ns (inf for pareto alpha <= 1) */
 double dist_variance(const dist_t *d);        /* theoretical variance in ns^2 (inf where undefined) */
 const char *dist_kind_name(dist_kind_t k);

@@ -14,15 +14,19 @@ static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return r
 /* Reserved memory starts on a page boundary, like the event pool's: the top of the
  * heap and the first events would then share their low twelve address bits, and a
  * load from one right after a store to the other stalls on the false dependence (4K
- * aliasing). Starting the heap EVQ_SKEW bytes into its reservation keeps them apart;
- * a multiple of 64 keeps four children on one cache line. */
-#define EVQ_SKEW 1088
+ * aliasing). Starting the heap EVQ_SKEW bytes into its reservation keeps them apart.
+ * The children of entry i are 4i+1 .. 4i+4, so they share one 64-byte cache line only
+ * when entry 1 starts a line: the heap starts 48 bytes (three entries) past a line. */
+#define EVQ_SKEW (1088 + 48)
+/* Below this many entries (1 MiB) the heap stays in cache and prefetching costs more
+ * than it hides. */
+#define EVQ_PREFETCH_MIN (1u << 16)
 #define EVQ_BYTES ((size_t)SIM_EVENTS_MAX * sizeof(evq_entry_t) + EVQ_SKEW)
 
 int evq_init(evq_t *q)
 {
     q->cap = SIM_EVENTS_MAX;
-    uint8_t *base = sim_reserve(EVQ_BYTES);
+    uint8_t *base = sim_reserve_huge(EVQ_BYTES);
     q->h = base ? (evq_entry_t *)(base + EVQ_SKEW) : NULL;
     q->n = 0;
     q->seq = 0;
@@ -52,7 +56,9 @@ int evq_push(evq_t *q, sim_time_t at, uint32_t index)
     return SIM_OK;
 }
 
-bool evq_pop(evq_t *q, evq_entry_t *out)
+bool evq_pop(evq_t *q, evq_entry_t *out) { return evq_pop_hint(q, out, NULL, 0); }
+
+bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
 {
     if (!q->n) return false;
     *out = q->h[0];
@@ -62,6 +68,10 @@ bool evq_pop(evq_t *q, evq_entry_t *out)
         uint32_t c = 4 * i + 1;
         if (c >= n) break;
         uint32_t best = c, end = c + 4 < n ? c + 4 : n;
+        /* The four children's own children are four more lines, one of which the next
+         * level reads: asking for all of them now overlaps that level's miss with this
+         * one's comparisons (in a large heap the lower levels all miss). */
+        if (n > EVQ_PREFETCH_MIN) for (uint32_t k = c; k < end && 4 * k + 1 < n; k++) __builtin_prefetch(&q->h[4 * k + 1]);
         unsigned __int128 rb = rank(&q->h[c]);
         for (uint32_t k = c + 1; k < end; k++) {
             unsigned __int128 rk = rank(&q->h[k]);
@@ -71,6 +81,7 @@ bool evq_pop(evq_t *q, evq_entry_t *out)
         }
         if (!(rb < rank(&last))) break;
         q->h[i] = q->h[best];
+        if (i == 0 && hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[0].key) * stride);
         i = best;
     }
     if (n) q->h[i] = last;

@@ -54,9 +54,8 @@ void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_t
 
 /* ---- Trace. -------------------------------------------------------------------- */
 
-void sim_trace(sim_t *s, const trace_rec_t *r)
+void sim_trace_keep(sim_t *s, const trace_rec_t *r)
 {
-    s->hash = trace_hash_step(s->hash, r);
     /* Once a run stopped, what follows (the workload's final timeouts) must not push
      * the events that led to the violation out of the ring. */
     if ((s->invariants || s->guarded) && !s->stopped) {
@@ -86,21 +85,6 @@ const char *sim_name(const sim_t *s, uint32_t node)
 }
 
 /* ---- Sending. ------------------------------------------------------------------ */
-
-void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive)
-{
-    trace_rec_t r = {0};
-    r.kind = (uint8_t)k;
-    r.reason = reason;
-    r.type = e->type;
-    r.a = e->from;
-    r.b = e->node;
-    r.id = e->id;
-    r.t = s->now;
-    r.t2 = arrive;
-    r.x = e->size;
-    sim_trace(s, &r);
-}
 
 static bool take_pending_drop(sim_t *s, uint64_t id);
 
@@ -274,11 +258,14 @@ void sim_node_crash(sim_t *s, uint32_t node)
     n->paused = 0;
     n->epoch++;
     memset(s->state + (size_t)node * s->state_size, 0, s->state_size);
-    for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
-        next = s->ev[i].next;
-        sim_drop_event(s, i, DROP_CRASH);
+    if (s->waits) {
+        node_wait_t *w = &s->waits[node];
+        for (uint32_t i = w->head, next; i != EV_NONE; i = next) {
+            next = s->ev[i].next;
+            sim_drop_event(s, i, DROP_CRASH);
+        }
+        w->head = w->tail = EV_NONE;
     }
-    n->wait_head = n->wait_tail = EV_NONE;
     s->st.crashes++;
     s->st.last_fault_ns = s->now;
     trace_node(s, TR_CRASH, node);
@@ -367,6 +354,11 @@ void sim_node_pause(sim_t *s, uint32_t node)
 {
     node_t *n = &s->nodes[node];
     if (!n->up || n->paused) return;
+    if (!s->waits) {
+        /* The first pause of the run: one allocation, then none. */
+        s->waits = sim_xcalloc(s->n_nodes, sizeof *s->waits);
+        for (uint32_t i = 0; i < s->n_nodes; i++) s->waits[i].head = s->waits[i].tail = EV_NONE;
+    }
     n->paused = 1;
     s->n_paused++;
     trace_node(s, TR_PAUSE, node);
@@ -382,29 +374,37 @@ void sim_node_resume(sim_t *s, uint32_t node)
     trace_node(s, TR_RESUME, node);
     if (s->proto->on_pause && node < s->n_servers) pause_notify(s, node, false);
     /* What waited is processed now, in the order it arrived. */
-    for (uint32_t i = n->wait_head, next; i != EV_NONE; i = next) {
+    node_wait_t *w = &s->waits[node];       /* allocated by the pause */
+    for (uint32_t i = w->head, next; i != EV_NONE; i = next) {
         next = s->ev[i].next;
         s->ev[i].next = EV_NONE;
         sim_ev_push(s, i, s->now);
     }
-    n->wait_head = n->wait_tail = EV_NONE;
+    w->head = w->tail = EV_NONE;
 }
 
 
 sim_time_t sim_node_clock(const sim_t *s, uint32_t node)
 {
-    const node_t *n = &s->nodes[node];
-    sim_time_t dt = s->now - n->clock_base_ns;
-    return n->clock_local_ns + dt + (sim_time_t)((double)dt * n->drift);
+    if (!s->clocks) return s->now;
+    const node_clock_t *k = &s->clocks[node];
+    sim_time_t dt = s->now - k->base_ns;
+    return k->local_ns + dt + (sim_time_t)((double)dt * k->drift);
 }
 
 void sim_node_set_clock(sim_t *s, uint32_t node, unsigned mask, sim_time_t skew_ns, double drift)
 {
-    node_t *n = &s->nodes[node];
-    n->clock_local_ns = sim_node_clock(s, node);
-    n->clock_base_ns = s->now;
-    if (mask & CLOCK_F_SKEW) n->clock_local_ns = s->now + skew_ns;
-    if (mask & CLOCK_F_DRIFT) n->drift = drift;
+    if (!s->clocks) {
+        /* The first clock set apart from true time: one allocation, then none. Every
+         * clock so far was true, which is what a zeroed entry says. */
+        s->clocks = sim_xcalloc(s->n_nodes, sizeof *s->clocks);
+        for (uint32_t i = 0; i < s->n_nodes; i++) s->clocks[i].base_ns = s->clocks[i].local_ns = s->now;
+    }
+    node_clock_t *k = &s->clocks[node];
+    k->local_ns = sim_node_clock(s, node);
+    k->base_ns = s->now;
+    if (mask & CLOCK_F_SKEW) k->local_ns = s->now + skew_ns;
+    if (mask & CLOCK_F_DRIFT) k->drift = drift;
 }
 
 /* ---- The context API. ---------------------------------------------------------- */
@@ -703,7 +703,7 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
         fn(ud, &f);
     }
     for (uint32_t n = 0; s->n_paused && n < s->n_nodes; n++)
-        for (uint32_t i = s->nodes[n].wait_head; i != EV_NONE; i = s->ev[i].next) {
+        for (uint32_t i = s->waits[n].head; i != EV_NONE; i = s->ev[i].next) {
             const ev_t *e = &s->ev[i];
             if (e->kind != EV_DELIVER) continue;
             sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, e->data, e->doomed, true,

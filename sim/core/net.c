@@ -149,6 +149,7 @@ void net_destroy(net_t *n)
     free(n->adj);
     free(n->n_server_adj);
     free(n->link_draws);
+    free(n->link_draws_wide);
     free(n->link_params);
     free(n->fifo_last_ns);
     free(n->busy_until_ns);
@@ -157,6 +158,16 @@ void net_destroy(net_t *n)
     free(n->group);
     free(n->isolated);
     memset(n, 0, sizeof *n);
+}
+
+/* A count that no longer fits its byte: the byte says so for good, and the count lives
+ * in the wide table, allocated (zeroed, so untouched pages cost nothing) the first time
+ * any link gets here. */
+void net_draws_widen(net_t *n, int64_t link, uint32_t draws)
+{
+    if (!n->link_draws_wide) n->link_draws_wide = sim_xcalloc(n->n_links, sizeof *n->link_draws_wide);
+    n->link_draws[link] = NET_DRAWS_WIDE;
+    n->link_draws_wide[link] = draws;
 }
 
 static int64_t csr_find(const net_t *n, uint32_t a, uint32_t b)
@@ -314,7 +325,7 @@ void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size
         n->busy_until_ns[l] = start + ser;
         depart = start + ser;
     }
-    sim_time_t arrive = depart + dist_sample(d, r);
+    sim_time_t arrive = depart + dist_sample_inline(d, r);
     if (l >= 0 && p->fifo) {
         if (arrive < n->fifo_last_ns[l]) arrive = n->fifo_last_ns[l];
         n->fifo_last_ns[l] = arrive;
@@ -325,5 +336,5 @@ void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size
     out->arrive_ns = arrive;
     out->doomed = doomed;
     out->duplicate = !dup && rng_chance(r, p->duplicate);
-    net_stream_close(&ns);
+    net_stream_close(n, &ns);
 }

@@ -60,12 +60,16 @@ typedef struct net {
     /* CSR (non-mesh): neighbours of node a are adj[off[a] .. off[a+1]), sorted, with
      * the servers among them first; n_server_adj[a] counts those. */
     uint32_t *off, *adj, *n_server_adj;
-    /* Per-link state, indexed by link. Only the stream is always there, as a 32-bit
-     * count of draws (its key is derived from the seed and the link's ends), so a
-     * 1000-node mesh's million links take 4 MB; the rest is allocated the first time
-     * something needs it. */
+    /* Per-link state, indexed by link. Only the stream is always there, as a count of
+     * draws (its key is derived from the seed and the link's ends); the rest is
+     * allocated the first time something needs it. The count is one byte while it is
+     * below NET_DRAWS_WIDE, so a 1000-node mesh's million links take 1 MB, which stays
+     * in cache far better than 4 MB did (every send reads one at random); a link that
+     * draws more often keeps its full 32-bit count in link_draws_wide, a table made
+     * the first time any link needs it and backed by memory only where written. */
     uint64_t seed;
-    uint32_t *link_draws;
+    uint8_t *link_draws;
+    uint32_t *link_draws_wide;   /* NULL until a count reaches NET_DRAWS_WIDE */
     uint16_t *link_params;       /* index into params; NULL while no link is overridden */
     sim_time_t *fifo_last_ns;    /* arrival of the last message; NULL until FIFO is used */
     sim_time_t *busy_until_ns;   /* end of serialization; NULL until bandwidth is used */
@@ -92,21 +96,30 @@ void net_destroy(net_t *n);
 /* The random stream of the link from a to b, positioned after its previous draws.
  * net_stream_close stores its new position. Implicit meshes use the sender's own
  * network stream instead (node_rng). */
-typedef struct net_stream { rng_t r; uint64_t key; uint32_t *draws; rng_t *node_rng; } net_stream_t;
+#define NET_DRAWS_WIDE 255u      /* a link_draws byte this high: the count is in link_draws_wide */
+typedef struct net_stream { rng_t r; uint64_t key; int64_t link; rng_t *node_rng; } net_stream_t;
+static inline uint32_t net_draws(const net_t *n, int64_t link)
+{
+    uint32_t d = n->link_draws[link];
+    return d < NET_DRAWS_WIDE ? d : n->link_draws_wide[link];
+}
+void net_draws_widen(net_t *n, int64_t link, uint32_t draws);
 static inline void net_stream_open(const net_t *n, int64_t link, uint32_t a, uint32_t b, rng_t *node_rng, net_stream_t *st)
 {
-    if (link < 0) { st->r = *node_rng; st->node_rng = node_rng; st->draws = NULL; return; }
+    st->link = link;
+    if (link < 0) { st->r = *node_rng; st->node_rng = node_rng; return; }
     rng_t k;
     rng_seed(&k, n->seed, RNG_LINK, (uint64_t)a << 32 | b);
     st->key = k.s;
-    st->draws = &n->link_draws[link];
     st->node_rng = NULL;
-    rng_at(&st->r, st->key, *st->draws);
+    rng_at(&st->r, st->key, net_draws(n, link));
 }
-static inline void net_stream_close(net_stream_t *st)
+static inline void net_stream_close(net_t *n, net_stream_t *st)
 {
-    if (st->draws) *st->draws = (uint32_t)rng_draws(&st->r, st->key);
-    else *st->node_rng = st->r;
+    if (st->link < 0) { *st->node_rng = st->r; return; }
+    uint32_t d = (uint32_t)rng_draws(&st->r, st->key);
+    if (d < NET_DRAWS_WIDE && n->link_draws[st->link] < NET_DRAWS_WIDE) n->link_draws[st->link] = (uint8_t)d;
+    else net_draws_widen(n, st->link, d);
 }
 
 /* The index of the link from a to b, or -1 if they are not neighbours (or the mesh is

@@ -6,7 +6,6 @@
  * It carries no information; it exists so that `dsim bench gossip` measures the cost
  * of the simulator itself (queue, network model, statistics, trace hash) per message.
  */
-#include <gsl/gsl_randist.h>
 #include <stdio.h>
 #include "proto/proto.h"
 
@@ -16,9 +15,7 @@ typedef struct rp_state { uint32_t sent, received; } rp_state_t;
 static void rp_arm(sim_ctx *c)
 {
     const rp_config_t *cfg = sim_config(c);
-    gsl_rng g;
-    rng_gsl(sim_rng(c), &g);
-    sim_timer_set(c, (sim_time_t)gsl_ran_exponential(&g, (double)cfg->interval_ns), 0, 0);
+    sim_timer_set(c, (sim_time_t)rng_exponential(sim_rng(c), (double)cfg->interval_ns), 0, 0);
 }
 
 static void rp_init(sim_ctx *c) { rp_arm(c); }
