@@ -147,6 +147,47 @@ static void test_lesson_check_passes_a_working_lesson(void **state)
     free(l);
 }
 
+/* A field with "reveal": "after" waits for the right answer, so the number a question
+ * asks for is not printed beside it; a wrong answer does not show it either. */
+static void test_lesson_reveal_after_waits_for_the_answer(void **state)
+{
+    const char *path = write_lesson("reveal.json",
+        "[{\"narration\": \"x\", \"until\": {\"role\": \"leader\"},"
+        "  \"highlight\": [{\"field\": \"elections\", \"reveal\": \"after\"}, {\"field\": \"operations.ok\"}],"
+        "  \"question\": {\"text\": \"How many elections?\", \"number\": {\"metric\": \"elections\"}}}]");
+    lesson_t *l = calloc(1, sizeof *l);
+    load_ok(path, l);
+    char err[256], fb[512];
+    lesson_play_t *p = lesson_play_create(l, err, sizeof err);
+    assert_non_null(p);
+    const lesson_step_t *st = lesson_play_cur(p);
+    assert_true(st->hl[0].after);
+    assert_false(st->hl[1].after);
+    assert_false(lesson_play_hl_shown(p, &st->hl[0]));
+    assert_true(lesson_play_hl_shown(p, &st->hl[1]));
+    double want;
+    assert_int_equal(lesson_play_expected(p, &want), SIM_OK);
+    char wrong[32], right[32];
+    snprintf(wrong, sizeof wrong, "%g", want + 5);
+    snprintf(right, sizeof right, "%g", want);
+    assert_int_equal(lesson_play_answer(p, wrong, fb, sizeof fb), 0);
+    assert_false(lesson_play_hl_shown(p, &st->hl[0]));
+    assert_int_equal(lesson_play_answer(p, right, fb, sizeof fb), 1);
+    assert_true(lesson_play_hl_shown(p, &st->hl[0]));
+    lesson_play_destroy(p);
+    lesson_free(l);
+    free(l);
+    /* Only a field may wait, only for "after" or "always", and only for a question. */
+    expect_mistake("[{\"narration\": \"x\", \"highlight\": [{\"node\": \"n1\", \"reveal\": \"after\"}],"
+                   " \"question\": {\"text\": \"q\", \"number\": {\"metric\": \"elections\"}}}]",
+                   (const char *[]){"$.steps[0].highlight[0].reveal", "field", NULL});
+    expect_mistake("[{\"narration\": \"x\", \"highlight\": [{\"field\": \"elections\", \"reveal\": \"later\"}],"
+                   " \"question\": {\"text\": \"q\", \"number\": {\"metric\": \"elections\"}}}]",
+                   (const char *[]){"$.steps[0].highlight[0].reveal", "after", "later", NULL});
+    expect_mistake("[{\"narration\": \"x\", \"highlight\": [{\"field\": \"elections\", \"reveal\": \"after\"}]}]",
+                   (const char *[]){"$.steps[0].highlight[0].reveal", "asks none", NULL});
+}
+
 static void test_lesson_check_catches_what_does_not_work(void **state)
 {
     /* An until that never holds; a goal that holds at once; a choice marked wrongly;
@@ -587,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_lesson_mistakes_name_file_path_expected_and_found),
         cmocka_unit_test(test_lesson_check_passes_a_working_lesson),
         cmocka_unit_test(test_lesson_check_catches_what_does_not_work),
+        cmocka_unit_test(test_lesson_reveal_after_waits_for_the_answer),
         cmocka_unit_test(test_lesson_play_goal_stops_the_run_and_back_rewinds),
         cmocka_unit_test(test_lesson_commands_parse_like_scenario_actions),
         cmocka_unit_test(test_lesson_check_is_deterministic),

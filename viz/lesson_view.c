@@ -104,7 +104,7 @@ static void draw_lesson(viz_view_t *v, lesson_play_t *p, const char *hint, const
     bool first_field = true;
     for (uint32_t i = 0; i < st->n_hl && k < sizeof body; i++) {
         double x;
-        if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &x) != SIM_OK) continue;
+        if (st->hl[i].kind != LESSON_HL_FIELD || !lesson_play_hl_shown(p, &st->hl[i]) || lesson_play_field(p, &st->hl[i], &x) != SIM_OK) continue;
         char num[32];
         /* Durations read as durations, as in the terminal: 776ms, not 7.76e+08. */
         if (strstr(st->hl[i].path, "_ns") && x >= 1) sim_format_duration_short((sim_time_t)x, num, sizeof num);

@@ -349,7 +349,7 @@ static void print_state(const term_t *t, lesson_play_t *p, int rows)
     }
     for (uint32_t i = 0; i < st->n_hl && k < (int)sizeof buf; i++) {
         double v;
-        if (st->hl[i].kind != LESSON_HL_FIELD || lesson_play_field(p, &st->hl[i], &v) != SIM_OK) continue;
+        if (st->hl[i].kind != LESSON_HL_FIELD || !lesson_play_hl_shown(p, &st->hl[i]) || lesson_play_field(p, &st->hl[i], &v) != SIM_OK) continue;
         char num[32];
         /* Durations (a path ending in _ns, or a part of one) read as durations, not 9.87e+06. */
         if (strstr(st->hl[i].path, "_ns") && v >= 1) sim_format_duration_short((sim_time_t)v, num, sizeof num);
@@ -415,7 +415,8 @@ static void screen(term_t *t, lesson_play_t *p)
     fclose(tout);
     tout = screen_out;
     bool numbers = false;                   /* a line of the numbers the step points at */
-    for (uint32_t i = 0; i < st->n_hl; i++) numbers |= st->hl[i].kind == LESSON_HL_FIELD || st->hl[i].kind == LESSON_HL_MESSAGE;
+    for (uint32_t i = 0; i < st->n_hl; i++)
+        numbers |= (st->hl[i].kind == LESSON_HL_FIELD && lesson_play_hl_shown(p, &st->hl[i])) || st->hl[i].kind == LESSON_HL_MESSAGE;
     int used = 2 + 1 + 1 + 1 + 1 + (numbers ? 1 : 0) + 2;   /* header, rules, table header, in flight, numbers, prompt */
     for (size_t i = 0; i < top_len; i++) used += top[i] == '\n';
     for (size_t i = 0; i < bottom_len; i++) used += bottom[i] == '\n';

@@ -164,7 +164,7 @@ static void load_cond(lload_t *X, const cJSON *obj, const char *key, const char 
 static void load_highlights(lload_t *X, const cJSON *v, const char *jp, lesson_step_t *st)
 {
     static const char *const kinds[] = {"node", "link", "message", "field", NULL};
-    static const char *const keys[] = {"node", "link", "message", "field", "label", NULL};
+    static const char *const keys[] = {"node", "link", "message", "field", "label", "reveal", NULL};
     if (!cJSON_IsArray(v)) ld_expected(&X->L, jp, "a list such as [{\"node\": \"n1\"}, {\"field\": \"operations.ok\"}]", v);
     int i = 0;
     for (const cJSON *e = v->child; e; e = e->next, i++) {
@@ -185,6 +185,17 @@ static void load_highlights(lload_t *X, const cJSON *v, const char *jp, lesson_s
         const cJSON *x = ld_get(e, kinds[kind]);
         ld_child(q, p, kinds[kind]);
         if (ld_get(e, "label") && h->kind != LESSON_HL_FIELD) { ld_child(q, p, "label"); ld_fail(&X->L, q, "\"label\" belongs to field highlights"); }
+        const cJSON *rv = ld_get(e, "reveal");
+        if (rv) {
+            /* "after": the number waits for the answer, so a question about it is read off
+             * the picture or the panel, not copied from the line beside it. */
+            char r[JPATH_MAX];
+            ld_child(r, p, "reveal");
+            if (h->kind != LESSON_HL_FIELD) ld_fail(&X->L, r, "\"reveal\" belongs to field highlights");
+            if (!cJSON_IsString(rv) || (strcmp(rv->valuestring, "after") && strcmp(rv->valuestring, "always")))
+                ld_expected(&X->L, r, "\"after\" (shown once the question is answered) or \"always\"", rv);
+            h->after = strcmp(rv->valuestring, "after") == 0;
+        }
         switch (h->kind) {
         case LESSON_HL_NODE:
             h->node = ld_as_node(&X->L, x, q, true);
@@ -311,6 +322,14 @@ static void load_step(lload_t *X, const cJSON *v, const char *jp, lesson_step_t 
         }
     }
     if (ld_get(v, "question")) { st->has_question = true; ld_child(q, jp, "question"); load_question(X, ld_get(v, "question"), q, &st->q); }
+    for (uint32_t i = 0; i < st->n_hl; i++)
+        if (st->hl[i].after && !st->has_question) {
+            char r[JPATH_MAX];
+            ld_child(q, jp, "highlight");
+            ld_elem(r, q, (int)i);
+            ld_child(q, r, "reveal");
+            ld_fail(&X->L, q, "\"reveal\": \"after\" waits for the answer to the step's question, and this step asks none");
+        }
     const cJSON *so = ld_get(v, "solution");
     if (so) {
         ld_child(q, jp, "solution");
@@ -597,6 +616,7 @@ const lesson_step_t *lesson_play_cur(const lesson_play_t *p) { return &p->l->ste
 const char *lesson_play_trouble(const lesson_play_t *p) { return p->trouble[0] ? p->trouble : NULL; }
 bool lesson_play_goal_met(const lesson_play_t *p) { return p->goal_met; }
 bool lesson_play_answered(const lesson_play_t *p) { return p->answered; }
+bool lesson_play_hl_shown(const lesson_play_t *p, const lesson_hl_t *h) { return !h->after || p->answered; }
 uint32_t lesson_play_hints_given(const lesson_play_t *p) { return p->hints; }
 
 bool lesson_play_can_next(const lesson_play_t *p)

@@ -39,6 +39,8 @@ typedef struct lesson_hl {
     int type;                        /* message: the protocol's message type */
     char path[COND_PATH_MAX];        /* field: a summary number by dotted path */
     const char *label;               /* field: how to name it on screen (or the path) */
+    bool after;                      /* field: shown only once the step's question is answered
+                                      * ("reveal": "after"), so a question cannot be copied */
 } lesson_hl_t;
 
 typedef struct lesson_choice {
@@ -166,6 +168,9 @@ uint32_t lesson_play_hints_given(const lesson_play_t *p);
 int lesson_play_answer(lesson_play_t *p, const char *answer, char *fb, size_t fb_len);
 /* A numeric question's right answer now (the summary number it names). */
 int lesson_play_expected(lesson_play_t *p, double *out);
+/* Whether a highlight is on screen now: always, except a field with "reveal": "after"
+ * before its step's question is answered right. */
+bool lesson_play_hl_shown(const lesson_play_t *p, const lesson_hl_t *h);
 /* A field highlight's number now; SIM_ENOTFOUND when the summary has no such number. */
 int lesson_play_field(lesson_play_t *p, const lesson_hl_t *h, double *out);
 
