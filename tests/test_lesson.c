@@ -188,6 +188,40 @@ static void test_lesson_reveal_after_waits_for_the_answer(void **state)
                    (const char *[]){"$.steps[0].highlight[0].reveal", "asks none", NULL});
 }
 
+/* A prediction takes any choice and grades none: the student says what they expect,
+ * and a later step compares. A "correct" or a "holds" in one is a mistake. */
+static void test_lesson_prediction_takes_any_choice(void **state)
+{
+    const char *path = write_lesson("predict.json",
+        "[{\"narration\": \"x\", \"question\": {\"text\": \"What will happen?\", \"predict\": true,"
+        "  \"choices\": [{\"text\": \"a leader\", \"explain\": \"See.\"}, {\"text\": \"nothing\"}]}}]");
+    lesson_t *l = calloc(1, sizeof *l);
+    load_ok(path, l);
+    assert_int_equal(lesson_check(l, stderr), 0);
+    char err[256], fb[512];
+    lesson_play_t *p = lesson_play_create(l, err, sizeof err);
+    assert_non_null(p);
+    assert_false(lesson_play_can_next(p));
+    assert_int_equal(lesson_play_answer(p, "b", fb, sizeof fb), 1);
+    assert_non_null(strstr(fb, "Noted: you predict \"nothing\""));
+    assert_true(lesson_play_can_next(p));
+    assert_int_equal(lesson_play_answer(p, "a", fb, sizeof fb), 1);
+    assert_non_null(strstr(fb, "See."));
+    assert_int_equal(lesson_play_answer(p, "z", fb, sizeof fb), -1);
+    lesson_play_destroy(p);
+    lesson_free(l);
+    free(l);
+    expect_mistake("[{\"narration\": \"x\", \"question\": {\"text\": \"q\", \"predict\": true,"
+                   " \"choices\": [{\"text\": \"a\", \"correct\": true}, {\"text\": \"b\"}]}}]",
+                   (const char *[]){"$.steps[0].question.choices[0].correct", "no right choice", NULL});
+    expect_mistake("[{\"narration\": \"x\", \"question\": {\"text\": \"q\", \"predict\": true,"
+                   " \"number\": {\"metric\": \"elections\"}}}]",
+                   (const char *[]){"$.steps[0].question.predict", "choices", NULL});
+    expect_mistake("[{\"narration\": \"x\", \"question\": {\"text\": \"q\", \"predict\": \"yes\","
+                   " \"choices\": [{\"text\": \"a\"}, {\"text\": \"b\"}]}}]",
+                   (const char *[]){"$.steps[0].question.predict", "yes", NULL});
+}
+
 static void test_lesson_check_catches_what_does_not_work(void **state)
 {
     /* An until that never holds; a goal that holds at once; a choice marked wrongly;
@@ -629,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_lesson_check_passes_a_working_lesson),
         cmocka_unit_test(test_lesson_check_catches_what_does_not_work),
         cmocka_unit_test(test_lesson_reveal_after_waits_for_the_answer),
+        cmocka_unit_test(test_lesson_prediction_takes_any_choice),
         cmocka_unit_test(test_lesson_play_goal_stops_the_run_and_back_rewinds),
         cmocka_unit_test(test_lesson_commands_parse_like_scenario_actions),
         cmocka_unit_test(test_lesson_check_is_deterministic),

@@ -308,7 +308,7 @@ static void answer(lesson_win_t *w, const char *a)
 {
     int ok = lesson_play_answer(w->p, a, w->fb, sizeof w->fb);
     /* As the terminal says it: an explanation that starts by saying so needs no word of ours. */
-    bool says = !strncmp(w->fb, "Right", 5) || !strncmp(w->fb, "Yes", 3);
+    bool says = !strncmp(w->fb, "Right", 5) || !strncmp(w->fb, "Yes", 3) || !strncmp(w->fb, "Noted", 5);
     const char *lead = ok == 1 && !says ? "Right. " : ok == 0 && lesson_play_cur(w->p)->q.n_choices ? "Not that one. " : "";
     if (lead[0]) {
         char t[LESSON_TEXT_MAX];

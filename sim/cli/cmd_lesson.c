@@ -506,7 +506,7 @@ static int play_terminal(lesson_t *l, progress_t *prog)
             else {
                 int ok = lesson_play_answer(p, ans, fb, sizeof fb);
                 /* An explanation that starts by saying so needs no "Right." of ours. */
-                bool says = !strncmp(fb, "Right", 5) || !strncmp(fb, "Yes", 3);
+                bool says = !strncmp(fb, "Right", 5) || !strncmp(fb, "Yes", 3) || !strncmp(fb, "Noted", 5);
                 snprintf(t.msg, sizeof t.msg, "%s%s", ok == 1 && !says ? "**Right.** " : ok == 0 && st->q.n_choices ? "**Not that one.** " : "", fb);
             }
         } else if (!strcmp(c, "back")) {

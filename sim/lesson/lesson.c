@@ -231,7 +231,7 @@ static void load_highlights(lload_t *X, const cJSON *v, const char *jp, lesson_s
 
 static void load_question(lload_t *X, const cJSON *v, const char *jp, lesson_question_t *qu)
 {
-    static const char *const keys[] = {"text", "choices", "number", "explain", NULL};
+    static const char *const keys[] = {"text", "choices", "number", "explain", "predict", NULL};
     static const char *const choice_keys[] = {"text", "correct", "explain", "holds", NULL};
     static const char *const number_keys[] = {"metric", "tolerance", NULL};
     char q[JPATH_MAX];
@@ -243,6 +243,13 @@ static void load_question(lload_t *X, const cJSON *v, const char *jp, lesson_que
     qu->explain = opt_text(X, v, "explain", jp, "");
     const cJSON *ch = ld_get(v, "choices"), *num = ld_get(v, "number");
     if (!ch == !num) ld_fail(&X->L, jp, "a question needs either \"choices\" (multiple choice) or \"number\" (a number read off the run)");
+    if (ld_get(v, "predict")) {
+        /* A prediction asks what the student expects before the run shows it; a later
+         * step compares. Marking one choice right would grade a guess. */
+        ld_child(q, jp, "predict");
+        qu->predict = ld_as_bool(&X->L, ld_get(v, "predict"), q);
+        if (qu->predict && num) ld_fail(&X->L, q, "a prediction is made by choosing: it needs \"choices\", not \"number\"");
+    }
     if (num) {
         ld_child(q, jp, "number");
         if (!cJSON_IsObject(num)) ld_expected(&X->L, q, "{\"metric\": \"operations.ok\", \"tolerance\": 1}", num);
@@ -271,7 +278,9 @@ static void load_question(lload_t *X, const cJSON *v, const char *jp, lesson_que
         c->text = text_of(X, ld_get(e, "text"), r, "the choice");
         c->explain = opt_text(X, e, "explain", p, "");
         ld_child(r, p, "correct");
-        c->correct = ld_get(e, "correct") ? ld_as_bool(&X->L, ld_get(e, "correct"), r) : false;
+        if (qu->predict && (ld_get(e, "correct") || ld_get(e, "holds")))
+            ld_fail(&X->L, ld_get(e, "correct") ? r : p, "a prediction has no right choice: leave out \"correct\" and \"holds\", and let a later step compare");
+        c->correct = qu->predict || (ld_get(e, "correct") ? ld_as_bool(&X->L, ld_get(e, "correct"), r) : false);
         n_correct += c->correct;
         if (ld_get(e, "holds")) { c->has_holds = true; load_cond(X, e, "holds", p, &c->holds); }
     }
@@ -796,7 +805,8 @@ int lesson_play_answer(lesson_play_t *p, const char *ans, char *fb, size_t fb_le
         else if (ans[0] >= '1' && ans[0] < '1' + (int)q->n_choices && !ans[1]) k = ans[0] - '1';
         if (k < 0) { snprintf(fb, fb_len, "answer with a letter from a to %c", 'a' + q->n_choices - 1); return -1; }
         const lesson_choice_t *c = &q->choices[k];
-        snprintf(fb, fb_len, "%s", c->explain[0] ? c->explain : q->explain);
+        if (q->predict) snprintf(fb, fb_len, "Noted: you predict \"%s\". %s", c->text, c->explain[0] ? c->explain : q->explain);
+        else snprintf(fb, fb_len, "%s", c->explain[0] ? c->explain : q->explain);
         if (c->correct) p->answered = true;
         return c->correct;
     }

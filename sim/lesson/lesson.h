@@ -53,6 +53,8 @@ typedef struct lesson_choice {
 typedef struct lesson_question {
     const char *text, *explain;
     uint32_t n_choices;              /* 0: a number is asked for */
+    bool predict;                    /* a prediction made before running: every choice is
+                                      * taken, none is right or wrong ("predict": true) */
     lesson_choice_t choices[LESSON_CHOICES_MAX];
     char metric[COND_PATH_MAX];      /* number: the summary number that is the answer */
     double tolerance;                /* number: how far an answer may be from it */
