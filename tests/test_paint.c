@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "proto/raft.h"
 #include "run/run.h"
@@ -94,6 +95,31 @@ static void test_paint_messages_in_flight_are_decoded(void **state)
     expect_decoded("scenarios/chain-basic.json", 1 * SIM_SEC, "update ");
     /* Client requests and replies, of any protocol: echo has nothing else. */
     expect_decoded_as("scenarios/echo.json", 1 * SIM_SEC, "(op ", true);
+}
+
+/* A scenario that names its nodes sees those names in a message's fields, not the
+ * "n<i+1>" a protocol's describe_msg writes without knowing the scenario. */
+static void test_paint_message_fields_use_the_scenario_names(void **state)
+{
+    (void)state;
+    FILE *in = fopen("scenarios/pb-sync.json", "r");
+    assert_non_null(in);
+    static char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    fclose(in);
+    text[n] = 0;
+    char *at = strstr(text, "\"nodes\": 4");
+    assert_non_null(at);
+    static char named[17000];
+    snprintf(named, sizeof named, "%.*s\"nodes\": [{\"name\": \"alpha\"}, {\"name\": \"bravo\"}, {\"name\": \"carol\"}, {\"name\": \"dora\"}]%s",
+             (int)(at - text), text, at + strlen("\"nodes\": 4"));
+    char path[] = "/tmp/dsim-named-XXXXXX.json";
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, named, strlen(named)), (ssize_t)strlen(named));
+    close(fd);
+    expect_decoded(path, 1 * SIM_SEC, "primary alpha");
+    unlink(path);
 }
 
 /* A clicked message's fields stay pinned in a box (with the accent's stripe, "you")
@@ -586,6 +612,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paint_raft_reply_fields),
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+        cmocka_unit_test(test_paint_message_fields_use_the_scenario_names),
         cmocka_unit_test(test_paint_clicked_message_fields_are_pinned),
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),
         cmocka_unit_test(test_paint_underscores_are_drawn),

@@ -10,6 +10,7 @@
  * type, vermillion is always something lost or cut, the accent is always "you" (the
  * selection, the present moment). Everything coloured is explained by the legend.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -2275,6 +2276,41 @@ static void msg_find_fn(void *ud, const sim_flight_t *f)
     else m->found = m->p->describe_msg && m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
 }
 
+/* A protocol's describe_msg cannot see the scenario, so it names node i "n<i+1>", the
+ * default name. Where the scenario gave node i another name (and no node is called
+ * "n<i+1>" itself, as Maelstrom's are), the name the student sees everywhere else
+ * replaces it. O(length x nodes), for one line under the mouse. */
+static void msg_node_names(const sim_t *sim, char *buf, size_t len)
+{
+    char out[512];
+    size_t o = 0;
+    uint32_t n = sim_n_nodes(sim);
+    for (const char *p = buf; *p && o + 1 < sizeof out;) {
+        bool start = p == buf || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '-');
+        if (start && p[0] == 'n' && p[1] >= '1' && p[1] <= '9') {
+            char *end;
+            unsigned long k = strtoul(p + 1, &end, 10);
+            bool whole = !(isalnum((unsigned char)*end) || *end == '_' || *end == '-');
+            bool taken = false;
+            sim_node_info_t ni;
+            for (uint32_t i = 0; whole && k <= n && i < n && !taken; i++) {
+                sim_node_info(sim, i, &ni);
+                taken = strlen(ni.name) == (size_t)(end - p) && strncmp(ni.name, p, (size_t)(end - p)) == 0;
+            }
+            if (whole && k <= n && !taken) {
+                sim_node_info(sim, (uint32_t)k - 1, &ni);
+                o += (size_t)snprintf(out + o, sizeof out - o, "%s", ni.name);
+                if (o >= sizeof out) o = sizeof out - 1;
+                p = end;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o] = 0;
+    snprintf(buf, len, "%s", out);
+}
+
 bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
 {
     const proto_t *p = sim_protocol(sim);
@@ -2282,6 +2318,7 @@ bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
     msg_find_t m = {id, p, buf, len, false};
     buf[0] = 0;
     sim_each_flight(sim, msg_find_fn, &m);
+    if (m.found) msg_node_names(sim, buf, len);
     return m.found;
 }
 
