@@ -251,6 +251,35 @@ static void test_paint_every_lane_is_labelled(void **state)
     run_destroy(r);
 }
 
+/* Five hundred lanes, under a pixel each, are not drawn as one grey block: the
+ * diagram stays mostly background, with the selected node's lane drawn. */
+static void test_paint_crowded_lanes_do_not_fill_the_diagram(void **state)
+{
+    enum { W = 1280, H = 800 };
+    char err[512] = "";
+    run_t *r = run_open("scenarios/epidemic-rumor-k1.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 5900 * SIM_MS), SIM_OK);
+    viz_view_opts_t o = {.w = W, .h = H, .select = 40};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view: %s", err);
+    static uint8_t rgb[W * H * 3];
+    viz_view_render(v);
+    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
+    if (getenv("DSIM_PICTURES")) viz_view_save_png(v, "pic-crowded-lanes.png");
+    const viz_frect_t *R = &v->strip;
+    float x0 = R->x + viz_view_strip_gutter(v) + 4 * v->s, x1 = R->x + R->w * 0.4f;
+    float y0 = R->y + 40 * v->s, y1 = R->y + R->h - 10 * v->s;
+    int area = (int)(x1 - x0) * (int)(y1 - y0);
+    int bg = colour_in(rgb, W, viz_view_theme(v)->panel, x0, y0, x1, y1);
+    if (bg < area / 2) fail_msg("only %d of %d pixels of the diagram are background: the lanes fill it", bg, area);
+    float y = viz_view_lane_y(v, 40);
+    int lane = colour_in(rgb, W, viz_view_theme(v)->link, x0, y - 1, x1, y + 2);
+    if (lane < (int)(x1 - x0) / 2) fail_msg("the selected node's lane is not drawn (%d pixels)", lane);
+    viz_view_destroy(v);
+    run_destroy(r);
+}
+
 /* Danger-coloured pixels within r of (x, y) in an RGB picture w pixels wide. */
 static int danger_near(const uint8_t *rgb, int w, int h, viz_rgba_t c, float x, float y, int r)
 {
@@ -618,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_paint_underscores_are_drawn),
         cmocka_unit_test(test_paint_lane_names_are_whole),
         cmocka_unit_test(test_paint_every_lane_is_labelled),
+        cmocka_unit_test(test_paint_crowded_lanes_do_not_fill_the_diagram),
         cmocka_unit_test(test_paint_one_way_cut_has_a_direction),
         cmocka_unit_test(test_paint_panel_shows_the_protocol_figures),
         cmocka_unit_test(test_paint_raft_logs_picture),

@@ -1819,11 +1819,22 @@ const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len)
     return buf;
 }
 
+/* Whether the lanes are too close to draw every one: below 3 pixels apart, the lines
+ * of 500 nodes merge into one grey block that hides the messages. Then only the lanes
+ * that say something are drawn: the selected node's, crashed and paused nodes', and
+ * leaders'; the diagram says so (paint_strip). */
+static bool strip_crowded(const viz_view_t *v)
+{
+    return (v->strip.h - 26 * v->s) / (float)(v->n_nodes ? v->n_nodes : 1) < 3 * v->s;
+}
+
 static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
 {
     const viz_theme_t *th = v->th;
     float s = v->s;
     if (x1 <= x0) return;
+    if (strip_crowded(v) && (int64_t)i != v->selected && v->ln_up[i] && !v->ln_paused[i] &&
+        sim_role_class(run_sim(v->ses), v->ln_role[i]) != SIM_ROLE_CLASS_LEADING) return;
     if (!v->ln_up[i]) { viz_fill_rect(v->d, x0, y - 2 * s, x1 - x0, 4 * s, viz_alpha(th->crashed, 0.8f)); return; }
     viz_rgba_t c = i < v->n_servers ? role_color(v, (sim_role_t)v->ln_role[i]) : th->client;
     float w = sim_role_class(run_sim(v->ses), v->ln_role[i]) == SIM_ROLE_CLASS_LEADING ? 3.5f : v->ln_role[i] != SIM_ROLE_NONE ? 2 : 1;
@@ -1868,7 +1879,7 @@ static void paint_strip(viz_view_t *v)
     /* Time axis. */
     float step = nice_step((double)(t1 - t0), 6);
     double tick = ceil((double)t0 / step) * step;
-    char b[64], b1[32];
+    char b[256], b1[32];
     for (; tick <= (double)t1; tick += step) {
         if (tick < 0) continue;
         float x = TX((sim_time_t)tick);
@@ -2030,10 +2041,15 @@ static void paint_strip(viz_view_t *v)
         viz_text_fit(d, VIZ_FONT_SMALL, lx, viz_view_lane_y(v, i) - fh / 2, gutter - 4 * s - (lx - R.x), v->nd[i].info.name,
                      (int64_t)i == v->selected ? th->accent : th->text_dim);
     }
-    if (every > 1) {
+    if (every > 1 || strip_crowded(v)) {
         char b2[32];
         fmt_count(total, b2, sizeof b2);
-        snprintf(b, sizeof b, "showing 1 in %" PRIu64 " of %s messages%s; wheel zooms in", every, b2, v->selected >= 0 ? " (all of the selected node's)" : "");
+        if (every > 1)
+            snprintf(b, sizeof b, "showing 1 in %" PRIu64 " of %s messages%s; wheel zooms in", every, b2, v->selected >= 0 ? " (all of the selected node's)" : "");
+        else b[0] = 0;
+        if (strip_crowded(v))
+            snprintf(b + strlen(b), sizeof b - strlen(b), "%s%u lanes, too close to draw: only the %s, leaders' and crashed ones",
+                     b[0] ? "; " : "", v->n_nodes, v->selected >= 0 ? "selected node's" : "selected node's (click one)");
         float tw = viz_text_width(d, VIZ_FONT_SMALL, b);
         viz_fill_round_rect(d, R.x + R.w - tw - 20 * s, R.y + 20 * s, tw + 12 * s, 18 * s, 4 * s, viz_alpha(th->panel, 0.9f));
         viz_text(d, VIZ_FONT_SMALL, R.x + R.w - tw - 14 * s, R.y + 21 * s, b, th->text_dim);
