@@ -122,6 +122,28 @@ static void test_paint_message_fields_use_the_scenario_names(void **state)
     unlink(path);
 }
 
+/* Between the majority's new term and its election, the old leader cut off on the
+ * minority side still leads: the panel names it rather than saying only "none". */
+static void test_paint_leader_row_names_a_stale_leader(void **state)
+{
+    (void)state;
+    char err[512] = "", b[128];
+    run_t *r = run_open("scenarios/raft-minority-partition.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(run_seek(r, 4158 * SIM_MS), SIM_OK);   /* n1 is a candidate of term 2 */
+    assert_int_equal(viz_leader_text(run_sim(r), b, sizeof b), 2);
+    assert_string_equal(b, "none in term 2; n3 still leads term 1");
+    assert_int_equal(run_seek(r, 6 * SIM_SEC), SIM_OK);     /* n1 leads term 2 */
+    assert_int_equal(viz_leader_text(run_sim(r), b, sizeof b), 1);
+    assert_string_equal(b, "n1 \xc2\xb7 leader, term 2");
+    run_destroy(r);
+    /* A protocol without leaders has no leader row. */
+    r = run_open("scenarios/quorum-r2w2.json", NULL, err, sizeof err);
+    if (!r) fail_msg("run_open: %s", err);
+    assert_int_equal(viz_leader_text(run_sim(r), b, sizeof b), 0);
+    run_destroy(r);
+}
+
 /* A clicked message's fields stay pinned in a box (with the accent's stripe, "you")
  * in a corner of the servers' area, decoded, until Esc closes it. */
 static void test_paint_clicked_message_fields_are_pinned(void **state)
@@ -668,6 +690,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paint_raft_reply_fields),
         cmocka_unit_test(test_paint_messages_in_flight_are_decoded),
+        cmocka_unit_test(test_paint_leader_row_names_a_stale_leader),
         cmocka_unit_test(test_paint_message_fields_use_the_scenario_names),
         cmocka_unit_test(test_paint_clicked_message_fields_are_pinned),
         cmocka_unit_test(test_paint_time_axis_labels_are_distinct),

@@ -1654,12 +1654,11 @@ static void paint_panel(viz_view_t *v)
     bool leaders = !(sim_protocol(sim)->summary_omit & PROTO_OMIT_LEADERS);
     if (!leaders) {
     } else if (leader >= 0) {
-        int64_t term;
-        sim_node_role(sim, (uint32_t)leader, &term);
-        snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, sim_role_name(run_sim(v->ses), v->nd[leader].role), term);
+        viz_leader_text(sim, b, sizeof b);
         y = row(v, x, y, w, "leader", b, role_text(v, v->nd[leader].role));
     } else if (roles & ~1u) {
-        y = row(v, x, y, w, "leader", "none", th->danger);
+        viz_leader_text(sim, b, sizeof b);
+        y = row(v, x, y, w, "leader", b, th->danger);
     }
     /* Messages per second over the last simulated second, from the log. */
     sim_time_t now = run_now(v->ses);
@@ -2340,6 +2339,34 @@ bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
     sim_each_flight(sim, msg_find_fn, &m);
     if (m.found) msg_node_names(sim, buf, len);
     return m.found;
+}
+
+/* The core's leader is the one of the newest term anyone reported; between a new
+ * candidate's term and its election there is none, yet the old leader, cut off on
+ * the minority side, still acts as one. The row says both rather than "none" beside
+ * a node drawn as leader. */
+int viz_leader_text(const sim_t *sim, char *buf, size_t len)
+{
+    int64_t leader = sim_leader(sim), term = 0, newest = 0, t;
+    sim_node_info_t ni;
+    if (sim_protocol(sim)->summary_omit & PROTO_OMIT_LEADERS) return 0;
+    if (leader >= 0) {
+        sim_role_t r = sim_node_role(sim, (uint32_t)leader, &term);
+        sim_node_info(sim, (uint32_t)leader, &ni);
+        snprintf(buf, len, "%s \xc2\xb7 %s, term %" PRId64, ni.name, sim_role_name(sim, r), term);
+        return 1;
+    }
+    int64_t stale = -1;
+    for (uint32_t i = 0; i < sim_n_servers(sim); i++) {
+        sim_role_t r = sim_node_role(sim, i, &t);
+        if (t > newest) newest = t;
+        sim_node_info(sim, i, &ni);
+        if (ni.up && sim_role_class(sim, r) == SIM_ROLE_CLASS_LEADING && (stale < 0 || t > term)) { stale = i; term = t; }
+    }
+    if (stale < 0) { snprintf(buf, len, "none"); return 2; }
+    sim_node_info(sim, (uint32_t)stale, &ni);
+    snprintf(buf, len, "none in term %" PRId64 "; %s still leads term %" PRId64, newest, ni.name, term);
+    return 2;
 }
 
 static void paint_tooltip(viz_view_t *v)
