@@ -1451,9 +1451,13 @@ static void sparkline(viz_view_t *v, float x, float y, float w, float h)
     }
     viz_stroke_poly(v->d, pts, (int)k, false, 1.4f * v->s, v->th->accent);
     char b[32], t[64];
-    viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + 1 * v->s, "latency of the last operations", v->th->text_faint);
     snprintf(t, sizeof t, "max %s", dur((sim_time_t)mx, b, sizeof b));
     float tw = viz_text_width(v->d, VIZ_FONT_SMALL, t);
+    /* A narrow panel (one side of a pair) gets the short title, not one under "max". */
+    const char *title = "latency of the last operations";
+    if (viz_text_width(v->d, VIZ_FONT_SMALL, title) + tw + 18 * v->s > w) title = "latency, last operations";
+    if (viz_text_width(v->d, VIZ_FONT_SMALL, title) + tw + 18 * v->s > w) title = "latency";
+    viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + 1 * v->s, title, v->th->text_faint);
     viz_text(v->d, VIZ_FONT_SMALL, x + w - tw - 6 * v->s, y + 1 * v->s, t, v->th->text_faint);
 }
 
