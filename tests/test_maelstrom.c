@@ -332,6 +332,12 @@ static void test_maelstrom_g_counter_on_seq_kv_counts(void **state)
         assert_true(rc.counter.n_final_reads > 0);
         assert_true(rc.counter.n_adds_ok > 10);
         assert_true(service_stat(s, "requests") > 50);
+        /* No faults and no retries: a client request that lands on seq-kv is passed on
+         * to a program, not refused, so every operation succeeds. */
+        const sim_stats_t *ss = sim_stats(s);
+        if (ss->ops_fail + ss->ops_info > 0)
+            fail_msg("seed %llu: %llu operations failed and %llu ended info in a run without faults", (unsigned long long)seed,
+                     (unsigned long long)ss->ops_fail, (unsigned long long)ss->ops_info);
         stale += service_stat(s, "stale_reads");
         done(s, &scn, &rc);
     }
