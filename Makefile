@@ -188,7 +188,8 @@ deps:
 # make install [PREFIX=/usr/local] [DESTDIR=]: the program, the headers of sim/ under
 # include/dsim/ (as <dsim/proto/proto.h>, or "proto/proto.h" with pkg-config's -I),
 # libdsim.a for plug-ins' tests, dsim.pc, the manual page (made from dsim help),
-# and the scenarios and lessons under share/dsim/, where an installed dsim looks for
+# and the scenarios and lessons under share/dsim/ (executables, the Maelstrom nodes
+# of scenarios/nodes/, stay executable), where an installed dsim looks for
 # a relative path it cannot find. Every file installed is listed in
 # share/dsim/install-manifest, which is what make uninstall removes, and no more.
 PREFIX  ?= /usr/local
@@ -221,7 +222,7 @@ install: $(DSIM) $(LIBSIM) $(BUILD)/dsim.pc $(BUILD)/dsim.1
 	for h in $(INSTALL_HEADERS); do put 644 $$h include/dsim/$${h#sim/}; done; \
 	printf '%s\n' '/* dsim.h -- everything a protocol and its tests use: #include <dsim/dsim.h>. */' \
 	  '#include "proto/proto.h"' '#include "kit/kit.h"' > "$$m.h"; put 644 "$$m.h" include/dsim/dsim.h; rm -f "$$m.h"; \
-	for f in $(INSTALL_DATA); do put 644 $$f share/dsim/$$f; done; \
+	for f in $(INSTALL_DATA); do if [ -x $$f ]; then put 755 $$f share/dsim/$$f; else put 644 $$f share/dsim/$$f; fi; done; \
 	echo share/dsim/install-manifest >> "$$m"; install -m 644 "$$m" "$(I_MANIFEST)"; \
 	echo "installed dsim in $(I_ROOT) ($$(wc -l < "$$m") files, listed in $(I_MANIFEST))"
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "check/runcheck.h"
@@ -331,6 +332,12 @@ static void test_maelstrom_g_counter_on_seq_kv_counts(void **state)
         assert_true(rc.counter.n_final_reads > 0);
         assert_true(rc.counter.n_adds_ok > 10);
         assert_true(service_stat(s, "requests") > 50);
+        /* No faults and no retries: a client request that lands on seq-kv is passed on
+         * to a program, not refused, so every operation succeeds. */
+        const sim_stats_t *ss = sim_stats(s);
+        if (ss->ops_fail + ss->ops_info > 0)
+            fail_msg("seed %llu: %llu operations failed and %llu ended info in a run without faults", (unsigned long long)seed,
+                     (unsigned long long)ss->ops_fail, (unsigned long long)ss->ops_info);
         stale += service_stat(s, "stale_reads");
         done(s, &scn, &rc);
     }
@@ -591,6 +598,32 @@ static void test_maelstrom_startup_problems_are_named(void **state)
     startup_fails("tests/maelstrom/bad.py", "['garbage']", "not a Maelstrom message");
 }
 
+/* The first node that cannot start ends the run: the others are not started and
+ * waited for one after another, so four silent nodes cost one init_timeout, not four. */
+static void test_maelstrom_first_startup_problem_stops_the_rest(void **state)
+{
+    (void)state;
+    char json[] = "{'duration': '1s', 'nodes': 4,"
+                  " 'protocol': {'name': 'maelstrom', 'params': {'bin': 'tests/maelstrom/bad.py', 'args': ['silent'], 'init_timeout': '1s', 'quiet': '5ms'}},"
+                  " 'workload': {'clients': 1, 'ops': {'write': 1.0}, 'rate': '10/s'}}";
+    for (char *p = json; *p; p++) if (*p == '\'') *p = '"';
+    scn_t scn;
+    char err[512];
+    if (scn_load_string(json, "inline.json", &scn, err, sizeof err) != SIM_OK) fail_msg("%s", err);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sim_opts_t o = {0};
+    sim_t *s = sim_create(&scn, &o, err, sizeof err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_non_null(s);
+    assert_non_null(sim_error(s));
+    double waited_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (waited_s > 2.5) fail_msg("waited %.1fs for four silent nodes (expected one init_timeout of 1s)", waited_s);
+    sim_destroy(s);
+    scn_free(&scn);
+    assert_int_equal(children(), 0);
+}
+
 static void test_maelstrom_runtime_problems_make_operations_info(void **state)
 {
     (void)state;
@@ -774,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_maelstrom_durable_dir_outlives_a_crash),
         cmocka_unit_test(test_maelstrom_describe_msg_shows_the_body),
         cmocka_unit_test(test_maelstrom_startup_problems_are_named),
+        cmocka_unit_test(test_maelstrom_first_startup_problem_stops_the_rest),
         cmocka_unit_test(test_maelstrom_runtime_problems_make_operations_info),
     };
     const struct CMUnitTest c_tests[] = {

@@ -450,6 +450,9 @@ static void test_plugin_new_project_builds_against_an_installed_dsim(void **stat
     /* It finds its scenarios without the source tree, and documents itself. */
     sh(&o, "cd / && %s validate scenarios/echo.json", installed);
     expect_free(&o, 0, "ok: echo");
+    /* Its Maelstrom scenarios start their programs, which must stay executable. */
+    sh(&o, "cd / && %s run scenarios/maelstrom-echo.json", installed);
+    expect_free(&o, 0, "maelstrom-echo: maelstrom, 3 nodes");
     sh(&o, "test -s stage/usr/share/man/man1/dsim.1 && grep -c '^.SS ' stage/usr/share/man/man1/dsim.1");
     expect_free(&o, 0, NULL);
     sh(&o, "test -f stage/usr/include/dsim/dsim.h && test -f stage/usr/include/dsim/proto/api.h && "

@@ -67,9 +67,12 @@ static void check_sir(const viz_theme_t *t)
             snprintf(b, sizeof b, "role %s", r ? sim_role_names[r] : "none");
             apart(t->name, names[k], t->sir[k], b, t->role[r], 55);
         }
+        /* Further from message types than from roles: a message is a dot a few pixels
+         * wide next to a node of its own size, and an anti-entropy digest (wine) once
+         * passed for an infective node (magenta) at that size. */
         for (int i = 0; i < VIZ_MSG_COLORS; i++) {
             snprintf(b, sizeof b, "message colour %d", i);
-            apart(t->name, names[k], t->sir[k], b, t->msg[i], 55);
+            apart(t->name, names[k], t->sir[k], b, t->msg[i], 70);
         }
         apart(t->name, names[k], t->sir[k], "danger", t->danger, 55);
         apart(t->name, names[k], t->sir[k], "ok", t->ok, 55);

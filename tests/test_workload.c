@@ -452,6 +452,25 @@ static void test_workload_follows_redirects(void **state)
     scn_free(&scn);
 }
 
+/* With no retries a redirected operation fails, but the redirect still says where to
+ * go: a sticky client's next operations go there, rather than every one of them
+ * failing at the same server until a timeout picks another. */
+static void test_workload_follows_redirects_without_retries(void **state)
+{
+    char json[1024];
+    snprintf(json, sizeof json, flaky_json_fmt, 0);
+    scn_t scn;
+    sim_t *s = run_flaky(json, &scn, FLAKY_REDIRECT_TO_LAST, NULL);
+    const sim_stats_t *st = sim_stats(s);
+    if (st->ops_fail + st->ops_info > 2)
+        fail_msg("%llu of %llu operations did not succeed: a sticky client stayed where it was redirected from",
+                 (unsigned long long)(st->ops_fail + st->ops_info), (unsigned long long)st->ops_invoked);
+    assert_true(st->ops_ok >= st->ops_invoked - 2);
+    check_well_formed(s);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 /* ---- Keys. --------------------------------------------------------------------- */
 
 static void key_frequencies(const char *dist, double *freq, int keys)
@@ -660,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_workload_retries_run_out_info_for_writes_fail_for_reads),
         cmocka_unit_test(test_workload_duplicated_write_out_of_retries_stays_possible),
         cmocka_unit_test(test_workload_follows_redirects),
+        cmocka_unit_test(test_workload_follows_redirects_without_retries),
         cmocka_unit_test(test_workload_zipf_keys_skew_toward_key_zero),
         cmocka_unit_test(test_workload_uniform_keys_are_even),
         cmocka_unit_test(test_workload_history_is_well_formed_under_faults),

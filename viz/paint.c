@@ -10,6 +10,7 @@
  * type, vermillion is always something lost or cut, the accent is always "you" (the
  * selection, the present moment). Everything coloured is explained by the legend.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -1024,8 +1025,12 @@ static void paint_stream(viz_view_t *v)
         bar(v, x + 60 * s, yy + 2 * s, bw, fh - 4 * s, a99, lmax, viz_alpha(k ? th->text_dim : th->accent, 0.5f), NULL);
         bar(v, x + 60 * s, yy + 2 * s, bw, fh - 4 * s, a50, lmax, k ? th->text_dim : th->accent, b);
     }
-    snprintf(b, sizeof b, "windows exact %.0f/%.0f \xc2\xb7 late dropped %.0f \xc2\xb7 acked lost %.0f", pc->x[5], pc->x[6], pc->x[4], pc->x[7]);
-    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
+    /* Only the acknowledged records lost are trouble: that figure alone turns vermillion. */
+    snprintf(b, sizeof b, "windows exact %.0f/%.0f \xc2\xb7 late dropped %.0f \xc2\xb7 ", pc->x[5], pc->x[6], pc->x[4]);
+    viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy + 2 * s, b, th->text_dim);
+    float lost_x = x + 8 * s + viz_text_width(v->d, VIZ_FONT_SMALL, b);
+    snprintf(b, sizeof b, "acked lost %.0f", pc->x[7]);
+    viz_text(v->d, VIZ_FONT_SMALL, lost_x, yy + 2 * s, b, pc->x[7] > 0 ? th->danger : th->text_dim);
 }
 
 #define VIZ_REPLICA_ROWS 10         /* replicas listed in the convergence picture */
@@ -1446,9 +1451,13 @@ static void sparkline(viz_view_t *v, float x, float y, float w, float h)
     }
     viz_stroke_poly(v->d, pts, (int)k, false, 1.4f * v->s, v->th->accent);
     char b[32], t[64];
-    viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + 1 * v->s, "latency of the last operations", v->th->text_faint);
     snprintf(t, sizeof t, "max %s", dur((sim_time_t)mx, b, sizeof b));
     float tw = viz_text_width(v->d, VIZ_FONT_SMALL, t);
+    /* A narrow panel (one side of a pair) gets the short title, not one under "max". */
+    const char *title = "latency of the last operations";
+    if (viz_text_width(v->d, VIZ_FONT_SMALL, title) + tw + 18 * v->s > w) title = "latency, last operations";
+    if (viz_text_width(v->d, VIZ_FONT_SMALL, title) + tw + 18 * v->s > w) title = "latency";
+    viz_text(v->d, VIZ_FONT_SMALL, x + 6 * v->s, y + 1 * v->s, title, v->th->text_faint);
     viz_text(v->d, VIZ_FONT_SMALL, x + w - tw - 6 * v->s, y + 1 * v->s, t, v->th->text_faint);
 }
 
@@ -1649,12 +1658,11 @@ static void paint_panel(viz_view_t *v)
     bool leaders = !(sim_protocol(sim)->summary_omit & PROTO_OMIT_LEADERS);
     if (!leaders) {
     } else if (leader >= 0) {
-        int64_t term;
-        sim_node_role(sim, (uint32_t)leader, &term);
-        snprintf(b, sizeof b, "%s \xc2\xb7 %s, term %" PRId64, v->nd[leader].info.name, sim_role_name(run_sim(v->ses), v->nd[leader].role), term);
+        viz_leader_text(sim, b, sizeof b);
         y = row(v, x, y, w, "leader", b, role_text(v, v->nd[leader].role));
     } else if (roles & ~1u) {
-        y = row(v, x, y, w, "leader", "none", th->danger);
+        viz_leader_text(sim, b, sizeof b);
+        y = row(v, x, y, w, "leader", b, th->danger);
     }
     /* Messages per second over the last simulated second, from the log. */
     sim_time_t now = run_now(v->ses);
@@ -1818,11 +1826,22 @@ const char *viz_tick_label(sim_time_t t, double step_ns, char *buf, size_t len)
     return buf;
 }
 
+/* Whether the lanes are too close to draw every one: below 3 pixels apart, the lines
+ * of 500 nodes merge into one grey block that hides the messages. Then only the lanes
+ * that say something are drawn: the selected node's, crashed and paused nodes', and
+ * leaders'; the diagram says so (paint_strip). */
+static bool strip_crowded(const viz_view_t *v)
+{
+    return (v->strip.h - 26 * v->s) / (float)(v->n_nodes ? v->n_nodes : 1) < 3 * v->s;
+}
+
 static void lane_segment(viz_view_t *v, uint32_t i, float x0, float x1, float y)
 {
     const viz_theme_t *th = v->th;
     float s = v->s;
     if (x1 <= x0) return;
+    if (strip_crowded(v) && (int64_t)i != v->selected && v->ln_up[i] && !v->ln_paused[i] &&
+        sim_role_class(run_sim(v->ses), v->ln_role[i]) != SIM_ROLE_CLASS_LEADING) return;
     if (!v->ln_up[i]) { viz_fill_rect(v->d, x0, y - 2 * s, x1 - x0, 4 * s, viz_alpha(th->crashed, 0.8f)); return; }
     viz_rgba_t c = i < v->n_servers ? role_color(v, (sim_role_t)v->ln_role[i]) : th->client;
     float w = sim_role_class(run_sim(v->ses), v->ln_role[i]) == SIM_ROLE_CLASS_LEADING ? 3.5f : v->ln_role[i] != SIM_ROLE_NONE ? 2 : 1;
@@ -1867,7 +1886,7 @@ static void paint_strip(viz_view_t *v)
     /* Time axis. */
     float step = nice_step((double)(t1 - t0), 6);
     double tick = ceil((double)t0 / step) * step;
-    char b[64], b1[32];
+    char b[256], b1[32];
     for (; tick <= (double)t1; tick += step) {
         if (tick < 0) continue;
         float x = TX((sim_time_t)tick);
@@ -2029,10 +2048,15 @@ static void paint_strip(viz_view_t *v)
         viz_text_fit(d, VIZ_FONT_SMALL, lx, viz_view_lane_y(v, i) - fh / 2, gutter - 4 * s - (lx - R.x), v->nd[i].info.name,
                      (int64_t)i == v->selected ? th->accent : th->text_dim);
     }
-    if (every > 1) {
+    if (every > 1 || strip_crowded(v)) {
         char b2[32];
         fmt_count(total, b2, sizeof b2);
-        snprintf(b, sizeof b, "showing 1 in %" PRIu64 " of %s messages%s; wheel zooms in", every, b2, v->selected >= 0 ? " (all of the selected node's)" : "");
+        if (every > 1)
+            snprintf(b, sizeof b, "showing 1 in %" PRIu64 " of %s messages%s; wheel zooms in", every, b2, v->selected >= 0 ? " (all of the selected node's)" : "");
+        else b[0] = 0;
+        if (strip_crowded(v))
+            snprintf(b + strlen(b), sizeof b - strlen(b), "%s%u lanes, too close to draw: only the %s, leaders' and crashed ones",
+                     b[0] ? "; " : "", v->n_nodes, v->selected >= 0 ? "selected node's" : "selected node's (click one)");
         float tw = viz_text_width(d, VIZ_FONT_SMALL, b);
         viz_fill_round_rect(d, R.x + R.w - tw - 20 * s, R.y + 20 * s, tw + 12 * s, 18 * s, 4 * s, viz_alpha(th->panel, 0.9f));
         viz_text(d, VIZ_FONT_SMALL, R.x + R.w - tw - 14 * s, R.y + 21 * s, b, th->text_dim);
@@ -2275,6 +2299,41 @@ static void msg_find_fn(void *ud, const sim_flight_t *f)
     else m->found = m->p->describe_msg && m->p->describe_msg(f->type - SIM_MSG_BUILTIN, f->payload, f->len, m->buf, m->len) > 0;
 }
 
+/* A protocol's describe_msg cannot see the scenario, so it names node i "n<i+1>", the
+ * default name. Where the scenario gave node i another name (and no node is called
+ * "n<i+1>" itself, as Maelstrom's are), the name the student sees everywhere else
+ * replaces it. O(length x nodes), for one line under the mouse. */
+static void msg_node_names(const sim_t *sim, char *buf, size_t len)
+{
+    char out[512];
+    size_t o = 0;
+    uint32_t n = sim_n_nodes(sim);
+    for (const char *p = buf; *p && o + 1 < sizeof out;) {
+        bool start = p == buf || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '-');
+        if (start && p[0] == 'n' && p[1] >= '1' && p[1] <= '9') {
+            char *end;
+            unsigned long k = strtoul(p + 1, &end, 10);
+            bool whole = !(isalnum((unsigned char)*end) || *end == '_' || *end == '-');
+            bool taken = false;
+            sim_node_info_t ni;
+            for (uint32_t i = 0; whole && k <= n && i < n && !taken; i++) {
+                sim_node_info(sim, i, &ni);
+                taken = strlen(ni.name) == (size_t)(end - p) && strncmp(ni.name, p, (size_t)(end - p)) == 0;
+            }
+            if (whole && k <= n && !taken) {
+                sim_node_info(sim, (uint32_t)k - 1, &ni);
+                o += (size_t)snprintf(out + o, sizeof out - o, "%s", ni.name);
+                if (o >= sizeof out) o = sizeof out - 1;
+                p = end;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o] = 0;
+    snprintf(buf, len, "%s", out);
+}
+
 bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
 {
     const proto_t *p = sim_protocol(sim);
@@ -2282,7 +2341,36 @@ bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len)
     msg_find_t m = {id, p, buf, len, false};
     buf[0] = 0;
     sim_each_flight(sim, msg_find_fn, &m);
+    if (m.found) msg_node_names(sim, buf, len);
     return m.found;
+}
+
+/* The core's leader is the one of the newest term anyone reported; between a new
+ * candidate's term and its election there is none, yet the old leader, cut off on
+ * the minority side, still acts as one. The row says both rather than "none" beside
+ * a node drawn as leader. */
+int viz_leader_text(const sim_t *sim, char *buf, size_t len)
+{
+    int64_t leader = sim_leader(sim), term = 0, newest = 0, t;
+    sim_node_info_t ni;
+    if (sim_protocol(sim)->summary_omit & PROTO_OMIT_LEADERS) return 0;
+    if (leader >= 0) {
+        sim_role_t r = sim_node_role(sim, (uint32_t)leader, &term);
+        sim_node_info(sim, (uint32_t)leader, &ni);
+        snprintf(buf, len, "%s \xc2\xb7 %s, term %" PRId64, ni.name, sim_role_name(sim, r), term);
+        return 1;
+    }
+    int64_t stale = -1;
+    for (uint32_t i = 0; i < sim_n_servers(sim); i++) {
+        sim_role_t r = sim_node_role(sim, i, &t);
+        if (t > newest) newest = t;
+        sim_node_info(sim, i, &ni);
+        if (ni.up && sim_role_class(sim, r) == SIM_ROLE_CLASS_LEADING && (stale < 0 || t > term)) { stale = i; term = t; }
+    }
+    if (stale < 0) { snprintf(buf, len, "none"); return 2; }
+    sim_node_info(sim, (uint32_t)stale, &ni);
+    snprintf(buf, len, "none in term %" PRId64 "; %s still leads term %" PRId64, newest, ni.name, term);
+    return 2;
 }
 
 static void paint_tooltip(viz_view_t *v)

@@ -75,6 +75,10 @@ int viz_view_write_session(viz_view_t *v, char *path, size_t len);
 /* The fields of message `id` in flight, decoded by its protocol (proto_t.describe_msg)
  * into buf; false when the protocol cannot say or the message is not in flight. */
 bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len);
+/* The cluster panel's leader row into buf: 0 when it has none (a protocol without
+ * leaders, or none reported yet), 1 for a leader, 2 for trouble: no leader in the
+ * newest term, naming any node that still leads an older one. */
+int viz_leader_text(const sim_t *sim, char *buf, size_t len);
 /* Triangles drawn so far, for the benchmark. */
 uint64_t viz_view_triangles(const viz_view_t *v);
 double viz_view_speed(const viz_view_t *v);

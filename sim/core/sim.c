@@ -136,6 +136,7 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     /* Nodes start first, then faults, then clients: the order of their first events
      * in the queue is part of the run's definition. */
     for (uint32_t i = 0; i < s->n_servers; i++) {
+        if (s->error[0]) break;             /* a node could not start: the run is over */
         if (!s->nodes[i].up) continue;      /* absent until it joins */
         s->ctx.node = i;
         s->in_callback = true;

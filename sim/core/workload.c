@@ -399,6 +399,11 @@ void wl_on_reply(sim_t *s, uint32_t client, const void *payload, uint32_t len)
         case SIM_REPLY_REDIRECT:
         case SIM_REPLY_UNAVAILABLE:
             if (m->attempt != sl->attempt) return;      /* an answer to an older attempt */
+            /* A redirect says where to go even when this operation may not retry:
+             * a sticky client's next ones go there, or with "retries": 0 it would
+             * fail every operation at the same server until a timeout. */
+            if (m->status == SIM_REPLY_REDIRECT && m->redirect < s->n_servers && w->cfg->target == TARGET_STICKY)
+                c->target = m->redirect;
             if (sl->attempt >= w->cfg->retries) {
                 complete(s, ci, k, sl->f == SIM_OP_READ ? HIST_FAIL : HIST_INFO, m);
                 return;
@@ -407,7 +412,6 @@ void wl_on_reply(sim_t *s, uint32_t client, const void *payload, uint32_t len)
             s->st.ops_retried++;
             if (m->status == SIM_REPLY_REDIRECT && m->redirect < s->n_servers) {
                 sl->target = m->redirect;
-                if (w->cfg->target == TARGET_STICKY) c->target = m->redirect;
             } else if (w->cfg->target != TARGET_NODE) {
                 sl->target = random_server(s, crng(s, ci));
             }

@@ -671,25 +671,39 @@ static void ml_timer(sim_ctx *c, int kind, uint64_t data)
     if (ml_pump(c, st, false)) sim_timer_set(c, cf->tick, ML_TIMER_TICK, 0);
 }
 
+#define ML_PASSED_ON "client-request"    /* the message type of a request a service passes on */
+static void ml_request(sim_ctx *c, const sim_req_t *req);
+
 static void ml_message(sim_ctx *c, const sim_msg_t *m)
 {
     ml_node_t *st = sim_state(c);
     if (st->svc) { mlkv_message(c, sim_durable(c), &((const ml_config_t *)sim_config(c))->kv, m); return; }
+    if (m->len == sizeof(sim_req_t) && m->type == sim_msg_type_register(c, ML_PASSED_ON)) {
+        sim_req_t req;
+        memcpy(&req, m->payload, sizeof req);
+        ml_request(c, &req);                /* answers the client, or says unavailable */
+        return;
+    }
     if (!st->running) return;
     if (ml_write(c, st, m->payload, m->len)) ml_pump(c, st, false);
 }
 
-/* A client's request that landed on a service: clients talk to the programs, so it is
- * sent on to one of them, chosen from the service's own stream (a sticky client then
- * stays there). */
+/* A client's request that landed on a service: clients talk to the programs, so the
+ * service passes it on, whole, to one of them, chosen from the service's own stream,
+ * and the program answers the client itself. A redirect instead would cost the client
+ * one of its retries, and with "retries": 0 the operation would fail though nothing
+ * went wrong. The request crosses the network twice, so faults between the service
+ * and the programs reach it too. */
 static void ml_redirect(sim_ctx *c, const sim_req_t *req)
 {
     uint32_t programs[256], n = 0;
     for (uint32_t i = 0; i < sim_servers(c) && n < 256; i++)
         if (mlkv_kind(sim_node_name(c, i)) == MLKV_NONE) programs[n++] = i;
-    if (n == 0) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
-    sim_reply_redirect(c, req, programs[rng_below(sim_rng(c), n)]);
+    int t = sim_msg_type_register(c, ML_PASSED_ON);
+    if (n == 0 || t < 0) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); return; }
+    sim_send(c, programs[rng_below(sim_rng(c), n)], (unsigned)t, req, sizeof *req, 0);
 }
+
 
 static void ml_request(sim_ctx *c, const sim_req_t *req)
 {
@@ -786,6 +800,11 @@ static int ml_describe_msg(unsigned type, const void *payload, uint32_t len, cha
 {
     (void)type;
     cJSON *j = cJSON_ParseWithLength(payload, len);
+    if (!j && len == sizeof(sim_req_t)) {   /* not a line: a request a service passed on */
+        sim_req_t req;
+        memcpy(&req, payload, sizeof req);
+        return snprintf(buf, buf_len, "a client's request (op %llu) passed on by a service", (unsigned long long)req.op_id);
+    }
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
     size_t n = 0;
     buf[0] = '\0';
