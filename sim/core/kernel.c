@@ -81,7 +81,16 @@ void sim_set_trace(sim_t *s, trace_fn fn, void *ud) { s->trace = fn; s->trace_ud
 
 const char *sim_name(const sim_t *s, uint32_t node)
 {
-    return node < s->n_nodes ? s->names + s->nodes[node].name_off : "?";
+    if (node >= s->n_nodes) return "?";
+    char **chunk = &s->name_chunk[node >> SIM_NAME_CHUNK_SHIFT];
+    if (!*chunk) {
+        /* The table of chunk pointers is the sim's, not const: filling it changes no view. */
+        *chunk = sim_xcalloc(SIM_NAME_CHUNK, SIM_NAME_MAX);
+        uint32_t first = node & ~(SIM_NAME_CHUNK - 1);
+        for (uint32_t i = first; i < s->n_nodes && i < first + SIM_NAME_CHUNK; i++)
+            scn_node_name(s->scn, i, *chunk + (size_t)(i - first) * SIM_NAME_MAX, SIM_NAME_MAX);
+    }
+    return *chunk + (size_t)(node & (SIM_NAME_CHUNK - 1)) * SIM_NAME_MAX;
 }
 
 /* ---- Sending. ------------------------------------------------------------------ */

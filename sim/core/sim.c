@@ -17,24 +17,6 @@
 
 /* ---- Creation. ----------------------------------------------------------------- */
 
-static void names_build(sim_t *s)
-{
-    size_t cap = (size_t)s->n_nodes * 12 + 64, len = 0;
-    s->names = sim_xcalloc(cap, 1);
-    for (uint32_t i = 0; i < s->n_nodes; i++) {
-        char buf[SIM_NAME_MAX];
-        scn_node_name(s->scn, i, buf, sizeof buf);
-        size_t n = strlen(buf) + 1;
-        if (len + n > cap) {
-            cap = cap * 2 + n;
-            s->names = sim_xrealloc(s->names, cap);
-        }
-        memcpy(s->names + len, buf, n);
-        s->nodes[i].name_off = (uint32_t)len;
-        len += n;
-    }
-}
-
 sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_len)
 {
     sim_opts_t none = {0};
@@ -62,7 +44,11 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->st.equal_since_ns = -1;
     s->st.unequal_since_ns = -1;
     s->equal_checked_ns = -SIM_MS;
-    names_build(s);
+    s->name_chunk = sim_xcalloc((s->n_nodes >> SIM_NAME_CHUNK_SHIFT) + 1, sizeof *s->name_chunk);
+    /* A plug-in's fault is described after a siglongjmp out of it, perhaps out of
+     * malloc: its names must not be made then. */
+    if (s->guarded)
+        for (uint32_t i = 0; i < s->n_nodes; i += SIM_NAME_CHUNK) sim_name(s, i);
     s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
     s->durable_size = s->proto->durable_size_for ? s->proto->durable_size_for(s->cfg) : s->proto->durable_size;
     s->state = sim_xcalloc(s->n_servers, s->state_size ? s->state_size : 1);
@@ -173,7 +159,9 @@ void sim_destroy(sim_t *s)
     free(s->state);
     free(s->durable);
     free(s->check);
-    free(s->names);
+    if (s->name_chunk)
+        for (uint32_t k = 0; k <= s->n_nodes >> SIM_NAME_CHUNK_SHIFT; k++) free(s->name_chunk[k]);
+    free(s->name_chunk);
     free(s->nodes);
     free(s->clocks);
     free(s->waits);

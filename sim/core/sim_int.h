@@ -43,7 +43,7 @@ typedef struct ev {
 #define EV_NONE 0xffffffffu
 #define EV_SCRATCH (SIM_EVENTS_MAX - 1)   /* handed out past the bound; never queued */
 
-/* A node holds what nearly every event reads, in 32 bytes (a million nodes, 32 MB).
+/* A node holds what nearly every event reads, in 24 bytes (a million nodes, 24 MB).
  * Skewed clocks and the events held while paused are rare: they live in tables of
  * their own, allocated the first time a run uses them. */
 typedef struct node {
@@ -51,8 +51,10 @@ typedef struct node {
     uint32_t epoch;            /* incarnation: bumped by crash */
     rng_t rng;                 /* protocol randomness */
     rng_t net_rng;             /* outgoing links when the mesh is implicit */
-    uint32_t name_off;         /* into sim.names */
 } node_t;
+
+#define SIM_NAME_CHUNK_SHIFT 8
+#define SIM_NAME_CHUNK (1u << SIM_NAME_CHUNK_SHIFT)
 
 typedef struct node_clock {
     sim_time_t base_ns;        /* true time at the last clock change */
@@ -94,7 +96,10 @@ struct sim {
     node_t *nodes;
     node_clock_t *clocks;              /* per node; NULL while every clock is true */
     node_wait_t *waits;                /* per node; NULL until a node is first paused */
-    char *names;                       /* all node names, NUL-separated */
+    /* Node names, made when first asked for, SIM_NAME_CHUNK nodes' at a time: a large
+     * run that never prints a name keeps none (most are "n1", "n2", ... anyway), and a
+     * name once made stays where it is, so callers may hold several. */
+    char **name_chunk;                 /* n_nodes / SIM_NAME_CHUNK + 1; each NULL or SIM_NAME_CHUNK names */
     uint8_t *state;                    /* n_servers * state_size */
     size_t state_size;
     uint8_t *durable;                  /* n_servers * durable_size */
