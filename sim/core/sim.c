@@ -103,6 +103,13 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     }
     s->ev_free = EV_NONE;
     s->ev_top = 0;
+    s->msg = sim_reserve((size_t)SIM_EVENTS_MAX * sizeof *s->msg);
+    if (!s->msg) {
+        snprintf(err, err_len, "%s: could not reserve room for SIM_EVENTS_MAX (%u) messages", scn->path, SIM_EVENTS_MAX);
+        sim_destroy(s);
+        return NULL;
+    }
+    s->msg_free = EV_NONE;
     s->actions = sim_xcalloc(SIM_ACTIONS_PENDING_MAX, sizeof *s->actions);
     s->action_next = sim_xcalloc(SIM_ACTIONS_PENDING_MAX, sizeof *s->action_next);
     s->action_free = EV_NONE;
@@ -154,6 +161,7 @@ void sim_destroy(sim_t *s)
     evq_free(&s->q);
     net_destroy(&s->net);
     sim_unreserve(s->ev, (size_t)SIM_EVENTS_MAX * sizeof *s->ev);
+    if (s->msg) sim_unreserve(s->msg, (size_t)SIM_EVENTS_MAX * sizeof *s->msg);
     free(s->reply);
     sim_samples_free(&s->st.latency);
     free(s->state);
@@ -165,6 +173,7 @@ void sim_destroy(sim_t *s)
     free(s->nodes);
     free(s->clocks);
     free(s->waits);
+    if (s->wait_next) sim_unreserve(s->wait_next, (size_t)SIM_EVENTS_MAX * sizeof *s->wait_next);
     free(s->role);
     free(s->term);
     sim_samples_free(&s->st.leaderless);
@@ -176,10 +185,10 @@ void sim_destroy(sim_t *s)
 static void wait_append(sim_t *s, uint32_t node, uint32_t i)
 {
     node_wait_t *w = &s->waits[node];        /* allocated by the node's pause */
-    s->ev[i].next = EV_NONE;
-    if (s->ev[i].kind == EV_DELIVER) s->ev[i].data = s->now;      /* when it arrived */
+    s->wait_next[i] = EV_NONE;
+    if (s->ev[i].kind == EV_DELIVER) s->msg[s->ev[i].msg].arrive_ns = s->now;   /* when it arrived */
     if (w->tail == EV_NONE) w->head = i;
-    else s->ev[w->tail].next = i;
+    else s->wait_next[w->tail] = i;
     w->tail = i;
 }
 
@@ -202,29 +211,30 @@ static void check_invariants(sim_t *s)
 static void deliver(sim_t *s, uint32_t i)
 {
     ev_t *e = &s->ev[i];
+    const ev_msg_t *msg = &s->msg[e->msg];
     node_t *dst = &s->nodes[e->node];
     if (e->doomed >= 0) { sim_drop_event(s, i, (drop_reason_t)e->doomed); return; }
     if (!dst->up) { sim_drop_event(s, i, DROP_CRASH); return; }
-    if (net_blocked(&s->net, e->from, e->node)) { sim_drop_event(s, i, DROP_PARTITION); return; }
+    if (net_blocked(&s->net, msg->from, e->node)) { sim_drop_event(s, i, DROP_PARTITION); return; }
     if (dst->paused) { wait_append(s, e->node, i); return; }
 
-    sim_trace_msg(s, TR_DELIVER, e, 0, s->now);
+    sim_trace_msg(s, TR_DELIVER, e, msg, 0, s->now);
     s->st.delivered++;
     s->st.delivered_by_type[e->type]++;
     s->st.events++;
-    const void *payload = pool_get(&s->payloads, e->payload);
+    const void *payload = pool_get(&s->payloads, msg->payload);
     if (dst->client) {
-        wl_on_reply(s, e->node, payload, e->len);
+        wl_on_reply(s, e->node, payload, msg->len);
     } else if (e->type == 0) {
         sim_req_t req;
-        sim_assert(e->len == sizeof req);
+        sim_assert(msg->len == sizeof req);
         memcpy(&req, payload, sizeof req);
         s->ctx.node = e->node;
         s->in_callback = true;
         s->proto->on_request(&s->ctx, &req);
         s->in_callback = false;
     } else {
-        sim_msg_t m = {e->from, e->node, (uint16_t)(e->type - SIM_MSG_BUILTIN), e->size, e->len, payload, e->sent_ns};
+        sim_msg_t m = {msg->from, e->node, (uint16_t)(e->type - SIM_MSG_BUILTIN), msg->size, msg->len, payload, e->sent_ns};
         s->ctx.node = e->node;
         s->in_callback = true;
         s->proto->on_message(&s->ctx, &m);
@@ -244,11 +254,11 @@ static void fire_timer(sim_t *s, uint32_t i)
     r.a = e->node;
     r.id = (uint64_t)e->gen << 32 | i;
     r.t = s->now;
-    r.x = e->data;
+    r.x = e->timer_kind;
     sim_trace(s, &r);
     s->st.timers++;
     s->st.events++;
-    int kind = (int)e->data;
+    int kind = e->timer_kind;
     uint64_t data = e->id;
     uint32_t node = e->node;
     sim_ev_release(s, i);      /* before the callback, which may reuse the slot */
