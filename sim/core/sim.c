@@ -300,6 +300,16 @@ bool sim_step(sim_t *s)
     s->now = top.at;
     sim_assert_context(&s->assert_ctx);
     uint32_t i = evq_index(top.key);
+    /* The next event's record was asked for a whole event ago (evq_pop_hint): start
+     * loading its node and the node's protocol state now, under this event and the
+     * next pop. */
+    if (s->q.n) {
+        uint32_t next = s->ev[evq_index(s->q.h[0].key)].node;
+        if (next < s->n_nodes) {
+            __builtin_prefetch(&s->nodes[next]);
+            if (next < s->n_servers) __builtin_prefetch(s->state + (size_t)next * s->state_size);
+        }
+    }
     ev_t *e = &s->ev[i];
     switch ((ev_kind_t)e->kind) {
     case EV_DELIVER: deliver(s, i); break;
@@ -324,15 +334,6 @@ bool sim_step(sim_t *s)
     }
     if (s->invariants && !s->stopped) check_invariants(s);
     if (s->proto->replicas_equal && s->now - s->equal_checked_ns >= SIM_MS) equal_update(s);
-    /* By now the next event's slot has arrived: start loading its node and the node's
-     * protocol state, which the next pop's own misses then hide. */
-    if (s->q.n) {
-        uint32_t next = s->ev[evq_index(s->q.h[0].key)].node;
-        if (next < s->n_nodes) {
-            __builtin_prefetch(&s->nodes[next]);
-            if (next < s->n_servers) __builtin_prefetch(s->state + (size_t)next * s->state_size);
-        }
-    }
     return true;
 }
 
