@@ -85,6 +85,21 @@ bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
         i = best;
     }
     if (n) q->h[i] = last;
+    /* In a large heap the event after next is nearly always the least of the new top's
+     * children (an event scheduled meanwhile rarely comes due that soon): its record
+     * starts loading now, a whole event ahead, so that when the step after this one
+     * reads it to prefetch that event's node it has arrived. */
+    if (hint && n > EVQ_PREFETCH_MIN) {
+        unsigned __int128 rb = rank(&q->h[1]);
+        uint32_t best = 1;
+        for (uint32_t k = 2; k <= 4; k++) {
+            unsigned __int128 rk = rank(&q->h[k]);
+            bool lt = rk < rb;
+            best = lt ? k : best;
+            rb = lt ? rk : rb;
+        }
+        __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[best].key) * stride);
+    }
     return true;
 }
 

@@ -31,7 +31,8 @@ int evq_push(evq_t *q, sim_time_t at, uint32_t index);
 /* Removes the earliest entry into *out; false when empty. */
 bool evq_pop(evq_t *q, evq_entry_t *out);
 /* The same, and as soon as the new earliest entry is known, starts loading its record
- * at hint + index * stride (the event pool), under the rest of the pop. */
+ * at hint + index * stride (the event pool), under the rest of the pop; in a heap too
+ * large for cache, the record of the entry likely to come after it as well. */
 bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride);
 /* Removes the entry at heap position pos (0 .. n-1) into *out, for the rare event taken
  * out of turn (a test delivering one message now). Entries are totally ordered by

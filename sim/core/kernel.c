@@ -46,9 +46,10 @@ void sim_ev_schedule(sim_t *s, ev_kind_t kind, uint8_t sub, uint32_t node, sim_t
     ev_t *e = &s->ev[i];
     e->kind = (uint8_t)kind;
     e->sub = sub;
-    e->node = node;
+    e->node = node & 0xffffff;
     e->id = id;
-    e->data = data;
+    sim_assert(data >= INT32_MIN && data <= UINT32_MAX);
+    e->data = (uint32_t)data;
     sim_ev_push(s, i, at < s->now ? s->now : at);
 }
 
@@ -81,7 +82,16 @@ void sim_set_trace(sim_t *s, trace_fn fn, void *ud) { s->trace = fn; s->trace_ud
 
 const char *sim_name(const sim_t *s, uint32_t node)
 {
-    return node < s->n_nodes ? s->names + s->nodes[node].name_off : "?";
+    if (node >= s->n_nodes) return "?";
+    char **chunk = &s->name_chunk[node >> SIM_NAME_CHUNK_SHIFT];
+    if (!*chunk) {
+        /* The table of chunk pointers is the sim's, not const: filling it changes no view. */
+        *chunk = sim_xcalloc(SIM_NAME_CHUNK, SIM_NAME_MAX);
+        uint32_t first = node & ~(SIM_NAME_CHUNK - 1);
+        for (uint32_t i = first; i < s->n_nodes && i < first + SIM_NAME_CHUNK; i++)
+            scn_node_name(s->scn, i, *chunk + (size_t)(i - first) * SIM_NAME_MAX, SIM_NAME_MAX);
+    }
+    return *chunk + (size_t)(node & (SIM_NAME_CHUNK - 1)) * SIM_NAME_MAX;
 }
 
 /* ---- Sending. ------------------------------------------------------------------ */
@@ -105,14 +115,16 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
     e->doomed = (int8_t)doomed;
     e->type = (uint16_t)type;
     e->node = to;
-    e->from = from;
-    e->payload = handle;
-    e->len = len;
-    e->size = size;
     e->id = id;
     e->sent_ns = s->now;
+    ev_msg_t *m = sim_msg_alloc(s, e);
+    m->from = from;
+    m->payload = handle;
+    m->len = len;
+    m->size = size;
+    /* Traced before it is queued: a queue past its bound frees the record. */
+    sim_trace_msg(s, dup ? TR_DUPLICATE : TR_SEND, e, m, 0, arrive);
     sim_ev_push(s, i, arrive);
-    sim_trace_msg(s, dup ? TR_DUPLICATE : TR_SEND, e, 0, arrive);
 
     if (again) {
         int64_t h2 = handle == POOL_NONE ? POOL_NONE : pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
@@ -135,10 +147,11 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
     s->st.bytes_sent += size;
     if (to >= s->n_nodes || !net_connected(&s->net, from, to)) {
         ev_t tmp = {0};
-        tmp.type = (uint16_t)type; tmp.from = from; tmp.node = to < s->n_nodes ? to : from;
-        tmp.id = id; tmp.size = size;
-        sim_trace_msg(s, TR_SEND, &tmp, 0, s->now);
-        sim_trace_msg(s, TR_DROP, &tmp, DROP_UNREACHABLE, s->now);
+        ev_msg_t tm = {0};
+        tmp.type = (uint16_t)type; tm.from = from; tmp.node = to < s->n_nodes ? to : from;
+        tmp.id = id; tm.size = size;
+        sim_trace_msg(s, TR_SEND, &tmp, &tm, 0, s->now);
+        sim_trace_msg(s, TR_DROP, &tmp, &tm, DROP_UNREACHABLE, s->now);
         s->st.dropped[DROP_UNREACHABLE]++;
         return;
     }
@@ -240,7 +253,7 @@ void sim_drop_event(sim_t *s, uint32_t i, drop_reason_t why)
 {
     ev_t *e = &s->ev[i];
     if (e->kind == EV_DELIVER) {
-        sim_trace_msg(s, TR_DROP, e, (uint8_t)why, s->now);
+        sim_trace_msg(s, TR_DROP, e, &s->msg[e->msg], (uint8_t)why, s->now);
         s->st.dropped[why]++;
     }
     sim_ev_release(s, i);
@@ -261,7 +274,7 @@ void sim_node_crash(sim_t *s, uint32_t node)
     if (s->waits) {
         node_wait_t *w = &s->waits[node];
         for (uint32_t i = w->head, next; i != EV_NONE; i = next) {
-            next = s->ev[i].next;
+            next = s->wait_next[i];
             sim_drop_event(s, i, DROP_CRASH);
         }
         w->head = w->tail = EV_NONE;
@@ -357,6 +370,8 @@ void sim_node_pause(sim_t *s, uint32_t node)
     if (!s->waits) {
         /* The first pause of the run: one allocation, then none. */
         s->waits = sim_xcalloc(s->n_nodes, sizeof *s->waits);
+        s->wait_next = sim_reserve((size_t)SIM_EVENTS_MAX * sizeof *s->wait_next);
+        if (!s->wait_next) { fprintf(stderr, "dsim: out of address space for SIM_EVENTS_MAX wait links\n"); abort(); }
         for (uint32_t i = 0; i < s->n_nodes; i++) s->waits[i].head = s->waits[i].tail = EV_NONE;
     }
     n->paused = 1;
@@ -376,8 +391,7 @@ void sim_node_resume(sim_t *s, uint32_t node)
     /* What waited is processed now, in the order it arrived. */
     node_wait_t *w = &s->waits[node];       /* allocated by the pause */
     for (uint32_t i = w->head, next; i != EV_NONE; i = next) {
-        next = s->ev[i].next;
-        s->ev[i].next = EV_NONE;
+        next = s->wait_next[i];
         sim_ev_push(s, i, s->now);
     }
     w->head = w->tail = EV_NONE;
@@ -473,7 +487,7 @@ uint64_t sim_timer_set(sim_ctx *c, sim_time_t delay, int kind, uint64_t data)
     e->kind = EV_TIMER;
     e->node = c->node;
     e->epoch = s->nodes[c->node].epoch;
-    e->data = kind;
+    e->timer_kind = kind;
     e->id = data;
     e->sent_ns = s->now;
     sim_ev_push(s, i, s->now + delay);
@@ -698,16 +712,18 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
     for (uint32_t k = 0; k < s->q.n; k++) {
         const ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
         if (e->kind != EV_DELIVER) continue;
-        sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, s->q.h[k].at, e->doomed, false,
-                          pool_get((pool_t *)&s->payloads, e->payload), e->len};
+        const ev_msg_t *m = &s->msg[e->msg];
+        sim_flight_t f = {e->id, m->from, e->node, e->type, m->size, e->sent_ns, s->q.h[k].at, e->doomed, false,
+                          pool_get((pool_t *)&s->payloads, m->payload), m->len};
         fn(ud, &f);
     }
     for (uint32_t n = 0; s->n_paused && n < s->n_nodes; n++)
-        for (uint32_t i = s->waits[n].head; i != EV_NONE; i = s->ev[i].next) {
+        for (uint32_t i = s->waits[n].head; i != EV_NONE; i = s->wait_next[i]) {
             const ev_t *e = &s->ev[i];
             if (e->kind != EV_DELIVER) continue;
-            sim_flight_t f = {e->id, e->from, e->node, e->type, e->size, e->sent_ns, e->data, e->doomed, true,
-                              pool_get((pool_t *)&s->payloads, e->payload), e->len};
+            const ev_msg_t *m = &s->msg[e->msg];
+            sim_flight_t f = {e->id, m->from, e->node, e->type, m->size, e->sent_ns, m->arrive_ns, e->doomed, true,
+                              pool_get((pool_t *)&s->payloads, m->payload), m->len};
             fn(ud, &f);
         }
 }
@@ -719,7 +735,7 @@ void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), 
         uint32_t i = evq_index(s->q.h[k].key);
         const ev_t *e = &s->ev[i];
         if (!timer_live(s, e)) continue;
-        sim_timer_t t = {(uint64_t)e->gen << 32 | i, e->node, (int)e->data, e->id, e->sent_ns, s->q.h[k].at};
+        sim_timer_t t = {(uint64_t)e->gen << 32 | i, e->node, e->timer_kind, e->id, e->sent_ns, s->q.h[k].at};
         fn(ud, &t);
     }
 }

@@ -17,24 +17,6 @@
 
 /* ---- Creation. ----------------------------------------------------------------- */
 
-static void names_build(sim_t *s)
-{
-    size_t cap = (size_t)s->n_nodes * 12 + 64, len = 0;
-    s->names = sim_xcalloc(cap, 1);
-    for (uint32_t i = 0; i < s->n_nodes; i++) {
-        char buf[SIM_NAME_MAX];
-        scn_node_name(s->scn, i, buf, sizeof buf);
-        size_t n = strlen(buf) + 1;
-        if (len + n > cap) {
-            cap = cap * 2 + n;
-            s->names = sim_xrealloc(s->names, cap);
-        }
-        memcpy(s->names + len, buf, n);
-        s->nodes[i].name_off = (uint32_t)len;
-        len += n;
-    }
-}
-
 sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_len)
 {
     sim_opts_t none = {0};
@@ -62,7 +44,11 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     s->st.equal_since_ns = -1;
     s->st.unequal_since_ns = -1;
     s->equal_checked_ns = -SIM_MS;
-    names_build(s);
+    s->name_chunk = sim_xcalloc((s->n_nodes >> SIM_NAME_CHUNK_SHIFT) + 1, sizeof *s->name_chunk);
+    /* A plug-in's fault is described after a siglongjmp out of it, perhaps out of
+     * malloc: its names must not be made then. */
+    if (s->guarded)
+        for (uint32_t i = 0; i < s->n_nodes; i += SIM_NAME_CHUNK) sim_name(s, i);
     s->state_size = s->proto->state_size_for ? s->proto->state_size_for(s->cfg) : s->proto->state_size;
     s->durable_size = s->proto->durable_size_for ? s->proto->durable_size_for(s->cfg) : s->proto->durable_size;
     s->state = sim_xcalloc(s->n_servers, s->state_size ? s->state_size : 1);
@@ -117,6 +103,13 @@ sim_t *sim_create(const scn_t *scn, const sim_opts_t *o, char *err, size_t err_l
     }
     s->ev_free = EV_NONE;
     s->ev_top = 0;
+    s->msg = sim_reserve((size_t)SIM_EVENTS_MAX * sizeof *s->msg);
+    if (!s->msg) {
+        snprintf(err, err_len, "%s: could not reserve room for SIM_EVENTS_MAX (%u) messages", scn->path, SIM_EVENTS_MAX);
+        sim_destroy(s);
+        return NULL;
+    }
+    s->msg_free = EV_NONE;
     s->actions = sim_xcalloc(SIM_ACTIONS_PENDING_MAX, sizeof *s->actions);
     s->action_next = sim_xcalloc(SIM_ACTIONS_PENDING_MAX, sizeof *s->action_next);
     s->action_free = EV_NONE;
@@ -169,15 +162,19 @@ void sim_destroy(sim_t *s)
     evq_free(&s->q);
     net_destroy(&s->net);
     sim_unreserve(s->ev, (size_t)SIM_EVENTS_MAX * sizeof *s->ev);
+    if (s->msg) sim_unreserve(s->msg, (size_t)SIM_EVENTS_MAX * sizeof *s->msg);
     free(s->reply);
     sim_samples_free(&s->st.latency);
     free(s->state);
     free(s->durable);
     free(s->check);
-    free(s->names);
+    if (s->name_chunk)
+        for (uint32_t k = 0; k <= s->n_nodes >> SIM_NAME_CHUNK_SHIFT; k++) free(s->name_chunk[k]);
+    free(s->name_chunk);
     free(s->nodes);
     free(s->clocks);
     free(s->waits);
+    if (s->wait_next) sim_unreserve(s->wait_next, (size_t)SIM_EVENTS_MAX * sizeof *s->wait_next);
     free(s->role);
     free(s->term);
     sim_samples_free(&s->st.leaderless);
@@ -189,10 +186,10 @@ void sim_destroy(sim_t *s)
 static void wait_append(sim_t *s, uint32_t node, uint32_t i)
 {
     node_wait_t *w = &s->waits[node];        /* allocated by the node's pause */
-    s->ev[i].next = EV_NONE;
-    if (s->ev[i].kind == EV_DELIVER) s->ev[i].data = s->now;      /* when it arrived */
+    s->wait_next[i] = EV_NONE;
+    if (s->ev[i].kind == EV_DELIVER) s->msg[s->ev[i].msg].arrive_ns = s->now;   /* when it arrived */
     if (w->tail == EV_NONE) w->head = i;
-    else s->ev[w->tail].next = i;
+    else s->wait_next[w->tail] = i;
     w->tail = i;
 }
 
@@ -215,29 +212,30 @@ static void check_invariants(sim_t *s)
 static void deliver(sim_t *s, uint32_t i)
 {
     ev_t *e = &s->ev[i];
+    const ev_msg_t *msg = &s->msg[e->msg];
     node_t *dst = &s->nodes[e->node];
     if (e->doomed >= 0) { sim_drop_event(s, i, (drop_reason_t)e->doomed); return; }
     if (!dst->up) { sim_drop_event(s, i, DROP_CRASH); return; }
-    if (net_blocked(&s->net, e->from, e->node)) { sim_drop_event(s, i, DROP_PARTITION); return; }
+    if (net_blocked(&s->net, msg->from, e->node)) { sim_drop_event(s, i, DROP_PARTITION); return; }
     if (dst->paused) { wait_append(s, e->node, i); return; }
 
-    sim_trace_msg(s, TR_DELIVER, e, 0, s->now);
+    sim_trace_msg(s, TR_DELIVER, e, msg, 0, s->now);
     s->st.delivered++;
     s->st.delivered_by_type[e->type]++;
     s->st.events++;
-    const void *payload = pool_get(&s->payloads, e->payload);
+    const void *payload = pool_get(&s->payloads, msg->payload);
     if (dst->client) {
-        wl_on_reply(s, e->node, payload, e->len);
+        wl_on_reply(s, e->node, payload, msg->len);
     } else if (e->type == 0) {
         sim_req_t req;
-        sim_assert(e->len == sizeof req);
+        sim_assert(msg->len == sizeof req);
         memcpy(&req, payload, sizeof req);
         s->ctx.node = e->node;
         s->in_callback = true;
         s->proto->on_request(&s->ctx, &req);
         s->in_callback = false;
     } else {
-        sim_msg_t m = {e->from, e->node, (uint16_t)(e->type - SIM_MSG_BUILTIN), e->size, e->len, payload, e->sent_ns};
+        sim_msg_t m = {msg->from, e->node, (uint16_t)(e->type - SIM_MSG_BUILTIN), msg->size, msg->len, payload, e->sent_ns};
         s->ctx.node = e->node;
         s->in_callback = true;
         s->proto->on_message(&s->ctx, &m);
@@ -257,11 +255,11 @@ static void fire_timer(sim_t *s, uint32_t i)
     r.a = e->node;
     r.id = (uint64_t)e->gen << 32 | i;
     r.t = s->now;
-    r.x = e->data;
+    r.x = e->timer_kind;
     sim_trace(s, &r);
     s->st.timers++;
     s->st.events++;
-    int kind = (int)e->data;
+    int kind = e->timer_kind;
     uint64_t data = e->id;
     uint32_t node = e->node;
     sim_ev_release(s, i);      /* before the callback, which may reuse the slot */
@@ -303,6 +301,16 @@ bool sim_step(sim_t *s)
     s->now = top.at;
     sim_assert_context(&s->assert_ctx);
     uint32_t i = evq_index(top.key);
+    /* The next event's record was asked for a whole event ago (evq_pop_hint): start
+     * loading its node and the node's protocol state now, under this event and the
+     * next pop. */
+    if (s->q.n) {
+        uint32_t next = s->ev[evq_index(s->q.h[0].key)].node;
+        if (next < s->n_nodes) {
+            __builtin_prefetch(&s->nodes[next]);
+            if (next < s->n_servers) __builtin_prefetch(s->state + (size_t)next * s->state_size);
+        }
+    }
     ev_t *e = &s->ev[i];
     switch ((ev_kind_t)e->kind) {
     case EV_DELIVER: deliver(s, i); break;
@@ -327,15 +335,6 @@ bool sim_step(sim_t *s)
     }
     if (s->invariants && !s->stopped) check_invariants(s);
     if (s->proto->replicas_equal && s->now - s->equal_checked_ns >= SIM_MS) equal_update(s);
-    /* By now the next event's slot has arrived: start loading its node and the node's
-     * protocol state, which the next pop's own misses then hide. */
-    if (s->q.n) {
-        uint32_t next = s->ev[evq_index(s->q.h[0].key)].node;
-        if (next < s->n_nodes) {
-            __builtin_prefetch(&s->nodes[next]);
-            if (next < s->n_servers) __builtin_prefetch(s->state + (size_t)next * s->state_size);
-        }
-    }
     return true;
 }
 

@@ -1,7 +1,8 @@
 /* sim_int.h -- the inside of a simulation, shared by sim.c, action.c, nemesis.c, workload.c and
  * trace.c. Nothing outside sim/ includes this.
  *
- * Events live in one pool (ev_t, 64 bytes each) and are ordered by evq. A pending event
+ * Events live in one pool (ev_t, 32 bytes each, a message's own fields in a second,
+ * ev_msg_t) and are ordered by evq. A pending event
  * is owned by the queue; an event for a paused node moves to that node's wait list and
  * is queued again on resume. Timers are cancelled lazily: the slot is marked and skipped
  * when it comes due; a crash bumps the node's epoch, which invalidates all its timers at
@@ -22,28 +23,59 @@ typedef enum {
 
 enum { EVF_CANCELLED = 1, EVF_DUPLICATE = 2 };
 
+/* An event is 32 bytes, since with a million nodes there is a timer pending for each:
+ * what a timer needs is in the event itself, and what only a message needs (sender,
+ * payload, sizes) is in a record of its own, of which there are only as many as
+ * messages in flight. The slot index and gen are the ids a run hashes, so every kind
+ * of event shares one pool and one index space.
+ *
+ *           word 0          gen     word 2      word 3          id        sent_ns
+ *   timer   kind|flags|node  gen    epoch       timer_kind      data      set time
+ *   deliver kind|flags|node  gen    msg         type, doomed    msg id    send time
+ *   client  kind|node        gen    data        sub             op id
+ *   free    kind             gen    next
+ */
 typedef struct ev {
-    uint8_t kind;              /* ev_kind_t */
-    uint8_t flags;             /* EVF_* */
-    int8_t doomed;             /* deliver: -1, or the drop_reason_t decided at send */
-    uint8_t sub;               /* nemesis/client: what to do */
-    uint16_t type;             /* deliver: message type id */
-    uint32_t node;             /* the node it happens at (deliver: destination) */
-    uint32_t from;             /* deliver: sender */
-    uint32_t epoch;            /* timer: the node's epoch when set */
-    uint32_t payload;          /* deliver: pool handle */
-    uint32_t len, size;        /* deliver: payload bytes, wire bytes */
+    uint32_t kind : 4;         /* ev_kind_t */
+    uint32_t flags : 4;        /* EVF_* */
+    uint32_t node : 24;        /* the node it happens at (deliver: destination) */
     uint32_t gen;              /* bumped on every reuse of the slot, for timer ids */
-    uint32_t next;             /* free list or a paused node's wait list */
-    uint64_t id;               /* deliver: message id; others: data */
+    union {
+        uint32_t epoch;        /* timer: the node's epoch when set */
+        uint32_t msg;          /* deliver: its record in sim.msg */
+        uint32_t data;         /* action, nemesis, client: their data */
+        uint32_t next;         /* free: the next free slot */
+    };
+    union {
+        int32_t timer_kind;    /* timer: the protocol's kind of timer */
+        struct {
+            uint16_t type;     /* deliver: message type id */
+            int8_t doomed;     /* deliver: -1, or the drop_reason_t decided at send */
+            uint8_t sub;       /* nemesis/client: what to do */
+        };
+    };
+    uint64_t id;               /* deliver: message id; timer: data; others: their id */
     sim_time_t sent_ns;        /* deliver: send time; timer: set time */
-    int64_t data;              /* timer: kind */
 } ev_t;
+
+_Static_assert(sizeof(ev_t) == 32, "an event is 32 bytes");
+_Static_assert(SIM_NODES_MAX <= 1u << 24, "a node id fits in ev_t.node");
+
+/* What only a message in flight needs. */
+typedef struct ev_msg {
+    union {
+        uint32_t from;         /* sender */
+        uint32_t next;         /* free: the next free record */
+    };
+    uint32_t payload;          /* pool handle */
+    uint32_t len, size;        /* payload bytes, wire bytes */
+    sim_time_t arrive_ns;      /* waiting at a paused node: when it arrived */
+} ev_msg_t;
 
 #define EV_NONE 0xffffffffu
 #define EV_SCRATCH (SIM_EVENTS_MAX - 1)   /* handed out past the bound; never queued */
 
-/* A node holds what nearly every event reads, in 32 bytes (a million nodes, 32 MB).
+/* A node holds what nearly every event reads, in 24 bytes (a million nodes, 24 MB).
  * Skewed clocks and the events held while paused are rare: they live in tables of
  * their own, allocated the first time a run uses them. */
 typedef struct node {
@@ -51,8 +83,10 @@ typedef struct node {
     uint32_t epoch;            /* incarnation: bumped by crash */
     rng_t rng;                 /* protocol randomness */
     rng_t net_rng;             /* outgoing links when the mesh is implicit */
-    uint32_t name_off;         /* into sim.names */
 } node_t;
+
+#define SIM_NAME_CHUNK_SHIFT 8
+#define SIM_NAME_CHUNK (1u << SIM_NAME_CHUNK_SHIFT)
 
 typedef struct node_clock {
     sim_time_t base_ns;        /* true time at the last clock change */
@@ -60,7 +94,7 @@ typedef struct node_clock {
     double drift;
 } node_clock_t;
 
-typedef struct node_wait { uint32_t head, tail; } node_wait_t;   /* events held while paused */
+typedef struct node_wait { uint32_t head, tail; } node_wait_t;   /* events held while paused (sim.wait_next) */
 
 /* The reply message's payload. */
 typedef struct reply_msg {
@@ -94,7 +128,11 @@ struct sim {
     node_t *nodes;
     node_clock_t *clocks;              /* per node; NULL while every clock is true */
     node_wait_t *waits;                /* per node; NULL until a node is first paused */
-    char *names;                       /* all node names, NUL-separated */
+    uint32_t *wait_next;               /* per event slot: the next in its wait list (reserved with waits) */
+    /* Node names, made when first asked for, SIM_NAME_CHUNK nodes' at a time: a large
+     * run that never prints a name keeps none (most are "n1", "n2", ... anyway), and a
+     * name once made stays where it is, so callers may hold several. */
+    char **name_chunk;                 /* n_nodes / SIM_NAME_CHUNK + 1; each NULL or SIM_NAME_CHUNK names */
     uint8_t *state;                    /* n_servers * state_size */
     size_t state_size;
     uint8_t *durable;                  /* n_servers * durable_size */
@@ -103,6 +141,8 @@ struct sim {
 
     ev_t *ev;                          /* event pool: SIM_EVENTS_MAX slots reserved */
     uint32_t ev_top, ev_free;          /* slots ever used; free list */
+    ev_msg_t *msg;                     /* message records: SIM_EVENTS_MAX reserved */
+    uint32_t msg_top, msg_free;        /* records ever used; free list */
     sim_assert_ctx_t assert_ctx;       /* this run's clock and seed, for assertions */
     evq_t q;
     pool_t payloads;
@@ -176,16 +216,33 @@ static inline uint32_t sim_ev_alloc(sim_t *s)
     uint32_t gen = e->gen + 1;
     memset(e, 0, sizeof *e);
     e->gen = gen;
-    e->doomed = -1;
-    e->payload = POOL_NONE;
-    e->next = EV_NONE;
     return i;
+}
+
+/* A message record for the delivery event e, which owns it from now on. There is at
+ * most one per event slot, so the reserved room always suffices. */
+static inline ev_msg_t *sim_msg_alloc(sim_t *s, ev_t *e)
+{
+    uint32_t k = s->msg_free;
+    if (k != EV_NONE) s->msg_free = s->msg[k].next;
+    else k = s->msg_top++;
+    sim_assert(k < SIM_EVENTS_MAX);
+    e->msg = k;
+    return &s->msg[k];
+}
+
+static inline void sim_msg_release(sim_t *s, const ev_t *e)
+{
+    ev_msg_t *m = &s->msg[e->msg];
+    pool_release(&s->payloads, m->payload);
+    m->next = s->msg_free;
+    s->msg_free = e->msg;
 }
 
 static inline void sim_ev_release(sim_t *s, uint32_t i)
 {
     ev_t *e = &s->ev[i];
-    if (e->kind == EV_DELIVER) pool_release(&s->payloads, e->payload);
+    if (e->kind == EV_DELIVER) sim_msg_release(s, e);
     e->kind = EV_FREE;
     e->next = s->ev_free;
     s->ev_free = i;
@@ -194,7 +251,11 @@ static inline void sim_ev_release(sim_t *s, uint32_t i)
 static inline void sim_ev_push(sim_t *s, uint32_t i, sim_time_t at)
 {
     sim_assert(at >= s->now);
-    if (i == EV_SCRATCH) return;              /* the scratch slot of a bound reached */
+    if (i == EV_SCRATCH) {                    /* the scratch slot of a bound reached */
+        if (s->ev[i].kind == EV_DELIVER) sim_msg_release(s, &s->ev[i]);
+        s->ev[i].kind = EV_FREE;
+        return;
+    }
     if (evq_push(&s->q, at, i) != SIM_OK) {
         sim_stop_bound(s, "more than SIM_EVENTS_MAX (%u) events pending", SIM_EVENTS_MAX);
         sim_ev_release(s, i);
@@ -215,19 +276,19 @@ static inline void sim_trace(sim_t *s, const trace_rec_t *r)
     s->hash = trace_hash_step(s->hash, r);
     if (s->trace || s->invariants || s->guarded) sim_trace_keep(s, r);
 }
-/* Traces a message event (send, deliver, drop, duplicate) of the event e. */
-static inline void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, uint8_t reason, sim_time_t arrive)
+/* Traces a message event (send, deliver, drop, duplicate) of the event e, whose record is m. */
+static inline void sim_trace_msg(sim_t *s, trace_kind_t k, const ev_t *e, const ev_msg_t *m, uint8_t reason, sim_time_t arrive)
 {
     trace_rec_t r = {0};
     r.kind = (uint8_t)k;
     r.reason = reason;
     r.type = e->type;
-    r.a = e->from;
+    r.a = m->from;
     r.b = e->node;
     r.id = e->id;
     r.t = s->now;
     r.t2 = arrive;
-    r.x = e->size;
+    r.x = m->size;
     sim_trace(s, &r);
 }
 /* Drops the event's message (traced and counted with why) and frees the event. */
