@@ -178,6 +178,21 @@ static float coverage(float px, float py, float cx, float cy, float r_in, float 
 }
 
 /* Paints sprite id of radius r (rim: its width, for rings) into s at `at`. */
+/* Coverage of an X with arms reaching (+-r, +-r) and strokes w wide, by 4x4 supersampling:
+ * the drop mark, as two anti-aliased lines would draw it. */
+static float cross_coverage(float px, float py, float cx, float cy, float r, float w)
+{
+    int hit = 0;
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 4; i++) {
+            float x = px + ((float)i + 0.5f) / 4 - cx, y = py + ((float)j + 0.5f) / 4 - cy;
+            /* Along a diagonal |x + y| <= 2r, across it |x - y| <= w / sqrt 2; and the other. */
+            float sum = fabsf(x + y), diff = fabsf(x - y), len = 2 * r, wide = w * 0.70710678f;
+            hit += (sum <= len && diff <= wide) || (diff <= len && sum <= wide);
+        }
+    return (float)hit / 16.0f;
+}
+
 static void sprite_paint(SDL_Surface *s, SDL_Rect at, viz_sprite_id_t id, float r, float rim)
 {
     float cx = (float)at.w / 2, cy = (float)at.h / 2;
@@ -186,7 +201,8 @@ static void sprite_paint(SDL_Surface *s, SDL_Rect at, viz_sprite_id_t id, float 
     for (int y = 0; y < at.h; y++)
         for (int x = 0; x < at.w; x++) {
             float a;
-            if (id == VIZ_SPRITE_DOT || id == VIZ_SPRITE_DOT_SMALL || id == VIZ_SPRITE_NODE || id == VIZ_SPRITE_CLIENT)
+            if (id == VIZ_SPRITE_CROSS) a = cross_coverage((float)x, (float)y, cx, cy, r, rim);
+            else if (id == VIZ_SPRITE_DOT || id == VIZ_SPRITE_DOT_SMALL || id == VIZ_SPRITE_NODE || id == VIZ_SPRITE_CLIENT)
                 a = coverage((float)x, (float)y, cx, cy, 0, r);
             else if (id == VIZ_SPRITE_RING) a = coverage((float)x, (float)y, cx, cy, r - 1.7f * (r / 6.0f), r);
             else if (id == VIZ_SPRITE_RIM) a = coverage((float)x, (float)y, cx, cy, r - rim, r);
@@ -276,7 +292,7 @@ static int atlas_build(viz_draw_t *d, char *err, size_t err_len)
             d->white_u = ((float)wx + 1.5f) / (float)side;
             d->white_v = ((float)wy + 1.5f) / (float)side;
         }
-        static const float sprite_r_px[VIZ_SPRITE_NODE] = {4.2f, 6.2f, 11.0f, 2.7f};
+        static const float sprite_r_px[VIZ_SPRITE_NODE] = {4.2f, 6.2f, 11.0f, 2.7f, 3.2f};
         for (int k = 0; ok && k < 3; k++) {
             int side_px = (int)ceilf(2 * VIZ_NODE_SPRITE_R_MAX * d->scale) + 2, x, y;
             ok = pack(&p, side_px, side_px, &x, &y);
@@ -284,14 +300,14 @@ static int atlas_build(viz_draw_t *d, char *err, size_t err_len)
         }
         d->node_r = d->node_rim = d->client_r = 0;
         for (int k = 0; ok && k < VIZ_SPRITE_NODE; k++) {
-            float r = sprite_r_px[k] * d->scale;
-            int size = (int)ceilf(2 * r) + 2;
+            float r = sprite_r_px[k] * d->scale, stroke = k == VIZ_SPRITE_CROSS ? 1.4f * d->scale : 0;
+            int size = (int)ceilf(2 * (r + stroke)) + 2;
             int x, y;
             ok = pack(&p, size, size, &x, &y);
             if (!ok) break;
             d->sprite[k] = (SDL_Rect){x, y, size, size};
             d->sprite_r[k] = r;
-            sprite_paint(s, d->sprite[k], (viz_sprite_id_t)k, r, 0);
+            sprite_paint(s, d->sprite[k], (viz_sprite_id_t)k, r, stroke);
         }
         for (int i = 0; ok && i < VIZ_FONT_COUNT_; i++) {
             for (int c = 0; ok && c < N_ASCII; c++) ok = glyph_load(&d->font[i], (uint32_t)(' ' + c), &d->font[i].ascii[c], s, &p);

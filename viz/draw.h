@@ -38,6 +38,7 @@ typedef enum {
     VIZ_SPRITE_RING,  /* the rim around a doomed or duplicated message */
     VIZ_SPRITE_HALO,  /* a soft glow behind a hovered message */
     VIZ_SPRITE_DOT_SMALL,  /* a message when thousands are in flight */
+    VIZ_SPRITE_CROSS, /* where a message was dropped: arms of 3.2, strokes 1.4 wide */
     VIZ_SPRITE_NODE,  /* a server's disc, at the layout's radius (viz_draw_node_sprites) */
     VIZ_SPRITE_RIM,   /* its outline */
     VIZ_SPRITE_CLIENT,

@@ -303,21 +303,26 @@ static void paint_flights(viz_view_t *v)
 }
 
 /* Messages dropped in the last moments fall and fade where they were lost, marked with
- * why. The log is ordered by send time, so the scan starts one longest flight before
- * the fade window. */
+ * why. The run indexes its drops in the order they happened, so only the drops of the
+ * fade window are read, newest first (a scan of the message log from one longest
+ * flight before the window read a hundred thousand messages a frame on a busy run). */
 static void paint_drops(viz_view_t *v)
 {
     sim_time_t now = run_now(v->ses);
     double fade = viz_view_fade_ns(v);
     if (fade < 1) fade = 1;
-    sim_time_t from = now - (sim_time_t)fade - v->max_flight_ns - 1;
-    uint64_t first = run_msg_since(v->ses, from), n = run_msg_count(v->ses);
-    if (n - first > 200000) first = n - 200000;
+    uint64_t first = run_drop_first(v->ses), n = run_drop_count(v->ses), from = n;
+    /* The window's drops: back from the newest until one fell before it. */
+    while (from > first) {
+        const run_msg_t *m = run_drop(v->ses, from - 1);
+        if (m && (double)(now - m->end_ns) >= fade) break;
+        from--;
+    }
     float s = v->s, lane = v->n_servers <= VIZ_LABEL_NODES_MAX ? 3.5f * s : 0;
     uint32_t shown = 0;
-    for (uint64_t i = first; i < n; i++) {
-        const run_msg_t *m = run_msg(v->ses, i);
-        if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+    for (uint64_t i = from; i < n; i++) {
+        const run_msg_t *m = run_drop(v->ses, i);
+        if (!m || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         shown++;
     }
     /* Labels never overlap one another, a node or its caption: the newest drops are
@@ -327,10 +332,9 @@ static void paint_drops(viz_view_t *v)
     viz_frect_t placed[PLACED_MAX];
     int n_placed = 0;
     float fh = viz_font_height(v->d, VIZ_FONT_SMALL);
-    for (uint64_t j = n; j-- > first;) {
-        uint64_t i = j;
-        const run_msg_t *m = run_msg(v->ses, i);
-        if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+    for (uint64_t j = n; j-- > from;) {
+        const run_msg_t *m = run_drop(v->ses, j);
+        if (!m || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         float p = (float)((double)(now - m->end_ns) / fade), x, y;
         /* Where it was lost: at the sender if it never left, else just short of the
          * receiver (not under its disc). */
@@ -338,7 +342,9 @@ static void paint_drops(viz_view_t *v)
         viz_flight_point(&v->lay, m->from, m->to, at, lane, &x, &y);
         float fy = y + 30 * s * p * p + 6 * s * p, a = 1 - p;
         viz_sprite(v->d, VIZ_SPRITE_DOT, x, fy, viz_alpha(viz_msg_color(v->th, m->type), a * 0.9f));
-        cross(v->d, x, fy, 3.2f * s, 1.4f * s, viz_alpha(v->th->danger, a));
+        /* A sprite, not two lines: a thousand drops fading at once were fourteen
+         * thousand triangles. */
+        viz_sprite(v->d, VIZ_SPRITE_CROSS, x, fy, viz_alpha(v->th->danger, a));
         if (shown <= 24 && n_placed < PLACED_MAX) {
             const char *why = m->reason < DROP_COUNT_ ? drop_reason_names[m->reason] : "drop";
             viz_frect_t r = {x + 7 * s, fy - 4 * s, viz_text_width(v->d, VIZ_FONT_SMALL, why) + 4 * s, fh};   /* with a gap after */
