@@ -463,11 +463,21 @@ void viz_draw_set_target(viz_draw_t *d, SDL_Surface *t)
 
 static inline uint32_t mul255(uint32_t x) { return ((x + 128) * 257) >> 16; }    /* x / 255, rounded, for x <= 255 * 255 */
 
-static inline void blend_px(Uint32 *p, uint32_t cr, uint32_t cg, uint32_t cb, uint32_t a)
+/* The three channels of an XRGB pixel spread into 16-bit lanes of one word, so a blend
+ * is two multiplications instead of six: no lane of c * a + d * (255 - a) exceeds 255 *
+ * 255, so none carries into the next. */
+static inline uint64_t lanes(uint32_t rgb) { return (rgb & 0xffu) | (uint64_t)(rgb & 0xff00u) << 8 | (uint64_t)(rgb & 0xff0000u) << 16; }
+
+/* Blends colour c (in lanes) with alpha a over *p. Each lane is divided by 255 and
+ * rounded as mul255 does: (t + (t >> 8)) >> 8 with t = x + 128 is the same number for
+ * every x up to 255 * 255. */
+static inline void blend_px(Uint32 *p, uint64_t c, uint32_t a)
 {
-    uint32_t v = *p, na = 255 - a;
-    uint32_t r = mul255(cr * a + (v >> 16 & 255) * na), g = mul255(cg * a + (v >> 8 & 255) * na), b = mul255(cb * a + (v & 255) * na);
-    *p = (v & 0xff000000u) | r << 16 | g << 8 | b;
+    const uint64_t low = 0x000000ff00ff00ffull;
+    uint32_t v = *p;
+    uint64_t t = c * a + lanes(v) * (255 - a) + 0x0000008000800080ull;
+    uint64_t u = (t + (t >> 8 & low)) >> 8 & low;
+    *p = (v & 0xff000000u) | (uint32_t)(u & 0xff) | (uint32_t)(u >> 8 & 0xff00) | (uint32_t)(u >> 16 & 0xff0000);
 }
 
 static SDL_Rect target_clip(const viz_draw_t *d)
@@ -490,7 +500,8 @@ static void direct_blend(viz_draw_t *d)
         const direct_t *q = &d->direct[i];
         int x0 = q->x > clip.x ? q->x : clip.x, x1 = q->x + q->w < clip.x + clip.w ? q->x + q->w : clip.x + clip.w;
         int y0 = q->y > clip.y ? q->y : clip.y, y1 = q->y + q->h < clip.y + clip.h ? q->y + q->h : clip.y + clip.h;
-        uint32_t cr = q->c.r, cg = q->c.g, cb = q->c.b, ca = q->c.a;
+        uint64_t c = lanes((uint32_t)q->c.r << 16 | (uint32_t)q->c.g << 8 | q->c.b);
+        uint32_t ca = q->c.a;
         for (int y = y0; y < y1; y++) {
             Uint32 *row = px + (size_t)y * (size_t)pitch;
             /* The glyph's row in the atlas, indexed from the glyph's left edge: biasing
@@ -500,7 +511,7 @@ static void direct_blend(viz_draw_t *d)
             for (int x = x0; x < x1; x++) {
                 uint32_t a = m[x - q->x];
                 if (!a) continue;
-                blend_px(&row[x], cr, cg, cb, mul255(a * ca));
+                blend_px(&row[x], c, ca == 255 ? a : mul255(a * ca));
             }
         }
     }
@@ -514,7 +525,7 @@ static void wu_plot(Uint32 *px, int pitch, const SDL_Rect *clip, int x, int y, c
 {
     if (x < clip->x || y < clip->y || x >= clip->x + clip->w || y >= clip->y + clip->h || cov <= 0) return;
     uint32_t a = (uint32_t)(cov * (float)c->a + 0.5f);
-    if (a) blend_px(&px[(size_t)y * (size_t)pitch + (size_t)x], c->r, c->g, c->b, a > 255 ? 255 : a);
+    if (a) blend_px(&px[(size_t)y * (size_t)pitch + (size_t)x], lanes((uint32_t)c->r << 16 | (uint32_t)c->g << 8 | c->b), a > 255 ? 255 : a);
 }
 
 static void direct_thin(viz_draw_t *d)
