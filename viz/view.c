@@ -774,6 +774,11 @@ const viz_layout_t *viz_view_layout(const viz_view_t *v) { return &v->lay; }
 const viz_theme_t *viz_view_theme(const viz_view_t *v) { return v->th; }
 uint32_t viz_view_flights_drawn(const viz_view_t *v) { return v->n_fl; }
 uint64_t viz_view_triangles(const viz_view_t *v) { return viz_draw_triangles(v->d); }
+const char *viz_view_renderer(const viz_view_t *v)
+{
+    SDL_RendererInfo info;
+    return SDL_GetRendererInfo(v->r, &info) == 0 && info.name ? info.name : "unknown";
+}
 
 void viz_view_probe(const viz_view_t *v, uint32_t node, float *x, float *y)
 {
