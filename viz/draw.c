@@ -18,6 +18,8 @@
 #define PI_F 3.14159265358979f
 #define ATLAS_SIDE_MAX 8192
 #define FEATHER 0.5f                 /* half the width of the anti-aliased rim, in pixels */
+#define RING_SLOTS 8                 /* ring sizes baked in the atlas at once */
+#define RING_R_MAX (VIZ_NODE_SPRITE_R_MAX + 10)   /* logical pixels: the largest ring baked */
 
 /* The characters beyond ASCII that the atlas holds: enough for units and signs. */
 static const uint32_t extra_cps[] = {
@@ -65,6 +67,12 @@ struct viz_draw {
     SDL_Rect sprite[VIZ_SPRITE_COUNT_];
     float sprite_r[VIZ_SPRITE_COUNT_];
     SDL_Rect node_slot[3];             /* room reserved in the atlas for the node sprites */
+    SDL_Rect ring_slot[RING_SLOTS];    /* ... and for rings of the sizes asked for lately */
+    float ring_r[RING_SLOTS], ring_w[RING_SLOTS];   /* what each holds (r 0: nothing) */
+    SDL_Rect ring_src[RING_SLOTS];
+    uint64_t ring_used[RING_SLOTS];    /* when each was last asked for, in asks */
+    uint64_t ring_flush[RING_SLOTS];   /* ... and in flushes: queued copies may still read it */
+    uint64_t ring_asks, flushes;
     float node_r, node_rim, client_r;  /* what is baked there now (0: nothing) */
     float white_u, white_v;            /* a fully opaque texel, for solid quads in the textured batch */
     batch_t shapes, textured;
@@ -302,6 +310,12 @@ static int atlas_build(viz_draw_t *d, char *err, size_t err_len)
             int side_px = (int)ceilf(2 * VIZ_NODE_SPRITE_R_MAX * d->scale) + 2, x, y;
             ok = pack(&p, side_px, side_px, &x, &y);
             d->node_slot[k] = (SDL_Rect){x, y, side_px, side_px};
+        }
+        for (int k = 0; ok && k < RING_SLOTS; k++) {
+            int side_px = (int)ceilf(2 * RING_R_MAX * d->scale) + 2, x, y;
+            ok = pack(&p, side_px, side_px, &x, &y);
+            d->ring_slot[k] = (SDL_Rect){x, y, side_px, side_px};
+            d->ring_r[k] = 0;
         }
         d->node_r = d->node_rim = d->client_r = 0;
         for (int k = 0; ok && k < VIZ_SPRITE_NODE; k++) {
@@ -629,6 +643,7 @@ static void shapes_flush(viz_draw_t *d)
 
 void viz_draw_flush(viz_draw_t *d)
 {
+    d->flushes++;
     shapes_flush(d);
     if (d->target && (d->n_thin || d->n_direct)) {
         SDL_RenderFlush(d->r);       /* what SDL has queued lands first */
@@ -957,10 +972,11 @@ static bool direct_quad(viz_draw_t *d, int x, int y, const SDL_Rect *src, viz_rg
     return true;
 }
 
-static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float r, float rim)
+/* Paints sprite id of radius r (rim: its width) into the atlas at `at`, its square in
+ * *out. False when it does not fit. */
+static bool sprite_bake(viz_draw_t *d, const SDL_Rect *at, viz_sprite_id_t id, float r, float rim, SDL_Rect *out)
 {
     int size = (int)ceilf(2 * r) + 2;
-    const SDL_Rect *at = &d->node_slot[slot];
     if (r <= 0 || size > at->w) return false;
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, at->w, at->h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s) return false;
@@ -974,9 +990,42 @@ static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float 
                 d->alpha[(size_t)(at->y + yy) * (size_t)d->atlas_w + (size_t)(at->x + xx)] =
                     (uint8_t)(((Uint32 *)s->pixels)[yy * (s->pitch / 4) + xx] >> 24);
     SDL_FreeSurface(s);
-    d->sprite[id] = (SDL_Rect){at->x, at->y, size, size};
-    d->sprite_r[id] = r;
+    *out = (SDL_Rect){at->x, at->y, size, size};
     return ok;
+}
+
+static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float r, float rim)
+{
+    if (!sprite_bake(d, &d->node_slot[slot], id, r, rim, &d->sprite[id])) return false;
+    d->sprite_r[id] = r;
+    return true;
+}
+
+void viz_ring(viz_draw_t *d, float cx, float cy, float r, float width, viz_rgba_t c)
+{
+    if (r <= 0 || width <= 0 || !c.a) return;
+    float outer = r + width / 2;
+    if (!d->target || !d->alpha || outer > RING_R_MAX * d->scale) { viz_stroke_circle(d, cx, cy, r, width, c); return; }
+    /* The slot holding this size, else the one asked for least lately, baked anew (after
+     * a flush, if copies of what it held are still queued). */
+    int k = 0;
+    while (k < RING_SLOTS && !(d->ring_r[k] == r && d->ring_w[k] == width)) k++;
+    if (k == RING_SLOTS) {
+        k = 0;
+        for (int j = 1; j < RING_SLOTS; j++) if (d->ring_used[j] < d->ring_used[k]) k = j;
+        if (d->ring_r[k] > 0 && d->ring_flush[k] == d->flushes) viz_draw_flush(d);
+        d->ring_r[k] = 0;
+        if (!sprite_bake(d, &d->ring_slot[k], VIZ_SPRITE_RIM, outer, width, &d->ring_src[k])) {
+            viz_stroke_circle(d, cx, cy, r, width, c);
+            return;
+        }
+        d->ring_r[k] = r;
+        d->ring_w[k] = width;
+    }
+    d->ring_used[k] = ++d->ring_asks;
+    d->ring_flush[k] = d->flushes;
+    const SDL_Rect *src = &d->ring_src[k];
+    direct_quad(d, (int)floorf(cx - (float)src->w / 2 + 0.5f), (int)floorf(cy - (float)src->h / 2 + 0.5f), src, c);
 }
 
 bool viz_draw_node_sprites(viz_draw_t *d, float r_node, float rim_w, float r_client)

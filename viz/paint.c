@@ -219,10 +219,10 @@ static void paint_groups(viz_view_t *v)
         const viz_nd_t *n = &v->nd[i];
         float r = v->lay.r_server;
         if (n->isolated) {
-            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], r + 7 * s, 1.6f * s, viz_alpha(v->th->danger, 0.85f));
+            viz_ring(v->d, v->lay.x[i], v->lay.y[i], r + 7 * s, 1.6f * s, viz_alpha(v->th->danger, 0.85f));
         } else if (rings && n->info.group) {
             viz_rgba_t gc = v->th->group[(n->info.group - 1) % VIZ_GROUP_COLORS];
-            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], r + 6 * s, 3 * s, viz_alpha(gc, 0.8f));
+            viz_ring(v->d, v->lay.x[i], v->lay.y[i], r + 6 * s, 3 * s, viz_alpha(gc, 0.8f));
         }
     }
 }
@@ -404,9 +404,9 @@ static void paint_server_disc(viz_view_t *v, uint32_t i, bool sprites)
     const viz_nd_t *n = &v->nd[i];
     float s = v->s, x = v->lay.x[i], y = v->lay.y[i], r = v->lay.r_server;
     viz_rgba_t fill = node_fill(v, i);
-    if ((int64_t)i == v->selected) viz_stroke_circle(v->d, x, y, r + 5 * s, 2.5f * s, v->th->accent);
-    else if ((int64_t)i == v->hover_node) viz_stroke_circle(v->d, x, y, r + 4 * s, 1.5f * s, viz_alpha(v->th->text_dim, 0.8f));
-    if (v->picked[i]) viz_stroke_circle(v->d, x, y, r + 9 * s, 2 * s, v->th->group[0]);
+    if ((int64_t)i == v->selected) viz_ring(v->d, x, y, r + 5 * s, 2.5f * s, v->th->accent);
+    else if ((int64_t)i == v->hover_node) viz_ring(v->d, x, y, r + 4 * s, 1.5f * s, viz_alpha(v->th->text_dim, 0.8f));
+    if (v->picked[i]) viz_ring(v->d, x, y, r + 9 * s, 2 * s, v->th->group[0]);
     if (!n->member && !n->info.up) {
         /* Not started yet (absent until it joins): an empty place. */
         disc(v, sprites, VIZ_SPRITE_NODE, x, y, r, viz_alpha(v->th->panel, 0.9f), v->th->text_faint);
@@ -1093,10 +1093,10 @@ static void paint_convergence(viz_view_t *v)
         if (last[i] != UINT64_MAX) {
             const run_msg_t *m = run_msg(v->ses, last[i]);
             viz_rgba_t c = viz_msg_color(th, m->type);
-            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 4 * s, 2.5f * s, c);
+            viz_ring(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 4 * s, 2.5f * s, c);
             snprintf(b, sizeof b, "merged %s from %s", sim_msg_type_name(sim, m->type), m->from < v->n_nodes ? v->nd[m->from].info.name : "?");
             float bw = viz_text_width(v->d, VIZ_FONT_SMALL, b);
-            viz_stroke_circle(v->d, x + w - 14 * s - bw, yy + fh / 2, 3.5f * s, 1.5f * s, c);
+            viz_ring(v->d, x + w - 14 * s - bw, yy + fh / 2, 3.5f * s, 1.5f * s, c);
             viz_text(v->d, VIZ_FONT_SMALL, x + w - 8 * s - bw, yy, b, th->text_dim);
             viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, x + w - 22 * s - bw - vx, val, th->text);
         } else {
@@ -1115,7 +1115,7 @@ static void paint_convergence(viz_view_t *v)
     yy += rh;
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, l2, th->text_dim);
     yy += rh;
-    viz_stroke_circle(v->d, x + 12 * s, yy + fh / 2, 3.5f * s, 1.5f * s, th->text_dim);
+    viz_ring(v->d, x + 12 * s, yy + fh / 2, 3.5f * s, 1.5f * s, th->text_dim);
     viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, "a ring in a message's colour: merged just now", th->text_faint);
 }
 
