@@ -65,11 +65,12 @@ struct viz_draw {
     SDL_Texture *atlas;
     int atlas_w, atlas_h;
     SDL_Rect sprite[VIZ_SPRITE_COUNT_];
+    SDL_Rect sprite_trim[VIZ_SPRITE_COUNT_];   /* the part of each with any alpha (see alpha_trim) */
     float sprite_r[VIZ_SPRITE_COUNT_];
     SDL_Rect node_slot[3];             /* room reserved in the atlas for the node sprites */
     SDL_Rect ring_slot[RING_SLOTS];    /* ... and for rings of the sizes asked for lately */
     float ring_r[RING_SLOTS], ring_w[RING_SLOTS];   /* what each holds (r 0: nothing) */
-    SDL_Rect ring_src[RING_SLOTS];
+    SDL_Rect ring_src[RING_SLOTS], ring_trim[RING_SLOTS];
     uint64_t ring_used[RING_SLOTS];    /* when each was last asked for, in asks */
     uint64_t ring_flush[RING_SLOTS];   /* ... and in flushes: queued copies may still read it */
     uint64_t ring_asks, flushes;
@@ -159,6 +160,27 @@ static int find_fonts(viz_draw_t *d, char *err, size_t err_len)
         !fc_match("DejaVu Sans Mono", "DejaVuSansMono", d->path_mono, sizeof d->path_mono))
         snprintf(d->path_mono, sizeof d->path_mono, "%s", d->path_regular);
     return 0;
+}
+
+/* The smallest rectangle within r holding every texel with any alpha. A sprite's square
+ * has a clear margin (a dot of radius 2.7 in 8 x 8 texels covers 6 x 6), which the
+ * direct blend would otherwise walk for every one of thousands of messages; copies
+ * start at the trimmed corner, offset from where the square would, so nothing moves.
+ * r itself when the alpha is not kept. */
+static SDL_Rect alpha_trim(const viz_draw_t *d, SDL_Rect r)
+{
+    if (!d->alpha) return r;
+    int x0 = r.x + r.w, y0 = r.y + r.h, x1 = r.x, y1 = r.y;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            if (d->alpha[(size_t)y * (size_t)d->atlas_w + (size_t)x]) {
+                if (x < x0) x0 = x;
+                if (x + 1 > x1) x1 = x + 1;
+                if (y < y0) y0 = y;
+                if (y + 1 > y1) y1 = y + 1;
+            }
+    if (x1 <= x0 || y1 <= y0) return (SDL_Rect){r.x, r.y, 0, 0};
+    return (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
 }
 
 /* ---- The atlas. ---------------------------------------------------------------- */
@@ -341,6 +363,7 @@ static int atlas_build(viz_draw_t *d, char *err, size_t err_len)
                     d->alpha[(size_t)yy * (size_t)side + (size_t)xx] = (uint8_t)(((Uint32 *)s->pixels)[yy * (s->pitch / 4) + xx] >> 24);
         d->atlas = SDL_CreateTextureFromSurface(d->r, s);
         d->atlas_w = d->atlas_h = side;
+        for (int k = 0; k < VIZ_SPRITE_NODE; k++) d->sprite_trim[k] = alpha_trim(d, d->sprite[k]);
         SDL_FreeSurface(s);
         if (!d->atlas) break;
         SDL_SetTextureBlendMode(d->atlas, SDL_BLENDMODE_BLEND);
@@ -997,6 +1020,7 @@ static bool sprite_bake(viz_draw_t *d, const SDL_Rect *at, viz_sprite_id_t id, f
 static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float r, float rim)
 {
     if (!sprite_bake(d, &d->node_slot[slot], id, r, rim, &d->sprite[id])) return false;
+    d->sprite_trim[id] = alpha_trim(d, d->sprite[id]);
     d->sprite_r[id] = r;
     return true;
 }
@@ -1021,11 +1045,12 @@ void viz_ring(viz_draw_t *d, float cx, float cy, float r, float width, viz_rgba_
         }
         d->ring_r[k] = r;
         d->ring_w[k] = width;
+        d->ring_trim[k] = alpha_trim(d, d->ring_src[k]);
     }
     d->ring_used[k] = ++d->ring_asks;
     d->ring_flush[k] = d->flushes;
-    const SDL_Rect *src = &d->ring_src[k];
-    direct_quad(d, (int)floorf(cx - (float)src->w / 2 + 0.5f), (int)floorf(cy - (float)src->h / 2 + 0.5f), src, c);
+    const SDL_Rect *src = &d->ring_src[k], *t = &d->ring_trim[k];
+    direct_quad(d, (int)floorf(cx - (float)src->w / 2 + 0.5f) + t->x - src->x, (int)floorf(cy - (float)src->h / 2 + 0.5f) + t->y - src->y, t, c);
 }
 
 bool viz_draw_node_sprites(viz_draw_t *d, float r_node, float rim_w, float r_client)
@@ -1047,7 +1072,8 @@ void viz_sprite(viz_draw_t *d, viz_sprite_id_t s, float cx, float cy, viz_rgba_t
     if (!c.a) return;
     const SDL_Rect *r = &d->sprite[s];
     float x = floorf(cx - (float)r->w / 2 + 0.5f), y = floorf(cy - (float)r->h / 2 + 0.5f);
-    if (direct_quad(d, (int)x, (int)y, r, c)) return;
+    const SDL_Rect *t = &d->sprite_trim[s];
+    if (direct_quad(d, (int)x + t->x - r->x, (int)y + t->y - r->y, t, c)) return;
     float aw = (float)d->atlas_w, ah = (float)d->atlas_h;
     quad(&d->textured, x, y, x + (float)r->w, y + (float)r->h, c,
          (float)r->x / aw, (float)r->y / ah, (float)(r->x + r->w) / aw, (float)(r->y + r->h) / ah);
