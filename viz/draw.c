@@ -18,6 +18,8 @@
 #define PI_F 3.14159265358979f
 #define ATLAS_SIDE_MAX 8192
 #define FEATHER 0.5f                 /* half the width of the anti-aliased rim, in pixels */
+#define RING_SLOTS 8                 /* ring sizes baked in the atlas at once */
+#define RING_R_MAX (VIZ_NODE_SPRITE_R_MAX + 10)   /* logical pixels: the largest ring baked */
 
 /* The characters beyond ASCII that the atlas holds: enough for units and signs. */
 static const uint32_t extra_cps[] = {
@@ -48,6 +50,9 @@ typedef struct batch {
 } batch_t;
 
 typedef struct thin { float x0, y0, x1, y1; viz_rgba_t c; } thin_t;
+/* A solid rectangle among the shapes: drawn where it falls in their order, at is the
+ * number of triangle indices queued before it. */
+typedef struct rect { int at; int x, y, w, h; viz_rgba_t c; } rect_t;
 /* A 1:1 copy of an atlas rectangle, tinted, to blend straight into the target. */
 typedef struct direct { int x, y, sx, sy, w, h; viz_rgba_t c; } direct_t;
 
@@ -60,13 +65,22 @@ struct viz_draw {
     SDL_Texture *atlas;
     int atlas_w, atlas_h;
     SDL_Rect sprite[VIZ_SPRITE_COUNT_];
+    SDL_Rect sprite_trim[VIZ_SPRITE_COUNT_];   /* the part of each with any alpha (see alpha_trim) */
     float sprite_r[VIZ_SPRITE_COUNT_];
     SDL_Rect node_slot[3];             /* room reserved in the atlas for the node sprites */
+    SDL_Rect ring_slot[RING_SLOTS];    /* ... and for rings of the sizes asked for lately */
+    float ring_r[RING_SLOTS], ring_w[RING_SLOTS];   /* what each holds (r 0: nothing) */
+    SDL_Rect ring_src[RING_SLOTS], ring_trim[RING_SLOTS];
+    uint64_t ring_used[RING_SLOTS];    /* when each was last asked for, in asks */
+    uint64_t ring_flush[RING_SLOTS];   /* ... and in flushes: queued copies may still read it */
+    uint64_t ring_asks, flushes;
     float node_r, node_rim, client_r;  /* what is baked there now (0: nothing) */
     float white_u, white_v;            /* a fully opaque texel, for solid quads in the textured batch */
     batch_t shapes, textured;
     thin_t *thin;
     int n_thin, cap_thin;
+    rect_t *rect;                      /* rectangles among the shapes, filled into the target */
+    int n_rect, cap_rect;
     uint64_t triangles;
     SDL_Surface *target;               /* blend atlas copies and thin lines straight into this, or NULL */
     uint8_t *alpha;                    /* the atlas's alpha, atlas_w x atlas_h, for those copies */
@@ -148,6 +162,27 @@ static int find_fonts(viz_draw_t *d, char *err, size_t err_len)
     return 0;
 }
 
+/* The smallest rectangle within r holding every texel with any alpha. A sprite's square
+ * has a clear margin (a dot of radius 2.7 in 8 x 8 texels covers 6 x 6), which the
+ * direct blend would otherwise walk for every one of thousands of messages; copies
+ * start at the trimmed corner, offset from where the square would, so nothing moves.
+ * r itself when the alpha is not kept. */
+static SDL_Rect alpha_trim(const viz_draw_t *d, SDL_Rect r)
+{
+    if (!d->alpha) return r;
+    int x0 = r.x + r.w, y0 = r.y + r.h, x1 = r.x, y1 = r.y;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            if (d->alpha[(size_t)y * (size_t)d->atlas_w + (size_t)x]) {
+                if (x < x0) x0 = x;
+                if (x + 1 > x1) x1 = x + 1;
+                if (y < y0) y0 = y;
+                if (y + 1 > y1) y1 = y + 1;
+            }
+    if (x1 <= x0 || y1 <= y0) return (SDL_Rect){r.x, r.y, 0, 0};
+    return (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+}
+
 /* ---- The atlas. ---------------------------------------------------------------- */
 
 typedef struct packer { int x, y, row_h, w, h; } packer_t;
@@ -178,6 +213,21 @@ static float coverage(float px, float py, float cx, float cy, float r_in, float 
 }
 
 /* Paints sprite id of radius r (rim: its width, for rings) into s at `at`. */
+/* Coverage of an X with arms reaching (+-r, +-r) and strokes w wide, by 4x4 supersampling:
+ * the drop mark, as two anti-aliased lines would draw it. */
+static float cross_coverage(float px, float py, float cx, float cy, float r, float w)
+{
+    int hit = 0;
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 4; i++) {
+            float x = px + ((float)i + 0.5f) / 4 - cx, y = py + ((float)j + 0.5f) / 4 - cy;
+            /* Along a diagonal |x + y| <= 2r, across it |x - y| <= w / sqrt 2; and the other. */
+            float sum = fabsf(x + y), diff = fabsf(x - y), len = 2 * r, wide = w * 0.70710678f;
+            hit += (sum <= len && diff <= wide) || (diff <= len && sum <= wide);
+        }
+    return (float)hit / 16.0f;
+}
+
 static void sprite_paint(SDL_Surface *s, SDL_Rect at, viz_sprite_id_t id, float r, float rim)
 {
     float cx = (float)at.w / 2, cy = (float)at.h / 2;
@@ -186,7 +236,8 @@ static void sprite_paint(SDL_Surface *s, SDL_Rect at, viz_sprite_id_t id, float 
     for (int y = 0; y < at.h; y++)
         for (int x = 0; x < at.w; x++) {
             float a;
-            if (id == VIZ_SPRITE_DOT || id == VIZ_SPRITE_DOT_SMALL || id == VIZ_SPRITE_NODE || id == VIZ_SPRITE_CLIENT)
+            if (id == VIZ_SPRITE_CROSS) a = cross_coverage((float)x, (float)y, cx, cy, r, rim);
+            else if (id == VIZ_SPRITE_DOT || id == VIZ_SPRITE_DOT_SMALL || id == VIZ_SPRITE_NODE || id == VIZ_SPRITE_CLIENT)
                 a = coverage((float)x, (float)y, cx, cy, 0, r);
             else if (id == VIZ_SPRITE_RING) a = coverage((float)x, (float)y, cx, cy, r - 1.7f * (r / 6.0f), r);
             else if (id == VIZ_SPRITE_RIM) a = coverage((float)x, (float)y, cx, cy, r - rim, r);
@@ -276,22 +327,28 @@ static int atlas_build(viz_draw_t *d, char *err, size_t err_len)
             d->white_u = ((float)wx + 1.5f) / (float)side;
             d->white_v = ((float)wy + 1.5f) / (float)side;
         }
-        static const float sprite_r_px[VIZ_SPRITE_NODE] = {4.2f, 6.2f, 11.0f, 2.7f};
+        static const float sprite_r_px[VIZ_SPRITE_NODE] = {4.2f, 6.2f, 11.0f, 2.7f, 3.2f};
         for (int k = 0; ok && k < 3; k++) {
             int side_px = (int)ceilf(2 * VIZ_NODE_SPRITE_R_MAX * d->scale) + 2, x, y;
             ok = pack(&p, side_px, side_px, &x, &y);
             d->node_slot[k] = (SDL_Rect){x, y, side_px, side_px};
         }
+        for (int k = 0; ok && k < RING_SLOTS; k++) {
+            int side_px = (int)ceilf(2 * RING_R_MAX * d->scale) + 2, x, y;
+            ok = pack(&p, side_px, side_px, &x, &y);
+            d->ring_slot[k] = (SDL_Rect){x, y, side_px, side_px};
+            d->ring_r[k] = 0;
+        }
         d->node_r = d->node_rim = d->client_r = 0;
         for (int k = 0; ok && k < VIZ_SPRITE_NODE; k++) {
-            float r = sprite_r_px[k] * d->scale;
-            int size = (int)ceilf(2 * r) + 2;
+            float r = sprite_r_px[k] * d->scale, stroke = k == VIZ_SPRITE_CROSS ? 1.4f * d->scale : 0;
+            int size = (int)ceilf(2 * (r + stroke)) + 2;
             int x, y;
             ok = pack(&p, size, size, &x, &y);
             if (!ok) break;
             d->sprite[k] = (SDL_Rect){x, y, size, size};
             d->sprite_r[k] = r;
-            sprite_paint(s, d->sprite[k], (viz_sprite_id_t)k, r, 0);
+            sprite_paint(s, d->sprite[k], (viz_sprite_id_t)k, r, stroke);
         }
         for (int i = 0; ok && i < VIZ_FONT_COUNT_; i++) {
             for (int c = 0; ok && c < N_ASCII; c++) ok = glyph_load(&d->font[i], (uint32_t)(' ' + c), &d->font[i].ascii[c], s, &p);
@@ -306,6 +363,7 @@ static int atlas_build(viz_draw_t *d, char *err, size_t err_len)
                     d->alpha[(size_t)yy * (size_t)side + (size_t)xx] = (uint8_t)(((Uint32 *)s->pixels)[yy * (s->pitch / 4) + xx] >> 24);
         d->atlas = SDL_CreateTextureFromSurface(d->r, s);
         d->atlas_w = d->atlas_h = side;
+        for (int k = 0; k < VIZ_SPRITE_NODE; k++) d->sprite_trim[k] = alpha_trim(d, d->sprite[k]);
         SDL_FreeSurface(s);
         if (!d->atlas) break;
         SDL_SetTextureBlendMode(d->atlas, SDL_BLENDMODE_BLEND);
@@ -367,6 +425,7 @@ void viz_draw_destroy(viz_draw_t *d)
     free(d->textured.v);
     free(d->textured.idx);
     free(d->thin);
+    free(d->rect);
     free(d->direct);
     free(d->alpha);
     free(d);
@@ -441,17 +500,28 @@ static void quad(batch_t *b, float x0, float y0, float x1, float y1, viz_rgba_t 
 
 void viz_draw_set_target(viz_draw_t *d, SDL_Surface *t)
 {
+    if (d->n_rect || d->n_thin || d->n_direct) viz_draw_flush(d);     /* what is queued goes where it was meant to */
     bool ok = t && d->software && (t->format->format == SDL_PIXELFORMAT_ARGB8888 || t->format->format == SDL_PIXELFORMAT_RGB888);
     d->target = ok ? t : NULL;
 }
 
 static inline uint32_t mul255(uint32_t x) { return ((x + 128) * 257) >> 16; }    /* x / 255, rounded, for x <= 255 * 255 */
 
-static inline void blend_px(Uint32 *p, uint32_t cr, uint32_t cg, uint32_t cb, uint32_t a)
+/* The three channels of an XRGB pixel spread into 16-bit lanes of one word, so a blend
+ * is two multiplications instead of six: no lane of c * a + d * (255 - a) exceeds 255 *
+ * 255, so none carries into the next. */
+static inline uint64_t lanes(uint32_t rgb) { return (rgb & 0xffu) | (uint64_t)(rgb & 0xff00u) << 8 | (uint64_t)(rgb & 0xff0000u) << 16; }
+
+/* Blends colour c (in lanes) with alpha a over *p. Each lane is divided by 255 and
+ * rounded as mul255 does: (t + (t >> 8)) >> 8 with t = x + 128 is the same number for
+ * every x up to 255 * 255. */
+static inline void blend_px(Uint32 *p, uint64_t c, uint32_t a)
 {
-    uint32_t v = *p, na = 255 - a;
-    uint32_t r = mul255(cr * a + (v >> 16 & 255) * na), g = mul255(cg * a + (v >> 8 & 255) * na), b = mul255(cb * a + (v & 255) * na);
-    *p = (v & 0xff000000u) | r << 16 | g << 8 | b;
+    const uint64_t low = 0x000000ff00ff00ffull;
+    uint32_t v = *p;
+    uint64_t t = c * a + lanes(v) * (255 - a) + 0x0000008000800080ull;
+    uint64_t u = (t + (t >> 8 & low)) >> 8 & low;
+    *p = (v & 0xff000000u) | (uint32_t)(u & 0xff) | (uint32_t)(u >> 8 & 0xff00) | (uint32_t)(u >> 16 & 0xff0000);
 }
 
 static SDL_Rect target_clip(const viz_draw_t *d)
@@ -474,7 +544,8 @@ static void direct_blend(viz_draw_t *d)
         const direct_t *q = &d->direct[i];
         int x0 = q->x > clip.x ? q->x : clip.x, x1 = q->x + q->w < clip.x + clip.w ? q->x + q->w : clip.x + clip.w;
         int y0 = q->y > clip.y ? q->y : clip.y, y1 = q->y + q->h < clip.y + clip.h ? q->y + q->h : clip.y + clip.h;
-        uint32_t cr = q->c.r, cg = q->c.g, cb = q->c.b, ca = q->c.a;
+        uint64_t c = lanes((uint32_t)q->c.r << 16 | (uint32_t)q->c.g << 8 | q->c.b);
+        uint32_t ca = q->c.a;
         for (int y = y0; y < y1; y++) {
             Uint32 *row = px + (size_t)y * (size_t)pitch;
             /* The glyph's row in the atlas, indexed from the glyph's left edge: biasing
@@ -484,7 +555,7 @@ static void direct_blend(viz_draw_t *d)
             for (int x = x0; x < x1; x++) {
                 uint32_t a = m[x - q->x];
                 if (!a) continue;
-                blend_px(&row[x], cr, cg, cb, mul255(a * ca));
+                blend_px(&row[x], c, ca == 255 ? a : mul255(a * ca));
             }
         }
     }
@@ -498,7 +569,7 @@ static void wu_plot(Uint32 *px, int pitch, const SDL_Rect *clip, int x, int y, c
 {
     if (x < clip->x || y < clip->y || x >= clip->x + clip->w || y >= clip->y + clip->h || cov <= 0) return;
     uint32_t a = (uint32_t)(cov * (float)c->a + 0.5f);
-    if (a) blend_px(&px[(size_t)y * (size_t)pitch + (size_t)x], c->r, c->g, c->b, a > 255 ? 255 : a);
+    if (a) blend_px(&px[(size_t)y * (size_t)pitch + (size_t)x], lanes((uint32_t)c->r << 16 | (uint32_t)c->g << 8 | c->b), a > 255 ? 255 : a);
 }
 
 static void direct_thin(viz_draw_t *d)
@@ -536,13 +607,67 @@ static void direct_thin(viz_draw_t *d)
     if (SDL_MUSTLOCK(t)) SDL_UnlockSurface(t);
 }
 
+/* Fills rectangle q into the target as SDL's software renderer fills one in blend mode
+ * (SDL_BlendFillRect: each channel c * a / 255 + d * (255 - a) / 255, both rounded
+ * down), so a picture is the same to the pixel whichever draws it; SDL's own fill costs
+ * a command and a slower loop per rectangle, which five hundred lanes of the space-time
+ * diagram made about a millisecond and a half a frame. */
+static void rect_fill(viz_draw_t *d, const rect_t *q, const SDL_Rect *clip)
+{
+    SDL_Surface *t = d->target;
+    int x0 = q->x > clip->x ? q->x : clip->x, x1 = q->x + q->w < clip->x + clip->w ? q->x + q->w : clip->x + clip->w;
+    int y0 = q->y > clip->y ? q->y : clip->y, y1 = q->y + q->h < clip->y + clip->h ? q->y + q->h : clip->y + clip->h;
+    if (x0 >= x1 || y0 >= y1) return;
+    uint32_t a = q->c.a, na = 255 - a;
+    uint32_t r = q->c.r * a / 255, g = q->c.g * a / 255, b = q->c.b * a / 255;
+    for (int y = y0; y < y1; y++) {
+        Uint32 *row = (Uint32 *)t->pixels + (size_t)y * (size_t)(t->pitch / 4);
+        if (a == 255) {
+            for (int x = x0; x < x1; x++) row[x] = 0xff000000u | r << 16 | g << 8 | b;
+            continue;
+        }
+        for (int x = x0; x < x1; x++) {
+            uint32_t v = row[x];
+            uint32_t nr = (v >> 16 & 255) * na / 255 + r, ng = (v >> 8 & 255) * na / 255 + g, nb = (v & 255) * na / 255 + b;
+            uint32_t nalpha = (v >> 24) * na / 255 + a;
+            row[x] = nalpha << 24 | nr << 16 | ng << 8 | nb;
+        }
+    }
+}
+
+/* Draws the shapes: runs of triangles through SDL, the rectangles between them
+ * straight into the target, in the order they were queued. */
+static void shapes_flush(viz_draw_t *d)
+{
+    batch_t *b = &d->shapes;
+    int done = 0;
+    for (int k = 0; k <= d->n_rect; k++) {
+        int upto = k < d->n_rect ? d->rect[k].at : b->ni;
+        if (upto > done) {
+            SDL_RenderGeometry(d->r, NULL, b->v, b->nv, b->idx + done, upto - done);
+            d->triangles += (uint64_t)(upto - done) / 3;
+            done = upto;
+        }
+        if (k == d->n_rect) break;
+        SDL_RenderFlush(d->r);       /* the triangles before it land first */
+        SDL_Rect clip = target_clip(d);
+        bool lock = SDL_MUSTLOCK(d->target);
+        if (lock && SDL_LockSurface(d->target) != 0) continue;
+        for (; k < d->n_rect && d->rect[k].at == upto; k++) {
+            rect_fill(d, &d->rect[k], &clip);
+            d->triangles += 2;
+        }
+        k--;
+        if (lock) SDL_UnlockSurface(d->target);
+    }
+    b->nv = b->ni = 0;
+    d->n_rect = 0;
+}
+
 void viz_draw_flush(viz_draw_t *d)
 {
-    if (d->shapes.ni) {
-        SDL_RenderGeometry(d->r, NULL, d->shapes.v, d->shapes.nv, d->shapes.idx, d->shapes.ni);
-        d->triangles += (uint64_t)d->shapes.ni / 3;
-    }
-    d->shapes.nv = d->shapes.ni = 0;
+    d->flushes++;
+    shapes_flush(d);
     if (d->target && (d->n_thin || d->n_direct)) {
         SDL_RenderFlush(d->r);       /* what SDL has queued lands first */
         if (d->n_thin) direct_thin(d);
@@ -576,6 +701,20 @@ void viz_draw_clip(viz_draw_t *d, const SDL_Rect *r)
 void viz_fill_rect(viz_draw_t *d, float x, float y, float w, float h, viz_rgba_t c)
 {
     if (w <= 0 || h <= 0 || !c.a) return;
+    /* Into a target surface, a rectangle is filled by rect_fill, where SDL would have
+     * put it: its corner rounded towards zero, its sides too but at least one pixel. */
+    if (d->target && fabsf(x) < 1e6f && fabsf(y) < 1e6f && w < 1e6f && h < 1e6f) {
+        if (d->n_rect == d->cap_rect) {
+            int cap = d->cap_rect ? 2 * d->cap_rect : 1024;
+            rect_t *q = realloc(d->rect, (size_t)cap * sizeof *q);
+            if (!q) abort();
+            d->rect = q;
+            d->cap_rect = cap;
+        }
+        int iw = (int)w, ih = (int)h;
+        d->rect[d->n_rect++] = (rect_t){d->shapes.ni, (int)x, (int)y, iw > 1 ? iw : 1, ih > 1 ? ih : 1, c};
+        return;
+    }
     quad(&d->shapes, x, y, x + w, y + h, c, 0, 0, 0, 0);
 }
 
@@ -856,10 +995,11 @@ static bool direct_quad(viz_draw_t *d, int x, int y, const SDL_Rect *src, viz_rg
     return true;
 }
 
-static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float r, float rim)
+/* Paints sprite id of radius r (rim: its width) into the atlas at `at`, its square in
+ * *out. False when it does not fit. */
+static bool sprite_bake(viz_draw_t *d, const SDL_Rect *at, viz_sprite_id_t id, float r, float rim, SDL_Rect *out)
 {
     int size = (int)ceilf(2 * r) + 2;
-    const SDL_Rect *at = &d->node_slot[slot];
     if (r <= 0 || size > at->w) return false;
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, at->w, at->h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s) return false;
@@ -873,9 +1013,44 @@ static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float 
                 d->alpha[(size_t)(at->y + yy) * (size_t)d->atlas_w + (size_t)(at->x + xx)] =
                     (uint8_t)(((Uint32 *)s->pixels)[yy * (s->pitch / 4) + xx] >> 24);
     SDL_FreeSurface(s);
-    d->sprite[id] = (SDL_Rect){at->x, at->y, size, size};
-    d->sprite_r[id] = r;
+    *out = (SDL_Rect){at->x, at->y, size, size};
     return ok;
+}
+
+static bool node_sprite_bake(viz_draw_t *d, int slot, viz_sprite_id_t id, float r, float rim)
+{
+    if (!sprite_bake(d, &d->node_slot[slot], id, r, rim, &d->sprite[id])) return false;
+    d->sprite_trim[id] = alpha_trim(d, d->sprite[id]);
+    d->sprite_r[id] = r;
+    return true;
+}
+
+void viz_ring(viz_draw_t *d, float cx, float cy, float r, float width, viz_rgba_t c)
+{
+    if (r <= 0 || width <= 0 || !c.a) return;
+    float outer = r + width / 2;
+    if (!d->target || !d->alpha || outer > RING_R_MAX * d->scale) { viz_stroke_circle(d, cx, cy, r, width, c); return; }
+    /* The slot holding this size, else the one asked for least lately, baked anew (after
+     * a flush, if copies of what it held are still queued). */
+    int k = 0;
+    while (k < RING_SLOTS && !(d->ring_r[k] == r && d->ring_w[k] == width)) k++;
+    if (k == RING_SLOTS) {
+        k = 0;
+        for (int j = 1; j < RING_SLOTS; j++) if (d->ring_used[j] < d->ring_used[k]) k = j;
+        if (d->ring_r[k] > 0 && d->ring_flush[k] == d->flushes) viz_draw_flush(d);
+        d->ring_r[k] = 0;
+        if (!sprite_bake(d, &d->ring_slot[k], VIZ_SPRITE_RIM, outer, width, &d->ring_src[k])) {
+            viz_stroke_circle(d, cx, cy, r, width, c);
+            return;
+        }
+        d->ring_r[k] = r;
+        d->ring_w[k] = width;
+        d->ring_trim[k] = alpha_trim(d, d->ring_src[k]);
+    }
+    d->ring_used[k] = ++d->ring_asks;
+    d->ring_flush[k] = d->flushes;
+    const SDL_Rect *src = &d->ring_src[k], *t = &d->ring_trim[k];
+    direct_quad(d, (int)floorf(cx - (float)src->w / 2 + 0.5f) + t->x - src->x, (int)floorf(cy - (float)src->h / 2 + 0.5f) + t->y - src->y, t, c);
 }
 
 bool viz_draw_node_sprites(viz_draw_t *d, float r_node, float rim_w, float r_client)
@@ -897,7 +1072,8 @@ void viz_sprite(viz_draw_t *d, viz_sprite_id_t s, float cx, float cy, viz_rgba_t
     if (!c.a) return;
     const SDL_Rect *r = &d->sprite[s];
     float x = floorf(cx - (float)r->w / 2 + 0.5f), y = floorf(cy - (float)r->h / 2 + 0.5f);
-    if (direct_quad(d, (int)x, (int)y, r, c)) return;
+    const SDL_Rect *t = &d->sprite_trim[s];
+    if (direct_quad(d, (int)x + t->x - r->x, (int)y + t->y - r->y, t, c)) return;
     float aw = (float)d->atlas_w, ah = (float)d->atlas_h;
     quad(&d->textured, x, y, x + (float)r->w, y + (float)r->h, c,
          (float)r->x / aw, (float)r->y / ah, (float)(r->x + r->w) / aw, (float)(r->y + r->h) / ah);

@@ -38,6 +38,7 @@ typedef enum {
     VIZ_SPRITE_RING,  /* the rim around a doomed or duplicated message */
     VIZ_SPRITE_HALO,  /* a soft glow behind a hovered message */
     VIZ_SPRITE_DOT_SMALL,  /* a message when thousands are in flight */
+    VIZ_SPRITE_CROSS, /* where a message was dropped: arms of 3.2, strokes 1.4 wide */
     VIZ_SPRITE_NODE,  /* a server's disc, at the layout's radius (viz_draw_node_sprites) */
     VIZ_SPRITE_RIM,   /* its outline */
     VIZ_SPRITE_CLIENT,
@@ -99,6 +100,12 @@ void viz_draw_set_target(viz_draw_t *d, SDL_Surface *target);
  * hundred blits instead of fifteen thousand triangles on the software renderer. */
 bool viz_draw_node_sprites(viz_draw_t *d, float r_node, float rim_w, float r_client);
 float viz_sprite_radius(const viz_draw_t *d, viz_sprite_id_t s);
+/* The ring viz_stroke_circle draws, as a sprite baked for its radius and width when it
+ * can be blended straight into the target (the software renderer): a ring of triangles
+ * there costs a hundred of them, and rings around hundreds of nodes (the groups of a
+ * partition) were most of a frame. Being a sprite, it lands with the text and sprites,
+ * over the batch's shapes, at a whole pixel. Other renderers get viz_stroke_circle. */
+void viz_ring(viz_draw_t *d, float cx, float cy, float r, float width, viz_rgba_t c);
 
 /* Text with its top-left corner at (x, y); returns its width. UTF-8, with the
  * characters the atlas holds (ASCII and a few signs); others show as '?'. */

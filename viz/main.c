@@ -251,8 +251,10 @@ int viz_main(int argc, char **argv)
             flights += viz_view_flights_drawn(v);
         }
         double wall = wall_now() - t0, cpu = cpu_now() - c0;
-        printf("view bench: %s, %u servers, %u clients, %dx%d, software renderer\n", scn->name, scn->n_servers,
-               scn->wl.clients, o.w, o.h);
+        /* An offscreen view is SDL's software renderer drawing into a surface in memory
+         * (SDL_CreateSoftwareRenderer): no display, no GPU; the name is SDL's own. */
+        printf("view bench: %s, %u servers, %u clients, %dx%d, renderer \"%s\" into a memory surface\n", scn->name,
+               scn->n_servers, scn->wl.clients, o.w, o.h, viz_view_renderer(v));
         printf("  %" PRIu64 " frames in %.3f s: %.1f frames per second (%.1f per second of CPU time)\n", frames, wall,
                (double)frames / wall, (double)frames / cpu);
         printf("  per frame, in CPU time: %.2f ms drawing, %.2f ms simulating (%.0f ms of simulated time per real second)\n",

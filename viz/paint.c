@@ -220,10 +220,10 @@ static void paint_groups(viz_view_t *v)
         const viz_nd_t *n = &v->nd[i];
         float r = v->lay.r_server;
         if (n->isolated) {
-            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], r + 7 * s, 1.6f * s, viz_alpha(v->th->danger, 0.85f));
+            viz_ring(v->d, v->lay.x[i], v->lay.y[i], r + 7 * s, 1.6f * s, viz_alpha(v->th->danger, 0.85f));
         } else if (rings && n->info.group) {
             viz_rgba_t gc = v->th->group[(n->info.group - 1) % VIZ_GROUP_COLORS];
-            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], r + 6 * s, 3 * s, viz_alpha(gc, 0.8f));
+            viz_ring(v->d, v->lay.x[i], v->lay.y[i], r + 6 * s, 3 * s, viz_alpha(gc, 0.8f));
         }
     }
 }
@@ -304,21 +304,26 @@ static void paint_flights(viz_view_t *v)
 }
 
 /* Messages dropped in the last moments fall and fade where they were lost, marked with
- * why. The log is ordered by send time, so the scan starts one longest flight before
- * the fade window. */
+ * why. The run indexes its drops in the order they happened, so only the drops of the
+ * fade window are read, newest first (a scan of the message log from one longest
+ * flight before the window read a hundred thousand messages a frame on a busy run). */
 static void paint_drops(viz_view_t *v)
 {
     sim_time_t now = run_now(v->ses);
     double fade = viz_view_fade_ns(v);
     if (fade < 1) fade = 1;
-    sim_time_t from = now - (sim_time_t)fade - v->max_flight_ns - 1;
-    uint64_t first = run_msg_since(v->ses, from), n = run_msg_count(v->ses);
-    if (n - first > 200000) first = n - 200000;
+    uint64_t first = run_drop_first(v->ses), n = run_drop_count(v->ses), from = n;
+    /* The window's drops: back from the newest until one fell before it. */
+    while (from > first) {
+        const run_msg_t *m = run_drop(v->ses, from - 1);
+        if (m && (double)(now - m->end_ns) >= fade) break;
+        from--;
+    }
     float s = v->s, lane = v->n_servers <= VIZ_LABEL_NODES_MAX ? 3.5f * s : 0;
     uint32_t shown = 0;
-    for (uint64_t i = first; i < n; i++) {
-        const run_msg_t *m = run_msg(v->ses, i);
-        if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+    for (uint64_t i = from; i < n; i++) {
+        const run_msg_t *m = run_drop(v->ses, i);
+        if (!m || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         shown++;
     }
     /* Labels never overlap one another, a node or its caption: the newest drops are
@@ -328,10 +333,9 @@ static void paint_drops(viz_view_t *v)
     viz_frect_t placed[PLACED_MAX];
     int n_placed = 0;
     float fh = viz_font_height(v->d, VIZ_FONT_SMALL);
-    for (uint64_t j = n; j-- > first;) {
-        uint64_t i = j;
-        const run_msg_t *m = run_msg(v->ses, i);
-        if (m->fate != RUN_FATE_DROPPED || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
+    for (uint64_t j = n; j-- > from;) {
+        const run_msg_t *m = run_drop(v->ses, j);
+        if (!m || m->end_ns > now || (double)(now - m->end_ns) >= fade) continue;
         float p = (float)((double)(now - m->end_ns) / fade), x, y;
         /* Where it was lost: at the sender if it never left, else just short of the
          * receiver (not under its disc). */
@@ -339,7 +343,9 @@ static void paint_drops(viz_view_t *v)
         viz_flight_point(&v->lay, m->from, m->to, at, lane, &x, &y);
         float fy = y + 30 * s * p * p + 6 * s * p, a = 1 - p;
         viz_sprite(v->d, VIZ_SPRITE_DOT, x, fy, viz_alpha(viz_msg_color(v->th, m->type), a * 0.9f));
-        cross(v->d, x, fy, 3.2f * s, 1.4f * s, viz_alpha(v->th->danger, a));
+        /* A sprite, not two lines: a thousand drops fading at once were fourteen
+         * thousand triangles. */
+        viz_sprite(v->d, VIZ_SPRITE_CROSS, x, fy, viz_alpha(v->th->danger, a));
         if (shown <= 24 && n_placed < PLACED_MAX) {
             const char *why = m->reason < DROP_COUNT_ ? drop_reason_names[m->reason] : "drop";
             viz_frect_t r = {x + 7 * s, fy - 4 * s, viz_text_width(v->d, VIZ_FONT_SMALL, why) + 4 * s, fh};   /* with a gap after */
@@ -399,9 +405,9 @@ static void paint_server_disc(viz_view_t *v, uint32_t i, bool sprites)
     const viz_nd_t *n = &v->nd[i];
     float s = v->s, x = v->lay.x[i], y = v->lay.y[i], r = v->lay.r_server;
     viz_rgba_t fill = node_fill(v, i);
-    if ((int64_t)i == v->selected) viz_stroke_circle(v->d, x, y, r + 5 * s, 2.5f * s, v->th->accent);
-    else if ((int64_t)i == v->hover_node) viz_stroke_circle(v->d, x, y, r + 4 * s, 1.5f * s, viz_alpha(v->th->text_dim, 0.8f));
-    if (v->picked[i]) viz_stroke_circle(v->d, x, y, r + 9 * s, 2 * s, v->th->group[0]);
+    if ((int64_t)i == v->selected) viz_ring(v->d, x, y, r + 5 * s, 2.5f * s, v->th->accent);
+    else if ((int64_t)i == v->hover_node) viz_ring(v->d, x, y, r + 4 * s, 1.5f * s, viz_alpha(v->th->text_dim, 0.8f));
+    if (v->picked[i]) viz_ring(v->d, x, y, r + 9 * s, 2 * s, v->th->group[0]);
     if (!n->member && !n->info.up) {
         /* Not started yet (absent until it joins): an empty place. */
         disc(v, sprites, VIZ_SPRITE_NODE, x, y, r, viz_alpha(v->th->panel, 0.9f), v->th->text_faint);
@@ -1092,10 +1098,10 @@ static void paint_convergence(viz_view_t *v)
         if (last[i] != UINT64_MAX) {
             const run_msg_t *m = run_msg(v->ses, last[i]);
             viz_rgba_t c = viz_msg_color(th, m->type);
-            viz_stroke_circle(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 4 * s, 2.5f * s, c);
+            viz_ring(v->d, v->lay.x[i], v->lay.y[i], v->lay.r_server + 4 * s, 2.5f * s, c);
             snprintf(b, sizeof b, "merged %s from %s", sim_msg_type_name(sim, m->type), m->from < v->n_nodes ? v->nd[m->from].info.name : "?");
             float bw = viz_text_width(v->d, VIZ_FONT_SMALL, b);
-            viz_stroke_circle(v->d, x + w - 14 * s - bw, yy + fh / 2, 3.5f * s, 1.5f * s, c);
+            viz_ring(v->d, x + w - 14 * s - bw, yy + fh / 2, 3.5f * s, 1.5f * s, c);
             viz_text(v->d, VIZ_FONT_SMALL, x + w - 8 * s - bw, yy, b, th->text_dim);
             viz_text_fit(v->d, VIZ_FONT_SMALL, vx, yy, x + w - 22 * s - bw - vx, val, th->text);
         } else {
@@ -1114,7 +1120,7 @@ static void paint_convergence(viz_view_t *v)
     yy += rh;
     viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, yy, l2, th->text_dim);
     yy += rh;
-    viz_stroke_circle(v->d, x + 12 * s, yy + fh / 2, 3.5f * s, 1.5f * s, th->text_dim);
+    viz_ring(v->d, x + 12 * s, yy + fh / 2, 3.5f * s, 1.5f * s, th->text_dim);
     viz_text(v->d, VIZ_FONT_SMALL, x + 22 * s, yy, "a ring in a message's colour: merged just now", th->text_faint);
 }
 
@@ -1963,8 +1969,12 @@ static void paint_strip(viz_view_t *v)
     /* When the diagram is dense and a node is selected, its messages are drawn last
      * and bright, the sample of everyone else's faint behind them. */
     bool focus = every > 1 && v->selected >= 0;
+    /* With no node selected only every k-th entry is drawn, so only those are read
+     * (a quarter of a million entries a frame otherwise, on a busy run). */
+    uint64_t stride = every > 1 && v->selected < 0 ? every : 1;
+    uint64_t start = (first + stride - 1) / stride * stride;
     for (int pass = 0; pass < (focus ? 2 : 1); pass++)
-        for (uint64_t i = first; i < last; i++) {
+        for (uint64_t i = start; i < last; i += stride) {
             const run_msg_t *m = run_msg(v->ses, i);
             if (m->from >= v->n_nodes || m->to >= v->n_nodes) continue;
             bool mine = (int64_t)m->from == v->selected || (int64_t)m->to == v->selected;

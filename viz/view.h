@@ -81,6 +81,8 @@ bool viz_msg_fields(const sim_t *sim, uint64_t id, char *buf, size_t len);
 int viz_leader_text(const sim_t *sim, char *buf, size_t len);
 /* Triangles drawn so far, for the benchmark. */
 uint64_t viz_view_triangles(const viz_view_t *v);
+/* The name SDL gives the view's renderer ("software" for an offscreen view). */
+const char *viz_view_renderer(const viz_view_t *v);
 double viz_view_speed(const viz_view_t *v);
 void viz_view_set_playing(viz_view_t *v, bool playing);
 void viz_view_set_speed(viz_view_t *v, double speed_ns);

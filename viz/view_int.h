@@ -123,6 +123,9 @@ struct viz_view {
     viz_fl_t *fl;                  /* in flight, this frame, by id */
     uint32_t n_fl, cap_fl;
     float *fx, *fy;                /* their positions, for hit tests */
+    viz_fl_t *fl_tmp;              /* scratch for sorting them: as many as fl, and twice as many keys */
+    uint64_t *fl_keys;
+    uint32_t cap_sort;
     sim_time_t max_flight_ns;      /* the longest flight seen: how far back drops may start */
     uint64_t seen_gen;
 

@@ -40,6 +40,8 @@ struct run {
     uint32_t n_branches;
     run_msg_t *msgs;                 /* ring of RUN_MSG_LOG_MAX */
     uint64_t n_msgs;                 /* ever appended since the sim was created */
+    struct { uint64_t id; uint32_t slot; } *drops;   /* ring of RUN_DROPS_MAX: a dropped message's id and place in msgs */
+    uint64_t n_drops;
     run_mark_t *marks;               /* ring of RUN_MARKS_MAX */
     uint64_t n_marks;
     uint32_t roles_seen;
@@ -126,6 +128,11 @@ static void on_trace(void *ud, const trace_rec_t *r)
         m->fate = r->kind == TR_DELIVER ? RUN_FATE_DELIVERED : RUN_FATE_DROPPED;
         m->reason = r->reason;
         m->end_ns = r->t;
+        if (r->kind == TR_DROP) {
+            uint64_t k = v->n_drops++ % RUN_DROPS_MAX;
+            v->drops[k].id = m->id;
+            v->drops[k].slot = (uint32_t)(m - v->msgs);
+        }
         break;
     }
     case TR_ROLE:
@@ -146,7 +153,7 @@ static void on_trace(void *ud, const trace_rec_t *r)
 
 static void reset_seen(run_t *v)
 {
-    v->n_msgs = v->n_marks = 0;
+    v->n_msgs = v->n_marks = v->n_drops = 0;
     v->records = v->visible = 0;
     v->roles_seen = 0;
     v->stop_kinds = 0;
@@ -171,12 +178,13 @@ static int rebuild(run_t *v, char *err, size_t err_len)
     if (!err) { err = buf; err_len = sizeof buf; }
     /* The listener hears the new simulation while it is created: clear what the old
      * one left first, and restore it if creation fails. */
-    uint64_t keep[5] = {v->n_msgs, v->n_marks, v->records, v->visible, v->roles_seen};
+    uint64_t keep[6] = {v->n_msgs, v->n_marks, v->records, v->visible, v->roles_seen, v->n_drops};
     reset_seen(v);
     sim_t *s = sim_create(v->scn, &o, err, err_len);
     if (!s) {
         v->n_msgs = keep[0]; v->n_marks = keep[1]; v->records = keep[2]; v->visible = keep[3];
         v->roles_seen = (uint32_t)keep[4];
+        v->n_drops = keep[5];
         return SIM_EINPUT;
     }
     sim_destroy(v->sim);
@@ -194,7 +202,8 @@ static run_t *run_new(const scn_t *scn, const run_opts_t *o, const char *path, c
     v->acts = calloc(RUN_ACTIONS_MAX, sizeof *v->acts);
     v->msgs = calloc(RUN_MSG_LOG_MAX, sizeof *v->msgs);
     v->marks = calloc(RUN_MARKS_MAX, sizeof *v->marks);
-    if (!v->acts || !v->msgs || !v->marks) {
+    v->drops = calloc(RUN_DROPS_MAX, sizeof *v->drops);
+    if (!v->acts || !v->msgs || !v->marks || !v->drops) {
         snprintf(err, err_len, "%s: out of memory", path);
         run_destroy(v);
         return NULL;
@@ -268,6 +277,7 @@ void run_destroy(run_t *v)
     free(v->acts);
     free(v->msgs);
     free(v->marks);
+    free(v->drops);
     if (v->path) scn_free(&v->own_scn);
     free(v->path);
     free(v);
@@ -287,6 +297,13 @@ uint32_t run_roles_seen(const run_t *v) { return v->roles_seen; }
 uint64_t run_records(const run_t *v) { return v->records; }
 uint64_t run_msg_count(const run_t *v) { return v->n_msgs; }
 const run_msg_t *run_msg(const run_t *v, uint64_t i) { return &v->msgs[i % RUN_MSG_LOG_MAX]; }
+uint64_t run_drop_count(const run_t *v) { return v->n_drops; }
+uint64_t run_drop_first(const run_t *v) { return v->n_drops > RUN_DROPS_MAX ? v->n_drops - RUN_DROPS_MAX : 0; }
+const run_msg_t *run_drop(const run_t *v, uint64_t i)
+{
+    const run_msg_t *m = &v->msgs[v->drops[i % RUN_DROPS_MAX].slot];
+    return m->id == v->drops[i % RUN_DROPS_MAX].id && m->fate == RUN_FATE_DROPPED ? m : NULL;
+}
 uint64_t run_mark_count(const run_t *v) { return v->n_marks; }
 uint64_t run_mark_first(const run_t *v) { return v->n_marks > RUN_MARKS_MAX ? v->n_marks - RUN_MARKS_MAX : 0; }
 const run_mark_t *run_mark(const run_t *v, uint64_t i) { return &v->marks[i % RUN_MARKS_MAX]; }

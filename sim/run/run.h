@@ -37,6 +37,7 @@
 
 #define RUN_MSG_LOG_MAX (1u << 18)       /* recent messages kept, with their fates */
 #define RUN_MARKS_MAX 8192               /* recent node and network events kept */
+#define RUN_DROPS_MAX (1u << 14)         /* recent drops indexed, for a picture of them */
 #define RUN_ACTIONS_MAX 1024             /* actions one run can record */
 #define RUN_BRANCHES_MAX 32              /* futures kept after acting in the past */
 #define RUN_ADVANCE_CHECK 64             /* events between looks at the wall clock */
@@ -165,6 +166,14 @@ uint64_t run_msg_first(const run_t *r);
 const run_msg_t *run_msg(const run_t *r, uint64_t i);
 /* The first held entry sent at or after t (count if none). */
 uint64_t run_msg_since(const run_t *r, sim_time_t t);
+
+/* The drops among them, in the order they happened: entries [first, count). A picture
+ * of recent drops reads these instead of scanning every message sent meanwhile (a
+ * second of a busy run is a hundred thousand messages and a thousand drops). run_drop
+ * is NULL for a drop whose message has left the message log. */
+uint64_t run_drop_count(const run_t *r);
+uint64_t run_drop_first(const run_t *r);
+const run_msg_t *run_drop(const run_t *r, uint64_t i);
 
 uint64_t run_mark_count(const run_t *r);
 uint64_t run_mark_first(const run_t *r);

@@ -59,6 +59,29 @@ $DSIM run scenarios/gossip-large.json --json | awk '{
     printf "   %d events, %d messages delivered in %.2fs: %.2f M events/s\n", ev, dl, w, ev / w / 1e6 }'
 
 echo
+echo "== the live view on SDL's software renderer: dsim view --bench-frames (offscreen, no display)"
+# Each frame simulates 1/60 s of real time at the view's speed, then draws. The figures
+# per second of CPU time are this process's own, whatever else the machine runs; the
+# wall-clock figures also carry a busy neighbour. BENCH_VIEW_RUNS runs (default 3) of
+# each; min, median and max of frames per second of CPU time are printed.
+vruns=${BENCH_VIEW_RUNS:-3}
+view_bench() {
+    p=1 fps=
+    while [ $p -le $vruns ]; do
+        last=$($DSIM view "$@")
+        fps="$fps $(echo "$last" | sed -n 's/.*(\([0-9.]*\) per second of CPU time).*/\1/p')"
+        p=$((p + 1))
+    done
+    echo "$last"
+    echo "$fps" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ r[NR] = $1 } END {
+        med = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+        printf "   frames per second of CPU time: min %.1f, median %.1f, max %.1f over %d runs (goal: 60)\n", r[1], med, r[NR], NR }'
+}
+# 500 gossiping servers with about 23,000 messages in flight.
+view_bench scenarios/view-busy.json --set nodes=500 --bench-frames 240 --at 5s
+view_bench scenarios/raft-leader-crash.json --bench-frames 240
+
+echo
 echo "== 1,000 runs of scenarios/quorum-r1w1-tail.json: dsim sweep -j 2 against dsim run --json through xargs -P2"
 # Paired: the same 1,000 seeds both ways, one right after the other on this machine
 # (the order swapped in every other pair, BENCH_PAIRS pairs, default 1), so a busy
