@@ -1159,7 +1159,15 @@ static void paint_epidemic(viz_view_t *v)
     float s = v->s, fh = viz_font_height(v->d, VIZ_FONT_SMALL);
     uint32_t cols = n > 400 ? 32 : n > 100 ? 20 : 10, rows = (n + cols - 1) / cols;
     float cell = n > 400 ? 6 * s : 9 * s, w = 16 * s + (float)cols * cell, h = 8 * s + fh + 6 * s + (float)rows * cell + 2 * fh + 14 * s, x, y;
-    w = fmaxf(w, 320 * s);
+    /* The residue is per update (the paper's s), the cells per node (any update), so the
+     * line says so: a node can be infective while most updates have not reached it. */
+    char res[128] = "";
+    const viz_pic_t *pc = v->pic;
+    if (pc && isfinite(pc->x[0])) {
+        if (isfinite(pc->x[1])) snprintf(res, sizeof res, "residue per update %.3f (equation %.3f)", pc->x[0], pc->x[1]);
+        else snprintf(res, sizeof res, "residue per update %.3f", pc->x[0]);
+    }
+    w = fmaxf(w, fmaxf(320 * s, viz_text_width(v->d, VIZ_FONT_SMALL, res) + 16 * s));
     if (!picture_box(v, w, h, "susceptible, infective, removed", &x, &y)) return;
     const viz_theme_t *th = v->th;
     float gy = y + 8 * s + fh + 6 * s;
@@ -1178,12 +1186,7 @@ static void paint_epidemic(viz_view_t *v)
         viz_text(v->d, VIZ_FONT_SMALL, lx + 9 * s, ly, b, th->text_dim);
         lx += viz_text_width(v->d, VIZ_FONT_SMALL, b) + 18 * s;
     }
-    const viz_pic_t *pc = v->pic;
-    if (pc && isfinite(pc->x[0])) {
-        if (isfinite(pc->x[1])) snprintf(b, sizeof b, "residue %.3f (equation %.3f)", pc->x[0], pc->x[1]);
-        else snprintf(b, sizeof b, "residue %.3f", pc->x[0]);
-        viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ly + fh + 2 * s, b, th->text);
-    }
+    if (res[0]) viz_text(v->d, VIZ_FONT_SMALL, x + 8 * s, ly + fh + 2 * s, res, th->text);
 }
 
 /* Multi-Paxos: each server's log of slots as a row, slots up to the applied point
