@@ -28,6 +28,24 @@ static int colour_in(const uint8_t *rgb, int w, viz_rgba_t c, float x0, float y0
     return n;
 }
 
+/* The scenario at path run to time at (if at >= 0; AT_END for its end), in a 1280x800
+ * offscreen view with node select selected (-1 for none); *rp gets the run, to destroy
+ * after the view. */
+#define AT_END INT64_MAX
+static viz_view_t *open_view(const char *path, sim_time_t at, int64_t select, run_t **rp)
+{
+    char err[512] = "";
+    run_t *r = run_open(path, NULL, err, sizeof err);
+    if (!r) fail_msg("run_open %s: %s", path, err);
+    if (at == AT_END) at = run_end(r);
+    if (at >= 0) assert_int_equal(run_seek(r, at), SIM_OK);
+    viz_view_opts_t o = {.w = 1280, .h = 800, .select = select};
+    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
+    if (!v) fail_msg("offscreen view of %s: %s", path, err);
+    *rp = r;
+    return v;
+}
+
 static void test_paint_raft_reply_fields(void **state)
 {
     const proto_t *p = proto_find("raft");
@@ -149,13 +167,8 @@ static void test_paint_leader_row_names_a_stale_leader(void **state)
 static void test_paint_clicked_message_fields_are_pinned(void **state)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open("scenarios/raft-leader-crash.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, 1 * SIM_SEC + 3 * SIM_MS), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/raft-leader-crash.json", 1 * SIM_SEC + 3 * SIM_MS, -1, &r);
     static uint8_t rgb[W * H * 3];
     viz_view_render(v);
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
@@ -191,12 +204,8 @@ static void test_paint_clicked_message_fields_are_pinned(void **state)
 static void test_paint_underscores_are_drawn(void **state)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open("scenarios/echo.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/echo.json", -1, -1, &r);
     viz_view_render(v);
     static uint8_t rgb[W * H * 3];
     viz_rgba_t white = {255, 255, 255, 255};
@@ -235,12 +244,8 @@ static void test_paint_time_axis_labels_are_distinct(void **state)
 /* The diagram's name column fits the longest name whole ("producer1", not "produ..."). */
 static void test_paint_lane_names_are_whole(void **state)
 {
-    char err[512] = "";
-    run_t *r = run_open("scenarios/stream-vs-batch.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/stream-vs-batch.json", -1, -1, &r);
     viz_view_render(v);
     float g = viz_view_strip_gutter(v);
     for (uint32_t i = 0; i < v->n_nodes; i++) {
@@ -256,12 +261,8 @@ static void test_paint_lane_names_are_whole(void **state)
  * and no two names of one column closer than a line. */
 static void test_paint_every_lane_is_labelled(void **state)
 {
-    char err[512] = "";
-    run_t *r = run_open("scenarios/shard-modn-join.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/shard-modn-join.json", -1, -1, &r);
     viz_view_render(v);
     float fh = viz_font_height(v->d, VIZ_FONT_SMALL), lane = viz_view_lane_y(v, 1) - viz_view_lane_y(v, 0);
     if (lane >= fh) fail_msg("the lanes are %.1f px apart: this test wants them closer than a line (%.1f px)", lane, fh);
@@ -278,13 +279,8 @@ static void test_paint_every_lane_is_labelled(void **state)
 static void test_paint_crowded_lanes_do_not_fill_the_diagram(void **state)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open("scenarios/epidemic-rumor-k1.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, 5900 * SIM_MS), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = 40};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/epidemic-rumor-k1.json", 5900 * SIM_MS, 40, &r);
     static uint8_t rgb[W * H * 3];
     viz_view_render(v);
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
@@ -356,13 +352,8 @@ static void test_paint_one_way_cut_has_a_direction(void **state)
 /* The side panel shows the protocol's own figures, the same lines as dsim run's. */
 static void test_paint_panel_shows_the_protocol_figures(void **state)
 {
-    char err[512] = "";
-    run_t *r = run_open("scenarios/stream-late-tight.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, run_end(r)), SIM_OK);
-    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/stream-late-tight.json", AT_END, -1, &r);
     viz_view_render(v);
     assert_non_null(v->ptext);
     bool late = false;
@@ -534,12 +525,8 @@ static void test_paint_stream_window_timeline(void **state)
 static void test_paint_crdt_convergence_picture(void **state)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open("scenarios/crdt-orset-partition.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/crdt-orset-partition.json", -1, -1, &r);
     static uint8_t rgb[W * H * 3];
     int ok[2];
     const sim_time_t at[2] = {8 * SIM_SEC, 12 * SIM_SEC};
@@ -563,12 +550,8 @@ static void test_paint_crdt_convergence_picture(void **state)
 static void test_paint_crdt_merges_and_convergence_line(void **state)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open("scenarios/crdt-orset-partition.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/crdt-orset-partition.json", -1, -1, &r);
     static uint8_t rgb[W * H * 3];
     const sim_time_t at[2] = {8 * SIM_SEC, 10350 * SIM_MS};
     int line[2], rings[2];
@@ -654,12 +637,8 @@ static int strip_danger(const char *path, sim_time_t t, const char *save)
 /* Pinning a message that carries a key makes the quorum picture follow that key. */
 static void test_paint_quorum_follows_a_pinned_key(void **state)
 {
-    char err[512] = "";
-    run_t *r = run_open("scenarios/quorum-r2w2.json", NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    viz_view_opts_t o = {.w = 1280, .h = 800, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view("scenarios/quorum-r2w2.json", -1, -1, &r);
     int store = proto_msg_type(sim_protocol(run_sim(r)), "store");
     uint32_t k = 0;
     for (int ms = 0; ms < 500; ms++) {
