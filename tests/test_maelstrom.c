@@ -18,9 +18,10 @@
 #include "proto/maelstrom.h"
 #include "support.h"
 
-/* Child processes of this test program, zombies included: after sim_destroy there
- * must be none, or dsim left a program running (or unreaped). */
-static int children(void)
+/* Child processes of this test program (zombies included) in state `state`, or in any
+ * state when it is 0: after sim_destroy there must be none, or dsim left a program
+ * running (or unreaped). */
+static int children_in(char state)
 {
     int n = 0;
     DIR *d = opendir("/proc");
@@ -37,11 +38,13 @@ static int children(void)
         const char *rp = strrchr(buf, ')');
         int ppid = 0;
         char st;
-        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == (int)getpid()) n++;
+        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == (int)getpid() && (!state || st == state)) n++;
     }
     closedir(d);
     return n;
 }
+
+static int children(void) { return children_in(0); }
 
 /* Loads inline JSON (single quotes stand for double quotes) and runs it to the end. */
 static sim_t *run(const char *json_sq, uint64_t seed, scn_t *scn, runcheck_t *rc)
@@ -453,28 +456,7 @@ static void test_maelstrom_kafka_checker_catches_reused_and_lost_offsets(void **
 }
 
 /* Children of this test program stopped by a signal (state T). */
-static int stopped_children(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc");
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d));) {
-        char path[300], buf[512];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        const char *rp = strrchr(buf, ')');
-        int ppid = 0;
-        char st;
-        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == (int)getpid() && st == 'T') n++;
-    }
-    closedir(d);
-    return n;
-}
+static int stopped_children(void) { return children_in('T'); }
 
 static void test_maelstrom_pause_stops_the_program(void **state)
 {
