@@ -8,23 +8,9 @@
 # both, and the numeric answers are read off the screen as a student reads them (the
 # highlighted figures under the two columns, and B's stale reads in its column), so
 # a number the screen does not show fails the test.
-dsim=$1 state=$2
-s=dsim-lesson-pair-$$
-tmux new-session -d -s $s -x 80 -y 24 "XDG_STATE_HOME=$state $dsim lesson strong-against-eventual --terminal; echo EXITED; sleep 30" || exit 1
-trap 'tmux kill-session -t $s 2>/dev/null' EXIT
-
-want() {
-    i=0
-    while [ $i -lt 50 ]; do
-        tmux capture-pane -p -t $s | grep -qF -- "$1" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    echo "lesson_pair_tmux: the screen never showed \"$1\":"
-    tmux capture-pane -p -t $s
-    exit 1
-}
-type() { tmux send-keys -t $s -l -- "$1"; tmux send-keys -t $s Enter; }
+dsim=$1 state=$2 tag=lesson_pair_tmux
+. "$(dirname "$0")/tmux_support.sh"
+start_lesson strong-against-eventual
 # The number after "LABEL = " on the screen.
 read_number() { tmux capture-pane -p -t $s | sed -n "s/.*$1 = \([0-9.]*\).*/\1/p" | tail -1; }
 narrow() {

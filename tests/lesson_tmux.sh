@@ -6,25 +6,10 @@
 # Types what a student types, waits for the screen to say what a student would wait
 # for, and fails (exit 1, printing the screen) when it does not. The progress file
 # must say the lesson is done at the end.
-dsim=$1 state=$2
-s=dsim-lesson-$$
+dsim=$1 state=$2 tag=lesson_tmux
 export XDG_STATE_HOME=$state
-tmux new-session -d -s $s -x 80 -y 24 "XDG_STATE_HOME=$state $dsim lesson raft-election --terminal; echo EXITED; sleep 30" || exit 1
-trap 'tmux kill-session -t $s 2>/dev/null' EXIT
-
-# Waits up to 5 s for text on the screen.
-want() {
-    i=0
-    while [ $i -lt 50 ]; do
-        tmux capture-pane -p -t $s | grep -qF -- "$1" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    echo "lesson_tmux: the screen never showed \"$1\":"
-    tmux capture-pane -p -t $s
-    exit 1
-}
-type() { tmux send-keys -t $s -l -- "$1"; tmux send-keys -t $s Enter; }
+. "$(dirname "$0")/tmux_support.sh"
+start_lesson raft-election
 
 want "step 1 of 7: followers"
 want "Press Enter"
