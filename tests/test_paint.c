@@ -370,13 +370,8 @@ static void test_paint_panel_shows_the_protocol_figures(void **state)
 static int commit_marks(const char *path, sim_time_t t, const char *save)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open(path, NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, t), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view(path, t, -1, &r);
     viz_view_render(v);
     static uint8_t rgb[W * H * 3];
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
@@ -404,13 +399,8 @@ static void test_paint_raft_logs_picture(void **state)
 static int corner_colour(const char *path, sim_time_t t, bool danger, const char *save)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open(path, NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, t), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view(path, t, -1, &r);
     viz_view_render(v);
     static uint8_t rgb[W * H * 3];
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
@@ -436,13 +426,8 @@ static void test_paint_shard_load_picture(void **state)
 static int corner_pixels(const char *path, sim_time_t t, viz_rgba_t c, bool text, const char *save)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open(path, NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, t), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view(path, t, -1, &r);
     viz_view_render(v);
     static uint8_t rgb[W * H * 3];
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
@@ -477,13 +462,8 @@ static void test_paint_shard_ring_picture(void **state)
 static int band_colour(const char *path, sim_time_t t, float x0, float x1)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open(path, NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, t), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view(path, t, -1, &r);
     viz_view_render(v);
     static uint8_t rgb[W * H * 3];
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
@@ -614,13 +594,8 @@ static void test_paint_quorum_picture(void **state)
 static int strip_danger(const char *path, sim_time_t t, const char *save)
 {
     enum { W = 1280, H = 800 };
-    char err[512] = "";
-    run_t *r = run_open(path, NULL, err, sizeof err);
-    if (!r) fail_msg("run_open: %s", err);
-    assert_int_equal(run_seek(r, t), SIM_OK);
-    viz_view_opts_t o = {.w = W, .h = H, .select = -1};
-    viz_view_t *v = viz_view_create_offscreen(r, &o, err, sizeof err);
-    if (!v) fail_msg("offscreen view: %s", err);
+    run_t *r;
+    viz_view_t *v = open_view(path, t, -1, &r);
     viz_view_render(v);
     static uint8_t rgb[W * H * 3];
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
