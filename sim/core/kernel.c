@@ -763,8 +763,7 @@ int sim_describe_builtin(unsigned type, const void *payload, uint32_t len, char 
     }
     if (type == 1) {
         reply_msg_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         static const char *const status[] = {"ok", "failed", "not here", "unavailable"};
         const char *st = m.status < SIM_ARRAY_LEN(status) ? status[m.status] : "?";
         if (m.status == SIM_REPLY_REDIRECT) return snprintf(buf, buf_len, "not here: ask node %u (op %llu)", m.redirect, (unsigned long long)m.op_id);

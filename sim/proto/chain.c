@@ -947,21 +947,18 @@ static int chain_describe_msg(unsigned type, const void *payload, uint32_t len, 
     switch (type) {
     case CHAIN_MSG_VIEW: {
         chain_view_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (!m.n) return snprintf(buf, buf_len, "view %u: no chain", m.version);
         return snprintf(buf, buf_len, "view %u: %u servers, head n%u, tail n%u", m.version, m.n, m.member[0] + 1, m.member[m.n - 1] + 1);
     }
     case CHAIN_MSG_STATUS: {
         chain_status_msg_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "in view %u, applied %llu%s", m.version, (unsigned long long)m.applied, m.synced ? "" : ", not synced yet");
     }
     case CHAIN_MSG_UPDATE: {
         chain_update_msg_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         const sim_req_t *r = &m.u.req;
         const char *f = r->f < SIM_OP_COUNT_ ? sim_op_names[r->f] : "?";
         if (r->f == SIM_OP_READ) return snprintf(buf, buf_len, "update %llu: read k%u", (unsigned long long)m.u.seq, r->key);
@@ -969,15 +966,13 @@ static int chain_describe_msg(unsigned type, const void *payload, uint32_t len, 
     }
     case CHAIN_MSG_ACK: {
         chain_ack_msg_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (!m.synced) return snprintf(buf, buf_len, "new here: send me a snapshot");
         return snprintf(buf, buf_len, "applied %llu, %llu known at the tail", (unsigned long long)m.applied, (unsigned long long)m.stable);
     }
     case CHAIN_MSG_SNAPSHOT: {
         chain_snapshot_hdr_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "snapshot up to update %llu, then %u updates", (unsigned long long)m.seq, m.n_updates);
     }
     }

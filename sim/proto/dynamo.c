@@ -1384,15 +1384,13 @@ static int quorum_describe_msg(unsigned type, const void *payload, uint32_t len,
     switch (type) {
     case QUORUM_MSG_FORWARD: {
         quorum_forward_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "client's %s of k%u, hop %u", m.req.f < SIM_OP_COUNT_ ? sim_op_names[m.req.f] : "?", m.req.key, m.hops);
     }
     case QUORUM_MSG_STORE:
     case QUORUM_MSG_HANDOFF: {
         quorum_store_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         quorum_versions_text((const char *)payload + sizeof m, m.n, len - (uint32_t)sizeof m, vals, sizeof vals);
         if (m.hint_for != QUORUM_NONE) return snprintf(buf, buf_len, "k%u = %s, held as a hint for n%u", m.key, vals, m.hint_for + 1);
         return snprintf(buf, buf_len, "k%u = %s", m.key, vals);
@@ -1406,8 +1404,7 @@ static int quorum_describe_msg(unsigned type, const void *payload, uint32_t len,
         { quorum_ack_t m; memcpy(&m, payload, sizeof m); return snprintf(buf, buf_len, "read k%u", m.key); }
     case QUORUM_MSG_FETCH_REPLY: {
         quorum_fetched_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         quorum_versions_text((const char *)payload + sizeof m, m.n, len - (uint32_t)sizeof m, vals, sizeof vals);
         return snprintf(buf, buf_len, "k%u holds %s", m.key, vals);
     }

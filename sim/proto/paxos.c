@@ -1136,14 +1136,12 @@ static int paxos_describe_msg(unsigned type, const void *payload, uint32_t len, 
     switch (type) {
     case PAXOS_PREPARE: {
         paxos_prepare_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "ballot (%" PRId64 ", n%u), slots from %u", paxos_round(m.ballot), paxos_node(m.ballot) + 1, m.from_slot);
     }
     case PAXOS_PROMISE: {
         paxos_promise_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (!m.ok) return snprintf(buf, buf_len, "refused ballot (%" PRId64 ", n%u): promised (%" PRId64 ", n%u)", paxos_round(m.ballot),
                                    paxos_node(m.ballot) + 1, paxos_round(m.promised), paxos_node(m.promised) + 1);
         return snprintf(buf, buf_len, "promise for ballot (%" PRId64 ", n%u), %u accepted values reported", paxos_round(m.ballot),
@@ -1151,35 +1149,30 @@ static int paxos_describe_msg(unsigned type, const void *payload, uint32_t len, 
     }
     case PAXOS_ACCEPT: {
         paxos_accept_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         paxos_value_text(&m.value, val, sizeof val);
         return snprintf(buf, buf_len, "ballot (%" PRId64 ", n%u), slot %u: %s", paxos_round(m.ballot), paxos_node(m.ballot) + 1, m.slot, val);
     }
     case PAXOS_ACCEPTED: {
         paxos_accepted_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (!m.ok) return snprintf(buf, buf_len, "refused: promised (%" PRId64 ", n%u)", paxos_round(m.promised), paxos_node(m.promised) + 1);
         return snprintf(buf, buf_len, "accepted slot %u in ballot (%" PRId64 ", n%u)", m.slot, paxos_round(m.ballot), paxos_node(m.ballot) + 1);
     }
     case PAXOS_DECIDE: {
         paxos_decide_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         paxos_value_text(&m.value, val, sizeof val);
         return snprintf(buf, buf_len, "%u decided: slot %u is %s%s", len / (uint32_t)sizeof m, m.slot, val, len >= 2 * sizeof m ? ", ..." : "");
     }
     case PAXOS_HEARTBEAT: {
         paxos_heartbeat_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "leader ballot (%" PRId64 ", n%u), applied below slot %u", paxos_round(m.ballot), paxos_node(m.ballot) + 1, m.applied);
     }
     case PAXOS_CATCHUP: {
         paxos_catchup_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "send the chosen values from slot %u", m.from_slot);
     }
     }

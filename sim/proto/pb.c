@@ -892,37 +892,32 @@ static int pb_describe_msg(unsigned type, const void *payload, uint32_t len, cha
     switch (type) {
     case PB_PING: {
         pb_ping_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "alive: knows view %lld, applied %llu", (long long)m.view, (unsigned long long)m.applied);
     }
     case PB_VIEW: {
         pb_view_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (m.primary == PB_NONE) return snprintf(buf, buf_len, "view %lld: no primary", (long long)m.num);
         int backups = __builtin_popcountll(m.backups);
         return snprintf(buf, buf_len, "view %lld: primary n%d, %d backup%s", (long long)m.num, m.primary + 1, backups, backups == 1 ? "" : "s");
     }
     case PB_FORWARD: {
         pb_forward_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         const char *f = m.cmd.f < SIM_OP_COUNT_ ? sim_op_names[m.cmd.f] : "?";
         if (m.cmd.f == SIM_OP_READ) return snprintf(buf, buf_len, "view %lld, op %llu: read k%u", (long long)m.view, (unsigned long long)m.seq, m.cmd.key);
         return snprintf(buf, buf_len, "view %lld, op %llu: %s k%u %lld", (long long)m.view, (unsigned long long)m.seq, f, m.cmd.key, (long long)m.cmd.v1);
     }
     case PB_FORWARD_ACK: {
         pb_forward_ack_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (!m.synced) return snprintf(buf, buf_len, "view %lld: send me your whole state first", (long long)m.view);
         return snprintf(buf, buf_len, "view %lld: applied everything up to op %llu", (long long)m.view, (unsigned long long)m.applied);
     }
     case PB_STATE: {
         pb_state_msg_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "view %lld: the whole state, %llu ops applied (%llu bytes)", (long long)m.view,
                         (unsigned long long)m.applied, (unsigned long long)m.kv_len);
     }

@@ -26,6 +26,7 @@
 #ifndef SIM_PROTO_H
 #define SIM_PROTO_H
 
+#include <string.h>
 #include "core/base.h"
 #include "core/jw.h"
 #include "core/rng.h"
@@ -244,6 +245,15 @@ typedef struct proto {
      * process with timers of its own) stops or continues it here. May be NULL. */
     void (*on_pause)(sim_ctx *c, bool paused);
 } proto_t;
+
+/* For describe_msg: copies the first size bytes of a payload into m (a payload need not
+ * be aligned for its type), or returns false when the payload is shorter. */
+static inline bool proto_msg_read(void *m, size_t size, const void *payload, uint32_t len)
+{
+    if (len < size) return false;
+    memcpy(m, payload, size);
+    return true;
+}
 
 /* ---- Registration. ------------------------------------------------------------------ */
 

@@ -1503,22 +1503,19 @@ static int raft_describe_msg(unsigned type, const void *payload, uint32_t len, c
     case RAFT_REQUEST_VOTE:
     case RAFT_PRE_VOTE: {
         raft_vote_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "term %" PRId64 ", last log index %" PRId64 ", last log term %" PRId64,
                         m.term, m.last_index, m.last_term);
     }
     case RAFT_VOTE_REPLY:
     case RAFT_PRE_VOTE_REPLY: {
         raft_vote_reply_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "term %" PRId64 ", vote %s", m.term, m.granted ? "granted" : "refused");
     }
     case RAFT_APPEND: {
         raft_append_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         int n = snprintf(buf, buf_len, "term %" PRId64 ", prev index %" PRId64 " (term %" PRId64 "), commit %" PRId64 ", ",
                          m.term, m.prev_index, m.prev_term, m.leader_commit);
         if (m.n_entries == 0) return n + snprintf(buf + n, buf_len > (size_t)n ? buf_len - (size_t)n : 0, "heartbeat");
@@ -1527,23 +1524,20 @@ static int raft_describe_msg(unsigned type, const void *payload, uint32_t len, c
     }
     case RAFT_APPEND_REPLY: {
         raft_append_reply_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         if (m.success) return snprintf(buf, buf_len, "term %" PRId64 ", success, match index %" PRId64, m.term, m.match_index);
         return snprintf(buf, buf_len, "term %" PRId64 ", failure: retry from index %" PRId64 " (conflict term %" PRId64 ")",
                         m.term, m.conflict_index, m.conflict_term);
     }
     case RAFT_SNAPSHOT: {
         raft_snapshot_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "term %" PRId64 ", snapshot through index %" PRId64 " (term %" PRId64 "), bytes %u..%u of %u",
                         m.term, m.last_index, m.last_term, m.offset, m.offset + m.len, m.total);
     }
     case RAFT_SNAPSHOT_REPLY: {
         raft_snapshot_reply_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "term %" PRId64 ", snapshot through %" PRId64 ": %u bytes received%s",
                         m.term, m.last_index, m.offset, m.done ? ", done" : "");
     }

@@ -917,8 +917,7 @@ static int shard_describe_msg(unsigned type, const void *payload, uint32_t len, 
     switch (type) {
     case SHARD_MSG_FORWARD: {
         shard_forward_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "client's %s of k%u to its owner, hop %u", m.req.f < SIM_OP_COUNT_ ? sim_op_names[m.req.f] : "?", m.req.key, m.hops);
     }
     case SHARD_MSG_MOVE:

@@ -582,7 +582,7 @@ static const char *const st_status_names[] = {"ok", "not the leader", "not enoug
 
 static int st_describe_msg(unsigned type, const void *payload, uint32_t len, char *buf, size_t buf_len)
 {
-#define ST_GET(T) T m; if (len < sizeof m) return 0; memcpy(&m, payload, sizeof m)
+#define ST_GET(T) T m; if (!proto_msg_read(&m, sizeof m, payload, len)) return 0
 #define ST_STATUS(x) ((x) < 5 ? st_status_names[x] : "?")
     switch ((enum st_msg)type) {
     case M_HEARTBEAT: { ST_GET(m_heartbeat_t); return snprintf(buf, buf_len, "broker %u alive (incarnation %u)", m.broker + 1, m.incarnation); }

@@ -997,13 +997,11 @@ static int tpc_describe_msg(unsigned type, const void *payload, uint32_t len, ch
 {
     if (type == TPC_MSG_PREPARE) {
         tpc_prepare_msg_t m;
-        if (len < sizeof m) return 0;
-        memcpy(&m, payload, sizeof m);
+        if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
         return snprintf(buf, buf_len, "txn %llu: prepare to move %lld from k%u to k%u", (unsigned long long)m.txn, (long long)m.amount, m.key, m.key2);
     }
     tpc_txn_msg_t m;
-    if (len < sizeof m) return 0;
-    memcpy(&m, payload, sizeof m);
+    if (!proto_msg_read(&m, sizeof m, payload, len)) return 0;
     switch (type) {
     case TPC_MSG_VOTE: return snprintf(buf, buf_len, "txn %llu: vote %s", (unsigned long long)m.txn, m.flag ? "yes" : "no");
     case TPC_MSG_DECISION: return snprintf(buf, buf_len, "txn %llu: %s", (unsigned long long)m.txn, m.flag ? "commit" : "abort");
