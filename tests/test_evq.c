@@ -305,6 +305,79 @@ static void test_evq_remove_keeps_the_order_of_the_rest(void **state)
     evq_free(&q);
 }
 
+/* A take leaves the root's place open for a push to fill (or evq_settle to fill with
+ * the last entry): whatever mix of takes, pushes and settles, entries leave in exactly
+ * the order plain pops give. Two queues get the same operations, one through
+ * evq_take, one through evq_pop; the heap grows past the size where the take starts
+ * prefetching (a hint into an array of records), and shrinks back to empty. */
+static void test_evq_take_then_push_matches_pop(void **state)
+{
+    enum { N = 500000, RECORD = 32 };
+    static uint8_t records[(INDEX_MAX + 1ULL) / 64 * RECORD];
+    const uint32_t index_max = (uint32_t)(sizeof records / RECORD) - 1;
+    evq_t a, b;
+    assert_int_equal(evq_init(&a), SIM_OK);
+    assert_int_equal(evq_init(&b), SIM_OK);
+    rng_t r;
+    rng_seed(&r, 42, RNG_RUN, 4);
+    sim_time_t now = 0;
+    uint32_t pushed = 0, max_n = 0, guessed = 0, guessed_right = 0, filled = 0;
+    for (int op = 0; pushed < N || a.n; op++) {
+        /* The queue grows while fewer than 3N/5 were pushed, then drains. */
+        bool grow = pushed < N * 3 / 5;
+        evq_entry_t ea, eb;
+        bool have_a = evq_pop(&a, &ea);
+        bool have_b = evq_take(&b, &eb, records, RECORD);
+        assert_int_equal(have_a, have_b);
+        if (!have_a) {
+            /* Empty: restart the flow with one entry. */
+            assert_int_equal(evq_push(&a, now, 0), SIM_OK);
+            assert_int_equal(evq_push(&b, now, 0), SIM_OK);
+            pushed++;
+            continue;
+        }
+        if (ea.at != eb.at || ea.key != eb.key)
+            fail_msg("op %d: pop gave (%lld, %llx), take gave (%lld, %llx)", op, (long long)ea.at,
+                     (unsigned long long)ea.key, (long long)eb.at, (unsigned long long)eb.key);
+        assert_true(b.hole);
+        now = ea.at;
+        uint32_t guess = evq_next_guess(&b);
+        /* What the event schedules: mostly one or two entries while growing, often
+         * none while draining; some due at once (ties), some soon, some late. */
+        unsigned k = (unsigned)rng_below(&r, grow ? 4 : 2);
+        if (pushed >= N) k = 0;
+        for (unsigned j = 0; j < k; j++) {
+            uint64_t u = rng_below(&r, 10);
+            sim_time_t at = u == 0 ? now : now + (sim_time_t)(u < 7 ? rng_below(&r, 1000) : rng_below(&r, 1000000));
+            uint32_t idx = (uint32_t)rng_below(&r, index_max + 1ULL);
+            if (j == 0) filled++;
+            assert_int_equal(evq_push(&a, at, idx), SIM_OK);
+            assert_int_equal(evq_push(&b, at, idx), SIM_OK);
+            assert_false(b.hole);
+            pushed++;
+        }
+        uint32_t held = b.n;
+        evq_settle(&b);
+        assert_false(b.hole);
+        assert_int_equal(b.n, a.n);
+        assert_int_equal(b.n, k ? held : held - 1);
+        /* With no push, the guess made while the hole was open is exact. */
+        if (k == 0 && b.n) {
+            guessed++;
+            guessed_right += guess == evq_index(b.h[0].key);
+        }
+        max_n = a.n > max_n ? a.n : max_n;
+    }
+    assert_true(max_n > 70000);         /* past the size where prefetching starts */
+    assert_true(filled > 1000);
+    assert_true(guessed > 1000);
+    assert_int_equal(guessed_right, guessed);
+    evq_entry_t e;
+    assert_false(evq_take(&b, &e, NULL, 0));
+    evq_free(&a);
+    evq_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_evq_random_ops_match_reference),
         cmocka_unit_test(test_evq_large_heap_sorted),
         cmocka_unit_test(test_evq_remove_keeps_the_order_of_the_rest),
+        cmocka_unit_test(test_evq_take_then_push_matches_pop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

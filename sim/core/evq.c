@@ -21,7 +21,14 @@ static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return r
 /* Below this many entries (1 MiB) the heap stays in cache and prefetching costs more
  * than it hides. */
 #define EVQ_PREFETCH_MIN (1u << 16)
-#define EVQ_BYTES ((size_t)SIM_EVENTS_MAX * sizeof(evq_entry_t) + EVQ_SKEW)
+/* The three entries past the last are always sentinels that rank after everything
+ * (a time no event has), so every family of four children can be compared whole,
+ * without a bound check or a loop: the last family is padded. */
+#define EVQ_PAD 4
+#define EVQ_BYTES (((size_t)SIM_EVENTS_MAX + EVQ_PAD) * sizeof(evq_entry_t) + EVQ_SKEW)
+static const evq_entry_t sentinel = {-1, UINT64_MAX};
+
+static void sift_down(evq_t *q, uint32_t i, evq_entry_t e, const void *hint, size_t stride);
 
 int evq_init(evq_t *q)
 {
@@ -29,7 +36,9 @@ int evq_init(evq_t *q)
     uint8_t *base = sim_reserve_huge(EVQ_BYTES);
     q->h = base ? (evq_entry_t *)(base + EVQ_SKEW) : NULL;
     q->n = 0;
+    q->hole = false;
     q->seq = 0;
+    if (q->h) for (uint32_t k = 0; k < EVQ_PAD; k++) q->h[k] = sentinel;
     return q->h ? SIM_OK : SIM_ENOMEM;
 }
 
@@ -42,10 +51,19 @@ void evq_free(evq_t *q)
 
 int evq_push(evq_t *q, sim_time_t at, uint32_t index)
 {
-    if (q->n >= SIM_EVENTS_MAX || q->seq > EVQ_SEQ_MAX) return SIM_ELIMIT;
-    sim_assert(index < (1u << EVQ_INDEX_BITS));
+    if ((!q->hole && q->n >= SIM_EVENTS_MAX) || q->seq > EVQ_SEQ_MAX) return SIM_ELIMIT;
+    sim_assert(index < (1u << EVQ_INDEX_BITS) && at >= 0);
     evq_entry_t e = {at, q->seq++ << EVQ_INDEX_BITS | index};
+    if (q->hole) {
+        /* The root was taken: the new entry goes down from there instead of the last
+         * one. An entry due soon (a message sent by the event just taken) stops near
+         * the top, where the last entry would have sunk to the bottom. */
+        q->hole = false;
+        sift_down(q, 0, e, NULL, 0);
+        return SIM_OK;
+    }
     uint32_t i = q->n++;
+    q->h[q->n + EVQ_PAD - 2] = sentinel;      /* h[n .. n+2] stay sentinels */
     while (i > 0) {
         uint32_t p = (i - 1) / 4;
         if (!before(&e, &q->h[p])) break;
@@ -56,58 +74,128 @@ int evq_push(evq_t *q, sim_time_t at, uint32_t index)
     return SIM_OK;
 }
 
+/* The least of the four entries from c on, and its rank. A tournament: two pairs,
+ * then their winners, so the compares of a level are two deep, not three. */
+static inline uint32_t least4(const evq_entry_t *h, uint32_t c, unsigned __int128 *rank_out)
+{
+    unsigned __int128 rb = rank(&h[c]);
+    uint32_t best = c;
+    for (uint32_t k = c + 1; k < c + 4; k++) {
+        unsigned __int128 rk = rank(&h[k]);
+        bool lt = rk < rb;
+        best = lt ? k : best;
+        rb = lt ? rk : rb;
+    }
+    *rank_out = rb;
+    return best;
+}
+
+/* Moves the hole at i down until `e` fits there, and puts it there. The hole is the
+ * root in a pop; once the root's replacement is known, its record starts loading
+ * (hint + index * stride), under the rest of the sift. h[n .. n+2] must be sentinels. */
+static void sift_down(evq_t *q, uint32_t i, evq_entry_t e, const void *hint, size_t stride)
+{
+    uint32_t n = q->n;
+    evq_entry_t *h = q->h;
+    unsigned __int128 re = rank(&e), rb;
+    if (n > EVQ_PREFETCH_MIN) {
+        for (;;) {
+            uint32_t c = 4 * i + 1;
+            if (c >= n) break;
+            /* The four children's own children are four more lines, one of which the
+             * next level reads: asking for all of them now overlaps that level's miss
+             * with this one's comparisons (in a large heap the lower levels all miss). */
+            for (uint32_t k = c; k < c + 4 && 4 * k + 1 < n; k++) __builtin_prefetch(&h[4 * k + 1]);
+            uint32_t best = least4(h, c, &rb);
+            if (!(rb < re)) break;
+            h[i] = h[best];
+            if (i == 0 && hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(h[0].key) * stride);
+            i = best;
+        }
+    } else {
+        /* A heap in cache: the first level apart, so that the loop has no hint. */
+        if (i == 0 && 1 < n) {
+            uint32_t best = least4(h, 1, &rb);
+            if (rb < re) {
+                h[0] = h[best];
+                if (hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(h[0].key) * stride);
+                i = best;
+                for (uint32_t c = 4 * i + 1; c < n; c = 4 * i + 1) {
+                    best = least4(h, c, &rb);
+                    if (!(rb < re)) break;
+                    h[i] = h[best];
+                    i = best;
+                }
+            }
+        } else {
+            for (uint32_t c = 4 * i + 1; c < n; c = 4 * i + 1) {
+                uint32_t best = least4(h, c, &rb);
+                if (!(rb < re)) break;
+                h[i] = h[best];
+                i = best;
+            }
+        }
+    }
+    h[i] = e;
+}
+
 bool evq_pop(evq_t *q, evq_entry_t *out) { return evq_pop_hint(q, out, NULL, 0); }
 
 bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
 {
+    sim_assert(!q->hole);
     if (!q->n) return false;
     *out = q->h[0];
     evq_entry_t last = q->h[--q->n];
-    uint32_t n = q->n, i = 0;
-    for (;;) {
-        uint32_t c = 4 * i + 1;
-        if (c >= n) break;
-        uint32_t best = c, end = c + 4 < n ? c + 4 : n;
-        /* The four children's own children are four more lines, one of which the next
-         * level reads: asking for all of them now overlaps that level's miss with this
-         * one's comparisons (in a large heap the lower levels all miss). */
-        if (n > EVQ_PREFETCH_MIN) for (uint32_t k = c; k < end && 4 * k + 1 < n; k++) __builtin_prefetch(&q->h[4 * k + 1]);
-        unsigned __int128 rb = rank(&q->h[c]);
-        for (uint32_t k = c + 1; k < end; k++) {
-            unsigned __int128 rk = rank(&q->h[k]);
-            bool lt = rk < rb;
-            best = lt ? k : best;
-            rb = lt ? rk : rb;
-        }
-        if (!(rb < rank(&last))) break;
-        q->h[i] = q->h[best];
-        if (i == 0 && hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[0].key) * stride);
-        i = best;
-    }
-    if (n) q->h[i] = last;
+    q->h[q->n] = sentinel;
+    if (q->n) sift_down(q, 0, last, hint, stride);
     /* In a large heap the event after next is nearly always the least of the new top's
      * children (an event scheduled meanwhile rarely comes due that soon): its record
      * starts loading now, a whole event ahead, so that when the step after this one
      * reads it to prefetch that event's node it has arrived. */
-    if (hint && n > EVQ_PREFETCH_MIN) {
-        unsigned __int128 rb = rank(&q->h[1]);
-        uint32_t best = 1;
-        for (uint32_t k = 2; k <= 4; k++) {
-            unsigned __int128 rk = rank(&q->h[k]);
-            bool lt = rk < rb;
-            best = lt ? k : best;
-            rb = lt ? rk : rb;
-        }
-        __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[best].key) * stride);
+    if (hint && q->n > EVQ_PREFETCH_MIN) {
+        unsigned __int128 rb;
+        __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[least4(q->h, 1, &rb)].key) * stride);
     }
     return true;
 }
 
+bool evq_take(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
+{
+    sim_assert(!q->hole);
+    if (!q->n) return false;
+    *out = q->h[0];
+    q->hole = true;
+    /* As in evq_pop_hint, a whole event ahead: the root's least child is likely next,
+     * and the least of its own children likely the one after. */
+    if (hint && q->n > EVQ_PREFETCH_MIN) {
+        unsigned __int128 rb;
+        uint32_t c = least4(q->h, 1, &rb);
+        __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[least4(q->h, 4 * c + 1, &rb)].key) * stride);
+    }
+    return true;
+}
+
+void evq_settle_slow(evq_t *q)
+{
+    q->hole = false;
+    evq_entry_t last = q->h[--q->n];
+    q->h[q->n] = sentinel;
+    if (q->n) sift_down(q, 0, last, NULL, 0);
+}
+
+uint32_t evq_least_child(const evq_t *q)
+{
+    unsigned __int128 rb;
+    return least4(q->h, 1, &rb);
+}
+
 void evq_remove(evq_t *q, uint32_t pos, evq_entry_t *out)
 {
-    sim_assert(pos < q->n);
+    sim_assert(pos < q->n && !q->hole);
     *out = q->h[pos];
     evq_entry_t last = q->h[--q->n];
+    q->h[q->n] = sentinel;
     if (pos == q->n) return;
     uint32_t i = pos;
     /* The last entry fills the hole: up if it ranks before the hole's parent... */
@@ -116,15 +204,5 @@ void evq_remove(evq_t *q, uint32_t pos, evq_entry_t *out)
         i = (i - 1) / 4;
     }
     /* ...otherwise down, as in evq_pop. */
-    for (;;) {
-        uint32_t c = 4 * i + 1;
-        if (c >= q->n) break;
-        uint32_t best = c, end = c + 4 < q->n ? c + 4 : q->n;
-        for (uint32_t k = c + 1; k < end; k++)
-            if (before(&q->h[k], &q->h[best])) best = k;
-        if (!before(&q->h[best], &last)) break;
-        q->h[i] = q->h[best];
-        i = best;
-    }
-    q->h[i] = last;
+    sift_down(q, i, last, NULL, 0);
 }

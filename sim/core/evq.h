@@ -18,7 +18,8 @@ typedef struct evq_entry { sim_time_t at; uint64_t key; } evq_entry_t;
 
 typedef struct evq {
     evq_entry_t *h;
-    uint32_t n, cap;
+    uint32_t n, cap;             /* n counts the hole, if any */
+    bool hole;                   /* the root was taken (evq_take) and not filled yet */
     uint64_t seq;                /* next insertion sequence */
 } evq_t;
 
@@ -34,11 +35,34 @@ bool evq_pop(evq_t *q, evq_entry_t *out);
  * at hint + index * stride (the event pool), under the rest of the pop; in a heap too
  * large for cache, the record of the entry likely to come after it as well. */
 bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride);
+/* Takes the earliest entry into *out but leaves its place empty: the next push fills
+ * it and sifts down from the root, which is cheap for an entry due soon, and
+ * evq_settle fills it with the last entry (the rest of a pop) if no push came. An event
+ * that schedules another saves most of a pop this way. Until evq_settle, only
+ * evq_push, evq_settle and evq_next_guess may be used. With hint, as evq_pop_hint. */
+bool evq_take(evq_t *q, evq_entry_t *out, const void *hint, size_t stride);
+void evq_settle_slow(evq_t *q);
+static inline void evq_settle(evq_t *q) { if (q->hole) evq_settle_slow(q); }
+/* The index of the entry most likely to come out next (exact unless a take's hole is
+ * open), or EVQ_NONE when there is none: for prefetching only. */
+#define EVQ_NONE 0xffffffffu
+uint32_t evq_least_child(const evq_t *q);
+static inline uint32_t evq_index(uint64_t key) { return (uint32_t)(key & ((1u << EVQ_INDEX_BITS) - 1)); }
+static inline uint32_t evq_next_guess(const evq_t *q)
+{
+    if (!q->hole) return q->n ? evq_index(q->h[0].key) : EVQ_NONE;
+    return q->n > 1 ? evq_index(q->h[evq_least_child(q)].key) : EVQ_NONE;
+}
 /* Removes the entry at heap position pos (0 .. n-1) into *out, for the rare event taken
  * out of turn (a test delivering one message now). Entries are totally ordered by
  * (time, sequence), so the order of everything left is unchanged. O(log n). */
 void evq_remove(evq_t *q, uint32_t pos, evq_entry_t *out);
-static inline bool evq_peek(const evq_t *q, sim_time_t *at) { if (!q->n) return false; *at = q->h[0].at; return true; }
-static inline uint32_t evq_index(uint64_t key) { return (uint32_t)(key & ((1u << EVQ_INDEX_BITS) - 1)); }
+static inline bool evq_peek(const evq_t *q, sim_time_t *at)
+{
+    sim_assert(!q->hole);
+    if (!q->n) return false;
+    *at = q->h[0].at;
+    return true;
+}
 
 #endif

@@ -170,6 +170,7 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
  * a drop of a message not sent yet waits for it. */
 int sim_drop_message(sim_t *s, uint64_t id)
 {
+    evq_settle(&s->q);            /* an event being processed may have left the root open */
     for (uint32_t k = 0; k < s->q.n; k++) {
         ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
         if (e->kind == EV_DELIVER && e->id == id) { e->doomed = DROP_USER; return SIM_OK; }
@@ -709,6 +710,7 @@ void sim_export_node(const sim_t *cs, uint32_t node, jw_t *w)
 
 void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f), void *ud)
 {
+    sim_assert(!s->q.hole);       /* a view between events */
     for (uint32_t k = 0; k < s->q.n; k++) {
         const ev_t *e = &s->ev[evq_index(s->q.h[k].key)];
         if (e->kind != EV_DELIVER) continue;
@@ -731,6 +733,7 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
 
 void sim_each_timer(const sim_t *s, void (*fn)(void *ud, const sim_timer_t *t), void *ud)
 {
+    sim_assert(!s->q.hole);       /* a view between events */
     for (uint32_t k = 0; k < s->q.n; k++) {
         uint32_t i = evq_index(s->q.h[k].key);
         const ev_t *e = &s->ev[i];

@@ -295,17 +295,19 @@ bool sim_step(sim_t *s)
     sim_time_t at;
     if (s->stopped || !evq_peek(&s->q, &at) || at > s->end) return false;
     evq_entry_t top;
-    /* The next event is most likely the new top of the queue: its slot starts loading
-     * (with a million nodes, a cache miss) as soon as the pop knows it. */
-    evq_pop_hint(&s->q, &top, s->ev, sizeof *s->ev);
+    /* The event is taken but its place in the heap left open (evq_take): a message or
+     * timer it schedules fills it, and only if none does is the rest of the pop done,
+     * after it (evq_settle). The next event's slot starts loading (with a million
+     * nodes, a cache miss) as soon as the take knows it. */
+    evq_take(&s->q, &top, s->ev, sizeof *s->ev);
     s->now = top.at;
     sim_assert_context(&s->assert_ctx);
     uint32_t i = evq_index(top.key);
-    /* The next event's record was asked for a whole event ago (evq_pop_hint): start
-     * loading its node and the node's protocol state now, under this event and the
-     * next pop. */
-    if (s->q.n) {
-        uint32_t next = s->ev[evq_index(s->q.h[0].key)].node;
+    /* The likely next event's record was asked for a whole event ago: start loading
+     * its node and the node's protocol state now, under this event and the next pop. */
+    uint32_t guess = evq_next_guess(&s->q);
+    if (guess != EVQ_NONE) {
+        uint32_t next = s->ev[guess].node;
         if (next < s->n_nodes) {
             __builtin_prefetch(&s->nodes[next]);
             if (next < s->n_servers) __builtin_prefetch(s->state + (size_t)next * s->state_size);
@@ -317,6 +319,7 @@ bool sim_step(sim_t *s)
     case EV_TIMER: fire_timer(s, i); break;
     case EV_ACTION:
     case EV_NEMESIS: {
+        evq_settle(&s->q);            /* actions look through the queue */
         ev_t copy = *e;
         sim_ev_release(s, i);
         if (copy.kind == EV_ACTION) action_on_event(s, &copy);
@@ -333,6 +336,7 @@ bool sim_step(sim_t *s)
     }
     case EV_FREE: sim_assert(!"a free event was queued"); break;
     }
+    evq_settle(&s->q);
     if (s->invariants && !s->stopped) check_invariants(s);
     if (s->proto->replicas_equal && s->now - s->equal_checked_ns >= SIM_MS) equal_update(s);
     return true;
@@ -389,6 +393,7 @@ int sim_inject_request(sim_t *s, uint32_t to, const sim_req_t *req)
 static uint32_t queue_find(const sim_t *s, bool (*match)(const ev_t *e, uint64_t key), uint64_t key)
 {
     uint32_t best = UINT32_MAX;
+    sim_assert(!s->q.hole);       /* out of turn: between events */
     for (uint32_t k = 0; k < s->q.n; k++) {
         if (!match(&s->ev[evq_index(s->q.h[k].key)], key)) continue;
         if (best == UINT32_MAX || s->q.h[k].at < s->q.h[best].at ||
