@@ -83,7 +83,10 @@ static void check_topology(const net_t *n, const expect_t *x, uint32_t clients)
             else want = net_connected(n, a, b);   /* two clients: see the test of its own below */
             if (net_connected(n, a, b) != want)
                 fail_msg("%s: connected(%u, %u) is %d, expected %d", topo_kind_names[x->kind], a, b, !want, want);
-            int64_t l = net_link(n, a, b);
+            int64_t l = net_link(n, a, b), routed;
+            /* A send asks both at once. */
+            if (net_route(n, a, b, &routed) != want || routed != l)
+                fail_msg("%s: route(%u, %u) disagrees with connected and link", topo_kind_names[x->kind], a, b);
             if (!want) {
                 assert_int_equal(l, -1);
                 continue;

@@ -285,6 +285,58 @@ static void test_sim_send_hint_changes_nothing(void **state)
     scn_free(&scn);
 }
 
+/* ---- Payloads. ------------------------------------------------------------------ */
+
+/* "sizes": n0 sends one message of every length from 0 to SIZES_MAX to n1, each byte
+ * a function of the length and its place; n1 checks every one it gets. Short payloads
+ * travel in the message's record, longer ones in the pool: both must arrive intact,
+ * 8-byte aligned, and so must the copies the network duplicates. */
+enum { SIZES_MAX = 40 };
+typedef struct sizes_state { uint32_t got, intact, aligned; } sizes_state_t;
+static uint8_t sizes_byte(uint32_t len, uint32_t j) { return (uint8_t)(len * 31 + j * 7 + 1); }
+static void sizes_init(sim_ctx *c)
+{
+    if (sim_self(c) != 0) return;
+    uint8_t buf[SIZES_MAX];
+    for (uint32_t len = 0; len <= SIZES_MAX; len++) {
+        for (uint32_t j = 0; j < len; j++) buf[j] = sizes_byte(len, j);
+        sim_send(c, 1, 0, buf, len, 0);
+    }
+}
+static void sizes_message(sim_ctx *c, const sim_msg_t *m)
+{
+    sizes_state_t *st = sim_state(c);
+    st->got++;
+    bool ok = m->len == 0 ? m->payload == NULL : m->payload != NULL;
+    for (uint32_t j = 0; ok && j < m->len; j++) ok = ((const uint8_t *)m->payload)[j] == sizes_byte(m->len, j);
+    st->intact += ok;
+    st->aligned += m->payload && (uintptr_t)m->payload % 8 == 0;
+}
+static void sizes_timer(sim_ctx *c, int kind, uint64_t data) {}
+static const char *const sizes_types[] = {"bytes", NULL};
+static const proto_t proto_sizes = {
+    .version = PROTO_VERSION, .name = "sizes", .purpose = "test protocol: payloads of every length",
+    .state_size = sizeof(sizes_state_t), .msg_types = sizes_types, .params = probe_params,
+    .init = sizes_init, .on_message = sizes_message, .on_timer = sizes_timer, .on_request = probe_request,
+};
+
+static void test_sim_payloads_of_every_length_arrive_intact(void **state)
+{
+    scn_t scn;
+    ts_load("{\"seed\": 3, \"duration\": \"1s\", \"nodes\": 2, \"protocol\": {\"name\": \"echo\"},"
+            " \"network\": {\"duplicate\": 1}}", &scn);
+    scn.proto = &proto_sizes;
+    sim_t *s = ts_create(&scn, NULL);
+    sim_run(s);
+    const sizes_state_t *st = sim_node_state(s, 1);
+    assert_int_equal(sim_stats(s)->duplicated, SIZES_MAX + 1);
+    assert_int_equal(st->got, 2 * (SIZES_MAX + 1));             /* every original and its copy */
+    assert_int_equal(st->intact, st->got);
+    assert_int_equal(st->aligned, st->got - 2);                 /* all but the two empty ones */
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 static void test_sim_loss_rate_matches_the_parameter(void **state)
 {
     char json[1024];
@@ -1345,6 +1397,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_flights_show_what_waits_at_a_paused_node),
         cmocka_unit_test(test_sim_send_hint_changes_nothing),
+        cmocka_unit_test(test_sim_payloads_of_every_length_arrive_intact),
         cmocka_unit_test(test_sim_loss_rate_matches_the_parameter),
         cmocka_unit_test(test_sim_duplication_rate_matches_the_parameter),
         cmocka_unit_test(test_sim_partition_drops_exactly_the_crossing_messages),

@@ -98,12 +98,14 @@ const char *sim_name(const sim_t *s, uint32_t node)
 
 static bool take_pending_drop(sim_t *s, uint64_t id);
 
-/* Schedules the arrival of one copy of a message, whose fate the network decides. */
-static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint32_t handle,
-                      uint32_t len, uint32_t size, uint64_t id, bool dup, bool user_drop)
+/* Schedules the arrival of one copy of a message, whose fate the network decides.
+ * link is net_link(from, to); the payload is in the pool (handle) or, when small, in
+ * `small` (handle MSG_INLINE). */
+static void send_copy(sim_t *s, uint32_t from, uint32_t to, int64_t link, unsigned type, uint32_t handle,
+                      uint64_t small, uint32_t len, uint32_t size, uint64_t id, bool dup, bool user_drop)
 {
     net_fate_t fate;
-    net_send(&s->net, from, to, type, size, s->now, dup, &s->nodes[from].net_rng, &fate);
+    net_send_on(&s->net, link, from, to, type, size, s->now, dup, &s->nodes[from].net_rng, &fate);
     int doomed = user_drop ? DROP_USER : fate.doomed;
     sim_time_t arrive = fate.arrive_ns;
     bool again = fate.duplicate;
@@ -120,6 +122,7 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
     ev_msg_t *m = sim_msg_alloc(s, e);
     m->from = from;
     m->payload = handle;
+    m->small = small;
     m->len = len;
     m->size = size;
     /* Traced before it is queued: a queue past its bound frees the record. */
@@ -127,25 +130,28 @@ static void send_copy(sim_t *s, uint32_t from, uint32_t to, unsigned type, uint3
     sim_ev_push(s, i, arrive);
 
     if (again) {
-        int64_t h2 = handle == POOL_NONE ? POOL_NONE : pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
+        int64_t h2 = handle;
+        if (handle != POOL_NONE && handle != MSG_INLINE) h2 = pool_put(&s->payloads, pool_get(&s->payloads, handle), len);
         if (h2 < 0) return;   /* no room for the copy: the duplicate does not happen */
         s->st.duplicated++;
-        send_copy(s, from, to, type, (uint32_t)h2, len, size, id, true, user_drop);
+        send_copy(s, from, to, link, type, (uint32_t)h2, small, len, size, id, true, user_drop);
     }
 }
 
 void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size)
 {
     sim_assert(type < s->n_mtypes);
+    int64_t link = -1;
+    bool connected = to < s->n_nodes && net_route(&s->net, from, to, &link);
     /* The link's stream is usually a cache miss (a million links in a 1000-node mesh):
      * start loading it now, under the bookkeeping and the payload copy. */
-    net_prefetch(&s->net, from, to);
+    if (link >= 0) __builtin_prefetch(&s->net.link_draws[link]);
     if (!size) size = len ? len : 1;
     uint64_t id = ++s->next_msg_id;
     s->st.sent++;
     s->st.sent_by_type[type]++;
     s->st.bytes_sent += size;
-    if (to >= s->n_nodes || !net_connected(&s->net, from, to)) {
+    if (!connected) {
         ev_t tmp = {0};
         ev_msg_t tm = {0};
         tmp.type = (uint16_t)type; tm.from = from; tmp.node = to < s->n_nodes ? to : from;
@@ -155,14 +161,18 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
         s->st.dropped[DROP_UNREACHABLE]++;
         return;
     }
-    int64_t h = pool_put(&s->payloads, payload, len);
+    /* A payload of a few bytes travels in the message's record; others in the pool. */
+    uint64_t small = 0;
+    int64_t h = MSG_INLINE;
+    if (len && len <= MSG_INLINE_BYTES) memcpy(&small, payload, len);
+    else h = pool_put(&s->payloads, payload, len);
     if (h < 0) {
         sim_stop_bound(s, "a message payload of %u bytes: more than SIM_PAYLOAD_BYTES_MAX (%u) bytes, or more than "
                    "SIM_PAYLOADS_MAX (%u) payloads in flight", len, SIM_PAYLOAD_BYTES_MAX, SIM_PAYLOADS_MAX);
         return;
     }
     bool drop = s->n_pending_drops && take_pending_drop(s, id);
-    send_copy(s, from, to, type, (uint32_t)h, len, size, id, false, drop);
+    send_copy(s, from, to, link, type, (uint32_t)h, small, len, size, id, false, drop);
 }
 
 /* A drop recorded in the live view at the instant its message was sent is replayed
@@ -726,7 +736,7 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
         if (e->kind != EV_DELIVER) continue;
         const ev_msg_t *m = &s->msg[e->msg];
         sim_flight_t f = {e->id, m->from, e->node, e->type, m->size, e->sent_ns, s->q.h[k].at, e->doomed, false,
-                          pool_get((pool_t *)&s->payloads, m->payload), m->len};
+                          sim_msg_payload(s, m), m->len};
         fn(ud, &f);
     }
     for (uint32_t n = 0; s->n_paused && n < s->n_nodes; n++)
@@ -735,7 +745,7 @@ void sim_each_flight(const sim_t *s, void (*fn)(void *ud, const sim_flight_t *f)
             if (e->kind != EV_DELIVER) continue;
             const ev_msg_t *m = &s->msg[e->msg];
             sim_flight_t f = {e->id, m->from, e->node, e->type, m->size, e->sent_ns, m->arrive_ns, e->doomed, true,
-                              pool_get((pool_t *)&s->payloads, m->payload), m->len};
+                              sim_msg_payload(s, m), m->len};
             fn(ud, &f);
         }
 }

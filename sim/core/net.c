@@ -196,6 +196,16 @@ bool net_connected(const net_t *n, uint32_t a, uint32_t b)
     return csr_find(n, a, b) >= 0;
 }
 
+bool net_route(const net_t *n, uint32_t a, uint32_t b, int64_t *link)
+{
+    if (n->kind == TOPO_MESH) {
+        *link = net_link(n, a, b);
+        return net_connected(n, a, b);
+    }
+    *link = a == b ? -1 : csr_find(n, a, b);
+    return *link >= 0;
+}
+
 uint32_t net_n_peers(const net_t *n, uint32_t a)
 {
     if (n->kind == TOPO_MESH) return a < n->n_servers ? n->n_servers - 1 : n->n_servers;
@@ -309,7 +319,12 @@ void net_isolate(net_t *n, uint32_t node)
 void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size, sim_time_t now,
               bool dup, rng_t *node_rng, net_fate_t *out)
 {
-    int64_t l = net_link(n, from, to);
+    net_send_on(n, net_link(n, from, to), from, to, type, size, now, dup, node_rng, out);
+}
+
+void net_send_on(net_t *n, int64_t l, uint32_t from, uint32_t to, unsigned type, uint32_t size, sim_time_t now,
+                 bool dup, rng_t *node_rng, net_fate_t *out)
+{
     const net_params_t *p = net_params_of(n, l);
     net_stream_t ns;
     net_stream_open(n, l, from, to, node_rng, &ns);

@@ -126,6 +126,9 @@ static inline void net_stream_close(net_t *n, net_stream_t *st)
  * implicit). */
 int64_t net_link(const net_t *n, uint32_t a, uint32_t b);
 bool net_connected(const net_t *n, uint32_t a, uint32_t b);
+/* Both at once, for a send: whether a can send to b, and the link (or -1, as
+ * net_link) into *link. */
+bool net_route(const net_t *n, uint32_t a, uint32_t b, int64_t *link);
 uint32_t net_n_peers(const net_t *n, uint32_t a);          /* server neighbours */
 uint32_t net_peer(const net_t *n, uint32_t a, uint32_t i);
 
@@ -156,6 +159,9 @@ static inline void net_prefetch(const net_t *n, uint32_t from, uint32_t to)
 typedef struct net_fate { sim_time_t arrive_ns; int doomed; bool duplicate; } net_fate_t;
 void net_send(net_t *n, uint32_t from, uint32_t to, unsigned type, uint32_t size, sim_time_t now,
               bool dup, rng_t *node_rng, net_fate_t *out);
+/* The same with the link already found (net_route). */
+void net_send_on(net_t *n, int64_t link, uint32_t from, uint32_t to, unsigned type, uint32_t size, sim_time_t now,
+                 bool dup, rng_t *node_rng, net_fate_t *out);
 
 /* Partitions. groups[i] in 1..n_groups is the group of members[i]; servers not named
  * join one more group together; clients not named are never cut off. oneway: group i

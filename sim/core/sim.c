@@ -224,7 +224,7 @@ static void deliver(sim_t *s, uint32_t i)
     s->st.delivered++;
     s->st.delivered_by_type[e->type]++;
     s->st.events++;
-    const void *payload = pool_get(&s->payloads, msg->payload);
+    const void *payload = sim_msg_payload(s, msg);
     if (dst->client) {
         wl_on_reply(s, e->node, payload, msg->len);
     } else if (e->type == 0) {
