@@ -125,7 +125,7 @@ static void print_human(FILE *out, sim_t *s, double wall, const char *json)
 
 static void print_violation(sim_t *s, const char *path, const char *seed_flag)
 {
-    sim_time_t when;
+    sim_time_t when = 0;
     const sim_violation_t *v = sim_violation(s, &when);
     char t[32];
     fprintf(stderr, "\ninvariant violated: %s at t=%s\n  %s\n  nodes:", v->name,
