@@ -189,102 +189,6 @@ static void inject_poke(sim_t *s, uint32_t from, uint32_t to, int32_t op, int32_
     assert_int_equal(sim_inject(s, from, to, 0, &p, sizeof p), SIM_OK);
 }
 
-/* ---- Loss and duplication. ----------------------------------------------------- */
-
-static const char *const chatter_fmt =
-    "{\"seed\": 11, \"duration\": \"5s\", \"nodes\": 10,"
-    " \"protocol\": {\"name\": \"random-peer\", \"params\": {\"interval\": \"1ms\"}},"
-    " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"3ms\"}, %s}}";
-
-typedef struct dupcount { uint32_t *deliveries; size_t cap; uint64_t dup_records, loss_drops, other_drops; } dupcount_t;
-
-static void dupcount_listener(void *ud, const trace_rec_t *r)
-{
-    dupcount_t *d = ud;
-    if (r->kind == TR_DUPLICATE) d->dup_records++;
-    if (r->kind == TR_DROP) {
-        if (r->reason == DROP_LOSS) d->loss_drops++;
-        else d->other_drops++;
-    }
-    if (r->kind != TR_DELIVER) return;
-    if (r->id >= d->cap) {
-        size_t cap = (r->id + 1) * 2;
-        d->deliveries = realloc(d->deliveries, cap * sizeof *d->deliveries);
-        memset(d->deliveries + d->cap, 0, (cap - d->cap) * sizeof *d->deliveries);
-        d->cap = cap;
-    }
-    d->deliveries[r->id]++;
-}
-
-/* ---- The send hint. ------------------------------------------------------------ */
-
-/* random-peer as it would be written without the hint: the peer drawn when the
- * timer fires, right before the send. Same parameters and message type. */
-typedef struct plain_config { sim_time_t interval_ns; } plain_config_t;
-typedef struct plain_state { uint32_t sent, received; } plain_state_t;
-
-static void plain_arm(sim_ctx *c)
-{
-    const plain_config_t *cfg = sim_config(c);
-    sim_timer_set(c, (sim_time_t)rng_exponential(sim_rng(c), (double)cfg->interval_ns), 0, 0);
-}
-static void plain_init(sim_ctx *c) { plain_arm(c); }
-static void plain_timer(sim_ctx *c, int kind, uint64_t data)
-{
-    plain_state_t *st = sim_state(c);
-    uint32_t n = sim_n_peers(c);
-    if (n) {
-        uint64_t payload = st->sent++;
-        sim_send(c, sim_peer(c, (uint32_t)rng_below(sim_rng(c), n)), 0, &payload, sizeof payload, 0);
-    }
-    plain_arm(c);
-}
-static void plain_message(sim_ctx *c, const sim_msg_t *m) { ((plain_state_t *)sim_state(c))->received++; }
-static void plain_request(sim_ctx *c, const sim_req_t *req) { sim_reply(c, req, SIM_REPLY_FAIL, NULL, 0); }
-static const char *const plain_types[] = {"ping", NULL};
-static const proto_t proto_plain = {
-    .version = PROTO_VERSION, .name = "plain-peer", .purpose = "random-peer without the send hint",
-    .state_size = sizeof(plain_state_t), .config_size = sizeof(plain_config_t), .msg_types = plain_types,
-    .params = probe_params, .init = plain_init, .on_message = plain_message, .on_timer = plain_timer,
-    .on_request = plain_request,
-};
-
-/* random-peer draws each peer a firing early and tells the kernel (sim_send_soon),
- * which loads the link's stream position ahead. Neither may change a run: on a tabled
- * mesh with loss, duplicates (every draw of the link streams) and a partition, it runs
- * exactly as the plain version does. (A crash is where they part: the peer drawn for a
- * ping that the crash cancels is one draw the plain version never makes.) A wrong
- * hint, to a node that is not the peer, changes nothing either. */
-static void test_sim_send_hint_changes_nothing(void **state)
-{
-    const char *json =
-        "{\"seed\": 5, \"duration\": \"3s\", \"nodes\": 40,"
-        " \"protocol\": {\"name\": \"random-peer\", \"params\": {\"interval\": \"20ms\"}},"
-        " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"9ms\"},"
-        "   \"loss\": 0.1, \"duplicate\": 0.1},"
-        " \"faults\": [{\"at\": \"1500ms\", \"partition\": [[\"n1\", \"n2\"]]}, {\"at\": \"2500ms\", \"heal\": true}]}";
-    scn_t scn;
-    ts_load(json, &scn);
-    uint64_t hinted = ts_run_hash(&scn, 0);
-    sim_t *s = ts_create(&scn, NULL);
-    sim_run(s);
-    assert_non_null(s->send_hint);              /* the hint was taken: the mesh is tabled */
-    assert_true(sim_stats(s)->dropped[DROP_LOSS] > 0 && sim_stats(s)->duplicated > 0);
-    sim_destroy(s);
-    scn.proto = &proto_plain;
-    assert_int_equal(ts_run_hash(&scn, 0), hinted);
-    /* Hints that are wrong: every node says it will send to n0 (or to itself). */
-    s = ts_create(&scn, NULL);
-    for (uint32_t i = 0; i < 40; i++) {
-        sim_ctx c = {s, i};
-        sim_send_soon(&c, 0);
-    }
-    sim_run(s);
-    assert_int_equal(sim_trace_hash(s), hinted);
-    sim_destroy(s);
-    scn_free(&scn);
-}
-
 /* ---- Payloads. ------------------------------------------------------------------ */
 
 /* "sizes": n0 sends one message of every length from 0 to SIZES_MAX to n1, each byte
@@ -335,6 +239,33 @@ static void test_sim_payloads_of_every_length_arrive_intact(void **state)
     assert_int_equal(st->aligned, st->got - 2);                 /* all but the two empty ones */
     sim_destroy(s);
     scn_free(&scn);
+}
+
+/* ---- Loss and duplication. ----------------------------------------------------- */
+
+static const char *const chatter_fmt =
+    "{\"seed\": 11, \"duration\": \"5s\", \"nodes\": 10,"
+    " \"protocol\": {\"name\": \"random-peer\", \"params\": {\"interval\": \"1ms\"}},"
+    " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min\": \"1ms\", \"max\": \"3ms\"}, %s}}";
+
+typedef struct dupcount { uint32_t *deliveries; size_t cap; uint64_t dup_records, loss_drops, other_drops; } dupcount_t;
+
+static void dupcount_listener(void *ud, const trace_rec_t *r)
+{
+    dupcount_t *d = ud;
+    if (r->kind == TR_DUPLICATE) d->dup_records++;
+    if (r->kind == TR_DROP) {
+        if (r->reason == DROP_LOSS) d->loss_drops++;
+        else d->other_drops++;
+    }
+    if (r->kind != TR_DELIVER) return;
+    if (r->id >= d->cap) {
+        size_t cap = (r->id + 1) * 2;
+        d->deliveries = realloc(d->deliveries, cap * sizeof *d->deliveries);
+        memset(d->deliveries + d->cap, 0, (cap - d->cap) * sizeof *d->deliveries);
+        d->cap = cap;
+    }
+    d->deliveries[r->id]++;
 }
 
 static void test_sim_loss_rate_matches_the_parameter(void **state)
@@ -1396,7 +1327,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_flights_show_what_waits_at_a_paused_node),
-        cmocka_unit_test(test_sim_send_hint_changes_nothing),
         cmocka_unit_test(test_sim_payloads_of_every_length_arrive_intact),
         cmocka_unit_test(test_sim_loss_rate_matches_the_parameter),
         cmocka_unit_test(test_sim_duplication_rate_matches_the_parameter),

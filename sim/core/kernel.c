@@ -443,16 +443,6 @@ void *sim_durable(sim_ctx *c) { return c->s->durable + (size_t)c->node * c->s->d
 uint32_t sim_n_peers(sim_ctx *c) { return net_n_peers(&c->s->net, c->node); }
 bool sim_is_member(sim_ctx *c, uint32_t node) { return node < c->s->n_servers && c->s->nodes[node].member; }
 uint32_t sim_peer(sim_ctx *c, uint32_t i) { return net_peer(&c->s->net, c->node, i); }
-
-void sim_send_soon(sim_ctx *c, uint32_t to)
-{
-    sim_t *s = c->s;
-    /* Only a link table has per-link state to load; an implicit mesh draws from the
-     * sender's own stream, which the node's prefetch brings. */
-    if (s->net.implicit || !s->net.n_links || to >= s->n_nodes) return;
-    if (!s->send_hint) s->send_hint = sim_xcalloc(s->n_nodes, sizeof *s->send_hint);
-    s->send_hint[c->node] = to + 1;
-}
 sim_time_t sim_now(sim_ctx *c) { return c->s->now; }
 sim_time_t sim_clock(sim_ctx *c) { return sim_node_clock(c->s, c->node); }
 rng_t *sim_rng(sim_ctx *c) { return &c->s->nodes[c->node].rng; }

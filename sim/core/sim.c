@@ -177,7 +177,6 @@ void sim_destroy(sim_t *s)
     if (s->wait_next) sim_unreserve(s->wait_next, (size_t)SIM_EVENTS_MAX * sizeof *s->wait_next);
     free(s->role);
     free(s->term);
-    free(s->send_hint);
     sim_samples_free(&s->st.leaderless);
     free(s);
 }
@@ -312,10 +311,6 @@ bool sim_step(sim_t *s)
         if (next < s->n_nodes) {
             __builtin_prefetch(&s->nodes[next]);
             if (next < s->n_servers) __builtin_prefetch(s->state + (size_t)next * s->state_size);
-            /* A node that said where its next timer sends (sim_send_soon): that link's
-             * stream position, a likely cache miss in a large table, starts loading. */
-            if (s->send_hint && s->send_hint[next] && s->ev[guess].kind == EV_TIMER)
-                net_prefetch(&s->net, next, s->send_hint[next] - 1);
         }
     }
     ev_t *e = &s->ev[i];

@@ -136,7 +136,6 @@ struct sim {
     node_clock_t *clocks;              /* per node; NULL while every clock is true */
     node_wait_t *waits;                /* per node; NULL until a node is first paused */
     uint32_t *wait_next;               /* per event slot: the next in its wait list (reserved with waits) */
-    uint32_t *send_hint;               /* per node: 1 + where its next timer sends (sim_send_soon); NULL until used */
     /* Node names, made when first asked for, SIM_NAME_CHUNK nodes' at a time: a large
      * run that never prints a name keeps none (most are "n1", "n2", ... anyway), and a
      * name once made stays where it is, so callers may hold several. */

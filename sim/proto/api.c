@@ -61,7 +61,6 @@ static const dsim_api_t api = {
     .halt = sim_halt,
     .log = sim_log,
     .violation_set = sim_violation_set,
-    .send_soon = sim_send_soon,
 };
 
 const dsim_api_t *dsim_api(void) { return &api; }

@@ -18,7 +18,7 @@
 #ifndef SIM_PROTO_API_H
 #define SIM_PROTO_API_H
 
-#define DSIM_API_VERSION 2          /* 2: send_soon */
+#define DSIM_API_VERSION 1
 
 typedef struct dsim_api {
     int version;                        /* DSIM_API_VERSION of the dsim that filled it */
@@ -79,7 +79,6 @@ typedef struct dsim_api {
     void (*halt)(sim_ctx *c, const char *fmt, ...);
     void (*log)(sim_ctx *c, const char *fmt, ...);
     bool (*violation_set)(sim_violation_t *v, const char *name, int64_t a, int64_t b, const char *fmt, ...);
-    void (*send_soon)(sim_ctx *c, uint32_t to);                       /* version 2 */
 } dsim_api_t;
 
 /* The core's own table. */
@@ -166,7 +165,6 @@ extern const dsim_api_t *dsim_api_;
 #define sim_halt(...) (dsim_api_->halt(__VA_ARGS__))
 #define sim_log(...) (dsim_api_->log(__VA_ARGS__))
 #define sim_violation_set(...) (dsim_api_->violation_set(__VA_ARGS__))
-#define sim_send_soon(c, to) (dsim_api_->send_soon(c, to))
 /* jw.h's shorthands, through the table too. */
 #undef jw_kstr
 #define jw_kstr(w, k, v) (jw_key((w), (k)), jw_str((w), (v)))

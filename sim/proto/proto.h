@@ -299,11 +299,6 @@ rng_t *sim_rng(sim_ctx *c);                          /* this node's own random s
 /* Sends len bytes of payload as message type `type` (an index into msg_types). The
  * payload is copied. size is the wire size for bandwidth and statistics (0: len). */
 void sim_send(sim_ctx *c, uint32_t to, unsigned type, const void *payload, uint32_t len, uint32_t size);
-/* A hint: when this node's next timer fires, it will likely send to `to`. The link's
- * state then starts loading one event ahead of the send, which in a large link table
- * saves a cache miss per message. It changes nothing a run does; a wrong hint only
- * costs the load. */
-void sim_send_soon(sim_ctx *c, uint32_t to);
 /* Answers a client request; values are a read's result: none (never written), one
  * value, or a list when n > 1. sim_reply_list always answers OK with a list (a set of
  * broadcast values, an appended log), even of length 0 or 1. */

@@ -12,24 +12,10 @@
 typedef struct rp_config { sim_time_t interval_ns; } rp_config_t;
 typedef struct rp_state { uint32_t sent, received; } rp_state_t;
 
-#define RP_NO_PEER UINT32_MAX
-
-/* The node's stream gives, in order, the delay to the first ping, its peer, the delay
- * to the second, its peer, and so on. Each peer is drawn right after the delay before
- * it, when the timer is set rather than when it fires, and travels in the timer's
- * data: so the kernel can be told where the next ping goes (sim_send_soon) a whole
- * interval early, and the draws, and so the run, are the same as drawing the peer
- * when it is sent (up to a crash, which cancels a ping whose peer was drawn). */
 static void rp_arm(sim_ctx *c)
 {
     const rp_config_t *cfg = sim_config(c);
-    sim_time_t delay = (sim_time_t)rng_exponential(sim_rng(c), (double)cfg->interval_ns);
-    uint32_t n = sim_n_peers(c), peer = RP_NO_PEER;
-    if (n) {
-        peer = sim_peer(c, (uint32_t)rng_below(sim_rng(c), n));
-        sim_send_soon(c, peer);
-    }
-    sim_timer_set(c, delay, 0, peer);
+    sim_timer_set(c, (sim_time_t)rng_exponential(sim_rng(c), (double)cfg->interval_ns), 0, 0);
 }
 
 static void rp_init(sim_ctx *c) { rp_arm(c); }
@@ -37,9 +23,10 @@ static void rp_init(sim_ctx *c) { rp_arm(c); }
 static void rp_timer(sim_ctx *c, int kind, uint64_t data)
 {
     rp_state_t *st = sim_state(c);
-    if (data != RP_NO_PEER) {
+    uint32_t n = sim_n_peers(c);
+    if (n) {
         uint64_t payload = st->sent++;
-        sim_send(c, (uint32_t)data, 0, &payload, sizeof payload, 0);
+        sim_send(c, sim_peer(c, (uint32_t)rng_below(sim_rng(c), n)), 0, &payload, sizeof payload, 0);
     }
     rp_arm(c);
 }
