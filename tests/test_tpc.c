@@ -355,6 +355,43 @@ static void test_tpc_prepared_participant_stays_blocked_without_decision(void **
     scn_free(&scn);
 }
 
+/* The participant's own line (the window's node panel, the terminal's node list) and
+ * the summary tell the same story at every moment: from decision_timeout on, not only
+ * from the retry tick that first notices, a participant holding a prepared transaction
+ * is blocked. Checked every millisecond for two seconds after the coordinator died. */
+static void test_tpc_participant_line_agrees_with_the_summary(void **state)
+{
+    scn_t scn;
+    ts_load(quiet_json, &scn);
+    sim_t *s = ts_create(&scn, NULL);
+    sim_req_t t = transfer(11, 0, 1, 5);
+    assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
+    pass_on(s, COORD, 1, "prepare");
+    pass_on(s, COORD, 2, "prepare");
+    act(s, ACT_CRASH, COORD, 0);
+    uint32_t said_blocked = 0;
+    for (sim_time_t at = sim_time(s) + SIM_MS; at < 2 * SIM_SEC; at += SIM_MS) {
+        sim_run_until(s, at);
+        const cJSON *stats;
+        cJSON *root = summary(s, &stats);
+        int64_t still = get_num(cJSON_GetObjectItemCaseSensitive(stats, "blocked"), "still_blocked");
+        cJSON_Delete(root);
+        uint32_t lines = 0;
+        for (uint32_t n = 1; n <= 2; n++) {
+            proto_desc_t d;
+            sim_describe(s, n, &d);
+            lines += strncmp(d.line, "BLOCKED", 7) == 0;
+        }
+        if (lines != still)
+            fail_msg("t=%lldms: %u participant lines say BLOCKED, the summary says %lld still blocked",
+                     (long long)(at / SIM_MS), lines, (long long)still);
+        said_blocked += lines > 0;
+    }
+    assert_true(said_blocked > 1000);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 static void test_tpc_participant_that_never_voted_aborts_when_asked(void **state)
 {
     scn_t scn;
@@ -484,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_tpc_participant_votes_no_on_a_locked_key),
         cmocka_unit_test(test_tpc_participant_votes_no_rather_than_go_negative),
         cmocka_unit_test(test_tpc_prepared_participant_stays_blocked_without_decision),
+        cmocka_unit_test(test_tpc_participant_line_agrees_with_the_summary),
         cmocka_unit_test(test_tpc_participant_that_never_voted_aborts_when_asked),
         cmocka_unit_test(test_tpc_coordinator_crash_blocks_participants),
         cmocka_unit_test(test_tpc_presumed_commit_on_timeout_is_caught),

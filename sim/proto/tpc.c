@@ -638,11 +638,14 @@ static void tpc_describe(sim_ctx *c, proto_desc_t *desc)
     uint32_t locks = 0, blocked = 0;
     const tpc_prec_t *first = NULL;     /* the blocked transaction waiting longest */
     uint64_t *lock = tpc_lock(p, d);
+    sim_time_t now = sim_now(c);
     for (uint32_t k = sim_self(c) - 1; k < p->n_keys; k += p->n_servers - 1) {
         if (!lock[k]) continue;
         locks++;
         const tpc_prec_t *r = tpc_prec(p, d, lock[k]);
-        if (r->blocked && r->key[0] == k) {
+        /* Blocked from decision_timeout on, as the summary counts it, not only from
+         * the next retry tick that notices. */
+        if ((r->blocked || now - r->voted_ns >= p->decision_timeout_ns) && r->key[0] == k) {
             blocked++;
             if (!first || r->voted_ns < first->voted_ns) first = r;
         }
