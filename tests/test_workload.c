@@ -549,6 +549,54 @@ static void test_workload_history_is_well_formed_under_faults(void **state)
     scn_free(&scn);
 }
 
+/* Every process of the history names its client (sim_process_client), also one that
+ * replaced another after a timeout and is long gone from its slot: the window places
+ * stale reads on a client's row with it. The truth comes from the trace: each invoke
+ * record follows its history event and names the client. */
+typedef struct whose { const sim_t *s; uint32_t n; uint32_t ev[4096], client[4096]; } whose_t;
+
+static void whose_listener(void *ud, const trace_rec_t *r)
+{
+    whose_t *w = ud;
+    if (r->kind != TR_INVOKE || w->n == 4096) return;
+    w->ev[w->n] = sim_history(w->s)->n_ev - 1;
+    w->client[w->n++] = r->a;
+}
+
+static void test_workload_every_process_names_its_client(void **state)
+{
+    scn_t scn;
+    ts_load("{\"seed\": 31, \"duration\": \"6s\", \"nodes\": 3,"
+            " \"protocol\": {\"name\": \"gossip\", \"params\": {\"anti_entropy\": \"200ms\"}},"
+            " \"network\": {\"latency\": {\"dist\": \"exponential\", \"mean\": \"20ms\"}, \"loss\": 0.15},"
+            " \"workload\": {\"clients\": 3, \"concurrency\": 2, \"ops\": {\"write\": 1, \"read\": 1}, \"think\": \"20ms\","
+            "   \"timeout\": \"100ms\", \"target\": \"random\"},"
+            " \"faults\": [{\"nemesis\": \"random-crashes\", \"mttf\": \"2s\", \"mttr\": \"500ms\"}]}", &scn);
+    static whose_t w;
+    memset(&w, 0, sizeof w);
+    sim_opts_t o = {0};
+    o.trace = whose_listener;
+    o.trace_ud = &w;
+    sim_t *s = ts_create(&scn, &o);
+    w.s = s;
+    sim_run(s);
+    const hist_t *h = sim_history(s);
+    uint32_t replaced = 0;
+    assert_true(w.n > 300);
+    for (uint32_t i = 0; i < w.n; i++) {
+        uint32_t process = h->ev[w.ev[i]].process;
+        assert_int_equal(h->ev[w.ev[i]].type, HIST_INVOKE);
+        if (sim_process_client(s, process) != w.client[i])
+            fail_msg("process %u (history event %u) is said to be %u's, the trace says %u's", process, w.ev[i],
+                     sim_process_client(s, process), w.client[i]);
+        replaced += process >= 3 * 2;
+    }
+    assert_true(replaced > 50);                   /* processes opened after a timeout */
+    assert_int_equal(sim_process_client(s, 1u << 30), UINT32_MAX);
+    sim_destroy(s);
+    scn_free(&scn);
+}
+
 static void test_workload_outstanding_ops_end_info_at_finish(void **state)
 {
     scn_t scn;
@@ -673,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_workload_open_loop_sheds_when_slots_are_busy),
         cmocka_unit_test(test_workload_closed_loop_thinks_between_ops),
         cmocka_unit_test(test_workload_closed_loop_concurrency_is_per_client),
+        cmocka_unit_test(test_workload_every_process_names_its_client),
         cmocka_unit_test(test_workload_timeouts_are_info_for_writes_and_fail_for_reads),
         cmocka_unit_test(test_workload_timeouts_when_every_server_is_down),
         cmocka_unit_test(test_workload_retries_on_unavailable),

@@ -65,6 +65,8 @@ struct wl {
     int64_t *last_value;       /* per key: the newest value acknowledged written */
     uint64_t next_op, next_value, issued;
     uint32_t next_process;
+    uint32_t *process_client;  /* per process: its client's index (processes are numbered in turn) */
+    uint32_t cap_process;
     uint16_t fid[SIM_OP_COUNT_];   /* interned function names */
     int32_t *kid;              /* interned key names */
     sim_time_t stop_ns;
@@ -84,15 +86,20 @@ static uint32_t random_server(sim_t *s, rng_t *r) { return sim_random_member(s, 
 uint32_t sim_process_client(const sim_t *s, uint32_t process)
 {
     const wl_t *w = s->wl;
-    if (!w) return UINT32_MAX;
-    uint32_t conc = w->cfg->concurrency ? w->cfg->concurrency : 1;
-    /* A slot's first process is numbered by the slot; later ones are searched for in
-     * the slots as they are now (one per client and concurrency: a short scan). */
-    for (uint32_t ci = 0; ci < w->cfg->clients; ci++)
-        for (uint32_t k = 0; k < conc && k < SIM_CONCURRENCY_MAX; k++)
-            if (w->c[ci].slot[k].process == process) return s->n_servers + ci;
-    if (process < w->cfg->clients * conc) return s->n_servers + process / conc;
-    return UINT32_MAX;
+    if (!w || process >= w->next_process) return UINT32_MAX;
+    return s->n_servers + w->process_client[process];
+}
+
+/* Numbers a new process for client ci, remembering whose it is: a process replaced
+ * after a timeout still names its client for as long as the history shows it. */
+static uint32_t process_new(wl_t *w, uint32_t ci)
+{
+    if (w->next_process == w->cap_process) {
+        w->cap_process = w->cap_process ? 2 * w->cap_process : 64;
+        w->process_client = sim_xrealloc(w->process_client, w->cap_process * sizeof *w->process_client);
+    }
+    w->process_client[w->next_process] = ci;
+    return w->next_process++;
 }
 
 void wl_create(sim_t *s)
@@ -123,12 +130,12 @@ void wl_create(sim_t *s)
         snprintf(name, sizeof name, "k%u", k);
         w->kid[k] = hist_intern_key(&s->hist, name);
     }
-    w->next_process = cfg->clients * cfg->concurrency;
+    w->next_process = 0;
     for (uint32_t ci = 0; ci < cfg->clients; ci++) {
         client_t *c = &w->c[ci];
         rng_t *r = crng(s, ci);
         c->target = cfg->target == TARGET_NODE ? cfg->target_node : random_server(s, r);
-        for (uint32_t k = 0; k < cfg->concurrency; k++) c->slot[k].process = ci * cfg->concurrency + k;
+        for (uint32_t k = 0; k < cfg->concurrency; k++) c->slot[k].process = process_new(w, ci);   /* ci * concurrency + k */
         uint32_t node = s->n_servers + ci;
         if (cfg->final_reads_ns > 0 && ci == 0)
             sim_ev_schedule(s, EV_CLIENT, WL_FINAL, node, w->stop_ns + cfg->final_reads_ns, 0, 0);
@@ -149,6 +156,7 @@ void wl_destroy(sim_t *s)
     free(w->zipf_cdf);
     free(w->last_value);
     free(w->kid);
+    free(w->process_client);
     free(w);
     s->wl = NULL;
 }
@@ -299,7 +307,7 @@ static void complete(sim_t *s, uint32_t ci, uint32_t k, hist_type_t type, const 
         s->st.ops_fail++;
     } else {
         s->st.ops_info++;
-        sl->process = w->next_process++;        /* the old process may still be running */
+        sl->process = process_new(w, ci);       /* the old process may still be running */
     }
     trace_rec_t r = {0};
     r.kind = TR_COMPLETE;
