@@ -214,6 +214,46 @@ static void test_proc_ignores_a_stale_fetch_answer(void **state)
     proc_stop(&x);
 }
 
+/* The answer to a fetch sent before a crash can arrive after the restart. The new
+ * life numbers its requests afresh, so without its incarnation in the id the old
+ * answer would match the new fetch of the same number and be processed. */
+static void test_proc_ignores_a_fetch_answer_from_before_a_restart(void **state)
+{
+    proc_t x;
+    proc_start(&x, "");
+    const st_task_t *t = &stf_state(x.s, x.node)->u.pc.task[0];
+    uint32_t old_req = t->req;
+    assert_int_equal(old_req >> ST_REQ_COUNTER_BITS, pd_of(&x)->incarnation);
+    sim_action_t a = {0};
+    a.kind = ACT_CRASH;
+    a.node = x.node;
+    assert_int_equal(sim_apply(x.s, &a), SIM_OK);
+    a.kind = ACT_RESTART;
+    assert_int_equal(sim_apply(x.s, &a), SIM_OK);
+    /* The new life is told the same things as the first and fetches again. */
+    m_metadata_t md;
+    for (int p2 = 0; p2 < ST_PARTITIONS_MAX; p2++) { md.leader[p2] = -1; md.epoch[p2] = -1; }
+    md.leader[0] = 0;
+    md.epoch[0] = 0;
+    assert_int_equal(sim_inject(x.s, 0, x.node, M_METADATA, &md, sizeof md), SIM_OK);
+    m_assign_t as = {2, 0x1, 0};
+    assert_int_equal(sim_inject(x.s, 0, x.node, M_ASSIGN, &as, sizeof as), SIM_OK);
+    m_offset_t o = {0, ST_OK, 0};
+    assert_int_equal(sim_inject(x.s, 1, x.node, M_OFFSET, &o, sizeof o), SIM_OK);
+    assert_int_equal(t->state, TASK_RUN);
+    assert_int_equal(t->req & ((1u << ST_REQ_COUNTER_BITS) - 1), old_req & ((1u << ST_REQ_COUNTER_BITS) - 1));
+    assert_int_not_equal(t->req, old_req);
+    uint8_t buf[sizeof(m_fetch_data_t) + sizeof(st_rec_t)];
+    m_fetch_data_t *d = (m_fetch_data_t *)buf;
+    *d = (m_fetch_data_t){0, old_req, ST_OK, 1, 0, 1};
+    d->recs[0] = ev(0, 1, 1, 100);
+    uint64_t stale = pd_of(&x)->stale_fetches;
+    assert_int_equal(sim_inject(x.s, 1, x.node, M_FETCH_DATA, d, sizeof buf), SIM_OK);
+    assert_int_equal(pd_of(&x)->stale_fetches, stale + 1);
+    assert_int_equal(t->position, 0);
+    proc_stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_proc_after_processing_commits_the_lowest_unfired_offset),
         cmocka_unit_test(test_proc_before_processing_commits_on_receipt),
         cmocka_unit_test(test_proc_ignores_a_stale_fetch_answer),
+        cmocka_unit_test(test_proc_ignores_a_fetch_answer_from_before_a_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

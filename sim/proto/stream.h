@@ -267,6 +267,20 @@ typedef struct st_broker {
 
 typedef struct st_inflight { bool on; uint32_t req, n, attempts; sim_time_t sent_ns; } st_inflight_t;
 
+/* A request id unique across its sender's restarts: the incarnation (from 1) in the
+ * high bits, a counter below. A sender that restarted and numbered its requests from 1
+ * again would take the answer to a request of its previous life for the answer to the
+ * new one of the same number. Incarnations cycle through 1 .. 4095: a request 4095
+ * restarts old is long settled. Never 0. */
+#define ST_REQ_COUNTER_BITS 20
+static inline uint32_t st_req_id(uint32_t incarnation, uint32_t *counter)
+{
+    const uint32_t cycle = (1u << (32 - ST_REQ_COUNTER_BITS)) - 1;
+    sim_assert(incarnation > 0);
+    *counter = (*counter + 1) & ((1u << ST_REQ_COUNTER_BITS) - 1);
+    return ((incarnation - 1) % cycle + 1) << ST_REQ_COUNTER_BITS | *counter;
+}
+
 typedef struct st_prod {
     uint32_t req_seq, rr;
     uint32_t retry_armed;               /* partitions waiting for a leader (bit mask) */

@@ -863,25 +863,15 @@ static void dequeue(sim_ctx *c, uint32_t p, uint32_t n)
     s->q_len[p] -= n;
 }
 
-/* A request id, unique across this producer's restarts: the incarnation in the high
- * bits, a counter below. A producer that restarted numbered its requests from 1 again,
- * so the answer to a request its previous incarnation sent -- an acks=all request
- * still waiting at the leader when the producer crashed -- matched the new request of
- * the same number: the producer marked the new request's events acknowledged, at the
- * old request's offset, though they were in no log. Kafka's producer has a new
- * producer epoch after a restart for the same reason. Never 0, which T_PR_RETRY
- * reserves for "waiting for a leader". */
-#define ST_REQ_COUNTER_BITS 20
-
+/* A producer's request id (st_req_id). Without the incarnation, the answer to an
+ * acks=all request still waiting at the leader when the producer crashed matched the
+ * new request of the same number: the producer marked the new request's events
+ * acknowledged, at the old request's offset, though they were in no log. Kafka's
+ * producer has a new producer epoch after a restart for the same reason. Never 0,
+ * which T_PR_RETRY reserves for "waiting for a leader". */
 static uint32_t next_req(sim_ctx *c)
 {
-    st_prod_t *s = pr_of(c);
-    /* Incarnations cycle through 1 .. 4095: a request 4095 restarts old is long settled. */
-    const uint32_t cycle = (1u << (32 - ST_REQ_COUNTER_BITS)) - 1;
-    uint32_t inc = prd_of(c)->incarnation;
-    sim_assert(inc > 0);
-    s->req_seq = (s->req_seq + 1) & ((1u << ST_REQ_COUNTER_BITS) - 1);
-    return ((inc - 1) % cycle + 1) << ST_REQ_COUNTER_BITS | s->req_seq;
+    return st_req_id(prd_of(c)->incarnation, &pr_of(c)->req_seq);
 }
 
 static sim_time_t exponential(rng_t *r, double mean_ns)

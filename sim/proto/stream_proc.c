@@ -235,7 +235,7 @@ static void send_fetch(sim_ctx *c, uint32_t p)
     if (leader < 0) { st_meta_request(c, false); return; }
     t->inflight = true;
     t->sent_ns = sim_now(c);
-    t->req = ++s->req_seq;
+    t->req = st_req_id(pcd_of(c)->incarnation, &s->req_seq);   /* not an old life's */
     if (t->state == TASK_OFFSET) {
         m_offset_t o = {p, ST_OK, 0};
         sim_send(c, (uint32_t)leader, M_OFFSET_FETCH, &o, sizeof o, 0);
