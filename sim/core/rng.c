@@ -1,12 +1,6 @@
 /* rng.c -- SplitMix64 streams and their adapter to GSL's gsl_rng interface. */
 #include "core/rng.h"
 
-void rng_seed(rng_t *r, uint64_t seed, unsigned kind, uint64_t id)
-{
-    /* Two rounds of mixing keep nearby (kind, id) pairs far apart. */
-    r->s = sim_mix64(seed ^ sim_mix64(((uint64_t)kind << 56) ^ sim_mix64(id + 0x632be59bd9b4e019ULL)));
-}
-
 static void gsl_set(void *state, unsigned long seed) { ((rng_t *)state)->s = seed; }
 static unsigned long gsl_get(void *state) { return (unsigned long)(rng_next(state) >> 32); }
 static double gsl_get_double(void *state) { return rng_double(state); }

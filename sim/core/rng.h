@@ -33,7 +33,12 @@ enum rng_kind {
     RNG_SWARM = 7,     /* dsim swarm: the fault mix drawn for one seed */
 };
 
-void rng_seed(rng_t *r, uint64_t seed, unsigned kind, uint64_t id);
+/* Inline: every send on a tabled link derives the link's key this way. Two rounds of
+ * mixing keep nearby (kind, id) pairs far apart. */
+static inline void rng_seed(rng_t *r, uint64_t seed, unsigned kind, uint64_t id)
+{
+    r->s = sim_mix64(seed ^ sim_mix64(((uint64_t)kind << 56) ^ sim_mix64(id + 0x632be59bd9b4e019ULL)));
+}
 
 static inline uint64_t rng_next(rng_t *r)
 {

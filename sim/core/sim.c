@@ -304,8 +304,10 @@ bool sim_step(sim_t *s)
     sim_assert_context(&s->assert_ctx);
     uint32_t i = evq_index(top.key);
     /* The likely next event's record was asked for a whole event ago: start loading
-     * its node and the node's protocol state now, under this event and the next pop. */
-    uint32_t guess = evq_next_guess(&s->q);
+     * its node and the node's protocol state now, under this event and the next pop.
+     * In a small run they are in cache already, and the guess would cost more than it
+     * hides. */
+    uint32_t guess = s->n_nodes >= SIM_PREFETCH_NODES_MIN ? evq_next_guess(&s->q) : EVQ_NONE;
     if (guess != EVQ_NONE) {
         uint32_t next = s->ev[guess].node;
         if (next < s->n_nodes) {
