@@ -197,6 +197,19 @@ static int64_t total_money(sim_t *s)
 
 /* ---- Driving single servers. ----------------------------------------------------- */
 
+/* The quiet cluster with T1 (5 from k0 to k1) prepared: its prepare delivered at n2
+ * and n3, whose votes are on their way to the coordinator. */
+static sim_t *start_transfer_prepared(scn_t *scn)
+{
+    ts_load(quiet_json, scn);
+    sim_t *s = ts_create(scn, NULL);
+    sim_req_t t = transfer(11, 0, 1, 5);
+    assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
+    pass_on(s, COORD, 1, "prepare");
+    pass_on(s, COORD, 2, "prepare");
+    return s;
+}
+
 static void test_tpc_transfer_prepares_at_both_owners(void **state)
 {
     scn_t scn;
@@ -228,12 +241,7 @@ static void test_tpc_transfer_prepares_at_both_owners(void **state)
 static void test_tpc_commit_moves_the_money_and_releases_locks(void **state)
 {
     scn_t scn;
-    ts_load(quiet_json, &scn);
-    sim_t *s = ts_create(&scn, NULL);
-    sim_req_t t = transfer(11, 0, 1, 5);
-    assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
-    pass_on(s, COORD, 1, "prepare");
-    pass_on(s, COORD, 2, "prepare");
+    sim_t *s = start_transfer_prepared(&scn);
     /* Both voted yes: locked, prepared, balances untouched so far. */
     assert_int_equal(lock_of(s, 1, 0), 1);
     assert_int_equal(lock_of(s, 2, 1), 1);
@@ -312,12 +320,7 @@ static void test_tpc_participant_votes_no_rather_than_go_negative(void **state)
 static void test_tpc_prepared_participant_stays_blocked_without_decision(void **state)
 {
     scn_t scn;
-    ts_load(quiet_json, &scn);
-    sim_t *s = ts_create(&scn, NULL);
-    sim_req_t t = transfer(11, 0, 1, 5);
-    assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
-    pass_on(s, COORD, 1, "prepare");
-    pass_on(s, COORD, 2, "prepare");
+    sim_t *s = start_transfer_prepared(&scn);
     act(s, ACT_CRASH, COORD, 0);                            /* before any vote arrives */
     sim_run_until(s, 2 * SIM_SEC);
     /* Two seconds on, n2 still holds the lock, prepared, and counts as blocked. */
@@ -362,12 +365,7 @@ static void test_tpc_prepared_participant_stays_blocked_without_decision(void **
 static void test_tpc_participant_line_agrees_with_the_summary(void **state)
 {
     scn_t scn;
-    ts_load(quiet_json, &scn);
-    sim_t *s = ts_create(&scn, NULL);
-    sim_req_t t = transfer(11, 0, 1, 5);
-    assert_int_equal(sim_inject_request(s, COORD, &t), SIM_OK);
-    pass_on(s, COORD, 1, "prepare");
-    pass_on(s, COORD, 2, "prepare");
+    sim_t *s = start_transfer_prepared(&scn);
     act(s, ACT_CRASH, COORD, 0);
     uint32_t said_blocked = 0;
     for (sim_time_t at = sim_time(s) + SIM_MS; at < 2 * SIM_SEC; at += SIM_MS) {
