@@ -365,9 +365,14 @@ static void test_paint_panel_shows_the_protocol_figures(void **state)
 }
 
 
-/* Renders a scenario at time t and counts the commit-index green in the canvas's top
- * right corner, where the raft log picture goes. */
-static int commit_marks(const char *path, sim_time_t t, const char *save)
+/* The colour a count of canvas pixels looks for: one of the theme's, or one given. */
+typedef enum { PX_GIVEN, PX_OK, PX_DANGER, PX_ACCENT, PX_TEXT } px_colour_t;
+
+/* Renders a scenario at time t (saving it to `save` if given) and counts pixels of a
+ * colour in the top of the canvas, from x0 to x1 of its width and down to y1 of its
+ * height (fractions), where pictures go. */
+static int canvas_pixels(const char *path, sim_time_t t, px_colour_t which, viz_rgba_t given,
+                         float x0, float x1, float y1, const char *save)
 {
     enum { W = 1280, H = 800 };
     run_t *r;
@@ -376,11 +381,21 @@ static int commit_marks(const char *path, sim_time_t t, const char *save)
     static uint8_t rgb[W * H * 3];
     assert_int_equal(viz_view_read_rgb(v, rgb), 0);
     if (save) viz_view_save_png(v, save);
-    int n = colour_in(rgb, W, viz_view_theme(v)->ok, v->canvas.x + v->canvas.w * 0.55f, v->canvas.y,
-                      v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.4f);
+    const viz_theme_t *th = viz_view_theme(v);
+    viz_rgba_t c = which == PX_OK ? th->ok : which == PX_DANGER ? th->danger : which == PX_ACCENT ? th->accent
+                 : which == PX_TEXT ? th->text : given;
+    int n = colour_in(rgb, W, c, v->canvas.x + v->canvas.w * x0, v->canvas.y, v->canvas.x + v->canvas.w * x1,
+                      v->canvas.y + v->canvas.h * y1);
     viz_view_destroy(v);
     run_destroy(r);
     return n;
+}
+
+/* The commit-index green in the canvas's top right corner, where the raft log picture
+ * goes. */
+static int commit_marks(const char *path, sim_time_t t, const char *save)
+{
+    return canvas_pixels(path, t, PX_OK, (viz_rgba_t){0}, 0.55f, 1, 0.4f, save);
 }
 
 /* Raft's logs are drawn, with their commit marks, only when raft is on screen. */
@@ -394,23 +409,10 @@ static void test_paint_raft_logs_picture(void **state)
     if (paxos < 20) fail_msg("only %d applied-point pixels in the paxos log picture", paxos);
 }
 
-/* Renders a scenario at time t; counts pixels of the theme colour chosen by `danger`
- * (else the accent) in the canvas's top right corner, where pictures go. */
+/* Pixels of the danger colour (else the accent) in the canvas's top right corner. */
 static int corner_colour(const char *path, sim_time_t t, bool danger, const char *save)
 {
-    enum { W = 1280, H = 800 };
-    run_t *r;
-    viz_view_t *v = open_view(path, t, -1, &r);
-    viz_view_render(v);
-    static uint8_t rgb[W * H * 3];
-    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
-    if (save) viz_view_save_png(v, save);
-    const viz_theme_t *th = viz_view_theme(v);
-    int n = colour_in(rgb, W, danger ? th->danger : th->accent, v->canvas.x + v->canvas.w * 0.62f, v->canvas.y,
-                      v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.45f);
-    viz_view_destroy(v);
-    run_destroy(r);
-    return n;
+    return canvas_pixels(path, t, danger ? PX_DANGER : PX_ACCENT, (viz_rgba_t){0}, 0.62f, 1, 0.45f, save);
 }
 
 /* Sharding: load bars per node, the hottest node's requests in the warning colour. */
@@ -422,21 +424,10 @@ static void test_paint_shard_load_picture(void **state)
     assert_true(bars > 500);
 }
 
-/* Pixels of colour c in the canvas's top right corner at time t of a scenario. */
+/* Pixels of colour c (the text colour when text) in the canvas's top right corner. */
 static int corner_pixels(const char *path, sim_time_t t, viz_rgba_t c, bool text, const char *save)
 {
-    enum { W = 1280, H = 800 };
-    run_t *r;
-    viz_view_t *v = open_view(path, t, -1, &r);
-    viz_view_render(v);
-    static uint8_t rgb[W * H * 3];
-    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
-    if (save) viz_view_save_png(v, save);
-    if (text) c = viz_view_theme(v)->text;
-    int n = colour_in(rgb, W, c, v->canvas.x + v->canvas.w * 0.5f, v->canvas.y, v->canvas.x + v->canvas.w, v->canvas.y + v->canvas.h * 0.45f);
-    viz_view_destroy(v);
-    run_destroy(r);
-    return n;
+    return canvas_pixels(path, t, text ? PX_TEXT : PX_GIVEN, c, 0.5f, 1, 0.45f, save);
 }
 
 /* Sharding: the ring is drawn with each owner's arcs (n1's in the first owner colour,
@@ -457,21 +448,11 @@ static void test_paint_shard_ring_picture(void **state)
     assert_int_equal(corner_pixels("scenarios/gossip-partition.json", 5 * SIM_SEC, orange, false, NULL), 0);
 }
 
-/* Pixels of colour c (the danger colour when danger) in the band of the canvas from
- * x0 to x1 (fractions of its width), top 45%, at time t of a scenario. */
+/* Pixels of the danger colour in the band of the canvas from x0 to x1 (fractions of
+ * its width), top 45%, at time t of a scenario. */
 static int band_colour(const char *path, sim_time_t t, float x0, float x1)
 {
-    enum { W = 1280, H = 800 };
-    run_t *r;
-    viz_view_t *v = open_view(path, t, -1, &r);
-    viz_view_render(v);
-    static uint8_t rgb[W * H * 3];
-    assert_int_equal(viz_view_read_rgb(v, rgb), 0);
-    int n = colour_in(rgb, W, viz_view_theme(v)->danger, v->canvas.x + v->canvas.w * x0, v->canvas.y,
-                      v->canvas.x + v->canvas.w * x1, v->canvas.y + v->canvas.h * 0.45f);
-    viz_view_destroy(v);
-    run_destroy(r);
-    return n;
+    return canvas_pixels(path, t, PX_DANGER, (viz_rgba_t){0}, x0, x1, 0.45f, NULL);
 }
 
 /* Streaming: partitions with their high watermarks and lag, stream and batch latency. */
