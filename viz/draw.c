@@ -447,24 +447,24 @@ uint64_t viz_draw_triangles(const viz_draw_t *d) { return d->triangles; }
 
 /* ---- Batches. ------------------------------------------------------------------ */
 
+/* Room for `need` elements of `size` bytes at p, whose room is *cap: doubled (from
+ * `first` when there is none yet) until they fit. Returns the array, perhaps moved. A
+ * frame cannot go on without its buffers, so running out of memory aborts. */
+static void *grow(void *p, int *cap, int need, int first, size_t size)
+{
+    if (need <= *cap) return p;
+    int c = *cap ? *cap : first;
+    while (c < need) c *= 2;
+    void *q = realloc(p, (size_t)c * size);
+    if (!q) abort();
+    *cap = c;
+    return q;
+}
+
 static void batch_reserve(batch_t *b, int nv, int ni)
 {
-    if (b->nv + nv > b->cap_v) {
-        int cap = b->cap_v;
-        while (cap < b->nv + nv) cap *= 2;
-        SDL_Vertex *v = realloc(b->v, (size_t)cap * sizeof *v);
-        if (!v) abort();
-        b->v = v;
-        b->cap_v = cap;
-    }
-    if (b->ni + ni > b->cap_i) {
-        int cap = b->cap_i;
-        while (cap < b->ni + ni) cap *= 2;
-        int *idx = realloc(b->idx, (size_t)cap * sizeof *idx);
-        if (!idx) abort();
-        b->idx = idx;
-        b->cap_i = cap;
-    }
+    b->v = grow(b->v, &b->cap_v, b->nv + nv, 1024, sizeof *b->v);
+    b->idx = grow(b->idx, &b->cap_i, b->ni + ni, 2048, sizeof *b->idx);
 }
 
 static inline int vtx(batch_t *b, float x, float y, viz_rgba_t c, float u, float v)
@@ -704,13 +704,7 @@ void viz_fill_rect(viz_draw_t *d, float x, float y, float w, float h, viz_rgba_t
     /* Into a target surface, a rectangle is filled by rect_fill, where SDL would have
      * put it: its corner rounded towards zero, its sides too but at least one pixel. */
     if (d->target && fabsf(x) < 1e6f && fabsf(y) < 1e6f && w < 1e6f && h < 1e6f) {
-        if (d->n_rect == d->cap_rect) {
-            int cap = d->cap_rect ? 2 * d->cap_rect : 1024;
-            rect_t *q = realloc(d->rect, (size_t)cap * sizeof *q);
-            if (!q) abort();
-            d->rect = q;
-            d->cap_rect = cap;
-        }
+        d->rect = grow(d->rect, &d->cap_rect, d->n_rect + 1, 1024, sizeof *d->rect);
         int iw = (int)w, ih = (int)h;
         d->rect[d->n_rect++] = (rect_t){d->shapes.ni, (int)x, (int)y, iw > 1 ? iw : 1, ih > 1 ? ih : 1, c};
         return;
@@ -966,12 +960,7 @@ void viz_fill_convex(viz_draw_t *d, const float *xy, int n, viz_rgba_t c)
 void viz_thin_line(viz_draw_t *d, float x0, float y0, float x1, float y1, viz_rgba_t c)
 {
     if (!c.a) return;
-    if (d->n_thin == d->cap_thin) {
-        thin_t *t = realloc(d->thin, (size_t)d->cap_thin * 2 * sizeof *t);
-        if (!t) abort();
-        d->thin = t;
-        d->cap_thin *= 2;
-    }
+    d->thin = grow(d->thin, &d->cap_thin, d->n_thin + 1, 4096, sizeof *d->thin);
     d->thin[d->n_thin++] = (thin_t){x0, y0, x1, y1, c};
 }
 
@@ -984,13 +973,7 @@ float viz_sprite_radius(const viz_draw_t *d, viz_sprite_id_t s) { return d->spri
 static bool direct_quad(viz_draw_t *d, int x, int y, const SDL_Rect *src, viz_rgba_t c)
 {
     if (!d->target || !d->alpha) return false;
-    if (d->n_direct == d->cap_direct) {
-        int cap = d->cap_direct ? 2 * d->cap_direct : 8192;
-        direct_t *q = realloc(d->direct, (size_t)cap * sizeof *q);
-        if (!q) abort();
-        d->direct = q;
-        d->cap_direct = cap;
-    }
+    d->direct = grow(d->direct, &d->cap_direct, d->n_direct + 1, 8192, sizeof *d->direct);
     d->direct[d->n_direct++] = (direct_t){x, y, src->x, src->y, src->w, src->h, c};
     return true;
 }
