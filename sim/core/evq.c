@@ -28,7 +28,7 @@ static inline bool before(const evq_entry_t *a, const evq_entry_t *b) { return r
 #define EVQ_BYTES (((size_t)SIM_EVENTS_MAX + EVQ_PAD) * sizeof(evq_entry_t) + EVQ_SKEW)
 static const evq_entry_t sentinel = {-1, UINT64_MAX};
 
-static void sift_down(evq_t *q, uint32_t i, evq_entry_t e, const void *hint, size_t stride);
+static void sift_down(evq_t *q, uint32_t i, evq_entry_t e);
 
 int evq_init(evq_t *q)
 {
@@ -59,7 +59,7 @@ int evq_push(evq_t *q, sim_time_t at, uint32_t index)
          * one. An entry due soon (a message sent by the event just taken) stops near
          * the top, where the last entry would have sunk to the bottom. */
         q->hole = false;
-        sift_down(q, 0, e, NULL, 0);
+        sift_down(q, 0, e);
         return SIM_OK;
     }
     uint32_t i = q->n++;
@@ -74,8 +74,8 @@ int evq_push(evq_t *q, sim_time_t at, uint32_t index)
     return SIM_OK;
 }
 
-/* The least of the four entries from c on, and its rank. A tournament: two pairs,
- * then their winners, so the compares of a level are two deep, not three. */
+/* The least of the four entries from c on, and its rank: three compares in a row,
+ * branch-free. */
 static inline uint32_t least4(const evq_entry_t *h, uint32_t c, unsigned __int128 *rank_out)
 {
     unsigned __int128 rb = rank(&h[c]);
@@ -90,73 +90,31 @@ static inline uint32_t least4(const evq_entry_t *h, uint32_t c, unsigned __int12
     return best;
 }
 
-/* Moves the hole at i down until `e` fits there, and puts it there. The hole is the
- * root in a pop; once the root's replacement is known, its record starts loading
- * (hint + index * stride), under the rest of the sift. h[n .. n+2] must be sentinels. */
-static void sift_down(evq_t *q, uint32_t i, evq_entry_t e, const void *hint, size_t stride)
+/* Moves the hole at i down until `e` fits there, and puts it there. h[n .. n+2] must
+ * be sentinels. */
+static void sift_down(evq_t *q, uint32_t i, evq_entry_t e)
 {
     uint32_t n = q->n;
     evq_entry_t *h = q->h;
+    bool large = n > EVQ_PREFETCH_MIN;
     unsigned __int128 re = rank(&e), rb;
-    if (n > EVQ_PREFETCH_MIN) {
-        for (;;) {
-            uint32_t c = 4 * i + 1;
-            if (c >= n) break;
-            /* The four children's own children are four more lines, one of which the
-             * next level reads: asking for all of them now overlaps that level's miss
-             * with this one's comparisons (in a large heap the lower levels all miss). */
-            for (uint32_t k = c; k < c + 4 && 4 * k + 1 < n; k++) __builtin_prefetch(&h[4 * k + 1]);
-            uint32_t best = least4(h, c, &rb);
-            if (!(rb < re)) break;
-            h[i] = h[best];
-            if (i == 0 && hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(h[0].key) * stride);
-            i = best;
-        }
-    } else {
-        /* A heap in cache: the first level apart, so that the loop has no hint. */
-        if (i == 0 && 1 < n) {
-            uint32_t best = least4(h, 1, &rb);
-            if (rb < re) {
-                h[0] = h[best];
-                if (hint) __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(h[0].key) * stride);
-                i = best;
-                for (uint32_t c = 4 * i + 1; c < n; c = 4 * i + 1) {
-                    best = least4(h, c, &rb);
-                    if (!(rb < re)) break;
-                    h[i] = h[best];
-                    i = best;
-                }
-            }
-        } else {
-            for (uint32_t c = 4 * i + 1; c < n; c = 4 * i + 1) {
-                uint32_t best = least4(h, c, &rb);
-                if (!(rb < re)) break;
-                h[i] = h[best];
-                i = best;
-            }
-        }
+    for (uint32_t c = 4 * i + 1; c < n; c = 4 * i + 1) {
+        /* The four children's own children are four more lines, one of which the next
+         * level reads: asking for all of them now overlaps that level's miss with this
+         * one's comparisons (in a large heap the lower levels all miss). */
+        if (large) for (uint32_t k = c; k < c + 4 && 4 * k + 1 < n; k++) __builtin_prefetch(&h[4 * k + 1]);
+        uint32_t best = least4(h, c, &rb);
+        if (!(rb < re)) break;
+        h[i] = h[best];
+        i = best;
     }
     h[i] = e;
 }
 
-bool evq_pop(evq_t *q, evq_entry_t *out) { return evq_pop_hint(q, out, NULL, 0); }
-
-bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
+bool evq_pop(evq_t *q, evq_entry_t *out)
 {
-    sim_assert(!q->hole);
-    if (!q->n) return false;
-    *out = q->h[0];
-    evq_entry_t last = q->h[--q->n];
-    q->h[q->n] = sentinel;
-    if (q->n) sift_down(q, 0, last, hint, stride);
-    /* In a large heap the event after next is nearly always the least of the new top's
-     * children (an event scheduled meanwhile rarely comes due that soon): its record
-     * starts loading now, a whole event ahead, so that when the step after this one
-     * reads it to prefetch that event's node it has arrived. */
-    if (hint && q->n > EVQ_PREFETCH_MIN) {
-        unsigned __int128 rb;
-        __builtin_prefetch((const uint8_t *)hint + (size_t)evq_index(q->h[least4(q->h, 1, &rb)].key) * stride);
-    }
+    if (!evq_take(q, out, NULL, 0)) return false;
+    evq_settle_slow(q);
     return true;
 }
 
@@ -166,8 +124,10 @@ bool evq_take(evq_t *q, evq_entry_t *out, const void *hint, size_t stride)
     if (!q->n) return false;
     *out = q->h[0];
     q->hole = true;
-    /* As in evq_pop_hint, a whole event ahead: the root's least child is likely next,
-     * and the least of its own children likely the one after. */
+    /* In a large heap, a whole event ahead: the root's least child is likely next, and
+     * the least of its own children likely the one after (an event scheduled meanwhile
+     * rarely comes due that soon). Its record starts loading now, so that when the step
+     * after this one reads it to prefetch that event's node it has arrived. */
     if (hint && q->n > EVQ_PREFETCH_MIN) {
         unsigned __int128 rb;
         uint32_t c = least4(q->h, 1, &rb);
@@ -181,7 +141,7 @@ void evq_settle_slow(evq_t *q)
     q->hole = false;
     evq_entry_t last = q->h[--q->n];
     q->h[q->n] = sentinel;
-    if (q->n) sift_down(q, 0, last, NULL, 0);
+    if (q->n) sift_down(q, 0, last);
 }
 
 uint32_t evq_least_child(const evq_t *q)
@@ -204,5 +164,5 @@ void evq_remove(evq_t *q, uint32_t pos, evq_entry_t *out)
         i = (i - 1) / 4;
     }
     /* ...otherwise down, as in evq_pop. */
-    sift_down(q, i, last, NULL, 0);
+    sift_down(q, i, last);
 }

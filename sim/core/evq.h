@@ -31,15 +31,13 @@ void evq_free(evq_t *q);
 int evq_push(evq_t *q, sim_time_t at, uint32_t index);
 /* Removes the earliest entry into *out; false when empty. */
 bool evq_pop(evq_t *q, evq_entry_t *out);
-/* The same, and as soon as the new earliest entry is known, starts loading its record
- * at hint + index * stride (the event pool), under the rest of the pop; in a heap too
- * large for cache, the record of the entry likely to come after it as well. */
-bool evq_pop_hint(evq_t *q, evq_entry_t *out, const void *hint, size_t stride);
 /* Takes the earliest entry into *out but leaves its place empty: the next push fills
  * it and sifts down from the root, which is cheap for an entry due soon, and
  * evq_settle fills it with the last entry (the rest of a pop) if no push came. An event
  * that schedules another saves most of a pop this way. Until evq_settle, only
- * evq_push, evq_settle and evq_next_guess may be used. With hint, as evq_pop_hint. */
+ * evq_push, evq_settle and evq_next_guess may be used. With a hint, in a heap too
+ * large for cache, the record (at hint + index * stride, the event pool) of the entry
+ * likely to come out after the next starts loading. */
 bool evq_take(evq_t *q, evq_entry_t *out, const void *hint, size_t stride);
 void evq_settle_slow(evq_t *q);
 static inline void evq_settle(evq_t *q) { if (q->hole) evq_settle_slow(q); }

@@ -145,7 +145,7 @@ void sim_send_from(sim_t *s, uint32_t from, uint32_t to, unsigned type, const vo
     bool connected = to < s->n_nodes && net_route(&s->net, from, to, &link);
     /* The link's stream is usually a cache miss (a million links in a 1000-node mesh):
      * start loading it now, under the bookkeeping and the payload copy. */
-    if (link >= 0) __builtin_prefetch(&s->net.link_draws[link]);
+    net_prefetch(&s->net, link);
     if (!size) size = len ? len : 1;
     uint64_t id = ++s->next_msg_id;
     s->st.sent++;

@@ -149,11 +149,10 @@ void net_params_merge(net_params_t *dst, const net_params_t *spec);
  * its time in flight) and, for an original (dup false), whether the network delivers
  * a second copy. Draws from the link's own stream (the sender's network stream on an
  * implicit mesh). All link state (streams, FIFO, bandwidth) changes here only. */
-/* Starts loading the link's stream position, a likely cache miss, well before net_send
- * needs it. */
-static inline void net_prefetch(const net_t *n, uint32_t from, uint32_t to)
+/* Starts loading the stream position of a link (net_route), a likely cache miss, well
+ * before net_send_on needs it. */
+static inline void net_prefetch(const net_t *n, int64_t link)
 {
-    int64_t link = net_link(n, from, to);
     if (link >= 0) __builtin_prefetch(&n->link_draws[link]);
 }
 typedef struct net_fate { sim_time_t arrive_ns; int doomed; bool duplicate; } net_fate_t;

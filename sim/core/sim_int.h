@@ -80,10 +80,10 @@ typedef struct ev_msg {
 _Static_assert(MSG_INLINE_BYTES == sizeof(((ev_msg_t *)0)->small), "the inline payload fills 'small'");
 
 #define EV_NONE 0xffffffffu
+#define EV_SCRATCH (SIM_EVENTS_MAX - 1)   /* handed out past the bound; never queued */
 /* From this many nodes on (their records and states no longer sit in L1 and L2), the
  * event loop prefetches the next event's node and protocol state. */
 #define SIM_PREFETCH_NODES_MIN (1u << 13)
-#define EV_SCRATCH (SIM_EVENTS_MAX - 1)   /* handed out past the bound; never queued */
 
 /* A node holds what nearly every event reads, in 24 bytes (a million nodes, 24 MB).
  * Skewed clocks and the events held while paused are rare: they live in tables of
