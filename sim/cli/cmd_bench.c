@@ -41,7 +41,7 @@ static int parse_count(const char *flag, const char *v, double lo, double hi, do
     errno = 0;
     double x = strtod(v ? v : "", &end);
     if (!v || end == v || *end || errno || !(x >= lo && x <= hi))
-        return cli_usage_error("bench", "%s: expected a number from %g to %g, found \"%s\"", flag, lo, hi, v ? v : "");
+        return cli_usage_error("bench", "%s: expected a number from %.15g to %.15g, found \"%s\"", flag, lo, hi, v ? v : "");
     *out = x;
     return 0;
 }
